@@ -1,0 +1,3 @@
+"""voicebot: a telephony voice-agent server."""
+
+__version__ = "0.1.0"

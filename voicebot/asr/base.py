@@ -1,0 +1,39 @@
+"""The one speech-recognition interface. Backends: whisper (default), vosk (streaming partials)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    confidence: float  # 0..1; whisper: exp(mean token log-prob), vosk: mean word conf
+    language: str
+    audio_s: float  # seconds of audio recognised
+    elapsed_s: float  # wall time spent recognising
+
+
+class RecognizerStream(Protocol):
+    """Incremental recognition of one utterance (vosk). Fed off the media thread."""
+
+    def accept(self, pcm: np.ndarray) -> str | None:
+        """Feed int16 audio at the recognizer's rate; returns the new partial text, if any."""
+
+    def finish(self) -> Transcript: ...
+
+
+class Recognizer(Protocol):
+    """Loaded once per process and shared by every call; must be safe to call from several threads."""
+
+    name: str
+    sample_rate: int  # rate ``transcribe`` expects
+
+    def transcribe(self, pcm: np.ndarray, language: str | None = None) -> Transcript:
+        """int16 (or float32 in -1..1) mono audio at ``sample_rate``."""
+
+    def stream(self, language: str | None = None) -> RecognizerStream | None:
+        """A streaming session, or None when the backend only recognises whole utterances."""

