@@ -1,0 +1,27 @@
+"""Call events: what a call session publishes for the console, campaigns and recordings.
+
+Every event is a flat JSON object ``{"type", "call_id", "ts", "worker", ...data}``.
+Types: call_started, call_answered, user_turn, bot_turn, partial_transcript, emotion,
+dtmf, barge_in, transfer, escalation, state, call_ended (carries the outcome).
+Sinks are plain callables, chained like structlog processors; the Redis sink lives in ``voicebot.store``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass
+class CallEvent:
+    type: str
+    call_id: str
+    data: dict[str, Any] = field(default_factory=dict)
+    ts: float = field(default_factory=time.time)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "call_id": self.call_id, "ts": self.ts, **self.data}
+
+
+EventSink = Callable[[CallEvent], None]
