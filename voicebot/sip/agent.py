@@ -1,0 +1,390 @@
+"""The SIP user agent: one pjsua2 Endpoint per process, driven by one SIP thread.
+
+Every pjsua2 API call is made on that thread (``run``/``submit`` marshal work onto it):
+pjlib aborts the process when an unregistered thread calls it, and serialising SIP work
+keeps pjsua2's object lifetimes simple. Media never passes through here: each call's
+``CallAudioPort`` exchanges frames with its session through lock-free deques.
+"""
+
+from __future__ import annotations
+
+import gc
+import queue
+import sys
+import threading
+import time
+from concurrent.futures import Future
+from typing import Any, Callable
+
+import pjsua2 as pj
+
+from voicebot.config import MediaConfig, SipConfig
+from voicebot.errors import SipError
+from voicebot.logs import get_logger
+from voicebot.sip.call import SipCall
+from voicebot.sip.fastbuf import self_check
+
+log = get_logger("voicebot.sip")
+
+
+class _PjLogWriter(pj.LogWriter):
+    def write(self, entry: pj.LogEntry) -> None:
+        msg = entry.msg.strip()
+        if msg:
+            log.warning("pjsip", level=entry.level, msg=msg[:500]) if entry.level <= 2 else log.debug("pjsip", msg=msg[:500])
+
+
+class _BotAccount(pj.Account):
+    def __init__(self, ua: SipUserAgent) -> None:
+        super().__init__()
+        self.ua = ua
+
+    def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802
+        self.ua._incoming(prm.callId)
+
+    def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802
+        self.ua.registration = {"code": prm.code, "reason": prm.reason, "expires": prm.expiration}
+        log.info("registration", code=prm.code, reason=prm.reason, expires=prm.expiration)
+        self.ua.registered.set() if prm.code // 100 == 2 and prm.expiration > 0 else None
+
+
+class SipUserAgent:
+    """Start with ``start()``; ``on_incoming(call)`` is invoked on the SIP thread for each new call."""
+
+    def __init__(self, sip: SipConfig, media: MediaConfig, name: str = "voicebot", log_level: int = 2) -> None:
+        self.sip = sip
+        self.media = media
+        self.name = name
+        self.log_level = log_level
+        self.on_incoming: Callable[[SipCall], None] | None = None
+        self.registration: dict[str, Any] = {}
+        self.registered = threading.Event()
+        self._commands: queue.Queue[tuple[Callable[[], Any], Future]] = queue.Queue()
+        self._calls: dict[str, SipCall] = {}
+        # pjsua2 objects must be destroyed on the SIP thread while the library is alive:
+        # released calls and ports wait here until no one else holds them.
+        self._graveyard: list[list[Any]] = []
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._stop = threading.Event()
+        self._start_error: BaseException | None = None
+        self._rtp_watch: dict[str, tuple[int, float]] = {}
+        self.ep: pj.Endpoint | None = None
+        self.account: _BotAccount | None = None
+
+    # --- lifecycle -------------------------------------------------------------------
+    def start(self, timeout: float = 10.0) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"{self.name}-sip", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise SipError("SIP stack did not start within %.0f s" % timeout)
+        if self._start_error is not None:
+            raise SipError(f"SIP stack failed to start: {self._start_error}") from self._start_error
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        self._thread.join(timeout)
+        self._thread = None
+
+    def _run(self) -> None:
+        try:
+            self._create_endpoint()
+        except BaseException as exc:  # surfaced by start()
+            self._start_error = exc
+            self._ready.set()
+            self._destroy()
+            return
+        self._ready.set()
+        last_watch = time.monotonic()
+        while not self._stop.is_set():
+            self.ep.libHandleEvents(10)
+            self._drain_commands()
+            if time.monotonic() - last_watch >= 1.0:
+                last_watch = time.monotonic()
+                self._watch_rtp()
+                self._bury()
+        self._shutdown_calls()
+        self._destroy()
+
+    def _create_endpoint(self) -> None:
+        self_check()
+        ep = pj.Endpoint()
+        self.ep = ep
+        ep.libCreate()
+        cfg = pj.EpConfig()
+        cfg.uaConfig.threadCnt = 0
+        cfg.uaConfig.mainThreadOnly = False
+        cfg.uaConfig.maxCalls = self.sip.max_calls
+        cfg.uaConfig.userAgent = self.sip.user_agent
+        cfg.medConfig.clockRate = self.media.clock_rate
+        cfg.medConfig.sndClockRate = self.media.clock_rate
+        cfg.medConfig.audioFramePtime = self.media.frame_ms
+        cfg.medConfig.ptime = 20
+        cfg.medConfig.noVad = True  # keep RTP flowing during silence: our VAD needs every frame
+        cfg.medConfig.ecTailLen = 0  # no sound device, so no acoustic echo to cancel
+        cfg.medConfig.maxMediaPorts = max(64, self.sip.max_calls * 4)
+        self._writer = _PjLogWriter()
+        cfg.logConfig.writer = self._writer
+        cfg.logConfig.level = self.log_level
+        cfg.logConfig.consoleLevel = 0
+        cfg.logConfig.decor = 0
+        ep.libInit(cfg)
+        for kind in self.sip.transports:
+            tcfg = pj.TransportConfig()
+            tcfg.port = self.sip.port
+            tcfg.boundAddress = self.sip.bind_host
+            ttype = pj.PJSIP_TRANSPORT_UDP if kind == "udp" else pj.PJSIP_TRANSPORT_TCP
+            try:
+                ep.transportCreate(ttype, tcfg)
+            except pj.Error as exc:
+                raise SipError(f"cannot bind SIP {kind.upper()} on {self.sip.bind_host}:{self.sip.port}: {exc.info()}")
+        ep.libStart()
+        ep.audDevManager().setNullDev()
+        self._apply_codec_preference()
+        self.account = _BotAccount(self)
+        self.account.create(self._account_config())
+        log.info("sip_started", ua=self.name, host=self.sip.bind_host, port=self.sip.port,
+                 transports=self.sip.transports, registrar=self.sip.registrar or "direct")
+
+    def _account_config(self) -> pj.AccountConfig:
+        acfg = pj.AccountConfig()
+        domain = self.sip.domain or (self.sip.registrar.removeprefix("sip:") if self.sip.registrar else "")
+        host = domain or f"{self.sip.bind_host}:{self.sip.port}"
+        acfg.idUri = f'"{self.sip.display_name}" <sip:{self.sip.username}@{host}>'
+        if self.sip.registrar:
+            acfg.regConfig.registrarUri = self.sip.registrar
+            acfg.regConfig.timeoutSec = self.sip.register_expires_s
+            acfg.regConfig.retryIntervalSec = 30
+        else:
+            acfg.regConfig.registerOnAdd = False
+        if self.sip.password:
+            acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", self.sip.realm, self.sip.username, 0, self.sip.password))
+        acfg.mediaConfig.transportConfig.port = self.sip.rtp_port
+        acfg.mediaConfig.transportConfig.portRange = self.sip.rtp_port_range
+        acfg.mediaConfig.transportConfig.boundAddress = self.sip.bind_host
+        return acfg
+
+    def _apply_codec_preference(self) -> None:
+        wanted = [c.upper() for c in self.sip.codecs]
+        available = [c.codecId for c in self.ep.codecEnum2()]
+        matched = set()
+        for codec_id in available:
+            prio = 0
+            for rank, prefix in enumerate(wanted):
+                if codec_id.upper().startswith(prefix):
+                    prio = 250 - rank * 10
+                    matched.add(prefix)
+                    break
+            self.ep.codecSetPriority(codec_id, prio)
+        missing = [c for c in wanted if c not in matched]
+        if missing:
+            raise SipError(f"codecs {missing} from sip.codecs are not available; pjsua2 has {available}")
+
+    def _bury(self, force: bool = False) -> None:
+        """Drop released pjsua2 objects once only the graveyard refers to them.
+
+        An object still referenced elsewhere at shutdown is disowned instead: its C++
+        destructor would otherwise run after libDestroy() and abort the process.
+        """
+        now = time.monotonic()
+        keep = []
+        for entry in self._graveyard:
+            due, obj = entry
+            # refs: the entry list, the local name, getrefcount's argument
+            if (force or now >= due) and sys.getrefcount(obj) <= 3:
+                continue
+            if force:
+                obj.thisown = False
+                continue
+            keep.append(entry)
+        self._graveyard = keep
+        gc.collect()
+
+    def _destroy(self) -> None:
+        if self.ep is None:
+            return
+        for call in self._calls.values():
+            self._graveyard.append([0.0, call])
+        self._calls.clear()
+        self._bury(force=True)
+        if self.account is not None:
+            try:
+                self.account.shutdown()
+            except pj.Error:
+                pass
+            self.account = None
+        gc.collect()
+        try:
+            self.ep.libDestroy()
+        except pj.Error:
+            pass
+        self.ep = None
+        log.info("sip_stopped", ua=self.name)
+
+    def _shutdown_calls(self) -> None:
+        for call in list(self._calls.values()):
+            try:
+                call.hangup(pj.CallOpParam(True))
+            except pj.Error:
+                pass
+        deadline = time.monotonic() + 2.0
+        while self._calls and time.monotonic() < deadline:
+            self.ep.libHandleEvents(20)
+        for call in list(self._calls.values()):
+            self.release_call(call)
+
+    # --- work on the SIP thread ---------------------------------------------------------
+    def submit(self, fn: Callable[[], Any]) -> Future:
+        fut: Future = Future()
+        if threading.current_thread() is self._thread:
+            self._execute(fn, fut)
+        else:
+            if self._thread is None:
+                raise SipError("SIP user agent is not running")
+            self._commands.put((fn, fut))
+        return fut
+
+    def run(self, fn: Callable[[], Any], timeout: float = 10.0) -> Any:
+        return self.submit(fn).result(timeout)
+
+    def _drain_commands(self) -> None:
+        while True:
+            try:
+                fn, fut = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            self._execute(fn, fut)
+
+    @staticmethod
+    def _execute(fn: Callable[[], Any], fut: Future) -> None:
+        try:
+            fut.set_result(fn())
+        except BaseException as exc:  # delivered to the caller; the SIP thread goes on
+            fut.set_exception(exc)
+
+    # --- calls ----------------------------------------------------------------------
+    def _incoming(self, call_index: int) -> None:
+        call = SipCall(self, self.account, call_index, direction="inbound")
+        self._calls[call.uid] = call
+        if len(self._calls) > self.sip.max_calls or self.on_incoming is None:
+            log.warning("call_rejected", call_id=call.uid, reason="busy" if self.on_incoming else "no handler")
+            self._answer_now(call, 486)
+            return
+        self._answer_now(call, 180)
+        self.on_incoming(call)
+
+    @staticmethod
+    def _answer_now(call: SipCall, code: int) -> None:
+        prm = pj.CallOpParam(True)
+        prm.statusCode = code
+        try:
+            call.answer(prm) if code < 300 else call.hangup(prm)
+        except pj.Error as exc:
+            log.warning("answer_failed", call_id=call.uid, code=code, error=exc.info())
+
+    def answer(self, call: SipCall, code: int = 200) -> None:
+        self.run(lambda: self._answer_now(call, code))
+
+    def make_call(self, uri: str, headers: dict[str, str] | None = None) -> SipCall:
+        def place() -> SipCall:
+            call = SipCall(self, self.account, direction="outbound")
+            prm = pj.CallOpParam(True)
+            for name, value in (headers or {}).items():
+                h = pj.SipHeader()
+                h.hName, h.hValue = name, value
+                prm.txOption.headers.append(h)
+            self._calls[call.uid] = call
+            try:
+                call.makeCall(uri, prm)
+            except pj.Error as exc:
+                self._calls.pop(call.uid, None)
+                raise SipError(f"cannot call {uri}: {exc.info()}") from None
+            call.remote_uri = uri
+            return call
+
+        return self.run(place)
+
+    def adopt_outbound_call(self) -> SipCall:
+        call = SipCall(self, self.account, direction="outbound")
+        self._calls[call.uid] = call
+        return call
+
+    def adopt_inbound_call(self, call_index: int) -> SipCall:
+        call = SipCall(self, self.account, call_index, direction="inbound")
+        self._calls[call.uid] = call
+        return call
+
+    def hangup(self, call: SipCall, code: int = 200, reason: str = "bot") -> None:
+        def do() -> None:
+            if call.ended:
+                return
+            call.local_hangup_reason = reason
+            prm = pj.CallOpParam(True)
+            prm.statusCode = code
+            try:
+                call.hangup(prm)
+            except pj.Error as exc:
+                log.warning("hangup_failed", call_id=call.uid, error=exc.info())
+
+        self.run(do)
+
+    def send_dtmf(self, call: SipCall, digits: str, method: str | None = None) -> None:
+        def do() -> None:
+            prm = pj.CallSendDtmfParam()
+            prm.digits = digits
+            use = method or self.sip.dtmf_method
+            prm.method = pj.PJSUA_DTMF_METHOD_SIP_INFO if use == "sip_info" else pj.PJSUA_DTMF_METHOD_RFC2833
+            call.sendDtmf(prm)
+
+        self.run(do)
+
+    def blind_transfer(self, call: SipCall, target_uri: str) -> None:
+        self.run(lambda: call.xfer(target_uri, pj.CallOpParam(True)))
+
+    def attended_transfer(self, call: SipCall, consult: SipCall) -> None:
+        """REFER ``call``'s peer to ``consult``'s peer with Replaces (warm transfer)."""
+        self.run(lambda: call.xferReplaces(consult, pj.CallOpParam(True)))
+
+    def connect_audio(self, a: SipCall, b: SipCall) -> None:
+        """Bridge two calls' audio in the conference (used after a warm-transfer consult)."""
+
+        def do() -> None:
+            ma, mb = a.getAudioMedia(-1), b.getAudioMedia(-1)
+            ma.startTransmit(mb)
+            mb.startTransmit(ma)
+
+        self.run(do)
+
+    def release_call(self, call: SipCall) -> None:
+        """Called on DISCONNECTED (SIP thread): unhook media now, drop the object next loop."""
+        call.detach_media()
+        self._calls.pop(call.uid, None)
+        self._rtp_watch.pop(call.uid, None)
+        due = time.monotonic() + 2.0
+        if call.port is not None:
+            self._graveyard.append([due, call.port])
+        self._graveyard.append([due, call])
+
+    def active_calls(self) -> int:
+        return len(self._calls)
+
+    def _watch_rtp(self) -> None:
+        now = time.monotonic()
+        for call in list(self._calls.values()):
+            if not call.answered or call.ended or call.port is None:
+                continue
+            pkts = call.rx_packets()
+            last = self._rtp_watch.get(call.uid)
+            if last is None or pkts != last[0]:
+                self._rtp_watch[call.uid] = (pkts, now)
+            elif now - last[1] >= self.sip.rtp_timeout_s:
+                log.warning("rtp_timeout", call_id=call.uid, seconds=self.sip.rtp_timeout_s)
+                call.local_hangup_reason = "rtp_timeout"
+                prm = pj.CallOpParam(True)
+                prm.statusCode = 408
+                try:
+                    call.hangup(prm)
+                except pj.Error:
+                    pass

@@ -1,0 +1,98 @@
+"""The per-call media bridge: a pjsua2 ``AudioMediaPort`` whose callbacks only move bytes.
+
+Both callbacks run on pjmedia's clock thread every frame for every call. They must not
+block: no model call, no I/O, no lock. ``collections.deque`` append/popleft are atomic
+under the GIL, so the call session exchanges frames with them without locks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+import pjsua2 as pj
+
+from voicebot.sip.fastbuf import read_bytes, write_bytes
+
+_AUDIO = pj.PJMEDIA_FRAME_TYPE_AUDIO
+_NONE = pj.PJMEDIA_FRAME_TYPE_NONE
+# A callback slower than this counts as an overrun (the frame period is 20 ms; we aim for < 100 µs).
+OVERRUN_NS = 1_000_000
+
+
+class CallAudioPort(pj.AudioMediaPort):
+    def __init__(self, clock_rate: int, frame_ms: int = 20) -> None:
+        super().__init__()
+        self.clock_rate = clock_rate
+        self.frame_ms = frame_ms
+        self.frame_bytes = clock_rate * frame_ms // 1000 * 2
+        self._silence = b"\x00" * self.frame_bytes
+        self.rx: deque[bytes] = deque(maxlen=3000)  # callee -> bot; bounded: a stalled session can't eat RAM
+        self.tx: deque[bytes] = deque()  # bot -> callee, one frame_bytes element per frame
+        self.played: deque[bytes | None] = deque(maxlen=3000)  # what went out each tick (None = silence)
+        self.frames_in = 0
+        self.frames_out = 0
+        self.callback_ns = 0
+        self.callback_max_ns = 0
+        self.overruns = 0
+
+    def create(self, name: str) -> None:
+        fmt = pj.MediaFormatAudio()
+        fmt.init(pj.PJMEDIA_FORMAT_PCM, self.clock_rate, 1, self.frame_ms * 1000, 16)
+        self.createPort(name, fmt)
+
+    def onFrameReceived(self, frame: pj.MediaFrame) -> None:  # noqa: N802 (pjsua2 name)
+        t0 = time.perf_counter_ns()
+        if frame.type == _AUDIO:
+            data = read_bytes(frame.buf)
+            self.rx.append(data if len(data) == self.frame_bytes else self._silence)
+        else:
+            self.rx.append(self._silence)
+        self.frames_in += 1
+        self._account(t0)
+
+    def onFrameRequested(self, frame: pj.MediaFrame) -> None:  # noqa: N802
+        t0 = time.perf_counter_ns()
+        try:
+            data = self.tx.popleft()
+        except IndexError:
+            data = None
+        if data is None:
+            frame.type = _NONE
+            frame.size = 0
+        else:
+            frame.type = _AUDIO
+            write_bytes(frame.buf, data)
+            frame.size = len(data)
+        self.played.append(data)
+        self.frames_out += 1
+        self._account(t0)
+
+    def _account(self, t0: int) -> None:
+        dt = time.perf_counter_ns() - t0
+        self.callback_ns += dt
+        if dt > self.callback_max_ns:
+            self.callback_max_ns = dt
+        if dt > OVERRUN_NS:
+            self.overruns += 1
+
+    # --- used by the session thread -------------------------------------------------
+    def enqueue_audio(self, pcm_bytes: bytes) -> int:
+        """Queue bot audio (int16 at clock_rate) for playout; returns the frames queued."""
+        n = self.frame_bytes
+        if len(pcm_bytes) % n:
+            pcm_bytes += b"\x00" * (n - len(pcm_bytes) % n)
+        frames = [pcm_bytes[i : i + n] for i in range(0, len(pcm_bytes), n)]
+        self.tx.extend(frames)
+        return len(frames)
+
+    def stop_playout(self) -> int:
+        """Barge-in: drop everything not yet played. Takes effect at the next clock tick."""
+        dropped = len(self.tx)
+        self.tx.clear()
+        return dropped
+
+    @property
+    def mean_callback_us(self) -> float:
+        calls = self.frames_in + self.frames_out
+        return self.callback_ns / calls / 1000 if calls else 0.0
