@@ -116,6 +116,9 @@ class DialogueConfig(BaseModel):
     locale: Literal["en-US", "zh-CN"] = "en-US"
     engine: Literal["embedded", "rasa"] = "embedded"
     rasa_url: str = "http://127.0.0.1:5005"
+    # Where "talk to a person" goes (SIP URI of an agent or queue); empty = no transfer.
+    agent_uri: str = ""
+    transfer_timeout_s: float = 25.0
     out_of_scope_threshold: float = 0.45
 
 

@@ -1,0 +1,52 @@
+"""What flows between media stages: 20 ms audio frames in, turn-taking events out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class AudioFrame:
+    pcm: bytes  # callee audio, mono int16 at the call's clock rate
+    index: int  # frame number since the call was answered
+    bot_rms: float = 0.0  # RMS of what the bot played in the same tick (echo reference)
+    bot_playing: bool = False
+    is_speech: bool = False  # set by the VAD stage
+    rms: float = 0.0  # set by the VAD stage
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    frame: int
+
+
+@dataclass(frozen=True)
+class SpeechPaused:
+    """The callee has been silent long enough to start recognising speculatively."""
+
+    frame: int
+    audio: np.ndarray
+
+
+@dataclass(frozen=True)
+class SpeechResumed:
+    frame: int
+
+
+@dataclass(frozen=True)
+class TurnEnded:
+    start_frame: int
+    end_frame: int  # last speech frame
+    audio: np.ndarray  # int16, from pre-roll to a short silence tail
+    overlapped_bot: bool  # the bot was still playing when the turn ended
+
+
+@dataclass(frozen=True)
+class BargeIn:
+    frame: int
+    speech_ms: int
+
+
+MediaEvent = SpeechStarted | SpeechPaused | SpeechResumed | TurnEnded | BargeIn
