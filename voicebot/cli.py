@@ -14,7 +14,7 @@ from voicebot.logs import configure_logging
 COMMAND_MODULES = [
     "voicebot.asr.commands",
     "voicebot.tts.commands",
-    "voicebot.sip.commands",
+    "voicebot.session.commands",
     "voicebot.callee.commands",
     "voicebot.dialogue.commands",
     "voicebot.emotion.commands",

@@ -76,7 +76,7 @@ class EndOfTurnDetector:
             self._silence_run += 1
             if self._silence_run == self._speculate and not self._paused:
                 self._paused = True
-                events.append(SpeechPaused(frame.index, self._audio()))
+                events.append(SpeechPaused(frame.index, self._start, self._audio()))
         too_long = len(self._frames) >= self._max_frames
         if self._silence_run >= self._end_silence or too_long:
             events.append(TurnEnded(self._start, self._last_speech, self._audio(), frame.bot_playing))

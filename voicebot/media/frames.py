@@ -27,6 +27,7 @@ class SpeechPaused:
     """The callee has been silent long enough to start recognising speculatively."""
 
     frame: int
+    start_frame: int
     audio: np.ndarray
 
 

@@ -1,0 +1,125 @@
+"""Run the bot and simulated phones as separate processes (pjsua2 allows one endpoint per process).
+
+Used by ``voicebot demo``, the tests and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _env(extra: dict[str, str] | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    env.update(extra or {})
+    return env
+
+
+class BotProcess:
+    """``voicebot serve`` in a child process; ``start()`` returns once it logs ``voicebot_ready``."""
+
+    def __init__(self, port: int, rtp_port: int, workdir: Path, env: dict[str, str] | None = None,
+                 args: list[str] | None = None, ready_timeout: float = 120.0) -> None:
+        self.port = port
+        self.workdir = workdir
+        self.log_path = workdir / f"bot-{port}.log"
+        self.cmd = [sys.executable, "-m", "voicebot", "serve", "--port", str(port), "--rtp-port", str(rtp_port),
+                    *(args or [])]
+        self.env = _env({"VOICEBOT_PATHS__RECORDINGS_DIR": str(workdir / "recordings"), **(env or {})})
+        self.ready_timeout = ready_timeout
+        self.proc: subprocess.Popen | None = None
+        self.lines: list[str] = []
+        self._ready = threading.Event()
+
+    @property
+    def uri(self) -> str:
+        return f"sip:bot@127.0.0.1:{self.port}"
+
+    def start(self) -> BotProcess:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(self.cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     env=self.env, text=True, cwd=os.getcwd())
+        threading.Thread(target=self._read, daemon=True).start()
+        deadline = time.time() + self.ready_timeout
+        while not self._ready.wait(0.2):
+            if self.proc.poll() is not None or time.time() > deadline:
+                self.stop()
+                tail = "".join(self.lines[-30:])
+                raise RuntimeError(f"voicebot serve did not become ready (exit {self.proc.returncode}):\n{tail}")
+        return self
+
+    def _read(self) -> None:
+        with open(self.log_path, "w", encoding="utf-8") as log:
+            for line in self.proc.stderr:
+                self.lines.append(line)
+                log.write(line)
+                log.flush()
+                if '"voicebot_ready"' in line:
+                    self._ready.set()
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        out = []
+        for line in list(self.lines):
+            if f'"{name}"' in line:
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError:
+                    pass
+        return out
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+    def __enter__(self) -> BotProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def callee_command(persona: str, port: int, rtp_port: int, report: Path, *, call: str | None = None,
+                   record_dir: Path | None = None, codecs: list[str] | None = None,
+                   timeout: float = 180.0, wait: float = 60.0) -> list[str]:
+    cmd = [sys.executable, "-m", "voicebot", "callee", "--persona", persona, "--port", str(port),
+           "--rtp-port", str(rtp_port), "--report", str(report), "--timeout", str(timeout)]
+    cmd += ["--call", call] if call else ["--answer", "--wait", str(wait)]
+    if record_dir:
+        cmd += ["--record-dir", str(record_dir)]
+    if codecs:
+        cmd += ["--codecs", *codecs]
+    return cmd
+
+
+def start_callee(cmd: list[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(log_path, "w"), env=_env(env))
+
+
+def finish_callee(proc: subprocess.Popen, report: Path, timeout: float = 240.0) -> dict[str, Any]:
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise RuntimeError(f"callee simulator did not finish within {timeout:.0f} s")
+    if not report.exists():
+        raise RuntimeError(f"callee simulator exited {proc.returncode} without a report ({report})")
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
+def read_transcript(path: str | Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]

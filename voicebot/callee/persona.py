@@ -1,0 +1,73 @@
+"""A callee persona: who the simulated customer is and what they say, turn by turn (YAML)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from voicebot.errors import VoicebotError
+
+
+class PersonaError(VoicebotError):
+    pass
+
+
+@dataclass(frozen=True)
+class PersonaTurn:
+    say: str = ""  # text rendered with the persona's voice
+    wav: str = ""  # or a recording to play
+    dtmf: str = ""  # or digits to send
+    # Speak this long after the bot starts its reply (talking over it) instead of waiting for it to finish.
+    barge_in_after_ms: int | None = None
+    pause_ms: int = 0  # extra silence before this turn
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    locale: str = "en-US"
+    # espeak-ng voices sound unlike the bot's Piper voice, which keeps the test honest.
+    voice: str = "espeak:en-us"
+    voice_options: dict[str, Any] = field(default_factory=dict)  # pitch, rate, amplitude
+    turns: tuple[PersonaTurn, ...] = ()
+    wait_for_greeting: bool = True  # outbound from the bot / inbound to it: let the bot speak first
+    greeting_timeout_s: float = 10.0
+    bot_done_silence_ms: int = 900  # bot silence that counts as "finished its turn"
+    reply_timeout_s: float = 12.0
+    after_last_turn: str = "wait_hangup"  # or "hangup"
+    answer_delay_ms: int = 0  # when the simulator answers (agent/callee mode)
+    reject_with: int = 0  # answer mode: refuse the call with this SIP code (busy = 486)
+
+    @staticmethod
+    def from_dict(data: dict[str, Any], source: str = "<persona>") -> Persona:
+        if not isinstance(data, dict) or "name" not in data:
+            raise PersonaError(f"{source}: a persona needs at least a 'name'")
+        turns = []
+        for i, raw in enumerate(data.get("turns", []) or []):
+            if isinstance(raw, str):
+                raw = {"say": raw}
+            if not isinstance(raw, dict) or not ({"say", "wav", "dtmf"} & raw.keys()) and not raw.get("pause_ms"):
+                raise PersonaError(f"{source}: turn {i + 1} needs one of say/wav/dtmf")
+            unknown = set(raw) - set(PersonaTurn.__dataclass_fields__)
+            if unknown:
+                raise PersonaError(f"{source}: turn {i + 1} has unknown keys {sorted(unknown)}")
+            turns.append(PersonaTurn(**raw))
+        fields = {k: v for k, v in data.items() if k != "turns"}
+        unknown = set(fields) - set(Persona.__dataclass_fields__)
+        if unknown:
+            raise PersonaError(f"{source}: unknown persona keys {sorted(unknown)}")
+        return Persona(**fields, turns=tuple(turns))
+
+    @staticmethod
+    def load(path: str | Path) -> Persona:
+        p = Path(path)
+        if not p.exists():
+            raise PersonaError(f"persona file {p} does not exist")
+        try:
+            data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise PersonaError(f"{p}: not valid YAML: {exc}") from None
+        return Persona.from_dict(data, str(p))

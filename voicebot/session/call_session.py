@@ -1,0 +1,379 @@
+"""One conversation: the loop that listens, recognises, asks the dialogue, and speaks.
+
+Runs on its own thread. Each pass (every 10 ms) it drains the call port's frames, feeds the
+listener stages, polls recognition futures, and carries out the dialogue's actions. Nothing
+here blocks for long: recognition and synthesis run on the shared pools.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from voicebot.asr.base import Transcript
+from voicebot.dialogue.base import (
+    Action, CallInfo, HangUp, ScheduleCallback, SendOffer, Say, Tag, Transfer, UserTurn,
+)
+from voicebot.logs import get_logger
+from voicebot.media.frames import BargeIn, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
+from voicebot.recording.recorder import CallRecorder
+from voicebot.session.engines import Engines
+from voicebot.session.events import CallEvent
+from voicebot.session.listener import CallListener
+from voicebot.session.speaker import BotSpeaker, SpokenLine
+from voicebot.session.transfer import TransferRunner
+from voicebot.sip.agent import SipUserAgent
+from voicebot.sip.call import CallSignal, SipCall
+
+LOCALE_LANGUAGE = {"en-US": "en", "zh-CN": "zh"}
+
+
+@dataclass
+class PendingTurn:
+    start_frame: int
+    end_frame: int
+    ended_at: float  # wall time the callee's speech ended (last speech frame)
+    audio: np.ndarray
+    recognition: Future
+
+
+@dataclass
+class TurnTiming:
+    end_of_speech_to_first_audio_ms: float
+    asr_ms: float
+
+
+@dataclass
+class SessionResult:
+    call_id: str
+    outcome: dict[str, Any]
+    recording: str | None
+    transcript: str | None
+    timings: list[TurnTiming] = field(default_factory=list)
+
+
+class CallSession:
+    def __init__(self, ua: SipUserAgent, call: SipCall, engines: Engines, info: CallInfo) -> None:
+        self.ua, self.call, self.engines, self.info = ua, call, engines, info
+        self.settings = engines.settings
+        self.log = get_logger("voicebot.session", call_id=call.uid)
+        self.listener = CallListener(self.settings.turn, self.settings.media.clock_rate, self.settings.media.frame_ms)
+        self.dialogue = engines.dialogues.new_dialogue(info)
+        self.emotion = engines.emotion_factory() if engines.emotion_factory else None
+        self.speaker: BotSpeaker | None = None
+        self.recorder: CallRecorder | None = None
+        self.actions: queue.Queue[Action] = queue.Queue()
+        self.pending: list[PendingTurn] = []
+        self.speculative: tuple[int, Future] | None = None  # (start_frame, future)
+        self.spoken: list[SpokenLine] = []
+        self.timings: list[TurnTiming] = []
+        self.outcome: dict[str, Any] = {"tags": [], "callbacks": [], "offers": []}
+        self.answered_at = 0.0
+        self.last_activity = 0.0
+        self.ended: dict[str, Any] | None = None
+        self.hangup_requested = False
+        self.transfer: TransferRunner | None = None
+        self.result: SessionResult | None = None
+        self._thread = threading.Thread(target=self._run_safely, name=f"call-{call.uid}", daemon=True)
+
+    # --- lifecycle -------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout: float | None = None) -> SessionResult | None:
+        self._thread.join(timeout)
+        return self.result
+
+    def _publish(self, kind: str, **data: Any) -> None:
+        self.engines.publish(CallEvent(kind, self.call.uid, data))
+
+    def _run_safely(self) -> None:
+        try:
+            self._run()
+        except Exception:
+            # One broken call must never take the others down: log, hang up, finish the record.
+            self.log.exception("session_crashed")
+            self.outcome["error"] = "session crashed"
+            if not self.call.ended:
+                self.ua.hangup(self.call, 500, reason="error")
+        finally:
+            self._finish()
+
+    def _run(self) -> None:
+        self._publish("call_started", direction=self.info.direction, remote=self.info.remote_uri,
+                      locale=self.info.locale, customer=_public_customer(self.info.customer))
+        if self.call.direction == "inbound":
+            self.ua.answer(self.call, 200)
+        if not self._wait_for_media():
+            return
+        port = self.call.port
+        self.speaker = BotSpeaker(port, self.engines.renderer.stream, self.info.locale, self.engines.tts_pool, self.call.uid)
+        if self.settings.recording.enabled:
+            self.recorder = CallRecorder(self.settings.paths.recordings_dir, self.call.uid,
+                                         port.clock_rate, port.frame_bytes)
+        self.answered_at = self.last_activity = time.time()
+        self._publish("call_answered", codec=self.call.codec)
+        if self.settings.recording.consent_announcement:
+            self.actions.put(Say(self.settings.recording.consent_text[self.info.locale], interruptible=False))
+        self._queue(self.dialogue.start(self.info))
+        while self.ended is None:
+            self._pump_audio()
+            self._poll_signals()
+            self._poll_turns()
+            self._run_actions()
+            self._check_no_input()
+            time.sleep(0.01)
+
+    def _wait_for_media(self) -> bool:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                sig = self.call.signals.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if sig.kind == "ended":
+                self.ended = sig.data
+                self.outcome["answered_by"] = "no_answer" if sig.data.get("code") in (408, 480, 487) else (
+                    "busy" if sig.data.get("code") in (486, 600) else "invalid" if sig.data.get("code") in (404, 484, 604) else "failed")
+                return False
+            if sig.kind == "media_ready" and (self.call.direction == "inbound" or self.call.answered):
+                return True
+            if sig.kind == "answered" and self.call.port is not None:
+                return True
+        self.ua.hangup(self.call, 408, reason="no_media")
+        self.ended = {"code": 408, "reason": "no media", "hung_up_by": "bot"}
+        return False
+
+    # --- audio in -------------------------------------------------------------------
+    def _pump_audio(self) -> None:
+        port = self.call.port
+        if port is None:
+            return
+        callee = _drain(port.rx)
+        bot = _drain(port.played)
+        if self.recorder is not None:
+            self.recorder.add_frames(callee, bot)
+        for event in self.listener.feed(callee, bot):
+            if isinstance(event, SpeechStarted):
+                self.last_activity = time.time()
+            elif isinstance(event, SpeechPaused):
+                self.speculative = (event.start_frame, self._recognise(event.audio))
+            elif isinstance(event, SpeechResumed):
+                self.speculative = None
+            elif isinstance(event, BargeIn):
+                self._barge_in(event)
+            elif isinstance(event, TurnEnded):
+                self._turn_ended(event)
+
+    def _barge_in(self, event: BargeIn) -> None:
+        if self.speaker is None or not self.speaker.speaking or self.hangup_requested:
+            return
+        cut = [line for line in self.speaker.interrupt() if line.text]
+        self.log.info("barge_in", after_ms=event.speech_ms, lines_cut=len(cut))
+        self._publish("barge_in", frame=event.frame)
+
+    def _turn_ended(self, event: TurnEnded) -> None:
+        self.speculative, spec = None, self.speculative
+        if event.overlapped_bot and self.speaker is not None and self.speaker.speaking:
+            # Callee sound under the bot that never qualified as barge-in: a cough, "uh-huh", echo.
+            self.log.info("overlap_ignored", frames=event.end_frame - event.start_frame)
+            return
+        lag_s = (self.listener.frames - 1 - event.end_frame) * self.settings.media.frame_ms / 1000
+        fut = spec[1] if spec is not None and spec[0] == event.start_frame else self._recognise(event.audio)
+        self.pending.append(PendingTurn(event.start_frame, event.end_frame, time.time() - lag_s, event.audio, fut))
+
+    def _recognise(self, audio: np.ndarray) -> Future:
+        lang = LOCALE_LANGUAGE.get(self.info.locale, None)
+        return self.engines.asr_pool.submit(self.engines.recognizer.transcribe, audio, lang)
+
+    # --- turns -> dialogue ------------------------------------------------------------
+    def _poll_turns(self) -> None:
+        while self.pending and self.pending[0].recognition.done():
+            turn = self.pending.pop(0)
+            try:
+                transcript: Transcript = turn.recognition.result()
+            except Exception:
+                self.log.exception("asr_failed")
+                continue
+            self._handle_turn(turn, transcript)
+
+    def _handle_turn(self, turn: PendingTurn, transcript: Transcript) -> None:
+        fms = self.settings.media.frame_ms / 1000
+        start_s, end_s = turn.start_frame * fms, turn.end_frame * fms
+        text = transcript.text.strip()
+        if not text:
+            self.log.info("empty_transcript", seconds=round(transcript.audio_s, 2))
+            return
+        emotion = None
+        if self.emotion is not None:
+            try:
+                emotion = self.emotion.analyze_turn(turn.audio, self.settings.media.clock_rate, text)
+            except Exception:
+                self.log.exception("emotion_failed")
+        self.last_activity = time.time()
+        self.log.info("user_turn", text=text, confidence=round(transcript.confidence, 3),
+                      asr_ms=round(transcript.elapsed_s * 1000), emotion=getattr(emotion, "label", None))
+        if self.recorder:
+            self.recorder.add_transcript("callee", text, start_s, end_s, transcript.confidence,
+                                         emotion=getattr(emotion, "label", None))
+        self._publish("user_turn", text=text, confidence=transcript.confidence, start=start_s, end=end_s)
+        if emotion is not None:
+            self._publish("emotion", label=emotion.label, confidence=emotion.confidence, evidence=emotion.evidence)
+        actions = self.dialogue.on_user_turn(UserTurn(text, transcript.confidence, start_s, end_s, emotion))
+        said = self._queue(actions)
+        if said is not None:
+            said.ended_speech_at = turn.ended_at
+            said.asr_ms = transcript.elapsed_s * 1000
+
+    # --- actions ---------------------------------------------------------------------
+    def _queue(self, actions: list[Action]) -> SpokenLine | None:
+        """Says lines at once (they queue in the speaker); holds other actions until playout ends."""
+        first_line = None
+        for action in actions:
+            if isinstance(action, Say) and self.actions.empty():
+                line = self._say(action.text)
+                first_line = first_line or line
+            else:
+                self.actions.put(action)
+        return first_line
+
+    def _say(self, text: str) -> SpokenLine:
+        line = self.speaker.say(text)
+        self.spoken.append(line)
+        self._publish("bot_turn", text=text)
+        return line
+
+    def _run_actions(self) -> None:
+        self._log_spoken()
+        if self.transfer is not None:
+            if self.transfer.poll():
+                ok, detail = self.transfer.result
+                self.outcome["transfer"] = {"ok": ok, "detail": detail, **self.transfer.describe()}
+                self.transfer = None
+                self._queue(self.dialogue.on_transfer_result(ok, detail))
+            return
+        while not self.actions.empty():
+            action = self.actions.queue[0]
+            if isinstance(action, Say):
+                self.actions.get()
+                self._say(action.text)
+                continue
+            if self.speaker.speaking:
+                return  # hang-ups and transfers wait for the bot to finish its line
+            self.actions.get()
+            self._act(action)
+            if self.transfer is not None or self.hangup_requested:
+                return
+
+    def _act(self, action: Action) -> None:
+        if isinstance(action, HangUp):
+            self.hangup_requested = True
+            self.outcome["hangup_reason"] = action.reason
+            self.ua.hangup(self.call, 200, reason="bot")
+        elif isinstance(action, Transfer):
+            self.transfer = TransferRunner(self.ua, self.call, action, self.engines, self.info,
+                                           self.settings.dialogue.transfer_timeout_s)
+            self._publish("transfer", target=action.target, mode=action.mode, reason=action.reason)
+            self.transfer.start()
+        elif isinstance(action, Tag):
+            self.outcome["tags"].extend(action.tags)
+            self._publish("tag", tags=list(action.tags))
+        elif isinstance(action, ScheduleCallback):
+            cb = {"at": action.at.isoformat() if action.at else None, "delay_s": action.delay_s, "note": action.note}
+            self.outcome["callbacks"].append(cb)
+            self._publish("callback", **cb)
+        elif isinstance(action, SendOffer):
+            self.outcome["offers"].append(action.offer)
+            self._publish("offer", offer=action.offer)
+
+    def _log_spoken(self) -> None:
+        """Writes each bot line to the transcript once it has finished or been cut."""
+        playing = self.speaker is not None and self.speaker.speaking
+        while self.spoken and (self.spoken[0].interrupted or (self.spoken[0].done.is_set() and not playing)
+                               or (self.spoken[0].done.is_set() and len(self.spoken) > 1)):
+            line = self.spoken.pop(0)
+            start = (line.first_audio_at or line.queued_at) - self.answered_at
+            end = start + line.frames * self.settings.media.frame_ms / 1000
+            latency = None
+            if line.ended_speech_at is not None and line.first_audio_at is not None:
+                latency = (line.first_audio_at - line.ended_speech_at) * 1000
+                self.timings.append(TurnTiming(latency, line.asr_ms))
+            if self.recorder:
+                self.recorder.add_transcript("bot", line.text, start, end, None, interrupted=line.interrupted,
+                                             latency_ms=round(latency) if latency is not None else None)
+            self.last_activity = time.time()
+
+    # --- signals, silence -----------------------------------------------------------
+    def _poll_signals(self) -> None:
+        while True:
+            try:
+                sig: CallSignal = self.call.signals.get_nowait()
+            except queue.Empty:
+                return
+            if sig.kind == "ended":
+                self.ended = sig.data
+            elif sig.kind == "dtmf":
+                self.log.info("dtmf", digit=sig.data["digit"], method=sig.data["method"])
+                self.outcome.setdefault("dtmf", []).append(sig.data["digit"])
+                if self.recorder:
+                    now = time.time() - self.answered_at
+                    self.recorder.add_transcript("callee", f"[DTMF {sig.data['digit']}]", now, now, dtmf=sig.data["digit"])
+                self._publish("dtmf", digit=sig.data["digit"], method=sig.data["method"])
+                self._queue(self.dialogue.on_dtmf(sig.data["digit"]))
+            elif sig.kind == "transfer_status" and self.transfer is not None:
+                self.transfer.on_status(sig.data)
+
+    def _check_no_input(self) -> None:
+        if self.speaker.speaking:
+            self.last_activity = time.time()  # the silence clock starts when the bot stops talking
+            return
+        if self.listener.callee_speaking or self.pending or self.transfer or self.hangup_requested:
+            return
+        if time.time() - self.last_activity >= self.settings.turn.no_input_timeout_s:
+            self.last_activity = time.time()
+            self._publish("no_input")
+            self._queue(self.dialogue.on_no_input())
+
+    def _finish(self) -> None:
+        if self.speaker is not None:
+            self.speaker.interrupt()
+            self._log_spoken()
+        if self.recorder is not None:
+            self.recorder.close()
+        ended = self.ended or {}
+        try:
+            self.outcome.update(self.dialogue.outcome())
+        except Exception:
+            self.log.exception("outcome_failed")
+        self.outcome.setdefault("answered_by", "human" if self.answered_at else "no_answer")
+        self.outcome["hung_up_by"] = ended.get("hung_up_by", "remote")
+        self.outcome["duration_s"] = round(time.time() - self.answered_at, 2) if self.answered_at else 0.0
+        self.result = SessionResult(
+            self.call.uid, self.outcome,
+            str(self.recorder.wav_path) if self.recorder else None,
+            str(self.recorder.transcript_path) if self.recorder else None,
+            self.timings,
+        )
+        self._publish("call_ended", outcome=self.outcome, recording=self.result.recording,
+                      transcript=self.result.transcript,
+                      latency_ms=[round(t.end_of_speech_to_first_audio_ms) for t in self.timings])
+        self.log.info("call_finished", outcome=self.outcome, recording=self.result.recording)
+
+
+def _drain(dq) -> list:
+    out = []
+    try:
+        while True:
+            out.append(dq.popleft())
+    except IndexError:
+        return out
+
+
+def _public_customer(customer: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in customer.items() if k in ("name", "segment", "variant", "customer_id")}

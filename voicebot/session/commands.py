@@ -1,0 +1,96 @@
+"""``voicebot serve``, ``voicebot call`` and ``voicebot demo``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from voicebot.config import Settings
+from voicebot.logs import get_logger
+
+log = get_logger("voicebot.cli")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="answer calls (and place campaign calls) until stopped")
+    _common(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("call", help="place one outbound call and hold the conversation")
+    _common(p)
+    p.add_argument("uri", help="SIP URI to call, e.g. sip:1001@pbx.example.com")
+    p.add_argument("--customer", default="{}", help="customer profile as JSON (name, segment, ...)")
+    p.add_argument("--timeout", type=float, default=300.0)
+    p.set_defaults(func=cmd_call)
+
+    p = sub.add_parser("demo", help="run the bot and a simulated caller through a 4-turn conversation")
+    p.add_argument("--locale", default="en-US", choices=["en-US", "zh-CN"])
+    p.set_defaults(func=cmd_demo)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, help="SIP port (default: sip.port)")
+    p.add_argument("--rtp-port", type=int, help="first RTP port (default: sip.rtp_port)")
+    p.add_argument("--dialplan", help='dialplan file, or "scripted" (default: dialogue.plan)')
+    p.add_argument("--locale", choices=["en-US", "zh-CN"], help="default locale (default: dialogue.locale)")
+    p.add_argument("--agent", help="SIP URI of the human agent/queue for transfers")
+
+
+def apply_overrides(args: argparse.Namespace, settings: Settings) -> Settings:
+    if getattr(args, "port", None):
+        settings.sip.port = args.port
+    if getattr(args, "rtp_port", None):
+        settings.sip.rtp_port = args.rtp_port
+    if getattr(args, "dialplan", None):
+        settings.dialogue.plan = args.dialplan
+    if getattr(args, "locale", None):
+        settings.dialogue.locale = args.locale
+    if getattr(args, "agent", None):
+        settings.dialogue.agent_uri = args.agent
+    return settings
+
+
+def _server(settings: Settings):
+    from voicebot.session.server import VoicebotServer
+    from voicebot.session.sinks import make_event_sinks
+
+    server = VoicebotServer(settings, sinks=make_event_sinks(settings))
+    server.start()
+    return server
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    settings = apply_overrides(args, settings)
+    server = _server(settings)
+    log.info("voicebot_ready", sip=f"{settings.sip.bind_host}:{settings.sip.port}", plan=settings.dialogue.plan)
+    server.serve_forever()
+    return 0
+
+
+def cmd_call(args: argparse.Namespace, settings: Settings) -> int:
+    settings = apply_overrides(args, settings)
+    try:
+        customer = json.loads(args.customer)
+    except json.JSONDecodeError as exc:
+        print(f"voicebot call: --customer is not valid JSON: {exc}", file=sys.stderr)
+        return 2
+    server = _server(settings)
+    try:
+        session = server.place_call(args.uri, customer)
+        result = session.join(args.timeout)
+    finally:
+        server.stop()
+    if result is None:
+        print("voicebot call: the call did not finish in time", file=sys.stderr)
+        return 1
+    print(json.dumps({"call_id": result.call_id, "outcome": result.outcome, "recording": result.recording,
+                      "transcript": result.transcript}, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from voicebot.demo import run_demo
+
+    return run_demo(args.locale)

@@ -1,0 +1,93 @@
+"""Everything heavy, loaded once per process and shared by every call: ASR, TTS, dialogue plans."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from voicebot.asr.base import Recognizer
+from voicebot.config import Settings
+from voicebot.dialogue.base import DialogueFactory
+from voicebot.logs import get_logger
+from voicebot.session.events import CallEvent, EventSink
+
+log = get_logger("voicebot.engines")
+
+
+@dataclass
+class Engines:
+    settings: Settings
+    recognizer: Recognizer
+    renderer: Any  # voicebot.tts.renderer.SpeechRenderer
+    dialogues: DialogueFactory
+    emotion_factory: Callable[[], Any] | None = None  # -> EmotionDetector, one per call
+    sinks: list[EventSink] = field(default_factory=list)
+    # Recognition is CPU-bound C++ that releases the GIL: two workers keep both cores busy.
+    asr_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="asr"))
+    tts_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="tts"))
+
+    def publish(self, event: CallEvent) -> None:
+        for sink in self.sinks:
+            try:
+                sink(event)
+            except Exception:  # a broken sink must never break a call
+                log.exception("event_sink_failed", sink=repr(sink))
+
+    def close(self) -> None:
+        self.asr_pool.shutdown(wait=False, cancel_futures=True)
+        self.tts_pool.shutdown(wait=False, cancel_futures=True)
+
+
+def load_dialogue_factory(settings: Settings) -> DialogueFactory:
+    if settings.dialogue.plan == "scripted":
+        from voicebot.dialogue.scripted import ScriptedDialogueFactory
+
+        return ScriptedDialogueFactory(settings.dialogue.locale, settings.dialogue.agent_uri)
+    from voicebot.dialogue import load_dialogue_factory as load_plan
+
+    return load_plan(settings)
+
+
+def load_engines(settings: Settings, sinks: list[EventSink] | None = None) -> Engines:
+    """Loads and checks every model up front, so a missing or corrupt one fails at start-up."""
+    from voicebot.asr import load_recognizer
+    from voicebot.tts.renderer import SpeechRenderer
+
+    t0 = time.perf_counter()
+    recognizer = load_recognizer(settings)
+    t1 = time.perf_counter()
+    renderer = SpeechRenderer(settings, settings.media.clock_rate)
+    dialogues = load_dialogue_factory(settings)
+    t2 = time.perf_counter()
+    prompts = list(dialogues.prompts())
+    if settings.recording.consent_announcement:
+        prompts += list(settings.recording.consent_text.items())
+    renderer.prerender(prompts)
+    t3 = time.perf_counter()
+    emotion_factory = _emotion_factory(settings)
+    # Warm the recognizer so the first caller doesn't pay for lazy initialisation.
+    import numpy as np
+
+    recognizer.transcribe(np.zeros(settings.media.clock_rate // 2, dtype=np.int16), None)
+    log.info("engines_loaded", asr_s=round(t1 - t0, 2), tts_dialogue_s=round(t2 - t1, 2),
+             prerender_s=round(t3 - t2, 2), prompts=len(prompts), asr=recognizer.name)
+    return Engines(settings, recognizer, renderer, dialogues, emotion_factory, list(sinks or []))
+
+
+def _emotion_factory(settings: Settings) -> Callable[[], Any] | None:
+    try:
+        from voicebot.emotion.detector import EmotionDetector
+    except ModuleNotFoundError:
+        return None
+    cfg = getattr(settings, "emotion", None)
+    if cfg is not None and not getattr(cfg, "enabled", True):
+        return None
+    return lambda: EmotionDetector(settings) if _takes_settings(EmotionDetector) else EmotionDetector()
+
+
+def _takes_settings(cls: type) -> bool:
+    import inspect
+
+    return "settings" in inspect.signature(cls).parameters

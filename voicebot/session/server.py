@@ -1,0 +1,85 @@
+"""The voicebot process: one SIP user agent, shared engines, one CallSession per call."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from typing import Any
+
+from voicebot.config import Settings
+from voicebot.dialogue.base import CallInfo
+from voicebot.logs import get_logger
+from voicebot.session.call_session import CallSession, SessionResult
+from voicebot.session.engines import Engines, load_engines
+from voicebot.session.events import EventSink
+from voicebot.sip.agent import SipUserAgent
+from voicebot.sip.call import SipCall
+
+log = get_logger("voicebot.server")
+
+
+class VoicebotServer:
+    def __init__(self, settings: Settings, engines: Engines | None = None, sinks: list[EventSink] | None = None) -> None:
+        self.settings = settings
+        self.engines = engines or load_engines(settings, sinks)
+        self.ua = SipUserAgent(settings.sip, settings.media, name="voicebot")
+        self.ua.on_incoming = self._on_incoming
+        self.sessions: dict[str, CallSession] = {}
+        self.finished: list[SessionResult] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+
+    def start(self) -> None:
+        self.ua.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for session in list(self.sessions.values()):
+            if not session.call.ended:
+                self.ua.hangup(session.call, 503, reason="shutdown")
+        for session in list(self.sessions.values()):
+            session.join(5)
+        self.ua.stop()
+        self.engines.close()
+
+    def serve_forever(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: self._stop.set())
+        while not self._stop.is_set():
+            time.sleep(0.2)
+            self._reap()
+        self.stop()
+
+    def _on_incoming(self, call: SipCall) -> None:
+        # SIP thread: only construct and start; the session answers from its own thread.
+        info = CallInfo(call.uid, "inbound", call.remote_uri or "", self.settings.dialogue.locale)
+        self._start_session(call, info)
+
+    def place_call(self, uri: str, customer: dict[str, Any] | None = None, locale: str | None = None) -> CallSession:
+        call = self.ua.make_call(uri)
+        info = CallInfo(call.uid, "outbound", uri, locale or self.settings.dialogue.locale, dict(customer or {}))
+        return self._start_session(call, info)
+
+    def _start_session(self, call: SipCall, info: CallInfo) -> CallSession:
+        session = CallSession(self.ua, call, self.engines, info)
+        with self._lock:
+            self.sessions[call.uid] = session
+        session.start()
+        return session
+
+    def _reap(self) -> None:
+        with self._lock:
+            for uid, session in list(self.sessions.items()):
+                if session.result is not None:
+                    self.finished.append(session.result)
+                    del self.sessions[uid]
+
+    def wait_idle(self, timeout: float) -> bool:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            self._reap()
+            if not self.sessions:
+                return True
+            time.sleep(0.1)
+        return False

@@ -1,0 +1,23 @@
+"""Where call events go: the structured log always, Redis when configured (console, other workers)."""
+
+from __future__ import annotations
+
+from voicebot.config import Settings
+from voicebot.logs import get_logger
+from voicebot.session.events import CallEvent, EventSink
+
+_log = get_logger("voicebot.events")
+
+
+def log_sink(event: CallEvent) -> None:
+    _log.debug("call_event", **event.as_dict())
+
+
+def make_event_sinks(settings: Settings) -> list[EventSink]:
+    sinks: list[EventSink] = [log_sink]
+    if settings.redis.url:
+        from voicebot.store.events import RedisEventSink
+        from voicebot.store.redis_server import connect_redis
+
+        sinks.append(RedisEventSink(connect_redis(settings)))
+    return sinks

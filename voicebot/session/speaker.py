@@ -1,0 +1,102 @@
+"""The bot's mouth on one call: renders lines sentence by sentence into the call's playout queue."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import numpy as np
+
+from voicebot.logs import get_logger
+
+# Yields int16 chunks at the port's clock rate, first sentence first.
+RenderStream = Callable[[str, str], Iterator[np.ndarray]]
+
+
+@dataclass
+class SpokenLine:
+    text: str
+    queued_at: float  # wall time the line was handed to the speaker
+    first_audio_at: float | None = None  # wall time its first frame was queued for playout
+    frames: int = 0
+    interrupted: bool = False
+    # For replies to a callee turn: when their speech ended, and what recognition cost.
+    ended_speech_at: float | None = None
+    asr_ms: float = 0.0
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+class BotSpeaker:
+    """Lines play in order. ``interrupt()`` stops playout at the next clock tick and drops queued lines."""
+
+    def __init__(self, port, render: RenderStream, locale: str, pool: Executor, call_id: str) -> None:
+        self._port = port
+        self._render = render
+        self._locale = locale
+        self._pool = pool
+        self._lines: deque[SpokenLine] = deque()
+        self._current: SpokenLine | None = None
+        self._rendering = False
+        self._generation = 0  # bumped by interrupt(); a render for an older generation stops
+        self._lock = threading.Lock()
+        self.log = get_logger("voicebot.speaker", call_id=call_id)
+
+    @property
+    def speaking(self) -> bool:
+        return self._rendering or bool(self._lines) or len(self._port.tx) > 0
+
+    def say(self, text: str) -> SpokenLine:
+        line = SpokenLine(text, time.time())
+        with self._lock:
+            self._lines.append(line)
+            start = not self._rendering
+            if start:
+                self._rendering = True
+        if start:
+            self._pool.submit(self._render_queue, self._generation)
+        return line
+
+    def interrupt(self) -> list[SpokenLine]:
+        """Returns the lines cut short (the one playing and any queued)."""
+        with self._lock:
+            self._generation += 1
+            cut = ([self._current] if self._current else []) + list(self._lines)
+            self._lines.clear()
+            self._port.stop_playout()
+        for line in cut:
+            line.interrupted = True
+            line.done.set()
+        return cut
+
+    def _render_queue(self, generation: int) -> None:
+        try:
+            while True:
+                with self._lock:
+                    if generation != self._generation or not self._lines:
+                        self._rendering = False
+                        self._current = None
+                        return
+                    line = self._current = self._lines.popleft()
+                self._render_line(line, generation)
+        except Exception:
+            self.log.exception("tts_failed")
+            with self._lock:
+                self._rendering = False
+                self._current = None
+
+    def _render_line(self, line: SpokenLine, generation: int) -> None:
+        for chunk in self._render(line.text, self._locale):
+            with self._lock:
+                if generation != self._generation:
+                    return
+                line.frames += self._port.enqueue_audio(chunk.tobytes())
+                if line.first_audio_at is None:
+                    line.first_audio_at = time.time()
+        line.done.set()
+
+    def playout_remaining_s(self) -> float:
+        return len(self._port.tx) * self._port.frame_ms / 1000
