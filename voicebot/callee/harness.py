@@ -65,14 +65,28 @@ class BotProcess:
                 if '"voicebot_ready"' in line:
                     self._ready.set()
 
-    def events(self, name: str) -> list[dict[str, Any]]:
+    def mark(self) -> int:
+        """A position in the log; ``events(name, since=mark)`` sees only what came after."""
+        return len(self.lines)
+
+    def wait_events(self, name: str, count: int = 1, since: int = 0, timeout: float = 30.0) -> list[dict[str, Any]]:
+        deadline = time.time() + timeout
+        while True:
+            found = self.events(name, since)
+            if len(found) >= count or time.time() > deadline:
+                return found
+            time.sleep(0.1)
+
+    def events(self, name: str, since: int = 0) -> list[dict[str, Any]]:
         out = []
-        for line in list(self.lines):
+        for line in list(self.lines)[since:]:
             if f'"{name}"' in line:
                 try:
-                    out.append(json.loads(line))
+                    record = json.loads(line)
                 except json.JSONDecodeError:
-                    pass
+                    continue
+                if record.get("event") == name:
+                    out.append(record)
         return out
 
     def stop(self, timeout: float = 15.0) -> int | None:

@@ -20,6 +20,7 @@ class PersonaTurn:
     say: str = ""  # text rendered with the persona's voice
     wav: str = ""  # or a recording to play
     dtmf: str = ""  # or digits to send
+    dtmf_method: str = ""  # "rfc2833" (default) or "sip_info"
     # Speak this long after the bot starts its reply (talking over it) instead of waiting for it to finish.
     barge_in_after_ms: int | None = None
     pause_ms: int = 0  # extra silence before this turn

@@ -154,7 +154,7 @@ class CalleeSimulator:
             self._wait_bot_done(self.persona.reply_timeout_s, quiet=True)
         audio = self.audio[index]
         if turn.dtmf:
-            self.ua.send_dtmf(leg.call, turn.dtmf)
+            self.ua.send_dtmf(leg.call, turn.dtmf, turn.dtmf_method or None)
             rep.start_s = rep.end_s = leg.seconds(leg.tick)
             end_tick = leg.tick
         elif audio is not None and len(audio):

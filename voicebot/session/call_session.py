@@ -363,7 +363,10 @@ class CallSession:
         self._publish("call_ended", outcome=self.outcome, recording=self.result.recording,
                       transcript=self.result.transcript,
                       latency_ms=[round(t.end_of_speech_to_first_audio_ms) for t in self.timings])
-        self.log.info("call_finished", outcome=self.outcome, recording=self.result.recording)
+        media = self.call.port.callback_stats() if self.call.port is not None else {}
+        self.log.info("call_finished", outcome=self.outcome, recording=self.result.recording,
+                      transcript=self.result.transcript, media=media, codec=self.call.codec,
+                      latency_ms=[round(t.end_of_speech_to_first_audio_ms) for t in self.timings])
 
 
 def _drain(dq) -> list:

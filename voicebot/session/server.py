@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 from typing import Any
@@ -31,6 +32,9 @@ class VoicebotServer:
         self._stop = threading.Event()
 
     def start(self) -> None:
+        # The media clock thread needs the GIL every 20 ms per call; a shorter switch interval
+        # bounds how long a busy Python thread can make it wait (default 5 ms).
+        sys.setswitchinterval(0.001)
         self.ua.start()
 
     def stop(self) -> None:

@@ -1,0 +1,88 @@
+"""SIP features over real RTP: codecs, DTMF both ways of signalling, barge-in, blind transfer, concurrency."""
+
+from __future__ import annotations
+
+import pytest
+
+from voicebot.callee.harness import BotProcess, read_transcript
+
+from .conftest import Phone, call_result, channel_rms, next_ports
+
+SHORT = [{"say": "What are your opening hours?"}, {"say": "Thank you, goodbye."}]
+
+
+@pytest.mark.parametrize("codec", ["PCMU/8000", "PCMA/8000", "G722/16000"])
+def test_codecs_negotiated_and_conversation_works(bot, tmp_path, codec):
+    mark = bot.mark()
+    phone = Phone(tmp_path, {"name": f"codec-{codec[:4]}", "turns": SHORT}, call=bot.uri, codecs=[codec])
+    report = phone.report()
+    assert report["legs"][0]["codec"] == codec
+    transcript = read_transcript(call_result(bot, mark)[0]["transcript"])
+    heard = " ".join(t["text"].lower() for t in transcript if t["who"] == "callee")
+    assert "hour" in heard and "bye" in heard
+    assert report["ended_by"] == "bot"
+
+
+def test_dtmf_rfc2833_and_sip_info_are_received(bot, tmp_path):
+    persona = {"name": "dtmf", "after_last_turn": "hangup",
+               "turns": [{"dtmf": "1"}, {"dtmf": "5", "dtmf_method": "sip_info"}, {"dtmf": "9"}]}
+    mark = bot.mark()
+    Phone(tmp_path, persona, call=bot.uri).report()
+    outcome = call_result(bot, mark)[0]["outcome"]
+    assert outcome["dtmf"] == ["1", "5", "9"]
+    methods = [e["method"] for e in bot.events("dtmf", mark)]
+    assert methods == ["rfc2833", "sip_info", "rfc2833"]
+
+
+def test_barge_in_stops_the_bot_within_100ms_of_the_threshold(bot, tmp_path):
+    persona = {"name": "interrupter", "after_last_turn": "hangup",
+               "turns": [{"say": "Sorry to interrupt, what are your opening hours?", "barge_in_after_ms": 700},
+                         {"say": "Thanks, goodbye."}]}
+    mark = bot.mark()
+    report = Phone(tmp_path, persona, call=bot.uri).report()
+    first = report["turns"][0]
+    assert first["barge_in"] is True
+    # Bot audio stopped after barge_in_ms (300) of our speech + at most 100 ms (+ RTP/jitter 60 ms).
+    assert first["bot_stopped_after_ms"] is not None and first["bot_stopped_after_ms"] <= 300 + 100 + 60
+    transcript = read_transcript(call_result(bot, mark)[0]["transcript"])
+    greeting = next(t for t in transcript if t["who"] == "bot")
+    assert greeting["interrupted"] is True
+    assert "hour" in " ".join(t["text"].lower() for t in transcript if t["who"] == "callee")
+
+
+def test_blind_transfer_lands_the_callee_on_an_agent_with_audio_both_ways(tmp_path):
+    agent = Phone(tmp_path, {"name": "agent", "wait_for_greeting": False, "after_last_turn": "hangup",
+                             "turns": [{"say": "Hello, this is Alice from the sales team.", "pause_ms": 300},
+                                       {"say": "Sure, I can help with that. Goodbye."}]})
+    port, rtp = next_ports()
+    with BotProcess(port, rtp, tmp_path / "bot", args=["--agent", agent.uri]) as bot:
+        mark = bot.mark()
+        caller = Phone(tmp_path, {"name": "wants-human", "turns": [
+            {"say": "Can I speak to a person please?"},
+            {"say": "Hi Alice, I would like to buy the basic plan."}]}, call=bot.uri)
+        report = caller.report()
+        agent_report = agent.report()
+        finished = call_result(bot, mark)[0]
+    assert len(report["legs"]) == 2, report
+    assert report["legs"][1]["transferred_from"] == report["legs"][0]["call_id"]
+    assert finished["outcome"]["transfer"]["ok"] is True
+    assert finished["outcome"]["transfer"]["mode"] == "blind"
+    # Audio both ways on the new leg: the caller heard the agent, the agent heard the caller.
+    assert report["legs"][1]["heard_bot_s"] > 1.0
+    assert agent_report["legs"][0]["heard_bot_s"] > 1.0
+    left, right = channel_rms(agent_report["legs"][0]["recording"])
+    assert left > 100 and right > 100
+
+
+def test_four_simultaneous_calls(bot, tmp_path):
+    mark = bot.mark()
+    phones = [Phone(tmp_path, {"name": f"parallel-{i}", "turns": SHORT}, call=bot.uri) for i in range(4)]
+    reports = [p.report() for p in phones]
+    finished = call_result(bot, mark, 4)
+    assert len({f["call_id"] for f in finished}) == 4
+    for report in reports:
+        assert report["ended_by"] == "bot"
+        assert all(t["reply_latency_ms"] is not None for t in report["turns"])
+    for f in finished:
+        heard = " ".join(t["text"].lower() for t in read_transcript(f["transcript"]) if t["who"] == "callee")
+        assert "hour" in heard

@@ -1,0 +1,102 @@
+"""Signalling against sipp (a different SIP stack), registration with digest auth, RTP timeout, bad models."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from voicebot.callee.harness import BotProcess
+
+from .conftest import call_result, next_ports
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "sip" / "scenarios"
+
+
+def sipp(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
+    port, _ = next_ports()
+    return subprocess.run(["sipp", "-nostdin", "-p", str(port), "-m", "1",
+                           "-timeout", f"{int(timeout)}s", "-timeout_error", *args],
+                          capture_output=True, text=True, timeout=timeout + 15)
+
+
+def test_sipp_uac_call_is_answered_and_cleared(bot):
+    mark = bot.mark()
+    out = sipp(["-sn", "uac", "-s", "bot", f"127.0.0.1:{bot.port}"])
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    finished = call_result(bot, mark)[0]
+    assert finished["outcome"]["hung_up_by"] == "remote"
+
+
+def test_sipp_g711a_audio_and_rfc2833_dtmf_from_real_pcaps(bot):
+    mark = bot.mark()
+    out = sipp(["-sf", str(SCENARIOS / "uac_pcap_dtmf.xml"), "-s", "bot", f"127.0.0.1:{bot.port}"])
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    finished = call_result(bot, mark)[0]
+    assert finished["outcome"].get("dtmf") == ["1"]
+    answered = bot.events("media_ready", mark)
+    assert answered and answered[0]["codec"] == "PCMA/8000"
+
+
+def test_bot_hangs_up_when_rtp_stops(tmp_path):
+    port, rtp = next_ports()
+    with BotProcess(port, rtp, tmp_path, env={"VOICEBOT_SIP__RTP_TIMEOUT_S": "3"}) as bot:
+        mark = bot.mark()
+        out = sipp(["-sf", str(SCENARIOS / "uac_no_rtp_expect_bye.xml"), "-s", "bot", f"127.0.0.1:{bot.port}"])
+        assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+        finished = call_result(bot, mark)[0]
+    assert finished["outcome"]["hung_up_by"] == "rtp_timeout"
+
+
+def test_registers_to_a_pbx_with_digest_auth(tmp_path):
+    reg_port, _ = next_ports()
+    registrar = subprocess.Popen(["sipp", "-nostdin", "-sf", str(SCENARIOS / "register_auth_uas.xml"),
+                                  "-p", str(reg_port), "-m", "1", "-timeout", "60s"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    port, rtp = next_ports()
+    env = {"VOICEBOT_SIP__REGISTRAR": f"sip:127.0.0.1:{reg_port}", "VOICEBOT_SIP__USERNAME": "voicebot",
+           "VOICEBOT_SIP__PASSWORD": "s3cret", "VOICEBOT_SIP__REALM": "voicebot.test",
+           "VOICEBOT_SIP__TRANSPORTS": '["udp"]'}
+    try:
+        with BotProcess(port, rtp, tmp_path, env=env) as bot:
+            regs = bot.wait_events("registration", 1, timeout=20)
+    finally:
+        registrar.wait(30)
+    assert regs and regs[-1]["code"] == 200, regs
+    assert registrar.returncode == 0
+
+
+def _serve_error(tmp_path: Path, env: dict[str, str]) -> str:
+    port, rtp = next_ports()
+    out = subprocess.run([sys.executable, "-m", "voicebot", "serve", "--port", str(port), "--rtp-port", str(rtp)],
+                         capture_output=True, text=True, timeout=120, env={**os.environ, **env}, cwd=tmp_path)
+    assert out.returncode != 0, "serve must refuse to start"
+    return out.stderr
+
+
+def test_missing_model_is_a_clear_startup_error(tmp_path):
+    err = _serve_error(tmp_path, {"VOICEBOT_ASR__WHISPER_MODEL": str(tmp_path / "no-such-model")})
+    assert "no-such-model" in err
+    assert "Traceback" not in err
+
+
+def test_corrupt_model_is_a_clear_startup_error(tmp_path):
+    from voicebot.asr.models import resolve_whisper_model
+    from voicebot.config import load_settings
+
+    good = Path(resolve_whisper_model(load_settings()))
+    bad = tmp_path / "broken-whisper"
+    shutil.copytree(good, bad, ignore=shutil.ignore_patterns("model.bin"))
+    with open(good / "model.bin", "rb") as src, open(bad / "model.bin", "wb") as dst:
+        dst.write(src.read(1_000_000))  # truncated download
+    err = _serve_error(tmp_path, {"VOICEBOT_ASR__WHISPER_MODEL": str(bad)})
+    assert "broken-whisper" in err
+    assert "Traceback" not in err
+
+
+def test_missing_voice_is_a_clear_startup_error(tmp_path):
+    err = _serve_error(tmp_path, {"VOICEBOT_TTS__VOICES": '{"en-US": "/nowhere/voice.onnx"}'})
+    assert "/nowhere/voice.onnx" in err
+    assert "Traceback" not in err
