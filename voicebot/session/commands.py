@@ -25,6 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, default=300.0)
     p.set_defaults(func=cmd_call)
 
+    p = sub.add_parser("models", help="check that every configured model loads")
+    p.add_argument("action", choices=["check"])
+    p.set_defaults(func=cmd_models)
+
     p = sub.add_parser("demo", help="run the bot and a simulated caller through a 4-turn conversation")
     p.add_argument("--locale", default="en-US", choices=["en-US", "zh-CN"])
     p.set_defaults(func=cmd_demo)
@@ -87,6 +91,24 @@ def cmd_call(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(json.dumps({"call_id": result.call_id, "outcome": result.outcome, "recording": result.recording,
                       "transcript": result.transcript}, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
+    """Loads ASR, every TTS voice and the dialogue exactly as ``serve`` does, and says what it found."""
+    from voicebot.session.engines import load_engines
+
+    t0 = time.perf_counter()
+    engines = load_engines(settings)
+    try:
+        print(f"ASR   {engines.recognizer.name}: ok")
+        for locale in settings.tts.voices:
+            audio = engines.renderer.render("OK." if locale.startswith("en") else "好的。", locale)
+            print(f"TTS   {locale}: {engines.renderer.voice_id(locale)}: ok ({len(audio) / settings.media.clock_rate:.1f} s)")
+        print(f"Plan  {settings.dialogue.plan}: ok")
+    finally:
+        engines.close()
+    print(f"all models ready in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
