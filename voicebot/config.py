@@ -67,12 +67,13 @@ class TurnConfig(BaseModel):
     # Silence that closes a callee turn.
     end_of_turn_silence_ms: int = 400
     # Start recognising this long into the closing silence, so the result is ready at end of turn.
-    speculative_asr_after_ms: int = 160
+    speculative_asr_after_ms: int = 120
     # Callee speech over the bot for this long stops the bot's playout.
     barge_in_ms: int = 300
     barge_in_enabled: bool = True
-    # Echo guard: during bot playout, callee energy must exceed bot energy * this ratio to count.
-    echo_guard_ratio: float = 0.5
+    # Echo guard: during bot playout, callee energy must exceed bot energy * this ratio to count
+    # (0.3 = -10.5 dB: line echo after a hybrid is attenuated more than that).
+    echo_guard_ratio: float = 0.3
     no_input_timeout_s: float = 8.0
     max_turn_s: float = 20.0
 
@@ -127,6 +128,36 @@ class RedisConfig(BaseModel):
     url: str = ""
 
 
+class CampaignConfig(BaseModel):
+    # Local calling hours (customer's time zone), "HH:MM"; calls start at or after start, before end.
+    calling_hours_start: str = "09:00"
+    calling_hours_end: str = "20:00"
+    # Used when a customer has no time zone and none can be derived from the number.
+    default_timezone: str = "Asia/Shanghai"
+    holidays: list[str] = []  # ISO dates (YYYY-MM-DD), local to the customer: no calls all day
+    # Frequency cap per number: at most this many answered calls within the window.
+    freq_cap_calls: int = 1
+    freq_cap_days: float = 5.0
+    max_attempts: int = 4
+    # Delay before attempt n+1 after no answer / busy / voicemail (last value repeats).
+    retry_backoff_s: list[float] = [2 * 3600.0, 6 * 3600.0, 24 * 3600.0]
+    retry_voicemail: bool = True
+    # Pacing: simultaneous bot calls, and the humans who take transfers.
+    bot_channels: int = 8
+    human_agents: int = 2  # 0 = no agent-load pacing
+    transfer_rate_prior: float = 0.10
+    agent_handle_s: float = 300.0  # how long one transfer keeps an agent busy
+    # A job idle this long in the stream (worker died) is reclaimed by another worker.
+    visibility_timeout_s: float = 120.0
+    # Costs (any currency) and the manual-calling baseline (seed: 80-120 effective calls/agent/day).
+    cost_per_minute: float = 0.12
+    cost_per_agent_hour: float = 40.0
+    manual_calls_per_agent_day: float = 100.0
+    manual_agent_hours_per_day: float = 8.0
+    bandit_min_explore: float = 0.10
+    events_stream_maxlen: int = 100_000
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VOICEBOT_", env_nested_delimiter="__", extra="ignore")
 
@@ -140,6 +171,7 @@ class Settings(BaseSettings):
     recording: RecordingConfig = RecordingConfig()
     dialogue: DialogueConfig = DialogueConfig()
     redis: RedisConfig = RedisConfig()
+    campaign: CampaignConfig = CampaignConfig()
 
     @classmethod
     def settings_customise_sources(

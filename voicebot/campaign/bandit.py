@@ -1,0 +1,98 @@
+"""Script A/B testing per segment: Thompson sampling on Beta posteriors, success = intent grade A/B.
+
+A minimum exploration share keeps every variant measured; a segment can be frozen on one
+variant (e.g. once the winner is clear). State is a Redis hash per segment, so every worker
+shares it: fields ``<variant>:n`` (trials), ``<variant>:s`` (successes), ``frozen``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+import numpy as np
+import redis
+
+from voicebot.campaign.keys import CampaignKeys
+
+
+@dataclass
+class VariantStats:
+    variant: str
+    trials: int
+    successes: int
+    rate: float
+    ci_low: float  # Wilson 95 % interval
+    ci_high: float
+    p_best: float  # posterior probability this variant is the best
+
+
+def wilson(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    if trials == 0:
+        return 0.0, 1.0
+    p = successes / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+class ScriptBandit:
+    def __init__(self, client: redis.Redis, ck: CampaignKeys, min_explore: float = 0.1,
+                 rng: random.Random | None = None) -> None:
+        self.client, self.ck, self.min_explore = client, ck, min_explore
+        self.rng = rng or random.Random()
+
+    def _counts(self, segment: str, variants: list[str]) -> tuple[dict[str, tuple[int, int]], str | None]:
+        state = self.client.hgetall(self.ck.bandit(segment))
+        counts = {v: (int(state.get(f"{v}:n", 0)), int(state.get(f"{v}:s", 0))) for v in variants}
+        return counts, state.get("frozen") or None
+
+    def choose(self, segment: str, variants: list[str]) -> str:
+        if not variants:
+            return ""
+        counts, frozen = self._counts(segment, variants)
+        if frozen in variants:
+            return frozen
+        if self.rng.random() < self.min_explore:
+            return self.rng.choice(variants)
+        draws = {v: self.rng.betavariate(1 + s, 1 + n - s) for v, (n, s) in counts.items()}
+        return max(draws, key=draws.__getitem__)
+
+    def record(self, segment: str, variant: str, success: bool, pipe: redis.client.Pipeline | None = None) -> None:
+        if not variant:
+            return
+        target = pipe if pipe is not None else self.client.pipeline()
+        target.hincrby(self.ck.bandit(segment), f"{variant}:n", 1)
+        if success:
+            target.hincrby(self.ck.bandit(segment), f"{variant}:s", 1)
+        if pipe is None:
+            target.execute()
+
+    def freeze(self, segment: str, variant: str | None) -> None:
+        """Serve only ``variant`` from now on; None lifts the freeze."""
+        if variant:
+            self.client.hset(self.ck.bandit(segment), "frozen", variant)
+        else:
+            self.client.hdel(self.ck.bandit(segment), "frozen")
+
+    def stats(self, segment: str, variants: list[str] | None = None, draws: int = 4000) -> list[VariantStats]:
+        if variants is None:
+            state = self.client.hgetall(self.ck.bandit(segment))
+            variants = sorted({k.rsplit(":", 1)[0] for k in state if k != "frozen"})
+        counts, _ = self._counts(segment, variants)
+        if not variants:
+            return []
+        rng = np.random.default_rng(0)
+        samples = np.stack([rng.beta(1 + s, 1 + n - s, draws) for n, s in counts.values()])
+        p_best = np.bincount(samples.argmax(axis=0), minlength=len(variants)) / draws
+        out = []
+        for i, (v, (n, s)) in enumerate(counts.items()):
+            lo, hi = wilson(s, n)
+            out.append(VariantStats(v, n, s, s / n if n else 0.0, lo, hi, float(p_best[i])))
+        return out
+
+    def segments(self) -> list[str]:
+        prefix = self.ck.bandit_prefix
+        return sorted(k[len(prefix):] for k in self.client.scan_iter(match=prefix + "*"))

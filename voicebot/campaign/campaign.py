@@ -1,0 +1,149 @@
+"""Campaign lifecycle in Redis: create, plan (segments + per-customer plans), seed first calls, status."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+import redis
+
+from voicebot.campaign import keys
+from voicebot.campaign.clock import Clock
+from voicebot.campaign.customers import CustomerStore, DoNotCallList
+from voicebot.campaign.dialer import CallJob
+from voicebot.campaign.plans import CustomerPlan, plans_for
+from voicebot.campaign.queue import JobQueue
+from voicebot.campaign.scheduler import CallingRules
+from voicebot.config import CampaignConfig
+from voicebot.errors import VoicebotError
+
+STATUSES = ("created", "planned", "running", "paused", "done")
+# Customer fields a dialogue may use; the rest of the CRM record stays in Redis.
+_DIALOGUE_FIELDS = ("name", "crm_id", "points", "member", "categories", "channel", "persona")
+
+
+class CampaignError(VoicebotError):
+    pass
+
+
+class Campaign:
+    def __init__(self, client: redis.Redis, name: str) -> None:
+        self.client, self.name = client, name
+        self.ck = keys.CampaignKeys(name)
+
+    def exists(self) -> bool:
+        return bool(self.client.exists(self.ck.meta))
+
+    def require(self) -> "Campaign":
+        if not self.exists():
+            raise CampaignError(f"campaign {self.name!r} does not exist; create it with `voicebot campaign create {self.name}`")
+        return self
+
+    def create(self, description: str = "", locale: str = "zh-CN") -> None:
+        if self.exists():
+            raise CampaignError(f"campaign {self.name!r} already exists")
+        self.client.hset(self.ck.meta, mapping={"status": "created", "created": f"{time.time():.0f}",
+                                                "description": description, "locale": locale})
+        self.client.sadd(keys.CAMPAIGNS, self.name)
+
+    @property
+    def status(self) -> str:
+        return self.client.hget(self.ck.meta, "status") or "missing"
+
+    def set_status(self, status: str) -> None:
+        assert status in STATUSES
+        self.client.hset(self.ck.meta, "status", status)
+
+    def add_members(self, customer_ids: list[str]) -> None:
+        if customer_ids:
+            self.client.sadd(self.ck.members, *customer_ids)
+
+    def members(self) -> list[str]:
+        return sorted(self.client.smembers(self.ck.members))
+
+    def plan(self, clock: Clock, cfg: CampaignConfig, kmeans_k: int = 0) -> list[CustomerPlan]:
+        """Segments every member and stores its plan; progress fields of planned customers are kept."""
+        self.require()
+        ids = self.members()
+        if not ids:
+            raise CampaignError(f"campaign {self.name!r} has no customers; import some with --campaign {self.name}")
+        records = CustomerStore(self.client).get_many(ids)
+        ids = [r["id"] for r in records]
+        rules = CallingRules.from_config(cfg)
+        today = datetime.fromtimestamp(clock.now()).date()
+        plans = plans_for(ids, records, today, rules.open_hour, rules.close_hour, kmeans_k)
+        pipe = self.client.pipeline(transaction=False)
+        for p in plans:
+            pipe.hset(self.ck.state(p.customer_id), mapping=p.to_fields())
+            pipe.hsetnx(self.ck.state(p.customer_id), "status", "planned")
+        pipe.hset(self.ck.meta, "status", "planned") if self.status == "created" else None
+        pipe.execute()
+        return plans
+
+    def seed(self, clock: Clock, cfg: CampaignConfig) -> int:
+        """Schedules attempt 1 for every planned customer not yet scheduled; safe to repeat."""
+        self.require()
+        rules = CallingRules.from_config(cfg)
+        queue = JobQueue(self.client, self.ck, cfg.visibility_timeout_s)
+        dnc = DoNotCallList(self.client)
+        now = clock.now()
+        store = CustomerStore(self.client)
+        seeded = 0
+        ids = self.members()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            pipe = self.client.pipeline(transaction=False)
+            for cid in chunk:
+                pipe.hgetall(self.ck.state(cid))
+            states = pipe.execute()
+            customers = {c["id"]: c for c in store.get_many(chunk)}
+            pipe = self.client.pipeline(transaction=False)
+            for cid, state in zip(chunk, states):
+                if state.get("status") != "planned" or cid not in customers:
+                    continue
+                customer = customers[cid]
+                if dnc.contains(customer["phone"]):
+                    pipe.hset(self.ck.state(cid), mapping={"status": "do_not_call", "final": "1"})
+                    continue
+                job = make_job(self.name, customer, state, attempt=1, kind="first")
+                window = (int(state["window_start_hour"]), int(state["window_end_hour"]))
+                due = rules.next_allowed(now, job.timezone, window) + int(state.get("priority", 4))
+                queue.schedule(job, due, pipe)
+                pipe.hset(self.ck.state(cid), mapping={"status": "scheduled", "next_at": f"{due:.0f}", "attempts": 0})
+                seeded += 1
+            pipe.execute()
+        if seeded:
+            self.set_status("running")
+        return seeded
+
+    def status_report(self) -> dict[str, Any]:
+        self.require()
+        meta = self.client.hgetall(self.ck.meta)
+        ids = self.members()
+        pipe = self.client.pipeline(transaction=False)
+        for cid in ids:
+            pipe.hmget(self.ck.state(cid), ["status", "segment"])
+        rows = pipe.execute()
+        queue = JobQueue(self.client, self.ck)
+        return {
+            "campaign": self.name, "status": meta.get("status"), "customers": len(ids),
+            "by_status": dict(Counter(r[0] or "unplanned" for r in rows)),
+            "by_segment": dict(Counter(r[1] or "unplanned" for r in rows)),
+            "queue": queue.counts(), "in_flight": int(self.client.zcard(self.ck.inflight)),
+            "calls_made": int(meta.get("n_calls", 0)), "answered_by_human": int(meta.get("n_human", 0)),
+            "transfers": int(meta.get("n_transfers", 0)), "follow_ups": int(self.client.zcard(self.ck.followups)),
+            "do_not_call_list": DoNotCallList(self.client).size(),
+        }
+
+
+def make_job(campaign: str, customer: dict[str, Any], state: dict[str, str], attempt: int, kind: str) -> CallJob:
+    cid = customer["id"]
+    return CallJob(
+        campaign=campaign, job_id=f"{cid}:{attempt}", customer_id=cid, phone=customer["phone"], attempt=attempt,
+        kind=kind, segment=state.get("segment", "general"), dialplan=state.get("dialplan", "scripted"),
+        script_variant="", offer=state.get("offer", ""), locale=customer.get("locale") or "zh-CN",
+        timezone=customer.get("timezone") or "Asia/Shanghai",
+        customer={k: customer[k] for k in _DIALOGUE_FIELDS if customer.get(k) not in (None, "", [])},
+    )

@@ -1,0 +1,120 @@
+"""The seam between campaigns and the voice loop: a Dialer places one call and reports how it went.
+
+The SIP side implements ``Dialer.dial`` with the real call session; ``CallResult.from_outcome``
+maps a session's outcome dict (``voicebot.session.call_session``) onto a CallResult.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Literal, Protocol
+
+from voicebot.dialogue.base import CallInfo
+
+AnsweredBy = Literal["human", "voicemail", "no_answer", "busy", "invalid", "failed"]
+IntentGrade = Literal["A", "B", "C", "D"]
+
+
+@dataclass
+class CallJob:
+    campaign: str
+    job_id: str  # "<customer_id>:<attempt>"
+    customer_id: str
+    phone: str  # E.164
+    attempt: int  # 1-based
+    kind: Literal["first", "retry", "callback"] = "first"
+    segment: str = "general"
+    dialplan: str = "scripted"
+    script_variant: str = ""
+    offer: str = ""
+    locale: str = "zh-CN"
+    timezone: str = "Asia/Shanghai"
+    due: float = 0.0  # epoch seconds the job became due
+    customer: dict[str, Any] = field(default_factory=dict)  # CRM profile for the dialogue (CallInfo.customer)
+
+    def call_info(self, call_id: str, remote_uri: str) -> CallInfo:
+        customer = {**self.customer, "segment": self.segment, "offer": self.offer,
+                    "script_variant": self.script_variant, "dialplan": self.dialplan, "phone": self.phone}
+        return CallInfo(call_id, "outbound", remote_uri, self.locale, customer)  # type: ignore[arg-type]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "CallJob":
+        return cls(**json.loads(text))
+
+
+@dataclass
+class CallResult:
+    answered_by: AnsweredBy
+    intent_grade: IntentGrade | None = None  # None when nobody talked
+    tags: list[str] = field(default_factory=list)
+    turns: int = 0
+    duration_s: float = 0.0
+    transferred: bool = False
+    transfer_reason: str = ""
+    callback_at: float | None = None  # epoch seconds the customer asked to be called back
+    do_not_call: bool = False  # customer asked us to stop calling
+    complaint: bool = False
+    converted: bool = False  # accepted the offer during the call
+    hung_up_by: Literal["bot", "remote", ""] = ""
+    call_id: str = ""
+    error: str = ""
+
+    @property
+    def success(self) -> bool:
+        """What the script bandit optimises: an intent customer (grade A or B)."""
+        return self.intent_grade in ("A", "B")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CallResult":
+        names = cls.__dataclass_fields__.keys()
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    @classmethod
+    def from_outcome(cls, outcome: dict[str, Any], call_id: str = "") -> "CallResult":
+        """From a call session's outcome dict (answered_by, tags, turns, transfer, callbacks, ...)."""
+        tags = [str(t) for t in outcome.get("tags", [])]
+        answered = outcome.get("answered_by", "failed")
+        if answered not in ("human", "voicemail", "no_answer", "busy", "invalid"):
+            answered = "failed"
+        transfer = outcome.get("transfer") or {}
+        callback_at = None
+        for cb in outcome.get("callbacks", []):
+            if cb.get("at"):
+                callback_at = datetime.fromisoformat(cb["at"]).timestamp()
+            elif cb.get("delay_s") is not None:
+                callback_at = outcome.get("ended_at", datetime.now().timestamp()) + float(cb["delay_s"])
+        grade = outcome.get("intent_grade") or outcome.get("intent")
+        return cls(
+            answered_by=answered,
+            intent_grade=grade if grade in ("A", "B", "C", "D") else None,
+            tags=tags,
+            turns=int(outcome.get("turns", 0) or 0),
+            duration_s=float(outcome.get("duration_s", 0.0) or 0.0),
+            transferred=bool(transfer.get("ok")),
+            transfer_reason=str(outcome.get("transfer_reason") or transfer.get("reason") or ""),
+            callback_at=callback_at,
+            do_not_call=bool(outcome.get("do_not_call")) or "stop_calling" in tags or "do_not_call" in tags,
+            complaint=bool(outcome.get("complaint")) or "complaint" in tags,
+            converted=bool(outcome.get("converted")) or "converted" in tags,
+            hung_up_by=outcome.get("hung_up_by", ""),
+            call_id=call_id,
+            error=str(outcome.get("error", "")),
+        )
+
+
+class Dialer(Protocol):
+    def dial(self, job: CallJob) -> CallResult:
+        """Place the call and block until it has ended. Must not raise for call failures:
+        report them as answered_by no_answer/busy/invalid/failed."""
+
+
+# Builds the dialer a worker uses; the SIP engineer plugs the real voice-loop dialer in here.
+DialerFactory = Callable[..., Dialer]

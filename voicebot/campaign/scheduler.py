@@ -1,0 +1,125 @@
+"""When a customer may be called, and what happens after each call.
+
+Calls happen only inside local calling hours (customer's time zone) on non-holidays; the
+customer's preferred window is tried first (within ``prefer_within_days``). Unanswered calls
+are retried with back-off up to ``max_attempts``; invalid numbers never again; a callback the
+customer asked for is placed at that time (moved into calling hours if needed) and is not
+held back by the frequency cap. The cap counts calls a person answered, across campaigns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from voicebot.campaign.dialer import CallJob, CallResult
+from voicebot.config import CampaignConfig
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+@dataclass(frozen=True)
+class CallingRules:
+    open_minute: int = 9 * 60
+    close_minute: int = 20 * 60
+    holidays: frozenset[date] = frozenset()
+    default_tz: str = "Asia/Shanghai"
+    prefer_within_days: int = 2
+    search_days: int = 30
+
+    @classmethod
+    def from_config(cls, cfg: CampaignConfig) -> "CallingRules":
+        return cls(_minutes(cfg.calling_hours_start), _minutes(cfg.calling_hours_end),
+                   frozenset(date.fromisoformat(d) for d in cfg.holidays), cfg.default_timezone)
+
+    @property
+    def open_hour(self) -> int:
+        return self.open_minute // 60
+
+    @property
+    def close_hour(self) -> int:
+        return -(-self.close_minute // 60)
+
+    def zone(self, tz: str | None) -> ZoneInfo:
+        return _zone(tz or self.default_tz)
+
+    def is_allowed(self, ts: float, tz: str | None = None) -> bool:
+        local = datetime.fromtimestamp(ts, self.zone(tz))
+        minute = local.hour * 60 + local.minute
+        return local.date() not in self.holidays and self.open_minute <= minute < self.close_minute
+
+    def next_allowed(self, ts: float, tz: str | None = None, window: tuple[int, int] | None = None) -> float:
+        """Earliest time >= ts inside calling hours; inside the preferred (start, end) hour window
+        if one comes within ``prefer_within_days``."""
+        zone = self.zone(tz)
+        if window is not None:
+            lo, hi = max(self.open_minute, window[0] * 60), min(self.close_minute, window[1] * 60)
+            if lo < hi:
+                found = self._first_slot(ts, zone, lo, hi, self.prefer_within_days + 1)
+                if found is not None:
+                    return found
+        found = self._first_slot(ts, zone, self.open_minute, self.close_minute, self.search_days)
+        if found is None:
+            raise ValueError(f"no allowed calling time in the {self.search_days} days after {ts}")
+        return found
+
+    def _first_slot(self, ts: float, zone: ZoneInfo, lo: int, hi: int, days: int) -> float | None:
+        day = datetime.fromtimestamp(ts, zone).date()
+        for offset in range(days):
+            d = day + timedelta(days=offset)
+            if d in self.holidays:
+                continue
+            start = datetime.combine(d, time(lo // 60, lo % 60), zone).timestamp()
+            end = datetime.combine(d, time(hi // 60 % 24, hi % 60), zone).timestamp() if hi < 1440 else \
+                datetime.combine(d + timedelta(days=1), time(0), zone).timestamp()
+            if ts < end:
+                return max(ts, start)
+        return None
+
+
+Status = Literal["interested", "converted", "transferred", "not_interested", "do_not_call", "complaint",
+                 "invalid_number", "unreachable", "callback", "retry"]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    kind: Literal["retry", "callback", "done"]
+    status: str
+    at: float = 0.0  # when to call again (retry / callback)
+
+
+def next_step(job: CallJob, result: CallResult, now: float, rules: CallingRules, cfg: CampaignConfig,
+              window: tuple[int, int] | None = None) -> NextStep:
+    if result.complaint:
+        return NextStep("done", "complaint")
+    if result.do_not_call:
+        return NextStep("done", "do_not_call")
+    if result.answered_by == "invalid":
+        return NextStep("done", "invalid_number")
+    if result.callback_at is not None:
+        return NextStep("callback", "callback", rules.next_allowed(max(result.callback_at, now), job.timezone))
+    unanswered = result.answered_by in ("no_answer", "busy", "failed") or (
+        result.answered_by == "voicemail" and cfg.retry_voicemail)
+    if unanswered:
+        if job.attempt >= cfg.max_attempts:
+            return NextStep("done", "unreachable" if result.answered_by != "voicemail" else "voicemail")
+        backoff = cfg.retry_backoff_s[min(job.attempt - 1, len(cfg.retry_backoff_s) - 1)]
+        return NextStep("retry", "retry", rules.next_allowed(now + backoff, job.timezone, window))
+    if result.answered_by == "voicemail":
+        return NextStep("done", "voicemail")
+    if result.converted:
+        return NextStep("done", "converted")
+    if result.transferred:
+        return NextStep("done", "transferred")
+    return NextStep("done", "interested" if result.success else "not_interested")

@@ -1,0 +1,286 @@
+"""A campaign worker: takes due jobs from Redis, checks the rules, paces, dials once, records.
+
+Any number of workers (threads, processes, machines) share one campaign. Each attempt has an
+idempotency key ``...:attempt:<customer>:<n>`` taken with SET NX before dialling, so no attempt
+is ever dialled twice; the outcome, the next step and the ack are written in one MULTI. A job
+reclaimed from a dead worker whose attempt key says "dialing" is recorded as interrupted and
+retried as the next attempt; one whose key says "done" is only acked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import redis
+
+from voicebot.campaign import keys
+from voicebot.campaign.bandit import ScriptBandit
+from voicebot.campaign.campaign import make_job
+from voicebot.campaign.clock import Clock
+from voicebot.campaign.customers import CustomerStore, DoNotCallList
+from voicebot.campaign.dialer import CallJob, CallResult, Dialer
+from voicebot.campaign.pacing import Pacer
+from voicebot.campaign.queue import ClaimedJob, JobQueue
+from voicebot.campaign.scheduler import CallingRules, next_step
+from voicebot.config import CampaignConfig
+from voicebot.logs import get_logger
+
+PACING_RETRY_S = 30.0
+ATTEMPT_TTL_S = 60 * 86400
+
+
+@dataclass
+class WorkerStats:
+    dialed: int = 0
+    deferred: int = 0
+    dropped: int = 0
+    paced: int = 0
+    skipped: int = 0
+    interrupted: int = 0
+    steps: dict[str, int] = field(default_factory=dict)
+
+
+class CampaignWorker:
+    def __init__(self, client: redis.Redis, campaign: str, dialer: Dialer, cfg: CampaignConfig, clock: Clock,
+                 worker_id: str | None = None, bandit: ScriptBandit | None = None) -> None:
+        self.client, self.dialer, self.cfg, self.clock = client, dialer, cfg, clock
+        self.ck = keys.CampaignKeys(campaign)
+        self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.queue = JobQueue(client, self.ck, cfg.visibility_timeout_s)
+        self.pacer = Pacer(client, self.ck, cfg)
+        self.rules = CallingRules.from_config(cfg)
+        self.bandit = bandit or ScriptBandit(client, self.ck, cfg.bandit_min_explore)
+        self.dnc = DoNotCallList(client)
+        self.stats = WorkerStats()
+        self.log = get_logger("voicebot.campaign.worker", campaign=campaign, worker=self.worker_id)
+        self._current_msg: str | None = None
+        self._stop_heartbeat = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+
+    # --- liveness ------------------------------------------------------------------
+    def start_heartbeat(self) -> None:
+        """Marks this worker alive and keeps its in-progress job from being reclaimed."""
+        if self._heartbeat is not None:
+            return
+        self._beat()
+        self._heartbeat = threading.Thread(target=self._heartbeat_loop, name=f"hb-{self.worker_id}", daemon=True)
+        self._heartbeat.start()
+
+    def stop_heartbeat(self) -> None:
+        self._stop_heartbeat.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join(5)
+        self.client.delete(keys.worker_alive(self.worker_id))
+
+    def _beat(self) -> None:
+        self.client.set(keys.worker_alive(self.worker_id), "1", px=int(self.cfg.visibility_timeout_s * 1000))
+        if self._current_msg is not None:
+            self.queue.touch(self.worker_id, self._current_msg)
+
+    def _heartbeat_loop(self) -> None:
+        while not self._stop_heartbeat.wait(self.cfg.visibility_timeout_s / 3):
+            try:
+                self._beat()
+            except redis.RedisError as exc:
+                self.log.warning("heartbeat_failed", error=str(exc))
+
+    # --- the loop ---------------------------------------------------------------------
+    def run_until_idle(self, max_steps: int = 1_000_000) -> WorkerStats:
+        """Processes jobs until none is due now (tests and simulations drive the clock)."""
+        self.start_heartbeat()
+        try:
+            for _ in range(max_steps):
+                if self.step() in ("idle", "paused"):
+                    break
+        finally:
+            self.stop_heartbeat()
+        return self.stats
+
+    def run(self, stop: threading.Event, poll_s: float = 1.0, exit_when_done: bool = False,
+            advance_clock: bool = False) -> WorkerStats:
+        """Runs until ``stop`` is set (or the campaign is done, with exit_when_done). With
+        ``advance_clock`` (a FakeClock simulation) idle time jumps straight to the next due job."""
+        self.start_heartbeat()
+        try:
+            while not stop.is_set():
+                outcome = self.step()
+                if outcome not in ("idle", "paused"):
+                    continue
+                if exit_when_done and self.queue.empty() and self.client.zcard(self.ck.inflight) == 0:
+                    self.client.hset(self.ck.meta, "status", "done")
+                    break
+                next_due = self.queue.next_due()
+                if advance_clock and next_due is not None and outcome == "idle":
+                    self.clock.set(next_due)  # type: ignore[attr-defined]
+                else:
+                    stop.wait(poll_s)
+        finally:
+            self.stop_heartbeat()
+        return self.stats
+
+    def step(self) -> str:
+        if self.client.hget(self.ck.meta, "status") == "paused":
+            return "paused"
+        now = self.clock.now()
+        self.queue.promote_due(now)
+        claimed = self.queue.claim(self.worker_id)
+        if claimed is None:
+            return "idle"
+        self._current_msg = claimed.msg_id
+        try:
+            outcome = self._handle(claimed, now)
+        finally:
+            self._current_msg = None
+        self.stats.steps[outcome] = self.stats.steps.get(outcome, 0) + 1
+        return outcome
+
+    def _handle(self, claimed: ClaimedJob, now: float) -> str:
+        job = claimed.job
+        if job is None:
+            self._ack_only(claimed.msg_id)
+            return "skipped"
+        attempt_key = self.ck.attempt(job.customer_id, job.attempt)
+        if claimed.reclaimed:
+            verdict = self._check_reclaimed(claimed, job, attempt_key)
+            if verdict is not None:
+                return verdict
+        if self.dnc.contains(job.phone):
+            return self._drop(claimed, job, "do_not_call")
+        if job.kind != "callback" and job.attempt > self.cfg.max_attempts:
+            return self._drop(claimed, job, "unreachable")
+        state = self.client.hgetall(self.ck.state(job.customer_id))
+        window = _window(state)
+        if not self.rules.is_allowed(now, job.timezone):
+            return self._defer(claimed, job, self.rules.next_allowed(now, job.timezone, window), "outside_hours")
+        if job.kind != "callback":
+            free_at = self._frequency_cap_free_at(job.phone, now)
+            if free_at is not None:
+                return self._defer(claimed, job, self.rules.next_allowed(free_at, job.timezone, window), "frequency_cap")
+        attempt_id = f"{job.customer_id}:{job.attempt}"
+        pace = self.pacer.acquire(attempt_id, now)
+        if not pace.ok:
+            self.stats.paced += 1
+            return self._defer(claimed, job, now + PACING_RETRY_S, f"pacing_{pace.reason}", count=False)
+        if not self.client.set(attempt_key, json.dumps({"state": "dialing", "worker": self.worker_id, "at": now}),
+                               nx=True, ex=ATTEMPT_TTL_S):
+            self.client.zrem(self.ck.inflight, attempt_id)
+            verdict = self._check_reclaimed(claimed, job, attempt_key)
+            return verdict or "skipped"
+        variants = [v for v in state.get("variants", "").split(",") if v]
+        job.script_variant = self.bandit.choose(job.segment, variants)
+        self.client.rpush(self.ck.dials, attempt_id)
+        started = self.clock.now()
+        try:
+            result = self.dialer.dial(job)
+        except Exception as exc:  # a broken dialer must not lose the job
+            self.log.exception("dial_failed", job=job.job_id)
+            result = CallResult("failed", error=f"dialer error: {exc}")
+        self._record(claimed, job, result, started, state)
+        self.stats.dialed += 1
+        return "dialed"
+
+    def _check_reclaimed(self, claimed: ClaimedJob, job: CallJob, attempt_key: str) -> str | None:
+        raw = self.client.get(attempt_key)
+        if raw is None:
+            return None  # the dead worker never dialled: go ahead
+        info = json.loads(raw)
+        if info["state"] == "done":
+            self._ack_only(claimed.msg_id)
+            return "skipped"
+        if info["worker"] != self.worker_id and self.client.exists(keys.worker_alive(info["worker"])):
+            return "skipped"  # still being dialled by a live worker; it will ack
+        # The worker died during the call: count the attempt as interrupted and move on.
+        self.stats.interrupted += 1
+        self.log.warning("attempt_interrupted", job=job.job_id, dead_worker=info["worker"])
+        state = self.client.hgetall(self.ck.state(job.customer_id))
+        self._record(claimed, job, CallResult("failed", error="worker died during the call"), info["at"], state)
+        return "interrupted"
+
+    # --- outcomes ------------------------------------------------------------------------
+    def _ack_only(self, msg_id: str) -> None:
+        pipe = self.client.pipeline()
+        self.queue.ack(pipe, msg_id)
+        pipe.execute()
+
+    def _drop(self, claimed: ClaimedJob, job: CallJob, status: str) -> str:
+        pipe = self.client.pipeline()
+        pipe.hset(self.ck.state(job.customer_id), mapping={"status": status, "final": "1"})
+        self.queue.ack(pipe, claimed.msg_id)
+        self.queue.finish(pipe, job.job_id)
+        pipe.execute()
+        self.stats.dropped += 1
+        return "dropped"
+
+    def _defer(self, claimed: ClaimedJob, job: CallJob, at: float, reason: str, count: bool = True) -> str:
+        pipe = self.client.pipeline()
+        self.queue.schedule(job, at, pipe)
+        pipe.hset(self.ck.state(job.customer_id), mapping={"next_at": f"{at:.0f}", "deferred": reason})
+        self.queue.ack(pipe, claimed.msg_id)
+        pipe.execute()
+        if count:
+            self.stats.deferred += 1
+        return "deferred" if count else "paced"
+
+    def _frequency_cap_free_at(self, phone: str, now: float) -> float | None:
+        window = self.cfg.freq_cap_days * 86400
+        # Exclusive lower bound: a call exactly one window ago no longer counts.
+        recent = self.client.zrangebyscore(keys.number_calls(phone), f"({now - window}", "+inf", withscores=True)
+        if len(recent) < self.cfg.freq_cap_calls:
+            return None
+        return recent[-self.cfg.freq_cap_calls][1] + window
+
+    def _record(self, claimed: ClaimedJob, job: CallJob, result: CallResult, started: float, state: dict) -> None:
+        now = self.clock.now()
+        step = next_step(job, result, now, self.rules, self.cfg, _window(state))
+        attempt_id = f"{job.customer_id}:{job.attempt}"
+        record = {"campaign": self.ck.name, "job_id": job.job_id, "customer_id": job.customer_id,
+                  "attempt": job.attempt, "kind": job.kind, "segment": job.segment, "variant": job.script_variant,
+                  "offer": job.offer, "started": started, "ended": now, "worker": self.worker_id,
+                  "next": step.kind, "status": step.status, "result": result.to_dict()}
+        pipe = self.client.pipeline()  # MULTI: all of it or none of it
+        pipe.xadd(self.ck.results, {"json": json.dumps(record, ensure_ascii=False)})
+        pipe.set(self.ck.attempt(job.customer_id, job.attempt),
+                 json.dumps({"state": "done", "worker": self.worker_id, "answered_by": result.answered_by}),
+                 ex=ATTEMPT_TTL_S)
+        fields = {"status": step.status, "attempts": job.attempt, "last_answered_by": result.answered_by,
+                  "last_grade": result.intent_grade or "", "last_call_at": f"{now:.0f}"}
+        if step.kind == "done":
+            fields["final"] = "1"
+        else:
+            nxt = make_job(self.ck.name, {"id": job.customer_id, "phone": job.phone, "locale": job.locale,
+                                          "timezone": job.timezone, **job.customer}, state, job.attempt + 1, step.kind)
+            self.queue.schedule(nxt, step.at, pipe)
+            fields["next_at"] = f"{step.at:.0f}"
+        pipe.hset(self.ck.state(job.customer_id), mapping=fields)
+        if result.do_not_call or result.complaint:
+            pipe.sadd(keys.DNC, job.phone)
+            pipe.hset(keys.DNC_REASONS, job.phone, "complaint" if result.complaint else "stop_calling")
+        if result.answered_by == "human":  # the frequency cap counts conversations, not rings or voicemails
+            pipe.zadd(keys.number_calls(job.phone), {attempt_id: now})
+            pipe.hincrby(self.ck.meta, "n_human", 1)
+            self.bandit.record(job.segment, job.script_variant, result.success, pipe)
+            if result.success and not result.converted and step.kind == "done":
+                follow_s = float(state.get("follow_up_s", 86400))
+                pipe.zadd(self.ck.followups, {f"{job.customer_id}:{state.get('follow_up_by', 'bot')}": now + follow_s})
+        if result.transferred:
+            pipe.hincrby(self.ck.meta, "n_transfers", 1)
+            self.pacer.note_transfer(pipe, attempt_id, now)
+        pipe.hincrby(self.ck.meta, "n_calls", 1)
+        self.pacer.release(pipe, attempt_id)
+        self.queue.ack(pipe, claimed.msg_id)
+        self.queue.finish(pipe, job.job_id)
+        pipe.execute()
+        self.log.info("call_recorded", job=job.job_id, answered_by=result.answered_by, grade=result.intent_grade,
+                      next=step.kind, status=step.status)
+
+
+def _window(state: dict[str, str]) -> tuple[int, int] | None:
+    if "window_start_hour" in state:
+        return int(state["window_start_hour"]), int(state["window_end_hour"])
+    return None

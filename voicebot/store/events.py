@@ -1,0 +1,133 @@
+"""Call events in Redis: a capped stream for history, a hash per live call, a set of live calls.
+
+Keys: ``voicebot:events`` (stream, field ``json``), ``voicebot:call:<id>`` (hash, TTL),
+``voicebot:calls:live`` (set). The sink never raises into the voice loop: a Redis failure is
+counted in ``errors`` and logged, and the call goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from voicebot.logs import get_logger
+from voicebot.session.events import CallEvent
+
+EVENTS_STREAM = "voicebot:events"
+LIVE_CALLS = "voicebot:calls:live"
+_log = get_logger("voicebot.store.events")
+
+
+def call_key(call_id: str) -> str:
+    return f"voicebot:call:{call_id}"
+
+
+# Which event types update which live-state field (the rest only touch last_event/updated).
+_STATE_FIELDS = {
+    "call_started": ("direction", "remote", "locale"),
+    "state": ("state",),
+    "transfer": ("target", "reason"),
+    "emotion": ("label", "score"),
+}
+
+
+class RedisEventSink:
+    def __init__(self, client: redis.Redis, maxlen: int = 100_000, live_ttl_s: int = 3600,
+                 ended_ttl_s: int = 600, worker: str = "") -> None:
+        self.client, self.maxlen, self.worker = client, maxlen, worker
+        self.live_ttl_s, self.ended_ttl_s = live_ttl_s, ended_ttl_s
+        self.errors = 0
+        self.published = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, event: CallEvent) -> None:
+        record = event.as_dict()
+        if self.worker:
+            record.setdefault("worker", self.worker)
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.xadd(EVENTS_STREAM, {"json": json.dumps(record, ensure_ascii=False, default=str)},
+                      maxlen=self.maxlen, approximate=True)
+            key = call_key(event.call_id)
+            live = {"last_event": event.type, "updated": event.ts}
+            for name in _STATE_FIELDS.get(event.type, ()):
+                if name in event.data:
+                    live[name] = _flat(event.data[name])
+            if event.type == "call_started":
+                live["started"] = event.ts
+                pipe.sadd(LIVE_CALLS, event.call_id)
+            if event.type == "user_turn":
+                pipe.hincrby(key, "user_turns", 1)
+                live["last_user_text"] = _flat(event.data.get("text", ""))
+            if event.type == "bot_turn":
+                live["last_bot_text"] = _flat(event.data.get("text", ""))
+            if event.type == "call_ended":
+                live["ended"] = event.ts
+                live["outcome"] = _flat(event.data.get("outcome", {}))
+                pipe.srem(LIVE_CALLS, event.call_id)
+            pipe.hset(key, mapping=live)
+            pipe.expire(key, self.ended_ttl_s if event.type == "call_ended" else self.live_ttl_s)
+            pipe.execute()
+            with self._lock:
+                self.published += 1
+        except (redis.RedisError, OSError) as exc:
+            with self._lock:
+                self.errors += 1
+                errors = self.errors
+            if errors == 1 or errors % 100 == 0:  # don't flood the log when Redis is down
+                _log.warning("redis_event_sink_error", error=str(exc), errors=errors, event_type=event.type)
+
+
+def _flat(value: Any) -> str | int | float:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@dataclass
+class StreamEvent:
+    id: str
+    data: dict[str, Any]
+
+
+class RedisEventReader:
+    """What the supervisor console reads: live calls, one call's state, and the event tail."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    def live_calls(self) -> list[dict[str, Any]]:
+        ids = sorted(self.client.smembers(LIVE_CALLS))
+        pipe = self.client.pipeline(transaction=False)
+        for call_id in ids:
+            pipe.hgetall(call_key(call_id))
+        calls = []
+        for call_id, state in zip(ids, pipe.execute()):
+            if state:  # hash expired = a call that never ended cleanly; drop it from the set
+                calls.append({"call_id": call_id, **state})
+            else:
+                self.client.srem(LIVE_CALLS, call_id)
+        return calls
+
+    def call_state(self, call_id: str) -> dict[str, Any]:
+        return self.client.hgetall(call_key(call_id))
+
+    def read(self, after_id: str = "0", count: int = 100, block_ms: int | None = None) -> list[StreamEvent]:
+        """Events after ``after_id`` ("0" = from the start, "$" = only new ones, with block_ms)."""
+        reply = self.client.xread({EVENTS_STREAM: after_id}, count=count, block=block_ms)
+        out = []
+        for _stream, entries in reply or []:
+            for entry_id, fields in entries:
+                out.append(StreamEvent(entry_id, json.loads(fields["json"])))
+        return out
+
+    def recent(self, count: int = 50, call_id: str | None = None) -> list[StreamEvent]:
+        entries = self.client.xrevrange(EVENTS_STREAM, count=count if call_id is None else count * 20)
+        events = [StreamEvent(i, json.loads(f["json"])) for i, f in entries]
+        if call_id is not None:
+            events = [e for e in events if e.data.get("call_id") == call_id][:count]
+        return list(reversed(events))

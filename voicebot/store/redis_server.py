@@ -1,0 +1,105 @@
+"""Redis connection: the configured URL, or a private ``redis-server`` on a unix socket.
+
+The private server lives in ``<cache_dir>/redis/`` (socket, pid file, append-only file), so
+campaign state survives restarts; a server already running from that directory is reused.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+from voicebot.config import Settings
+from voicebot.errors import VoicebotError
+from voicebot.logs import get_logger
+
+_log = get_logger("voicebot.store.redis")
+SOCKET_NAME = "redis.sock"
+
+
+class StoreError(VoicebotError):
+    """Redis cannot be reached or started."""
+
+
+@dataclass(frozen=True)
+class PrivateRedis:
+    directory: Path
+
+    @property
+    def socket_path(self) -> Path:
+        return self.directory / SOCKET_NAME
+
+    @property
+    def pid_path(self) -> Path:
+        return self.directory / "redis.pid"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(unix_socket_path=str(self.socket_path), decode_responses=True)
+
+    def running(self) -> bool:
+        if not self.socket_path.exists():
+            return False
+        try:
+            return bool(self.client().ping())
+        except redis.RedisError:
+            return False
+
+    def start(self, timeout_s: float = 10.0) -> redis.Redis:
+        if self.running():
+            return self.client()
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not Path(binary).exists():
+            raise StoreError("redis-server not found: install it (apt-get install redis-server) or set redis.url")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if len(str(self.socket_path)) > 100:  # AF_UNIX path limit is 108 bytes
+            raise StoreError(f"redis socket path too long ({self.socket_path}); use a shorter paths.cache_dir")
+        self.socket_path.unlink(missing_ok=True)  # stale socket from a crashed server
+        cmd = [
+            binary, "--port", "0", "--unixsocket", str(self.socket_path), "--unixsocketperm", "700",
+            "--dir", str(self.directory), "--appendonly", "yes", "--appendfsync", "everysec",
+            "--daemonize", "yes", "--pidfile", str(self.pid_path),
+            "--logfile", str(self.directory / "redis.log"), "--save", "",
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise StoreError(f"redis-server failed to start: {proc.stderr.strip() or proc.stdout.strip()}")
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.running():
+                _log.info("redis_started", socket=str(self.socket_path))
+                return self.client()
+            time.sleep(0.05)
+        raise StoreError(f"redis-server did not answer on {self.socket_path}; see {self.directory / 'redis.log'}")
+
+    def stop(self) -> None:
+        """Clean stop: the append-only file is flushed, nothing is lost."""
+        if not self.running():
+            return
+        try:
+            self.client().shutdown(save=False)
+        except redis.ConnectionError:
+            pass  # the server closes the connection as it exits
+        deadline = time.monotonic() + 10
+        while self.socket_path.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+def private_redis(settings: Settings) -> PrivateRedis:
+    return PrivateRedis(Path(settings.paths.cache_dir) / "redis")
+
+
+def connect_redis(settings: Settings) -> redis.Redis:
+    """A client with ``decode_responses=True``; starts the private server when no URL is set."""
+    if not settings.redis.url:
+        return private_redis(settings).start()
+    client = redis.Redis.from_url(settings.redis.url, decode_responses=True)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise StoreError(f"cannot reach redis at {settings.redis.url}: {exc}") from exc
+    return client
