@@ -71,9 +71,9 @@ class TurnConfig(BaseModel):
     # Callee speech over the bot for this long stops the bot's playout.
     barge_in_ms: int = 300
     barge_in_enabled: bool = True
-    # Echo guard: during bot playout, callee energy must exceed bot energy * this ratio to count
-    # (0.3 = -10.5 dB: line echo after a hybrid is attenuated more than that).
-    echo_guard_ratio: float = 0.3
+    # Echo guard: callee audio whose loudness envelope follows the bot's (at 0-500 ms delay) with
+    # at least this correlation is the bot's own echo and never barges in.
+    echo_correlation: float = 0.9
     no_input_timeout_s: float = 8.0
     max_turn_s: float = 20.0
 

@@ -36,5 +36,6 @@ def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
     )
 
 
-def get_logger(name: str, **bound: object) -> structlog.stdlib.BoundLogger:
-    return structlog.get_logger(name).bind(**bound)
+def get_logger(name: str, **bound: object) -> structlog.typing.FilteringBoundLogger:
+    # A lazy proxy: modules create loggers at import time, before configure_logging() runs.
+    return structlog.get_logger(name, **bound)

@@ -42,8 +42,11 @@ def test_barge_in_stops_the_bot_within_100ms_of_the_threshold(bot, tmp_path):
     report = Phone(tmp_path, persona, call=bot.uri).report()
     first = report["turns"][0]
     assert first["barge_in"] is True
-    # Bot audio stopped after barge_in_ms (300) of our speech + at most 100 ms (+ RTP/jitter 60 ms).
-    assert first["bot_stopped_after_ms"] is not None and first["bot_stopped_after_ms"] <= 300 + 100 + 60
+    # At the bot: once barge_in_ms (300) of speech over it is detected, playout stops within 100 ms.
+    stops = bot.wait_events("barge_in", 1, mark)
+    assert stops and stops[0]["stop_latency_ms"] <= 100
+    # At the caller's ear: 300 ms + VAD onset (~100 ms) + stop + RTP both ways.
+    assert first["bot_stopped_after_ms"] is not None and first["bot_stopped_after_ms"] <= 300 + 100 + 200
     transcript = read_transcript(call_result(bot, mark)[0]["transcript"])
     greeting = next(t for t in transcript if t["who"] == "bot")
     assert greeting["interrupted"] is True

@@ -41,12 +41,48 @@ def resolve_persona(name_or_path: str) -> Persona:
     return Persona.load(path)
 
 
-def persona_renderer(persona: Persona, rate: int):
-    from voicebot.tts.voices import load_voice
-    from voicebot.audio.pcm import resample
+# Applied after synthesis with sox, so any voice can be turned into a different-sounding speaker.
+POST_EFFECTS = ("pitch_semitones", "tempo", "gain_db")
 
-    voice = load_voice(persona.voice, **persona.voice_options)
-    return lambda text: resample(voice.synthesize(text), voice.sample_rate, rate)
+
+def persona_renderer(persona: Persona, rate: int):
+    from voicebot.audio.pcm import resample
+    from voicebot.tts.voices import load_voice
+
+    options = {k: v for k, v in persona.voice_options.items() if k not in POST_EFFECTS}
+    effects = {k: v for k, v in persona.voice_options.items() if k in POST_EFFECTS}
+    voice = load_voice(persona.voice, **options)
+
+    def render(text: str):
+        pcm = voice.synthesize(text)
+        if effects:
+            pcm = apply_sox_effects(pcm, voice.sample_rate, effects)
+        return resample(pcm, voice.sample_rate, rate)
+
+    return render
+
+
+def apply_sox_effects(pcm, rate: int, effects: dict) -> "np.ndarray":
+    import subprocess
+    import tempfile
+
+    import numpy as np
+
+    from voicebot.audio.pcm import read_wav, write_wav
+
+    chain: list[str] = []
+    if effects.get("pitch_semitones"):
+        chain += ["pitch", str(int(float(effects["pitch_semitones"]) * 100))]
+    if effects.get("tempo") and float(effects["tempo"]) != 1.0:
+        chain += ["tempo", "-s", str(effects["tempo"])]
+    if effects.get("gain_db"):
+        chain += ["gain", str(effects["gain_db"])]
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "in.wav", Path(tmp) / "out.wav"
+        write_wav(src, (pcm.astype(np.float32) * 0.8).astype(np.int16), rate)  # headroom for pitch-up
+        subprocess.run(["sox", "-q", str(src), str(dst), *chain], check=True, capture_output=True)
+        out, _ = read_wav(dst, rate)
+    return out
 
 
 def cmd_callee(args: argparse.Namespace, settings: Settings) -> int:

@@ -106,9 +106,6 @@ class CallLeg:
                 return seg
         return None
 
-    def bot_active_since(self, tick: int) -> bool:
-        return any(seg.end >= tick for seg in self.heard)
-
     def speaking(self) -> bool:
         return bool(self.call.port and self.call.port.tx)
 

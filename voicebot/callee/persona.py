@@ -30,9 +30,13 @@ class PersonaTurn:
 class Persona:
     name: str
     locale: str = "en-US"
-    # espeak-ng voices sound unlike the bot's Piper voice, which keeps the test honest.
-    voice: str = "espeak:en-us"
-    voice_options: dict[str, Any] = field(default_factory=dict)  # pitch, rate, amplitude
+    # Any TTS voice spec (see tts.voices). The default is the Piper voice pitched up 4 semitones
+    # with sox: clearly another speaker, and Whisper understands it (robotic espeak-ng English
+    # comes back garbled after G.711 about one utterance in three).
+    voice: str = "joe"
+    # Synthesiser options (espeak: pitch, rate, amplitude) plus post effects:
+    # pitch_semitones, tempo, gain_db.
+    voice_options: dict[str, Any] = field(default_factory=lambda: {"pitch_semitones": 4})
     turns: tuple[PersonaTurn, ...] = ()
     wait_for_greeting: bool = True  # outbound from the bot / inbound to it: let the bot speak first
     greeting_timeout_s: float = 10.0

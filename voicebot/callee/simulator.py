@@ -131,7 +131,9 @@ class CalleeSimulator:
                 seg = self._wait(lambda leg: leg.heard, self.persona.greeting_timeout_s)
                 if seg:
                     self.report.greeting_latency_ms = self.leg.heard[0].start * self.frame_ms
-                    self._wait_bot_done(self.persona.reply_timeout_s)
+                    first = self.persona.turns[0] if self.persona.turns else None
+                    if first is None or first.barge_in_after_ms is None:  # else: talk over the greeting
+                        self._wait_bot_done(self.persona.reply_timeout_s)
             for index, turn in enumerate(self.persona.turns):
                 self._play_turn(index, turn)
             self._after_last_turn()
@@ -147,11 +149,10 @@ class CalleeSimulator:
                          turn.dtmf or turn.say or turn.wav, leg.call.uid)
         if turn.barge_in_after_ms is not None:
             rep.barge_in = True
-            mark = leg.tick
-            self._wait(lambda lg: lg.bot_audio_after(mark - 1), self.persona.reply_timeout_s)
+            self._wait(lambda lg: lg.heard and lg.bot_silent_for() == 0, self.persona.reply_timeout_s)
             self._sleep(turn.barge_in_after_ms / 1000)
         elif index > 0 or self.persona.wait_for_greeting:
-            self._wait_bot_done(self.persona.reply_timeout_s, quiet=True)
+            self._wait_bot_done(self.persona.reply_timeout_s)
         audio = self.audio[index]
         if turn.dtmf:
             self.ua.send_dtmf(leg.call, turn.dtmf, turn.dtmf_method or None)
@@ -170,11 +171,10 @@ class CalleeSimulator:
         else:
             end_tick = leg.tick
         self.report.turns.append(rep)
-        if not rep.barge_in:
-            seg = self._wait(lambda lg: lg.bot_audio_after(end_tick), self.persona.reply_timeout_s, soft=True)
-            if seg is not None and self.leg is leg:
-                rep.reply_start_s = leg.seconds(seg.start)
-                rep.reply_latency_ms = (seg.start - end_tick) * self.frame_ms
+        seg = self._wait(lambda lg: lg.bot_audio_after(end_tick), self.persona.reply_timeout_s, soft=True)
+        if seg is not None and self.leg is leg:
+            rep.reply_start_s = leg.seconds(seg.start)
+            rep.reply_latency_ms = (seg.start - end_tick) * self.frame_ms
 
     def _bot_stop_ms(self, leg: CallLeg, our_start: int) -> float | None:
         """How long the bot kept talking after we started talking over it."""
@@ -184,7 +184,7 @@ class CalleeSimulator:
         return max(0, overlapping[0].end - our_start) * self.frame_ms
 
     def _after_last_turn(self) -> None:
-        self._wait_bot_done(self.persona.reply_timeout_s, quiet=True)
+        self._wait_bot_done(self.persona.reply_timeout_s)
         if self.persona.after_last_turn == "hangup":
             self.ua.hangup(self.leg.call, 200, reason="callee")
             self.report.ended_by = "callee"
@@ -196,12 +196,10 @@ class CalleeSimulator:
                 self.report.ended_by = "callee (bot did not hang up)"
 
     # --- waiting, legs ------------------------------------------------------------------
-    def _wait_bot_done(self, timeout_s: float, quiet: bool = False) -> None:
+    def _wait_bot_done(self, timeout_s: float) -> None:
+        """Wait until the bot has been quiet for ``bot_done_silence_ms`` (its reply's start was awaited already)."""
         need = self.persona.bot_done_silence_ms // self.frame_ms
-        mark = self.leg.tick
-        self._wait(lambda lg: lg.bot_active_since(mark) and lg.bot_silent_for() >= need, timeout_s, soft=True)
-        if quiet:  # if the bot said nothing at all, still leave a natural pause
-            self._wait(lambda lg: lg.bot_silent_for() >= need, timeout_s, soft=True)
+        self._wait(lambda lg: lg.bot_silent_for() >= need, timeout_s, soft=True)
 
     def _wait(self, cond: Callable[[CallLeg], Any], timeout_s: float, soft: bool = False) -> Any:
         deadline = min(time.time() + timeout_s, self.deadline)

@@ -109,7 +109,8 @@ class Campaign:
                     continue
                 job = make_job(self.name, customer, state, attempt=1, kind="first")
                 window = (int(state["window_start_hour"]), int(state["window_end_hour"]))
-                due = rules.next_allowed(now, job.timezone, window) + int(state.get("priority", 4))
+                # Priority breaks ties among customers due at the same moment (ms, never delays a call).
+                due = rules.next_allowed(now, job.timezone, window) + int(state.get("priority", 4)) * 1e-3
                 queue.schedule(job, due, pipe)
                 pipe.hset(self.ck.state(cid), mapping={"status": "scheduled", "next_at": f"{due:.0f}", "attempts": 0})
                 seeded += 1

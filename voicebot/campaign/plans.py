@@ -77,12 +77,15 @@ class PlanArrays:
     tags: np.ndarray  # bool (n, len(TAG_NAMES))
 
 
-def best_windows(preferred_hour: np.ndarray, open_hour: int, close_hour: int, width: int = 2,
-                 default_start: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    """A `width`-hour window at the preferred hour, pushed inside calling hours; default if unknown."""
-    hour = np.where(np.isnan(preferred_hour), default_start, np.nan_to_num(preferred_hour))
-    start = np.clip(hour, open_hour, max(open_hour, close_hour - width)).astype(np.int8)
-    return start, np.minimum(start + width, close_hour).astype(np.int8)
+def best_windows(preferred_hour: np.ndarray, open_hour: int, close_hour: int,
+                 width: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """A `width`-hour window at the preferred hour, pushed inside calling hours; all calling
+    hours when the preference is unknown (then the first allowed time is the best one)."""
+    known = ~np.isnan(preferred_hour)
+    start = np.clip(np.nan_to_num(preferred_hour), open_hour, max(open_hour, close_hour - width))
+    start = np.where(known, start, open_hour).astype(np.int8)
+    end = np.where(known, np.minimum(start + width, close_hour), close_hour).astype(np.int8)
+    return start, end
 
 
 def plan_arrays(cols: CustomerColumns, open_hour: int = 9, close_hour: int = 20,

@@ -75,6 +75,7 @@ class CallSession:
         self.timings: list[TurnTiming] = []
         self.outcome: dict[str, Any] = {"tags": [], "callbacks": [], "offers": []}
         self.answered_at = 0.0
+        self._drained_at = 0.0
         self.last_activity = 0.0
         self.ended: dict[str, Any] | None = None
         self.hangup_requested = False
@@ -157,6 +158,7 @@ class CallSession:
             return
         callee = _drain(port.rx)
         bot = _drain(port.played)
+        self._drained_at = time.time()
         if self.recorder is not None:
             self.recorder.add_frames(callee, bot)
         for event in self.listener.feed(callee, bot):
@@ -174,9 +176,13 @@ class CallSession:
     def _barge_in(self, event: BargeIn) -> None:
         if self.speaker is None or not self.speaker.speaking or self.hangup_requested:
             return
-        cut = [line for line in self.speaker.interrupt() if line.text]
-        self.log.info("barge_in", after_ms=event.speech_ms, lines_cut=len(cut))
-        self._publish("barge_in", frame=event.frame)
+        cut = self.speaker.interrupt()
+        # Callee frame that completed the barge-in -> playout stopped: frames queued behind it in
+        # this batch, our processing time, and one clock tick until the bridge pulls nothing.
+        frame_ms = self.settings.media.frame_ms
+        stop_ms = (self.listener.frames - 1 - event.frame) * frame_ms + (time.time() - self._drained_at) * 1000 + frame_ms
+        self.log.info("barge_in", speech_ms=event.speech_ms, lines_cut=len(cut), stop_latency_ms=round(stop_ms, 1))
+        self._publish("barge_in", frame=event.frame, stop_latency_ms=round(stop_ms, 1))
 
     def _turn_ended(self, event: TurnEnded) -> None:
         self.speculative, spec = None, self.speculative

@@ -22,7 +22,7 @@ class CallListener:
             speculate_after_ms=turn.speculative_asr_after_ms,
             max_turn_ms=int(turn.max_turn_s * 1000),
         )
-        self.barge_in = BargeInDetector(frame_ms, turn.barge_in_ms, turn.echo_guard_ratio, enabled=turn.barge_in_enabled)
+        self.barge_in = BargeInDetector(frame_ms, turn.barge_in_ms, turn.echo_correlation, enabled=turn.barge_in_enabled)
         self.frames = 0
         self._since_bot = ECHO_TAIL_FRAMES + 1
 

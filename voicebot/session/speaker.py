@@ -22,7 +22,8 @@ class SpokenLine:
     text: str
     queued_at: float  # wall time the line was handed to the speaker
     first_audio_at: float | None = None  # wall time its first frame was queued for playout
-    frames: int = 0
+    frames: int = 0  # frames queued for playout (after an interruption: frames actually played)
+    end_pos: int = 0  # speaker's running frame position after this line's last frame
     interrupted: bool = False
     # For replies to a callee turn: when their speech ended, and what recognition cost.
     ended_speech_at: float | None = None
@@ -42,6 +43,8 @@ class BotSpeaker:
         self._current: SpokenLine | None = None
         self._rendering = False
         self._generation = 0  # bumped by interrupt(); a render for an older generation stops
+        self._queued_total = 0  # frames ever queued (minus those dropped by interruptions)
+        self._recent: deque[SpokenLine] = deque(maxlen=8)  # lines that may still be playing
         self._lock = threading.Lock()
         self.log = get_logger("voicebot.speaker", call_id=call_id)
 
@@ -61,12 +64,19 @@ class BotSpeaker:
         return line
 
     def interrupt(self) -> list[SpokenLine]:
-        """Returns the lines cut short (the one playing and any queued)."""
+        """Returns the lines cut short: the one playing, one still rendering, any queued."""
         with self._lock:
             self._generation += 1
-            cut = ([self._current] if self._current else []) + list(self._lines)
+            dropped = self._port.stop_playout()
+            played_to = self._queued_total - dropped
+            cut = [ln for ln in self._recent if ln.end_pos > played_to]
+            for line in cut:
+                line.frames = max(0, line.frames - (line.end_pos - played_to))
+            if self._current is not None and self._current not in cut:
+                cut.append(self._current)
+            cut += list(self._lines)
             self._lines.clear()
-            self._port.stop_playout()
+            self._queued_total = played_to
         for line in cut:
             line.interrupted = True
             line.done.set()
@@ -89,14 +99,29 @@ class BotSpeaker:
                 self._current = None
 
     def _render_line(self, line: SpokenLine, generation: int) -> None:
+        first = True
         for chunk in self._render(line.text, self._locale):
+            if first:
+                chunk, first = trim_leading_silence(chunk), False
             with self._lock:
                 if generation != self._generation:
                     return
-                line.frames += self._port.enqueue_audio(chunk.tobytes())
+                n = self._port.enqueue_audio(chunk.tobytes())
+                line.frames += n
+                self._queued_total += n
+                line.end_pos = self._queued_total
                 if line.first_audio_at is None:
                     line.first_audio_at = time.time()
+                    self._recent.append(line)
         line.done.set()
 
     def playout_remaining_s(self) -> float:
         return len(self._port.tx) * self._port.frame_ms / 1000
+
+
+def trim_leading_silence(pcm: np.ndarray, threshold: float = 200.0, keep: int = 80) -> np.ndarray:
+    """Synthesisers start lines with 50-70 ms of silence: every ms of it is reply latency."""
+    loud = np.nonzero(np.abs(pcm) > threshold)[0]
+    if len(loud) == 0:
+        return pcm
+    return pcm[max(0, loud[0] - keep):]
