@@ -1,14 +1,16 @@
 """Call events in Redis: a capped stream for history, a hash per live call, a set of live calls.
 
 Keys: ``voicebot:events`` (stream, field ``json``), ``voicebot:call:<id>`` (hash, TTL),
-``voicebot:calls:live`` (set). The sink never raises into the voice loop: a Redis failure is
-counted in ``errors`` and logged, and the call goes on.
+``voicebot:calls:live`` (set). The sink never raises into, nor blocks, the voice loop: events
+are written from a background thread; a Redis failure is counted in ``errors`` and logged.
 """
 
 from __future__ import annotations
 
 import json
+import queue
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,20 +38,68 @@ _STATE_FIELDS = {
 
 
 class RedisEventSink:
+    """Queues events and writes them from its own thread, in order and in batches, so the voice
+    loop never waits on Redis. A full buffer or a Redis error is counted, logged, and survived."""
+
     def __init__(self, client: redis.Redis, maxlen: int = 100_000, live_ttl_s: int = 3600,
-                 ended_ttl_s: int = 600, worker: str = "") -> None:
+                 ended_ttl_s: int = 600, worker: str = "", buffer: int = 10_000) -> None:
         self.client, self.maxlen, self.worker = client, maxlen, worker
         self.live_ttl_s, self.ended_ttl_s = live_ttl_s, ended_ttl_s
-        self.errors = 0
+        self.errors = 0  # events lost to Redis errors
+        self.dropped = 0  # events lost to a full buffer
         self.published = 0
-        self._lock = threading.Lock()
+        self._queue: queue.Queue[CallEvent | None] = queue.Queue(maxsize=buffer)
+        self._thread = threading.Thread(target=self._drain, name="redis-event-sink", daemon=True)
+        self._thread.start()
 
     def __call__(self, event: CallEvent) -> None:
-        record = event.as_dict()
-        if self.worker:
-            record.setdefault("worker", self.worker)
         try:
-            pipe = self.client.pipeline(transaction=False)
+            self._queue.put_nowait(event)
+        except queue.Full:
+            self.dropped += 1
+            if self.dropped == 1 or self.dropped % 1000 == 0:
+                _log.warning("redis_event_sink_full", dropped=self.dropped)
+
+    def flush(self, timeout_s: float = 5.0) -> bool:
+        """Waits until every queued event has been written (or failed); False on timeout."""
+        deadline = time.monotonic() + timeout_s
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return not self._queue.unfinished_tasks
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        self.flush(timeout_s)
+        self._queue.put(None)
+        self._thread.join(timeout_s)
+
+    def _drain(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < 200:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            events = [e for e in batch if e is not None]
+            try:
+                if events:
+                    self._write(events)
+                    self.published += len(events)
+            except (redis.RedisError, OSError) as exc:
+                self.errors += len(events)
+                _log.warning("redis_event_sink_error", error=str(exc), errors=self.errors)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+            if len(events) < len(batch):
+                return  # close() sent None
+
+    def _write(self, events: list[CallEvent]) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for event in events:
+            record = event.as_dict()
+            if self.worker:
+                record.setdefault("worker", self.worker)
             pipe.xadd(EVENTS_STREAM, {"json": json.dumps(record, ensure_ascii=False, default=str)},
                       maxlen=self.maxlen, approximate=True)
             key = call_key(event.call_id)
@@ -71,15 +121,7 @@ class RedisEventSink:
                 pipe.srem(LIVE_CALLS, event.call_id)
             pipe.hset(key, mapping=live)
             pipe.expire(key, self.ended_ttl_s if event.type == "call_ended" else self.live_ttl_s)
-            pipe.execute()
-            with self._lock:
-                self.published += 1
-        except (redis.RedisError, OSError) as exc:
-            with self._lock:
-                self.errors += 1
-                errors = self.errors
-            if errors == 1 or errors % 100 == 0:  # don't flood the log when Redis is down
-                _log.warning("redis_event_sink_error", error=str(exc), errors=errors, event_type=event.type)
+        pipe.execute()
 
 
 def _flat(value: Any) -> str | int | float:

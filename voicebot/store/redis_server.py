@@ -6,7 +6,9 @@ campaign state survives restarts; a server already running from that directory i
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -76,17 +78,26 @@ class PrivateRedis:
             time.sleep(0.05)
         raise StoreError(f"redis-server did not answer on {self.socket_path}; see {self.directory / 'redis.log'}")
 
-    def stop(self) -> None:
-        """Clean stop: the append-only file is flushed, nothing is lost."""
-        if not self.running():
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Clean stop (SIGTERM: redis flushes the append-only file and removes its socket)."""
+        try:
+            pid = int(self.pid_path.read_text().strip())
+            if b"redis-server" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return  # stale pid file; the number now belongs to another process
+        except (OSError, ValueError):
             return
         try:
-            self.client().shutdown(save=False)
-        except redis.ConnectionError:
-            pass  # the server closes the connection as it exits
-        deadline = time.monotonic() + 10
-        while self.socket_path.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.02)
+        raise StoreError(f"redis-server (pid {pid}) did not stop within {timeout_s} s")
 
 
 def private_redis(settings: Settings) -> PrivateRedis:
