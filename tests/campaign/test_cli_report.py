@@ -1,0 +1,70 @@
+"""The `voicebot campaign` commands end to end (simulated dialer), and the HTML/PNG/CSV report."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from conftest import write_customers
+
+from voicebot.cli import main
+from voicebot.campaign.kpi import compute, load_results
+from voicebot.config import CampaignConfig
+
+
+def _run(capsys, *argv) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().out
+
+
+def test_campaign_commands_and_report(redis_server, redis_client, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VOICEBOT_REDIS__URL", f"unix://{redis_server.socket_path}")
+    monkeypatch.setenv("VOICEBOT_LOGGING__LEVEL", "WARNING")
+    personas = ["interested", "price_sensitive", "refuse", "busy", "callback", "transfer", "stop_calling", "ab"] * 8
+    path = write_customers(tmp_path / "crm.csv", personas)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("12345,bad,refuse,1,1,2026-01-01,0,0,0,,sms,\n")
+
+    assert _run(capsys, "campaign", "create", "cli")[0] == 0
+    code, out = _run(capsys, "campaign", "import", "cli", str(path), "--errors-csv", str(tmp_path / "errors.csv"))
+    assert code == 0 and "bad row: line 66, column 'phone'" in out
+    assert next(csv.reader((tmp_path / "errors.csv").open()))[0] == "line"
+    code, out = _run(capsys, "campaign", "plan", "cli", "--kmeans", "3")
+    assert code == 0 and json.loads(out)["planned"] == 64
+    assert _run(capsys, "campaign", "pause", "cli")[0] == 0
+    code, out = _run(capsys, "campaign", "status", "cli")
+    assert json.loads(out)["status"] == "paused"
+    assert _run(capsys, "campaign", "resume", "cli")[0] == 0
+    code, out = _run(capsys, "campaign", "start", "cli", "--simulate", "--simulated-start", "2026-03-03T08:00:00+08:00",
+                     "--until-done")
+    started = json.loads(out)
+    assert code == 0 and started["status"] == "done" and started["dialed"] >= 64
+    code, out = _run(capsys, "campaign", "status", "cli")
+    status = json.loads(out)
+    assert status["by_status"]["do_not_call"] == 8 and status["queue"]["scheduled"] == 0
+    assert 0 < status["kpi"]["intent_share"] < 1
+
+    code, out = _run(capsys, "campaign", "report", "cli", "--out", str(tmp_path / "report"))
+    files = json.loads(out)
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert code == 0 and "Cost per lead" in html and "By segment / variant" in html
+    for chart in files["charts"]:
+        with open(chart, "rb") as fh:
+            assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
+    rows = list(csv.DictReader((tmp_path / "report" / "calls.csv").open(encoding="utf-8")))
+    results = load_results(redis_client, "cli")
+    assert len(rows) == len(results) == started["dialed"]
+    kpis = compute(results, CampaignConfig())
+    assert kpis.transfers == 8 and kpis.transfer_reasons == {"complex_question": 8} and kpis.opt_outs == 8
+    assert kpis.cost_vs_manual is not None and kpis.cost_vs_manual < 1  # cheaper than people dialling
+    assert kpis.human_rate < kpis.connect_rate or kpis.human_rate == kpis.connect_rate
+
+
+def test_start_without_a_dialer_says_what_to_do(redis_server, redis_client, monkeypatch, capsys):
+    monkeypatch.setenv("VOICEBOT_REDIS__URL", f"unix://{redis_server.socket_path}")
+    assert main(["campaign", "create", "nodialer"]) == 0
+    assert main(["campaign", "start", "nodialer"]) == 1
+    assert "--simulate" in capsys.readouterr().err
+    assert redis_client.hget("voicebot:campaign:nodialer", "status") == "created"  # nothing changed
+    assert main(["campaign", "status", "missing-campaign"]) == 1
+    assert "does not exist" in capsys.readouterr().err

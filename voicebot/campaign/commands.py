@@ -1,0 +1,213 @@
+"""`voicebot campaign create|import|plan|start|pause|resume|status|report`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from voicebot.campaign.dialer import Dialer
+from voicebot.config import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("campaign", help="outbound campaigns: import, plan, run, report")
+    sub = p.add_subparsers(dest="campaign_command", required=True)
+
+    c = sub.add_parser("create", help="create an empty campaign")
+    c.add_argument("name")
+    c.add_argument("--description", default="")
+    c.add_argument("--locale", default="zh-CN", choices=["zh-CN", "en-US"])
+    c.set_defaults(func=cmd_create)
+
+    i = sub.add_parser("import", help="import customers from a CSV/XLSX export into a campaign")
+    i.add_argument("name")
+    i.add_argument("file", type=Path)
+    i.add_argument("--mapping", type=Path, default=None, help="YAML/JSON column mapping (default: canonical headers)")
+    i.add_argument("--errors-csv", type=Path, default=None, help="write every bad row (line, column, reason) here")
+    i.set_defaults(func=cmd_import)
+
+    pl = sub.add_parser("plan", help="profile, segment and plan every customer of the campaign")
+    pl.add_argument("name")
+    pl.add_argument("--kmeans", type=int, default=0, metavar="K", help="also cluster the feature vectors into K groups")
+    pl.set_defaults(func=cmd_plan)
+
+    s = sub.add_parser("start", help="schedule the first calls and run a worker (any number may run at once)")
+    s.add_argument("name")
+    s.add_argument("--simulate", action="store_true", help="use the simulated dialer (outcomes from the persona field)")
+    s.add_argument("--simulated-start", default=None, metavar="ISO",
+                   help="with --simulate: run on a simulated clock from this time, jumping over idle periods")
+    s.add_argument("--until-done", action="store_true", help="exit when no call is left")
+    s.add_argument("--worker-id", default=None)
+    s.set_defaults(func=cmd_start)
+
+    for verb, help_text in (("pause", "stop placing new calls (calls in progress finish)"), ("resume", "resume calling")):
+        v = sub.add_parser(verb, help=help_text)
+        v.add_argument("name")
+        v.set_defaults(func=cmd_pause if verb == "pause" else cmd_resume)
+
+    st = sub.add_parser("status", help="progress, queue and counters as JSON")
+    st.add_argument("name")
+    st.set_defaults(func=cmd_status)
+
+    r = sub.add_parser("report", help="HTML report with charts, and CSVs")
+    r.add_argument("name")
+    r.add_argument("--out", type=Path, default=None, help="directory (default: reports/<name>)")
+    r.set_defaults(func=cmd_report)
+
+
+def _client(settings: Settings):
+    from voicebot.store.redis_server import connect_redis
+
+    return connect_redis(settings)
+
+
+def _campaign(settings: Settings, name: str):
+    from voicebot.campaign.campaign import Campaign
+
+    return Campaign(_client(settings), name)
+
+
+def _print(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
+    _campaign(settings, args.name).create(args.description, args.locale)
+    _print({"campaign": args.name, "status": "created"})
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    import csv
+
+    from voicebot.campaign.importer import import_customers
+    from voicebot.campaign.mapping import load_mapping
+
+    campaign = _campaign(settings, args.name).require()
+    report = import_customers(campaign.client, args.file, load_mapping(args.mapping), campaign=args.name,
+                              progress=True, default_timezone=settings.campaign.default_timezone)
+    for error in report.errors[:20]:
+        print(f"bad row: {error}")
+    if len(report.errors) > 20:
+        print(f"... {len(report.errors) - 20} more problems" + ("" if args.errors_csv else " (see --errors-csv)"))
+    if args.errors_csv:
+        with args.errors_csv.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["line", "column", "reason"])
+            w.writerows((e.line, e.column, e.reason) for e in report.errors)
+    _print(report.summary())
+    return 0 if report.rows_ok else 1
+
+
+def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
+    from collections import Counter
+
+    from voicebot.campaign.clock import SystemClock
+
+    plans = _campaign(settings, args.name).plan(SystemClock(), settings.campaign, kmeans_k=args.kmeans)
+    _print({"campaign": args.name, "planned": len(plans), "segments": dict(Counter(p.segment for p in plans)),
+            "offers": dict(Counter(p.offer for p in plans))})
+    return 0
+
+
+def default_dialer_factory(settings: Settings, clock: Any) -> Dialer:
+    """The real voice-loop dialer plugs in here (``dialer_factory``)."""
+    from voicebot.errors import VoicebotError
+
+    raise VoicebotError("no SIP dialer is wired into campaigns yet: run with --simulate, "
+                        "or set voicebot.campaign.commands.dialer_factory")
+
+
+# Replaced by the SIP side: dialer_factory(settings, clock) -> Dialer
+dialer_factory = default_dialer_factory
+
+
+def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from voicebot.campaign.clock import FakeClock, SystemClock
+    from voicebot.campaign.simulated import SimulatedDialer
+    from voicebot.campaign.worker import CampaignWorker
+
+    campaign = _campaign(settings, args.name).require()
+    if args.simulated_start and not args.simulate:
+        print("voicebot: --simulated-start needs --simulate")
+        return 2
+    clock = FakeClock(datetime.fromisoformat(args.simulated_start)) if args.simulated_start else SystemClock()
+    dialer = SimulatedDialer(clock) if args.simulate else dialer_factory(settings, clock)  # fails before any change
+    if campaign.status in ("created",):
+        campaign.plan(clock, settings.campaign)
+    seeded = campaign.seed(clock, settings.campaign)
+    if campaign.status == "done" and not seeded:
+        campaign.set_status("running")
+    worker = CampaignWorker(campaign.client, args.name, dialer, settings.campaign, clock, worker_id=args.worker_id)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    total = len(campaign.members())
+    bar = tqdm(total=total, desc=f"campaign {args.name}", unit="cust")
+
+    def progress() -> None:  # customers in a final state
+        while not stop.wait(0.5):
+            done = sum(1 for v in _finals(campaign) if v)
+            bar.update(done - bar.n)
+
+    threading.Thread(target=progress, daemon=True).start()
+    try:
+        stats = worker.run(stop, exit_when_done=args.until_done, advance_clock=isinstance(clock, FakeClock))
+    except KeyboardInterrupt:
+        stop.set()
+        stats = worker.stats
+    stop.set()
+    bar.update(sum(1 for v in _finals(campaign) if v) - bar.n)
+    bar.close()
+    _print({"worker": worker.worker_id, "seeded": seeded, "dialed": stats.dialed, "deferred": stats.deferred,
+            "dropped": stats.dropped, "paced": stats.paced, "interrupted_reclaimed": stats.interrupted,
+            "status": campaign.status})
+    return 0
+
+
+def _finals(campaign) -> list[str | None]:
+    pipe = campaign.client.pipeline(transaction=False)
+    for cid in campaign.members():
+        pipe.hget(campaign.ck.state(cid), "final")
+    return pipe.execute()
+
+
+def cmd_pause(args: argparse.Namespace, settings: Settings) -> int:
+    campaign = _campaign(settings, args.name).require()
+    campaign.set_status("paused")
+    _print({"campaign": args.name, "status": "paused"})
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
+    campaign = _campaign(settings, args.name).require()
+    campaign.set_status("running")
+    _print({"campaign": args.name, "status": "running"})
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from voicebot.campaign.kpi import compute, load_results
+
+    campaign = _campaign(settings, args.name).require()
+    status = campaign.status_report()
+    k = compute(load_results(campaign.client, args.name), settings.campaign)
+    status["kpi"] = {n: getattr(k, n) for n in ("connect_rate", "human_rate", "intent_share", "conversion_rate",
+                                                 "avg_turns", "cost_per_lead", "cost_vs_manual")}
+    _print(status)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from voicebot.campaign.report import write_report
+
+    campaign = _campaign(settings, args.name).require()
+    files = write_report(campaign.client, args.name, args.out or Path("reports") / args.name, settings.campaign)
+    _print({"html": files.html, "calls_csv": files.calls_csv, "kpis_csv": files.kpis_csv, "charts": files.charts})
+    return 0
