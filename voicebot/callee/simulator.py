@@ -144,15 +144,15 @@ class CalleeSimulator:
     def _play_turn(self, index: int, turn: PersonaTurn) -> None:
         if turn.pause_ms:
             self._sleep(turn.pause_ms / 1000)
-        leg = self.leg
-        rep = TurnReport(index, "dtmf" if turn.dtmf else "wav" if turn.wav else "say",
-                         turn.dtmf or turn.say or turn.wav, leg.call.uid)
-        if turn.barge_in_after_ms is not None:
-            rep.barge_in = True
+        barge = turn.barge_in_after_ms is not None
+        if barge:
             self._wait(lambda lg: lg.heard and lg.bot_silent_for() == 0, self.persona.reply_timeout_s)
             self._sleep(turn.barge_in_after_ms / 1000)
         elif index > 0 or self.persona.wait_for_greeting:
             self._wait_bot_done(self.persona.reply_timeout_s)
+        leg = self.leg  # only now: a transfer during the waits moves us to a new leg
+        rep = TurnReport(index, "dtmf" if turn.dtmf else "wav" if turn.wav else "say",
+                         turn.dtmf or turn.say or turn.wav, leg.call.uid, barge_in=barge)
         audio = self.audio[index]
         if turn.dtmf:
             self.ua.send_dtmf(leg.call, turn.dtmf, turn.dtmf_method or None)
