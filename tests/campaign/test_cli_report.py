@@ -5,11 +5,20 @@ from __future__ import annotations
 import csv
 import json
 
+import pytest
+import structlog
 from conftest import write_customers
 
 from voicebot.cli import main
 from voicebot.campaign.kpi import compute, load_results
 from voicebot.config import CampaignConfig
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging():
+    # main() points structlog at pytest's captured stderr, which is closed after the test.
+    yield
+    structlog.reset_defaults()
 
 
 def _run(capsys, *argv) -> tuple[int, str]:

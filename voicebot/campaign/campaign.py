@@ -74,12 +74,14 @@ class Campaign:
         rules = CallingRules.from_config(cfg)
         today = datetime.fromtimestamp(clock.now()).date()
         plans = plans_for(ids, records, today, rules.open_hour, rules.close_hour, kmeans_k)
-        pipe = self.client.pipeline(transaction=False)
-        for p in plans:
-            pipe.hset(self.ck.state(p.customer_id), mapping=p.to_fields())
-            pipe.hsetnx(self.ck.state(p.customer_id), "status", "planned")
-        pipe.hset(self.ck.meta, "status", "planned") if self.status == "created" else None
-        pipe.execute()
+        for start in range(0, len(plans), 1000):
+            pipe = self.client.pipeline(transaction=False)
+            for p in plans[start:start + 1000]:
+                pipe.hset(self.ck.state(p.customer_id), mapping=p.to_fields())
+                pipe.hsetnx(self.ck.state(p.customer_id), "status", "planned")
+            pipe.execute()
+        if self.status == "created":
+            self.set_status("planned")
         return plans
 
     def seed(self, clock: Clock, cfg: CampaignConfig) -> int:
