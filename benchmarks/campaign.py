@@ -76,7 +76,7 @@ def bench_planning(n: int) -> dict:
     return {"customers": n, "generate_s": round(t1 - t0, 2), "plan_s": round(t2 - t1, 2),
             "kmeans8_s": round(t3 - t2, 2), "total_plan_s": round(t3 - t1, 2),
             "customers_per_s": round(n / (t3 - t1)), "segments": {s: int(c) for s, c in zip(SEGMENTS, counts)},
-            "clusters_used": int(len(np.unique(clusters))),
+            "clusters_used": len(np.unique(clusters)),
             "records_to_columns_per_s": round(records_per_s)}
 
 

@@ -9,8 +9,8 @@ import pytest
 import structlog
 from conftest import write_customers
 
-from voicebot.cli import main
 from voicebot.campaign.kpi import compute, load_results
+from voicebot.cli import main
 from voicebot.config import CampaignConfig
 
 

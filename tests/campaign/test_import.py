@@ -132,3 +132,12 @@ def test_xlsx_import_with_typed_cells(redis_client, tmp_path):
     assert {(e.line, e.column) for e in report.errors} == {(3, "Hour"), (3, "Channel")}
     wang = CustomerStore(redis_client).get(keys.customer_id("+8613812345678"))
     assert (wang["member"], wang["preferred_hour"], wang["channel"]) == ("1", "19", "wechat")
+
+
+def test_gbk_csv_from_a_chinese_crm(redis_client, tmp_path):
+    (tmp_path / "gbk.csv").write_bytes("手机号,姓名,渠道\n13812345678,张三,短信\n".encode("gb18030"))
+    (tmp_path / "map.yaml").write_text("columns: {phone: 手机号, name: 姓名, channel: 渠道}\n", encoding="utf-8")
+    report = import_customers(redis_client, tmp_path / "gbk.csv", load_mapping(tmp_path / "map.yaml"))
+    assert report.errors == [] and report.new_customers == 1
+    customer = CustomerStore(redis_client).get(keys.customer_id("+8613812345678"))
+    assert (customer["name"], customer["channel"]) == ("张三", "sms")

@@ -36,7 +36,7 @@ class Campaign:
     def exists(self) -> bool:
         return bool(self.client.exists(self.ck.meta))
 
-    def require(self) -> "Campaign":
+    def require(self) -> Campaign:
         if not self.exists():
             raise CampaignError(f"campaign {self.name!r} does not exist; create it with `voicebot campaign create {self.name}`")
         return self

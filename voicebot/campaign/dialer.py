@@ -7,9 +7,10 @@ maps a session's outcome dict (``voicebot.session.call_session``) onto a CallRes
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from voicebot.dialogue.base import CallInfo
 
@@ -43,7 +44,7 @@ class CallJob:
         return json.dumps(asdict(self), ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> "CallJob":
+    def from_json(cls, text: str) -> CallJob:
         return cls(**json.loads(text))
 
 
@@ -73,12 +74,12 @@ class CallResult:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "CallResult":
+    def from_dict(cls, data: dict[str, Any]) -> CallResult:
         names = cls.__dataclass_fields__.keys()
         return cls(**{k: v for k, v in data.items() if k in names})
 
     @classmethod
-    def from_outcome(cls, outcome: dict[str, Any], call_id: str = "") -> "CallResult":
+    def from_outcome(cls, outcome: dict[str, Any], call_id: str = "") -> CallResult:
         """From a call session's outcome dict (answered_by, tags, turns, transfer, callbacks, ...)."""
         tags = [str(t) for t in outcome.get("tags", [])]
         answered = outcome.get("answered_by", "failed")

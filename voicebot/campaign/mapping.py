@@ -61,7 +61,7 @@ class ColumnMapping:
     optional_columns: bool = False  # True: mapped columns other than phone may be absent
 
     @classmethod
-    def identity(cls) -> "ColumnMapping":
+    def identity(cls) -> ColumnMapping:
         """Headers already named like the canonical fields (the default without a mapping file)."""
         return cls({name: name for name in FIELDS}, optional_columns=True)
 

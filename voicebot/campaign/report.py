@@ -6,21 +6,21 @@ import csv
 import html
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display on servers
-import matplotlib.pyplot as plt  # noqa: E402
-import redis  # noqa: E402
+import matplotlib.pyplot as plt
+import redis
 
-from voicebot.campaign.bandit import ScriptBandit  # noqa: E402
-from voicebot.campaign.campaign import Campaign  # noqa: E402
-from voicebot.campaign.kpi import Kpis, breakdown, compute, load_results  # noqa: E402
-from voicebot.campaign.plans import STRATEGIES  # noqa: E402
-from voicebot.config import CampaignConfig  # noqa: E402
+from voicebot.campaign.bandit import ScriptBandit
+from voicebot.campaign.campaign import Campaign
+from voicebot.campaign.kpi import Kpis, breakdown, compute, load_results
+from voicebot.campaign.plans import STRATEGIES
+from voicebot.config import CampaignConfig
 
 _ROW_KPIS = ["attempts", "connect_rate", "human_rate", "avg_turns", "intent_share", "conversion_rate", "transfers",
              "complaints", "opt_outs", "calls_per_hour", "cost", "cost_per_lead", "cost_vs_manual"]
@@ -118,7 +118,7 @@ def write_report(client: redis.Redis, name: str, out_dir: Path, cfg: CampaignCon
         for r in results:
             res = r["result"]
             w.writerow([r["job_id"], r["customer_id"], r["attempt"], r["kind"], r["segment"], r["variant"], r["offer"],
-                        datetime.fromtimestamp(r["started"], timezone.utc).isoformat(timespec="seconds"),
+                        datetime.fromtimestamp(r["started"], UTC).isoformat(timespec="seconds"),
                         res["answered_by"], res["intent_grade"] or "", res["turns"], res["duration_s"], res["transferred"],
                         res["transfer_reason"], res["converted"], res["complaint"], res["do_not_call"], r["status"], r["next"]])
     kpis_csv = out_dir / "kpis.csv"
@@ -140,7 +140,7 @@ def write_report(client: redis.Redis, name: str, out_dir: Path, cfg: CampaignCon
 td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}td:first-child{{text-align:left}}</style></head><body>
 <h1>Campaign {html.escape(name)}</h1>
 <p>Status <b>{html.escape(str(status['status']))}</b>, {status['customers']} customers, {total.attempts} calls,
-{total.human} answered by a person. Generated {datetime.now(timezone.utc).isoformat(timespec='seconds')}.</p>
+{total.human} answered by a person. Generated {datetime.now(UTC).isoformat(timespec='seconds')}.</p>
 <p>Cost per lead {_fmt(total.cost_per_lead)} vs manual calling {_fmt(total.manual_cost_per_lead)}
 (ratio {_fmt(total.cost_vs_manual, "cost_vs_manual")}; seed target ≤ 60 %).
 Intent share {_fmt(total.intent_share, "intent_share")} (target ≥ 15 %).

@@ -39,7 +39,7 @@ class CallingRules:
     search_days: int = 30
 
     @classmethod
-    def from_config(cls, cfg: CampaignConfig) -> "CallingRules":
+    def from_config(cls, cfg: CampaignConfig) -> CallingRules:
         return cls(_minutes(cfg.calling_hours_start), _minutes(cfg.calling_hours_end),
                    frozenset(date.fromisoformat(d) for d in cfg.holidays), cfg.default_timezone)
 
@@ -107,7 +107,7 @@ def next_step(job: CallJob, result: CallResult, now: float, rules: CallingRules,
         return NextStep("done", "do_not_call")
     if result.answered_by == "invalid":
         return NextStep("done", "invalid_number")
-    if result.callback_at is not None:
+    if result.callback_at is not None and job.attempt < 2 * cfg.max_attempts:  # no endless "call me later"
         return NextStep("callback", "callback", rules.next_allowed(max(result.callback_at, now), job.timezone))
     unanswered = result.answered_by in ("no_answer", "busy", "failed") or (
         result.answered_by == "voicemail" and cfg.retry_voicemail)

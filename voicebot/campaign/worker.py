@@ -13,7 +13,6 @@ import json
 import os
 import socket
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -23,7 +22,7 @@ from voicebot.campaign import keys
 from voicebot.campaign.bandit import ScriptBandit
 from voicebot.campaign.campaign import make_job
 from voicebot.campaign.clock import Clock
-from voicebot.campaign.customers import CustomerStore, DoNotCallList
+from voicebot.campaign.customers import DoNotCallList
 from voicebot.campaign.dialer import CallJob, CallResult, Dialer
 from voicebot.campaign.pacing import Pacer
 from voicebot.campaign.queue import ClaimedJob, JobQueue
@@ -228,6 +227,8 @@ class CampaignWorker:
         return "deferred" if count else "paced"
 
     def _frequency_cap_free_at(self, phone: str, now: float) -> float | None:
+        if self.cfg.freq_cap_calls <= 0:
+            return None  # cap disabled
         window = self.cfg.freq_cap_days * 86400
         # Exclusive lower bound: a call exactly one window ago no longer counts.
         recent = self.client.zrangebyscore(keys.number_calls(phone), f"({now - window}", "+inf", withscores=True)
