@@ -52,6 +52,7 @@ def test_campaign_commands_and_report(redis_server, redis_client, tmp_path, monk
     status = json.loads(out)
     assert status["by_status"]["do_not_call"] == 8 and status["queue"]["scheduled"] == 0
     assert 0 < status["kpi"]["intent_share"] < 1
+    assert {len(v) for v in status["script_ab"].values()} == {3}  # every planned segment tests 3 scripts
 
     code, out = _run(capsys, "campaign", "report", "cli", "--out", str(tmp_path / "report"))
     files = json.loads(out)

@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import redis
 
@@ -72,7 +73,7 @@ class Campaign:
         records = CustomerStore(self.client).get_many(ids)
         ids = [r["id"] for r in records]
         rules = CallingRules.from_config(cfg)
-        today = datetime.fromtimestamp(clock.now()).date()
+        today = datetime.fromtimestamp(clock.now(), ZoneInfo(cfg.default_timezone)).date()
         plans = plans_for(ids, records, today, rules.open_hour, rules.close_hour, kmeans_k)
         for start in range(0, len(plans), 1000):
             pipe = self.client.pipeline(transaction=False)
@@ -84,12 +85,19 @@ class Campaign:
             self.set_status("planned")
         return plans
 
+    def unplanned(self) -> int:
+        """Members imported after the last plan."""
+        ids = self.members()
+        pipe = self.client.pipeline(transaction=False)
+        for cid in ids:
+            pipe.hexists(self.ck.state(cid), "segment")
+        return sum(1 for planned in pipe.execute() if not planned)
+
     def seed(self, clock: Clock, cfg: CampaignConfig) -> int:
         """Schedules attempt 1 for every planned customer not yet scheduled; safe to repeat."""
         self.require()
         rules = CallingRules.from_config(cfg)
         queue = JobQueue(self.client, self.ck, cfg.visibility_timeout_s)
-        dnc = DoNotCallList(self.client)
         now = clock.now()
         store = CustomerStore(self.client)
         seeded = 0
@@ -101,12 +109,14 @@ class Campaign:
                 pipe.hgetall(self.ck.state(cid))
             states = pipe.execute()
             customers = {c["id"]: c for c in store.get_many(chunk)}
+            phones = [c["phone"] for c in customers.values()]
+            blocked = {p for p, hit in zip(phones, self.client.smismember(keys.DNC, phones)) if hit} if phones else set()
             pipe = self.client.pipeline(transaction=False)
             for cid, state in zip(chunk, states):
                 if state.get("status") != "planned" or cid not in customers:
                     continue
                 customer = customers[cid]
-                if dnc.contains(customer["phone"]):
+                if customer["phone"] in blocked:
                     pipe.hset(self.ck.state(cid), mapping={"status": "do_not_call", "final": "1"})
                     continue
                 job = make_job(self.name, customer, state, attempt=1, kind="first")
@@ -138,7 +148,16 @@ class Campaign:
             "calls_made": int(meta.get("n_calls", 0)), "answered_by_human": int(meta.get("n_human", 0)),
             "transfers": int(meta.get("n_transfers", 0)), "follow_ups": int(self.client.zcard(self.ck.followups)),
             "do_not_call_list": DoNotCallList(self.client).size(),
+            "script_ab": self._bandit_summary(),
         }
+
+    def _bandit_summary(self) -> dict[str, list[dict[str, Any]]]:
+        from voicebot.campaign.bandit import ScriptBandit
+
+        bandit = ScriptBandit(self.client, self.ck)
+        return {seg: [{"variant": s.variant, "trials": s.trials, "rate": round(s.rate, 3),
+                       "ci95": [round(s.ci_low, 3), round(s.ci_high, 3)], "p_best": round(s.p_best, 3)}
+                      for s in bandit.stats(seg, draws=1000)] for seg in bandit.segments()}
 
 
 def make_job(campaign: str, customer: dict[str, Any], state: dict[str, str], attempt: int, kind: str) -> CallJob:

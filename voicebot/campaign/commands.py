@@ -140,7 +140,7 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     clock = FakeClock(datetime.fromisoformat(args.simulated_start)) if args.simulated_start else SystemClock()
     dialer = SimulatedDialer(clock) if args.simulate else dialer_factory(settings, clock)  # fails before any change
-    if campaign.status in ("created",):
+    if campaign.status == "created" or campaign.unplanned():  # customers imported since the last plan
         campaign.plan(clock, settings.campaign)
     seeded = campaign.seed(clock, settings.campaign)
     if campaign.status == "done" and not seeded:
