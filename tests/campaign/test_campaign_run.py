@@ -6,7 +6,7 @@ import threading
 from collections import Counter
 from datetime import datetime
 
-from conftest import SHANGHAI, write_customers
+from campaign_data import SHANGHAI, write_customers
 
 from voicebot.campaign import keys
 from voicebot.campaign.campaign import Campaign

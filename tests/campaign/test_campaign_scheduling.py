@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from conftest import SHANGHAI
+from campaign_data import SHANGHAI
 
 from voicebot.campaign import keys
 from voicebot.campaign.campaign import Campaign

@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from conftest import write_customers
+from campaign_data import write_customers
 
 from voicebot.campaign import keys
 from voicebot.campaign.campaign import Campaign

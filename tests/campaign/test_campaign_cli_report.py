@@ -7,7 +7,7 @@ import json
 
 import pytest
 import structlog
-from conftest import write_customers
+from campaign_data import write_customers
 
 from voicebot.campaign.kpi import compute, load_results
 from voicebot.cli import main
