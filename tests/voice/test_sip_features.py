@@ -50,7 +50,8 @@ def test_barge_in_stops_the_bot_within_100ms_of_the_threshold(bot, tmp_path):
     transcript = read_transcript(call_result(bot, mark)[0]["transcript"])
     greeting = next(t for t in transcript if t["who"] == "bot")
     assert greeting["interrupted"] is True
-    assert "hour" in " ".join(t["text"].lower() for t in transcript if t["who"] == "callee")
+    heard = " ".join(t["text"].lower() for t in transcript if t["who"] == "callee")
+    assert "interrupt" in heard or "opening" in heard, heard  # the barged-in turn was heard and kept
 
 
 def test_blind_transfer_lands_the_callee_on_an_agent_with_audio_both_ways(tmp_path):

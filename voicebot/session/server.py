@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import signal
 import sys
 import threading
@@ -50,10 +51,21 @@ class VoicebotServer:
     def serve_forever(self) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: self._stop.set())
+        stalled = False
         while not self._stop.is_set():
             time.sleep(0.2)
             self._reap()
+            stalled = self._watch_sip_thread(stalled)
         self.stop()
+
+    def _watch_sip_thread(self, reported: bool) -> bool:
+        """A SIP thread that stops turning freezes every call: say so loudly, with every stack."""
+        lag = time.monotonic() - self.ua.heartbeat
+        if lag > 10 and not reported:
+            log.error("sip_thread_stalled", seconds=round(lag, 1), calls=len(self.sessions))
+            faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+            return True
+        return reported and lag > 10
 
     def _on_incoming(self, call: SipCall) -> None:
         # SIP thread: only construct and start; the session answers from its own thread.

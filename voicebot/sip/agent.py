@@ -9,6 +9,7 @@ keeps pjsua2's object lifetimes simple. Media never passes through here: each ca
 from __future__ import annotations
 
 import gc
+import os
 import queue
 import sys
 import threading
@@ -51,7 +52,7 @@ class _BotAccount(pj.Account):
 class SipUserAgent:
     """Start with ``start()``; ``on_incoming(call)`` is invoked on the SIP thread for each new call."""
 
-    def __init__(self, sip: SipConfig, media: MediaConfig, name: str = "voicebot", log_level: int = 2) -> None:
+    def __init__(self, sip: SipConfig, media: MediaConfig, name: str = "voicebot", log_level: int = 1) -> None:
         self.sip = sip
         self.media = media
         self.name = name
@@ -71,6 +72,7 @@ class SipUserAgent:
         self._rtp_watch: dict[str, tuple[int, float]] = {}
         self.ep: pj.Endpoint | None = None
         self.account: _BotAccount | None = None
+        self.heartbeat = time.monotonic()  # the SIP loop's last pass; watched by the server
 
     # --- lifecycle -------------------------------------------------------------------
     def start(self, timeout: float = 10.0) -> None:
@@ -99,6 +101,7 @@ class SipUserAgent:
         self._ready.set()
         last_watch = time.monotonic()
         while not self._stop.is_set():
+            self.heartbeat = time.monotonic()
             self.ep.libHandleEvents(10)
             self._drain_commands()
             if time.monotonic() - last_watch >= 1.0:
@@ -112,7 +115,17 @@ class SipUserAgent:
         self_check()
         ep = pj.Endpoint()
         self.ep = ep
-        ep.libCreate()
+        # pjlib prints its start-up banner on stdout before our log writer exists; stdout belongs
+        # to commands like `voicebot call` that print JSON there.
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            ep.libCreate()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
         cfg = pj.EpConfig()
         cfg.uaConfig.threadCnt = 0
         cfg.uaConfig.mainThreadOnly = False
