@@ -158,6 +158,19 @@ class CampaignConfig(BaseModel):
     events_stream_maxlen: int = 100_000
 
 
+class EmotionConfig(BaseModel):
+    enabled: bool = True
+    # The callee's first turns with enough speech (and not agitated) form their prosody baseline.
+    baseline_turns: int = Field(2, ge=0, le=10)
+    # A non-neutral label below this probability is reported as neutral.
+    min_confidence: float = Field(0.5, ge=0.0, le=1.0)
+    # Less speech than this in a turn: prosody is not trusted, only words and context count.
+    min_speech_s: float = 0.4
+    use_lexical: bool = True
+    # Prosody model coefficients (JSON from `voicebot emotion calibrate`); empty = the packaged one.
+    model_path: str = ""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VOICEBOT_", env_nested_delimiter="__", extra="ignore")
 
@@ -172,6 +185,7 @@ class Settings(BaseSettings):
     dialogue: DialogueConfig = DialogueConfig()
     redis: RedisConfig = RedisConfig()
     campaign: CampaignConfig = CampaignConfig()
+    emotion: EmotionConfig = EmotionConfig()
 
     @classmethod
     def settings_customise_sources(
