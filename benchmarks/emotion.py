@@ -25,8 +25,9 @@ sys.path.insert(0, str(REPO / "tests" / "emotion"))
 from make_eval_set import load_manifest  # noqa: E402
 
 from voicebot.audio.pcm import read_wav  # noqa: E402
-from voicebot.emotion.calibrate import calibrate  # noqa: E402
-from voicebot.emotion.classifier import CLASSES, MODEL_PATH, ProsodyModel  # noqa: E402
+from voicebot.emotion.baseline import FEATURES  # noqa: E402
+from voicebot.emotion.calibrate import calibrate, turn_zscores  # noqa: E402
+from voicebot.emotion.classifier import CLASSES, MODEL_PATH, ProsodyModel, fit  # noqa: E402
 from voicebot.emotion.detector import EmotionDetector  # noqa: E402
 from voicebot.emotion.features import extract_features, warm_up  # noqa: E402
 from voicebot.logs import configure_logging  # noqa: E402
@@ -60,6 +61,21 @@ def evaluate(rows: list[dict], model: ProsodyModel, use_lexical: bool) -> dict:
         "confusion": {"rows_true_cols_predicted": list(CLASSES), "matrix": confusion.tolist()},
         "per_speaker_accuracy": per_speaker,
     }
+
+
+def loso_cv(rows: list[dict], cs: tuple[float, ...] = (0.1, 0.5, 2.0, 5.0)) -> dict[str, float]:
+    """Leave-one-speaker-out accuracy on the calibration split per regularisation C (how C was chosen)."""
+    pairs = [(r, z) for r, z in turn_zscores(rows) if z is not None]
+    speakers = sorted({r["speaker"] for r, _ in pairs})
+    out = {}
+    for c in cs:
+        hits = 0
+        for spk in speakers:
+            train = [(r, z) for r, z in pairs if r["speaker"] != spk]
+            model = fit([z for _, z in train], [r["label"] for r, _ in train], tuple(FEATURES), c=c)
+            hits += sum(CLASSES[int(np.argmax(model.logits(z)))] == r["label"] for r, z in pairs if r["speaker"] == spk)
+        out[f"C={c}"] = round(hits / len(pairs), 3)
+    return out
 
 
 def cpu_cost(rows: list[dict], repeats: int = 3) -> dict:
@@ -116,6 +132,7 @@ def main() -> int:
         "heldout_prosody_only": evaluate(heldout, model, use_lexical=False),
         "heldout_prosody_lexical": evaluate(heldout, model, use_lexical=True),
         "calibration_prosody_only": evaluate(calibration, model, use_lexical=False),
+        "calibration_loso_cv_prosody_only": loso_cv(calibration),
         "cost": cpu_cost(heldout) | {"first_use_warmup_s": round(warm_s, 2)},
         "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
     }
@@ -127,6 +144,7 @@ def main() -> int:
         print("   true\\pred " + " ".join(f"{c[:8]:>8s}" for c in CLASSES))
         for c, line in zip(CLASSES, r["confusion"]["matrix"]):
             print(f"   {c:9s} " + " ".join(f"{v:8d}" for v in line))
+    print(f"calibration leave-one-speaker-out accuracy by C: {result['calibration_loso_cv_prosody_only']}")
     cost = result["cost"]
     print(f"CPU {cost['cpu_ms_per_audio_s']} ms per s of audio (p95 clip {cost['cpu_ms_per_audio_s_p95_clip']}, "
           f"16 kHz features {cost['cpu_ms_per_audio_s_16k_features']}); first-use warm-up {cost['first_use_warmup_s']} s")  # fmt: skip

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = REPO / ".cache" / "emotion-eval"
 COMMITTED_MANIFEST = Path(__file__).with_name("eval_manifest.json")
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
-VERSION = 3  # bump when renderings change: the cache is regenerated
+VERSION = 4  # bump when renderings change: the cache is regenerated
 SEED = 20240611
 LABELS = ("neutral", "positive", "agitated", "withdrawn")
 
@@ -229,11 +229,21 @@ class _Piper:
         return out, effects
 
 
-def _tel_chain(level_db: float, tremolo: float, rng: random.Random) -> list[str]:
-    fx = ["gain", "-n", f"{min(-16.0 + level_db, -0.5):.1f}"]
+def _tel_chain(tremolo: float, rng: random.Random) -> list[str]:
+    fx = ["gain", "-n", "-12"]  # headroom; the level is set afterwards by active speech RMS
     if tremolo:
         fx += ["tremolo", f"{rng.uniform(3.5, 6.0):.1f}", f"{tremolo:.0f}"]
     return fx + ["sinc", "300-3400", "rate", "8000", "pad", "0.25", "0.3"]
+
+
+def _set_speech_level(x: np.ndarray, dbfs: float) -> np.ndarray:
+    """Scale so the active-speech RMS (20 ms frames within 35 dB of the loudest) is ``dbfs``, then
+    clip like a phone's converter would: loud (agitated, loud-speaker) turns do clip."""
+    frames = x[: len(x) // 160 * 160].reshape(-1, 160)
+    power = np.mean(frames**2, axis=1) + 1e-12
+    active = power[power > power.max() * 10 ** (-35 / 10)]
+    gain = 10 ** (dbfs / 20) / np.sqrt(np.mean(active))
+    return np.clip(x * gain, -1.0, 1.0)
 
 
 def render(utt: Utterance, spk: Speaker | None, piper: _Piper | None, workdir: Path) -> np.ndarray:
@@ -249,10 +259,12 @@ def render(utt: Utterance, spk: Speaker | None, piper: _Piper | None, workdir: P
         else:
             src, fx = _espeak(spk, utt, workdir), []
         level = spk.level_db + utt.rendering.level_db
-        fx += _tel_chain(level, utt.rendering.tremolo, rng)
+        fx += _tel_chain(utt.rendering.tremolo, rng)
     proc = subprocess.run(["sox", "-q", str(src), "-t", "f32", "-c", "1", "-r", "8000", "-", *fx],
                           check=True, capture_output=True)  # fmt: skip
     x = np.frombuffer(proc.stdout, dtype=np.float32).astype(np.float64)
+    if utt.rendering is not None:  # synthetic: nominal -26 dBFS speech (ITU-T P.56 level) + offsets
+        x = _set_speech_level(x, -26.0 + level)
     # Line noise at -62 dBFS (seeded) so silences are not digital zero.
     x = x + np.random.default_rng(rng.randrange(2**31)).normal(0.0, 10 ** (-62 / 20), len(x))
     return np.clip(x, -1.0, 1.0)

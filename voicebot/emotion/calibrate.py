@@ -39,6 +39,6 @@ def turn_zscores(rows: list[dict], config: EmotionConfig | None = None) -> list[
     return out
 
 
-def calibrate(rows: list[dict], config: EmotionConfig | None = None, c: float = 0.5, note: str = "") -> ProsodyModel:
+def calibrate(rows: list[dict], config: EmotionConfig | None = None, c: float = 2.0, note: str = "") -> ProsodyModel:
     pairs = [(row, z) for row, z in turn_zscores(rows, config) if z is not None]
     return fit([z for _, z in pairs], [row["label"] for row, _ in pairs], tuple(FEATURES), c=c, note=note)

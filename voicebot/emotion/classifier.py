@@ -113,7 +113,7 @@ def classify(
     return Decision(label, round(confidence, 3), {c: round(float(v), 3) for c, v in zip(CLASSES, p)}, drivers)
 
 
-def fit(z_rows: list[dict[str, float]], labels: list[str], features: tuple[str, ...], c: float = 0.5,
+def fit(z_rows: list[dict[str, float]], labels: list[str], features: tuple[str, ...], c: float = 2.0,
         note: str = "") -> ProsodyModel:  # fmt: skip
     """Multinomial logistic regression, balanced classes, L2 (sklearn; only used when calibrating)."""
     from sklearn.linear_model import LogisticRegression
