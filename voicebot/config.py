@@ -143,6 +143,8 @@ class CampaignConfig(BaseModel):
     retry_backoff_s: list[float] = [2 * 3600.0, 6 * 3600.0, 24 * 3600.0]
     retry_voicemail: bool = True
     # Pacing: simultaneous bot calls, and the humans who take transfers.
+    # Outbound calls: E.164 number -> SIP URI at the PBX ({host} = sip.domain or the registrar).
+    dial_uri_template: str = "sip:{phone}@{host}"
     bot_channels: int = 8
     human_agents: int = 2  # 0 = no agent-load pacing
     transfer_rate_prior: float = 0.10

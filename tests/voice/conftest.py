@@ -50,7 +50,20 @@ class Phone:
         self.report_path = workdir / f"report-{self.port}.json"
         cmd = callee_command(persona, self.port, rtp, self.report_path, call=call,
                              record_dir=workdir / "callee-rec" if record else None, codecs=codecs, timeout=timeout)
-        self.proc = start_callee(cmd, workdir / f"callee-{self.port}.log")
+        self.log_path = workdir / f"callee-{self.port}.log"
+        self.proc = start_callee(cmd, self.log_path)
+
+    def wait_ready(self, timeout: float = 60.0) -> "Phone":
+        """For answering phones: returns once the phone's SIP stack is listening."""
+        import time
+
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.log_path.exists() and '"sip_started"' in self.log_path.read_text(errors="replace"):
+                return self
+            assert self.proc.poll() is None, self.log_path.read_text(errors="replace")[-2000:]
+            time.sleep(0.1)
+        raise AssertionError(f"phone on port {self.port} did not start")
 
     @property
     def uri(self) -> str:

@@ -43,7 +43,7 @@ def test_outbound_call_to_an_answering_phone(tmp_path):
     from .conftest import next_ports
 
     phone = Phone(tmp_path, {"name": "answerer", "turns": [{"say": "What are your opening hours?"},
-                                                           {"say": "Thanks, goodbye."}]})
+                                                           {"say": "Thanks, goodbye."}]}).wait_ready()
     port, rtp = next_ports()
     out = subprocess.run(
         [sys.executable, "-m", "voicebot", "call", phone.uri, "--port", str(port), "--rtp-port", str(rtp),

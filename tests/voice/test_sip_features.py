@@ -57,7 +57,7 @@ def test_barge_in_stops_the_bot_within_100ms_of_the_threshold(bot, tmp_path):
 def test_blind_transfer_lands_the_callee_on_an_agent_with_audio_both_ways(tmp_path):
     agent = Phone(tmp_path, {"name": "agent", "wait_for_greeting": False, "after_last_turn": "hangup",
                              "turns": [{"say": "Hello, this is Alice from the sales team.", "pause_ms": 300},
-                                       {"say": "Sure, I can help with that. Goodbye."}]})
+                                       {"say": "Sure, I can help with that. Goodbye."}]}).wait_ready()
     port, rtp = next_ports()
     with BotProcess(port, rtp, tmp_path / "bot", args=["--agent", agent.uri]) as bot:
         mark = bot.mark()

@@ -45,19 +45,32 @@ def resolve_persona(name_or_path: str) -> Persona:
 POST_EFFECTS = ("pitch_semitones", "tempo", "gain_db")
 
 
-def persona_renderer(persona: Persona, rate: int):
+def persona_renderer(persona: Persona, rate: int, cache_dir: Path | None = None):
+    """Text -> the persona's voice at ``rate``; cached on disk so a benchmark's 16 phones don't
+    all synthesise at once while the bot is being measured."""
     from voicebot.audio.pcm import resample
+    from voicebot.tts.cache import PromptCache
     from voicebot.tts.voices import load_voice
 
     options = {k: v for k, v in persona.voice_options.items() if k not in POST_EFFECTS}
     effects = {k: v for k, v in persona.voice_options.items() if k in POST_EFFECTS}
-    voice = load_voice(persona.voice, **options)
+    cache = PromptCache(cache_dir)
+    voice_key = f"persona:{persona.voice}:{sorted(persona.voice_options.items())}"
+    voice = None
 
     def render(text: str):
+        nonlocal voice
+        key = PromptCache.key(voice_key, rate, text)
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        voice = voice or load_voice(persona.voice, **options)
         pcm = voice.synthesize(text)
         if effects:
             pcm = apply_sox_effects(pcm, voice.sample_rate, effects)
-        return resample(pcm, voice.sample_rate, rate)
+        pcm = resample(pcm, voice.sample_rate, rate)
+        cache.put(key, pcm)
+        return pcm
 
     return render
 
@@ -93,7 +106,7 @@ def cmd_callee(args: argparse.Namespace, settings: Settings) -> int:
     if args.codecs:
         settings.sip.codecs = args.codecs
     sim = CalleeSimulator(settings, persona, Path(args.record_dir) if args.record_dir else None,
-                          persona_renderer(persona, settings.media.clock_rate))
+                          persona_renderer(persona, settings.media.clock_rate, settings.paths.cache_dir / "persona-audio"))
     report = sim.place(args.call, args.timeout) if args.call else sim.answer(args.wait, args.timeout)
     text = json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
     if args.report:

@@ -116,11 +116,10 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def default_dialer_factory(settings: Settings, clock: Any) -> Dialer:
-    """The real voice-loop dialer plugs in here (``dialer_factory``)."""
-    from voicebot.errors import VoicebotError
+    """The real dialer: this process runs a bot and places each job's call through the voice loop."""
+    from voicebot.session.dialer import voice_loop_dialer_factory
 
-    raise VoicebotError("no SIP dialer is wired into campaigns yet: run with --simulate, "
-                        "or set voicebot.campaign.commands.dialer_factory")
+    return voice_loop_dialer_factory(settings, clock)
 
 
 # Replaced by the SIP side: dialer_factory(settings, clock) -> Dialer

@@ -18,7 +18,7 @@ import numpy as np
 
 def recording_paths(root: Path, call_id: str, when: datetime | None = None) -> tuple[Path, Path]:
     day = (when or datetime.now(timezone.utc)).strftime("%Y-%m-%d")
-    base = root / day / call_id
+    base = Path(root) / day / call_id
     return base.with_suffix(".wav"), base.with_suffix(".jsonl")
 
 
