@@ -77,17 +77,10 @@ def load_engines(settings: Settings, sinks: list[EventSink] | None = None) -> En
 
 
 def _emotion_factory(settings: Settings) -> Callable[[], Any] | None:
-    try:
-        from voicebot.emotion.detector import EmotionDetector
-    except ModuleNotFoundError:
+    """One detector per call (it keeps the caller's prosody baseline); the model is shared."""
+    if not settings.emotion.enabled:
         return None
-    cfg = getattr(settings, "emotion", None)
-    if cfg is not None and not getattr(cfg, "enabled", True):
-        return None
-    return lambda: EmotionDetector(settings) if _takes_settings(EmotionDetector) else EmotionDetector()
+    from voicebot.emotion.detector import EmotionDetector, prepare
 
-
-def _takes_settings(cls: type) -> bool:
-    import inspect
-
-    return "settings" in inspect.signature(cls).parameters
+    prepare(settings.emotion.model_path or None)  # load once and warm librosa before the first call
+    return lambda: EmotionDetector(settings.emotion)
