@@ -23,18 +23,19 @@ class FeaturePrior:
 
 
 # Population defaults for phone-band features as features.py measures them (semitones re 100 Hz,
-# dBFS). Set from the phonetics literature (male ~110 Hz, female ~210 Hz; 4-6 syllables/s) and
-# checked against the LibriVox and synthetic neutral turns; refit with `voicebot emotion calibrate`.
+# dBFS). Pitch from the phonetics literature (male ~110 Hz, female ~210 Hz); loudness around the
+# -26 dBov nominal phone speech level; rate/pause/spectrum checked against the LibriVox and the
+# synthetic calibration speakers' neutral turns (they depend on how features.py measures them).
 PRIORS: dict[str, FeaturePrior] = {
     "pitch_median_st": FeaturePrior(6.0, 6.0, 1.2),
     "pitch_range_st": FeaturePrior(4.5, 1.8, 1.2),
     "pitch_std_st": FeaturePrior(1.8, 0.7, 0.5),
-    "energy_mean_db": FeaturePrior(-36.0, 5.0, 1.5),
-    "energy_std_db": FeaturePrior(6.5, 1.0, 0.6),
-    "speech_rate_hz": FeaturePrior(4.5, 1.0, 0.7),
-    "pause_ratio": FeaturePrior(0.25, 0.10, 0.08),
-    "centroid_hz": FeaturePrior(950.0, 120.0, 50.0),
-    "tilt_db": FeaturePrior(-5.0, 1.5, 0.8),
+    "energy_mean_db": FeaturePrior(-30.0, 5.0, 1.5),
+    "energy_std_db": FeaturePrior(7.5, 1.0, 0.6),
+    "speech_rate_hz": FeaturePrior(4.0, 1.0, 0.8),
+    "pause_ratio": FeaturePrior(0.05, 0.05, 0.06),
+    "centroid_hz": FeaturePrior(950.0, 120.0, 100.0),
+    "tilt_db": FeaturePrior(-5.0, 1.5, 1.5),
 }
 FEATURES = list(PRIORS)
 WITHIN_PSEUDO_COUNT = 3.0  # the prior's within-speaker sd counts as this many observations

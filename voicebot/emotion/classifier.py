@@ -23,6 +23,12 @@ MODEL_PATH = Path(__file__).with_name("model.json")
 LEXICAL_WEIGHTS = {"agitated": 2.6, "positive": 2.0, "withdrawn": 1.6}
 SHORT_ANSWER_WEIGHT = 0.6  # -> withdrawn
 NO_MATCH_WEIGHT = 0.5  # -> agitated, per consecutive no-match (the bot keeps misunderstanding), max 3
+# Fitted on acted prosody, the model is overconfident (calm agitation never occurs there), so
+# prosody may rule a class out by at most this many log-odds (~20:1): a calm "this is a scam, stop
+# calling me" can still read agitated. It never changes the prosody-only winner.
+PROSODY_MAX_LOG_ODDS = 3.0
+# Without usable prosody (a 0.2 s "滚"): a mild lean to neutral, words decide.
+NO_PROSODY_LOGITS = np.array([1.0, 0.0, 0.0, 0.0])
 
 
 @dataclass(frozen=True)
@@ -93,8 +99,12 @@ def classify(
     no_match_count: int = 0,
     min_confidence: float = 0.0,
 ) -> Decision:
-    """z = None means no usable prosody (too little speech): the prosody part is the model's prior."""
-    logits = model.logits(z) if z is not None else model.intercept.copy()
+    """z = None means no usable prosody (too little speech): words and context decide."""
+    if z is not None:
+        logits = model.logits(z)
+        logits = np.maximum(logits, logits.max() - PROSODY_MAX_LOG_ODDS)
+    else:
+        logits = NO_PROSODY_LOGITS.copy()
     lex, drivers = _lexical_logits(cues, no_match_count)
     logits = logits + lex
     p = np.exp(logits - logits.max())

@@ -35,8 +35,8 @@ class ProsodyFeatures:
     energy_mean_db: float  # mean RMS dBFS over speech frames
     energy_std_db: float
     energy_slope_db_s: float  # linear trend of speech-frame energy over the turn
-    speech_rate_hz: float  # syllable nuclei (energy peaks in voiced speech) per second of speech
-    pause_ratio: float  # silence inside the speech span / span
+    speech_rate_hz: float  # articulation rate: syllable nuclei per second, pauses >= 250 ms excluded
+    pause_ratio: float  # pauses >= 250 ms inside the speech span / span
     centroid_hz: float
     tilt_db: float  # high-band minus low-band energy (dB); effortful/loud speech is flatter (higher)
 
@@ -128,6 +128,17 @@ def _fold_octaves(pitch_st: np.ndarray, voiced: np.ndarray) -> np.ndarray:
     return folded
 
 
+MIN_PAUSE_FRAMES = 25  # 250 ms: shorter gaps are stop closures and syllable boundaries, not pauses
+
+
+def _long_silence_frames(speech: np.ndarray) -> int:
+    """Frames in silent runs of at least MIN_PAUSE_FRAMES."""
+    padded = np.r_[1, speech.astype(np.int8), 1]
+    edges = np.flatnonzero(np.diff(padded))
+    runs = edges[1::2] - edges[::2]  # lengths of the zero runs
+    return int(runs[runs >= MIN_PAUSE_FRAMES].sum())
+
+
 def _median3(v: np.ndarray) -> np.ndarray:
     if len(v) < 3:
         return v.copy()
@@ -179,10 +190,12 @@ def summarize(tracks: FrameTracks, start: int = 0, stop: int | None = None) -> P
     t = np.flatnonzero(speech) * FRAME_S
     slope = float(np.polyfit(t, e, 1)[0]) if t[-1] - t[0] > 0.3 else 0.0
     idx = np.flatnonzero(speech)
-    span = idx[-1] - idx[0] + 1
-    pause = 1.0 - n_speech / span
+    inside = speech[idx[0] : idx[-1] + 1]
+    span = len(inside)
+    long_pause = _long_silence_frames(inside)
     nuclei = tracks.nuclei[(tracks.nuclei >= start) & (tracks.nuclei < stop)]
     speech_s = n_speech * FRAME_S
+    articulation_s = max((span - long_pause) * FRAME_S, FRAME_S)
     # Weighting centroid/tilt by speech frames only: silence is line noise, not the speaker.
     return ProsodyFeatures(
         duration_s=duration,
@@ -194,8 +207,8 @@ def summarize(tracks: FrameTracks, start: int = 0, stop: int | None = None) -> P
         energy_mean_db=float(np.mean(e)),
         energy_std_db=float(np.std(e)),
         energy_slope_db_s=slope,
-        speech_rate_hz=float(len(nuclei) / speech_s),
-        pause_ratio=float(pause),
+        speech_rate_hz=float(len(nuclei) / articulation_s),
+        pause_ratio=float(long_pause / span),
         centroid_hz=float(np.mean(tracks.centroid_hz[sl][speech])),
         tilt_db=float(np.mean(tracks.tilt_db[sl][speech])),
     )
