@@ -22,15 +22,15 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "emotion"))
 
-from make_eval_set import load_manifest  # noqa: E402
+from make_eval_set import load_manifest
 
-from voicebot.audio.pcm import read_wav  # noqa: E402
-from voicebot.emotion.baseline import FEATURES  # noqa: E402
-from voicebot.emotion.calibrate import calibrate, turn_zscores  # noqa: E402
-from voicebot.emotion.classifier import CLASSES, MODEL_PATH, ProsodyModel, fit  # noqa: E402
-from voicebot.emotion.detector import EmotionDetector  # noqa: E402
-from voicebot.emotion.features import extract_features, warm_up  # noqa: E402
-from voicebot.logs import configure_logging  # noqa: E402
+from voicebot.audio.pcm import read_wav
+from voicebot.emotion.baseline import FEATURES
+from voicebot.emotion.calibrate import calibrate, turn_zscores
+from voicebot.emotion.classifier import CLASSES, MODEL_PATH, ProsodyModel, fit
+from voicebot.emotion.detector import EmotionDetector
+from voicebot.emotion.features import extract_features, warm_up
+from voicebot.logs import configure_logging
 
 RESULTS = REPO / "benchmarks" / "results" / "emotion.json"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from make_eval_set import load_manifest
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
 from pathlib import Path
 
 import numpy as np
-
+import soundfile as sf
 from make_eval_set import Rendering, Speaker, Utterance, render
 
 CALM = Rendering(pitch_pct=0.0, range_pct=0.0, rate_pct=0.0, level_db=0.0, tremolo=0.0, pause_ms=0)
@@ -20,7 +21,9 @@ def speak(voice: str, base_pitch: int, level_db: float, spoken: str, rendering: 
                     spoken, rendering)  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         audio = render(utt, spk, None, Path(tmp))
-    # The same mu-law quantisation the eval files get from libsndfile.
-    mu = np.sign(audio) * np.log1p(255 * np.abs(audio)) / np.log1p(255)
-    audio = np.sign(mu) * np.expm1(np.abs(np.round(mu * 127) / 127) * np.log1p(255)) / 255
-    return (np.clip(audio, -1, 1) * 32767).astype(np.int16)
+    # The same G.711 mu-law round trip (libsndfile) as the eval files.
+    buf = io.BytesIO()
+    sf.write(buf, audio, 8000, format="WAV", subtype="ULAW")
+    buf.seek(0)
+    decoded, _ = sf.read(buf, dtype="int16")
+    return decoded

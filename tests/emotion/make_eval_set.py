@@ -276,9 +276,13 @@ def generate(out: Path = DEFAULT_OUT, force: bool = False) -> Path:
     plan = build_plan()
     digest = plan_digest(plan)
     manifest_path = out / "manifest.json"
-    if not force and manifest_path.exists():
-        if json.loads(manifest_path.read_text()).get("digest") == digest:
-            return manifest_path
+    if (
+        not force
+        and manifest_path.exists()
+        and json.loads(manifest_path.read_text()).get("digest") == digest
+        and all(u.path(out).exists() for u in plan)
+    ):
+        return manifest_path
     speakers = {s.name: s for s in SPEAKERS}
     piper = _Piper() if any(s.engine == "piper" for s in SPEAKERS) else None
     with tempfile.TemporaryDirectory() as tmp:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import numpy as np
-
 from emotion_speech import speak
 from make_eval_set import Rendering
+
 from voicebot.audio.pcm import resample, write_wav
 from voicebot.cli import main
 from voicebot.config import EmotionConfig, load_settings

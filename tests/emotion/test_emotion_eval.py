@@ -15,10 +15,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from emotion import evaluate  # noqa: E402  (benchmarks/emotion.py)
+from emotion import evaluate
 
-from voicebot.emotion.calibrate import calibrate  # noqa: E402
-from voicebot.emotion.classifier import ProsodyModel  # noqa: E402
+from voicebot.emotion.calibrate import calibrate
+from voicebot.emotion.classifier import ProsodyModel
 
 
 @pytest.fixture(scope="module")

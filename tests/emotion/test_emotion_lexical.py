@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from emotion_speech import speak
 from make_eval_set import Rendering
+
 from voicebot.emotion.detector import EmotionDetector
 from voicebot.emotion.lexical import lexical_cues
 

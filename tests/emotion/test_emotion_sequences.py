@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from emotion_speech import CALM, speak
 from make_eval_set import Rendering
+
 from voicebot.emotion.detector import EmotionDetector
 
 EN = [

@@ -14,7 +14,13 @@ import numpy as np
 from voicebot.config import EmotionConfig
 from voicebot.emotion.baseline import CallerBaseline
 from voicebot.emotion.classifier import ProsodyModel, classify
-from voicebot.emotion.features import ProsodyFeatures, extract_features, frame_tracks, summarize, warm_up
+from voicebot.emotion.features import (
+    ProsodyFeatures,
+    extract_features,
+    frame_tracks,
+    summarize,
+    warm_up,
+)
 from voicebot.emotion.lexical import lexical_cues
 from voicebot.emotion.types import EmotionReading
 from voicebot.logs import get_logger
@@ -97,8 +103,8 @@ class EmotionDetector:
         pitch range and rate read lower/noisier than for whole turns. Does not advance the turn.
         """
         tracks = frame_tracks(pcm, sample_rate)
-        hop_frames = int(round(hop_s * 100))
-        win_frames = int(round(window_s * 100))
+        hop_frames = round(hop_s * 100)
+        win_frames = round(window_s * 100)
         out = []
         for start in range(0, max(len(tracks.rms_db) - win_frames, 0) + 1, hop_frames):
             feats = summarize(tracks, start, start + win_frames)

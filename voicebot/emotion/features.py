@@ -223,7 +223,7 @@ def window_features(
 ) -> list[tuple[float, ProsodyFeatures]]:
     """(start time, features) per rolling window; windows with no speech are left out."""
     tracks = frame_tracks(pcm, sample_rate)
-    win, hop = int(round(window_s / FRAME_S)), int(round(hop_s / FRAME_S))
+    win, hop = round(window_s / FRAME_S), round(hop_s / FRAME_S)
     out = []
     n = len(tracks.rms_db)
     for start in range(0, max(n - win, 0) + 1, hop):
