@@ -46,7 +46,7 @@ def pct(values: list[float], q: float) -> float | None:
 def run(calls: int, concurrency: int, env: dict[str, str], label: str) -> dict:
     work = Path(tempfile.mkdtemp(prefix="vb-bench-"))
     persona = work / "persona.yaml"
-    persona.write_text(yaml.safe_dump({"name": "bench", "voice": "espeak:en-us", "turns": [{"say": t} for t in TURNS]}))
+    persona.write_text(yaml.safe_dump({"name": "bench", "turns": [{"say": t} for t in TURNS]}))
     callee_ms: list[float] = []
     bot_ms: list[float] = []
     asr_ms: list[float] = []
@@ -103,6 +103,9 @@ def main() -> int:
     from voicebot.config import load_settings
 
     s = load_settings()
+    RESULTS.mkdir(exist_ok=True)
+    name = "latency.json" if not args.model else f"latency-{Path(args.model).name}.json"
+    previous = json.loads((RESULTS / name).read_text()) if (RESULTS / name).exists() else {}
     results = {
         "when": time.strftime("%Y-%m-%d %H:%M:%S"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -112,8 +115,10 @@ def main() -> int:
     }
     for c in args.concurrency:
         results["runs"].append(run(max(args.calls, c), c, env, f"concurrency {c}"))
-    RESULTS.mkdir(exist_ok=True)
-    name = "latency.json" if not args.model else f"latency-{Path(args.model).name}.json"
+    # Keep earlier runs at other concurrencies: each level is usually measured on its own.
+    done = {r["concurrency"] for r in results["runs"]}
+    results["runs"] += [r for r in previous.get("runs", []) if r["concurrency"] not in done]
+    results["runs"].sort(key=lambda r: r["concurrency"])
     (RESULTS / name).write_text(json.dumps(results, indent=2))
     for r in results["runs"]:
         print(f"concurrency {r['concurrency']}: {r['turns_measured']} turns; end of speech -> first bot audio "

@@ -58,6 +58,13 @@ class MediaConfig(BaseModel):
     # The conference bridge and every call port run at this rate; codecs are resampled by pjmedia.
     clock_rate: int = 16000
     frame_ms: int = 20
+    # Jitter buffer (ms). pjsua's defaults (150 ms initial, 60 ms minimum prefetch) are tuned for
+    # the open internet; between a PBX and the bot on a LAN they are pure reply latency. The
+    # buffer still grows adaptively up to jb_max_pre_ms when the network jitters.
+    jb_init_ms: int = 40
+    jb_min_pre_ms: int = 20
+    jb_max_pre_ms: int = 160
+    jb_max_ms: int = 500
 
 
 class TurnConfig(BaseModel):
@@ -119,6 +126,8 @@ class DialogueConfig(BaseModel):
     rasa_url: str = "http://127.0.0.1:5005"
     # Where "talk to a person" goes (SIP URI of an agent or queue); empty = no transfer.
     agent_uri: str = ""
+    # The built-in scripted plan's transfer: "blind" REFER, or "warm" (agent hears a summary first).
+    transfer_mode: Literal["blind", "warm"] = "blind"
     transfer_timeout_s: float = 25.0
     out_of_scope_threshold: float = 0.45
 

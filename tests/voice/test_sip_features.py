@@ -90,3 +90,34 @@ def test_four_simultaneous_calls(bot, tmp_path):
     for f in finished:
         heard = " ".join(t["text"].lower() for t in read_transcript(f["transcript"]) if t["who"] == "callee")
         assert "hour" in heard
+
+
+def test_warm_transfer_agent_hears_the_summary_before_the_caller(tmp_path):
+    from voicebot.asr import load_recognizer
+    from voicebot.audio.pcm import read_wav
+    from voicebot.config import load_settings
+
+    agent = Phone(tmp_path, {"name": "agent", "wait_for_greeting": True, "after_last_turn": "hangup", "turns": [
+        {"say": "Hello, this is Alice from sales. How can I help?", "after_transfer": True, "pause_ms": 500},
+        {"say": "Great, I will send you the contract. Goodbye."}]}).wait_ready()
+    port, rtp = next_ports()
+    env = {"VOICEBOT_DIALOGUE__TRANSFER_MODE": "warm"}
+    with BotProcess(port, rtp, tmp_path / "bot", env=env, args=["--agent", agent.uri]) as bot:
+        mark = bot.mark()
+        caller = Phone(tmp_path, {"name": "wants-human", "turns": [
+            {"say": "Can I speak to a person please?"},
+            {"say": "Hi Alice, I would like to buy the basic plan."}]}, call=bot.uri)
+        report = caller.report()
+        agent_report = agent.report()
+        finished = call_result(bot, mark)[0]
+    transfer = finished["outcome"]["transfer"]
+    assert transfer["ok"] is True and transfer["mode"] == "warm", transfer
+    # The agent's first leg is the bot's consult call: it heard the spoken summary there ...
+    consult, bridged = agent_report["legs"]
+    assert bridged["transferred_from"] == consult["call_id"]
+    heard, _ = read_wav(consult["recording"], 16000)  # mono mix; on this leg only the bot spoke
+    summary = load_recognizer(load_settings()).transcribe(heard, "en").text.lower()
+    assert "person" in summary or "transferring" in summary, summary
+    # ... and only then was the caller put through (REFER with Replaces): audio both ways.
+    assert len(report["legs"]) == 2 and report["legs"][1]["heard_bot_s"] > 1.0
+    assert bridged["heard_bot_s"] > 1.0

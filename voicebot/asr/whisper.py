@@ -121,8 +121,9 @@ class WhisperRecognizer:
         )[0]
         ids = [t for t in result.sequences_ids[0] if t < self._eot]
         score = result.scores[0] if result.scores else -5.0
-        # Whisper "hears" words in silence and noise; its own no-speech estimate catches most.
-        if result.no_speech_prob > 0.6 and score < -0.7:
+        # Whisper "hears" words in silence and noise; its own no-speech estimate catches most
+        # (the thresholds of openai-whisper's transcribe()).
+        if result.no_speech_prob > 0.6 and score < -1.0:
             return "", score
         return drop_repeats(self._tokenizer.decode(ids).strip()), score
 

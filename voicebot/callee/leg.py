@@ -14,6 +14,7 @@ import numpy as np
 
 from voicebot.recording.recorder import CallRecorder
 from voicebot.sip.call import SipCall
+from voicebot.sip.port import drain
 
 BOT_AUDIO_RMS = 300.0  # about -40 dBFS: above G.711 idle noise, far below speech
 BOT_ONSET_FRAMES = 2  # consecutive loud frames that count as the bot starting to talk
@@ -57,8 +58,8 @@ class CallLeg:
         port = self.call.port
         if port is None:
             return
-        rx = self._rx_rest + _drain(port.rx)
-        tx = self._tx_rest + _drain(port.played)
+        rx = self._rx_rest + drain(port.rx)
+        tx = self._tx_rest + drain(port.played)
         n = min(len(rx), len(tx))
         self._rx_rest, self._tx_rest = rx[n:], tx[n:]
         if self.recorder is not None and n:
@@ -119,11 +120,3 @@ class CallLeg:
         if self.recorder is not None:
             self.recorder.close()
 
-
-def _drain(dq) -> list:
-    out = []
-    try:
-        while True:
-            out.append(dq.popleft())
-    except IndexError:
-        return out

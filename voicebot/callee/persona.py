@@ -24,6 +24,8 @@ class PersonaTurn:
     # Speak this long after the bot starts its reply (talking over it) instead of waiting for it to finish.
     barge_in_after_ms: int | None = None
     pause_ms: int = 0  # extra silence before this turn
+    # Wait until a transfer has moved us to another leg (an agent waiting for the customer).
+    after_transfer: bool = False
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,8 @@ class CalleeSimulator:
         self.report.duration_s = round(time.time() - t0, 2)
 
     def _play_turn(self, index: int, turn: PersonaTurn) -> None:
+        if turn.after_transfer:
+            self._wait(lambda lg: len(self.legs) > 1, self.persona.reply_timeout_s * 3)
         if turn.pause_ms:
             self._sleep(turn.pause_ms / 1000)
         barge = turn.barge_in_after_ms is not None

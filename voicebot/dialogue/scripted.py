@@ -31,6 +31,7 @@ class Script:
     transfer_line: str
     no_agent: str
     dtmf: str  # "{digit}" is replaced
+    summary: str  # spoken to the agent on a warm transfer; "{said}" = the caller's last words
 
 
 SCRIPTS: dict[str, Script] = {
@@ -50,6 +51,7 @@ SCRIPTS: dict[str, Script] = {
         transfer_line="Sure, let me connect you to a colleague.",
         no_agent="I am sorry, no colleague is free right now. We will call you back.",
         dtmf="You pressed {digit}.",
+        summary="Transferring a caller from the demo line who asked for a person. They said: {said}",
     ),
     "zh-CN": Script(
         greeting="您好，这里是语音机器人演示热线。请问有什么可以帮您？",
@@ -65,6 +67,7 @@ SCRIPTS: dict[str, Script] = {
         transfer_line="好的，马上为您转接人工客服。",
         no_agent="抱歉，现在没有空闲的客服，我们稍后给您回电。",
         dtmf="您按了{digit}。",
+        summary="转接一位演示热线的来电客户，客户要求人工服务。客户说：{said}",
     ),
 }
 
@@ -77,6 +80,7 @@ def _normalise(text: str) -> str:
 class ScriptedDialogue:
     script: Script
     agent_uri: str = ""
+    transfer_mode: str = "blind"
     max_no_match: int = 2
     max_no_input: int = 2
     turns: int = 0
@@ -85,6 +89,7 @@ class ScriptedDialogue:
     state: str = "start"
     tags: list[str] = field(default_factory=list)
     transfer_reason: str = ""
+    last_text: str = ""
 
     def start(self, call: CallInfo) -> list[Action]:
         self.state = "listening"
@@ -93,6 +98,7 @@ class ScriptedDialogue:
     def on_user_turn(self, turn: UserTurn) -> list[Action]:
         self.turns += 1
         self.no_input = 0
+        self.last_text = turn.text
         text = _normalise(turn.text)
         for answer in self.script.answers:
             if any(k in text for k in answer.keywords):
@@ -110,7 +116,8 @@ class ScriptedDialogue:
                 return [Say(self.script.no_agent), *self._goodbye("no_agent")]
             self.state = "transferring"
             self.transfer_reason = "caller asked for a person"
-            return [Say(answer.reply), Transfer(self.agent_uri, "blind", reason=self.transfer_reason)]
+            summary = self.script.summary.format(said=self.last_text or "-")
+            return [Say(answer.reply), Transfer(self.agent_uri, self.transfer_mode, summary, self.transfer_reason)]
         if answer.ends_call:
             self.state = "done"
             return [Say(answer.reply), HangUp("completed")]
@@ -150,14 +157,16 @@ class ScriptedDialogue:
 
 
 class ScriptedDialogueFactory:
-    def __init__(self, locale: Locale = "en-US", agent_uri: str = "") -> None:
+    def __init__(self, locale: Locale = "en-US", agent_uri: str = "", transfer_mode: str = "blind") -> None:
         if locale not in SCRIPTS:
             raise ValueError(f"no built-in script for locale {locale!r}; have {sorted(SCRIPTS)}")
         self.locale = locale
         self.agent_uri = agent_uri
+        self.transfer_mode = transfer_mode
 
     def new_dialogue(self, call: CallInfo) -> ScriptedDialogue:
-        return ScriptedDialogue(SCRIPTS[call.locale if call.locale in SCRIPTS else self.locale], self.agent_uri)
+        script = SCRIPTS[call.locale if call.locale in SCRIPTS else self.locale]
+        return ScriptedDialogue(script, self.agent_uri, self.transfer_mode)
 
     def prompts(self) -> Iterable[tuple[Locale, str]]:
         for locale, s in SCRIPTS.items():

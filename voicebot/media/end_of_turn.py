@@ -61,7 +61,7 @@ class EndOfTurnDetector:
         self._last_speech = frame.index
         self._silence_run = 0
         self._paused = False
-        return [SpeechStarted(self._start)]
+        return [SpeechStarted(self._start, np.frombuffer(b"".join(self._frames), dtype=np.int16))]
 
     def _in_turn(self, frame: AudioFrame) -> list[MediaEvent]:
         self._frames.append(frame.pcm)

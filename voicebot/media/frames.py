@@ -20,6 +20,7 @@ class AudioFrame:
 @dataclass(frozen=True)
 class SpeechStarted:
     frame: int
+    audio: np.ndarray  # pre-roll and the speech that opened the turn (for streaming recognisers)
 
 
 @dataclass(frozen=True)

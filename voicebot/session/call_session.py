@@ -26,12 +26,15 @@ from voicebot.recording.recorder import CallRecorder
 from voicebot.session.engines import Engines
 from voicebot.session.events import CallEvent
 from voicebot.session.listener import CallListener
+from voicebot.session.partials import PartialTranscriber
 from voicebot.session.speaker import BotSpeaker, SpokenLine
 from voicebot.session.transfer import TransferRunner
 from voicebot.sip.agent import SipUserAgent
 from voicebot.sip.call import CallSignal, SipCall
+from voicebot.sip.port import drain
 
 LOCALE_LANGUAGE = {"en-US": "en", "zh-CN": "zh"}
+MIN_UNHEARD_TURN_S = 0.6
 
 
 @dataclass
@@ -66,6 +69,9 @@ class CallSession:
         self.listener = CallListener(self.settings.turn, self.settings.media.clock_rate, self.settings.media.frame_ms)
         self.dialogue = engines.dialogues.new_dialogue(info)
         self.emotion = engines.emotion_factory() if engines.emotion_factory else None
+        self.partials = PartialTranscriber(
+            engines.recognizer, LOCALE_LANGUAGE.get(info.locale), lambda text: self._publish("partial_transcript", text=text),
+            call.uid) if engines.streaming_asr else None
         self.speaker: BotSpeaker | None = None
         self.recorder: CallRecorder | None = None
         self.actions: queue.Queue[Action] = queue.Queue()
@@ -156,22 +162,31 @@ class CallSession:
         port = self.call.port
         if port is None:
             return
-        callee = _drain(port.rx)
-        bot = _drain(port.played)
+        callee = drain(port.rx)
+        bot = drain(port.played)
         self._drained_at = time.time()
         if self.recorder is not None:
             self.recorder.add_frames(callee, bot)
+        in_turn = self.listener.callee_speaking
         for event in self.listener.feed(callee, bot):
             if isinstance(event, SpeechStarted):
                 self.last_activity = time.time()
-            elif isinstance(event, SpeechPaused):
+                if self.partials:
+                    self.partials.start_turn(event.audio)
+                    in_turn = False  # this batch's frames are in the event's audio already
+            elif isinstance(event, SpeechPaused) and not self.partials:
                 self.speculative = (event.start_frame, self._recognise(event.audio))
             elif isinstance(event, SpeechResumed):
                 self.speculative = None
             elif isinstance(event, BargeIn):
                 self._barge_in(event)
             elif isinstance(event, TurnEnded):
+                if self.partials and in_turn:
+                    self.partials.feed(np.frombuffer(b"".join(callee), dtype=np.int16))
+                    in_turn = False
                 self._turn_ended(event)
+        if self.partials and in_turn and self.listener.callee_speaking and callee:
+            self.partials.feed(np.frombuffer(b"".join(callee), dtype=np.int16))
 
     def _barge_in(self, event: BargeIn) -> None:
         if self.speaker is None or not self.speaker.speaking or self.hangup_requested:
@@ -191,7 +206,10 @@ class CallSession:
             self.log.info("overlap_ignored", frames=event.end_frame - event.start_frame)
             return
         lag_s = (self.listener.frames - 1 - event.end_frame) * self.settings.media.frame_ms / 1000
-        fut = spec[1] if spec is not None and spec[0] == event.start_frame else self._recognise(event.audio)
+        if self.partials:
+            fut = self.partials.finish_turn()
+        else:
+            fut = spec[1] if spec is not None and spec[0] == event.start_frame else self._recognise(event.audio)
         self.pending.append(PendingTurn(event.start_frame, event.end_frame, time.time() - lag_s, event.audio, fut))
 
     def _recognise(self, audio: np.ndarray) -> Future:
@@ -213,9 +231,10 @@ class CallSession:
         fms = self.settings.media.frame_ms / 1000
         start_s, end_s = turn.start_frame * fms, turn.end_frame * fms
         text = transcript.text.strip()
-        if not text:
+        if not text and end_s - start_s < MIN_UNHEARD_TURN_S:
             self.log.info("empty_transcript", seconds=round(transcript.audio_s, 2))
-            return
+            return  # a short sound with no words: noise, not a turn
+        # Longer speech with no words is a turn we failed to understand: the dialogue's no-match.
         emotion = None
         if self.emotion is not None:
             try:
@@ -347,6 +366,8 @@ class CallSession:
             self._queue(self.dialogue.on_no_input())
 
     def _finish(self) -> None:
+        if self.partials is not None:
+            self.partials.close()
         if self.speaker is not None:
             self.speaker.interrupt()
             self._log_spoken()
@@ -374,14 +395,6 @@ class CallSession:
                       transcript=self.result.transcript, media=media, codec=self.call.codec,
                       latency_ms=[round(t.end_of_speech_to_first_audio_ms) for t in self.timings])
 
-
-def _drain(dq) -> list:
-    out = []
-    try:
-        while True:
-            out.append(dq.popleft())
-    except IndexError:
-        return out
 
 
 def _public_customer(customer: dict[str, Any]) -> dict[str, Any]:

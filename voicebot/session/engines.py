@@ -23,6 +23,7 @@ class Engines:
     renderer: Any  # voicebot.tts.renderer.SpeechRenderer
     dialogues: DialogueFactory
     emotion_factory: Callable[[], Any] | None = None  # -> EmotionDetector, one per call
+    streaming_asr: bool = False  # the recognizer gives partial results (vosk)
     sinks: list[EventSink] = field(default_factory=list)
     # Recognition is CPU-bound C++ that releases the GIL: two workers keep both cores busy.
     asr_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="asr"))
@@ -44,7 +45,8 @@ def load_dialogue_factory(settings: Settings) -> DialogueFactory:
     if settings.dialogue.plan == "scripted":
         from voicebot.dialogue.scripted import ScriptedDialogueFactory
 
-        return ScriptedDialogueFactory(settings.dialogue.locale, settings.dialogue.agent_uri)
+        return ScriptedDialogueFactory(settings.dialogue.locale, settings.dialogue.agent_uri,
+                                       settings.dialogue.transfer_mode)
     from voicebot.dialogue import load_dialogue_factory as load_plan
 
     return load_plan(settings)
@@ -73,7 +75,8 @@ def load_engines(settings: Settings, sinks: list[EventSink] | None = None) -> En
     recognizer.transcribe(np.zeros(settings.media.clock_rate // 2, dtype=np.int16), None)
     log.info("engines_loaded", asr_s=round(t1 - t0, 2), tts_dialogue_s=round(t2 - t1, 2),
              prerender_s=round(t3 - t2, 2), prompts=len(prompts), asr=recognizer.name)
-    return Engines(settings, recognizer, renderer, dialogues, emotion_factory, list(sinks or []))
+    return Engines(settings, recognizer, renderer, dialogues, emotion_factory, recognizer.stream(None) is not None,
+                   list(sinks or []))
 
 
 def _emotion_factory(settings: Settings) -> Callable[[], Any] | None:

@@ -135,6 +135,10 @@ class SipUserAgent:
         cfg.medConfig.sndClockRate = self.media.clock_rate
         cfg.medConfig.audioFramePtime = self.media.frame_ms
         cfg.medConfig.ptime = 20
+        cfg.medConfig.jbInit = self.media.jb_init_ms
+        cfg.medConfig.jbMinPre = self.media.jb_min_pre_ms
+        cfg.medConfig.jbMaxPre = self.media.jb_max_pre_ms
+        cfg.medConfig.jbMax = self.media.jb_max_ms
         cfg.medConfig.noVad = True  # keep RTP flowing during silence: our VAD needs every frame
         cfg.medConfig.ecTailLen = 0  # no sound device, so no acoustic echo to cancel
         cfg.medConfig.maxMediaPorts = max(64, self.sip.max_calls * 4)

@@ -110,6 +110,7 @@ class SipCall(pj.Call):
 
     def onCallReplaced(self, prm: pj.OnCallReplacedParam) -> None:  # noqa: N802
         new_call = self.ua.adopt_inbound_call(prm.newCallId)
+        prm.newCall = new_call
         self.log.info("call_replaced", new_call=new_call.uid)
         self.signals.put(CallSignal("replaced", {"call": new_call}))
 

@@ -19,6 +19,16 @@ HIST_NS = 10_000
 HIST_BUCKETS = 100
 
 
+def drain(dq: deque) -> list:
+    """Everything queued so far, oldest first (popleft is atomic: safe against the clock thread)."""
+    out = []
+    try:
+        while True:
+            out.append(dq.popleft())
+    except IndexError:
+        return out
+
+
 class CallAudioPort(pj.AudioMediaPort):
     def __init__(self, clock_rate: int, frame_ms: int = 20) -> None:
         super().__init__()
