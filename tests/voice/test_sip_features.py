@@ -106,7 +106,7 @@ def test_warm_transfer_agent_hears_the_summary_before_the_caller(tmp_path):
         mark = bot.mark()
         caller = Phone(tmp_path, {"name": "wants-human", "turns": [
             {"say": "Can I speak to a person please?"},
-            {"say": "Hi Alice, I would like to buy the basic plan."}]}, call=bot.uri)
+            {"say": "Hi Alice, I would like to buy the basic plan.", "after_transfer": True}]}, call=bot.uri)
         report = caller.report()
         agent_report = agent.report()
         finished = call_result(bot, mark)[0]
