@@ -24,13 +24,13 @@ from voicebot.logs import get_logger
 from voicebot.media.frames import BargeIn, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
 from voicebot.recording.recorder import CallRecorder
 from voicebot.session.engines import Engines
-from voicebot.session.events import CallEvent
+from voicebot.session.events import CallEvent, public_customer
 from voicebot.session.listener import CallListener
 from voicebot.session.partials import PartialTranscriber
 from voicebot.session.speaker import BotSpeaker, SpokenLine
 from voicebot.session.transfer import TransferRunner
 from voicebot.sip.agent import SipUserAgent
-from voicebot.sip.call import CallSignal, SipCall
+from voicebot.sip.call import CallSignal, SipCall, unanswered_reason
 from voicebot.sip.port import drain
 
 LOCALE_LANGUAGE = {"en-US": "en", "zh-CN": "zh"}
@@ -114,7 +114,7 @@ class CallSession:
 
     def _run(self) -> None:
         self._publish("call_started", direction=self.info.direction, remote=self.info.remote_uri,
-                      locale=self.info.locale, customer=_public_customer(self.info.customer))
+                      locale=self.info.locale, customer=public_customer(self.info.customer))
         if self.call.direction == "inbound":
             self.ua.answer(self.call, 200)
         if not self._wait_for_media():
@@ -146,8 +146,7 @@ class CallSession:
                 continue
             if sig.kind == "ended":
                 self.ended = sig.data
-                self.outcome["answered_by"] = "no_answer" if sig.data.get("code") in (408, 480, 487) else (
-                    "busy" if sig.data.get("code") in (486, 600) else "invalid" if sig.data.get("code") in (404, 484, 604) else "failed")
+                self.outcome["answered_by"] = unanswered_reason(sig.data.get("code", 0))
                 return False
             if sig.kind == "media_ready" and (self.call.direction == "inbound" or self.call.answered):
                 return True
@@ -395,7 +394,3 @@ class CallSession:
                       transcript=self.result.transcript, media=media, codec=self.call.codec,
                       latency_ms=[round(t.end_of_speech_to_first_audio_ms) for t in self.timings])
 
-
-
-def _public_customer(customer: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in customer.items() if k in ("name", "segment", "variant", "customer_id")}

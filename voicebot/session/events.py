@@ -25,3 +25,8 @@ class CallEvent:
 
 
 EventSink = Callable[[CallEvent], None]
+
+
+def public_customer(customer: dict[str, Any]) -> dict[str, Any]:
+    """The profile fields events may carry (no phone numbers, no free-form CRM data)."""
+    return {k: v for k, v in customer.items() if k in ("name", "segment", "variant", "customer_id")}

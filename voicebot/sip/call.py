@@ -25,6 +25,17 @@ SignalKind = Literal[
 ]
 
 
+def unanswered_reason(code: int) -> str:
+    """Why an outbound call never connected, from its final SIP status."""
+    if code in (408, 480, 487):
+        return "no_answer"
+    if code in (486, 600, 603):
+        return "busy"
+    if code in (404, 484, 604):
+        return "invalid"
+    return "failed"
+
+
 @dataclass(frozen=True)
 class CallSignal:
     kind: SignalKind
