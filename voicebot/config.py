@@ -61,9 +61,9 @@ class MediaConfig(BaseModel):
     # Jitter buffer (ms). pjsua's defaults (150 ms initial, 60 ms minimum prefetch) are tuned for
     # the open internet; between a PBX and the bot on a LAN they are pure reply latency. The
     # buffer still grows adaptively up to jb_max_pre_ms when the network jitters.
-    jb_init_ms: int = 40
-    jb_min_pre_ms: int = 20
-    jb_max_pre_ms: int = 160
+    jb_init_ms: int = 20
+    jb_min_pre_ms: int = 10
+    jb_max_pre_ms: int = 60
     jb_max_ms: int = 500
 
 
@@ -74,7 +74,7 @@ class TurnConfig(BaseModel):
     # Silence that closes a callee turn.
     end_of_turn_silence_ms: int = 400
     # Start recognising this long into the closing silence, so the result is ready at end of turn.
-    speculative_asr_after_ms: int = 120
+    speculative_asr_after_ms: int = 60
     # Callee speech over the bot for this long stops the bot's playout.
     barge_in_ms: int = 300
     barge_in_enabled: bool = True

@@ -8,6 +8,7 @@ each turn's end-of-speech -> first-bot-audio latency measured in clock ticks.
 from __future__ import annotations
 
 import queue
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,7 @@ class CalleeSimulator:
         self.record_root = record_root
         self.frame_ms = settings.media.frame_ms
         self.rate = settings.media.clock_rate
+        sys.setswitchinterval(0.001)  # this process's media clock thread needs the GIL every 20 ms too
         self.ua = SipUserAgent(settings.sip, settings.media, name=f"callee-{persona.name}")
         self.incoming: queue.Queue[SipCall] = queue.Queue()
         self.ua.on_incoming = self.incoming.put
@@ -271,6 +273,7 @@ class CalleeSimulator:
             for info in self.report.legs:
                 if info["call_id"] == leg.call.uid:
                     info["heard_bot_s"] = round(sum(s.end - s.start + 1 for s in leg.heard) * self.frame_ms / 1000, 2)
+                    info["stream"] = leg.call.last_stream_stats
         self.leg = None
         self.legs = []
         self.ua.stop()

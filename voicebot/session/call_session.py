@@ -389,7 +389,7 @@ class CallSession:
         self._publish("call_ended", outcome=self.outcome, recording=self.result.recording,
                       transcript=self.result.transcript,
                       latency_ms=[round(t.end_of_speech_to_first_audio_ms) for t in self.timings])
-        media = self.call.port.callback_stats() if self.call.port is not None else {}
+        media = {**(self.call.port.callback_stats() if self.call.port is not None else {}), **self.call.last_stream_stats}
         self.log.info("call_finished", outcome=self.outcome, recording=self.result.recording,
                       transcript=self.result.transcript, media=media, codec=self.call.codec,
                       latency_ms=[round(t.end_of_speech_to_first_audio_ms) for t in self.timings])

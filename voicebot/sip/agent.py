@@ -392,6 +392,7 @@ class SipUserAgent:
         for call in list(self._calls.values()):
             if not call.answered or call.ended or call.port is None:
                 continue
+            call.last_stream_stats = call.stream_stats()
             pkts = call.rx_packets()
             last = self._rtp_watch.get(call.uid)
             if last is None or pkts != last[0]:

@@ -59,6 +59,7 @@ class SipCall(pj.Call):
         self.remote_uri = ""
         self.sip_call_id = ""
         self.codec = ""
+        self.last_stream_stats: dict[str, float] = {}  # refreshed every second by the SIP thread
         self.ended = False
         # Set when we end the call ("bot", "rtp_timeout", "shutdown"); None = the peer hung up.
         self.local_hangup_reason: str | None = None
@@ -139,6 +140,17 @@ class SipCall(pj.Call):
             return f"{info.codecName}/{info.codecClockRate}"
         except pj.Error:
             return ""
+
+    def stream_stats(self) -> dict[str, float]:
+        """Jitter buffer and RTP receive figures (SIP thread)."""
+        try:
+            st = self.getStreamStat(0)
+        except pj.Error:
+            return {}
+        jb, rx = st.jbuf, st.rtcp.rxStat
+        return {"jb_avg_delay_ms": jb.avgDelayMsec, "jb_max_delay_ms": jb.maxDelayMsec, "jb_prefetch": jb.prefetch,
+                "jb_discard": jb.discard, "jb_empty": jb.empty, "rx_jitter_ms": round(rx.jitterUsec.mean / 1000, 1),
+                "rx_lost": rx.loss}
 
     def rx_packets(self) -> int:
         try:

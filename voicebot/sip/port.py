@@ -45,7 +45,13 @@ class CallAudioPort(pj.AudioMediaPort):
         self.callback_ns = 0
         self.callback_max_ns = 0
         self.overruns = 0
-        self.histogram = [0] * (HIST_BUCKETS + 1)  # callback durations in HIST_NS buckets; last = beyond
+        self.histogram = [0] * (HIST_BUCKETS + 1)
+        # Gaps between clock ticks as seen here: > frame_ms means the media clock was held up
+        # (GIL or CPU starvation) and frames then leave in a burst, which grows the far end's
+        # jitter buffer: that is reply latency too.
+        self._last_tick_ns = 0
+        self.late_ticks = 0  # ticks that came more than one frame late
+        self.max_tick_gap_ms = 0.0  # callback durations in HIST_NS buckets; last = beyond
 
     def create(self, name: str) -> None:
         fmt = pj.MediaFormatAudio()
@@ -61,6 +67,12 @@ class CallAudioPort(pj.AudioMediaPort):
 
     def onFrameRequested(self, frame: pj.MediaFrame) -> None:  # noqa: N802
         t0 = time.perf_counter_ns()
+        if self._last_tick_ns:
+            gap = t0 - self._last_tick_ns
+            if gap > 2 * self.frame_ms * 1_000_000:
+                self.late_ticks += 1
+                self.max_tick_gap_ms = max(self.max_tick_gap_ms, gap / 1e6)
+        self._last_tick_ns = t0
         try:
             data = self.tx.popleft()
         except IndexError:
@@ -103,7 +115,8 @@ class CallAudioPort(pj.AudioMediaPort):
         """Mean/p50/p99/max callback cost in µs (percentiles at 10 µs resolution)."""
         total = sum(self.histogram)
         out = {"frames": total, "mean_us": round(self.mean_callback_us, 1),
-               "max_us": round(self.callback_max_ns / 1000, 1), "overruns": self.overruns}
+               "max_us": round(self.callback_max_ns / 1000, 1), "overruns": self.overruns,
+               "late_ticks": self.late_ticks, "max_tick_gap_ms": round(self.max_tick_gap_ms, 1)}
         for name, q in (("p50_us", 0.5), ("p99_us", 0.99)):
             seen = 0
             for bucket, count in enumerate(self.histogram):
