@@ -51,6 +51,7 @@ def run(calls: int, concurrency: int, env: dict[str, str], label: str) -> dict:
     bot_ms: list[float] = []
     asr_ms: list[float] = []
     media: list[dict] = []
+    callee_jb: list[float] = []
     with BotProcess(5150, 30000, work / "bot", env=env) as bot:
         done = 0
         round_no = 0
@@ -66,6 +67,7 @@ def run(calls: int, concurrency: int, env: dict[str, str], label: str) -> dict:
             for proc, report in procs:
                 rep = finish_callee(proc, report)
                 callee_ms += [t["reply_latency_ms"] for t in rep["turns"] if t.get("reply_latency_ms") is not None]
+                callee_jb += [leg["stream"]["jb_avg_delay_ms"] for leg in rep["legs"] if leg.get("stream")]
             for rec in bot.wait_events("call_finished", batch, mark, timeout=60):
                 bot_ms += rec.get("latency_ms", [])
                 media.append(rec.get("media", {}))
@@ -90,6 +92,12 @@ def run(calls: int, concurrency: int, env: dict[str, str], label: str) -> dict:
             "overruns_over_1ms": sum(m.get("overruns", 0) for m in media),
             "frames": frames,
         },
+        # The bot's media clock arriving late makes its RTP bursty; the phone's jitter buffer then
+        # holds audio longer. Both are part of what the caller hears.
+        "media_clock": {"late_ticks": sum(m.get("late_ticks", 0) for m in media),
+                        "max_tick_gap_ms": max((m.get("max_tick_gap_ms", 0) for m in media), default=None)},
+        "jitter_buffer_ms": {"bot_avg": pct([m.get("jb_avg_delay_ms", 0) for m in media], 0.5),
+                             "phone_avg": pct(callee_jb, 0.5)},
     }
 
 

@@ -74,7 +74,7 @@ class TurnConfig(BaseModel):
     # Silence that closes a callee turn.
     end_of_turn_silence_ms: int = 400
     # Start recognising this long into the closing silence, so the result is ready at end of turn.
-    speculative_asr_after_ms: int = 60
+    speculative_asr_after_ms: int = 100
     # Callee speech over the bot for this long stops the bot's playout.
     barge_in_ms: int = 300
     barge_in_enabled: bool = True

@@ -9,7 +9,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from voicebot.dialogue.base import Action, CallInfo, HangUp, Locale, Say, Transfer, UserTurn
+from voicebot.dialogue.base import Action, CallInfo, HangUp, Locale, Say, ScheduleCallback, Transfer, UserTurn
+from voicebot.logs import get_logger
+
+log = get_logger("voicebot.dialogue.scripted")
+# Agitated on this many of the last three turns = hand the caller to a person.
+SUSTAINED_AGITATION = 2
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,9 @@ class Script:
     transfer_line: str
     no_agent: str
     dtmf: str  # "{digit}" is replaced
-    summary: str  # spoken to the agent on a warm transfer; "{said}" = the caller's last words
+    summary: str  # spoken to the agent on a warm transfer; {reason}, {said} = the caller's last words
+    soothe: str  # first sign of agitation: a softer line and an offer of a person
+    escalate: str  # sustained agitation: hand over (or promise a call back)
 
 
 SCRIPTS: dict[str, Script] = {
@@ -51,7 +58,9 @@ SCRIPTS: dict[str, Script] = {
         transfer_line="Sure, let me connect you to a colleague.",
         no_agent="I am sorry, no colleague is free right now. We will call you back.",
         dtmf="You pressed {digit}.",
-        summary="Transferring a caller from the demo line who asked for a person. They said: {said}",
+        summary="Transferring a caller from the demo line: {reason}. They said: {said}",
+        soothe="I am sorry about the trouble. I can put you through to a colleague if you like.",
+        escalate="I understand, and I am sorry. Let me get a colleague to help you right away.",
     ),
     "zh-CN": Script(
         greeting="您好，这里是语音机器人演示热线。请问有什么可以帮您？",
@@ -67,7 +76,9 @@ SCRIPTS: dict[str, Script] = {
         transfer_line="好的，马上为您转接人工客服。",
         no_agent="抱歉，现在没有空闲的客服，我们稍后给您回电。",
         dtmf="您按了{digit}。",
-        summary="转接一位演示热线的来电客户，客户要求人工服务。客户说：{said}",
+        summary="转接一位演示热线的来电客户：{reason}。客户说：{said}",
+        soothe="非常抱歉给您带来不便。如果您愿意，我可以为您转接人工客服。",
+        escalate="非常理解您的心情，马上为您转接人工客服处理。",
     ),
 }
 
@@ -90,6 +101,8 @@ class ScriptedDialogue:
     tags: list[str] = field(default_factory=list)
     transfer_reason: str = ""
     last_text: str = ""
+    emotions: list[str] = field(default_factory=list)
+    escalation: str = ""
 
     def start(self, call: CallInfo) -> list[Action]:
         self.state = "listening"
@@ -99,16 +112,34 @@ class ScriptedDialogue:
         self.turns += 1
         self.no_input = 0
         self.last_text = turn.text
+        if turn.emotion is not None:
+            self.emotions.append(turn.emotion.label)
+        if not self.escalation and self.emotions[-3:].count("agitated") >= SUSTAINED_AGITATION:
+            return self._escalate("sustained negative emotion")
+        soothe = [Say(self.script.soothe)] if self.emotions[-1:] == ["agitated"] else []
         text = _normalise(turn.text)
         for answer in self.script.answers:
             if any(k in text for k in answer.keywords):
                 self.no_match = 0
                 self.tags.append(answer.name)
-                return self._answer(answer)
+                return soothe + self._answer(answer)
+        if soothe:
+            return soothe  # an upset caller gets empathy and an offer, not "I did not catch that"
         self.no_match += 1
         if self.no_match > self.max_no_match:
             return self._goodbye("no_match")
         return [Say(self.script.no_match)]
+
+    def _escalate(self, reason: str) -> list[Action]:
+        self.escalation = reason
+        log.info("escalation", reason=reason, emotions=self.emotions[-3:])
+        if not self.agent_uri:
+            self.state = "done"
+            return [Say(self.script.escalate), ScheduleCallback(delay_s=7200, note=reason), HangUp("escalation")]
+        self.state = "transferring"
+        self.transfer_reason = reason
+        summary = self.script.summary.format(reason=reason, said=self.last_text or "-")
+        return [Say(self.script.escalate), Transfer(self.agent_uri, self.transfer_mode, summary, reason)]
 
     def _answer(self, answer: KeywordAnswer) -> list[Action]:
         if answer.transfer:
@@ -116,7 +147,7 @@ class ScriptedDialogue:
                 return [Say(self.script.no_agent), *self._goodbye("no_agent")]
             self.state = "transferring"
             self.transfer_reason = "caller asked for a person"
-            summary = self.script.summary.format(said=self.last_text or "-")
+            summary = self.script.summary.format(reason=self.transfer_reason, said=self.last_text or "-")
             return [Say(answer.reply), Transfer(self.agent_uri, self.transfer_mode, summary, self.transfer_reason)]
         if answer.ends_call:
             self.state = "done"
@@ -153,7 +184,8 @@ class ScriptedDialogue:
 
     def outcome(self) -> dict[str, Any]:
         return {"final_state": self.state, "turns": self.turns, "tags": list(self.tags),
-                "transfer_reason": self.transfer_reason}
+                "transfer_reason": self.transfer_reason, "escalation": self.escalation,
+                "emotions": list(self.emotions)}
 
 
 class ScriptedDialogueFactory:
@@ -170,6 +202,6 @@ class ScriptedDialogueFactory:
 
     def prompts(self) -> Iterable[tuple[Locale, str]]:
         for locale, s in SCRIPTS.items():
-            lines = [s.greeting, s.no_match, s.no_input, s.goodbye, s.no_agent, s.transfer_line]
+            lines = [s.greeting, s.no_match, s.no_input, s.goodbye, s.no_agent, s.transfer_line, s.soothe, s.escalate]
             lines += [a.reply for a in s.answers]
             yield from ((locale, line) for line in lines)

@@ -11,7 +11,6 @@ import queue
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,6 +25,7 @@ from voicebot.recording.recorder import CallRecorder
 from voicebot.session.engines import Engines
 from voicebot.session.events import CallEvent, public_customer
 from voicebot.session.listener import CallListener
+from voicebot.session.results import PendingTurn, SessionResult, TurnTiming
 from voicebot.session.partials import PartialTranscriber
 from voicebot.session.speaker import BotSpeaker, SpokenLine
 from voicebot.session.transfer import TransferRunner
@@ -35,30 +35,6 @@ from voicebot.sip.port import drain
 
 LOCALE_LANGUAGE = {"en-US": "en", "zh-CN": "zh"}
 MIN_UNHEARD_TURN_S = 0.6
-
-
-@dataclass
-class PendingTurn:
-    start_frame: int
-    end_frame: int
-    ended_at: float  # wall time the callee's speech ended (last speech frame)
-    audio: np.ndarray
-    recognition: Future
-
-
-@dataclass
-class TurnTiming:
-    end_of_speech_to_first_audio_ms: float
-    asr_ms: float
-
-
-@dataclass
-class SessionResult:
-    call_id: str
-    outcome: dict[str, Any]
-    recording: str | None
-    transcript: str | None
-    timings: list[TurnTiming] = field(default_factory=list)
 
 
 class CallSession:
@@ -77,6 +53,7 @@ class CallSession:
         self.actions: queue.Queue[Action] = queue.Queue()
         self.pending: list[PendingTurn] = []
         self.speculative: tuple[int, Future] | None = None  # (start_frame, future)
+        self._spec_last: Future | None = None
         self.spoken: list[SpokenLine] = []
         self.timings: list[TurnTiming] = []
         self.outcome: dict[str, Any] = {"tags": [], "callbacks": [], "offers": []}
@@ -174,8 +151,9 @@ class CallSession:
                     self.partials.start_turn(event.audio)
                     in_turn = False  # this batch's frames are in the event's audio already
             elif isinstance(event, SpeechPaused) and not self.partials:
-                self.speculative = (event.start_frame, self._recognise(event.audio))
-            elif isinstance(event, SpeechResumed):
+                self._speculate(event)
+            elif isinstance(event, SpeechResumed) and self.speculative is not None:
+                self.speculative[1].cancel()  # only succeeds while queued: running jobs can't stop
                 self.speculative = None
             elif isinstance(event, BargeIn):
                 self._barge_in(event)
@@ -186,6 +164,15 @@ class CallSession:
                 self._turn_ended(event)
         if self.partials and in_turn and self.listener.callee_speaking and callee:
             self.partials.feed(np.frombuffer(b"".join(callee), dtype=np.int16))
+
+    def _speculate(self, event: SpeechPaused) -> None:
+        """Recognise during the closing silence. One speculative job per call at a time: mid-turn
+        pauses would otherwise queue job after job, and with several calls the queue is latency."""
+        if self._spec_last is not None and not self._spec_last.done():
+            return
+        fut = self._recognise(event.audio)
+        self.speculative = (event.start_frame, fut)
+        self._spec_last = fut
 
     def _barge_in(self, event: BargeIn) -> None:
         if self.speaker is None or not self.speaker.speaking or self.hangup_requested:
