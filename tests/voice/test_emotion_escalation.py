@@ -12,10 +12,11 @@ SOOTHE = "I am sorry about the trouble. I can put you through to a colleague if 
 def test_growing_agitation_softens_then_escalates_to_an_agent(tmp_path):
     agent = Phone(tmp_path, {"name": "agent", "wait_for_greeting": False, "after_last_turn": "hangup",
                              "turns": [{"say": "Hello, customer care, how can I help?", "pause_ms": 300}]}).wait_ready()
-    angry = {"name": "angry", "voice_options": {"pitch_semitones": 6, "gain_db": 3, "tempo": 1.1}, "turns": [
+    # Calm first (the caller's baseline), then louder, higher and faster with angry words.
+    angry = {"name": "angry", "turns": [
         {"say": "Who is this? What do you want?"},
-        {"say": "This is a scam, stop calling me now!"},
-        {"say": "Stop calling me, I will file a complaint!"}]}
+        {"say": "Stop calling me! This is harassment!", "voice_options": {"pitch_semitones": 4, "gain_db": 6}},
+        {"say": "I am angry, I will complain! Leave me alone!", "voice_options": {"pitch_semitones": 4, "gain_db": 6}}]}
     port, rtp = next_ports()
     with BotProcess(port, rtp, tmp_path / "bot", args=["--agent", agent.uri]) as bot:
         mark = bot.mark()

@@ -46,25 +46,25 @@ POST_EFFECTS = ("pitch_semitones", "tempo", "gain_db")
 
 
 def persona_renderer(persona: Persona, rate: int, cache_dir: Path | None = None):
-    """Text -> the persona's voice at ``rate``; cached on disk so a benchmark's 16 phones don't
-    all synthesise at once while the bot is being measured."""
+    """(text, per-turn voice options) -> the persona's voice at ``rate``; cached on disk so a
+    benchmark's 16 phones don't all synthesise at once while the bot is being measured."""
     from voicebot.audio.pcm import resample
     from voicebot.tts.cache import PromptCache
     from voicebot.tts.voices import load_voice
 
-    options = {k: v for k, v in persona.voice_options.items() if k not in POST_EFFECTS}
-    effects = {k: v for k, v in persona.voice_options.items() if k in POST_EFFECTS}
     cache = PromptCache(cache_dir)
-    voice_key = f"persona:{persona.voice}:{sorted(persona.voice_options.items())}"
-    voice = None
+    voices: dict[str, object] = {}
 
-    def render(text: str):
-        nonlocal voice
-        key = PromptCache.key(voice_key, rate, text)
+    def render(text: str, overrides: dict | None = None):
+        merged = {**persona.voice_options, **(overrides or {})}
+        options = {k: v for k, v in merged.items() if k not in POST_EFFECTS}
+        effects = {k: v for k, v in merged.items() if k in POST_EFFECTS}
+        key = PromptCache.key(f"persona:{persona.voice}:{sorted(merged.items())}", rate, text)
         cached = cache.get(key)
         if cached is not None:
             return cached
-        voice = voice or load_voice(persona.voice, **options)
+        vkey = f"{sorted(options.items())}"
+        voice = voices.get(vkey) or voices.setdefault(vkey, load_voice(persona.voice, **options))
         pcm = voice.synthesize(text)
         if effects:
             pcm = apply_sox_effects(pcm, voice.sample_rate, effects)

@@ -26,6 +26,8 @@ class PersonaTurn:
     pause_ms: int = 0  # extra silence before this turn
     # Wait until a transfer has moved us to another leg (an agent waiting for the customer).
     after_transfer: bool = False
+    # Per-turn voice changes on top of the persona's (e.g. louder, higher, faster as anger grows).
+    voice_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ class SimulatorReport:
 
 class CalleeSimulator:
     def __init__(self, settings: Settings, persona: Persona, record_root: Path | None,
-                 render: Callable[[str], np.ndarray]) -> None:
+                 render: Callable[[str, dict], np.ndarray]) -> None:
         self.settings = settings
         self.persona = persona
         self.record_root = record_root
@@ -82,9 +82,9 @@ class CalleeSimulator:
         self.legs: list[CallLeg] = []
         self.report = SimulatorReport(persona.name, "")
 
-    def _prepare(self, turn: PersonaTurn, render: Callable[[str], np.ndarray]) -> np.ndarray | None:
+    def _prepare(self, turn: PersonaTurn, render: Callable[[str, dict], np.ndarray]) -> np.ndarray | None:
         if turn.say:
-            return _trim(render(turn.say))
+            return _trim(render(turn.say, turn.voice_options))
         if turn.wav:
             return _trim(read_wav(turn.wav, self.rate)[0])
         return None
