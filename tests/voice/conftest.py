@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +14,14 @@ import yaml
 from voicebot.callee.harness import BotProcess, callee_command, finish_callee, read_transcript, start_callee
 
 _ports = itertools.count(0)
+# Separate runs on one machine (several checkouts) pick different blocks: VOICEBOT_TEST_PORT_BLOCK=0..3.
+_BLOCK = int(os.environ.get("VOICEBOT_TEST_PORT_BLOCK", "0"))
 
 
 def next_ports() -> tuple[int, int]:
     """A SIP port and an RTP port range nobody else in this run uses."""
     i = next(_ports)
-    return 5200 + 2 * i, 32000 + 100 * i
+    return 5200 + 400 * _BLOCK + 2 * i, 20000 + 8000 * _BLOCK + 100 * i
 
 
 @pytest.fixture(scope="session")
