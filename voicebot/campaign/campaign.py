@@ -64,12 +64,15 @@ class Campaign:
     def members(self) -> list[str]:
         return sorted(self.client.smembers(self.ck.members))
 
-    def plan(self, clock: Clock, cfg: CampaignConfig, kmeans_k: int = 0) -> list[CustomerPlan]:
-        """Segments every member and stores its plan; progress fields of planned customers are kept."""
-        self.require()
-        ids = self.members()
+    def require_members(self) -> list[str]:
+        ids = self.require().members()
         if not ids:
             raise CampaignError(f"campaign {self.name!r} has no customers; import some with --campaign {self.name}")
+        return ids
+
+    def plan(self, clock: Clock, cfg: CampaignConfig, kmeans_k: int = 0) -> list[CustomerPlan]:
+        """Segments every member and stores its plan; progress fields of planned customers are kept."""
+        ids = self.require_members()
         records = CustomerStore(self.client).get_many(ids)
         ids = [r["id"] for r in records]
         rules = CallingRules.from_config(cfg)

@@ -133,7 +133,8 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     from voicebot.campaign.simulated import SimulatedDialer
     from voicebot.campaign.worker import CampaignWorker
 
-    campaign = _campaign(settings, args.name).require()
+    campaign = _campaign(settings, args.name)
+    campaign.require_members()  # before the dialer loads models: a campaign with nobody to call fails fast
     if args.simulated_start and not args.simulate:
         print("voicebot: --simulated-start needs --simulate")
         return 2
