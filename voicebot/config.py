@@ -50,7 +50,15 @@ class SipConfig(BaseModel):
     codecs: list[str] = ["PCMU/8000", "PCMA/8000", "G722/16000"]
     dtmf_method: Literal["rfc2833", "sip_info"] = "rfc2833"
     rtp_timeout_s: int = 30
-    max_calls: int = 32
+    # Outbound calls still ringing after this long are cancelled and count as no answer.
+    ring_timeout_s: float = 30.0
+    # Calls one process holds. pjsua2-python is built with PJSUA_MAX_CALLS = 4 (more fail with
+    # PJ_ETOOMANY), so more calls per machine means more processes: worker_processes.
+    max_calls: int = Field(4, ge=1, le=4)
+    worker_processes: int = Field(1, ge=1, le=64)
+    # New outbound calls per second from one process. pjlib frees a closed socket's slot only after
+    # a grace period, so a burst of short calls (busy numbers) could exhaust its 64 handles and abort.
+    max_calls_per_s: float = Field(5.0, gt=0)
     user_agent: str = "voicebot/0.1"
 
 
@@ -155,6 +163,9 @@ class CampaignConfig(BaseModel):
     # Outbound calls: E.164 number -> SIP URI at the PBX ({host} = sip.domain or the registrar).
     dial_uri_template: str = "sip:{phone}@{host}"
     bot_channels: int = 8
+    # Calls per bot process (at most 4, see sip.max_calls); 2 leaves a slot per call for a warm
+    # transfer's consult leg.
+    calls_per_process: int = Field(4, ge=1, le=4)
     human_agents: int = 2  # 0 = no agent-load pacing
     transfer_rate_prior: float = 0.10
     agent_handle_s: float = 300.0  # how long one transfer keeps an agent busy

@@ -105,6 +105,7 @@ class Campaign:
         store = CustomerStore(self.client)
         seeded = 0
         ids = self.members()
+        campaign_locale = self.client.hget(self.ck.meta, "locale") or "zh-CN"  # for customers without one
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             pipe = self.client.pipeline(transaction=False)
@@ -122,7 +123,8 @@ class Campaign:
                 if customer["phone"] in blocked:
                     pipe.hset(self.ck.state(cid), mapping={"status": "do_not_call", "final": "1"})
                     continue
-                job = make_job(self.name, customer, state, attempt=1, kind="first")
+                job = make_job(self.name, {**customer, "locale": customer.get("locale") or campaign_locale},
+                               state, attempt=1, kind="first")
                 window = (int(state["window_start_hour"]), int(state["window_end_hour"]))
                 # Priority breaks ties among customers due at the same moment (ms, never delays a call).
                 due = rules.next_allowed(now, job.timezone, window) + int(state.get("priority", 4)) * 1e-3

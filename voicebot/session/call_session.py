@@ -115,7 +115,8 @@ class CallSession:
             time.sleep(0.01)
 
     def _wait_for_media(self) -> bool:
-        deadline = time.time() + 60
+        ringing = self.call.direction == "outbound"
+        deadline = time.time() + (self.settings.sip.ring_timeout_s if ringing else 60)
         while time.time() < deadline:
             try:
                 sig = self.call.signals.get(timeout=0.5)
@@ -129,6 +130,11 @@ class CallSession:
                 return True
             if sig.kind == "answered" and self.call.port is not None:
                 return True
+        if ringing and not self.call.answered:  # rang out: CANCEL, and it was nobody's fault but a no-answer
+            self.ua.hangup(self.call, 487, reason="ring_timeout")
+            self.ended = {"code": 487, "reason": "no answer", "hung_up_by": "bot"}
+            self.outcome["answered_by"] = "no_answer"
+            return False
         self.ua.hangup(self.call, 408, reason="no_media")
         self.ended = {"code": 408, "reason": "no media", "hung_up_by": "bot"}
         return False

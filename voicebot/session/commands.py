@@ -16,6 +16,8 @@ log = get_logger("voicebot.cli")
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="answer calls (and place campaign calls) until stopped")
     _common(p)
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes (each holds 4 calls, on SIP ports PORT..PORT+N-1; default: sip.worker_processes)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("call", help="place one outbound call and hold the conversation")
@@ -67,10 +69,29 @@ def _server(settings: Settings):
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = apply_overrides(args, settings)
+    workers = args.workers or settings.sip.worker_processes
+    if workers > 1:
+        return _serve_group(args, settings, workers)
     server = _server(settings)
     log.info("voicebot_ready", sip=f"{settings.sip.bind_host}:{settings.sip.port}", plan=settings.dialogue.plan)
     server.serve_forever()
     return 0
+
+
+def _serve_group(args: argparse.Namespace, settings: Settings, workers: int) -> int:
+    """N single-process servers on consecutive SIP ports; the PBX spreads calls over them (see asterisk-conf/)."""
+    from voicebot.session.workers import ProcessGroup, child_specs
+
+    passthrough = [opt for name in ("dialplan", "locale", "agent") if getattr(args, name, None)
+                   for opt in (f"--{name}", getattr(args, name))]
+    specs = child_specs(workers, settings.sip.port, settings.sip.rtp_port, settings.sip.rtp_port_range)
+    group = ProcessGroup(lambda spec: ["serve", "--workers", "1", *passthrough], specs, restart=True)
+    if not group.start():
+        group.stop(10)
+        print("voicebot serve: a worker process did not start; its log lines are above", file=sys.stderr)
+        return 1
+    log.info("voicebot_pool_ready", workers=workers, sip_ports=[s.sip_port for s in specs])
+    return group.run()
 
 
 def cmd_call(args: argparse.Namespace, settings: Settings) -> int:
