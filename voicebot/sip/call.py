@@ -48,10 +48,12 @@ class _PjCall(pj.Call):
     """The pjsua2 object behind a SipCall; only its SipCall holds it.
 
     pjsua2's ``~Call`` clears the user data of, and hangs up, whatever call occupies its slot
-    *now*. A wrapper that outlives its call (held by a session, a transfer, a graveyard) therefore
-    kills the next call pjsua puts in the same slot, silently: that call's callbacks never arrive.
-    So the SipCall lets go of this object inside the DISCONNECTED callback, and it is destroyed
-    before pjsua can reuse the slot (deleting the call in that callback is pjsua2's own pattern).
+    *now*. A wrapper destroyed after its call ended (held by a session, a transfer, a graveyard)
+    therefore kills the next call pjsua put in the same slot, silently (an unanswered one gets
+    603, an answered one a BYE, and neither's callbacks arrive any more); destroying it inside the
+    DISCONNECTED callback instead leaks pjsua call slots (measured: PJ_ETOOMANY after a few
+    concurrent calls). So at DISCONNECTED the C++ object is disowned: its destructor never runs,
+    at the cost of a few hundred bytes per call, and pjsua never calls it again.
     """
 
     def __init__(self, owner: SipCall, account: pj.Account, call_index: int) -> None:
@@ -145,7 +147,8 @@ class SipCall:
                                      "hung_up_by": self.local_hangup_reason or "remote"})
             )
             self.ua.release_call(self)
-            self.pj = None  # destroyed as this callback returns, before pjsua reuses the slot
+            pj_call.thisown = False  # see _PjCall: never run ~Call once the slot may be reused
+            self.pj = None
 
     def on_media_state(self) -> None:
         ci = self.getInfo()
