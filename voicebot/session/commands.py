@@ -16,6 +16,7 @@ log = get_logger("voicebot.cli")
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="answer calls (and place campaign calls) until stopped")
     _common(p)
+    p.add_argument("--metrics-port", type=int, help="Prometheus /metrics port (default: supervisor.metrics_port)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("call", help="place one outbound call and hold the conversation")
@@ -53,6 +54,8 @@ def apply_overrides(args: argparse.Namespace, settings: Settings) -> Settings:
         settings.dialogue.locale = args.locale
     if getattr(args, "agent", None):
         settings.dialogue.agent_uri = args.agent
+    if getattr(args, "metrics_port", None):
+        settings.supervisor.metrics_port = args.metrics_port
     return settings
 
 
@@ -60,7 +63,10 @@ def _server(settings: Settings):
     from voicebot.session.server import VoicebotServer
     from voicebot.session.sinks import make_event_sinks
 
+    from voicebot.supervisor.worker import attach_supervision
+
     server = VoicebotServer(settings, sinks=make_event_sinks(settings))
+    attach_supervision(settings, server)  # live listening and /metrics, when configured
     server.start()
     return server
 

@@ -15,9 +15,13 @@ def log_sink(event: CallEvent) -> None:
 
 def make_event_sinks(settings: Settings) -> list[EventSink]:
     sinks: list[EventSink] = [log_sink]
-    if settings.redis.url:
+    if settings.redis.url or settings.supervisor.publish_events:
         from voicebot.store.events import RedisEventSink
         from voicebot.store.redis_server import connect_redis
 
         sinks.append(RedisEventSink(connect_redis(settings)))
+    if settings.recording.enabled:
+        from voicebot.supervisor.recordings import RecordingIndexSink
+
+        sinks.append(RecordingIndexSink())  # <call-id>.json beside each recording, for the console
     return sinks
