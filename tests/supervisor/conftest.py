@@ -59,3 +59,6 @@ def login(client: TestClient, user: str) -> TestClient:
                     follow_redirects=False)
     assert r.status_code == 303, r.text
     return client
+
+
+from voice.conftest import artifacts  # noqa: E402,F401  (the shared tests/artifacts/ fixture)
