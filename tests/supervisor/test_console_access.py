@@ -165,3 +165,11 @@ def test_console_refuses_to_start_without_users(tmp_path):
     out = subprocess.run([sys.executable, "-m", "voicebot", "console", "hash-password", "--password-stdin"],
                          input="a-long-password\n", capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0 and verify_password("a-long-password", out.stdout.strip())
+
+
+def test_number_masking_forms():
+    assert mask_uri("sip:13812345678@pbx.example.com:5060") == "sip:138******78@pbx.example.com:5060"
+    assert mask_uri('"+8613812345678" <sip:+8613812345678@pbx>') == '"+86*********78" <sip:+86*********78@pbx>'
+    assert mask_uri("tel:+14155550123") == "tel:+14*******23"
+    assert mask_uri("sip:phone@127.0.0.1:5212") == "sip:phone@127.0.0.1:5212"  # no number, host untouched
+    assert mask_uri("sip:1001@pbx") == "sip:1001@pbx"  # a 4-digit extension is not a phone number

@@ -24,6 +24,7 @@ from playwright.sync_api import sync_playwright
 from voicebot.callee.harness import BotProcess
 
 from voice.conftest import Phone, call_result, next_ports
+from .campaign_seed import seed_campaign
 from .conftest import HASHES, PASSWORDS
 
 CHROMIUM = "/usr/bin/chromium"
@@ -111,7 +112,7 @@ def test_console_live_call_listen_and_recording(tmp_path, redis_server, redis_cl
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
-                _browse(browser, console.url, bot, tmp_path, shots, metrics_port)
+                _browse(browser, console.url, bot, tmp_path, shots, metrics_port, redis_client)
             finally:
                 browser.close()
         after = _metrics(metrics_port)
@@ -129,7 +130,7 @@ def test_console_live_call_listen_and_recording(tmp_path, redis_server, redis_cl
     (shots / "metrics-after.txt").write_text(json.dumps(after, indent=1), encoding="utf-8")
 
 
-def _browse(browser, url: str, bot: BotProcess, tmp_path: Path, shots: Path, metrics_port: int) -> None:
+def _browse(browser, url: str, bot: BotProcess, tmp_path: Path, shots: Path, metrics_port: int, redis_client) -> None:
     # --- refused without a session ----------------------------------------------------
     anon = browser.new_context()
     assert anon.request.get(f"{url}/api/live").status == 401
@@ -197,6 +198,10 @@ def _browse(browser, url: str, bot: BotProcess, tmp_path: Path, shots: Path, met
     page.screenshot(path=str(shots / "05-recording.png"), full_page=True)
     wav = ctx.request.get(f"{url}/files/recordings/{Path(finished['recording']).parent.name}/{call_id}.wav")
     assert wav.status == 200 and wav.body()[:4] == b"RIFF"
+    seed_campaign(redis_client)
     page.goto(f"{url}/campaigns")
-    page.screenshot(path=str(shots / "06-campaigns.png"))
+    page.wait_for_selector("#cards .card", timeout=5_000)
+    assert "83.3 %" in page.inner_text("#cards")  # connect rate of the seeded campaign: 5 of 6
+    page.wait_for_selector("#chart-hours rect")
+    page.screenshot(path=str(shots / "06-campaigns.png"), full_page=True)
     ctx.close()

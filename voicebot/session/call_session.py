@@ -106,7 +106,7 @@ class CallSession:
         if self.engines.listen_taps is not None:
             self.tap = self.engines.listen_taps.open(self.call.uid, port.clock_rate)
         self.answered_at = self.last_activity = time.time()
-        self._publish("call_answered", codec=self.call.codec)
+        self._publish("call_answered", codec=self.call.codec, remote=self.call.remote_uri or self.info.remote_uri)
         if self.settings.recording.consent_announcement:
             self.actions.put(Say(self.settings.recording.consent_text[self.info.locale], interruptible=False))
         self._queue(self.dialogue.start(self.info))

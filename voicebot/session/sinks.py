@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+
 from voicebot.config import Settings
 from voicebot.logs import get_logger
 from voicebot.session.events import CallEvent, EventSink
@@ -19,7 +22,8 @@ def make_event_sinks(settings: Settings) -> list[EventSink]:
         from voicebot.store.events import RedisEventSink
         from voicebot.store.redis_server import connect_redis
 
-        sinks.append(RedisEventSink(connect_redis(settings)))
+        # The worker name tells the console which process holds a call.
+        sinks.append(RedisEventSink(connect_redis(settings), worker=f"{socket.gethostname()}:{os.getpid()}"))
     if settings.recording.enabled:
         from voicebot.supervisor.recordings import RecordingIndexSink
 

@@ -59,6 +59,7 @@ def apply_event(row: LiveCall, event: dict[str, Any]) -> LiveCall:
         row.started = ts
     elif kind == "call_answered":
         row.answered, row.state = ts, "talking"
+        row.remote = event.get("remote") or row.remote
     elif kind in ("user_turn", "bot_turn"):
         who = "callee" if kind == "user_turn" else "bot"
         row.utterances = (row.utterances + [{"who": who, "text": event.get("text", ""), "ts": ts}])[-LAST_UTTERANCES:]

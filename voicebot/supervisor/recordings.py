@@ -34,6 +34,8 @@ class RecordingIndexSink:
     def __call__(self, event: CallEvent) -> None:
         if event.type == "call_started":
             self._started[event.call_id] = {"started": event.ts, **event.data}
+        elif event.type == "call_answered" and event.data.get("remote") and event.call_id in self._started:
+            self._started[event.call_id]["remote"] = event.data["remote"]
         elif event.type == "call_ended":
             started = self._started.pop(event.call_id, {})
             recording = event.data.get("recording")

@@ -17,9 +17,9 @@ function duration(r) {
 function rowHtml(r) {
   const utts = r.utterances.map(u => `<div class="utt"><b>${u.who === "bot" ? "Bot" : "Customer"}:</b> ${esc(u.text)}</div>`).join("")
     + (r.partial ? `<div class="utt"><i>${esc(r.partial)}…</i></div>` : "");
-  const who = esc(r.customer.name || r.remote || r.call_id);
+  const who = esc(r.customer.name || r.remote || r.call_id), sub = r.customer.name ? esc(r.remote) : "";
   const listen = supervisor && r.state !== "ended" ? `<button class="listen" data-call="${esc(r.call_id)}">Listen</button>` : "";
-  return `<td>${who}<div class="muted">${esc(r.remote)}</div></td><td>${esc(r.segment || "–")}</td><td class="state">${esc(r.state)}</td>`
+  return `<td>${who}<div class="muted">${sub}</div></td><td>${esc(r.segment || "–")}</td><td class="state">${esc(r.state)}</td>`
     + `<td class="dur">${duration(r)}</td><td>${utts}</td><td>${esc(r.emotion || "–")}</td>`
     + `<td>${r.flags.map(f => `<span class="flag">${esc(f)}</span>`).join("")}</td><td>${esc(r.worker)}</td><td>${listen}</td>`;
 }
