@@ -68,6 +68,9 @@ def test_login_logout_and_wrong_password(console_app):
         assert client.get("/live").status_code == 200
         client.post("/logout", follow_redirects=False)
         assert client.get("/api/me").status_code == 401
+        metrics = client.get("/metrics").text  # the console's own metrics: counts only, no personal data
+        assert 'voicebot_console_logins_total{result="refused"} 2.0' in metrics
+        assert 'voicebot_console_logins_total{result="ok"} 1.0' in metrics
 
 
 def test_sessions_expire(tmp_path, redis_client):

@@ -72,6 +72,8 @@ def test_metrics_follow_call_events():
     metrics(CallEvent("call_started", "c1", {}))
     metrics(CallEvent("user_turn", "c1", {"text": "hi", "asr_ms": 250}))
     metrics.observe_tts(0.31)
+    metrics(CallEvent("reply_latency", "c1", {"latency_ms": 480, "asr_ms": 250}))
+    metrics(CallEvent("reply_latency", "c1", {"latency_ms": 520, "asr_ms": 240}))
     metrics(CallEvent("call_ended", "c1", {"outcome": {"answered_by": "human"}, "latency_ms": [480, 520],
                                           "media": {"overruns": 2, "late_ticks": 1}}))
     text = generate_latest(metrics.registry).decode()
@@ -83,3 +85,25 @@ def test_metrics_follow_call_events():
     assert "voicebot_asr_seconds_count 1.0" in text and "voicebot_tts_seconds_count 1.0" in text
     assert "voicebot_frame_callback_overruns_total 2.0" in text
     assert 'voicebot_redis_errors_total{kind="events"} 3.0' in text
+
+
+def test_grafana_dashboard_uses_exported_metric_names(tmp_path, redis_client):
+    import json
+    import re
+    from pathlib import Path
+
+    import voicebot.supervisor as supervisor
+    from voicebot.supervisor.app import create_app
+
+    from .conftest import console_settings
+
+    dashboard = json.loads((Path(supervisor.__file__).parent / "grafana-dashboard.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    used = {re.sub(r"_(bucket|total)$", "", m) for e in exprs for m in re.findall(r"voicebot_[a-z_]+", e)}
+    metrics = BotMetrics()
+    metrics(CallEvent("call_ended", "c", {"outcome": {"answered_by": "human"}}))
+    app = create_app(console_settings(tmp_path), redis_client)
+    exported = generate_latest(metrics.registry).decode() + generate_latest(app.state.console.registry).decode()
+    names = {re.sub(r"_total$", "", m) for m in re.findall(r"^# TYPE (voicebot_[a-z_]+) ", exported, re.M)}
+    assert used and used <= names, used - names
+    assert len(dashboard["panels"]) >= 10

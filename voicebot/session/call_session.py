@@ -324,6 +324,7 @@ class CallSession:
             if line.ended_speech_at is not None and line.first_audio_at is not None:
                 latency = (line.first_audio_at - line.ended_speech_at) * 1000
                 self.timings.append(TurnTiming(latency, line.asr_ms))
+                self._publish("reply_latency", latency_ms=round(latency), asr_ms=round(line.asr_ms))
             if self.recorder:
                 self.recorder.add_transcript("bot", line.text, start, end, None, interrupted=line.interrupted,
                                              latency_ms=round(latency) if latency is not None else None)

@@ -34,6 +34,7 @@ class LiveCall:
     emotion_confidence: float = 0.0
     utterances: list[dict[str, Any]] = field(default_factory=list)  # {who, text, ts}
     partial: str = ""
+    last_latency_ms: int | None = None  # end of callee speech -> first bot audio, last turn
     flags: list[str] = field(default_factory=list)  # escalation reasons, in order seen
     outcome: dict[str, Any] = field(default_factory=dict)
 
@@ -65,6 +66,8 @@ def apply_event(row: LiveCall, event: dict[str, Any]) -> LiveCall:
         row.utterances = (row.utterances + [{"who": who, "text": event.get("text", ""), "ts": ts}])[-LAST_UTTERANCES:]
         if who == "callee":
             row.partial = ""
+    elif kind == "reply_latency":
+        row.last_latency_ms = int(event.get("latency_ms") or 0)
     elif kind == "partial_transcript":
         row.partial = event.get("text", "")
     elif kind == "emotion":

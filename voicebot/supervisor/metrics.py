@@ -61,11 +61,11 @@ class BotMetrics:
             self.calls_started.inc()
         elif event.type == "user_turn" and data.get("asr_ms") is not None:
             self.asr.observe(float(data["asr_ms"]) / 1000)
+        elif event.type == "reply_latency":  # one per answered callee turn, as the reply plays
+            self.reply_latency.observe(float(data["latency_ms"]) / 1000)
         elif event.type == "call_ended":
             outcome: dict[str, Any] = data.get("outcome") or {}
             self.calls.labels(str(outcome.get("answered_by") or "unknown")).inc()
-            for ms in data.get("latency_ms") or []:
-                self.reply_latency.observe(float(ms) / 1000)
             media = data.get("media") or {}
             self.overruns.inc(int(media.get("overruns") or 0))
             self.late_ticks.inc(int(media.get("late_ticks") or 0))

@@ -20,7 +20,7 @@ function rowHtml(r) {
   const who = esc(r.customer.name || r.remote || r.call_id), sub = r.customer.name ? esc(r.remote) : "";
   const listen = supervisor && r.state !== "ended" ? `<button class="listen" data-call="${esc(r.call_id)}">Listen</button>` : "";
   return `<td>${who}<div class="muted">${sub}</div></td><td>${esc(r.segment || "–")}</td><td class="state">${esc(r.state)}</td>`
-    + `<td class="dur">${duration(r)}</td><td>${utts}</td><td>${esc(r.emotion || "–")}</td>`
+    + `<td class="dur">${duration(r)}</td><td>${r.last_latency_ms == null ? "–" : r.last_latency_ms + " ms"}</td><td>${utts}</td><td>${esc(r.emotion || "–")}</td>`
     + `<td>${r.flags.map(f => `<span class="flag">${esc(f)}</span>`).join("")}</td><td>${esc(r.worker)}</td><td>${listen}</td>`;
 }
 function render(r) {
