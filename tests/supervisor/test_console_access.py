@@ -3,6 +3,7 @@ masking, refused unauthenticated requests and refused path traversal."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -176,3 +177,31 @@ def test_number_masking_forms():
     assert mask_uri("tel:+14155550123") == "tel:+14*******23"
     assert mask_uri("sip:phone@127.0.0.1:5212") == "sip:phone@127.0.0.1:5212"  # no number, host untouched
     assert mask_uri("sip:1001@pbx") == "sip:1001@pbx"  # a 4-digit extension is not a phone number
+
+
+def test_password_guessing_locks_the_name(console_app):
+    app, _ = console_app
+    with TestClient(app) as client:
+        for _ in range(10):
+            r = client.post("/login", data={"username": "sue", "password": "guess", "next": "/live"})
+            assert r.status_code == 401
+        # Even the right password is refused until the window passes.
+        r = client.post("/login", data={"username": "sue", "password": PASSWORDS["sue"], "next": "/live"},
+                        follow_redirects=False)
+        assert r.status_code == 401
+        login(client, "vic")  # other users are not affected
+
+
+def test_listen_socket_from_another_site_is_refused(console_app, redis_client):
+    app, _ = console_app
+    _seed_live_call(redis_client)
+    with TestClient(app) as client:
+        login(client, "sue")
+        with pytest.raises(WebSocketDisconnect) as closed:
+            with client.websocket_connect("/ws/listen/live1", headers={"origin": "http://evil.example"}) as ws:
+                ws.receive_text()
+        assert closed.value.code == 4403
+        with client.websocket_connect("/ws/listen/live1", headers={"origin": "http://testserver"}) as ws:
+            assert json.loads(ws.receive_text()) == {"type": "format", "rate": 8000, "encoding": "s16le", "channels": 1}
+            # The listener announced itself for the bot holding the call.
+            assert redis_client.get("voicebot:listen:live1") == "sue"

@@ -113,7 +113,7 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
         return response
 
     @app.post("/logout")
-    async def logout(request: Request) -> Response:
+    def logout(request: Request) -> Response:
         token = request.cookies.get(COOKIE)
         if token:
             console.auth.logout(token)
@@ -130,7 +130,7 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
         return {"user": session.user, "role": session.role, "expires": session.expires}
 
     @app.get("/metrics")
-    async def metrics() -> Response:
+    def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     from voicebot.supervisor import routes_campaigns, routes_live, routes_recordings

@@ -20,6 +20,9 @@ from voicebot.config import SupervisorConfig
 ALGORITHM = "pbkdf2_sha256"
 ITERATIONS = 200_000
 SESSION_PREFIX = "voicebot:console:session:"
+FAILURES_PREFIX = "voicebot:console:failures:"
+MAX_FAILURES = 10  # wrong passwords per user name within FAILURE_WINDOW_S before logins are refused
+FAILURE_WINDOW_S = 300
 ROLES = ("supervisor", "viewer")
 
 
@@ -62,9 +65,17 @@ class Authenticator:
 
     def login(self, user: str, password: str) -> ConsoleSession | None:
         account = self.cfg.users.get(user)
+        failures_key = FAILURES_PREFIX + hashlib.sha256(user.encode()).hexdigest()[:32]
         ok = verify_password(password, account.password_hash if account else self._dummy_hash)
+        if int(self.client.get(failures_key) or 0) >= MAX_FAILURES:
+            return None  # password guessing: this name is locked until the window passes
         if not (ok and account):
+            pipe = self.client.pipeline()
+            pipe.incr(failures_key)
+            pipe.expire(failures_key, FAILURE_WINDOW_S)
+            pipe.execute()
             return None
+        self.client.delete(failures_key)
         token = secrets.token_urlsafe(32)
         expires = time.time() + self.cfg.session_ttl_s
         record = {"user": user, "role": account.role, "expires": expires}

@@ -38,12 +38,12 @@ def campaign_data(console: Console, name: str) -> dict[str, Any] | None:
 
 def register(app: FastAPI, console: Console) -> None:
     @app.get("/campaigns")
-    async def campaigns_page(request: Request, session: ConsoleSession = Depends(require_page)) -> Response:
+    def campaigns_page(request: Request, session: ConsoleSession = Depends(require_page)) -> Response:
         names = sorted(console.client.smembers(keys.CAMPAIGNS))
         return page(console, request, "campaigns.html", session, names=names)
 
     @app.get("/api/campaigns")
-    async def campaigns(session: ConsoleSession = Depends(require_api)) -> dict[str, Any]:
+    def campaigns(session: ConsoleSession = Depends(require_api)) -> dict[str, Any]:
         return {"campaigns": sorted(console.client.smembers(keys.CAMPAIGNS))}
 
     @app.get("/api/campaigns/{name}")

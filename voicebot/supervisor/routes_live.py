@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any, AsyncIterator
+from urllib.parse import urlsplit
 
 import redis
 import redis.asyncio as aioredis
@@ -74,7 +75,7 @@ def register(app: FastAPI, console: Console) -> None:
             rows = {r.call_id: r for r in rows_list}
             yield _sse("snapshot", {"calls": [present_row(r, session) for r in rows_list]})
             while not await request.is_disconnected():
-                if console.auth.session(session.token) is None:
+                if await asyncio.to_thread(console.auth.session, session.token) is None:
                     yield _sse("expired", {})
                     return
                 try:
@@ -101,7 +102,11 @@ def register(app: FastAPI, console: Console) -> None:
 
     @app.websocket("/ws/listen/{call_id}")
     async def listen(ws: WebSocket, call_id: str) -> None:
-        session = console.auth.session(ws.cookies.get(COOKIE))
+        session = await asyncio.to_thread(console.auth.session, ws.cookies.get(COOKIE))
+        origin = ws.headers.get("origin")
+        if origin and urlsplit(origin).netloc != ws.headers.get("host"):
+            await ws.close(code=4403)  # another site's page using our cookie (cross-site WebSocket hijacking)
+            return
         if session is None or not session.supervisor or not CALL_ID.match(call_id):
             await ws.close(code=4403 if session else 4401)
             return

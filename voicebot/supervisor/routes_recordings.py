@@ -50,7 +50,7 @@ def register(app: FastAPI, console: Console) -> None:
         return {"recordings": [present_entry(e, session) for e in entries]}
 
     @app.get("/recordings/{day}/{call_id}")
-    async def recording_page(request: Request, day: str, call_id: str,
+    def recording_page(request: Request, day: str, call_id: str,
                              session: ConsoleSession = Depends(require_page)) -> Response:
         entry = store.entry(day, call_id)
         if entry is None:
@@ -58,7 +58,7 @@ def register(app: FastAPI, console: Console) -> None:
         return page(console, request, "recording.html", session, entry=present_entry(entry, session))
 
     @app.get("/api/recordings/{day}/{call_id}")
-    async def recording_detail(day: str, call_id: str, session: ConsoleSession = Depends(require_api)) -> dict[str, Any]:
+    def recording_detail(day: str, call_id: str, session: ConsoleSession = Depends(require_api)) -> dict[str, Any]:
         entry = store.entry(day, call_id)
         if entry is None:
             raise HTTPException(404, "no such recording")
@@ -66,7 +66,7 @@ def register(app: FastAPI, console: Console) -> None:
                 "transcript": present_transcript(store.transcript(day, call_id), session)}
 
     @app.get("/files/recordings/{rel:path}")
-    async def recording_file(rel: str, download: bool = False,
+    def recording_file(rel: str, download: bool = False,
                              session: ConsoleSession = Depends(require_supervisor)) -> Response:
         # ``rel`` is "<day>/<call-id>.<kind>"; anything else (.., absolute, encoded slashes) is refused
         # before the file system is touched, and the resolved path must stay inside recordings_dir.
