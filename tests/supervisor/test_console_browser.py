@@ -43,6 +43,9 @@ PERSONA = {
 }
 
 
+PHONE_AS_USER = "+8613812345678"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -119,6 +122,8 @@ def test_console_live_call_listen_and_recording(tmp_path, redis_server, redis_cl
     finally:
         console.stop()
         bot.stop()
+    console_log = console.log_path.read_text()
+    assert "console_login_refused" in console_log and PHONE_AS_USER not in console_log
     # The counters moved with the call.
     assert after["voicebot_calls_started_total"] == before.get("voicebot_calls_started_total", 0) + 1
     assert after['voicebot_calls_total{outcome="human"}'] == 1
@@ -139,6 +144,8 @@ def _browse(browser, url: str, bot: BotProcess, tmp_path: Path, shots: Path, met
     page.goto(f"{url}/live")
     assert "/login" in page.url
     page.screenshot(path=str(shots / "01-login.png"))
+    # A refused login whose "user name" is a phone number: the console's log must not hold it whole.
+    assert anon.request.post(f"{url}/login", form={"username": PHONE_AS_USER, "password": "x"}).status == 401
     anon.close()
 
     ctx = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -205,3 +212,18 @@ def _browse(browser, url: str, bot: BotProcess, tmp_path: Path, shots: Path, met
     page.wait_for_selector("#chart-hours rect")
     page.screenshot(path=str(shots / "06-campaigns.png"), full_page=True)
     ctx.close()
+
+    # --- a viewer: the same recording, masked, without audio -----------------------------------
+    viewer = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = viewer.new_page()
+    page.goto(f"{url}/login?next=/recordings")
+    page.fill("#username", "vic")
+    page.fill("#password", PASSWORDS["vic"])
+    page.click("#login")
+    page.wait_for_selector(f"#recordings tr[data-call='{call_id}'] a.open", timeout=10_000).click()
+    page.wait_for_selector("#transcript li", timeout=10_000)
+    assert page.query_selector("#player") is None and "supervisors only" in page.inner_text("#rec")
+    day = Path(finished["recording"]).parent.name
+    assert viewer.request.get(f"{url}/files/recordings/{day}/{call_id}.wav").status == 403
+    page.screenshot(path=str(shots / "07-recording-viewer.png"), full_page=True)
+    viewer.close()
