@@ -107,3 +107,24 @@ def test_grafana_dashboard_uses_exported_metric_names(tmp_path, redis_client):
     names = {re.sub(r"_total$", "", m) for m in re.findall(r"^# TYPE (voicebot_[a-z_]+) ", exported, re.M)}
     assert used and used <= names, used - names
     assert len(dashboard["panels"]) >= 10
+
+
+def test_metrics_port_in_use_is_a_clear_error():
+    import socket
+    from types import SimpleNamespace
+
+    import pytest
+
+    from voicebot.config import Settings
+    from voicebot.errors import VoicebotError
+    from voicebot.supervisor.worker import attach_supervision
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        settings = Settings()
+        settings.supervisor.metrics_port = busy.getsockname()[1]
+        server = SimpleNamespace(sessions={}, engines=SimpleNamespace(sinks=[], listen_taps=None,
+                                                                      renderer=SimpleNamespace(on_synthesis=None)))
+        with pytest.raises(VoicebotError, match="metrics_port"):
+            attach_supervision(settings, server)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from voicebot.config import Settings
+from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger
 
 _log = get_logger("voicebot.supervisor")
@@ -37,5 +38,9 @@ def attach_supervision(settings: Settings, server: Any) -> None:
     if taps is not None:
         metrics.watch_redis_errors("listen", lambda: taps.errors)
     engines.renderer.on_synthesis = metrics.observe_tts
-    start_http_server(port, addr=settings.supervisor.metrics_host, registry=metrics.registry)
+    try:
+        start_http_server(port, addr=settings.supervisor.metrics_host, registry=metrics.registry)
+    except OSError as exc:  # e.g. two workers on one machine with the same port
+        raise VoicebotError(f"cannot serve metrics on {settings.supervisor.metrics_host}:{port} "
+                            f"(supervisor.metrics_port / --metrics-port): {exc}") from exc
     _log.info("metrics_listening", url=f"http://{settings.supervisor.metrics_host}:{port}/metrics")
