@@ -95,6 +95,7 @@ class ConsoleProcess:
 
 @pytest.mark.slow
 def test_console_live_call_listen_and_recording(tmp_path, redis_server, redis_client, artifacts):
+    assert Path(CHROMIUM).exists(), "Debian's Chromium is needed: apt-get install chromium"
     shots = artifacts / "console"
     shots.mkdir(exist_ok=True)
     metrics_port, console_port = _free_port(), _free_port()
