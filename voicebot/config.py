@@ -193,6 +193,30 @@ class EmotionConfig(BaseModel):
     model_path: str = ""
 
 
+class ConsoleUser(BaseModel):
+    # "pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>", from `voicebot console hash-password`.
+    password_hash: str
+    # supervisor: everything (numbers, listen live, recordings audio); viewer: masked data, no audio.
+    role: Literal["supervisor", "viewer"] = "viewer"
+
+
+class SupervisorConfig(BaseModel):
+    console_host: str = "127.0.0.1"
+    console_port: int = 8080
+    session_ttl_s: int = 8 * 3600
+    # The console refuses to start without at least one user: no surprise open console.
+    users: dict[str, ConsoleUser] = {}
+    # Prometheus endpoint of `voicebot serve` (0 = off).
+    metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
+    # Publish call events to the private Redis (under cache_dir) even when redis.url is empty,
+    # so a console on the same machine sees the calls. With redis.url set, events always go there.
+    publish_events: bool = False
+    # Live listening: browser stream rate, and how often a worker checks for listeners.
+    listen_rate: int = 8000
+    listen_check_s: float = 0.25
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VOICEBOT_", env_nested_delimiter="__", extra="ignore")
 
@@ -208,6 +232,7 @@ class Settings(BaseSettings):
     redis: RedisConfig = RedisConfig()
     campaign: CampaignConfig = CampaignConfig()
     emotion: EmotionConfig = EmotionConfig()
+    supervisor: SupervisorConfig = SupervisorConfig()
 
     @classmethod
     def settings_customise_sources(

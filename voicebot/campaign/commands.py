@@ -214,7 +214,8 @@ def _start_group(args: argparse.Namespace, settings: Settings, channels: int) ->
     from voicebot.session.workers import ProcessGroup, child_specs, split_calls
 
     shares = split_calls(channels, settings.campaign.calls_per_process)
-    specs = child_specs(len(shares), settings.sip.port, settings.sip.rtp_port, settings.sip.rtp_port_range)
+    specs = child_specs(len(shares), settings.sip.port, settings.sip.rtp_port, settings.sip.rtp_port_range,
+                        settings.supervisor.metrics_port)
     base_id = args.worker_id or f"{socket.gethostname()}-{os.getpid()}"
 
     def argv(spec) -> list[str]:

@@ -18,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(p)
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="processes (each holds 4 calls, on SIP ports PORT..PORT+N-1; default: sip.worker_processes)")
+    p.add_argument("--metrics-port", type=int, help="Prometheus /metrics port (default: supervisor.metrics_port)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("call", help="place one outbound call and hold the conversation")
@@ -55,14 +56,18 @@ def apply_overrides(args: argparse.Namespace, settings: Settings) -> Settings:
         settings.dialogue.locale = args.locale
     if getattr(args, "agent", None):
         settings.dialogue.agent_uri = args.agent
+    if getattr(args, "metrics_port", None):
+        settings.supervisor.metrics_port = args.metrics_port
     return settings
 
 
 def _server(settings: Settings):
     from voicebot.session.server import VoicebotServer
     from voicebot.session.sinks import make_event_sinks
+    from voicebot.supervisor.worker import attach_supervision
 
     server = VoicebotServer(settings, sinks=make_event_sinks(settings))
+    attach_supervision(settings, server)  # live listening and /metrics, when configured
     server.start()
     return server
 
@@ -84,7 +89,8 @@ def _serve_group(args: argparse.Namespace, settings: Settings, workers: int) -> 
 
     passthrough = [opt for name in ("dialplan", "locale", "agent") if getattr(args, name, None)
                    for opt in (f"--{name}", getattr(args, name))]
-    specs = child_specs(workers, settings.sip.port, settings.sip.rtp_port, settings.sip.rtp_port_range)
+    specs = child_specs(workers, settings.sip.port, settings.sip.rtp_port, settings.sip.rtp_port_range,
+                        settings.supervisor.metrics_port)
     group = ProcessGroup(lambda spec: ["serve", "--workers", "1", *passthrough], specs, restart=True)
     if not group.start():
         group.stop(10)

@@ -49,7 +49,9 @@ class VoiceLoopDialer:
 
 def voice_loop_dialer_factory(settings: Settings, clock: Any) -> VoiceLoopDialer:
     from voicebot.session.sinks import make_event_sinks
+    from voicebot.supervisor.worker import attach_supervision
 
     server = VoicebotServer(settings, sinks=make_event_sinks(settings))
+    attach_supervision(settings, server)  # campaign calls can be listened to and are in /metrics too
     server.start()
     return VoiceLoopDialer(server)

@@ -37,15 +37,21 @@ class ChildSpec:
     sip_port: int
     rtp_port: int
     rtp_range: int
+    metrics_port: int = 0  # 0 = none
 
     def env(self) -> dict[str, str]:
-        return {"VOICEBOT_SIP__PORT": str(self.sip_port), "VOICEBOT_SIP__RTP_PORT": str(self.rtp_port),
-                "VOICEBOT_SIP__RTP_PORT_RANGE": str(self.rtp_range)}
+        env = {"VOICEBOT_SIP__PORT": str(self.sip_port), "VOICEBOT_SIP__RTP_PORT": str(self.rtp_port),
+               "VOICEBOT_SIP__RTP_PORT_RANGE": str(self.rtp_range), "VOICEBOT_SIP__WORKER_PROCESSES": "1"}
+        if self.metrics_port:
+            env["VOICEBOT_SUPERVISOR__METRICS_PORT"] = str(self.metrics_port)
+        return env
 
 
-def child_specs(count: int, sip_port: int, rtp_port: int, rtp_range: int) -> list[ChildSpec]:
+def child_specs(count: int, sip_port: int, rtp_port: int, rtp_range: int, metrics_port: int = 0) -> list[ChildSpec]:
+    """Process i: SIP port sip_port+i, its share of the RTP range, metrics on metrics_port+i."""
     share = max(40, rtp_range // count)  # each call needs 2 ports (RTP+RTCP); keep headroom
-    return [ChildSpec(i, sip_port + i, rtp_port + i * share, share) for i in range(count)]
+    return [ChildSpec(i, sip_port + i, rtp_port + i * share, share, metrics_port + i if metrics_port else 0)
+            for i in range(count)]
 
 
 class ProcessGroup:
