@@ -65,7 +65,7 @@ class EmbeddedIntentClassifier:
             raise ValueError("the intent classifier needs examples of at least two intents")
         self.vectorizers = self._make_vectorizers(locale)
         blocks = [v.fit_transform(texts) for v in self.vectorizers]
-        self.model = LogisticRegression(C=c, max_iter=2000)
+        self.model = LogisticRegression(C=c, max_iter=500, solver="newton-cg", tol=1e-3)  # ~0.1-0.3 s; lbfgs ~1-2 s
         self.model.fit(sparse.hstack(blocks).tocsr(), labels)
         self.classes: list[str] = list(self.model.classes_)
         self._lock = threading.Lock()  # sklearn predict is read-only, but be safe with scipy internals
