@@ -250,3 +250,16 @@ def test_session_action_types_only(factory):
     for text in ["yes", "yes", "yes", "yes", "yes", "yes", "yes", "yes", "no"]:
         c.say(text)
     assert all(isinstance(a, (Say, Transfer, HangUp, Tag, ScheduleCallback, SendOffer)) for a in c.actions)
+
+
+def test_voicemail_phrase_in_a_later_sentence_of_the_greeting(factory):
+    c = Call(factory)
+    c.t = 0.5
+    c.say("Hi, you have reached John Smith.", 2.0)
+    new = c.say("Please leave a message after the tone.", 2.5)
+    assert isinstance(new[-1], HangUp) and c.outcome()["answered_by"] == "voicemail"
+    # ... but once a person has answered a question, "leave a message" is just words.
+    c = Call(factory)
+    c.say("yes speaking")
+    c.say("can I leave a message for your manager")
+    assert c.outcome()["answered_by"] == "human"

@@ -141,3 +141,67 @@ def test_en_call_me_later_schedules_a_callback(tmp_path):
     assert res.callback_at is not None and res.answered_by == "human" and res.intent_grade == "C"
     bot_lines = " ".join(t["text"] for t in result["turns"] if t["who"] == "bot")
     assert "in three days" in bot_lines
+
+
+def test_en_request_human_warm_transfer_agent_hears_summary_first(tmp_path):
+    from voicebot.asr import load_recognizer
+    from voicebot.audio.pcm import read_wav
+    from voicebot.config import load_settings
+
+    agent = answering(tmp_path, {"name": "agent", "wait_for_greeting": True, "after_last_turn": "hangup", "turns": [
+        {"say": "Hello this is Alice from sales. How can I help?", "after_transfer": True, "pause_ms": 500},
+        {"say": "Great. I will send you the contract. Goodbye."}]})
+    phone = answering(tmp_path, persona("en", "wants-human", [
+        "Yes speaking.", "How much is it?", "Can I speak to a real person please?",
+        {"say": "Hi Alice. I would like to buy two of them.", "after_transfer": True}]))
+    result = place_call(tmp_path, "en", phone, agent=agent.uri)
+    report, agent_report = phone.report(), agent.report()
+    out = result["outcome"]
+    assert out["transfer"]["ok"] is True and out["transfer"]["mode"] == "warm", out
+    assert out["transfer_reason"] == "the customer asked for a person" and out["final_state"] == "transferred"
+    assert [e["reason"] for e in result["events"] if e.get("event") == "escalation"] == ["the customer asked for a person"]
+    summary = out["transfer"]["summary"]
+    assert "Mr Smith" in summary and "price sensitive" in summary and "How much is it" in summary
+    # The agent's first leg is the bot's consult call: the summary was spoken there, naming the
+    # customer, the segment, what was asked and the mood ...
+    consult, bridged = agent_report["legs"]
+    assert bridged["transferred_from"] == consult["call_id"]
+    audio, _ = read_wav(consult["recording"], 16000)
+    spoken = load_recognizer(load_settings()).transcribe(audio, "en").text.lower()
+    for word in ("smith", "sensitive", "how much", "person", "calm"):  # customer, segment, asked, emotion
+        assert word in spoken, (word, spoken)
+    # ... and only then was the customer put through (REFER/Replaces): audio both ways.
+    assert len(report["legs"]) == 2 and report["legs"][1]["heard_bot_s"] > 1.0
+    assert bridged["heard_bot_s"] > 1.0
+
+
+def test_en_complex_need_twice_escalates_and_busy_agent_means_a_callback(tmp_path):
+    agent = answering(tmp_path, {"name": "busy-agent", "reject_with": 486, "turns": []})
+    phone = answering(tmp_path, persona("en", "complex", [
+        "Yes speaking.",
+        "We need a custom quote for two hundred units for all our offices.",
+        "And can it connect to our building management system?"]))
+    result = place_call(tmp_path, "en", phone, agent=agent.uri)
+    phone.report()
+    out = result["outcome"]
+    escalations = [e["reason"] for e in result["events"] if e.get("event") == "escalation"]
+    assert escalations == ["a complex or out-of-scope need 2 times in a row"], (escalations, intents(result))
+    assert out["transfer"]["ok"] is False and out["transfer_reason"] == escalations[0]
+    # No agent answered: the bot said so, scheduled a callback and hung up.
+    assert out["callbacks"] and out["callbacks"][0]["delay_s"] == 7200
+    assert "callback" in out["tags"] and out["hangup_reason"] == "no_agent"
+    bot_lines = " ".join(t["text"] for t in result["turns"] if t["who"] == "bot")
+    assert "no colleague is free" in bot_lines
+
+
+def test_en_voicemail_greeting_is_detected(tmp_path):
+    phone = answering(tmp_path, persona("en", "voicemail", [
+        "Hi, you have reached John Smith. I cannot take your call right now. Please leave a message after the tone."],
+        wait_for_greeting=False))
+    result = place_call(tmp_path, "en", phone)
+    out = result["outcome"]
+    assert out["answered_by"] == "voicemail" and out["intent_grade"] is None, (out, heard(result))
+    assert out["hangup_reason"] == "voicemail" and out["hung_up_by"] == "bot"
+    from voicebot.campaign.dialer import CallResult
+
+    assert CallResult.from_outcome(out).answered_by == "voicemail"
