@@ -46,3 +46,10 @@ def test_unusable_examples_are_refused_with_the_reason(tmp_path, examples, respo
     with pytest.raises(RasaExportError, match=message):
         export_rasa_project("en-US", examples, tmp_path, responses)
     assert not (tmp_path / "config.yml").exists()  # nothing half-written
+
+
+def test_the_plans_negatives_train_an_out_of_scope_intent(tmp_path):
+    export_rasa_project("en-US", EXAMPLES["en-US"], tmp_path, out_of_scope_examples=["what's the weather", "tell me a joke"])
+    nlu = yaml.safe_load((tmp_path / "data" / "nlu.yml").read_text())["nlu"]
+    assert nlu[-1] == {"intent": "out_of_scope", "examples": "- what's the weather\n- tell me a joke\n"}
+    assert "out_of_scope" in yaml.safe_load((tmp_path / "domain.yml").read_text())["intents"]

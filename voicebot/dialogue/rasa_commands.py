@@ -44,20 +44,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parse.set_defaults(func=_parse)
 
 
-def load_plan_examples(path: Path) -> tuple[str, dict[str, list[str]]]:
-    """The dialplan's locale and intent examples (the dialplan loader is imported only when needed)."""
-    from voicebot.dialogue.plan import load_dialplan
+def export_dialplan(path: Path, out_dir: Path) -> tuple[str, int]:
+    """Export a dialplan's intents (and its out-of-scope negatives) as a Rasa project; (locale, intents)."""
+    from voicebot.dialogue.plan import load_dialplan  # imported only when needed
+    from voicebot.dialogue.rasa_export import export_rasa_project
 
     plan: Any = load_dialplan(path)
-    return plan.locale, {intent: list(texts) for intent, texts in plan.examples.items()}
+    export_rasa_project(plan.locale, plan.examples, out_dir,
+                        out_of_scope_examples=list(getattr(plan, "out_of_scope_examples", []) or []))
+    return plan.locale, len(plan.examples)
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from voicebot.dialogue.rasa_export import export_rasa_project
-
-    locale, examples = load_plan_examples(args.dialplan)
-    export_rasa_project(locale, examples, args.out)
-    print(f"wrote Rasa project for {args.dialplan} ({locale}, {len(examples)} intents) to {args.out}")
+    locale, intents = export_dialplan(args.dialplan, args.out)
+    print(f"wrote Rasa project for {args.dialplan} ({locale}, {intents} intents) to {args.out}")
     return 0
 
 

@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from voicebot.dialogue.nlu.base import OUT_OF_SCOPE
 from voicebot.dialogue.nlu.rasa_text import rasa_text
 from voicebot.errors import VoicebotError
 
@@ -55,12 +56,18 @@ def export_rasa_project(
     out_dir: Path,
     responses: Mapping[str, str | dict[str, Any]] | None = None,
     *,
+    out_of_scope_examples: list[str] | None = None,
     fallback_threshold: float | None = None,
 ) -> None:
     """Write a trainable Rasa project. ``responses`` maps an intent to the bot's reply: a text, or a dict
     sent as a custom payload (e.g. ``{"action": "transfer"}``); a rule answers that intent with it.
-    A ``"nlu_fallback"`` key is the reply for low-confidence turns (needs ``fallback_threshold``)."""
+    A ``"nlu_fallback"`` key is the reply for low-confidence turns (needs ``fallback_threshold``).
+    ``out_of_scope_examples`` (the plan's negatives) train an ``out_of_scope`` intent, which the client
+    reports as OUT_OF_SCOPE whatever its confidence."""
     out_dir = Path(out_dir)
+    examples = dict(examples)
+    if out_of_scope_examples:
+        examples[OUT_OF_SCOPE] = [*examples.get(OUT_OF_SCOPE, []), *out_of_scope_examples]
     nlu = _nlu_data(examples)
     responses = dict(responses or {})
     unknown = sorted(set(responses) - set(examples) - {"nlu_fallback"})
