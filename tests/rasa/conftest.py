@@ -14,7 +14,7 @@ import pytest
 from voicebot.dialogue.rasa_export import export_rasa_project
 from voicebot.dialogue.rasa_runtime import RasaServer, find_rasa, train_model
 
-from .sample_examples import EXAMPLES
+from .sample_examples import EXAMPLES, REPLIES
 
 _BLOCK = int(os.environ.get("VOICEBOT_TEST_PORT_BLOCK", "0"))
 _ports = itertools.count(0)
@@ -32,11 +32,11 @@ def rasa_bin() -> Path:
 
 @pytest.fixture(scope="session")
 def sample_models(rasa_bin, tmp_path_factory) -> dict[str, Path]:
-    """The small sample intent set of each language, exported and trained (one model per language)."""
+    """The sample intents and replies of each language, exported and trained (one model per language)."""
     models = {}
     for locale, examples in EXAMPLES.items():
         project = tmp_path_factory.mktemp(f"rasa-sample-{locale}")
-        export_rasa_project(locale, examples, project)
+        export_rasa_project(locale, examples, project, REPLIES[locale])
         models[locale] = train_model(rasa_bin, project)
     return models
 

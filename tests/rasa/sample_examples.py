@@ -57,3 +57,34 @@ HELDOUT: dict[str, list[tuple[str, str]]] = {
         ("别再打电话了", "stop_calling"), ("删掉我的号码", "stop_calling"),
     ],
 }
+
+# Replies for a Rasa-driven conversation (dialogue.plan = "rasa"); custom payloads are call actions.
+REPLIES: dict[str, dict] = {
+    "en-US": {
+        "call_start": "Hello {name}, this is Acme Broadband. We have a faster plan for you, interested?",
+        "affirm": "Great, I'll text you the details.",
+        "deny": ["No problem, thanks for your time.", {"action": "hang_up", "reason": "declined"}],
+        "ask_price": "It is 99 yuan a month, the first month free.",
+        "busy": ["Sorry to bother you, I'll call back later.", {"action": "schedule_callback", "delay_s": 7200},
+                 {"action": "hang_up", "reason": "callback"}],
+        "human_agent": ["One moment, I'll connect you to a colleague.",
+                        {"action": "transfer", "mode": "blind", "reason": "asked for a person"}],
+        "stop_calling": ["Understood, we won't call again.", {"action": "tag", "tags": ["do_not_call"]},
+                         {"action": "outcome", "grade": "D"}, {"action": "hang_up", "reason": "do_not_call"}],
+        "no_input": "Hello, are you still there?",
+        "transfer_failed": ["Sorry, nobody is free right now; we will call you back.",
+                            {"action": "hang_up", "reason": "no_agent"}],
+    },
+    "zh-CN": {
+        "call_start": "{name}您好，我是宽带客服，我们有一个提速优惠，您感兴趣吗？",
+        "affirm": "好的，我把详情短信发给您。",
+        "deny": ["好的，不打扰您了。", {"action": "hang_up", "reason": "declined"}],
+        "ask_price": "每月九十九元，首月免费。",
+        "busy": ["不好意思打扰了，我晚点再打给您。", {"action": "schedule_callback", "delay_s": 7200},
+                 {"action": "hang_up", "reason": "callback"}],
+        "human_agent": ["好的，马上为您转接人工。", {"action": "transfer", "reason": "要求人工"}],
+        "stop_calling": ["明白，以后不再打扰您。", {"action": "tag", "tags": ["do_not_call"]},
+                         {"action": "hang_up", "reason": "do_not_call"}],
+        "no_input": "喂，您还在吗？",
+    },
+}

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from voicebot.dialogue.nlu.rasa_text import rasa_text
-from voicebot.dialogue.rasa_export import RasaExportError, export_rasa_project
+from voicebot.dialogue.rasa_export import CONTROL_INTENTS, RasaExportError, export_rasa_project
 
 from .sample_examples import EXAMPLES
 
@@ -27,13 +27,18 @@ def test_chinese_is_segmented_the_same_way_for_training_and_parsing(tmp_path):
 
 def test_replies_become_domain_responses_and_rules(tmp_path):
     export_rasa_project("en-US", EXAMPLES["en-US"], tmp_path,
-                        {"affirm": "Great, I'll send the details.", "human_agent": {"action": "transfer"}})
+                        {"affirm": "Great, I'll send the details.",
+                         "human_agent": ["One moment please.", {"action": "transfer"}],
+                         "call_start": "Hello, this is Acme."})
     domain = yaml.safe_load((tmp_path / "domain.yml").read_text())
-    assert domain["intents"] == list(EXAMPLES["en-US"])
+    assert domain["intents"] == [*EXAMPLES["en-US"], *CONTROL_INTENTS]
     assert domain["responses"]["utter_affirm"] == [{"text": "Great, I'll send the details."}]
-    assert domain["responses"]["utter_human_agent"] == [{"custom": {"action": "transfer"}}]
+    assert domain["responses"]["utter_human_agent"] == [{"text": "One moment please."}]
+    assert domain["responses"]["utter_human_agent_2"] == [{"custom": {"action": "transfer"}}]
     rules = yaml.safe_load((tmp_path / "data" / "rules.yml").read_text())["rules"]
     assert {"rule": "answer affirm", "steps": [{"intent": "affirm"}, {"action": "utter_affirm"}]} in rules
+    assert {"rule": "answer human_agent", "steps": [
+        {"intent": "human_agent"}, {"action": "utter_human_agent"}, {"action": "utter_human_agent_2"}]} in rules
 
 
 @pytest.mark.parametrize("examples, responses, message", [
@@ -41,6 +46,7 @@ def test_replies_become_domain_responses_and_rules(tmp_path):
     ({"a b": ["x"], "c": ["y"]}, None, "intent name 'a b'"),
     ({"a": ["!!!"], "c": ["y"]}, None, "intent 'a' has no non-empty examples"),
     ({"a": ["x"], "c": ["y"]}, {"zzz": "hi"}, "responses for intents without examples: zzz"),
+    ({"a": ["x"], "c": ["y"]}, {"a": ["ok", 3]}, "reply to 'a' must be a text or a custom-payload mapping"),
 ])
 def test_unusable_examples_are_refused_with_the_reason(tmp_path, examples, responses, message):
     with pytest.raises(RasaExportError, match=message):

@@ -24,6 +24,10 @@ _INTENT_NAME = re.compile(r"^[^\s/{}\[\]()]+$")  # Rasa splits on '/' (retrieval
 _RASA_LANGUAGE = {"en-US": "en", "zh-CN": "zh_seg"}
 
 
+# Events of the call (not words of the callee) that RasaDialogue sends as "/intent" messages, which Rasa takes
+# as the intent without running NLU. A project that drives the dialogue answers them with rules.
+CONTROL_INTENTS = ("call_start", "no_input", "dtmf", "transfer_ok", "transfer_failed", "supervisor_instruction")
+
 class RasaExportError(VoicebotError):
     """The examples cannot be turned into a Rasa project."""
 
@@ -54,13 +58,14 @@ def export_rasa_project(
     locale: str,
     examples: Mapping[str, list[str]],
     out_dir: Path,
-    responses: Mapping[str, str | dict[str, Any]] | None = None,
+    responses: Mapping[str, str | dict[str, Any] | list[str | dict[str, Any]]] | None = None,
     *,
     out_of_scope_examples: list[str] | None = None,
     fallback_threshold: float | None = None,
 ) -> None:
-    """Write a trainable Rasa project. ``responses`` maps an intent to the bot's reply: a text, or a dict
-    sent as a custom payload (e.g. ``{"action": "transfer"}``); a rule answers that intent with it.
+    """Write a trainable Rasa project. ``responses`` maps an intent to the bot's reply: a text, a dict
+    sent as a custom payload (e.g. ``{"action": "transfer"}``), or a list of those said in order; a rule
+    answers that intent with it. Keys may also be the CONTROL_INTENTS (``call_start`` = the opening line).
     A ``"nlu_fallback"`` key is the reply for low-confidence turns (needs ``fallback_threshold``).
     ``out_of_scope_examples`` (the plan's negatives) train an ``out_of_scope`` intent, which the client
     reports as OUT_OF_SCOPE whatever its confidence."""
@@ -70,17 +75,20 @@ def export_rasa_project(
         examples[OUT_OF_SCOPE] = [*examples.get(OUT_OF_SCOPE, []), *out_of_scope_examples]
     nlu = _nlu_data(examples)
     responses = dict(responses or {})
-    unknown = sorted(set(responses) - set(examples) - {"nlu_fallback"})
+    unknown = sorted(set(responses) - set(examples) - {"nlu_fallback", *CONTROL_INTENTS})
     if unknown:
         raise RasaExportError(f"responses for intents without examples: {', '.join(unknown)}")
+    intents = [*examples, *(c for c in CONTROL_INTENTS if responses and c not in examples)]
+    domain = _domain(intents, responses)  # validates the replies: nothing is written if one is unusable
+    rules = [
+        {"rule": f"answer {intent}",
+         "steps": [{"intent": intent}, *({"action": name} for name in _utterances(intent, reply))]}
+        for intent, reply in responses.items()
+    ]
     (out_dir / "data").mkdir(parents=True, exist_ok=True)
     _write_yaml(out_dir / "config.yml", light_pipeline_config(locale, fallback_threshold))
     _write_yaml(out_dir / "data" / "nlu.yml", {"version": RASA_FORMAT_VERSION, "nlu": nlu})
-    _write_yaml(out_dir / "domain.yml", _domain(list(examples), responses))
-    rules = [
-        {"rule": f"answer {intent}", "steps": [{"intent": intent}, {"action": f"utter_{intent}"}]}
-        for intent in responses
-    ]
+    _write_yaml(out_dir / "domain.yml", domain)
     _write_yaml(out_dir / "data" / "rules.yml", {"version": RASA_FORMAT_VERSION, "rules": rules})
 
 
@@ -107,10 +115,20 @@ def _domain(intents: list[str], responses: Mapping[str, str | dict[str, Any]]) -
     }
     if responses:
         domain["responses"] = {
-            f"utter_{intent}": [{"text": reply} if isinstance(reply, str) else {"custom": reply}]
+            name: [{"text": message} if isinstance(message, str) else {"custom": dict(message)}]
             for intent, reply in responses.items()
+            for name, message in _utterances(intent, reply).items()
         }
     return domain
+
+
+def _utterances(intent: str, reply: Any) -> dict[str, Any]:
+    """utter_<intent>, utter_<intent>_2, ... for a reply that is one message or a list said in order."""
+    messages = list(reply) if isinstance(reply, (list, tuple)) else [reply]
+    for message in messages:
+        if not isinstance(message, (str, dict)) or not message:
+            raise RasaExportError(f"reply to {intent!r} must be a text or a custom-payload mapping, got {message!r}")
+    return {f"utter_{intent}" + (f"_{i + 1}" if i else ""): m for i, m in enumerate(messages)}
 
 
 class _LiteralBlock(str):

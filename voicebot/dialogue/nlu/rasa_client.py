@@ -32,29 +32,11 @@ class RasaIntentClassifier:
     def __init__(self, url: str, threshold: float, timeout_s: float = 2.0, *, max_connections: int = 16) -> None:
         self.url = url.rstrip("/")
         self.threshold = threshold
-        # No retries: a turn waiting on a dead server is worse than a "sorry, could you repeat that".
-        self._http = urllib3.PoolManager(
-            num_pools=2, maxsize=max_connections, block=False,
-            timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s), retries=False,
-        )
+        self._http = rasa_pool(timeout_s, max_connections)
         self._check_server()
 
     def _check_server(self) -> None:
-        try:
-            response = self._http.request("GET", f"{self.url}/status")
-        except urllib3.exceptions.HTTPError as exc:
-            raise RasaUnavailableError(
-                f"Rasa server at {self.url} is unreachable ({_reason(exc)}); start it with "
-                f"`voicebot rasa serve MODEL_DIR --port PORT` or fix dialogue.rasa_url"
-            ) from exc
-        if response.status != 200:
-            raise RasaUnavailableError(
-                f"Rasa server at {self.url} answered GET /status with HTTP {response.status}; "
-                "it must run with --enable-api"
-            )
-        status = _json(response.data)
-        if not status or not status.get("model_file"):
-            raise RasaUnavailableError(f"Rasa server at {self.url} has no trained model loaded")
+        status = check_rasa_server(self._http, self.url)
         log.info("rasa.connected", url=self.url, model=status.get("model_file"), model_id=status.get("model_id"))
 
     def parse(self, text: str) -> IntentResult:
@@ -67,9 +49,9 @@ class RasaIntentClassifier:
                 body=json.dumps({"text": query}).encode(), headers={"Content-Type": "application/json"},
             )
         except urllib3.exceptions.HTTPError as exc:
-            log.warning("rasa.parse_failed", url=self.url, error=_reason(exc))
+            log.warning("rasa.parse_failed", url=self.url, error=error_reason(exc))
             return IntentResult(OUT_OF_SCOPE, 0.0)
-        data = _json(response.data) if response.status == 200 else None
+        data = parse_json(response.data) if response.status == 200 else None
         if data is None:
             log.warning("rasa.parse_failed", url=self.url, status=response.status, body=response.data[:200])
             return IntentResult(OUT_OF_SCOPE, 0.0)
@@ -91,7 +73,33 @@ class RasaIntentClassifier:
         self._http.clear()
 
 
-def _json(raw: bytes) -> dict[str, Any] | None:
+def rasa_pool(timeout_s: float, max_connections: int = 16) -> urllib3.PoolManager:
+    """Thread-safe keep-alive connections. No retries: a turn waiting on a dead server is worse than
+    a "sorry, could you repeat that"."""
+    return urllib3.PoolManager(num_pools=2, maxsize=max_connections, block=False,
+                               timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s), retries=False)
+
+
+def check_rasa_server(http: urllib3.PoolManager, url: str) -> dict[str, Any]:
+    """GET /status once at start-up: a clear error naming the URL unless a Rasa server with a model answers."""
+    try:
+        response = http.request("GET", f"{url}/status")
+    except urllib3.exceptions.HTTPError as exc:
+        raise RasaUnavailableError(
+            f"Rasa server at {url} is unreachable ({error_reason(exc)}); start it with "
+            f"`voicebot rasa serve PROJECT_DIR --port PORT` or fix dialogue.rasa_url"
+        ) from exc
+    if response.status != 200:
+        raise RasaUnavailableError(
+            f"Rasa server at {url} answered GET /status with HTTP {response.status}; it must run with --enable-api"
+        )
+    status = parse_json(response.data)
+    if not status or not status.get("model_file"):
+        raise RasaUnavailableError(f"Rasa server at {url} has no trained model loaded")
+    return status
+
+
+def parse_json(raw: bytes) -> dict[str, Any] | None:
     try:
         data = json.loads(raw)
     except ValueError:
@@ -99,6 +107,6 @@ def _json(raw: bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _reason(exc: Exception) -> str:
+def error_reason(exc: Exception) -> str:
     reason = getattr(exc, "reason", None)
     return str(reason or exc)
