@@ -1,4 +1,4 @@
-"""RasaIntentClassifier against real Rasa servers trained from the sample intents."""
+"""RasaIntentClassifier against real Rasa servers trained from the sample dialplans."""
 
 from __future__ import annotations
 
@@ -12,44 +12,35 @@ import pytest
 from voicebot.dialogue.nlu.base import OUT_OF_SCOPE
 from voicebot.dialogue.nlu.rasa_client import RasaIntentClassifier, RasaUnavailableError
 
-from .conftest import next_rasa_port
-from .sample_examples import HELDOUT
+from .conftest import heldout, next_rasa_port
 
 
-@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
-def test_held_out_utterances_get_the_right_intent(sample_servers, locale):
-    classifier = RasaIntentClassifier(sample_servers[locale].url, threshold=0.3)
-    results = [(text, want, classifier.parse(text)) for text, want in HELDOUT[locale]]
-    wrong = [(text, want, r.intent, round(r.confidence, 2)) for text, want, r in results if r.intent != want]
-    accuracy = 1 - len(wrong) / len(results)
-    print(f"{locale}: Rasa top-1 on {len(results)} held-out sample utterances = {accuracy:.0%}; wrong: {wrong}")
-    assert accuracy >= 0.85, wrong
-    for _, _, r in results:
-        names = [name for name, _ in r.ranking]
-        confidences = [c for _, c in r.ranking]
-        assert 1 < len(r.ranking) <= 5 and len(set(names)) == len(names)
-        assert confidences == sorted(confidences, reverse=True) and 0.0 <= confidences[-1] <= confidences[0] <= 1.0
+def test_rankings_and_the_threshold(rasa_servers):
+    classifier = RasaIntentClassifier(rasa_servers["en-US"].url, threshold=0.3)
+    result = classifier.parse("how much is it")
+    assert result.intent == "ask_price" and result.confidence > 0.3
+    names = [name for name, _ in result.ranking]
+    confidences = [c for _, c in result.ranking]
+    assert names[0] == "ask_price" and 1 < len(names) <= 5 and len(set(names)) == len(names)
+    assert confidences == sorted(confidences, reverse=True) and 0.0 <= confidences[-1] <= confidences[0] <= 1.0
+
+    strict = RasaIntentClassifier(rasa_servers["en-US"].url, threshold=0.9999)
+    unsure = strict.parse("how much is it")
+    assert unsure.intent == OUT_OF_SCOPE and unsure.confidence == result.confidence and unsure.ranking
+    empty = strict.parse(" ，。!! ")
+    assert empty.intent == OUT_OF_SCOPE and empty.confidence == 0.0  # nothing to ask the server about
 
 
-def test_low_confidence_and_empty_text_are_out_of_scope(sample_servers):
-    strict = RasaIntentClassifier(sample_servers["en-US"].url, threshold=0.999)
-    result = strict.parse("the weather on mars is cold")
-    assert result.intent == OUT_OF_SCOPE and 0.0 < result.confidence < 0.999 and result.ranking
-    assert strict.parse(" ，。!! ") == (empty := strict.parse("")) and empty.intent == OUT_OF_SCOPE
-    assert empty.confidence == 0.0
-
-
-def test_one_classifier_shared_by_many_calls_at_once(sample_servers):
-    classifier = RasaIntentClassifier(sample_servers["zh-CN"].url, threshold=0.3, max_connections=4)
-    texts = [text for text, _ in HELDOUT["zh-CN"]] * 8
-    expected = {text: classifier.parse(text).intent for text in set(texts)}
+def test_one_classifier_shared_by_many_calls_at_once(rasa_servers):
+    classifier = RasaIntentClassifier(rasa_servers["zh-CN"].url, threshold=0.3, max_connections=4)
+    texts = [text for _, text in heldout("zh-CN")]
+    expected = {text: classifier.parse(text) for text in texts}
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=12) as pool:  # more threads than pooled connections
-        intents = list(pool.map(lambda t: classifier.parse(t).intent, texts))
+        results = list(pool.map(classifier.parse, texts * 2))
     elapsed = time.monotonic() - started
-    assert intents == [expected[t] for t in texts]
-    assert OUT_OF_SCOPE not in intents
-    print(f"{len(texts)} parses from 12 threads in {elapsed:.2f} s ({1000 * elapsed / len(texts):.1f} ms each)")
+    assert results == [expected[t] for t in texts * 2]
+    print(f"{len(results)} parses from 12 threads in {elapsed:.2f} s ({1000 * elapsed / len(results):.1f} ms each)")
 
 
 def test_unreachable_server_is_a_clear_error_at_start_up():

@@ -32,6 +32,7 @@ class RasaIntentClassifier:
     def __init__(self, url: str, threshold: float, timeout_s: float = 2.0, *, max_connections: int = 16) -> None:
         self.url = url.rstrip("/")
         self.threshold = threshold
+        self.timeout_s = timeout_s
         self._http = rasa_pool(timeout_s, max_connections)
         self._check_server()
 
