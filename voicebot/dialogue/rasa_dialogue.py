@@ -12,13 +12,14 @@ What the bot says comes back as Rasa messages: a ``text`` becomes ``Say``; a ``c
 
 Call events that are not callee words go to Rasa as intents (``/call_start``, ``/no_input``, ``/dtmf``,
 ``/transfer_ok``, ``/transfer_failed``, ``/supervisor_instruction``; see rasa_export.CONTROL_INTENTS).
-``{name}``-style fields in texts are filled from the call's CRM profile. If Rasa fails mid-call the
+``{name}``-style fields in texts are filled from the call's CRM profile (missing ones are left out). If Rasa fails mid-call the
 callee hears a short apology and the call goes on; nothing raises into the session.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import string
 from typing import Any, Iterable
 from urllib.parse import quote
@@ -33,6 +34,7 @@ from voicebot.dialogue.nlu.rasa_text import rasa_text
 from voicebot.logs import get_logger
 
 log = get_logger(__name__)
+_GAP = re.compile(r"\s+([,.!?，。！？]|$)|(?<=^)\s+")
 
 APOLOGY = {"en-US": "Sorry, could you say that again?", "zh-CN": "不好意思，您能再说一遍吗？"}
 UNAVAILABLE = {"en-US": "Sorry, we are having technical problems. We will call you back later. Goodbye.",
@@ -183,13 +185,14 @@ class RasaDialogue:
         return None
 
     def _fill(self, text: str) -> str:
-        """{name}, {product}, ... from the CRM profile; unknown fields are left as written."""
+        """{name}, {product}, ... from the CRM profile; a field it lacks is left out."""
         if not _fields(text):
             return text
         try:
-            return string.Formatter().vformat(text, (), _Keep(self.call.customer if self.call else {}))
+            filled = string.Formatter().vformat(text, (), _Blank(self.call.customer if self.call else {}))
         except (IndexError, KeyError, ValueError, AttributeError):  # "{0}", "{a.b}": not a profile field
             return text
+        return _GAP.sub(r"\1", filled).strip()
 
     def _tracker_intents(self) -> list[str]:
         try:
@@ -205,9 +208,11 @@ class RasaDialogue:
         return self.call.call_id if self.call else "unknown"
 
 
-class _Keep(dict):
+class _Blank(dict):
+    """A field the profile lacks is said as nothing, never read out as "{name}"."""
+
     def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+        return ""
 
 
 def _fields(text: str) -> bool:
