@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from voicebot.dialogue.nlu.normalize import normalize, pinyin_tokens
 
 
+PHRASE_WINDOW_S = 20.0
+
+
 @dataclass(frozen=True)
 class AmdVerdict:
     machine: bool
@@ -30,7 +33,12 @@ class AnsweringMachineDetector:
     def _py(text: str) -> str:
         return " ".join(t for t in pinyin_tokens(text.replace(" ", ""), fuzzy=True))
 
-    def check_first_turn(self, text: str, start_s: float, end_s: float, understood: bool) -> AmdVerdict:
+    def check_turn(self, text: str, start_s: float, end_s: float, understood: bool, first: bool) -> AmdVerdict:
+        """Phrases count in any turn that starts within ``PHRASE_WINDOW_S`` of the answer (greetings
+        pause between sentences, so the phrase may come in the second or third turn); the
+        long-greeting rule only for the first turn."""
+        if start_s > PHRASE_WINDOW_S:
+            return AmdVerdict(False)
         norm = normalize(text, self.locale)
         for phrase in self.phrases:
             if phrase and phrase in norm:
@@ -41,6 +49,6 @@ class AnsweringMachineDetector:
                 if len(phrase) >= 2 and py in heard:
                     return AmdVerdict(True, f"voicemail phrase {phrase!r} (by sound)")
         duration = end_s - start_s
-        if duration >= self.long_first_turn_s and not understood:
+        if first and duration >= self.long_first_turn_s and not understood:
             return AmdVerdict(True, f"first callee turn {duration:.1f} s long without pause")
         return AmdVerdict(False)

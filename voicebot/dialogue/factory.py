@@ -71,7 +71,7 @@ class PlanDialogueFactory:
         return name == lp.plan.name or name in lp.plan.spec.aliases or name == Path(lp.plan.path).stem
 
     def select(self, name: str, locale: str) -> LoadedPlan:
-        """By name/alias and locale, then name alone, then the default plan in that locale, then the first."""
+        """By name/alias in the call's locale, then by name alone, then the default plan, then any plan in the locale."""
         for wanted in (name, self.default_name):
             if not wanted:
                 continue
@@ -79,8 +79,8 @@ class PlanDialogueFactory:
             for lp in named:
                 if lp.plan.locale == locale:
                     return lp
-            if named and wanted == self.default_name and len(self.plans) == 1:
-                return named[0]
+            if named:
+                return named[0]  # a name only one locale has: the name wins (the plan sets the language)
         same_locale = [lp for lp in self.plans if lp.plan.locale == locale]
         return (same_locale or self.plans)[0]
 

@@ -50,6 +50,7 @@ class PlanDialogue:
     record: OutcomeRecord | None = None
     tracker: EscalationTracker | None = None
     heard: list[str] = field(default_factory=list)
+    human_confirmed: bool = False
 
     # --- set-up -------------------------------------------------------------------
     def start(self, call: CallInfo) -> list[Action]:
@@ -200,10 +201,13 @@ class PlanDialogue:
         rec.intents.append(intent)
         log.info("intent", text=text, intent=intent, confidence=round(result.confidence, 3) if result else 0.0,
                  state=self.state, ranking=list(result.ranking[:3]) if result else [])
-        if rec.turns == 1:
-            verdict = self.amd.check_first_turn(text, turn.start_s, turn.end_s, intent not in (OUT_OF_SCOPE, UNHEARD))
+        if not self.human_confirmed:
+            verdict = self.amd.check_turn(text, turn.start_s, turn.end_s, intent not in (OUT_OF_SCOPE, UNHEARD),
+                                          first=rec.turns == 1)
             if verdict.machine:
                 return self._voicemail(verdict.reason)
+            # A machine never answers a question: once the callee says more than hello, it is a person.
+            self.human_confirmed = intent not in (OUT_OF_SCOPE, UNHEARD, "greet")
         if text:
             self.heard.append(text)
         spec = self.plan.spec

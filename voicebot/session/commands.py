@@ -84,6 +84,9 @@ def cmd_call(args: argparse.Namespace, settings: Settings) -> int:
     try:
         session = server.place_call(args.uri, customer)
         result = session.join(args.timeout)
+        # Legs released just now (e.g. a warm transfer's consult call) are freed by the SIP thread
+        # after a 2 s grace period; stopping before that disowns live media ports (crash at exit).
+        time.sleep(2.5)
     finally:
         server.stop()
     if result is None:

@@ -67,7 +67,7 @@ class EmbeddedIntentClassifier:
         blocks = [v.fit_transform(texts) for v in self.vectorizers]
         self.model = LogisticRegression(C=c, max_iter=500, solver="newton-cg", tol=1e-3)  # ~0.1-0.3 s; lbfgs ~1-2 s
         self.model.fit(sparse.hstack(blocks).tocsr(), labels)
-        self.classes: list[str] = list(self.model.classes_)
+        self.classes: list[str] = [str(c) for c in self.model.classes_]
         self._lock = threading.Lock()  # sklearn predict is read-only, but be safe with scipy internals
         self.report = TrainingReport(len(texts), len(set(labels)), time.perf_counter() - t0)
         log.info("nlu_trained", locale=locale, examples=len(texts), intents=len(set(labels)),

@@ -15,7 +15,11 @@ SUMMARY_VARIABLES = ("asked", "emotion", "reason", "phone", "intents")
 def template_fields(text: str) -> list[str]:
     """Variable names used in ``text``; ValueError for broken braces."""
     names = []
-    for _, field, spec, conv in string.Formatter().parse(text):
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise ValueError(f"bad template {text!r}: {exc} (write a literal brace as {{{{ or }}}})") from None
+    for _, field, spec, conv in parsed:
         if field is None:
             continue
         if field == "" or not field.isidentifier():
