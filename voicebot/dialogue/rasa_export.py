@@ -40,6 +40,8 @@ def light_pipeline_config(locale: str, fallback_threshold: float | None = None) 
         {"name": "CountVectorsFeaturizer", "min_ngram": 1, "max_ngram": 2},
         # Character n-grams inside words: robust to ASR misspellings and inflections.
         {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4},
+        # Character n-grams across word boundaries: short phrases, and words ASR split or merged.
+        {"name": "CountVectorsFeaturizer", "analyzer": "char", "min_ngram": 2, "max_ngram": 5},
         {"name": "LogisticRegressionClassifier", "random_state": 0},
     ]
     if fallback_threshold is not None:
