@@ -13,18 +13,22 @@ if [ -f "$stamp" ] && [ -x "$VENV/bin/rasa" ]; then
   exit 0
 fi
 
-PY="${RASA_PYTHON:-}"
-if [ -z "$PY" ]; then
+ok_version() { "$1" -c 'import sys; sys.exit(not ((3, 8) <= sys.version_info[:2] <= (3, 10)))' 2>/dev/null; }
+PY=""
+if [ -n "${RASA_PYTHON:-}" ]; then
+  ok_version "$RASA_PYTHON" || { echo "setup-rasa: RASA_PYTHON=$RASA_PYTHON is not Python 3.8-3.10" >&2; exit 1; }
+  PY="$RASA_PYTHON"
+else
   for cand in python3.10 /root/.pyenv/versions/3.10.13/bin/python3.10 "$HOME/.pyenv/versions/3.10.13/bin/python3.10" \
               python3.9 python3.8; do
-    if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import sys; sys.exit(not ((3, 8) <= sys.version_info[:2] <= (3, 10)))' 2>/dev/null; then
+    if command -v "$cand" >/dev/null 2>&1 && ok_version "$cand"; then
       PY="$(command -v "$cand")"; break
     fi
   done
 fi
 if [ -z "$PY" ]; then
   echo "setup-rasa: Rasa $RASA_VERSION needs Python 3.8-3.10 and none was found." >&2
-  echo "  Install one (e.g. 'pyenv install 3.10.13' or 'apt-get install python3.10-venv') or set RASA_PYTHON=/path/to/python3.10." >&2
+  echo "  Install one (e.g. 'pyenv install 3.10.13'; Debian 12 ships only 3.11) or set RASA_PYTHON=/path/to/python3.10." >&2
   echo "  Do not install rasa on Python 3.11: pip silently picks the ancient rasa 1.10." >&2
   exit 1
 fi
