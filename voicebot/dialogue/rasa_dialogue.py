@@ -139,7 +139,8 @@ class RasaDialogue:
             return None
         actions: list[Action] = []
         for item in messages:
-            actions += self._to_actions(item)
+            if isinstance(item, dict):
+                actions += self._to_actions(item)
         return actions
 
     def _to_actions(self, message: dict[str, Any]) -> list[Action]:
