@@ -119,7 +119,8 @@ class RecordingConfig(BaseModel):
 
 
 class DialogueConfig(BaseModel):
-    # A dialplan file, or "scripted" for the built-in minimal conversation.
+    # A dialplan file, a folder of them, a plan name/alias (in paths.dialplans_dir), or "scripted"
+    # for the built-in minimal conversation. See dialplans/README.md.
     plan: str = "scripted"
     locale: Literal["en-US", "zh-CN"] = "en-US"
     engine: Literal["embedded", "rasa"] = "embedded"

@@ -205,3 +205,83 @@ def test_en_voicemail_greeting_is_detected(tmp_path):
     from voicebot.campaign.dialer import CallResult
 
     assert CallResult.from_outcome(out).answered_by == "voicemail"
+
+
+# --- Chinese: the callee is espeak-ng Mandarin; phrasings chosen among those Whisper base gets
+# right or near enough for the pinyin features (checked with `voicebot transcribe`). -------------
+
+def test_zh_sale_path(tmp_path):
+    phone = answering(tmp_path, persona("zh", "zh-buyer", [
+        "对，没错，是我", "可以可以", "我想买一个", "对，可以", "对，没错", "对，可以",
+        {"say": "好的，谢谢，再见", "voice_options": {"rate": 140}}]))
+    result = place_call(tmp_path, "zh", phone)
+    phone.report()
+    out = result["outcome"]
+    assert out["intent_grade"] == "A" and out["converted"] is True, (out, heard(result), intents(result))
+    assert out["final_state"] == "goodbye_sale" and out["offers"] == ["tiered_discount"]
+    assert "want_to_buy" in intents(result)
+
+
+def test_zh_refusal_path(tmp_path):
+    phone = answering(tmp_path, persona("zh", "zh-refuser", ["对，没错，是我", "我不需要，谢谢", "我不要，谢谢"]))
+    result = place_call(tmp_path, "zh", phone)
+    phone.report()
+    out = result["outcome"]
+    assert out["intent_grade"] == "D" and out["final_state"] == "goodbye_refused", (out, heard(result), intents(result))
+
+
+def test_zh_call_me_later_schedules_a_callback(tmp_path):
+    phone = answering(tmp_path, persona("zh", "zh-busy", ["对，没错，是我", "我现在没时间明天再打给我"]))
+    result = place_call(tmp_path, "zh", phone)
+    phone.report()
+    out = result["outcome"]
+    assert out["final_state"] == "callback" and out["intent_grade"] == "C", (out, heard(result), intents(result))
+    assert out["callbacks"][0]["delay_s"] == 24 * 3600  # price-sensitive: follow up the next day
+    assert any("明天" in t["text"] for t in result["turns"] if t["who"] == "bot")
+
+
+def test_zh_request_human_warm_transfer_agent_hears_summary_first(tmp_path):
+    from voicebot.asr import load_recognizer
+    from voicebot.audio.pcm import read_wav
+    from voicebot.config import load_settings
+
+    agent = answering(tmp_path, {"name": "zh-agent", **ZH_VOICE, "wait_for_greeting": True, "after_last_turn": "hangup",
+                                 "turns": [{"say": "您好我是销售小李", "after_transfer": True, "pause_ms": 500},
+                                           {"say": "好的再见"}]})
+    phone = answering(tmp_path, persona("zh", "zh-wants-human", [
+        "对，没错，是我", "多少钱", "我想跟真人说话", {"say": "你好我想买两台", "after_transfer": True}]))
+    result = place_call(tmp_path, "zh", phone, agent=agent.uri)
+    report, agent_report = phone.report(), agent.report()
+    out = result["outcome"]
+    assert out["transfer"]["ok"] is True and out["transfer"]["mode"] == "warm", (out, heard(result), intents(result))
+    assert out["transfer_reason"] == "the customer asked for a person"
+    summary = out["transfer"]["summary"]
+    assert "王先生" in summary and "价格敏感型客户" in summary and "多少钱" in summary and "情绪" in summary
+    consult, bridged = agent_report["legs"]
+    assert bridged["transferred_from"] == consult["call_id"]
+    audio, _ = read_wav(consult["recording"], 16000)
+    spoken = load_recognizer(load_settings()).transcribe(audio, "zh").text
+    print("agent heard:", spoken)
+    assert len(spoken) >= 10  # the agent heard a spoken summary on the consult leg before the customer
+    assert len(report["legs"]) == 2 and report["legs"][1]["heard_bot_s"] > 1.0
+
+
+def test_zh_complex_need_twice_escalates(tmp_path):
+    agent = answering(tmp_path, {"name": "zh-agent", **ZH_VOICE, "wait_for_greeting": True, "after_last_turn": "hangup",
+                                 "turns": [{"say": "您好我是客户经理", "after_transfer": True, "pause_ms": 500}]})
+    phone = answering(tmp_path, persona("zh", "zh-complex", [
+        "对，没错，是我", "我要做你们的代理商", "你们能不能和我们公司的系统对接", {"say": "你好", "after_transfer": True}]))
+    result = place_call(tmp_path, "zh", phone, agent=agent.uri)
+    phone.report(), agent.report()
+    out = result["outcome"]
+    escalations = [e["reason"] for e in result["events"] if e.get("event") == "escalation"]
+    assert escalations == ["a complex or out-of-scope need 2 times in a row"], (escalations, heard(result), intents(result))
+    assert out["transfer"]["ok"] is True and out["transfer"]["mode"] == "warm"
+
+
+def test_zh_voicemail_greeting_is_detected(tmp_path):
+    phone = answering(tmp_path, persona("zh", "zh-voicemail", ["您好，我现在不方便接听电话，请在提示音后留言"],
+                                        wait_for_greeting=False))
+    result = place_call(tmp_path, "zh", phone)
+    out = result["outcome"]
+    assert out["answered_by"] == "voicemail" and out["hangup_reason"] == "voicemail", (out, heard(result))

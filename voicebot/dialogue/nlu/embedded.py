@@ -2,13 +2,12 @@
 
 Features: character n-grams of the normalised text (Chinese needs no word segmentation), word
 n-grams (English), and for Chinese toneless + fuzzy pinyin n-grams so ASR homophones still match.
-Model: multinomial logistic regression; its probability is the confidence, and a best score under
+Model: one-vs-rest logistic regression; its (normalised) probability is the confidence, and a best score under
 the threshold (or the out_of_scope class trained from negatives) is OUT_OF_SCOPE.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
 
 from voicebot.dialogue.nlu.base import OUT_OF_SCOPE, IntentResult
 from voicebot.dialogue.nlu.normalize import normalize, pinyin_tokens
@@ -65,10 +65,16 @@ class EmbeddedIntentClassifier:
             raise ValueError("the intent classifier needs examples of at least two intents")
         self.vectorizers = self._make_vectorizers(locale)
         blocks = [v.fit_transform(texts) for v in self.vectorizers]
-        self.model = LogisticRegression(C=c, max_iter=500, solver="newton-cg", tol=1e-3)  # ~0.1-0.3 s; lbfgs ~1-2 s
+        # One-vs-rest logistic regressions solved in the dual (liblinear): with a few hundred
+        # examples and thousands of n-gram features this trains in tens of milliseconds, where a
+        # multinomial lbfgs/newton-cg fit takes 0.3-2 s; predict_proba normalises the per-intent scores.
+        self.model = OneVsRestClassifier(LogisticRegression(C=c, solver="liblinear", dual=True, max_iter=1000))
         self.model.fit(sparse.hstack(blocks).tocsr(), labels)
         self.classes: list[str] = [str(c) for c in self.model.classes_]
-        self._lock = threading.Lock()  # sklearn predict is read-only, but be safe with scipy internals
+        # One weight matrix for all intents: parse() is then one sparse-dense product, not a
+        # Python loop over per-intent estimators (~0.1 ms instead of ~5 ms).
+        self._w = np.vstack([e.coef_.ravel() for e in self.model.estimators_]).T.copy()
+        self._b = np.array([float(np.ravel(e.intercept_)[0]) for e in self.model.estimators_])
         self.report = TrainingReport(len(texts), len(set(labels)), time.perf_counter() - t0)
         log.info("nlu_trained", locale=locale, examples=len(texts), intents=len(set(labels)),
                  seconds=round(self.report.seconds, 3))
@@ -96,7 +102,8 @@ class EmbeddedIntentClassifier:
         x = self._features([norm])
         if x.nnz == 0:  # nothing we have ever seen: no evidence for any intent
             return IntentResult(OUT_OF_SCOPE, 0.0)
-        probs = self.model.predict_proba(x)[0]
+        scores = 1.0 / (1.0 + np.exp(-(np.asarray(x @ self._w).ravel() + self._b)))
+        probs = scores / scores.sum()  # as OneVsRestClassifier.predict_proba normalises
         order = np.argsort(probs)[::-1][:5]
         ranking = tuple((self.classes[i], round(float(probs[i]), 4)) for i in order)
         best, conf = ranking[0]
