@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+./scripts/setup-rasa.sh  # Rasa 3.6 in its own Python 3.10 venv: tests/rasa run against a real server
 mkdir -p tests/artifacts
 exec .venv/bin/python -m pytest -p no:cacheprovider -rA --durations=15 "$@"

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "voicebot.session.commands",
     "voicebot.callee.commands",
     "voicebot.dialogue.commands",
+    "voicebot.dialogue.rasa_commands",
     "voicebot.emotion.commands",
     "voicebot.campaign.commands",
     "voicebot.supervisor.commands",

@@ -133,6 +133,8 @@ class DialogueConfig(BaseModel):
     locale: Literal["en-US", "zh-CN"] = "en-US"
     engine: Literal["embedded", "rasa"] = "embedded"
     rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_s: float = 2.0  # per /model/parse; a slower answer reads as out_of_scope
+    rasa_bin: str = ""  # the rasa executable; empty = <repo>/.venv-rasa/bin/rasa (scripts/setup-rasa.sh)
     # Where "talk to a person" goes (SIP URI of an agent or queue); empty = no transfer.
     agent_uri: str = ""
     # The built-in scripted plan's transfer: "blind" REFER, or "warm" (agent hears a summary first).

@@ -48,6 +48,10 @@ def load_dialogue_factory(settings: Settings) -> DialogueFactory:
 
         return ScriptedDialogueFactory(settings.dialogue.locale, settings.dialogue.agent_uri,
                                        settings.dialogue.transfer_mode)
+    if settings.dialogue.plan == "rasa":  # the conversation itself runs in a Rasa server (docs/rasa.md)
+        from voicebot.dialogue.rasa_dialogue import RasaDialogueFactory
+
+        return RasaDialogueFactory.from_settings(settings)
     from voicebot.dialogue import load_dialogue_factory as load_plan
 
     return load_plan(settings)
