@@ -24,10 +24,6 @@ from voicebot.logs import get_logger
 log = get_logger("voicebot.nlu")
 
 
-def _tokens_identity(tokens: list[str]) -> list[str]:
-    return tokens
-
-
 def _pinyin_analyzer(fuzzy: bool):
     def analyze(text: str) -> list[str]:
         toks = pinyin_tokens(text, fuzzy)
