@@ -214,8 +214,16 @@ def test_voicemail_by_phrase_and_by_long_greeting(factory):
     c.say("天天天天天天天天天天天天天天天", 8.0)  # garbled and long: a recorded greeting
     assert c.outcome()["answered_by"] == "voicemail"
     c = Call(factory, "zh-CN")
+    c.t = 0.0  # talking from pickup for 9 s: a machine, even if the words look like "busy"
+    c.say("您好,我现在不安点点点点,我现在是因何利欲。", 9.0)
+    assert c.outcome()["answered_by"] == "voicemail"
+    c = Call(factory, "zh-CN")
     c.say("喂，你好", 1.0)
     assert c.outcome()["answered_by"] == "human"
+    c = Call(factory, "zh-CN")
+    c.t = 4.0  # a person who waited for the greeting and then talks at length
+    c.say("我现在没时间，我在开会，你明天下午再打给我吧，明天下午三点以后都可以", 7.0)
+    assert c.outcome()["answered_by"] == "human" and c.outcome()["final_state"] == "callback"
 
 
 def test_plan_selection_by_campaign_dialplan_name_and_locale(factory):

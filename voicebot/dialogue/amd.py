@@ -13,6 +13,7 @@ from voicebot.dialogue.nlu.normalize import normalize, pinyin_tokens
 
 
 PHRASE_WINDOW_S = 20.0
+PICKUP_S = 1.5  # a first turn starting this soon after the answer began at pickup
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,11 @@ class AnsweringMachineDetector:
                 if len(phrase) >= 2 and py in heard:
                     return AmdVerdict(True, f"voicemail phrase {phrase!r} (by sound)")
         duration = end_s - start_s
-        if first and duration >= self.long_first_turn_s and not understood:
-            return AmdVerdict(True, f"first callee turn {duration:.1f} s long without pause")
+        # A person picks up with a word or two and waits; a recorded greeting starts at pickup and
+        # talks on. Such a turn is a machine whatever the words (ASR may even find an intent in
+        # "I can't talk now, leave a message"); a long turn later in the call only when it means nothing.
+        at_pickup = start_s <= PICKUP_S
+        if first and duration >= self.long_first_turn_s and (at_pickup or not understood):
+            where = "from pickup" if at_pickup else "not understood"
+            return AmdVerdict(True, f"first callee turn {duration:.1f} s long without pause ({where})")
         return AmdVerdict(False)

@@ -18,7 +18,6 @@ class EscalationTracker:
     segment: str = ""
     complex_streak: int = 0
     no_match_streak: int = 0
-    engaged_turns: int = 0
     emotions: deque = field(default_factory=lambda: deque(maxlen=10))
 
     def on_turn(self, intent: str, emotion: str | None, in_scope_handled: bool) -> str | None:
@@ -38,9 +37,8 @@ class EscalationTracker:
         if r.no_match_in_a_row and self.no_match_streak >= r.no_match_in_a_row:
             return f"{self.no_match_streak} turns in a row not understood"
         if self.segment in r.high_value_segments and in_scope_handled and intent not in NOT_ENGAGED:
-            self.engaged_turns += 1
-            if self.engaged_turns >= 1:
-                return f"high-value customer in segment {self.segment}: dedicated agent"
+            # The seed's rule for high-value churn risk: a dedicated person, as soon as they engage.
+            return f"high-value customer in segment {self.segment}: dedicated agent"
         return None
 
     def on_no_input(self) -> str | None:

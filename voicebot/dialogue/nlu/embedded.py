@@ -2,8 +2,9 @@
 
 Features: character n-grams of the normalised text (Chinese needs no word segmentation), word
 n-grams (English), and for Chinese toneless + fuzzy pinyin n-grams so ASR homophones still match.
-Model: one-vs-rest logistic regression; its (normalised) probability is the confidence, and a best score under
-the threshold (or the out_of_scope class trained from negatives) is OUT_OF_SCOPE.
+Model: one-vs-rest logistic regression; its (normalised) probability is the confidence, and a best
+score under the threshold (or the out_of_scope class trained from negatives) is OUT_OF_SCOPE; then
+the confidence says how sure it is that the utterance is out of scope.
 """
 
 from __future__ import annotations
@@ -22,10 +23,6 @@ from voicebot.dialogue.nlu.normalize import normalize, pinyin_tokens
 from voicebot.logs import get_logger
 
 log = get_logger("voicebot.nlu")
-
-
-def _tokens_identity(tokens: list[str]) -> list[str]:
-    return tokens
 
 
 def _pinyin_analyzer(fuzzy: bool):
@@ -97,11 +94,11 @@ class EmbeddedIntentClassifier:
 
     def parse(self, text: str) -> IntentResult:
         norm = normalize(text, self.locale)
-        if not norm:
-            return IntentResult(OUT_OF_SCOPE, 0.0)
+        if not norm:  # only fillers / punctuation
+            return IntentResult(OUT_OF_SCOPE, 1.0)
         x = self._features([norm])
         if x.nnz == 0:  # nothing we have ever seen: no evidence for any intent
-            return IntentResult(OUT_OF_SCOPE, 0.0)
+            return IntentResult(OUT_OF_SCOPE, 1.0)
         scores = 1.0 / (1.0 + np.exp(-(np.asarray(x @ self._w).ravel() + self._b)))
         probs = scores / scores.sum()  # as OneVsRestClassifier.predict_proba normalises
         order = np.argsort(probs)[::-1][:5]
