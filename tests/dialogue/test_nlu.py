@@ -116,13 +116,14 @@ def test_engine_seam_rasa_is_imported_lazily(monkeypatch):
 
     calls = {}
 
-    class FakeRasa:  # stands in for the module the rasa branch writes
-        def __init__(self, url, threshold):
-            calls["args"] = (url, threshold)
+    class FakeRasa:  # no server needed to check what the setting passes (tests/rasa use a real one)
+        def __init__(self, url, threshold, timeout_s):
+            calls["args"] = (url, threshold, timeout_s)
 
     monkeypatch.setitem(sys.modules, "voicebot.dialogue.nlu.rasa_client",
                         types.SimpleNamespace(RasaIntentClassifier=FakeRasa))
     settings = Settings()
     settings.dialogue.engine = "rasa"
+    settings.dialogue.rasa_timeout_s = 0.7
     clf = make_intent_classifier(load_dialplan(str(PLANS["en"])), settings)
-    assert isinstance(clf, FakeRasa) and calls["args"] == (settings.dialogue.rasa_url, 0.4)
+    assert isinstance(clf, FakeRasa) and calls["args"] == (settings.dialogue.rasa_url, 0.4, 0.7)

@@ -27,9 +27,9 @@ def make_intent_classifier(plan: Any, settings: Settings) -> IntentClassifier:
         return EmbeddedIntentClassifier(plan.examples, plan.locale, threshold,
                                         getattr(plan, "out_of_scope_examples", None))
     if engine == "rasa":
-        from voicebot.dialogue.nlu.rasa_client import RasaIntentClassifier  # written on the rasa branch
+        from voicebot.dialogue.nlu.rasa_client import RasaIntentClassifier
 
-        return RasaIntentClassifier(settings.dialogue.rasa_url, threshold)
+        return RasaIntentClassifier(settings.dialogue.rasa_url, threshold, settings.dialogue.rasa_timeout_s)
     raise ValueError(f"unknown dialogue.engine {engine!r}: use 'embedded' or 'rasa'")
 
 
