@@ -22,7 +22,7 @@ import pjsua2 as pj
 from voicebot.config import MediaConfig, SipConfig
 from voicebot.errors import SipError
 from voicebot.logs import get_logger
-from voicebot.sip.call import SipCall
+from voicebot.sip.call import SipCall, retire
 from voicebot.sip.fastbuf import self_check
 
 log = get_logger("voicebot.sip")
@@ -218,8 +218,8 @@ class SipUserAgent:
             # refs: the entry list, the local name, getrefcount's argument
             if (force or now >= due) and sys.getrefcount(obj) <= 3:
                 continue
-            if force:
-                obj.thisown = False
+            if force:  # still referenced at shutdown: never destruct it after libDestroy, never free it
+                retire(obj)
                 continue
             keep.append(entry)
         self._graveyard = keep

@@ -44,6 +44,17 @@ class CallSignal:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+# pjsua2 objects whose C++ destructor must never run (see _PjCall) stay referenced here for the
+# life of the process: pjsua2 may still hold their pointer, and a director call into a freed Python
+# object is a segfault. A few hundred bytes per call.
+_RETIRED: list[Any] = []
+
+
+def retire(obj: Any) -> None:
+    obj.thisown = False
+    _RETIRED.append(obj)
+
+
 class _PjCall(pj.Call):
     """The pjsua2 object behind a SipCall; only its SipCall holds it.
 
@@ -147,7 +158,7 @@ class SipCall:
                                      "hung_up_by": self.local_hangup_reason or "remote"})
             )
             self.ua.release_call(self)
-            pj_call.thisown = False  # see _PjCall: never run ~Call once the slot may be reused
+            retire(pj_call)  # see _PjCall: never run ~Call once the slot may be reused
             self.pj = None
 
     def on_media_state(self) -> None:
