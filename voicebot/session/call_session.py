@@ -64,6 +64,9 @@ class CallSession:
         self.hangup_requested = False
         self.transfer: TransferRunner | None = None
         self.result: SessionResult | None = None
+        # Supervision (voicebot.supervisor.phone): instructions and barge arrive from other threads.
+        self._instructions: queue.Queue[tuple[str, str]] = queue.Queue()
+        self.barged_by: str | None = None
         self._thread = threading.Thread(target=self._run_safely, name=f"call-{call.uid}", daemon=True)
 
     # --- lifecycle -------------------------------------------------------------------
@@ -110,6 +113,10 @@ class CallSession:
             self._pump_audio()
             self._poll_signals()
             self._poll_turns()
+            self._poll_instructions()
+            if self.barged_by is not None:
+                self._leave_for_supervisor()
+                break
             self._run_actions()
             self._check_no_input()
             time.sleep(0.01)
@@ -319,6 +326,50 @@ class CallSession:
                 self.recorder.add_transcript("bot", line.text, start, end, None, interrupted=line.interrupted,
                                              latency_ms=round(latency) if latency is not None else None)
             self.last_activity = time.time()
+
+    # --- supervision ------------------------------------------------------------------
+    def instruct(self, text: str, source: str = "typed") -> None:
+        """A supervisor's whisper ("transfer now"), typed or recognised from speech. Any thread."""
+        self._instructions.put((text, source))
+
+    def barge(self, supervisor: str) -> None:
+        """The supervisor takes the call: the bot stops speaking and listening. Any thread."""
+        self.barged_by = supervisor
+
+    def _poll_instructions(self) -> None:
+        while not self._instructions.empty() and self.speaker is not None and not self.hangup_requested:
+            text, source = self._instructions.get()
+            handler = getattr(self.dialogue, "on_instruction", None)
+            actions = (handler(text) or []) if handler else []
+            self.log.info("instruction", text=text, source=source, actions=[type(a).__name__ for a in actions])
+            self._publish("instruction", text=text, source=source, actions=[type(a).__name__ for a in actions])
+            if actions:
+                with self.actions.mutex:  # the instruction replaces whatever the plan meant to do next
+                    self.actions.queue.clear()
+                self._queue(actions)
+
+    def _leave_for_supervisor(self) -> None:
+        """Barge: the supervisor talks to the customer now. Keep recording until the call ends."""
+        if self.speaker is not None:
+            self.speaker.interrupt()
+            self._log_spoken()
+        self.pending.clear()
+        at = round(time.time() - self.answered_at, 2)
+        self.outcome["barged"] = {"supervisor_call": self.barged_by, "at_s": at}
+        self.log.info("bot_left_call", supervisor_call=self.barged_by, at_s=at)
+        self._publish("barged", supervisor_call=self.barged_by, at_s=at)
+        port = self.call.port
+        while self.ended is None:
+            try:
+                sig = self.call.signals.get(timeout=0.1)
+                if sig.kind == "ended":
+                    self.ended = sig.data
+            except queue.Empty:
+                pass
+            # The supervisor's voice reaches this port too (see supervisor.modes): both sides recorded.
+            callee, heard = drain(port.rx), drain(port.played)
+            if self.recorder is not None:
+                self.recorder.add_frames(callee, heard)
 
     # --- signals, silence -----------------------------------------------------------
     def _poll_signals(self) -> None:

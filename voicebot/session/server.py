@@ -31,6 +31,9 @@ class VoicebotServer:
         self.finished: list[SessionResult] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        from voicebot.supervisor.phone import SupervisorLine
+
+        self.supervision = SupervisorLine(self)
 
     def start(self) -> None:
         # The media clock thread needs the GIL every 20 ms per call; a shorter switch interval
@@ -69,6 +72,8 @@ class VoicebotServer:
 
     def _on_incoming(self, call: SipCall) -> None:
         # SIP thread: only construct and start; the session answers from its own thread.
+        if self.supervision.claims(call):
+            return  # a supervisor dialling in to listen, whisper or barge
         info = CallInfo(call.uid, "inbound", call.remote_uri or "", self.settings.dialogue.locale)
         self._start_session(call, info)
 
@@ -83,6 +88,14 @@ class VoicebotServer:
             self.sessions[call.uid] = session
         session.start()
         return session
+
+    def find_session(self, call_id: str) -> CallSession | None:
+        return self.sessions.get(call_id)
+
+    def live_sessions(self) -> list[CallSession]:
+        """Calls in progress, oldest first (the supervisor menu numbers them in this order)."""
+        with self._lock:
+            return [s for s in self.sessions.values() if s.result is None and not s.call.ended]
 
     def _reap(self) -> None:
         with self._lock:

@@ -57,6 +57,7 @@ class SipCall(pj.Call):
         self.signals: queue.Queue[CallSignal] = queue.Queue()
         self.port: CallAudioPort | None = None
         self.remote_uri = ""
+        self.invite = ""  # inbound: the INVITE as received (set by the user agent)
         self.sip_call_id = ""
         self.codec = ""
         self.last_stream_stats: dict[str, float] = {}  # refreshed every second by the SIP thread

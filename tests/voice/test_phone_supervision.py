@@ -1,0 +1,105 @@
+"""Listen, whisper and barge by phone: a real bot, a real customer phone and a real supervisor
+phone (separate pjsua2 processes over 127.0.0.1), checked by what each party actually heard."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voicebot.callee.harness import BotProcess, read_transcript
+
+from .conftest import Phone, call_result, next_ports
+
+PIN = "4321"
+# Keyword questions the scripted bot answers, so the customer stays in the call for a while.
+CUSTOMER = ["What are your opening hours?", "How much does the basic plan cost?",
+            "When do you close on Fridays?", "What is the price per month?",
+            "Are you open on Monday morning?", "How much is the fee for the plan?",
+            "What time do you open on Tuesday?", "What does the plan cost per year?",
+            "When do you close in the evening?", "How much is it with the discount?"]
+
+CUSTOMER_WORDS = ("open", "cost", "close", "price", "fee", "plan")
+BOT_WORDS = ("nine to six", "9 to 6", "twenty dollars", "$20", "monday to friday")  # Whisper writes digits
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    from voicebot.asr import load_recognizer
+    from voicebot.config import load_settings
+
+    return load_recognizer(load_settings())
+
+
+def heard(recognizer, wav: str, start_s: float = 0.0, end_s: float | None = None) -> str:
+    """What a phone heard (left channel of its leg recording) between two leg times, as text."""
+    data, rate = sf.read(wav, dtype="int16", always_2d=True)
+    pcm = data[int(start_s * rate): None if end_s is None else int(end_s * rate), 0]
+    step = 25 * rate  # the recogniser's window is 30 s: stay inside it
+    parts = [recognizer.transcribe(np.ascontiguousarray(pcm[i:i + step]), "en").text for i in range(0, len(pcm), step)]
+    return " ".join(parts).lower()
+
+
+def supervision_bot(tmp_path, args: list[str] | None = None) -> BotProcess:
+    port, rtp = next_ports()
+    return BotProcess(port, rtp, tmp_path / "bot", env={"VOICEBOT_SUPERVISION__PIN": PIN}, args=args)
+
+
+def live_call_id(bot: BotProcess, mark: int) -> str:
+    found = bot.wait_events("media_ready", 1, mark, timeout=30)
+    assert found, "the customer's call never got media"
+    return found[0]["call_id"]
+
+
+def supervisor_uri(bot: BotProcess, call_id: str) -> str:
+    return f"sip:supervise-{call_id}@127.0.0.1:{bot.port}"
+
+
+def test_listen_then_barge(tmp_path, recognizer):
+    with supervision_bot(tmp_path) as bot:
+        mark = bot.mark()
+        customer = Phone(tmp_path, {"name": "customer", "turns": [{"say": s} for s in CUSTOMER]}, call=bot.uri)
+        call_id = live_call_id(bot, mark)
+        supervisor = Phone(tmp_path, {
+            "name": "supervisor", "voice_options": {"pitch_semitones": -3}, "reply_timeout_s": 8,
+            "after_last_turn": "hangup", "turns": [
+                {"dtmf": PIN + "#"},  # after the PIN prompt
+                {"dtmf": "1"},  # after the mode menu: listen
+                {"say": "Remember to check the blue folder.", "pause_ms": 6000, "wait_for_bot": False},
+                {"dtmf": "3", "pause_ms": 6000, "wait_for_bot": False},  # barge
+                {"say": "Hello, this is the supervisor speaking. I am taking over this call.",
+                 "pause_ms": 2500, "wait_for_bot": False},
+                {"pause_ms": 10000, "wait_for_bot": False}]}, call=supervisor_uri(bot, call_id))
+        sup = supervisor.report()
+        cust = customer.report()
+        finished = call_result(bot, mark)[0]
+        modes = [e["mode"] for e in bot.events("supervisor_mode", mark)]
+        left = bot.events("bot_left_call", mark)
+
+    assert finished["call_id"] == call_id and modes == ["listen", "barge"], modes
+    listen_from, barge_at = sup["turns"][1]["end_s"], sup["turns"][3]["start_s"]
+    sup_wav, cust_wav = sup["legs"][0]["recording"], cust["legs"][0]["recording"]
+
+    # Listen: the supervisor hears the customer's questions and the bot's answers ...
+    listened = heard(recognizer, sup_wav, listen_from, barge_at)
+    assert any(w in listened for w in CUSTOMER_WORDS), listened
+    assert any(w in listened for w in BOT_WORDS), listened
+    # ... and nobody hears the supervisor: not the customer, not the bot's recogniser.
+    customer_heard = heard(recognizer, cust_wav)
+    assert "folder" not in customer_heard, customer_heard
+    bot_transcript = read_transcript(finished["transcript"])
+    assert not any("folder" in t["text"].lower() for t in bot_transcript if t["who"] == "callee")
+
+    # Barge: the customer hears the supervisor, the supervisor hears the customer, the bot is gone.
+    assert "supervisor" in customer_heard, customer_heard
+    after = heard(recognizer, sup_wav, barge_at + 1.0)
+    assert any(w in after for w in CUSTOMER_WORDS), after
+    barged = finished["outcome"]["barged"]
+    assert left and left[0]["supervisor_call"] == barged["supervisor_call"], left
+    bot_lines = [t for t in bot_transcript if t["who"] == "bot"]
+    assert bot_lines and all(t["start"] < barged["at_s"] for t in bot_lines), (bot_lines, barged)
+    # The call stayed up between customer and supervisor until the supervisor hung up.
+    assert finished["outcome"]["hung_up_by"] == "supervisor"
+    assert cust["duration_s"] > barged["at_s"] + 8, (cust["duration_s"], barged)
