@@ -103,3 +103,46 @@ def test_listen_then_barge(tmp_path, recognizer):
     # The call stayed up between customer and supervisor until the supervisor hung up.
     assert finished["outcome"]["hung_up_by"] == "supervisor"
     assert cust["duration_s"] > barged["at_s"] + 8, (cust["duration_s"], barged)
+
+
+def test_whisper_from_the_menu_makes_the_bot_transfer(tmp_path, recognizer):
+    agent = Phone(tmp_path, {"name": "agent", "wait_for_greeting": False, "after_last_turn": "hangup",
+                             "turns": [{"say": "Hello, this is Alice from the sales team.", "pause_ms": 300},
+                                       {"say": "Sure, I can help with that. Goodbye."}]}).wait_ready()
+    with supervision_bot(tmp_path, args=["--agent", agent.uri]) as bot:
+        mark = bot.mark()
+        customer = Phone(tmp_path, {"name": "customer", "turns": [{"say": s} for s in CUSTOMER[:6]] + [
+            {"say": "Hi, I would like to buy the basic plan.", "after_transfer": True}]}, call=bot.uri)
+        live_call_id(bot, mark)
+        # No call id in the URI: PIN, then the menu of live calls, then the mode menu.
+        supervisor = Phone(tmp_path, {
+            "name": "supervisor", "voice_options": {"pitch_semitones": -3}, "reply_timeout_s": 8,
+            "after_last_turn": "hangup", "turns": [
+                {"dtmf": PIN + "#"}, {"dtmf": "1#"}, {"dtmf": "2"},
+                {"say": "Transfer this caller to an agent now.", "pause_ms": 3000, "wait_for_bot": False},
+                {"pause_ms": 20000, "wait_for_bot": False}]}, call=f"sip:supervise@127.0.0.1:{bot.port}")
+        sup = supervisor.report()
+        cust = customer.report()
+        agent_report = agent.report()
+        finished = call_result(bot, mark)[0]
+        modes = [e["mode"] for e in bot.events("supervisor_mode", mark)]
+        instructions = bot.events("instruction", mark)
+
+    assert modes == ["whisper"], modes
+    # The supervisor's words reached the bot's dialogue as a spoken instruction, and its next
+    # action was the transfer: said as the very next line, then carried out.
+    assert instructions and "transfer" in instructions[0]["text"].lower(), instructions
+    assert instructions[0]["source"] == "spoken" and "Transfer" in instructions[0]["actions"]
+    transfer = finished["outcome"]["transfer"]
+    assert transfer["ok"] is True and transfer["mode"] == "blind", transfer
+    assert len(cust["legs"]) == 2 and cust["legs"][1]["transferred_from"] == cust["legs"][0]["call_id"]
+    assert agent_report["legs"][0]["heard_bot_s"] > 1.0  # the customer talked to the agent
+    # The customer never heard the whisper; the bot's ears on the customer's line neither.
+    customer_heard = heard(recognizer, cust["legs"][0]["recording"])
+    assert "transfer" not in customer_heard and "colleague" in customer_heard, customer_heard
+    bot_transcript = read_transcript(finished["transcript"])
+    assert not any("transfer" in t["text"].lower() for t in bot_transcript if t["who"] == "callee")
+    # While whispering the supervisor heard the conversation.
+    whispered_at = sup["turns"][3]["start_s"]
+    listened = heard(recognizer, sup["legs"][0]["recording"], sup["turns"][2]["end_s"], whispered_at + 12)
+    assert any(w in listened for w in CUSTOMER_WORDS) and any(w in listened for w in BOT_WORDS), listened

@@ -208,7 +208,7 @@ class SupervisorSession:
             if not live:
                 self._bye("no_calls")
                 return None
-            self._say("calls", wait=False, n=len(live))
+            self._say("calls" if len(live) > 1 else "one_call", wait=False, n=len(live))
             entry = self.dtmf.entry(self.config.dtmf_timeout_s)
             uid = pick_call(entry or "", live)
             if uid is not None:
