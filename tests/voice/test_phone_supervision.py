@@ -3,6 +3,9 @@ phone (separate pjsua2 processes over 127.0.0.1), checked by what each party act
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -42,9 +45,9 @@ def heard(recognizer, wav: str, start_s: float = 0.0, end_s: float | None = None
     return " ".join(parts).lower()
 
 
-def supervision_bot(tmp_path, args: list[str] | None = None) -> BotProcess:
+def supervision_bot(tmp_path, args: list[str] | None = None, env: dict[str, str] | None = None) -> BotProcess:
     port, rtp = next_ports()
-    return BotProcess(port, rtp, tmp_path / "bot", env={"VOICEBOT_SUPERVISION__PIN": PIN}, args=args)
+    return BotProcess(port, rtp, tmp_path / "bot", env={"VOICEBOT_SUPERVISION__PIN": PIN, **(env or {})}, args=args)
 
 
 def live_call_id(bot: BotProcess, mark: int) -> str:
@@ -146,3 +149,50 @@ def test_whisper_from_the_menu_makes_the_bot_transfer(tmp_path, recognizer):
     whispered_at = sup["turns"][3]["start_s"]
     listened = heard(recognizer, sup["legs"][0]["recording"], sup["turns"][2]["end_s"], whispered_at + 12)
     assert any(w in listened for w in CUSTOMER_WORDS) and any(w in listened for w in BOT_WORDS), listened
+
+
+def test_console_calls_a_supervisor_in_and_types_a_whisper_while_a_wrong_pin_gets_nothing(
+        tmp_path, recognizer, redis_server):
+    redis_env = {"VOICEBOT_REDIS__URL": f"unix://{redis_server.socket_path}"}
+
+    def console(*args: str) -> None:
+        done = subprocess.run([sys.executable, "-m", "voicebot", "supervise", *args], env={**os.environ, **redis_env},
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+
+    with supervision_bot(tmp_path, env=redis_env) as bot:
+        mark = bot.mark()
+        customer = Phone(tmp_path, {"name": "customer", "turns": [{"say": s} for s in CUSTOMER]}, call=bot.uri)
+        call_id = live_call_id(bot, mark)
+        # Someone without the PIN dials the supervisor line for the same call.
+        intruder = Phone(tmp_path, {"name": "intruder", "turns": [{"dtmf": "9999#"}, {"dtmf": "1111#"}, {"dtmf": "0#"}]},
+                         call=supervisor_uri(bot, call_id))
+        supervisor = Phone(tmp_path, {"name": "supervisor", "reply_timeout_s": 40,
+                                      "turns": [{"pause_ms": 500, "wait_for_bot": False}]}).wait_ready()
+        console("call", call_id, "--to", supervisor.uri, "--mode", "listen")
+        assert bot.wait_events("supervisor_connected", 1, mark, timeout=30), "the bot never connected the supervisor"
+        time.sleep(10)
+        console("instruct", call_id, "hang", "up")
+        cust, sup, intr = customer.report(), supervisor.report(), intruder.report()
+        finished = call_result(bot, mark)[0]
+        instructions = bot.events("instruction", mark)
+        bad_pins = bot.events("supervisor_bad_pin", mark)
+        connected = bot.events("supervisor_connected", mark)
+
+    # The console's request: the bot called the supervisor, who listened to both sides ...
+    assert len(connected) == 1 and connected[0]["outbound"] is True and connected[0]["mode"] == "listen"
+    listened = heard(recognizer, sup["legs"][0]["recording"])
+    assert any(w in listened for w in CUSTOMER_WORDS) and any(w in listened for w in BOT_WORDS), listened
+    # ... and the typed whisper was the bot's next action: goodbye and hang up.
+    assert [(i["text"], i["source"], i["actions"]) for i in instructions] == [("hang up", "typed", ["Say", "HangUp"])]
+    assert finished["outcome"]["hangup_reason"] == "supervisor" and cust["ended_by"] == "bot"
+    # (The customer may talk over the goodbye and cut it short: barge-in works as on any line.)
+    bot_lines = [t["text"] for t in read_transcript(finished["transcript"]) if t["who"] == "bot"]
+    assert bot_lines[-1] == "Thank you for calling. Goodbye!", bot_lines
+    assert "thank" in heard(recognizer, cust["legs"][0]["recording"]).split("anything else?")[-1]
+    assert sup["ended_by"] == "bot" and "call has ended" in listened, listened
+    # Three wrong PINs: hung up, and not a word of the call reached the intruder.
+    assert len(bad_pins) == 3 and intr["ended_by"] == "bot"
+    intruder_heard = heard(recognizer, intr["legs"][0]["recording"])
+    assert "wrong" in intruder_heard, intruder_heard
+    assert not any(w in intruder_heard for w in CUSTOMER_WORDS + BOT_WORDS), intruder_heard

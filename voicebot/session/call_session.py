@@ -344,8 +344,12 @@ class CallSession:
             self.log.info("instruction", text=text, source=source, actions=[type(a).__name__ for a in actions])
             self._publish("instruction", text=text, source=source, actions=[type(a).__name__ for a in actions])
             if actions:
-                with self.actions.mutex:  # the instruction replaces whatever the plan meant to do next
+                # The supervisor's word is the next action: cut the current line, drop what the plan
+                # had queued, and forget replies still being recognised (they would follow the order).
+                self.speaker.interrupt()
+                with self.actions.mutex:
                     self.actions.queue.clear()
+                self.pending.clear()
                 self._queue(actions)
 
     def _leave_for_supervisor(self) -> None:

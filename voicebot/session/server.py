@@ -34,15 +34,24 @@ class VoicebotServer:
         from voicebot.supervisor.phone import SupervisorLine
 
         self.supervision = SupervisorLine(self)
+        self.console_channel = None  # typed whispers / supervisor call requests via Redis
 
     def start(self) -> None:
         # The media clock thread needs the GIL every 20 ms per call; a shorter switch interval
         # bounds how long a busy Python thread can make it wait (default 5 ms).
         sys.setswitchinterval(0.001)
         self.ua.start()
+        if self.settings.redis.url and self.settings.supervision.enabled:
+            from voicebot.store.redis_server import connect_redis
+            from voicebot.supervisor.channel import ConsoleChannel
+
+            self.console_channel = ConsoleChannel(self, connect_redis(self.settings))
+            self.console_channel.start()
 
     def stop(self) -> None:
         self._stop.set()
+        if self.console_channel is not None:
+            self.console_channel.stop()
         for session in list(self.sessions.values()):
             if not session.call.ended:
                 self.ua.hangup(session.call, 503, reason="shutdown")

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 PROMPTS: dict[str, dict[str, str]] = {
     "en-US": {
-        "pin": "Supervisor line. Enter your PIN, then the hash key.",
-        "bad_pin": "Wrong PIN.",
+        "pin": "Supervisor line. Enter your pin code, then the hash key.",
+        "bad_pin": "That pin code is wrong.",
         "no_calls": "There are no live calls. Goodbye.",
         "calls": "There are {n} live calls. Enter the call number, then the hash key.",
         "one_call": "There is one live call. Press 1, then the hash key.",
