@@ -337,7 +337,9 @@ class CallSession:
         self.barged_by = supervisor
 
     def _poll_instructions(self) -> None:
-        while not self._instructions.empty() and self.speaker is not None and not self.hangup_requested:
+        # Held while a transfer runs or the bot is hanging up: those already are the next action.
+        while (not self._instructions.empty() and self.speaker is not None and self.transfer is None
+               and not self.hangup_requested):
             text, source = self._instructions.get()
             handler = getattr(self.dialogue, "on_instruction", None)
             actions = (handler(text) or []) if handler else []
