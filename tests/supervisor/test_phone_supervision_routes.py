@@ -124,3 +124,11 @@ def test_console_messages_in_redis(redis_client):
         request_supervisor_call(redis_client, "abc123", "boss@10.0.0.5", "listen")
     with pytest.raises(ValueError, match="some text"):
         send_instruction(redis_client, "abc123", "   ")
+
+
+def test_prompts_exist_in_both_locales():
+    from voicebot.supervisor.menu import PROMPTS, prompt
+
+    assert PROMPTS["en-US"].keys() == PROMPTS["zh-CN"].keys()
+    assert prompt("zh-CN", "connecting", mode="监听").endswith("监听。")
+    assert prompt("en-US", "calls", n=3).startswith("There are 3 live calls")

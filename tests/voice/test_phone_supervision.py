@@ -47,7 +47,7 @@ def heard(recognizer, wav: str, start_s: float = 0.0, end_s: float | None = None
 
 def supervision_bot(tmp_path, args: list[str] | None = None, env: dict[str, str] | None = None) -> BotProcess:
     port, rtp = next_ports()
-    return BotProcess(port, rtp, tmp_path / "bot", env={"VOICEBOT_SUPERVISION__PIN": PIN, **(env or {})}, args=args)
+    return BotProcess(port, rtp, tmp_path / "bot", env={"VOICEBOT_PHONE_SUPERVISION__PIN": PIN, **(env or {})}, args=args)
 
 
 def live_call_id(bot: BotProcess, mark: int) -> str:
@@ -142,12 +142,12 @@ def test_whisper_from_the_menu_makes_the_bot_transfer(tmp_path, recognizer):
     assert agent_report["legs"][0]["heard_bot_s"] > 1.0  # the customer talked to the agent
     # The customer never heard the whisper; the bot's ears on the customer's line neither.
     customer_heard = heard(recognizer, cust["legs"][0]["recording"])
-    assert "transfer" not in customer_heard and "colleague" in customer_heard, customer_heard
+    assert "transfer" not in customer_heard and "connect you" in customer_heard, customer_heard
     bot_transcript = read_transcript(finished["transcript"])
     assert not any("transfer" in t["text"].lower() for t in bot_transcript if t["who"] == "callee")
     # While whispering the supervisor heard the conversation, down to the bot's transfer line.
     listened = heard(recognizer, sup["legs"][0]["recording"], sup["turns"][2]["end_s"])
-    assert any(w in listened for w in CUSTOMER_WORDS) and "colleague" in listened, listened
+    assert any(w in listened for w in CUSTOMER_WORDS) and "connect you" in listened, listened
 
 
 def test_console_calls_a_supervisor_in_and_types_a_whisper_while_a_wrong_pin_gets_nothing(

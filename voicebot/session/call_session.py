@@ -57,6 +57,9 @@ class CallSession:
         self.spoken: list[SpokenLine] = []
         self.timings: list[TurnTiming] = []
         self.outcome: dict[str, Any] = {"tags": [], "callbacks": [], "offers": []}
+        # Supervision (voicebot.supervisor.phone): instructions and barge arrive from other threads.
+        self._instructions: queue.Queue[tuple[str, str]] = queue.Queue()
+        self.barged_by: str | None = None
         self.answered_at = 0.0
         self._drained_at = 0.0
         self.last_activity = 0.0
@@ -64,9 +67,6 @@ class CallSession:
         self.hangup_requested = False
         self.transfer: TransferRunner | None = None
         self.result: SessionResult | None = None
-        # Supervision (voicebot.supervisor.phone): instructions and barge arrive from other threads.
-        self._instructions: queue.Queue[tuple[str, str]] = queue.Queue()
-        self.barged_by: str | None = None
         self._thread = threading.Thread(target=self._run_safely, name=f"call-{call.uid}", daemon=True)
 
     # --- lifecycle -------------------------------------------------------------------

@@ -41,7 +41,7 @@ class VoicebotServer:
         # bounds how long a busy Python thread can make it wait (default 5 ms).
         sys.setswitchinterval(0.001)
         self.ua.start()
-        if self.settings.redis.url and self.settings.supervision.enabled:
+        if self.settings.redis.url and self.settings.phone_supervision.enabled:
             from voicebot.store.redis_server import connect_redis
             from voicebot.supervisor.channel import ConsoleChannel
 

@@ -9,7 +9,7 @@ call picks its messages up:
   the supervisor at ``uri`` and connects them to the call in ``mode``.
 
 Each bot process runs one thread that BLPOPs the keys of its own live calls (a single blocking
-command per ``supervision.redis_poll_s``): nothing per frame, nothing in the call loop.
+command per ``phone_supervision.redis_poll_s``): nothing per frame, nothing in the call loop.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class ConsoleChannel:
     def __init__(self, server: VoicebotServer, client: redis.Redis) -> None:
         self.server = server
         self.client = client
-        self.poll_s = server.settings.supervision.redis_poll_s
+        self.poll_s = server.settings.phone_supervision.redis_poll_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="console-channel", daemon=True)
 

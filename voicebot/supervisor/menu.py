@@ -49,6 +49,13 @@ PROMPTS: dict[str, dict[str, str]] = {
 }
 
 
+MODE_NAMES = {"zh-CN": {"listen": "监听", "whisper": "耳语", "barge": "插话"}}
+
+
+def mode_name(locale: str, mode: str) -> str:
+    return MODE_NAMES.get(locale, {}).get(mode, mode)
+
+
 def prompt(locale: str, key: str, **values: Any) -> str:
     return PROMPTS.get(locale, PROMPTS["en-US"])[key].format(**values)
 

@@ -2,7 +2,7 @@
 
 A supervisor reaches a live call in two ways:
 
-* inbound: they dial the bot at ``sip:<supervision.user>@bot`` (menu of live calls) or
+* inbound: they dial the bot at ``sip:<phone_supervision.user>@bot`` (menu of live calls) or
   ``sip:<user>-<call id>@bot``, or send ``X-Voicebot-Supervise: <call id>``; a DTMF PIN comes first;
 * outbound: the console asks the bot (``SupervisorLine.call_out``, Redis request, CLI) to call
   the supervisor and connect in a given mode.
@@ -29,7 +29,7 @@ from voicebot.logs import get_logger
 from voicebot.media.frames import TurnEnded
 from voicebot.session.listener import CallListener
 from voicebot.sip.port import drain
-from voicebot.supervisor.menu import CallerLeft, DtmfReader, pick_call, prompt
+from voicebot.supervisor.menu import CallerLeft, DtmfReader, mode_name, pick_call, prompt
 from voicebot.supervisor.modes import Mode, Parties, teardown, transition
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ class SupervisorLine:
 
     def __init__(self, server: VoicebotServer) -> None:
         self.server = server
-        self.config = server.settings.supervision
+        self.config = server.settings.phone_supervision
         self.active: dict[str, SupervisorSession] = {}
 
     def claims(self, call: SipCall) -> bool:
@@ -84,7 +84,7 @@ class SupervisorLine:
         if request is None:
             return False
         if not self.config.pin:
-            log.warning("supervisor_refused", call_id=call.uid, reason="supervision.pin is not set")
+            log.warning("supervisor_refused", call_id=call.uid, reason="phone_supervision.pin is not set")
             self.server.ua._answer_now(call, 403)
             return True
         self._start(call, request)
@@ -247,7 +247,7 @@ class SupervisorSession:
         self.log.info("supervisor_connected", call_id=target.call.uid, mode=mode.value,
                       outbound=self.request.outbound, agent=self.parties.agent.uid if self.parties.agent else None)
         if self.request.outbound:
-            self._say("connecting", mode=mode.value)
+            self._say("connecting", mode=mode_name(self.locale, mode.value))
         self._switch(mode)
 
     def _switch(self, mode: Mode) -> None:
