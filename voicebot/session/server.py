@@ -102,9 +102,9 @@ class VoicebotServer:
         return self.sessions.get(call_id)
 
     def live_sessions(self) -> list[CallSession]:
-        """Calls in progress, oldest first (the supervisor menu numbers them in this order)."""
+        """Answered calls in progress, oldest first (the supervisor menu numbers them in this order)."""
         with self._lock:
-            return [s for s in self.sessions.values() if s.result is None and not s.call.ended]
+            return [s for s in self.sessions.values() if s.answered_at and s.result is None and not s.call.ended]
 
     def _reap(self) -> None:
         with self._lock:

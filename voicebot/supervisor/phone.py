@@ -246,11 +246,12 @@ class SupervisorSession:
         self.parties = Parties(self.call, target.call, target.call.port, self._agent_leg(target))
         self.log.info("supervisor_connected", call_id=target.call.uid, mode=mode.value,
                       outbound=self.request.outbound, agent=self.parties.agent.uid if self.parties.agent else None)
+        # Outbound: the supervisor did not ask by phone, so say what this is, over the live audio.
+        self._switch(mode, announce=not self.request.outbound)
         if self.request.outbound:
-            self._say("connecting", mode=mode_name(self.locale, mode.value))
-        self._switch(mode)
+            self._say("connecting", wait=False, mode=mode_name(self.locale, mode.value))
 
-    def _switch(self, mode: Mode) -> None:
+    def _switch(self, mode: Mode, announce: bool = True) -> None:
         if mode is self.mode:
             return
         if self.mode is Mode.BARGE:
@@ -262,7 +263,8 @@ class SupervisorSession:
         self.target._publish("supervisor_mode", supervisor_call=self.call.uid, mode=mode.value)
         if mode is Mode.BARGE:
             self.target.barge(self.call.uid)
-        self._say(mode.value, wait=False)
+        if announce:
+            self._say(mode.value, wait=False)
 
     def _supervise(self) -> None:
         port = self.call.port
