@@ -195,3 +195,12 @@ def test_console_calls_a_supervisor_in_and_types_a_whisper_while_a_wrong_pin_get
     intruder_heard = heard(recognizer, intr["legs"][0]["recording"])
     assert "wrong" in intruder_heard, intruder_heard
     assert not any(w in intruder_heard for w in CUSTOMER_WORDS + BOT_WORDS), intruder_heard
+
+
+def test_supervisor_line_refuses_every_call_while_no_pin_is_configured(bot, tmp_path):
+    mark = bot.mark()
+    report = Phone(tmp_path, {"name": "snoop", "turns": [{"dtmf": "1#"}]},
+                   call=f"sip:supervise@127.0.0.1:{bot.port}").report()
+    assert report["end_code"] == 403 and report["ended_by"] == "not answered", report
+    refused = bot.wait_events("supervisor_refused", 1, mark, timeout=5)
+    assert refused and "pin" in refused[0]["reason"]

@@ -29,7 +29,7 @@ from voicebot.logs import get_logger
 from voicebot.media.frames import TurnEnded
 from voicebot.session.listener import CallListener
 from voicebot.sip.port import drain
-from voicebot.supervisor.menu import CallerLeft, DtmfReader, mode_name, pick_call, prompt
+from voicebot.supervisor.menu import PROMPTS, CallerLeft, DtmfReader, mode_name, pick_call, prompt
 from voicebot.supervisor.modes import Mode, Parties, teardown, transition
 
 if TYPE_CHECKING:
@@ -75,6 +75,18 @@ class SupervisorLine:
         self.server = server
         self.config = server.settings.phone_supervision
         self.active: dict[str, SupervisorSession] = {}
+        if self.config.enabled and self.config.pin:
+            # Fixed prompts into the TTS cache, off the start-up path: the first supervisor to dial
+            # in should not wait for synthesis.
+            threading.Thread(target=self._prerender, name="supervisor-prompts", daemon=True).start()
+
+    def _prerender(self) -> None:
+        locale = self.server.settings.dialogue.locale
+        fixed = [text for key, text in PROMPTS.get(locale, PROMPTS["en-US"]).items() if "{" not in text]
+        try:
+            self.server.engines.renderer.prerender([(locale, text) for text in fixed])
+        except Exception:
+            log.exception("supervisor_prompts_prerender_failed")
 
     def claims(self, call: SipCall) -> bool:
         """SIP thread: start a supervisor session if ``call`` dials the supervisor line."""
@@ -256,6 +268,9 @@ class SupervisorSession:
             return
         if self.mode is Mode.BARGE:
             return  # the bot has left the call: there is nothing to go back to
+        if mode is Mode.WHISPER:  # a fresh ear: nothing left over from an earlier whisper
+            media = self.server.settings.media
+            self.listener = CallListener(self.server.settings.turn, media.clock_rate, media.frame_ms)
         connect, disconnect = transition(self.mode, mode, self.parties)
         self.ua.route_audio(connect, disconnect)
         self.mode = mode
