@@ -60,6 +60,7 @@ class CallSession:
         # Supervision (voicebot.supervisor.phone): instructions and barge arrive from other threads.
         self._instructions: queue.Queue[tuple[str, str]] = queue.Queue()
         self.barged_by: str | None = None
+        self._carrying_out_order = False  # a supervisor's instruction is being said/done: no barge-in
         self.answered_at = 0.0
         self._drained_at = 0.0
         self.last_activity = 0.0
@@ -182,7 +183,7 @@ class CallSession:
         self._spec_last = fut
 
     def _barge_in(self, event: BargeIn) -> None:
-        if self.speaker is None or not self.speaker.speaking or self.hangup_requested:
+        if self.speaker is None or not self.speaker.speaking or self.hangup_requested or self._carrying_out_order:
             return
         cut = self.speaker.interrupt()
         # Callee frame that completed the barge-in -> playout stopped: frames queued behind it in
@@ -337,6 +338,9 @@ class CallSession:
         self.barged_by = supervisor
 
     def _poll_instructions(self) -> None:
+        if (self._carrying_out_order and self.actions.empty() and self.transfer is None
+                and not self.speaker.speaking):
+            self._carrying_out_order = False
         # Held while a transfer runs or the bot is hanging up: those already are the next action.
         while (not self._instructions.empty() and self.speaker is not None and self.transfer is None
                and not self.hangup_requested):
@@ -353,6 +357,8 @@ class CallSession:
                     self.actions.queue.clear()
                 self.pending.clear()
                 self._queue(actions)
+                # The supervisor's order is said in full: the customer talking over it can't cancel it.
+                self._carrying_out_order = True
 
     def _leave_for_supervisor(self) -> None:
         """Barge: the supervisor talks to the customer now. Keep recording until the call ends."""

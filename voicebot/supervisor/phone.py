@@ -150,7 +150,10 @@ class SupervisorSession:
         except Exception:
             self.log.exception("supervisor_session_crashed")
         finally:
-            self._leave()
+            try:
+                self._leave()
+            except Exception:  # e.g. the SIP stack is shutting down
+                self.log.exception("supervisor_leave_failed")
             self.line.active.pop(self.call.uid, None)
 
     def _run(self) -> None:
@@ -328,8 +331,10 @@ class SupervisorSession:
                 self.target.instruct(text, source="spoken")
 
     def _leave(self) -> None:
-        """Whatever ended the supervision: take the supervisor out of the bridge."""
-        if self.parties is None:
+        """Whatever ended the supervision: take the supervisor out of the bridge, end their call."""
+        if self.parties is None:  # never connected (no answer, wrong PIN, no call chosen)
+            if not self.call.ended:
+                self.ua.hangup(self.call, 200 if self.call.answered else 487, reason="supervisor_line")
             return
         try:
             self.ua.route_audio([], teardown(self.mode, self.parties))
