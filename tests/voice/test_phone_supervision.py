@@ -25,6 +25,7 @@ CUSTOMER = ["What are your opening hours?", "How much does the basic plan cost?"
             "When do you close in the evening?", "How much is it with the discount?"]
 
 CUSTOMER_WORDS = ("open", "cost", "close", "price", "fee", "plan")
+TRANSFER_LINE = ("connect", "colleague")  # "Sure, let me connect you to a colleague."
 BOT_WORDS = ("nine to six", "9 to 6", "twenty dollars", "$20", "monday to friday")  # Whisper writes digits
 
 
@@ -142,12 +143,12 @@ def test_whisper_from_the_menu_makes_the_bot_transfer(tmp_path, recognizer):
     assert agent_report["legs"][0]["heard_bot_s"] > 1.0  # the customer talked to the agent
     # The customer never heard the whisper; the bot's ears on the customer's line neither.
     customer_heard = heard(recognizer, cust["legs"][0]["recording"])
-    assert "transfer" not in customer_heard and "connect you" in customer_heard, customer_heard
+    assert "transfer" not in customer_heard and any(w in customer_heard for w in TRANSFER_LINE), customer_heard
     bot_transcript = read_transcript(finished["transcript"])
     assert not any("transfer" in t["text"].lower() for t in bot_transcript if t["who"] == "callee")
     # While whispering the supervisor heard the conversation, down to the bot's transfer line.
     listened = heard(recognizer, sup["legs"][0]["recording"], sup["turns"][2]["end_s"])
-    assert any(w in listened for w in CUSTOMER_WORDS) and "connect you" in listened, listened
+    assert any(w in listened for w in CUSTOMER_WORDS) and any(w in listened for w in TRANSFER_LINE), listened
 
 
 def test_console_calls_a_supervisor_in_and_types_a_whisper_while_a_wrong_pin_gets_nothing(
