@@ -50,7 +50,15 @@ class SipConfig(BaseModel):
     codecs: list[str] = ["PCMU/8000", "PCMA/8000", "G722/16000"]
     dtmf_method: Literal["rfc2833", "sip_info"] = "rfc2833"
     rtp_timeout_s: int = 30
-    max_calls: int = 32
+    # Outbound calls still ringing after this long are cancelled and count as no answer.
+    ring_timeout_s: float = 30.0
+    # Calls one process holds. pjsua2-python is built with PJSUA_MAX_CALLS = 4 (more fail with
+    # PJ_ETOOMANY), so more calls per machine means more processes: worker_processes.
+    max_calls: int = Field(4, ge=1, le=4)
+    worker_processes: int = Field(1, ge=1, le=64)
+    # New outbound calls per second from one process. pjlib frees a closed socket's slot only after
+    # a grace period, so a burst of short calls (busy numbers) could exhaust its 64 handles and abort.
+    max_calls_per_s: float = Field(5.0, gt=0)
     user_agent: str = "voicebot/0.1"
 
 
@@ -119,7 +127,8 @@ class RecordingConfig(BaseModel):
 
 
 class DialogueConfig(BaseModel):
-    # A dialplan file, or "scripted" for the built-in minimal conversation.
+    # A dialplan file, a folder of them, a plan name/alias (in paths.dialplans_dir), or "scripted"
+    # for the built-in minimal conversation. See dialplans/README.md.
     plan: str = "scripted"
     locale: Literal["en-US", "zh-CN"] = "en-US"
     engine: Literal["embedded", "rasa"] = "embedded"
@@ -171,6 +180,9 @@ class CampaignConfig(BaseModel):
     # Outbound calls: E.164 number -> SIP URI at the PBX ({host} = sip.domain or the registrar).
     dial_uri_template: str = "sip:{phone}@{host}"
     bot_channels: int = 8
+    # Calls per bot process (at most 4, see sip.max_calls); 2 leaves a slot per call for a warm
+    # transfer's consult leg.
+    calls_per_process: int = Field(4, ge=1, le=4)
     human_agents: int = 2  # 0 = no agent-load pacing
     transfer_rate_prior: float = 0.10
     agent_handle_s: float = 300.0  # how long one transfer keeps an agent busy
@@ -198,6 +210,30 @@ class EmotionConfig(BaseModel):
     model_path: str = ""
 
 
+class ConsoleUser(BaseModel):
+    # "pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>", from `voicebot console hash-password`.
+    password_hash: str
+    # supervisor: everything (numbers, listen live, recordings audio); viewer: masked data, no audio.
+    role: Literal["supervisor", "viewer"] = "viewer"
+
+
+class SupervisorConfig(BaseModel):
+    console_host: str = "127.0.0.1"
+    console_port: int = 8080
+    session_ttl_s: int = 8 * 3600
+    # The console refuses to start without at least one user: no surprise open console.
+    users: dict[str, ConsoleUser] = {}
+    # Prometheus endpoint of `voicebot serve` (0 = off).
+    metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
+    # Publish call events to the private Redis (under cache_dir) even when redis.url is empty,
+    # so a console on the same machine sees the calls. With redis.url set, events always go there.
+    publish_events: bool = False
+    # Live listening: browser stream rate, and how often a worker checks for listeners.
+    listen_rate: int = 8000
+    listen_check_s: float = 0.25
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VOICEBOT_", env_nested_delimiter="__", extra="ignore")
 
@@ -214,6 +250,7 @@ class Settings(BaseSettings):
     redis: RedisConfig = RedisConfig()
     campaign: CampaignConfig = CampaignConfig()
     emotion: EmotionConfig = EmotionConfig()
+    supervisor: SupervisorConfig = SupervisorConfig()
 
     @classmethod
     def settings_customise_sources(

@@ -31,6 +31,17 @@ def mask_phone_numbers(_logger: object, _name: str, event_dict: dict) -> dict:
     return _mask(event_dict)  # type: ignore[return-value]
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is now: a stream captured at configure time may since have
+    been swapped and closed (test runners, daemonised servers), and logging must not fail then."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
     renderer = structlog.processors.JSONRenderer(ensure_ascii=False) if json_output else structlog.dev.ConsoleRenderer()
     structlog.configure(
@@ -43,7 +54,7 @@ def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),
         cache_logger_on_first_use=False,
     )
 

@@ -79,7 +79,11 @@ class Phone:
 def call_result(bot: BotProcess, since: int, call_count: int = 1) -> list[dict]:
     """The bot's `call_finished` records logged after ``since`` (waits for them)."""
     found = bot.wait_events("call_finished", call_count, since, timeout=30)
-    assert len(found) >= call_count, f"bot logged {len(found)} finished calls, expected {call_count}"
+    if len(found) < call_count:  # say why: the bot's own last words (stall dumps, crashes, stuck sessions)
+        alive = "running" if bot.proc is not None and bot.proc.poll() is None else f"exited {bot.proc.returncode}"
+        tail = "".join(line[:400] for line in bot.lines[since:][-25:])
+        raise AssertionError(f"bot logged {len(found)} finished calls, expected {call_count}; bot {alive}; "
+                             f"log since mark:\n{tail}")
     return found
 
 

@@ -19,7 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--call", metavar="URI", help="place a call to this URI")
     mode.add_argument("--answer", action="store_true", help="wait for a call and answer it")
-    p.add_argument("--persona", required=True, help=f"persona YAML, or a built-in name: {builtin_personas()}")
+    mode.add_argument("--bank", metavar="YAML", help="phone bank: answer every call, persona by dialled number "
+                      "(YAML: personas: {name: persona}, numbers: {number: name}); runs until SIGTERM")
+    p.add_argument("--persona", help=f"persona YAML, or a built-in name: {builtin_personas()}")
+    p.add_argument("--reports-dir", default=None, help="--bank: one JSON report per call here")
     p.add_argument("--port", type=int, default=5080, help="this phone's SIP port")
     p.add_argument("--rtp-port", type=int, default=44000)
     p.add_argument("--codecs", nargs="+", help="codec preference, e.g. PCMA/8000 G722/16000")
@@ -98,7 +101,64 @@ def apply_sox_effects(pcm, rate: int, effects: dict) -> "np.ndarray":
     return out
 
 
+def load_bank(path: Path) -> dict[str, Persona]:
+    """The bank file: ``personas`` (name -> persona dict, file or built-in name), ``numbers`` (number -> name)."""
+    import yaml
+
+    from voicebot.callee.persona import PersonaError
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PersonaError(f"phone bank {path}: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("numbers"), dict):
+        raise PersonaError(f"phone bank {path}: needs 'numbers: {{number: persona name}}'")
+    personas: dict[str, Persona] = {}
+    for name, spec in (data.get("personas") or {}).items():
+        personas[name] = (Persona.from_dict({"name": name, **spec}, f"{path}: persona {name}") if isinstance(spec, dict)
+                          else resolve_persona(str(spec)))
+    out = {}
+    for number, name in data["numbers"].items():
+        if name not in personas:
+            personas[name] = resolve_persona(str(name))
+        out[str(number)] = personas[name]
+    return out
+
+
+def cmd_bank(args: argparse.Namespace, settings: Settings) -> int:
+    import signal
+    import threading
+
+    from voicebot.callee.bank import PhoneBank
+
+    import faulthandler
+
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1` shows where a stuck bank waits
+    numbers = load_bank(Path(args.bank))
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    rate = settings.media.clock_rate
+    cache = settings.paths.cache_dir / "persona-audio"
+    bank = PhoneBank(settings, numbers, Path(args.reports_dir or "bank-reports"),
+                     lambda persona: persona_renderer(persona, rate, cache),
+                     Path(args.record_dir) if args.record_dir else None, call_timeout_s=args.timeout)
+    bank.start()
+    while not stop.wait(0.2):
+        pass
+    bank.stop()
+    return 0
+
+
 def cmd_callee(args: argparse.Namespace, settings: Settings) -> int:
+    settings.sip.port = args.port
+    settings.sip.rtp_port = args.rtp_port
+    settings.sip.transports = ["udp", "tcp"]
+    if args.bank:
+        return cmd_bank(args, settings)
+    if not args.persona:
+        print("voicebot callee: --persona is required with --call/--answer")
+        return 2
     persona = resolve_persona(args.persona)
     settings.sip.port = args.port
     settings.sip.rtp_port = args.rtp_port

@@ -27,7 +27,8 @@ class BotProcess:
     """``voicebot serve`` in a child process; ``start()`` returns once it logs ``voicebot_ready``."""
 
     def __init__(self, port: int, rtp_port: int, workdir: Path, env: dict[str, str] | None = None,
-                 args: list[str] | None = None, ready_timeout: float = 120.0) -> None:
+                 args: list[str] | None = None, ready_timeout: float = 120.0,
+                 ready_marker: str = '"voicebot_ready"') -> None:
         self.port = port
         self.workdir = workdir
         self.log_path = workdir / f"bot-{port}.log"
@@ -35,6 +36,7 @@ class BotProcess:
                     *(args or [])]
         self.env = _env({"VOICEBOT_PATHS__RECORDINGS_DIR": str(workdir / "recordings"), **(env or {})})
         self.ready_timeout = ready_timeout
+        self.ready_marker = ready_marker  # a process group (serve --workers N) says "voicebot_pool_ready"
         self.proc: subprocess.Popen | None = None
         self.lines: list[str] = []
         self._ready = threading.Event()
@@ -62,7 +64,7 @@ class BotProcess:
                 self.lines.append(line)
                 log.write(line)
                 log.flush()
-                if '"voicebot_ready"' in line:
+                if self.ready_marker in line:
                     self._ready.set()
 
     def mark(self) -> int:

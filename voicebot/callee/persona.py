@@ -52,6 +52,7 @@ class Persona:
     after_last_turn: str = "wait_hangup"  # or "hangup"
     answer_delay_ms: int = 0  # when the simulator answers (agent/callee mode)
     reject_with: int = 0  # answer mode: refuse the call with this SIP code (busy = 486)
+    never_answer: bool = False  # answer mode: let it ring until the caller gives up (no answer)
 
     @staticmethod
     def from_dict(data: dict[str, Any], source: str = "<persona>") -> Persona:

@@ -66,16 +66,19 @@ class SimulatorReport:
 
 class CalleeSimulator:
     def __init__(self, settings: Settings, persona: Persona, record_root: Path | None,
-                 render: Callable[[str, dict], np.ndarray]) -> None:
+                 render: Callable[[str, dict], np.ndarray], ua: SipUserAgent | None = None) -> None:
         self.settings = settings
         self.persona = persona
         self.record_root = record_root
         self.frame_ms = settings.media.frame_ms
         self.rate = settings.media.clock_rate
         sys.setswitchinterval(0.001)  # this process's media clock thread needs the GIL every 20 ms too
-        self.ua = SipUserAgent(settings.sip, settings.media, name=f"callee-{persona.name}")
+        # A phone bank shares one user agent between many simulated callees; alone, we own ours.
+        self._owns_ua = ua is None
+        self.ua = ua or SipUserAgent(settings.sip, settings.media, name=f"callee-{persona.name}")
         self.incoming: queue.Queue[SipCall] = queue.Queue()
-        self.ua.on_incoming = self.incoming.put
+        if self._owns_ua:
+            self.ua.on_incoming = self.incoming.put
         # Render every line before the call: the persona must never hesitate because of TTS.
         self.audio = [self._prepare(t, render) for t in persona.turns]
         self.leg: CallLeg | None = None
@@ -122,6 +125,27 @@ class CalleeSimulator:
 
     def start_listening(self) -> None:
         self.ua.start()
+
+    def take(self, call: SipCall, timeout_s: float = 120.0) -> SimulatorReport:
+        """Answer ``call`` (already ringing on a shared user agent) and play the persona on it."""
+        self.report.mode = "answer"
+        try:
+            if self.persona.reject_with:
+                self.ua.answer(call, self.persona.reject_with)
+                self.report.ended_by, self.report.end_code = "rejected", self.persona.reject_with
+                return self.report
+            if self.persona.never_answer:
+                deadline = time.time() + timeout_s
+                while not call.ended and time.time() < deadline:
+                    time.sleep(0.1)
+                self.report.ended_by = "caller gave up" if call.ended else "still ringing"
+                return self.report
+            time.sleep(self.persona.answer_delay_ms / 1000)
+            self.ua.answer(call, 200)
+            self._run(call, timeout_s)
+        finally:
+            self._close()
+        return self.report
 
     # --- the script --------------------------------------------------------------------
     def _run(self, call: SipCall, timeout_s: float) -> None:
@@ -278,7 +302,8 @@ class CalleeSimulator:
                     info["stream"] = leg.call.last_stream_stats
         self.leg = None
         self.legs = []
-        self.ua.stop()
+        if self._owns_ua:
+            self.ua.stop()
 
 
 def _trim(pcm: np.ndarray) -> np.ndarray:

@@ -64,12 +64,15 @@ class Campaign:
     def members(self) -> list[str]:
         return sorted(self.client.smembers(self.ck.members))
 
-    def plan(self, clock: Clock, cfg: CampaignConfig, kmeans_k: int = 0) -> list[CustomerPlan]:
-        """Segments every member and stores its plan; progress fields of planned customers are kept."""
-        self.require()
-        ids = self.members()
+    def require_members(self) -> list[str]:
+        ids = self.require().members()
         if not ids:
             raise CampaignError(f"campaign {self.name!r} has no customers; import some with --campaign {self.name}")
+        return ids
+
+    def plan(self, clock: Clock, cfg: CampaignConfig, kmeans_k: int = 0) -> list[CustomerPlan]:
+        """Segments every member and stores its plan; progress fields of planned customers are kept."""
+        ids = self.require_members()
         records = CustomerStore(self.client).get_many(ids)
         ids = [r["id"] for r in records]
         rules = CallingRules.from_config(cfg)
@@ -102,6 +105,7 @@ class Campaign:
         store = CustomerStore(self.client)
         seeded = 0
         ids = self.members()
+        campaign_locale = self.client.hget(self.ck.meta, "locale") or "zh-CN"  # for customers without one
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             pipe = self.client.pipeline(transaction=False)
@@ -119,7 +123,8 @@ class Campaign:
                 if customer["phone"] in blocked:
                     pipe.hset(self.ck.state(cid), mapping={"status": "do_not_call", "final": "1"})
                     continue
-                job = make_job(self.name, customer, state, attempt=1, kind="first")
+                job = make_job(self.name, {**customer, "locale": customer.get("locale") or campaign_locale},
+                               state, attempt=1, kind="first")
                 window = (int(state["window_start_hour"]), int(state["window_end_hour"]))
                 # Priority breaks ties among customers due at the same moment (ms, never delays a call).
                 due = rules.next_allowed(now, job.timezone, window) + int(state.get("priority", 4)) * 1e-3

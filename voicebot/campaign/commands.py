@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
+import socket
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="with --simulate: run on a simulated clock from this time, jumping over idle periods")
     s.add_argument("--until-done", action="store_true", help="exit when no call is left")
     s.add_argument("--worker-id", default=None)
+    s.add_argument("--channels", type=int, default=None, metavar="N",
+                   help="calls at once (default: campaign.bot_channels; 1 with --simulated-start); over 4, the "
+                        "calls are spread over several bot processes on SIP ports sip.port, sip.port+1, ...")
+    s.add_argument("--no-seed", action="store_true", help=argparse.SUPPRESS)  # children of a multi-process start
     s.set_defaults(func=cmd_start)
 
     for verb, help_text in (("pause", "stop placing new calls (calls in progress finish)"), ("resume", "resume calling")):
@@ -133,18 +139,24 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     from voicebot.campaign.simulated import SimulatedDialer
     from voicebot.campaign.worker import CampaignWorker
 
-    campaign = _campaign(settings, args.name).require()
+    campaign = _campaign(settings, args.name)
+    campaign.require_members()  # before the dialer loads models: a campaign with nobody to call fails fast
     if args.simulated_start and not args.simulate:
         print("voicebot: --simulated-start needs --simulate")
         return 2
     clock = FakeClock(datetime.fromisoformat(args.simulated_start)) if args.simulated_start else SystemClock()
+    requested = args.channels or settings.campaign.bot_channels
+    if not args.simulate and requested > settings.campaign.calls_per_process:
+        _prepare(campaign, clock, settings)
+        return _start_group(args, settings, requested)
     dialer = SimulatedDialer(clock) if args.simulate else dialer_factory(settings, clock)  # fails before any change
-    if campaign.status == "created" or campaign.unplanned():  # customers imported since the last plan
-        campaign.plan(clock, settings.campaign)
-    seeded = campaign.seed(clock, settings.campaign)
-    if campaign.status == "done" and not seeded:
-        campaign.set_status("running")
-    worker = CampaignWorker(campaign.client, args.name, dialer, settings.campaign, clock, worker_id=args.worker_id)
+    seeded = 0 if args.no_seed else _prepare(campaign, clock, settings)
+    # One worker per channel, sharing this process's dialer (one bot, many calls at once). A simulated
+    # clock is advanced by its worker, so it gets exactly one.
+    channels = 1 if isinstance(clock, FakeClock) else max(1, requested)
+    base_id = args.worker_id or f"{socket.gethostname()}-{os.getpid()}"
+    workers = [CampaignWorker(campaign.client, args.name, dialer, settings.campaign, clock,
+                              worker_id=base_id if channels == 1 else f"{base_id}-{i}") for i in range(channels)]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     total = len(campaign.members())
@@ -156,18 +168,66 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
             bar.update(done - bar.n)
 
     threading.Thread(target=progress, daemon=True).start()
+    def work(worker: CampaignWorker) -> None:
+        try:
+            worker.run(stop, exit_when_done=args.until_done, advance_clock=isinstance(clock, FakeClock))
+        except Exception:  # one channel's failure must not leave the others running blind
+            worker.log.exception("worker_crashed")
+            stop.set()
+
+    threads = [threading.Thread(target=work, args=(w,), name=f"channel-{i}") for i, w in enumerate(workers)]
+    for t in threads:
+        t.start()
     try:
-        stats = worker.run(stop, exit_when_done=args.until_done, advance_clock=isinstance(clock, FakeClock))
+        while any(t.is_alive() for t in threads):
+            for t in threads:
+                t.join(0.5)
     except KeyboardInterrupt:
         stop.set()
-        stats = worker.stats
+        for t in threads:
+            t.join()
     stop.set()
+    close = getattr(dialer, "close", None)
+    if close is not None:
+        close()
     bar.update(sum(1 for v in _finals(campaign) if v) - bar.n)
     bar.close()
-    _print({"worker": worker.worker_id, "seeded": seeded, "dialed": stats.dialed, "deferred": stats.deferred,
-            "dropped": stats.dropped, "paced": stats.paced, "interrupted_reclaimed": stats.interrupted,
-            "status": campaign.status})
+    total_stats = {k: sum(getattr(w.stats, k) for w in workers)
+                   for k in ("dialed", "deferred", "dropped", "paced", "interrupted")}
+    total_stats["interrupted_reclaimed"] = total_stats.pop("interrupted")
+    _print({"worker": base_id, "channels": channels, "seeded": seeded, **total_stats, "status": campaign.status})
     return 0
+
+
+def _prepare(campaign, clock, settings: Settings) -> int:
+    """Plans customers imported since the last plan and schedules first attempts; safe to repeat."""
+    if campaign.status == "created" or campaign.unplanned():
+        campaign.plan(clock, settings.campaign)
+    seeded = campaign.seed(clock, settings.campaign)
+    if campaign.status == "done" and not seeded:
+        campaign.set_status("running")
+    return seeded
+
+
+def _start_group(args: argparse.Namespace, settings: Settings, channels: int) -> int:
+    """More channels than one pjsua2 process holds: one bot process per four calls, one campaign."""
+    from voicebot.session.workers import ProcessGroup, child_specs, split_calls
+
+    shares = split_calls(channels, settings.campaign.calls_per_process)
+    specs = child_specs(len(shares), settings.sip.port, settings.sip.rtp_port, settings.sip.rtp_port_range,
+                        settings.supervisor.metrics_port)
+    base_id = args.worker_id or f"{socket.gethostname()}-{os.getpid()}"
+
+    def argv(spec) -> list[str]:
+        return ["campaign", "start", args.name, "--channels", str(shares[spec.index]), "--no-seed",
+                "--worker-id", f"{base_id}-p{spec.index}", *(["--until-done"] if args.until_done else [])]
+
+    group = ProcessGroup(argv, specs, restart=False)
+    group.start(ready_timeout_s=0)
+    code = group.run()
+    _print({"worker": base_id, "channels": channels, "processes": len(shares),
+            "status": _campaign(settings, args.name).status, "exit_codes": group.exit_codes})
+    return code
 
 
 def _finals(campaign) -> list[str | None]:

@@ -68,6 +68,8 @@ class CallSession:
         self.hangup_requested = False
         self.transfer: TransferRunner | None = None
         self.result: SessionResult | None = None
+        self.tap = None  # live-listen tap (voicebot.supervisor.audio_tap), when the process has one
+        self._state = ""
         self._thread = threading.Thread(target=self._run_safely, name=f"call-{call.uid}", daemon=True)
 
     # --- lifecycle -------------------------------------------------------------------
@@ -105,11 +107,14 @@ class CallSession:
         if self.settings.recording.enabled:
             self.recorder = CallRecorder(self.settings.paths.recordings_dir, self.call.uid,
                                          port.clock_rate, port.frame_bytes)
+        if self.engines.listen_taps is not None:
+            self.tap = self.engines.listen_taps.open(self.call.uid, port.clock_rate)
         self.answered_at = self.last_activity = time.time()
-        self._publish("call_answered", codec=self.call.codec)
+        self._publish("call_answered", codec=self.call.codec, remote=self.call.remote_uri or self.info.remote_uri)
         if self.settings.recording.consent_announcement:
             self.actions.put(Say(self.settings.recording.consent_text[self.info.locale], interruptible=False))
         self._queue(self.dialogue.start(self.info))
+        self._publish_state()
         while self.ended is None:
             self._pump_audio()
             self._poll_signals()
@@ -123,7 +128,8 @@ class CallSession:
             time.sleep(0.01)
 
     def _wait_for_media(self) -> bool:
-        deadline = time.time() + 60
+        ringing = self.call.direction == "outbound"
+        deadline = time.time() + (self.settings.sip.ring_timeout_s if ringing else 60)
         while time.time() < deadline:
             try:
                 sig = self.call.signals.get(timeout=0.5)
@@ -137,6 +143,11 @@ class CallSession:
                 return True
             if sig.kind == "answered" and self.call.port is not None:
                 return True
+        if ringing and not self.call.answered:  # rang out: CANCEL, and it was nobody's fault but a no-answer
+            self.ua.hangup(self.call, 487, reason="ring_timeout")
+            self.ended = {"code": 487, "reason": "no answer", "hung_up_by": "bot"}
+            self.outcome["answered_by"] = "no_answer"
+            return False
         self.ua.hangup(self.call, 408, reason="no_media")
         self.ended = {"code": 408, "reason": "no media", "hung_up_by": "bot"}
         return False
@@ -151,6 +162,8 @@ class CallSession:
         self._drained_at = time.time()
         if self.recorder is not None:
             self.recorder.add_frames(callee, bot)
+        if self.tap is not None:
+            self.tap.feed(callee, bot)
         in_turn = self.listener.callee_speaking
         for event in self.listener.feed(callee, bot):
             if isinstance(event, SpeechStarted):
@@ -241,11 +254,13 @@ class CallSession:
         if self.recorder:
             self.recorder.add_transcript("callee", text, start_s, end_s, transcript.confidence,
                                          emotion=getattr(emotion, "label", None))
-        self._publish("user_turn", text=text, confidence=transcript.confidence, start=start_s, end=end_s)
+        self._publish("user_turn", text=text, confidence=transcript.confidence, start=start_s, end=end_s,
+                      asr_ms=round(transcript.elapsed_s * 1000))
         if emotion is not None:
             self._publish("emotion", label=emotion.label, confidence=emotion.confidence, evidence=emotion.evidence)
         actions = self.dialogue.on_user_turn(UserTurn(text, transcript.confidence, start_s, end_s, emotion))
         said = self._queue(actions)
+        self._publish_state()
         if said is not None:
             said.ended_speech_at = turn.ended_at
             said.asr_ms = transcript.elapsed_s * 1000
@@ -323,6 +338,7 @@ class CallSession:
             if line.ended_speech_at is not None and line.first_audio_at is not None:
                 latency = (line.first_audio_at - line.ended_speech_at) * 1000
                 self.timings.append(TurnTiming(latency, line.asr_ms))
+                self._publish("reply_latency", latency_ms=round(latency), asr_ms=round(line.asr_ms))
             if self.recorder:
                 self.recorder.add_transcript("bot", line.text, start, end, None, interrupted=line.interrupted,
                                              latency_ms=round(latency) if latency is not None else None)
@@ -403,6 +419,13 @@ class CallSession:
             elif sig.kind == "transfer_status" and self.transfer is not None:
                 self.transfer.on_status(sig.data)
 
+    def _publish_state(self) -> None:
+        """The dialogue's state (dialplan node) for the console, when it changes."""
+        state = str(getattr(self.dialogue, "state", "") or "")
+        if state and state != self._state:
+            self._state = state
+            self._publish("state", state=state)
+
     def _check_no_input(self) -> None:
         if self.speaker.speaking:
             self.last_activity = time.time()  # the silence clock starts when the bot stops talking
@@ -422,6 +445,8 @@ class CallSession:
             self._log_spoken()
         if self.recorder is not None:
             self.recorder.close()
+        if self.tap is not None:
+            self.tap.close()
         ended = self.ended or {}
         try:
             self.outcome.update(self.dialogue.outcome())
@@ -436,10 +461,10 @@ class CallSession:
             str(self.recorder.transcript_path) if self.recorder else None,
             self.timings,
         )
-        self._publish("call_ended", outcome=self.outcome, recording=self.result.recording,
-                      transcript=self.result.transcript,
-                      latency_ms=[round(t.end_of_speech_to_first_audio_ms) for t in self.timings])
         media = {**(self.call.port.callback_stats() if self.call.port is not None else {}), **self.call.last_stream_stats}
+        self._publish("call_ended", outcome=self.outcome, recording=self.result.recording,
+                      transcript=self.result.transcript, media=media,
+                      latency_ms=[round(t.end_of_speech_to_first_audio_ms) for t in self.timings])
         self.log.info("call_finished", outcome=self.outcome, recording=self.result.recording,
                       transcript=self.result.transcript, media=media, codec=self.call.codec,
                       latency_ms=[round(t.end_of_speech_to_first_audio_ms) for t in self.timings])

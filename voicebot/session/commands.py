@@ -16,6 +16,9 @@ log = get_logger("voicebot.cli")
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="answer calls (and place campaign calls) until stopped")
     _common(p)
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes (each holds 4 calls, on SIP ports PORT..PORT+N-1; default: sip.worker_processes)")
+    p.add_argument("--metrics-port", type=int, help="Prometheus /metrics port (default: supervisor.metrics_port)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("call", help="place one outbound call and hold the conversation")
@@ -53,24 +56,48 @@ def apply_overrides(args: argparse.Namespace, settings: Settings) -> Settings:
         settings.dialogue.locale = args.locale
     if getattr(args, "agent", None):
         settings.dialogue.agent_uri = args.agent
+    if getattr(args, "metrics_port", None):
+        settings.supervisor.metrics_port = args.metrics_port
     return settings
 
 
 def _server(settings: Settings):
     from voicebot.session.server import VoicebotServer
     from voicebot.session.sinks import make_event_sinks
+    from voicebot.supervisor.worker import attach_supervision
 
     server = VoicebotServer(settings, sinks=make_event_sinks(settings))
+    attach_supervision(settings, server)  # live listening and /metrics, when configured
     server.start()
     return server
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = apply_overrides(args, settings)
+    workers = args.workers or settings.sip.worker_processes
+    if workers > 1:
+        return _serve_group(args, settings, workers)
     server = _server(settings)
     log.info("voicebot_ready", sip=f"{settings.sip.bind_host}:{settings.sip.port}", plan=settings.dialogue.plan)
     server.serve_forever()
     return 0
+
+
+def _serve_group(args: argparse.Namespace, settings: Settings, workers: int) -> int:
+    """N single-process servers on consecutive SIP ports; the PBX spreads calls over them (see asterisk-conf/)."""
+    from voicebot.session.workers import ProcessGroup, child_specs
+
+    passthrough = [opt for name in ("dialplan", "locale", "agent") if getattr(args, name, None)
+                   for opt in (f"--{name}", getattr(args, name))]
+    specs = child_specs(workers, settings.sip.port, settings.sip.rtp_port, settings.sip.rtp_port_range,
+                        settings.supervisor.metrics_port)
+    group = ProcessGroup(lambda spec: ["serve", "--workers", "1", *passthrough], specs, restart=True)
+    if not group.start():
+        group.stop(10)
+        print("voicebot serve: a worker process did not start; its log lines are above", file=sys.stderr)
+        return 1
+    log.info("voicebot_pool_ready", workers=workers, sip_ports=[s.sip_port for s in specs])
+    return group.run()
 
 
 def cmd_call(args: argparse.Namespace, settings: Settings) -> int:
@@ -84,6 +111,9 @@ def cmd_call(args: argparse.Namespace, settings: Settings) -> int:
     try:
         session = server.place_call(args.uri, customer)
         result = session.join(args.timeout)
+        # Legs released just now (e.g. a warm transfer's consult call) are freed by the SIP thread
+        # after a 2 s grace period; stopping before that disowns live media ports (crash at exit).
+        time.sleep(2.5)
     finally:
         server.stop()
     if result is None:

@@ -43,10 +43,15 @@ class VoiceLoopDialer:
             return CallResult(answered_by="failed", call_id=session.call.uid, error="call did not finish")
         return CallResult.from_outcome(result.outcome, result.call_id)
 
+    def close(self) -> None:
+        self.server.stop()
+
 
 def voice_loop_dialer_factory(settings: Settings, clock: Any) -> VoiceLoopDialer:
     from voicebot.session.sinks import make_event_sinks
+    from voicebot.supervisor.worker import attach_supervision
 
     server = VoicebotServer(settings, sinks=make_event_sinks(settings))
+    attach_supervision(settings, server)  # campaign calls can be listened to and are in /metrics too
     server.start()
     return VoiceLoopDialer(server)

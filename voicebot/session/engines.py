@@ -25,6 +25,7 @@ class Engines:
     emotion_factory: Callable[[], Any] | None = None  # -> EmotionDetector, one per call
     streaming_asr: bool = False  # the recognizer gives partial results (vosk)
     sinks: list[EventSink] = field(default_factory=list)
+    listen_taps: Any = None  # voicebot.supervisor.audio_tap.ListenTaps when calls can be listened to
     # Recognition is CPU-bound C++ that releases the GIL: two workers keep both cores busy.
     asr_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="asr"))
     tts_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="tts"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+
 from voicebot.config import Settings
 from voicebot.logs import get_logger
 from voicebot.session.events import CallEvent, EventSink
@@ -15,9 +18,14 @@ def log_sink(event: CallEvent) -> None:
 
 def make_event_sinks(settings: Settings) -> list[EventSink]:
     sinks: list[EventSink] = [log_sink]
-    if settings.redis.url:
+    if settings.redis.url or settings.supervisor.publish_events:
         from voicebot.store.events import RedisEventSink
         from voicebot.store.redis_server import connect_redis
 
-        sinks.append(RedisEventSink(connect_redis(settings)))
+        # The worker name tells the console which process holds a call.
+        sinks.append(RedisEventSink(connect_redis(settings), worker=f"{socket.gethostname()}:{os.getpid()}"))
+    if settings.recording.enabled:
+        from voicebot.supervisor.recordings import RecordingIndexSink
+
+        sinks.append(RecordingIndexSink())  # <call-id>.json beside each recording, for the console
     return sinks

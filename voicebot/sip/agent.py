@@ -28,6 +28,10 @@ from voicebot.sip.fastbuf import self_check
 log = get_logger("voicebot.sip")
 
 
+def _describe(exc: Exception) -> str:
+    return exc.info() if isinstance(exc, pj.Error) else str(exc)
+
+
 class _PjLogWriter(pj.LogWriter):
     def write(self, entry: pj.LogEntry) -> None:
         msg = entry.msg.strip()
@@ -73,6 +77,8 @@ class SipUserAgent:
         self.ep: pj.Endpoint | None = None
         self.account: _BotAccount | None = None
         self.heartbeat = time.monotonic()  # the SIP loop's last pass; watched by the server
+        self._pace_lock = threading.Lock()
+        self._next_call_at = 0.0
 
     # --- lifecycle -------------------------------------------------------------------
     def start(self, timeout: float = 10.0) -> None:
@@ -155,8 +161,8 @@ class SipUserAgent:
             ttype = pj.PJSIP_TRANSPORT_UDP if kind == "udp" else pj.PJSIP_TRANSPORT_TCP
             try:
                 ep.transportCreate(ttype, tcfg)
-            except pj.Error as exc:
-                raise SipError(f"cannot bind SIP {kind.upper()} on {self.sip.bind_host}:{self.sip.port}: {exc.info()}")
+            except (pj.Error, SipError) as exc:
+                raise SipError(f"cannot bind SIP {kind.upper()} on {self.sip.bind_host}:{self.sip.port}: {_describe(exc)}")
         ep.libStart()
         ep.audDevManager().setNullDev()
         self._apply_codec_preference()
@@ -223,19 +229,21 @@ class SipUserAgent:
         if self.ep is None:
             return
         for call in self._calls.values():
-            self._graveyard.append([0.0, call])
+            if call.pj is not None:
+                self._graveyard.append([0.0, call.pj])
+                call.pj = None
         self._calls.clear()
         self._bury(force=True)
         if self.account is not None:
             try:
                 self.account.shutdown()
-            except pj.Error:
+            except (pj.Error, SipError):
                 pass
             self.account = None
         gc.collect()
         try:
             self.ep.libDestroy()
-        except pj.Error:
+        except (pj.Error, SipError):
             pass
         self.ep = None
         log.info("sip_stopped", ua=self.name)
@@ -244,7 +252,7 @@ class SipUserAgent:
         for call in list(self._calls.values()):
             try:
                 call.hangup(pj.CallOpParam(True))
-            except pj.Error:
+            except (pj.Error, SipError):
                 pass
         deadline = time.monotonic() + 2.0
         while self._calls and time.monotonic() < deadline:
@@ -286,6 +294,11 @@ class SipUserAgent:
         call = SipCall(self, self.account, call_index, direction="inbound")
         call.invite = invite  # the raw INVITE: request URI and headers route supervisor calls
         self._calls[call.uid] = call
+        try:
+            info = call.getInfo()
+            call.local_uri, call.remote_uri = info.localUri, info.remoteUri
+        except (pj.Error, SipError):
+            pass
         if len(self._calls) > self.sip.max_calls or self.on_incoming is None:
             log.warning("call_rejected", call_id=call.uid, reason="busy" if self.on_incoming else "no handler")
             self._answer_now(call, 486)
@@ -299,13 +312,24 @@ class SipUserAgent:
         prm.statusCode = code
         try:
             call.answer(prm) if code < 300 else call.hangup(prm)
-        except pj.Error as exc:
-            log.warning("answer_failed", call_id=call.uid, code=code, error=exc.info())
+        except (pj.Error, SipError) as exc:
+            log.warning("answer_failed", call_id=call.uid, code=code, error=_describe(exc))
 
     def answer(self, call: SipCall, code: int = 200) -> None:
         self.run(lambda: self._answer_now(call, code))
 
+    def _pace_call_setup(self) -> None:
+        """Spaces outbound call set-ups (caller's thread, never the SIP thread) to sip.max_calls_per_s."""
+        with self._pace_lock:
+            wait = self._next_call_at - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            self._next_call_at = max(time.monotonic(), self._next_call_at) + 1.0 / self.sip.max_calls_per_s
+
     def make_call(self, uri: str, headers: dict[str, str] | None = None) -> SipCall:
+        if threading.current_thread() is not self._thread:
+            self._pace_call_setup()
+
         def place() -> SipCall:
             call = SipCall(self, self.account, direction="outbound")
             prm = pj.CallOpParam(True)
@@ -316,9 +340,9 @@ class SipUserAgent:
             self._calls[call.uid] = call
             try:
                 call.makeCall(uri, prm)
-            except pj.Error as exc:
+            except (pj.Error, SipError) as exc:
                 self._calls.pop(call.uid, None)
-                raise SipError(f"cannot call {uri}: {exc.info()}") from None
+                raise SipError(f"cannot call {uri}: {_describe(exc)}") from None
             call.remote_uri = uri
             return call
 
@@ -343,8 +367,8 @@ class SipUserAgent:
             prm.statusCode = code
             try:
                 call.hangup(prm)
-            except pj.Error as exc:
-                log.warning("hangup_failed", call_id=call.uid, error=exc.info())
+            except (pj.Error, SipError) as exc:
+                log.warning("hangup_failed", call_id=call.uid, error=_describe(exc))
 
         self.run(do)
 
@@ -363,7 +387,7 @@ class SipUserAgent:
 
     def attended_transfer(self, call: SipCall, consult: SipCall) -> None:
         """REFER ``call``'s peer to ``consult``'s peer with Replaces (warm transfer)."""
-        self.run(lambda: call.xferReplaces(consult, pj.CallOpParam(True)))
+        self.run(lambda: call.xferReplaces(consult.pj, pj.CallOpParam(True)))
 
     def connect_audio(self, a: SipCall, b: SipCall) -> None:
         """Bridge two calls' audio in the conference (used after a warm-transfer consult)."""
@@ -411,10 +435,8 @@ class SipUserAgent:
         call.detach_media()
         self._calls.pop(call.uid, None)
         self._rtp_watch.pop(call.uid, None)
-        due = time.monotonic() + 2.0
-        if call.port is not None:
-            self._graveyard.append([due, call.port])
-        self._graveyard.append([due, call])
+        if call.port is not None:  # the bridge may still hold the port for a tick or two
+            self._graveyard.append([time.monotonic() + 2.0, call.port])
 
     def active_calls(self) -> int:
         return len(self._calls)
@@ -436,5 +458,5 @@ class SipUserAgent:
                 prm.statusCode = 408
                 try:
                     call.hangup(prm)
-                except pj.Error:
+                except (pj.Error, SipError):
                     pass

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import queue
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import pjsua2 as pj
 
+from voicebot.errors import SipError
 from voicebot.logs import get_logger
 from voicebot.sip.port import CallAudioPort
 
@@ -42,7 +44,57 @@ class CallSignal:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-class SipCall(pj.Call):
+class _PjCall(pj.Call):
+    """The pjsua2 object behind a SipCall; only its SipCall holds it.
+
+    pjsua2's ``~Call`` clears the user data of, and hangs up, whatever call occupies its slot
+    *now*. A wrapper destroyed after its call ended (held by a session, a transfer, a graveyard)
+    therefore kills the next call pjsua put in the same slot, silently (an unanswered one gets
+    603, an answered one a BYE, and neither's callbacks arrive any more); destroying it inside the
+    DISCONNECTED callback instead leaks pjsua call slots (measured: PJ_ETOOMANY after a few
+    concurrent calls). So at DISCONNECTED the C++ object is disowned: its destructor never runs,
+    at the cost of a few hundred bytes per call, and pjsua never calls it again.
+    """
+
+    def __init__(self, owner: SipCall, account: pj.Account, call_index: int) -> None:
+        super().__init__(account, call_index)
+        self._owner = weakref.ref(owner)  # no cycle: the SipCall's refcount alone decides our lifetime
+
+    def onCallState(self, prm: pj.OnCallStateParam) -> None:  # noqa: N802
+        owner = self._owner()
+        if owner is not None:
+            owner.on_state(self)
+
+    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:  # noqa: N802
+        owner = self._owner()
+        if owner is not None:
+            owner.on_media_state()
+
+    def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:  # noqa: N802
+        owner = self._owner()
+        if owner is not None:
+            owner.on_dtmf(prm)
+
+    def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:  # noqa: N802
+        owner = self._owner()
+        if owner is not None:
+            owner.on_transfer_request(prm)
+
+    def onCallReplaced(self, prm: pj.OnCallReplacedParam) -> None:  # noqa: N802
+        owner = self._owner()
+        if owner is not None:
+            owner.on_replaced(prm)
+
+    def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:  # noqa: N802
+        owner = self._owner()
+        if owner is not None:
+            owner.on_transfer_status(prm)
+
+
+class SipCall:
+    """A call as the rest of voicebot sees it. pjsua2 methods (``getInfo``, ``hangup``, ``xfer``, ...)
+    are forwarded to the live pjsua2 object, on the SIP thread only; after DISCONNECTED there is none."""
+
     def __init__(
         self,
         ua: SipUserAgent,
@@ -50,13 +102,14 @@ class SipCall(pj.Call):
         call_index: int = pj.PJSUA_INVALID_ID,
         direction: Literal["inbound", "outbound"] = "outbound",
     ) -> None:
-        super().__init__(account, call_index)
+        self.pj: _PjCall | None = _PjCall(self, account, call_index)
         self.ua = ua
         self.direction = direction
         self.uid = uuid.uuid4().hex[:12]
         self.signals: queue.Queue[CallSignal] = queue.Queue()
         self.port: CallAudioPort | None = None
         self.remote_uri = ""
+        self.local_uri = ""  # inbound: the URI the caller dialled (To), e.g. <sip:+8613900000001@host>
         self.invite = ""  # inbound: the INVITE as received (set by the user agent)
         self.sip_call_id = ""
         self.codec = ""
@@ -69,9 +122,16 @@ class SipCall(pj.Call):
         # Audio media connected to our port, kept so we can disconnect before teardown.
         self._audio: pj.AudioMedia | None = None
 
-    # --- pjsua2 callbacks (SIP thread) ----------------------------------------------
-    def onCallState(self, prm: pj.OnCallStateParam) -> None:  # noqa: N802
-        ci = self.getInfo()
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names SipCall lacks: the pjsua2 Call API.
+        pj_call = self.__dict__.get("pj")
+        if pj_call is None:
+            raise SipError(f"call {self.__dict__.get('uid', '?')} has ended: no {name}()")
+        return getattr(pj_call, name)
+
+    # --- pjsua2 callbacks, forwarded by _PjCall (SIP thread) ------------------------------
+    def on_state(self, pj_call: _PjCall) -> None:
+        ci = pj_call.getInfo()
         self.remote_uri = ci.remoteUri
         self.sip_call_id = ci.callIdString
         if ci.state == pj.PJSIP_INV_STATE_EARLY:
@@ -88,8 +148,10 @@ class SipCall(pj.Call):
                                      "hung_up_by": self.local_hangup_reason or "remote"})
             )
             self.ua.release_call(self)
+            pj_call.thisown = False  # see _PjCall: never run ~Call once the slot may be reused
+            self.pj = None
 
-    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:  # noqa: N802
+    def on_media_state(self) -> None:
         ci = self.getInfo()
         for index, media in enumerate(ci.media):
             if media.type != pj.PJMEDIA_TYPE_AUDIO or media.status != pj.PJSUA_CALL_MEDIA_ACTIVE:
@@ -109,25 +171,25 @@ class SipCall(pj.Call):
                 self.signals.put(CallSignal("media_ready", {"codec": self.codec}))
             break
 
-    def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:  # noqa: N802
+    def on_dtmf(self, prm: pj.OnDtmfDigitParam) -> None:
         method = "sip_info" if prm.method == pj.PJSUA_DTMF_METHOD_SIP_INFO else "rfc2833"
         self.signals.put(CallSignal("dtmf", {"digit": prm.digit, "method": method}))
 
-    def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:  # noqa: N802
+    def on_transfer_request(self, prm: pj.OnCallTransferRequestParam) -> None:
         # We are the transferee: follow the REFER with a call object of our own.
         new_call = self.ua.adopt_outbound_call()
-        prm.newCall = new_call
+        prm.newCall = new_call.pj
         prm.statusCode = 202
         self.log.info("transfer_requested", target=prm.dstUri, new_call=new_call.uid)
         self.signals.put(CallSignal("transferred_to", {"target": prm.dstUri, "call": new_call}))
 
-    def onCallReplaced(self, prm: pj.OnCallReplacedParam) -> None:  # noqa: N802
+    def on_replaced(self, prm: pj.OnCallReplacedParam) -> None:
         new_call = self.ua.adopt_inbound_call(prm.newCallId)
-        prm.newCall = new_call
+        prm.newCall = new_call.pj
         self.log.info("call_replaced", new_call=new_call.uid)
         self.signals.put(CallSignal("replaced", {"call": new_call}))
 
-    def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:  # noqa: N802
+    def on_transfer_status(self, prm: pj.OnCallTransferStatusParam) -> None:
         self.log.info("transfer_status", code=prm.statusCode, final=prm.finalNotify)
         self.signals.put(
             CallSignal("transfer_status", {"code": prm.statusCode, "final": prm.finalNotify, "reason": prm.reason})
@@ -139,14 +201,14 @@ class SipCall(pj.Call):
         try:
             info = self.getStreamInfo(index)
             return f"{info.codecName}/{info.codecClockRate}"
-        except pj.Error:
+        except (pj.Error, SipError):
             return ""
 
     def stream_stats(self) -> dict[str, float]:
         """Jitter buffer and RTP receive figures (SIP thread)."""
         try:
             st = self.getStreamStat(0)
-        except pj.Error:
+        except (pj.Error, SipError):
             return {}
         jb, rx = st.jbuf, st.rtcp.rxStat
         return {"jb_avg_delay_ms": jb.avgDelayMsec, "jb_max_delay_ms": jb.maxDelayMsec, "jb_prefetch": jb.prefetch,
@@ -156,7 +218,7 @@ class SipCall(pj.Call):
     def rx_packets(self) -> int:
         try:
             return int(self.getStreamStat(0).rtcp.rxStat.pkt)
-        except pj.Error:
+        except (pj.Error, SipError):
             return -1
 
     def detach_media(self) -> None:
@@ -164,6 +226,6 @@ class SipCall(pj.Call):
             try:
                 self._audio.stopTransmit(self.port)
                 self.port.stopTransmit(self._audio)
-            except pj.Error:
+            except (pj.Error, SipError):
                 pass
         self._audio = None

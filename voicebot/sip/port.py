@@ -61,7 +61,10 @@ class CallAudioPort(pj.AudioMediaPort):
     def onFrameReceived(self, frame: pj.MediaFrame) -> None:  # noqa: N802 (pjsua2 name)
         t0 = time.perf_counter_ns()
         data = read_frame(frame)
-        self.rx.append(data if data is not None and len(data) == self.frame_bytes else self._silence)
+        try:
+            self.rx.append(data if data is not None and len(data) == self.frame_bytes else self._silence)
+        except AttributeError:  # this port is being destroyed: the bridge ticked once more
+            return
         self.frames_in += 1
         self._account(t0)
 
@@ -77,6 +80,8 @@ class CallAudioPort(pj.AudioMediaPort):
             data = self.tx.popleft()
         except IndexError:
             data = None
+        except AttributeError:  # being destroyed (see onFrameReceived)
+            return
         if data is None:
             self._writer.write_silence(frame)
         else:

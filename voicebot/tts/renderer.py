@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from typing import Iterable, Iterator
+import time
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -42,6 +43,7 @@ class SpeechRenderer:
         self.cache = PromptCache(settings.paths.cache_dir / "tts" if cfg.cache_enabled else None)
         self._renders = 0
         self._lock = threading.Lock()
+        self.on_synthesis: Callable[[float], None] | None = None  # seconds per rendered sentence (metrics)
 
     def voice_id(self, locale: str) -> str:
         return self._voice(locale).voice_id
@@ -60,7 +62,10 @@ class SpeechRenderer:
         key = PromptCache.key(voice.voice_id, self.out_rate, text)
         audio = self.cache.get(key)
         if audio is None:
+            t0 = time.perf_counter()
             audio = resample(voice.synthesize(normalize(text, locale)), voice.sample_rate, self.out_rate)
+            if self.on_synthesis is not None:
+                self.on_synthesis(time.perf_counter() - t0)
             with self._lock:
                 self._renders += 1
             self.cache.put(key, audio)

@@ -1,0 +1,287 @@
+"""Dialplans over real SIP: the bot places an outbound marketing call (``voicebot call``) to a
+simulated customer phone, in English and in Chinese, down each path of the plan.
+
+Sale, refusal, "call me later" (callback scheduled), request for a person (warm transfer to a third
+phone whose agent hears the summary before the customer is put through), a complex need twice in a
+row (escalation; the agent is busy, so the bot promises a call back), and a voicemail greeting.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from voicebot.callee.harness import callee_command, read_transcript, start_callee
+
+from .conftest import Phone, next_ports
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAN = {"en": str(ROOT / "dialplans/outbound_marketing_en.yaml"), "zh": str(ROOT / "dialplans/outbound_marketing_zh.yaml")}
+# espeak-ng Mandarin (pinyin voice), slowed down: what Whisper base understands best after G.711.
+ZH_VOICE = {"locale": "zh-CN", "voice": "espeak:cmn-latn-pinyin", "voice_options": {"rate": 110}}
+CUSTOMER = {"en": {"name": "Mr Smith", "segment": "price_sensitive", "offer": "tiered_discount",
+                   "script_variant": "discount-limited-time", "dialplan": "promo_discount"},
+            "zh": {"name": "王先生", "segment": "price_sensitive", "offer": "tiered_discount",
+                   "script_variant": "discount-limited-time", "dialplan": "promo_discount"}}
+
+
+def persona(lang: str, name: str, turns: list, **extra) -> dict:
+    base = dict(ZH_VOICE) if lang == "zh" else {"locale": "en-US"}
+    return {"name": name, **base, "turns": turns, **extra}
+
+
+def place_call(tmp_path: Path, lang: str, phone: Phone, *, agent: str | None = None,
+               customer: dict | None = None, env: dict | None = None, timeout: float = 180) -> dict:
+    """Runs ``voicebot call`` (a real bot process) to the phone; returns its printed result + log events."""
+    import os
+
+    port, rtp = next_ports()
+    cmd = [sys.executable, "-m", "voicebot", "call", phone.uri, "--port", str(port), "--rtp-port", str(rtp),
+           "--dialplan", PLAN[lang], "--customer", json.dumps(customer or CUSTOMER[lang], ensure_ascii=False),
+           "--timeout", str(timeout)]
+    if agent:
+        cmd += ["--agent", agent]
+    run_env = {**os.environ, "PYTHONUNBUFFERED": "1", "VOICEBOT_PATHS__RECORDINGS_DIR": str(tmp_path / "rec"),
+               **(env or {})}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=run_env, cwd=ROOT, timeout=timeout + 120)
+    (tmp_path / f"bot-{port}.log").write_text(proc.stderr)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout)
+    events = []
+    for line in proc.stderr.splitlines():
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    result["events"] = events
+    result["turns"] = read_transcript(result["transcript"])
+    return result
+
+
+class AnsweringPhone(Phone):
+    """A phone that waits (long enough for a cold bot start) for the bot's call."""
+
+    def __init__(self, workdir: Path, persona: dict, wait_s: float = 240.0) -> None:
+        import yaml
+
+        self.port, rtp = next_ports()
+        self.workdir = workdir
+        path = workdir / f"persona-{self.port}.yaml"
+        path.write_text(yaml.safe_dump(persona, allow_unicode=True), encoding="utf-8")
+        self.report_path = workdir / f"report-{self.port}.json"
+        cmd = callee_command(str(path), self.port, rtp, self.report_path, record_dir=workdir / "callee-rec",
+                             timeout=300, wait=wait_s)
+        self.log_path = workdir / f"callee-{self.port}.log"
+        self.proc = start_callee(cmd, self.log_path)
+
+
+def answering(tmp_path: Path, p: dict) -> Phone:
+    return AnsweringPhone(tmp_path, p).wait_ready()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def prompts_rendered():
+    """Renders every fixed line of both plans into the disk prompt cache once (``voicebot models
+    check`` loads the engines exactly as a call does), so each call's bot starts in seconds."""
+    import os
+
+    env = {**os.environ, "VOICEBOT_DIALOGUE__PLAN": str(ROOT / "dialplans")}
+    proc = subprocess.run([sys.executable, "-m", "voicebot", "models", "check"], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def intents(result: dict) -> list[str]:
+    return [e["intent"] for e in result["events"] if e.get("event") == "intent"]
+
+
+def heard(result: dict) -> list[str]:
+    return [t["text"] for t in result["turns"] if t["who"] == "callee"]
+
+
+def test_en_sale_path(tmp_path):
+    phone = answering(tmp_path, persona("en", "buyer", [
+        # No commas inside a turn: the TTS pause at a comma is long enough to end a turn.
+        "Yes speaking.", "Sure I have a minute.", "Great. I would like to buy one.", "Yes please send it.",
+        "Yes the address is right.", "The weekend is fine.", "No that is all thank you."]))
+    result = place_call(tmp_path, "en", phone)
+    report = phone.report()
+    out = result["outcome"]
+    assert out["intent_grade"] == "A" and out["converted"] is True, (out, heard(result))
+    assert out["final_state"] == "goodbye_sale" and out["answered_by"] == "human"
+    assert out["offers"] == ["tiered_discount"] and out["turns"] >= 7
+    assert out["hung_up_by"] == "bot" or report["ended_by"] == "bot"
+    assert intents(result)[:3] == ["affirm", "affirm", "want_to_buy"]
+
+
+def test_en_refusal_path(tmp_path):
+    phone = answering(tmp_path, persona("en", "refuser", [
+        "Yes this is me.", "I am not interested.", "No thank you."]))
+    out = place_call(tmp_path, "en", phone)["outcome"]
+    phone.report()
+    assert out["intent_grade"] == "D" and out["final_state"] == "goodbye_refused", out
+    assert "not_interested" in out["tags"] and out["hangup_reason"] == "refused"
+
+
+def test_en_call_me_later_schedules_a_callback(tmp_path):
+    phone = answering(tmp_path, persona("en", "busy", ["Yes speaking.", "I am busy right now. Call me tomorrow."]))
+    customer = {**CUSTOMER["en"], "segment": "brand_loyal", "offer": "member_points", "script_variant": "new-arrival"}
+    result = place_call(tmp_path, "en", phone, customer=customer)
+    out = result["outcome"]
+    assert out["final_state"] == "callback" and out["intent_grade"] == "C", out
+    # brand-loyal strategy: follow up three days later; the campaign turns this into callback_at.
+    assert out["callbacks"] and out["callbacks"][0]["delay_s"] == 72 * 3600
+    from voicebot.campaign.dialer import CallResult
+
+    res = CallResult.from_outcome(out)
+    assert res.callback_at is not None and res.answered_by == "human" and res.intent_grade == "C"
+    bot_lines = " ".join(t["text"] for t in result["turns"] if t["who"] == "bot")
+    assert "in three days" in bot_lines
+
+
+def test_en_request_human_warm_transfer_agent_hears_summary_first(tmp_path):
+    from voicebot.asr import load_recognizer
+    from voicebot.audio.pcm import read_wav
+    from voicebot.config import load_settings
+
+    agent = answering(tmp_path, {"name": "agent", "wait_for_greeting": True, "after_last_turn": "hangup", "turns": [
+        {"say": "Hello this is Alice from sales. How can I help?", "after_transfer": True, "pause_ms": 500},
+        {"say": "Great. I will send you the contract. Goodbye."}]})
+    phone = answering(tmp_path, persona("en", "wants-human", [
+        "Yes speaking.", "How much is it?", "Can I speak to a real person please?",
+        {"say": "Hi Alice. I would like to buy two of them.", "after_transfer": True}]))
+    result = place_call(tmp_path, "en", phone, agent=agent.uri)
+    report, agent_report = phone.report(), agent.report()
+    out = result["outcome"]
+    assert out["transfer"]["ok"] is True and out["transfer"]["mode"] == "warm", out
+    assert out["transfer_reason"] == "the customer asked for a person" and out["final_state"] == "transferred"
+    assert [e["reason"] for e in result["events"] if e.get("event") == "escalation"] == ["the customer asked for a person"]
+    summary = out["transfer"]["summary"]
+    assert "Mr Smith" in summary and "price sensitive" in summary and "How much is it" in summary
+    # The agent's first leg is the bot's consult call: the summary was spoken there, naming the
+    # customer, the segment, what was asked and the mood ...
+    consult, bridged = agent_report["legs"]
+    assert bridged["transferred_from"] == consult["call_id"]
+    audio, _ = read_wav(consult["recording"], 16000)
+    spoken = load_recognizer(load_settings()).transcribe(audio, "en").text.lower()
+    for word in ("smith", "sensitive", "how much", "person", "calm"):  # customer, segment, asked, emotion
+        assert word in spoken, (word, spoken)
+    # ... and only then was the customer put through (REFER/Replaces): audio both ways.
+    assert len(report["legs"]) == 2 and report["legs"][1]["heard_bot_s"] > 1.0
+    assert bridged["heard_bot_s"] > 1.0
+
+
+def test_en_complex_need_twice_escalates_and_busy_agent_means_a_callback(tmp_path):
+    agent = answering(tmp_path, {"name": "busy-agent", "reject_with": 486, "turns": []})
+    phone = answering(tmp_path, persona("en", "complex", [
+        "Yes speaking.",
+        "We need a custom quote for two hundred units for all our offices.",
+        "And can it connect to our building management system?"]))
+    result = place_call(tmp_path, "en", phone, agent=agent.uri)
+    phone.report()
+    out = result["outcome"]
+    escalations = [e["reason"] for e in result["events"] if e.get("event") == "escalation"]
+    assert escalations == ["a complex or out-of-scope need 2 times in a row"], (escalations, intents(result))
+    assert out["transfer"]["ok"] is False and out["transfer_reason"] == escalations[0]
+    # No agent answered: the bot said so, scheduled a callback and hung up.
+    assert out["callbacks"] and out["callbacks"][0]["delay_s"] == 7200
+    assert "callback" in out["tags"] and out["hangup_reason"] == "no_agent"
+    bot_lines = " ".join(t["text"] for t in result["turns"] if t["who"] == "bot")
+    assert "no colleague is free" in bot_lines
+
+
+def test_en_voicemail_greeting_is_detected(tmp_path):
+    phone = answering(tmp_path, persona("en", "voicemail", [
+        "Hi, you have reached John Smith. I cannot take your call right now. Please leave a message after the tone."],
+        wait_for_greeting=False))
+    result = place_call(tmp_path, "en", phone)
+    out = result["outcome"]
+    assert out["answered_by"] == "voicemail" and out["intent_grade"] is None, (out, heard(result))
+    assert out["hangup_reason"] == "voicemail" and out["hung_up_by"] == "bot"
+    from voicebot.campaign.dialer import CallResult
+
+    assert CallResult.from_outcome(out).answered_by == "voicemail"
+
+
+# --- Chinese: the callee is espeak-ng Mandarin; phrasings chosen among those Whisper base gets
+# right or near enough for the pinyin features (checked with `voicebot transcribe`). -------------
+
+def test_zh_sale_path(tmp_path):
+    phone = answering(tmp_path, persona("zh", "zh-buyer", [
+        "对，没错，是我", "可以可以", "我想买一个", "对，可以", "对，没错", "对，可以",
+        {"say": "好的，谢谢，再见", "voice_options": {"rate": 140}}]))
+    result = place_call(tmp_path, "zh", phone)
+    phone.report()
+    out = result["outcome"]
+    assert out["intent_grade"] == "A" and out["converted"] is True, (out, heard(result), intents(result))
+    assert out["final_state"] == "goodbye_sale" and out["offers"] == ["tiered_discount"]
+    assert "want_to_buy" in intents(result)
+
+
+def test_zh_refusal_path(tmp_path):
+    phone = answering(tmp_path, persona("zh", "zh-refuser", ["对，没错，是我", "我不需要，谢谢", "我不要，谢谢"]))
+    result = place_call(tmp_path, "zh", phone)
+    phone.report()
+    out = result["outcome"]
+    assert out["intent_grade"] == "D" and out["final_state"] == "goodbye_refused", (out, heard(result), intents(result))
+
+
+def test_zh_call_me_later_schedules_a_callback(tmp_path):
+    phone = answering(tmp_path, persona("zh", "zh-busy", ["对，没错，是我", "我现在没时间明天再打给我"]))
+    result = place_call(tmp_path, "zh", phone)
+    phone.report()
+    out = result["outcome"]
+    assert out["final_state"] == "callback" and out["intent_grade"] == "C", (out, heard(result), intents(result))
+    assert out["callbacks"][0]["delay_s"] == 24 * 3600  # price-sensitive: follow up the next day
+    assert any("明天" in t["text"] for t in result["turns"] if t["who"] == "bot")
+
+
+def test_zh_request_human_warm_transfer_agent_hears_summary_first(tmp_path):
+    from voicebot.asr import load_recognizer
+    from voicebot.audio.pcm import read_wav
+    from voicebot.config import load_settings
+
+    agent = answering(tmp_path, {"name": "zh-agent", **ZH_VOICE, "wait_for_greeting": True, "after_last_turn": "hangup",
+                                 "turns": [{"say": "您好我是销售小李", "after_transfer": True, "pause_ms": 500},
+                                           {"say": "好的再见"}]})
+    phone = answering(tmp_path, persona("zh", "zh-wants-human", [
+        "对，没错，是我", "多少钱", "我想跟真人说话", {"say": "你好我想买两台", "after_transfer": True}]))
+    result = place_call(tmp_path, "zh", phone, agent=agent.uri)
+    report, agent_report = phone.report(), agent.report()
+    out = result["outcome"]
+    assert out["transfer"]["ok"] is True and out["transfer"]["mode"] == "warm", (out, heard(result), intents(result))
+    assert out["transfer_reason"] == "the customer asked for a person"
+    summary = out["transfer"]["summary"]
+    assert "王先生" in summary and "价格敏感型客户" in summary and "多少钱" in summary and "情绪" in summary
+    consult, bridged = agent_report["legs"]
+    assert bridged["transferred_from"] == consult["call_id"]
+    audio, _ = read_wav(consult["recording"], 16000)
+    spoken = load_recognizer(load_settings()).transcribe(audio, "zh").text
+    print("agent heard:", spoken)
+    assert len(spoken) >= 10  # the agent heard a spoken summary on the consult leg before the customer
+    assert len(report["legs"]) == 2 and report["legs"][1]["heard_bot_s"] > 1.0
+
+
+def test_zh_complex_need_twice_escalates(tmp_path):
+    agent = answering(tmp_path, {"name": "zh-agent", **ZH_VOICE, "wait_for_greeting": True, "after_last_turn": "hangup",
+                                 "turns": [{"say": "您好我是客户经理", "after_transfer": True, "pause_ms": 500}]})
+    phone = answering(tmp_path, persona("zh", "zh-complex", [
+        "对，没错，是我", "我要做你们的代理商", "你们能不能和我们公司的系统对接", {"say": "你好", "after_transfer": True}]))
+    result = place_call(tmp_path, "zh", phone, agent=agent.uri)
+    phone.report(), agent.report()
+    out = result["outcome"]
+    escalations = [e["reason"] for e in result["events"] if e.get("event") == "escalation"]
+    assert escalations == ["a complex or out-of-scope need 2 times in a row"], (escalations, heard(result), intents(result))
+    assert out["transfer"]["ok"] is True and out["transfer"]["mode"] == "warm"
+
+
+def test_zh_voicemail_greeting_is_detected(tmp_path):
+    phone = answering(tmp_path, persona("zh", "zh-voicemail", ["您好，我现在不方便接听电话，请在提示音后留言"],
+                                        wait_for_greeting=False))
+    result = place_call(tmp_path, "zh", phone)
+    out = result["outcome"]
+    assert out["answered_by"] == "voicemail" and out["hangup_reason"] == "voicemail", (out, heard(result))

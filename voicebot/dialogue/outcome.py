@@ -1,0 +1,52 @@
+"""The call's outcome record: what the campaign needs to know once the callee hung up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+GRADE_MEANING = {"A": "wants to buy", "B": "interested", "C": "not now", "D": "refuses"}
+# Intents that say something about the lead when neither the transition nor the state grades it.
+INTENT_GRADES = {"want_to_buy": "A", "ask_price": "B", "ask_discount": "B", "ask_details": "B",
+                 "busy_call_later": "C", "not_interested": "D", "stop_calling": "D"}
+
+
+@dataclass
+class OutcomeRecord:
+    plan: str
+    segment: str
+    answered_by: str = "human"
+    final_state: str = ""
+    grade: str | None = None
+    tags: list[str] = field(default_factory=list)
+    turns: int = 0
+    intents: list[str] = field(default_factory=list)
+    transfer_reason: str = ""
+    escalation: str = ""
+    emotions: list[str] = field(default_factory=list)
+    hangup_reason: str = ""
+    offer: str = ""
+    variant: str = ""
+
+    def set_grade(self, grade: str | None) -> None:
+        """The latest evidence wins, except that a sale (A) stays a sale."""
+        if grade and self.grade != "A":
+            self.grade = grade
+
+    def tag(self, *tags: str) -> None:
+        for t in tags:
+            if t not in self.tags:
+                self.tags.append(t)
+
+    def as_dict(self) -> dict[str, Any]:
+        tags = list(self.tags)
+        return {
+            "plan": self.plan, "segment": self.segment, "answered_by": self.answered_by,
+            "final_state": self.final_state, "intent_grade": self.grade,
+            "intent_grade_meaning": GRADE_MEANING.get(self.grade or "", ""),
+            "tags": tags, "turns": self.turns, "intents": list(self.intents),
+            "transfer_reason": self.transfer_reason, "escalation": self.escalation,
+            "emotions": list(self.emotions), "offer": self.offer, "script_variant": self.variant,
+            "do_not_call": "do_not_call" in tags, "complaint": "complaint" in tags, "converted": "converted" in tags,
+            **({"dialogue_hangup": self.hangup_reason} if self.hangup_reason else {}),
+        }

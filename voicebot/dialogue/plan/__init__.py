@@ -1,0 +1,46 @@
+"""Dialplans: YAML conversation plans (format in dialplans/README.md), loaded and validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from voicebot.dialogue.plan.loader import DialplanError, LineMap, parse_spec, read_yaml
+from voicebot.dialogue.plan.schema import DialplanSpec
+from voicebot.dialogue.plan.validate import validate
+
+
+@dataclass
+class Dialplan:
+    spec: DialplanSpec
+    path: str
+    lines: LineMap = field(repr=False, default_factory=LineMap)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def locale(self) -> str:
+        return self.spec.locale
+
+    @property
+    def examples(self) -> dict[str, list[str]]:
+        """Intent -> example utterances (what the NLU trains on; the Rasa exporter reads this too)."""
+        return {name: list(intent.examples) for name, intent in self.spec.intents.items()}
+
+    @property
+    def out_of_scope_examples(self) -> list[str]:
+        return list(self.spec.out_of_scope_examples)
+
+
+def load_dialplan(path: str | Path) -> Dialplan:
+    """Reads and validates a dialplan; raises DialplanError listing file:line: reason for each problem."""
+    file = str(path)
+    data, lines = read_yaml(path)
+    spec = parse_spec(data, lines, file)
+    validate(spec, lines, file)
+    return Dialplan(spec, file, lines)
+
+
+__all__ = ["Dialplan", "DialplanError", "load_dialplan"]

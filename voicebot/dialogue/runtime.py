@@ -1,0 +1,271 @@
+"""A dialplan running one call: a state machine driven by recognised intents.
+
+Each callee turn: answering-machine check (first turn) -> intent -> escalation rules -> the state's
+(or the plan's global) transition for that intent -> actions. Not understood -> the state's
+no-match line, and after `retries` the plan's `on_exhausted` state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from voicebot.dialogue.amd import AnsweringMachineDetector
+from voicebot.dialogue.base import (
+    Action, CallInfo, HangUp, Say, ScheduleCallback, SendOffer, Tag, Transfer, UserTurn,
+)
+from voicebot.dialogue.escalation import EscalationTracker
+from voicebot.dialogue.nlu.base import OUT_OF_SCOPE, IntentClassifier
+from voicebot.dialogue.outcome import INTENT_GRADES, OutcomeRecord
+from voicebot.dialogue.plan import Dialplan
+from voicebot.dialogue.plan.schema import (
+    ActionSpec, CallbackAction, HangUpAction, OfferAction, Prompt, SayAction, SegmentStrategy, TagAction,
+    TransferAction, Transition,
+)
+from voicebot.dialogue.plan.templates import pick_variant, render
+from voicebot.logs import get_logger
+
+log = get_logger("voicebot.dialogue.plan")
+UNHEARD = "unheard"  # speech with no words recognised
+EMOTION_WORDS = {
+    "en-US": {"neutral": "calm", "positive": "positive", "agitated": "agitated", "withdrawn": "withdrawn", "": "calm"},
+    "zh-CN": {"neutral": "平静", "positive": "积极", "agitated": "激动", "withdrawn": "冷淡", "": "平静"},
+}
+
+
+@dataclass
+class PlanDialogue:
+    plan: Dialplan
+    nlu: IntentClassifier
+    amd: AnsweringMachineDetector
+    agent_uri: str = ""
+    call: CallInfo | None = None
+    state: str = ""
+    done: bool = False
+    transferring: bool = False
+    retries_used: int = 0
+    values: dict[str, Any] = field(default_factory=dict)
+    variants: tuple[str, ...] = ()
+    strategy: SegmentStrategy | None = None
+    record: OutcomeRecord | None = None
+    tracker: EscalationTracker | None = None
+    heard: list[str] = field(default_factory=list)
+    human_confirmed: bool = False
+
+    # --- set-up -------------------------------------------------------------------
+    def start(self, call: CallInfo) -> list[Action]:
+        spec = self.plan.spec
+        self.call = call
+        customer = call.customer or {}
+        segment = str(customer.get("segment") or "default")
+        if segment not in spec.segments:
+            log.info("unknown_segment", segment=segment, plan=spec.name)
+        self.strategy = spec.segments.get(segment, spec.segments["default"])
+        offer_key = str(customer.get("offer") or "")
+        if offer_key not in spec.offers:
+            offer_key = self.strategy.offer
+        script_variant = str(customer.get("script_variant") or "")
+        self.variants = (script_variant, script_variant.split("-")[0], self.strategy.variant)
+        self.values = {**spec.variables}
+        for key in spec.variables:
+            if customer.get(key) not in (None, ""):
+                self.values[key] = customer[key]
+        self.values.update(
+            offer=spec.offers.get(offer_key, ""), follow_up=self.strategy.follow_up, segment=segment,
+            segment_label=self.strategy.label or segment.replace("_", " "), phone=customer.get("phone", ""))
+        for key in ("name", "product", "company"):
+            self.values.setdefault(key, customer.get(key, ""))
+        self.record = OutcomeRecord(spec.name, segment, offer=offer_key,
+                                    variant=next((v for v in self.variants if v), "default"))
+        complex_intents = frozenset(n for n, i in spec.intents.items() if i.complex)
+        self.tracker = EscalationTracker(spec.escalation, complex_intents, segment)
+        log.info("plan_call_started", plan=spec.name, segment=segment, offer=offer_key, variant=self.record.variant)
+        return self._enter(spec.start)
+
+    # --- helpers ------------------------------------------------------------------
+    def _text(self, prompt: Prompt) -> str:
+        return render(pick_variant(prompt, self.variants), self.values)
+
+    def _enter(self, name: str) -> list[Action]:
+        st = self.plan.spec.states[name]
+        self.state = name
+        self.retries_used = 0
+        self.record.final_state = name
+        self.record.set_grade(st.grade)
+        out: list[Action] = [Say(self._text(st.say))] if st.say is not None else []
+        for spec in st.actions:
+            out += self._do(spec)
+        return out
+
+    def _do(self, spec: ActionSpec) -> list[Action]:
+        if isinstance(spec, SayAction):
+            return [Say(self._text(spec.text))]
+        if isinstance(spec, TransferAction):
+            return self._transfer(spec.reason, spec.mode, spec.target)
+        if isinstance(spec, CallbackAction):
+            self.record.tag("callback")
+            delay = spec.delay_s if spec.delay_s is not None else self.strategy.follow_up_s
+            return [ScheduleCallback(delay_s=delay, note=spec.note or f"follow-up ({self.record.segment})")]
+        if isinstance(spec, TagAction):
+            self.record.tag(*spec.tags)
+            return [Tag(tuple(spec.tags))]
+        if isinstance(spec, OfferAction):
+            self.record.tag("offer_sent")
+            return [SendOffer(spec.offer or self.record.offer)]
+        if isinstance(spec, HangUpAction):
+            self.done = True
+            self.record.hangup_reason = spec.reason
+            return [HangUp(spec.reason)]
+        raise TypeError(f"unhandled action {spec!r}")
+
+    def _summary(self, reason: str) -> str:
+        locale = self.plan.locale
+        emotions = [e for e in self.record.emotions if e]
+        emotion = EMOTION_WORDS[locale].get(emotions[-1] if emotions else "", emotions[-1] if emotions else "")
+        sep = "；" if locale.startswith("zh") else "; "
+        asked = sep.join(self.heard[-3:]) or ("无" if locale.startswith("zh") else "nothing yet")
+        values = {**self.values, "segment": self.values["segment_label"], "asked": asked, "emotion": emotion,
+                  "reason": reason, "intents": ", ".join(self.record.intents[-3:])}
+        return render(self.plan.spec.escalation.summary, values)
+
+    def _transfer(self, reason: str, mode: str | None = None, target: str = "") -> list[Action]:
+        rules = self.plan.spec.escalation
+        target = target or rules.agent or self.agent_uri
+        self.record.transfer_reason = reason
+        if not target:
+            log.info("transfer_without_agent", reason=reason)
+            return self._no_agent(reason)
+        self.transferring = True
+        self.record.final_state = "transferring"
+        return [Transfer(target, mode or rules.mode, self._summary(reason), reason)]
+
+    def _no_agent(self, reason: str) -> list[Action]:
+        rules = self.plan.spec.escalation
+        if self.plan.spec.transfer_failed:
+            return self._enter(self.plan.spec.transfer_failed)
+        self.done = True
+        self.record.tag("callback")
+        self.record.final_state = "callback_after_failed_transfer"
+        self.record.hangup_reason = "no_agent"
+        return [Say(self._text(rules.no_agent)), ScheduleCallback(delay_s=rules.callback_delay_s, note=f"agent callback: {reason}"),
+                HangUp("no_agent")]
+
+    def _escalate(self, reason: str) -> list[Action]:
+        log.info("escalation", reason=reason, plan=self.plan.name, state=self.state, segment=self.record.segment,
+                 intents=self.record.intents[-3:], emotions=self.record.emotions[-3:])
+        self.record.escalation = reason
+        self.record.tag("escalated")
+        return [Say(self._text(self.plan.spec.escalation.say)), *self._transfer(reason)]
+
+    def _no_match(self, no_input: bool) -> list[Action]:
+        st = self.plan.spec.states[self.state]
+        limit = st.retries if st.retries is not None else self.plan.spec.retries
+        self.retries_used += 1
+        if self.retries_used > limit:
+            target = st.on_exhausted or self.plan.spec.on_exhausted
+            log.info("retries_exhausted", state=self.state, goto=target)
+            return self._enter(target)
+        prompt = (st.no_input or self.plan.spec.no_input) if no_input else (st.no_match or self.plan.spec.no_match)
+        out: list[Action] = [Say(self._text(prompt))]
+        if st.say is not None:
+            out.append(Say(self._text(st.say)))
+        return out
+
+    def _apply(self, intent: str, t: Transition) -> list[Action]:
+        self.record.set_grade(INTENT_GRADES.get(intent))
+        self.record.set_grade(t.grade)
+        out: list[Action] = [Say(self._text(t.say))] if t.say is not None else []
+        for spec in t.actions:
+            out += self._do(spec)
+        if self.done or self.transferring:
+            return out
+        if t.goto:
+            return out + self._enter(t.goto)
+        self.retries_used = 0
+        st = self.plan.spec.states[self.state]
+        if t.reprompt and st.say is not None:
+            out.append(Say(self._text(st.say)))
+        return out
+
+    # --- the Dialogue interface -------------------------------------------------------
+    def on_user_turn(self, turn: UserTurn) -> list[Action]:
+        if self.done or self.transferring:
+            return []
+        rec = self.record
+        rec.turns += 1
+        emotion = turn.emotion.label if turn.emotion is not None else ""
+        rec.emotions.append(emotion)
+        text = turn.text.strip()
+        result = self.nlu.parse(text) if text else None
+        intent = result.intent if result else UNHEARD
+        rec.intents.append(intent)
+        log.info("intent", text=text, intent=intent, confidence=round(result.confidence, 3) if result else 0.0,
+                 state=self.state, ranking=list(result.ranking[:3]) if result else [])
+        if not self.human_confirmed:
+            verdict = self.amd.check_turn(text, turn.start_s, turn.end_s, intent not in (OUT_OF_SCOPE, UNHEARD),
+                                          first=rec.turns == 1)
+            if verdict.machine:
+                return self._voicemail(verdict.reason)
+            # A machine never answers a question: once the callee says more than hello, it is a person.
+            self.human_confirmed = intent not in (OUT_OF_SCOPE, UNHEARD, "greet")
+        if text:
+            self.heard.append(text)
+        spec = self.plan.spec
+        t = None
+        if intent not in (OUT_OF_SCOPE, UNHEARD):
+            t = spec.states[self.state].on.get(intent) or spec.global_.get(intent)
+        reason = self.tracker.on_turn(intent if intent != UNHEARD else "", emotion, t is not None)
+        if reason:
+            return self._escalate(reason)
+        if t is None:
+            return self._no_match(no_input=False)
+        return self._apply(intent, t)
+
+    def _voicemail(self, reason: str) -> list[Action]:
+        log.info("answering_machine", reason=reason, plan=self.plan.name)
+        self.done = True
+        rec = self.record
+        rec.answered_by = "voicemail"
+        rec.grade = None
+        rec.final_state = "voicemail"
+        rec.hangup_reason = "voicemail"
+        rec.tag("voicemail")
+        msg = self.plan.spec.voicemail.message
+        return ([Say(self._text(msg), interruptible=False)] if msg else []) + [HangUp("voicemail")]
+
+    def on_dtmf(self, digit: str) -> list[Action]:
+        if self.done or self.transferring:
+            return []
+        if digit == "0":
+            return self._escalate("the customer pressed 0 for a person")
+        return []
+
+    def on_no_input(self) -> list[Action]:
+        if self.done or self.transferring:
+            return []
+        reason = self.tracker.on_no_input()
+        if reason:
+            return self._escalate(reason)
+        return self._no_match(no_input=True)
+
+    def on_transfer_result(self, ok: bool, detail: str = "") -> list[Action]:
+        self.transferring = False
+        if ok:
+            self.done = True
+            self.record.final_state = "transferred"
+            self.record.tag("transferred")
+            return []
+        log.info("transfer_failed", detail=detail, reason=self.record.transfer_reason)
+        return self._no_agent(self.record.transfer_reason or detail)
+
+    def on_instruction(self, text: str) -> list[Action]:
+        low = text.lower()
+        if "transfer" in low or "转" in text:
+            return self._escalate("supervisor instruction")
+        if "hang" in low or "挂" in text:
+            self.done = True
+            return [HangUp("supervisor")]
+        return []
+
+    def outcome(self) -> dict[str, Any]:
+        return self.record.as_dict() if self.record else {"plan": self.plan.name, "turns": 0}

@@ -1,0 +1,72 @@
+"""``voicebot console``: the supervisor web console; ``voicebot console hash-password``: a user's hash."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from voicebot.config import Settings
+from voicebot.logs import get_logger
+
+log = get_logger("voicebot.console")
+
+NO_USERS = """voicebot console: no console users are configured, so the console will not start.
+Create a password hash with
+
+    voicebot console hash-password
+
+and add the user to voicebot.toml:
+
+    [supervisor.users.alice]
+    password_hash = "pbkdf2_sha256$..."
+    role = "supervisor"      # or "viewer": masked numbers, no audio
+
+(or set VOICEBOT_SUPERVISOR__USERS='{"alice": {"password_hash": "...", "role": "supervisor"}}')."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("console", help="supervisor web console (live calls, listen, recordings, campaigns)")
+    p.add_argument("action", nargs="?", default="serve", choices=["serve", "hash-password"])
+    p.add_argument("--host", help="listen address (default: supervisor.console_host)")
+    p.add_argument("--port", type=int, help="HTTP port (default: supervisor.console_port)")
+    p.add_argument("--password-stdin", action="store_true", help="hash-password: read the password from stdin")
+    p.set_defaults(func=cmd_console)
+
+
+def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "hash-password":
+        return _hash_password(args.password_stdin)
+    if not settings.supervisor.users:
+        print(NO_USERS, file=sys.stderr)
+        return 2
+    import uvicorn
+
+    from voicebot.store.redis_server import connect_redis
+    from voicebot.supervisor.app import create_app
+
+    host = args.host or settings.supervisor.console_host
+    port = args.port or settings.supervisor.console_port
+    app = create_app(settings, connect_redis(settings))
+    log.info("console_ready", url=f"http://{host}:{port}/", users=len(settings.supervisor.users),
+             recordings=str(settings.paths.recordings_dir))
+    # Open live streams end with the server: don't wait for browsers to hang up.
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2, ws="websockets-sansio")
+    return 0
+
+
+def _hash_password(from_stdin: bool) -> int:
+    from voicebot.supervisor.auth import hash_password
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("voicebot console: the passwords differ", file=sys.stderr)
+            return 2
+    if len(password) < 8:
+        print("voicebot console: use at least 8 characters", file=sys.stderr)
+        return 2
+    print(hash_password(password))
+    return 0

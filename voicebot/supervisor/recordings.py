@@ -1,0 +1,158 @@
+"""Recordings for the console: a metadata file beside each recording, search, and safe file access.
+
+The session writes ``<date>/<call-id>.wav`` and ``.jsonl``; ``RecordingIndexSink`` (an event sink in
+the bot process) adds ``<call-id>.json`` at call end: who was called, segment, outcome, emotions,
+escalation. The console only ever opens files it resolved inside ``recordings_dir`` from a validated
+date and call id: no client-supplied path reaches the file system.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from voicebot.logs import get_logger
+from voicebot.session.events import CallEvent
+
+_log = get_logger("voicebot.supervisor.recordings")
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CALL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+KINDS = {"wav": "audio/wav", "jsonl": "application/x-ndjson", "json": "application/json"}
+
+
+class RecordingIndexSink:
+    """Writes the metadata file when a call ends (once per call, small, atomic rename)."""
+
+    def __init__(self) -> None:
+        self._started: dict[str, dict[str, Any]] = {}
+
+    def __call__(self, event: CallEvent) -> None:
+        if event.type == "call_started":
+            self._started[event.call_id] = {"started": event.ts, **event.data}
+        elif event.type == "call_answered" and event.data.get("remote") and event.call_id in self._started:
+            self._started[event.call_id]["remote"] = event.data["remote"]
+        elif event.type == "call_ended":
+            started = self._started.pop(event.call_id, {})
+            recording = event.data.get("recording")
+            if not recording:
+                return
+            customer = started.get("customer") or {}
+            meta = {
+                "call_id": event.call_id, "started": started.get("started"), "ended": event.ts,
+                "direction": started.get("direction"), "remote": started.get("remote"),
+                "locale": started.get("locale"), "customer": customer, "segment": customer.get("segment", ""),
+                "variant": customer.get("variant", ""), "outcome": event.data.get("outcome") or {},
+                "latency_ms": event.data.get("latency_ms") or [],
+            }
+            path = Path(recording).with_suffix(".json")
+            tmp = path.with_suffix(".json.tmp")
+            try:
+                tmp.write_text(json.dumps(meta, ensure_ascii=False, default=str), encoding="utf-8")
+                os.replace(tmp, path)
+            except OSError as exc:
+                _log.warning("recording_meta_failed", call_id=event.call_id, error=str(exc))
+
+
+@dataclass
+class RecordingQuery:
+    date_from: str = ""
+    date_to: str = ""
+    customer: str = ""  # substring of name, customer id or number
+    outcome: str = ""  # answered_by / hang-up reason / final state
+    grade: str = ""  # intent grade
+    segment: str = ""
+    limit: int = 200
+    include_numbers: bool = False  # viewers may not find a customer by (part of) their number
+
+
+class RecordingStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, day: str, call_id: str, kind: str) -> Path | None:
+        """The file for a validated (day, call id, kind), or None: never a path outside ``root``."""
+        if not (DAY.match(day) and CALL_ID.match(call_id) and kind in KINDS):
+            return None
+        root = self.root.resolve()
+        candidate = (root / day / f"{call_id}.{kind}").resolve()
+        if not candidate.is_relative_to(root) or not candidate.is_file():
+            return None
+        return candidate
+
+    def entry(self, day: str, call_id: str) -> dict[str, Any] | None:
+        wav = self.path(day, call_id, "wav")
+        if wav is None:
+            return None
+        meta_path = wav.with_suffix(".json")
+        meta: dict[str, Any] = {}
+        if meta_path.is_file():
+            try:
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                meta = {"error": "unreadable metadata"}
+        outcome = meta.get("outcome") or {}
+        return {
+            "day": day, "call_id": call_id, "started": meta.get("started") or wav.stat().st_mtime,
+            "duration_s": outcome.get("duration_s"), "remote": meta.get("remote") or "",
+            "customer": meta.get("customer") or {}, "segment": meta.get("segment") or "",
+            "variant": meta.get("variant") or "", "answered_by": outcome.get("answered_by", ""),
+            "hangup": outcome.get("hangup_reason") or outcome.get("hung_up_by", ""),
+            "final_state": outcome.get("final_state", ""), "intent_grade": outcome.get("intent_grade") or "",
+            "escalation": outcome.get("escalation") or "", "transfer": outcome.get("transfer"),
+            "tags": outcome.get("tags") or [], "emotions": outcome.get("emotions") or [], "outcome": outcome,
+        }
+
+    def search(self, q: RecordingQuery) -> list[dict[str, Any]]:
+        if not self.root.is_dir():
+            return []
+        days = sorted((d.name for d in self.root.iterdir() if d.is_dir() and DAY.match(d.name)), reverse=True)
+        out: list[dict[str, Any]] = []
+        for day in days:
+            if (q.date_from and day < q.date_from) or (q.date_to and day > q.date_to):
+                continue
+            wavs = sorted((self.root / day).glob("*.wav"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for wav in wavs:
+                entry = self.entry(day, wav.stem)
+                if entry is not None and _matches(entry, q):
+                    out.append(entry)
+                    if len(out) >= q.limit:
+                        return out
+        return out
+
+    def transcript(self, day: str, call_id: str) -> list[dict[str, Any]]:
+        path = self.path(day, call_id, "jsonl")
+        if path is None:
+            return []
+        lines = []
+        for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                lines.append(json.loads(raw))
+            except ValueError:
+                continue  # a line cut by a crash: skip it, keep the rest
+        return sorted(lines, key=lambda t: t.get("start", 0.0))
+
+
+def _matches(entry: dict[str, Any], q: RecordingQuery) -> bool:
+    if q.segment and entry["segment"] != q.segment:
+        return False
+    if q.grade and entry["intent_grade"] != q.grade:
+        return False
+    if q.outcome and q.outcome not in (entry["answered_by"], entry["hangup"], entry["final_state"]):
+        return False
+    if q.customer:
+        fields = [json.dumps(entry["customer"], ensure_ascii=False), entry["call_id"]]
+        if q.include_numbers:
+            fields.append(entry["remote"])
+        hay = " ".join(fields).lower()
+        if q.customer.lower() not in hay:
+            return False
+    return True
+
+
+def today() -> str:
+    return date.today().isoformat()

@@ -1,0 +1,165 @@
+"""Live calls: the board page, its snapshot and event stream (SSE), and listen-live (WebSocket)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, AsyncIterator
+from urllib.parse import urlsplit
+
+import redis
+import redis.asyncio as aioredis
+from fastapi import Depends, FastAPI, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import Response, StreamingResponse
+
+from voicebot.logs import get_logger
+from voicebot.supervisor.app import COOKIE, Console, page, require_api, require_page
+from voicebot.supervisor.audio_tap import audio_channel, listen_key
+from voicebot.supervisor.auth import ConsoleSession
+from voicebot.supervisor.live import LiveBoard, LiveCall, apply_event
+from voicebot.supervisor.masking import mask_number, mask_uri
+from voicebot.supervisor.recordings import CALL_ID
+
+_log = get_logger("voicebot.console.live")
+LISTEN_TTL_S = 5  # the listener key outlives a dead console by at most this long
+
+
+def present_row(row: LiveCall, session: ConsoleSession) -> dict[str, Any]:
+    out = row.as_dict()
+    if not session.supervisor:
+        out["remote"] = mask_uri(out["remote"])
+        out["customer"] = {k: v for k, v in out["customer"].items() if k != "phone"}
+        out["utterances"] = [{**u, "text": mask_number(u["text"])} for u in out["utterances"]]
+        out["partial"] = mask_number(out["partial"])
+    return out
+
+
+def present_event(event: dict[str, Any], session: ConsoleSession) -> dict[str, Any]:
+    keep = {k: event[k] for k in ("type", "call_id", "ts", "text", "label", "confidence", "reason", "state")
+            if k in event}
+    if not session.supervisor and isinstance(keep.get("text"), str):
+        keep["text"] = mask_number(keep["text"])
+    return keep
+
+
+def async_twin(client: redis.Redis) -> aioredis.Redis:
+    """An asyncio client to the same server (binary replies: audio is bytes)."""
+    kw = client.connection_pool.connection_kwargs
+    if kw.get("path"):
+        return aioredis.Redis(unix_socket_path=kw["path"], db=kw.get("db", 0), password=kw.get("password"))
+    return aioredis.Redis(host=kw.get("host", "localhost"), port=kw.get("port", 6379), db=kw.get("db", 0),
+                          username=kw.get("username"), password=kw.get("password"))
+
+
+def register(app: FastAPI, console: Console) -> None:
+    board = LiveBoard(console.reader)
+
+    @app.get("/live")
+    async def live_page(request: Request, session: ConsoleSession = Depends(require_page)) -> Response:
+        return page(console, request, "live.html", session, listen_rate=console.settings.supervisor.listen_rate)
+
+    @app.get("/api/live")
+    async def live_snapshot(session: ConsoleSession = Depends(require_api)) -> dict[str, Any]:
+        rows, last_id = await asyncio.to_thread(board.snapshot)
+        return {"calls": [present_row(r, session) for r in rows], "last_id": last_id}
+
+    @app.get("/api/live/stream")
+    async def live_stream(request: Request, session: ConsoleSession = Depends(require_api)) -> StreamingResponse:
+        return StreamingResponse(_stream(request, session), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    async def _stream(request: Request, session: ConsoleSession) -> AsyncIterator[str]:
+        console.sse_clients += 1
+        try:
+            rows_list, last_id = await asyncio.to_thread(board.snapshot)
+            rows = {r.call_id: r for r in rows_list}
+            yield _sse("snapshot", {"calls": [present_row(r, session) for r in rows_list]})
+            while not await request.is_disconnected():
+                if await asyncio.to_thread(console.auth.session, session.token) is None:
+                    yield _sse("expired", {})
+                    return
+                try:
+                    events = await asyncio.to_thread(console.reader.read, last_id, 200, 1000)
+                except redis.RedisError as exc:
+                    _log.warning("live_stream_redis_error", error=str(exc))
+                    yield _sse("error", {"error": "redis unavailable"})
+                    await asyncio.sleep(1)
+                    continue
+                for ev in events:
+                    last_id = ev.id
+                    call_id = ev.data.get("call_id")
+                    if not call_id:
+                        continue
+                    row = rows.setdefault(call_id, LiveCall(call_id))
+                    apply_event(row, ev.data)
+                    yield _sse("update", {"row": present_row(row, session), "event": present_event(ev.data, session)})
+                    if row.state == "ended":
+                        rows.pop(call_id, None)
+                if not events:
+                    yield ": keep-alive\n\n"
+        finally:
+            console.sse_clients -= 1
+
+    @app.websocket("/ws/listen/{call_id}")
+    async def listen(ws: WebSocket, call_id: str) -> None:
+        session = await asyncio.to_thread(console.auth.session, ws.cookies.get(COOKIE))
+        origin = ws.headers.get("origin")
+        if origin and urlsplit(origin).netloc != ws.headers.get("host"):
+            await ws.close(code=4403)  # another site's page using our cookie (cross-site WebSocket hijacking)
+            return
+        if session is None or not session.supervisor or not CALL_ID.match(call_id):
+            await ws.close(code=4403 if session else 4401)
+            return
+        await ws.accept()
+        console.listeners += 1
+        _log.info("listen_live", call_id=call_id, user=session.user)
+        aio = async_twin(console.client)
+        pubsub = aio.pubsub()
+        try:
+            await pubsub.subscribe(audio_channel(call_id))
+            await aio.set(listen_key(call_id), session.user, ex=LISTEN_TTL_S)
+            await ws.send_text(json.dumps({"type": "format", "rate": console.settings.supervisor.listen_rate,
+                                           "encoding": "s16le", "channels": 1}))
+            refresh = asyncio.get_running_loop().time() + LISTEN_TTL_S / 2
+            closed = asyncio.ensure_future(_wait_closed(ws))
+            while not closed.done():
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.2)
+                if message and message["type"] == "message":
+                    await ws.send_bytes(message["data"])
+                now = asyncio.get_running_loop().time()
+                if now >= refresh:
+                    refresh = now + LISTEN_TTL_S / 2
+                    if not await aio.sismember("voicebot:calls:live", call_id):
+                        await ws.send_text(json.dumps({"type": "ended"}))
+                        break
+                    await aio.set(listen_key(call_id), session.user, ex=LISTEN_TTL_S)
+            closed.cancel()
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            console.listeners -= 1
+            try:
+                # The listener key is left to expire (TTL): another supervisor may be listening too.
+                await pubsub.aclose()
+                await aio.aclose()
+            except redis.RedisError:
+                pass
+            try:
+                await ws.close()
+            except RuntimeError:
+                pass
+
+
+async def _wait_closed(ws: WebSocket) -> None:
+    """Reads (and ignores) client messages until the browser closes the socket."""
+    try:
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+    except (WebSocketDisconnect, RuntimeError):
+        return
+
+
+def _sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"
