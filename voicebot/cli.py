@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "voicebot.emotion.commands",
     "voicebot.campaign.commands",
     "voicebot.supervisor.commands",
+    "voicebot.supervisor.phone_commands",
 ]
 
 

@@ -143,6 +143,22 @@ class DialogueConfig(BaseModel):
     out_of_scope_threshold: float = 0.45
 
 
+class PhoneSupervisionConfig(BaseModel):
+    # Listen / whisper / barge by phone (docs/supervision.md). A supervisor dials
+    # sip:<user>@bot or sip:<user>-<call id>@bot (or sends the X-Voicebot-Supervise header).
+    enabled: bool = True
+    user: str = "supervise"
+    # DTMF PIN asked before anything else; empty = the supervisor line refuses every call
+    # (a line anyone can dial to listen to customers is a privacy hole).
+    pin: str = ""
+    pin_attempts: int = 3
+    # Seconds to wait for each DTMF entry before repeating the prompt, and prompts before hanging up.
+    dtmf_timeout_s: float = 8.0
+    max_prompts: int = 3
+    # Typed instructions and outbound supervisor requests from the console (needs redis.url).
+    redis_poll_s: float = 0.5
+
+
 class RedisConfig(BaseModel):
     # Empty = start a private redis-server on a unix socket under cache_dir.
     url: str = ""
@@ -232,6 +248,7 @@ class Settings(BaseSettings):
     tts: TtsConfig = TtsConfig()
     recording: RecordingConfig = RecordingConfig()
     dialogue: DialogueConfig = DialogueConfig()
+    phone_supervision: PhoneSupervisionConfig = PhoneSupervisionConfig()
     redis: RedisConfig = RedisConfig()
     campaign: CampaignConfig = CampaignConfig()
     emotion: EmotionConfig = EmotionConfig()

@@ -13,7 +13,7 @@ _PHONE = re.compile(r"(?<!\d)(\+?\d{3})\d{4,}(\d{2})(?!\d)")
 
 # Values that are identifiers or paths, never phone numbers (hex call ids can hold digit runs).
 _NOT_PHONES = {"call_id", "recording", "transcript", "path", "model", "timestamp", "old", "new",
-               "consult_call", "leg", "sip_call_id", "job_id", "event"}
+               "consult_call", "leg", "sip_call_id", "job_id", "event", "supervisor_call"}
 
 
 def _mask(value: object) -> object:

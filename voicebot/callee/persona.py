@@ -26,6 +26,9 @@ class PersonaTurn:
     pause_ms: int = 0  # extra silence before this turn
     # Wait until a transfer has moved us to another leg (an agent waiting for the customer).
     after_transfer: bool = False
+    # False: don't wait for the bot to finish before this turn, nor for a reply after it (a
+    # supervisor keying DTMF or whispering over a live call hears audio all the time).
+    wait_for_bot: bool = True
     # Per-turn voice changes on top of the persona's (e.g. louder, higher, faster as anger grows).
     voice_options: dict[str, Any] = field(default_factory=dict)
 

@@ -176,7 +176,7 @@ class CalleeSimulator:
         if barge:
             self._wait(lambda lg: lg.heard and lg.bot_silent_for() == 0, self.persona.reply_timeout_s)
             self._sleep(turn.barge_in_after_ms / 1000)
-        elif index > 0 or self.persona.wait_for_greeting:
+        elif (index > 0 or self.persona.wait_for_greeting) and turn.wait_for_bot:
             self._wait_bot_done(self.persona.reply_timeout_s)
         leg = self.leg  # only now: a transfer during the waits moves us to a new leg
         rep = TurnReport(index, "dtmf" if turn.dtmf else "wav" if turn.wav else "say",
@@ -199,6 +199,8 @@ class CalleeSimulator:
         else:
             end_tick = leg.tick
         self.report.turns.append(rep)
+        if not turn.wait_for_bot:
+            return
         seg = self._wait(lambda lg: lg.bot_audio_after(end_tick), self.persona.reply_timeout_s, soft=True)
         if seg is not None and self.leg is leg:
             rep.reply_start_s = leg.seconds(seg.start)

@@ -57,6 +57,10 @@ class CallSession:
         self.spoken: list[SpokenLine] = []
         self.timings: list[TurnTiming] = []
         self.outcome: dict[str, Any] = {"tags": [], "callbacks": [], "offers": []}
+        # Supervision (voicebot.supervisor.phone): instructions and barge arrive from other threads.
+        self._instructions: queue.Queue[tuple[str, str]] = queue.Queue()
+        self.barged_by: str | None = None
+        self._carrying_out_order = False  # a supervisor's instruction is being said/done: no barge-in
         self.answered_at = 0.0
         self._drained_at = 0.0
         self.last_activity = 0.0
@@ -115,6 +119,10 @@ class CallSession:
             self._pump_audio()
             self._poll_signals()
             self._poll_turns()
+            self._poll_instructions()
+            if self.barged_by is not None:
+                self._leave_for_supervisor()
+                break
             self._run_actions()
             self._check_no_input()
             time.sleep(0.01)
@@ -188,7 +196,7 @@ class CallSession:
         self._spec_last = fut
 
     def _barge_in(self, event: BargeIn) -> None:
-        if self.speaker is None or not self.speaker.speaking or self.hangup_requested:
+        if self.speaker is None or not self.speaker.speaking or self.hangup_requested or self._carrying_out_order:
             return
         cut = self.speaker.interrupt()
         # Callee frame that completed the barge-in -> playout stopped: frames queued behind it in
@@ -335,6 +343,61 @@ class CallSession:
                 self.recorder.add_transcript("bot", line.text, start, end, None, interrupted=line.interrupted,
                                              latency_ms=round(latency) if latency is not None else None)
             self.last_activity = time.time()
+
+    # --- supervision ------------------------------------------------------------------
+    def instruct(self, text: str, source: str = "typed") -> None:
+        """A supervisor's whisper ("transfer now"), typed or recognised from speech. Any thread."""
+        self._instructions.put((text, source))
+
+    def barge(self, supervisor: str) -> None:
+        """The supervisor takes the call: the bot stops speaking and listening. Any thread."""
+        self.barged_by = supervisor
+
+    def _poll_instructions(self) -> None:
+        if (self._carrying_out_order and self.actions.empty() and self.transfer is None
+                and not self.speaker.speaking):
+            self._carrying_out_order = False
+        # Held while a transfer runs or the bot is hanging up: those already are the next action.
+        while (not self._instructions.empty() and self.speaker is not None and self.transfer is None
+               and not self.hangup_requested):
+            text, source = self._instructions.get()
+            handler = getattr(self.dialogue, "on_instruction", None)
+            actions = (handler(text) or []) if handler else []
+            self.log.info("instruction", text=text, source=source, actions=[type(a).__name__ for a in actions])
+            self._publish("instruction", text=text, source=source, actions=[type(a).__name__ for a in actions])
+            if actions:
+                # The supervisor's word is the next action: cut the current line, drop what the plan
+                # had queued, and forget replies still being recognised (they would follow the order).
+                self.speaker.interrupt()
+                with self.actions.mutex:
+                    self.actions.queue.clear()
+                self.pending.clear()
+                self._queue(actions)
+                # The supervisor's order is said in full: the customer talking over it can't cancel it.
+                self._carrying_out_order = True
+
+    def _leave_for_supervisor(self) -> None:
+        """Barge: the supervisor talks to the customer now. Keep recording until the call ends."""
+        if self.speaker is not None:
+            self.speaker.interrupt()
+            self._log_spoken()
+        self.pending.clear()
+        at = round(time.time() - self.answered_at, 2)
+        self.outcome["barged"] = {"supervisor_call": self.barged_by, "at_s": at}
+        self.log.info("bot_left_call", supervisor_call=self.barged_by, at_s=at)
+        self._publish("barged", supervisor_call=self.barged_by, at_s=at)
+        port = self.call.port
+        while self.ended is None:
+            try:
+                sig = self.call.signals.get(timeout=0.1)
+                if sig.kind == "ended":
+                    self.ended = sig.data
+            except queue.Empty:
+                pass
+            # The supervisor's voice reaches this port too (see supervisor.modes): both sides recorded.
+            callee, heard = drain(port.rx), drain(port.played)
+            if self.recorder is not None:
+                self.recorder.add_frames(callee, heard)
 
     # --- signals, silence -----------------------------------------------------------
     def _poll_signals(self) -> None:

@@ -31,15 +31,27 @@ class VoicebotServer:
         self.finished: list[SessionResult] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        from voicebot.supervisor.phone import SupervisorLine
+
+        self.supervision = SupervisorLine(self)
+        self.console_channel = None  # typed whispers / supervisor call requests via Redis
 
     def start(self) -> None:
         # The media clock thread needs the GIL every 20 ms per call; a shorter switch interval
         # bounds how long a busy Python thread can make it wait (default 5 ms).
         sys.setswitchinterval(0.001)
         self.ua.start()
+        if self.settings.redis.url and self.settings.phone_supervision.enabled:
+            from voicebot.store.redis_server import connect_redis
+            from voicebot.supervisor.channel import ConsoleChannel
+
+            self.console_channel = ConsoleChannel(self, connect_redis(self.settings))
+            self.console_channel.start()
 
     def stop(self) -> None:
         self._stop.set()
+        if self.console_channel is not None:
+            self.console_channel.stop()
         for session in list(self.sessions.values()):
             if not session.call.ended:
                 self.ua.hangup(session.call, 503, reason="shutdown")
@@ -69,6 +81,8 @@ class VoicebotServer:
 
     def _on_incoming(self, call: SipCall) -> None:
         # SIP thread: only construct and start; the session answers from its own thread.
+        if self.supervision.claims(call):
+            return  # a supervisor dialling in to listen, whisper or barge
         info = CallInfo(call.uid, "inbound", call.remote_uri or "", self.settings.dialogue.locale)
         self._start_session(call, info)
 
@@ -83,6 +97,14 @@ class VoicebotServer:
             self.sessions[call.uid] = session
         session.start()
         return session
+
+    def find_session(self, call_id: str) -> CallSession | None:
+        return self.sessions.get(call_id)
+
+    def live_sessions(self) -> list[CallSession]:
+        """Answered calls in progress, oldest first (the supervisor menu numbers them in this order)."""
+        with self._lock:
+            return [s for s in self.sessions.values() if s.answered_at and s.result is None and not s.call.ended]
 
     def _reap(self) -> None:
         with self._lock:

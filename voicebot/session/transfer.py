@@ -55,9 +55,11 @@ class TransferRunner:
         finally:
             ok, detail = self.result
             self.log.info("transfer_finished", ok=ok, detail=detail, target=self.action.target)
-            if ok and not self.bridged and not self.call.ended:
-                self.ua.hangup(self.call, 200, reason="transferred")
+            hang_up = ok and not self.bridged and not self.call.ended
+            # Done before the hang-up: the session must see the result before it sees the call end.
             self._done.set()
+            if hang_up:
+                self.ua.hangup(self.call, 200, reason="transferred")
 
     def _blind(self) -> tuple[bool, str]:
         self.ua.blind_transfer(self.call, self.action.target)

@@ -45,7 +45,7 @@ class _BotAccount(pj.Account):
         self.ua = ua
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802
-        self.ua._incoming(prm.callId)
+        self.ua._incoming(prm.callId, prm.rdata.wholeMsg)
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802
         self.ua.registration = {"code": prm.code, "reason": prm.reason, "expires": prm.expiration}
@@ -290,8 +290,9 @@ class SipUserAgent:
             fut.set_exception(exc)
 
     # --- calls ----------------------------------------------------------------------
-    def _incoming(self, call_index: int) -> None:
+    def _incoming(self, call_index: int, invite: str = "") -> None:
         call = SipCall(self, self.account, call_index, direction="inbound")
+        call.invite = invite  # the raw INVITE: request URI and headers route supervisor calls
         self._calls[call.uid] = call
         try:
             info = call.getInfo()
@@ -397,6 +398,37 @@ class SipUserAgent:
             mb.startTransmit(ma)
 
         self.run(do)
+
+    def route_audio(self, connect: list[tuple[Any, Any]] = (), disconnect: list[tuple[Any, Any]] = ()) -> None:
+        """Change conference-bridge routes in one step on the SIP thread (listen/whisper/barge).
+
+        An endpoint is a ``SipCall`` (its audio stream: what the far end says / hears) or a
+        conference port such as a call's ``CallAudioPort``. A pair (a, b) routes a's audio into b.
+        Routes of a call that has just ended are skipped, not errors: its slot is gone already.
+        """
+
+        def media(end: Any) -> Any:
+            if isinstance(end, SipCall):
+                if end.ended or not end.hasMedia():
+                    return None
+                return end.getAudioMedia(-1)
+            return end
+
+        def do() -> None:
+            for pairs, op in ((disconnect, "stopTransmit"), (connect, "startTransmit")):
+                for a, b in pairs:
+                    ma, mb = media(a), media(b)
+                    if ma is None or mb is None:
+                        continue
+                    try:
+                        getattr(ma, op)(mb)
+                    except pj.Error as exc:
+                        log.warning("route_failed", op=op, error=exc.info())
+
+        self.run(do)
+
+    def find_call(self, uid: str) -> SipCall | None:
+        return self._calls.get(uid)
 
     def release_call(self, call: SipCall) -> None:
         """Called on DISCONNECTED (SIP thread): unhook media now, drop the object next loop."""

@@ -121,6 +121,7 @@ class SipCall:
         self.port: CallAudioPort | None = None
         self.remote_uri = ""
         self.local_uri = ""  # inbound: the URI the caller dialled (To), e.g. <sip:+8613900000001@host>
+        self.invite = ""  # inbound: the INVITE as received (set by the user agent)
         self.sip_call_id = ""
         self.codec = ""
         self.last_stream_stats: dict[str, float] = {}  # refreshed every second by the SIP thread
