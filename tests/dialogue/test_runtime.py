@@ -211,6 +211,9 @@ def test_voicemail_by_phrase_and_by_long_greeting(factory):
     new = c.say("您莫大利用普参事无法协议。前才即时因此溜言。", 5.0)  # ASR of 请在提示音后留言: matched by sound
     assert c.outcome()["answered_by"] == "voicemail"
     c = Call(factory, "zh-CN")
+    c.say("您好,我现在不安点点点点,我现在是因何六言。", 4.0)  # 留言 heard as 六言 (a numeral once normalised)
+    assert c.outcome()["answered_by"] == "voicemail"
+    c = Call(factory, "zh-CN")
     c.say("天天天天天天天天天天天天天天天", 8.0)  # garbled and long: a recorded greeting
     assert c.outcome()["answered_by"] == "voicemail"
     c = Call(factory, "zh-CN")

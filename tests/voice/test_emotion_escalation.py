@@ -25,7 +25,8 @@ def test_growing_agitation_softens_then_escalates_to_an_agent(tmp_path):
         finished = call_result(bot, mark)[0]
         emotions = [e["emotion"] for e in bot.events("user_turn", mark)]
     outcome = finished["outcome"]
-    assert emotions[1:] == ["agitated", "agitated"], emotions
+    # The calm opener may reach the bot as one turn or two (a pause between its sentences).
+    assert emotions[-2:] == ["agitated", "agitated"] and "agitated" not in emotions[:-2], emotions
     bot_lines = [t["text"] for t in read_transcript(finished["transcript"]) if t["who"] == "bot"]
     assert SOOTHE in bot_lines, bot_lines  # the first agitated turn got the softer branch
     assert outcome["escalation"] == "sustained negative emotion"

@@ -45,7 +45,8 @@ class AnsweringMachineDetector:
             if phrase and phrase in norm:
                 return AmdVerdict(True, f"voicemail phrase {phrase!r}")
         if self._zh and norm:
-            heard = self._py(norm)
+            # Also the raw text's sound: normalising turns 六言 into "6言", which no longer sounds like 留言.
+            heard = f"{self._py(norm)} | {self._py(text)}"
             for phrase, py in zip(self.phrases, self._pinyin):
                 if len(phrase) >= 2 and py in heard:
                     return AmdVerdict(True, f"voicemail phrase {phrase!r} (by sound)")
