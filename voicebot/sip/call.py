@@ -71,35 +71,29 @@ class _PjCall(pj.Call):
         super().__init__(account, call_index)
         self._owner = weakref.ref(owner)  # no cycle: the SipCall's refcount alone decides our lifetime
 
-    def onCallState(self, prm: pj.OnCallStateParam) -> None:  # noqa: N802
+    def _forward(self, handler: str, *args: Any) -> None:
         owner = self._owner()
         if owner is not None:
-            owner.on_state(self)
+            getattr(owner, handler)(*args)
+
+    # pjsua2 callbacks (SIP thread), forwarded to the SipCall
+    def onCallState(self, prm: pj.OnCallStateParam) -> None:  # noqa: N802
+        self._forward("on_state", self)
 
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:  # noqa: N802
-        owner = self._owner()
-        if owner is not None:
-            owner.on_media_state()
+        self._forward("on_media_state")
 
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:  # noqa: N802
-        owner = self._owner()
-        if owner is not None:
-            owner.on_dtmf(prm)
+        self._forward("on_dtmf", prm)
 
     def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:  # noqa: N802
-        owner = self._owner()
-        if owner is not None:
-            owner.on_transfer_request(prm)
+        self._forward("on_transfer_request", prm)
 
     def onCallReplaced(self, prm: pj.OnCallReplacedParam) -> None:  # noqa: N802
-        owner = self._owner()
-        if owner is not None:
-            owner.on_replaced(prm)
+        self._forward("on_replaced", prm)
 
     def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:  # noqa: N802
-        owner = self._owner()
-        if owner is not None:
-            owner.on_transfer_status(prm)
+        self._forward("on_transfer_status", prm)
 
 
 class SipCall:
