@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import importlib
 import sys
 
@@ -41,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A crash inside pjsua2/pjmedia (C) must leave the Python stacks of every thread in the log.
+    faulthandler.enable(all_threads=True)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
