@@ -23,6 +23,7 @@ from voicebot.config import MediaConfig, SipConfig
 from voicebot.errors import SipError
 from voicebot.logs import get_logger
 from voicebot.sip.call import SipCall, retire
+from voicebot.sip.port import CallAudioPort
 from voicebot.sip.fastbuf import self_check
 
 log = get_logger("voicebot.sip")
@@ -69,6 +70,9 @@ class SipUserAgent:
         # pjsua2 objects must be destroyed on the SIP thread while the library is alive:
         # released calls and ports wait here until no one else holds them.
         self._graveyard: list[list[Any]] = []
+        # Media ports are recycled, never destroyed while the library runs (see CallAudioPort.reset).
+        self._free_ports: list[CallAudioPort] = []
+        self._all_ports: list[CallAudioPort] = []
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._stop = threading.Event()
@@ -205,25 +209,40 @@ class SipUserAgent:
         if missing:
             raise SipError(f"codecs {missing} from sip.codecs are not available; pjsua2 has {available}")
 
-    def _bury(self, force: bool = False) -> None:
-        """Drop released pjsua2 objects once only the graveyard refers to them.
+    def take_port(self) -> CallAudioPort:
+        """A call's media port (SIP thread): a recycled one when free, else a new one."""
+        if self._free_ports:
+            port = self._free_ports.pop()
+            port.reset()
+            return port
+        port = CallAudioPort(self.media.clock_rate, self.media.frame_ms)
+        port.create(f"port-{len(self._all_ports)}")
+        self._all_ports.append(port)
+        return port
 
-        An object still referenced elsewhere at shutdown is disowned instead: its C++
-        destructor would otherwise run after libDestroy() and abort the process.
-        """
+    def _bury(self, force: bool = False) -> None:
+        """Recycle released ports, and drop other released pjsua2 objects, once only the graveyard
+        refers to them. At shutdown everything is retired instead: no C++ destructor may run after
+        (or race) libDestroy()."""
         now = time.monotonic()
         keep = []
         for entry in self._graveyard:
             due, obj = entry
-            # refs: the entry list, the local name, getrefcount's argument
-            if (force or now >= due) and sys.getrefcount(obj) <= 3:
-                continue
-            if force:  # still referenced at shutdown: never destruct it after libDestroy, never free it
+            if force:
                 retire(obj)
+                continue
+            # refs: the entry list, the local name, getrefcount's argument (+ _all_ports for a port)
+            is_port = isinstance(obj, CallAudioPort)
+            if now >= due and sys.getrefcount(obj) <= 3 + is_port:
+                if is_port:
+                    self._free_ports.append(obj)
                 continue
             keep.append(entry)
         self._graveyard = keep
-        gc.collect()
+        if force:
+            for port in self._all_ports:
+                retire(port)
+            self._free_ports.clear()
 
     def _destroy(self) -> None:
         if self.ep is None:

@@ -164,8 +164,7 @@ class SipCall:
             audio = self.getAudioMedia(index)
             first = self.port is None
             if first:
-                self.port = CallAudioPort(self.ua.media.clock_rate, self.ua.media.frame_ms)
-                self.port.create(f"call-{self.uid}")
+                self.port = self.ua.take_port()
             # Re-INVITEs re-run this: (re)connecting an existing pair is harmless.
             audio.startTransmit(self.port)
             self.port.startTransmit(audio)

@@ -40,6 +40,17 @@ class CallAudioPort(pj.AudioMediaPort):
         self.rx: deque[bytes] = deque(maxlen=3000)  # callee -> bot; bounded: a stalled session can't eat RAM
         self.tx: deque[bytes] = deque()  # bot -> callee, one frame_bytes element per frame
         self.played: deque[bytes | None] = deque(maxlen=3000)  # what went out each tick (None = silence)
+        self._reset_counters()
+
+    def reset(self) -> None:
+        """Ready for another call. Ports are recycled, never destroyed while the library runs: since
+        pjsua 2.14 the bridge removes a port at its next tick, so a deleted port could still be called."""
+        self.rx.clear()
+        self.tx.clear()
+        self.played.clear()
+        self._reset_counters()
+
+    def _reset_counters(self) -> None:
         self.frames_in = 0
         self.frames_out = 0
         self.callback_ns = 0
