@@ -43,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     # A crash inside pjsua2/pjmedia (C) must leave the Python stacks of every thread in the log.
-    faulthandler.enable(all_threads=True)
+    try:
+        faulthandler.enable(all_threads=True)
+    except (ValueError, OSError, AttributeError):  # stderr without a file descriptor (captured, embedded)
+        pass
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
