@@ -51,3 +51,30 @@ def split_clauses(text: str) -> list[str]:
     if buf.strip():
         out.append(buf.strip())
     return out
+
+
+# A Mandarin chunk (one synthesis call, one cache entry) has at least this many Hanzi: a clause like
+# "对，" or "再见。" alone comes out clipped and is misheard; joined to its neighbour it is said
+# with the phrase's own prosody. Longer clauses still stream one by one.
+MIN_CHUNK_HANZI = 4
+
+
+def _hanzi(text: str) -> int:
+    return sum("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def split_zh_chunks(text: str) -> list[str]:
+    """Clauses, with any clause under MIN_CHUNK_HANZI joined to the next (the last to the previous)."""
+    chunks: list[str] = []
+    pending = ""
+    for clause in split_clauses(text):
+        pending += clause
+        if _hanzi(pending) >= MIN_CHUNK_HANZI:
+            chunks.append(pending)
+            pending = ""
+    if pending:
+        if chunks and _hanzi(pending) < MIN_CHUNK_HANZI:
+            chunks[-1] += pending
+        else:
+            chunks.append(pending)
+    return chunks

@@ -13,7 +13,7 @@ from typing import Iterator
 import numpy as np
 
 from voicebot.errors import ModelError
-from voicebot.tts.sentences import split_clauses
+from voicebot.tts.sentences import split_zh_chunks
 from voicebot.tts.zh_frontend import BakerFrontend
 from voicebot.tts.zh_model import RECIPE, ZhModelFiles
 
@@ -119,14 +119,16 @@ class ZhNeuralVoice:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
 
     def stream(self, text: str) -> Iterator[np.ndarray]:
-        """One int16 chunk per clause, each ending with its pause: the first leaves before the rest renders."""
-        for clause in split_clauses(text) or [text]:
-            audio = self.clause(clause)
+        """One int16 chunk per clause (short ones joined to a neighbour), each ending with its pause:
+        the first leaves before the rest renders."""
+        for chunk in split_zh_chunks(text) or [text]:
+            audio = self.clause(chunk)
             if len(audio):
                 yield audio
 
     def clause(self, text: str) -> np.ndarray:
-        """One clause of normalised Chinese -> int16 with its trailing pause (empty if nothing is speakable)."""
+        """One chunk of normalised Chinese -> int16 with its trailing pause (empty if nothing is speakable).
+        Clause punctuation inside the chunk becomes a prosodic-phrase break (#3) within one utterance."""
         ph = self.frontend.phonemes(text)
         if len(ph.symbols) <= 2:  # only the edge silences
             return np.zeros(0, dtype=np.int16)
