@@ -32,6 +32,7 @@ import numpy as np
 
 from voicebot.asr import load_recognizer
 from voicebot.config import load_settings
+from voicebot.tts.cache import PromptCache
 from voicebot.tts.renderer import SpeechRenderer
 from voicebot.tts.roundtrip import character_errors, round_trip
 from voicebot.tts.zh_normalize import normalize_zh
@@ -54,15 +55,21 @@ def run_voice(voice_spec: str, texts: list[str], recognizers: dict) -> dict:
     settings.tts.zh_fallback_espeak = False  # measure the voice asked for, never a silent substitute
     renderer = SpeechRenderer(settings, RATE)
     renderer.render("您好。", "zh-CN")  # warm-up (first invoke allocates)
-    rows, first_ms, synth_s, audio_s = [], [], 0.0, 0.0
+    # Every clause synthesised, none served from memory: the sentences share openers like 您好，.
+    renderer.cache = PromptCache(None, memory_items=0)
+    rows, first_ms, first_cpu_ms, synth_s, cpu_s, audio_s = [], [], [], 0.0, 0.0, 0.0
     main = next(iter(recognizers))
     for text in texts:
-        t0 = time.perf_counter()
+        # Wall clock is what a caller waits; CPU time (this process, all its threads) is what the
+        # synthesis costs, and barely moves when other processes crowd the cores.
+        t0, c0 = time.perf_counter(), time.process_time()
         chunks = renderer.stream(text, "zh-CN")
         parts = [next(chunks)]
         first_ms.append((time.perf_counter() - t0) * 1000)
+        first_cpu_ms.append((time.process_time() - c0) * 1000)
         parts += list(chunks)
         elapsed = time.perf_counter() - t0
+        cpu_s += time.process_time() - c0
         audio = np.concatenate(parts)
         synth_s += elapsed
         audio_s += len(audio) / RATE
@@ -90,9 +97,12 @@ def run_voice(voice_spec: str, texts: list[str], recognizers: dict) -> dict:
         "cer": cer[main]["cer"],
         "round_trip": cer,
         "rtf": round(synth_s / audio_s, 4),
+        "rtf_cpu": round(cpu_s / audio_s, 4),
         "first_audio_ms": {"p50": round(statistics.median(first_ms), 1),
                            "p95": round(float(np.percentile(first_ms, 95)), 1),
                            "max": round(max(first_ms), 1)},
+        "first_audio_cpu_ms": {"p50": round(statistics.median(first_cpu_ms), 1),
+                               "p95": round(float(np.percentile(first_cpu_ms, 95)), 1)},
         "audio_s_total": round(audio_s, 1),
         "rows": rows,
     }
@@ -131,8 +141,9 @@ def main() -> None:
     for name, r in results["voices"].items():
         for asr, c in r["round_trip"].items():
             print(f"{name:16s} {asr:32s} CER {c['cer']:.3f} (您/你 folded {c['cer_nin_folded']:.3f})")
-        print(f"{name:16s} RTF {r['rtf']:.3f}, first audio p50 {r['first_audio_ms']['p50']:.0f} ms "
-              f"p95 {r['first_audio_ms']['p95']:.0f} ms")
+        print(f"{name:16s} RTF {r['rtf']:.3f} (CPU {r['rtf_cpu']:.3f}), first audio p50 "
+              f"{r['first_audio_ms']['p50']:.0f} ms p95 {r['first_audio_ms']['p95']:.0f} ms "
+              f"(CPU p50 {r['first_audio_cpu_ms']['p50']:.0f} ms)")
     out = ROOT / "benchmarks/results/tts_zh.json"
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}")

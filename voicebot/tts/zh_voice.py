@@ -16,6 +16,7 @@ from voicebot.errors import ModelError
 from voicebot.tts.sentences import split_zh_chunks
 from voicebot.tts.zh_frontend import BakerFrontend
 from voicebot.tts.zh_model import RECIPE, ZhModelFiles
+from voicebot.tts.zh_normalize import normalize_zh
 
 SAMPLE_RATE = 24000
 # MB-MelGAN's output peaks near ±0.6 on this voice; one fixed gain keeps every clause at the same
@@ -120,7 +121,9 @@ class ZhNeuralVoice:
 
     def stream(self, text: str) -> Iterator[np.ndarray]:
         """One int16 chunk per clause (short ones joined to a neighbour), each ending with its pause:
-        the first leaves before the rest renders."""
+        the first leaves before the rest renders. Raw text is normalised here too (idempotent), so
+        ``synthesize("99元")`` says 九十九元 whoever calls it."""
+        text = normalize_zh(text)
         for chunk in split_zh_chunks(text) or [text]:
             audio = self.clause(chunk)
             if len(audio):
