@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -22,8 +22,18 @@ def _default_cache_dir() -> Path:
 
 class PathsConfig(BaseModel):
     cache_dir: Path = Field(default_factory=_default_cache_dir)
+    # Prepared models (joined/rewritten from the model packages by setup). Apart from the rest of the
+    # cache (Redis, prompt audio) so tests can use a fresh cache without re-preparing models.
+    # Empty = <cache_dir>/models.
+    models_dir: Path | None = None
     recordings_dir: Path = Path("recordings")
     dialplans_dir: Path = Path("dialplans")
+
+    @model_validator(mode="after")
+    def _models_under_cache(self) -> "PathsConfig":
+        if self.models_dir is None:
+            self.models_dir = self.cache_dir / "models"
+        return self
 
 
 class LoggingConfig(BaseModel):
