@@ -156,6 +156,30 @@ class DialogueConfig(BaseModel):
     out_of_scope_threshold: float = 0.45
 
 
+class EmergencyConfig(BaseModel):
+    """The seed's 应急预案: when recognition or synthesis fails or hangs mid-call, the callee hears
+    a stored apology and goes to a person (dialogue.agent_uri) or is called back."""
+
+    # One turn's recognition, from the end of speech; longer counts as hung. Generous: an overloaded
+    # machine (or vosk catching up on a long turn) is slow, not broken.
+    asr_timeout_s: float = Field(15.0, gt=0)
+    tts_timeout_s: float = Field(6.0, gt=0)  # a line's synthesis with nothing new to play
+    callback_delay_s: float = Field(1800.0, ge=0)
+    # Rendered into the prompt cache at start-up, so they play even when synthesis is down.
+    lines: dict[str, str] = {
+        "en-US": "Sorry, our system is having a technical problem. A colleague will follow up with you shortly.",
+        "zh-CN": "不好意思，我们的系统出了点问题，稍后会有同事跟您联系。",
+    }
+
+
+class FaultDrillConfig(BaseModel):
+    """Emergency drills: make an engine fail on purpose to rehearse the fallback (off by default)."""
+
+    asr: Literal["", "raise", "hang"] = ""
+    tts: Literal["", "raise", "hang"] = ""
+    after_uses: int = Field(0, ge=0)  # the engine works this many times per process first
+
+
 class PhoneSupervisionConfig(BaseModel):
     # Listen / whisper / barge by phone (docs/supervision.md). A supervisor dials
     # sip:<user>@bot or sip:<user>-<call id>@bot (or sends the X-Voicebot-Supervise header).
@@ -262,6 +286,8 @@ class Settings(BaseSettings):
     recording: RecordingConfig = RecordingConfig()
     dialogue: DialogueConfig = DialogueConfig()
     phone_supervision: PhoneSupervisionConfig = PhoneSupervisionConfig()
+    emergency: EmergencyConfig = EmergencyConfig()
+    fault_drill: FaultDrillConfig = FaultDrillConfig()
     redis: RedisConfig = RedisConfig()
     campaign: CampaignConfig = CampaignConfig()
     emotion: EmotionConfig = EmotionConfig()
