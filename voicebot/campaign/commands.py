@@ -29,8 +29,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     i = sub.add_parser("import", help="import customers from a CSV/XLSX export into a campaign")
     i.add_argument("name")
     i.add_argument("file", type=Path)
-    i.add_argument("--mapping", type=Path, default=None, help="YAML/JSON column mapping (default: canonical headers)")
-    i.add_argument("--errors-csv", type=Path, default=None, help="write every bad row (line, column, reason) here")
+    i.add_argument("--mapping", type=Path, default=None,
+                   help="YAML/JSON column mapping for what header recognition misses (docs/campaigns.md)")
+    i.add_argument("--sheet", default=None, help="read only this sheet of a workbook (default: every sheet)")
+    i.add_argument("--dry-run", action="store_true", help="print the detected mapping and the first rows; store nothing")
+    i.add_argument("--errors-csv", type=Path, default=None,
+                   help="write refused rows and cell warnings (line, column, value, reason, phone, name) here")
+    i.add_argument("--csv-encoding", default="utf-8-sig", choices=["utf-8-sig", "gbk"],
+                   help="errors CSV encoding: UTF-8 with BOM (default) or GBK for old Excel")
     i.set_defaults(func=cmd_import)
 
     pl = sub.add_parser("plan", help="profile, segment and plan every customer of the campaign")
@@ -89,25 +95,47 @@ def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    import csv
-
-    from voicebot.campaign.importer import import_customers
+    from voicebot.campaign.importer import import_customers, preview, write_issues_csv
     from voicebot.campaign.mapping import load_mapping
 
-    campaign = _campaign(settings, args.name).require()
-    report = import_customers(campaign.client, args.file, load_mapping(args.mapping), campaign=args.name,
-                              progress=True, default_timezone=settings.campaign.default_timezone)
+    mapping = load_mapping(args.mapping)
+    if args.dry_run:
+        report, first = preview(args.file, mapping, args.sheet)
+        _print_preview(report, first)
+    else:
+        campaign = _campaign(settings, args.name).require()
+        report = import_customers(campaign.client, args.file, mapping, campaign=args.name, progress=True,
+                                  default_timezone=settings.campaign.default_timezone, sheet=args.sheet)
     for error in report.errors[:20]:
         print(f"bad row: {error}")
     if len(report.errors) > 20:
-        print(f"... {len(report.errors) - 20} more problems" + ("" if args.errors_csv else " (see --errors-csv)"))
+        print(f"... {len(report.errors) - 20} more refused rows" + ("" if args.errors_csv else " (see --errors-csv)"))
+    for warning in report.warnings[:10]:
+        print(f"cell warning: {warning}")
+    if len(report.warnings) > 10:
+        print(f"... {len(report.warnings) - 10} more cell warnings" + ("" if args.errors_csv else " (see --errors-csv)"))
     if args.errors_csv:
-        with args.errors_csv.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["line", "column", "reason"])
-            w.writerows((e.line, e.column, e.reason) for e in report.errors)
+        write_issues_csv(report, args.errors_csv, args.csv_encoding)
     _print(report.summary())
     return 0 if report.rows_ok else 1
+
+
+def _print_preview(report, first: list[dict[str, Any]]) -> None:
+    for sheet in report.sheets:
+        title = f"sheet {sheet['sheet']!r}" if sheet["sheet"] else "file"
+        print(f"{title}: header on line {sheet['header_line']}, {sheet['rows']} rows"
+              + (f", encoding {sheet['encoding']}" if sheet["encoding"] else ""))
+        for note in sheet["skipped_above_header"]:
+            print(f"  {note}")
+        for fld, column in sheet["columns"].items():
+            print(f"  {column!r:>24} -> {fld:<20} ({sheet['how'][fld]})")
+        for column in sheet["unmapped"]:
+            print(f"  {column!r:>24} -> x_{column:<18} (kept as is)")
+    for note in report.skipped:
+        print(note)
+    print(f"first {len(first)} customers as they will be stored:")
+    for record in first:
+        print("  " + json.dumps(record, ensure_ascii=False, default=str))
 
 
 def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
