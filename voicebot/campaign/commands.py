@@ -24,7 +24,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("name")
     c.add_argument("--description", default="")
     c.add_argument("--locale", default="zh-CN", choices=["zh-CN", "en-US"])
+    c.add_argument("--segments", type=Path, default=None, help="segment rule file (YAML; default: the seed's six)")
     c.set_defaults(func=cmd_create)
+
+    sg = sub.add_parser("segments", help="customers per segment, with examples; --rules sets the campaign's rule file")
+    sg.add_argument("name")
+    sg.add_argument("--rules", type=Path, default=None, help="YAML rule file to check and store for this campaign")
+    sg.add_argument("--examples", type=int, default=3)
+    sg.set_defaults(func=cmd_segments)
+
+    hr = sub.add_parser("hours", help="change the campaign's calling hours; workers use them from their next call")
+    hr.add_argument("name")
+    hr.add_argument("--start", default=None, metavar="HH:MM")
+    hr.add_argument("--end", default=None, metavar="HH:MM")
+    hr.add_argument("--reset", action="store_true", help="back to the config's campaign.calling_hours_*")
+    hr.set_defaults(func=cmd_hours)
 
     i = sub.add_parser("import", help="import customers from a CSV/XLSX export into a campaign")
     i.add_argument("name")
@@ -89,8 +103,41 @@ def _print(data: Any) -> None:
 
 
 def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
-    _campaign(settings, args.name).create(args.description, args.locale)
+    from voicebot.campaign.segment_rules import load_rules_file
+
+    if args.segments:
+        load_rules_file(args.segments)  # a bad rule file fails before the campaign exists
+    campaign = _campaign(settings, args.name)
+    campaign.create(args.description, args.locale)
+    if args.segments:
+        campaign.set_segment_rules(str(args.segments))
     _print({"campaign": args.name, "status": "created"})
+    return 0
+
+
+def cmd_segments(args: argparse.Namespace, settings: Settings) -> int:
+    from voicebot.campaign.clock import SystemClock
+
+    campaign = _campaign(settings, args.name).require()
+    if args.rules:
+        campaign.set_segment_rules(str(args.rules))
+    summary = campaign.segment_summary(SystemClock(), settings.campaign, args.examples)
+    print(f"{summary['customers']} customers, rules from {summary['rules']}:")
+    for seg, info in summary["segments"].items():
+        share = info["count"] / summary["customers"] if summary["customers"] else 0.0
+        print(f"  {info['label']} ({seg}): {info['count']} ({share:.0%})   when: {info['rule']}")
+        for ex in info["examples"]:
+            print("      " + json.dumps(ex, ensure_ascii=False))
+    return 0
+
+
+def cmd_hours(args: argparse.Namespace, settings: Settings) -> int:
+    from voicebot.campaign.hours import set_hours
+
+    campaign = _campaign(settings, args.name).require()
+    hours = set_hours(campaign.client, campaign.ck, None if args.reset else args.start, None if args.reset else args.end)
+    start, end = hours or (settings.campaign.calling_hours_start, settings.campaign.calling_hours_end)
+    _print({"campaign": args.name, "calling_hours": f"{start}-{end}", "from": "campaign" if hours else "config"})
     return 0
 
 

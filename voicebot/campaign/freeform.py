@@ -16,7 +16,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "两": 2, "贰":
 _CN_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 _CN_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000}
 _CURRENCY = re.compile(r"(人民币|rmb|cny|usd|us\$|元整|元|块钱|块|¥|￥|\$|€|约|大约|左右|以上|多)", re.IGNORECASE)
-_COUNT_SUFFIX = re.compile(r"(次|单|笔|件|个|回|份|张|订单|orders?|times?)$", re.IGNORECASE)
+_COUNT_SUFFIX = re.compile(r"(次|单|笔|件|个|回|份|张|订单|周岁|岁|分|orders?|times?|years?|yrs?)$", re.IGNORECASE)
 # Arabic number with an optional Chinese / Western magnitude: 1.2万, 3k, 5千, 2w
 _MAGNITUDE = {"万": 1e4, "萬": 1e4, "w": 1e4, "千": 1e3, "k": 1e3, "百": 1e2, "亿": 1e8, "m": 1e6}
 
@@ -64,7 +64,7 @@ def amount(text: str) -> float:
 def count(text: str) -> int:
     """3, 3次, 两次, 十二单, 5.0 -> a whole number."""
     raw = str(text).strip()
-    value = amount(_COUNT_SUFFIX.sub("", raw.replace("共", "")).strip() or raw)
+    value = amount(_COUNT_SUFFIX.sub("", _CURRENCY.sub("", raw.replace("共", ""))).strip() or raw)
     if value != int(value):
         raise ValueError(f"{raw!r} is not a whole number")
     return int(value)
@@ -88,7 +88,8 @@ class Parsed:
     note: str = ""  # readable but worth a look (ambiguous day/month, partial date, ...)
 
 
-def parse_date(text: str | datetime | date, formats: list[str] | None = None, day_first: bool = True) -> Parsed:
+def parse_date(text: str | datetime | date, formats: list[str] | None = None, day_first: bool = True,
+               today: date | None = None) -> Parsed:
     """2025年3月24日, 2024.12.01, 2025/3/24 14:05, 24/03/2025, 20250324, an Excel serial day, or any
     of ``formats``. A date with only year and month is read as the 1st, with a note."""
     if isinstance(text, datetime):
@@ -103,6 +104,9 @@ def parse_date(text: str | datetime | date, formats: list[str] | None = None, da
             continue
     if re.fullmatch(r"\d{5}(\.\d+)?", raw) and 20000 <= float(raw) <= 80000:  # Excel stored the date as a number
         return Parsed(_EXCEL_EPOCH + timedelta(days=int(float(raw))), "Excel day number read as a date")
+    relative = _relative_date(raw, today or date.today())
+    if relative is not None:
+        return Parsed(relative, f"relative date read against {(today or date.today()).isoformat()}")
     for pattern, order in _DATE_PATTERNS:
         match = pattern.match(raw)
         if not match:
@@ -128,6 +132,26 @@ def parse_date(text: str | datetime | date, formats: list[str] | None = None, da
             return Parsed(date(y, m, d), note)
         raise ValueError(f"{raw!r} is not a real date")
     raise ValueError(f"{raw!r} is not a date")
+
+
+_RELATIVE_WORDS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "上周": 7, "上星期": 7, "上个月": 30, "上月": 30,
+                   "去年": 365, "today": 0, "yesterday": 1, "last week": 7, "last month": 30, "last year": 365}
+_RELATIVE_UNITS = {"天": 1, "日": 1, "周": 7, "星期": 7, "个月": 30, "月": 30, "年": 365, "day": 1, "days": 1,
+                   "week": 7, "weeks": 7, "month": 30, "months": 30, "year": 365, "years": 365}
+
+
+def _relative_date(raw: str, today: date) -> date | None:
+    """昨天, 上个月, 3天前, 两个月前, 2 weeks ago -> a date (approximate for months and years)."""
+    low = raw.lower()
+    if low in _RELATIVE_WORDS:
+        return today - timedelta(days=_RELATIVE_WORDS[low])
+    match = re.fullmatch(r"(\d+|[一二两三四五六七八九十半]+)\s*(天|日|周|星期|个月|月|年|days?|weeks?|months?|years?)\s*(前|以前|之前|ago)",
+                         low)
+    if not match:
+        return None
+    n = 0.5 if match.group(1) == "半" else float(match.group(1)) if match.group(1).isdigit() \
+        else chinese_number(match.group(1))
+    return today - timedelta(days=round(n * _RELATIVE_UNITS[match.group(2)]))
 
 
 def _valid(y: int, m: int, d: int) -> bool:

@@ -163,7 +163,8 @@ def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str]
         if not column:
             continue
         if text == "":
-            phone_problems.append((column, "", "phone number is empty"))
+            if fld == "phone":  # an empty second number is no news
+                phone_problems.append((column, "", "phone number is empty"))
             continue
         try:
             e164, others, note = _phone(str(text), mapping.region)

@@ -139,9 +139,14 @@ def _with_header(source: str, name: str, lines: list[tuple[int, list[Any]]]) -> 
     for idx, (_line, cells) in enumerate(lines[:HEADER_SCAN_ROWS]):
         if cells and isinstance(cells[0], ImportFileError):
             continue
-        if not any(match_field(str(c)) and match_field(str(c))[0] in ("phone", "phone_alt") for c in cells):  # type: ignore[index]
+        phone_cells = [match_field(str(c)) for c in cells if isinstance(c, str)]
+        phone_cells = [m for m in phone_cells if m and m[0] in ("phone", "phone_alt")]
+        if not phone_cells:
             continue
         score = header_score(cells)
+        # A lone partial match is a sentence (联系电话请填写11位手机号 on a notes sheet), not a header.
+        if score <= 3 and all(how != "exact" for _f, how in phone_cells):
+            continue
         if score > best_score:
             best, best_score = idx, score
     if best is None:
