@@ -83,6 +83,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r = sub.add_parser("report", help="HTML report with charts, and CSVs")
     r.add_argument("name")
     r.add_argument("--out", type=Path, default=None, help="directory (default: reports/<name>)")
+    r.add_argument("--role", default="supervisor", choices=["supervisor", "viewer"],
+                   help="viewer: CRM id, name and number masked in calls.csv")
+    r.add_argument("--csv-encoding", default="utf-8-sig", choices=["utf-8-sig", "gbk"],
+                   help="CSV encoding: UTF-8 with BOM (Excel 2016+, WPS) or GBK (older Chinese Excel)")
     r.set_defaults(func=cmd_report)
 
 
@@ -342,6 +346,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from voicebot.campaign.report import write_report
 
     campaign = _campaign(settings, args.name).require()
-    files = write_report(campaign.client, args.name, args.out or Path("reports") / args.name, settings.campaign)
+    files = write_report(campaign.client, args.name, args.out or Path("reports") / args.name, settings.campaign,
+                         role=args.role, csv_encoding=args.csv_encoding)
     _print({"html": files.html, "calls_csv": files.calls_csv, "kpis_csv": files.kpis_csv, "charts": files.charts})
     return 0

@@ -1,0 +1,142 @@
+"""Real CRM exports: a messy GBK CSV and a workbook with a 说明 sheet first import with every callable
+row kept; free-form cells are read or kept raw and flagged; the dry run shows the detected mapping."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+import pytest
+import structlog
+from messy_export import ROWS, callable_rows, write_gbk_csv, write_workbook
+
+from voicebot.campaign import freeform, keys
+from voicebot.campaign.customers import CustomerStore
+from voicebot.campaign.importer import import_customers, write_issues_csv
+from voicebot.campaign.mapping import load_mapping
+from voicebot.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _hermetic(tmp_path, monkeypatch):
+    config = tmp_path / "voicebot.toml"
+    config.write_text("", encoding="utf-8")
+    monkeypatch.setenv("VOICEBOT_CONFIG", str(config))
+    monkeypatch.setenv("VOICEBOT_LOGGING__LEVEL", "WARNING")
+    yield
+    structlog.reset_defaults()
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("￥1800", 1800), ("1.2万", 12000), ("3,200.50", 3200.5), ("800元", 800), ("两千", 2000), ("一万二", 12000),
+    ("三千五", 3500), ("RMB 500", 500), ("3k", 3000)])
+def test_amounts_as_people_write_them(text, expected):
+    assert freeform.amount(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2025年3月24日", date(2025, 3, 24)), ("24/03/2025", date(2025, 3, 24)), ("2024.12.01", date(2024, 12, 1)),
+    ("2025/3/24 14:05", date(2025, 3, 24)), ("20250324", date(2025, 3, 24))])
+def test_dates_as_people_write_them(text, expected):
+    parsed = freeform.parse_date(text)
+    assert parsed.value == expected and parsed.note == ""
+
+
+def test_ambiguous_or_partial_dates_are_read_with_a_note():
+    assert freeform.parse_date("03/04/2025").value == date(2025, 4, 3)
+    assert "ambiguous" in freeform.parse_date("03/04/2025").note
+    assert freeform.parse_date("03/04/2025", day_first=False).value == date(2025, 3, 4)
+    assert "1st" in freeform.parse_date("2025年12月").note
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("下午", (14, 18, "any")), ("晚上7点", (19, 21, "any")), ("9-11点", (9, 11, "any")),
+    ("工作日晚上", (18, 21, "weekday")), ("周末", (None, None, "weekend")), ("下午3点半", (15, 17, "any")),
+    ("after 6pm", (18, 20, "any")), ("19:30", (19, 21, "any")), ("随时", (None, None, "any"))])
+def test_contact_times(text, expected):
+    t = freeform.parse_contact_time(text)
+    assert (t.start, t.end, t.days) == expected
+
+
+@pytest.mark.parametrize("text,expected", [("VIP", True), ("金卡", True), ("是", True), ("√", True), ("否", False),
+                                           ("普通", False), ("非会员", False)])
+def test_yes_no_and_member_levels(text, expected):
+    assert freeform.parse_yes_no(text) is expected
+
+
+@pytest.mark.parametrize("writer", [write_gbk_csv, write_workbook], ids=["gbk_csv", "xlsx_notes_sheet_first"])
+def test_messy_export_keeps_every_callable_row(redis_client, tmp_path, writer):
+    path = writer(tmp_path / ("crm.csv" if writer is write_gbk_csv else "crm.xlsx"))
+    report = import_customers(redis_client, path, load_mapping(None), campaign=None)
+
+    assert report.rows_ok == callable_rows() == 8 and report.new_customers == 8
+    refused = sorted(e.line for e in report.errors)
+    assert len(refused) == 3  # masked number, scientific notation, the totals line
+    reasons = " ".join(e.reason for e in report.errors)
+    assert "masked" in reasons and "scientific notation" in reasons and "phone number is empty" in reasons
+    assert {e.name for e in report.errors} == {"周杰", "吴敏", ""}
+    if writer is write_workbook:
+        assert report.skipped == ["sheet '说明': no header with a phone column, skipped"]
+        assert {e.sheet for e in report.errors} == {"客户名单"}
+    sheet = report.sheets[0]
+    assert sheet["header_line"] == 3 + (writer is write_gbk_csv)  # banner lines (and a blank one) skipped
+    assert sheet["columns"]["phone"] == "手机号码*" and sheet["columns"]["phone_alt"] == "座机"
+    assert sheet["columns"]["last_purchase_at"] == "最后下单时间" and sheet["columns"]["member_level"] == "会员等级"
+
+    store = CustomerStore(redis_client)
+    zhang = store.get(keys.customer_id("+8613812345678"))
+    assert (zhang["name"], zhang["gender"], zhang["age"], zhang["city"]) == ("张伟", "male", "35", "上海")
+    assert (zhang["last_purchase_at"], zhang["spend_12m"], zhang["member"]) == ("2025-03-24", "1800.0", "1")
+    assert (zhang["preferred_hour"], zhang["preferred_hour_end"], zhang["crm_id"]) == ("19", "21", "K0001")
+    assert zhang["x_客户来源"] == "门店"  # an unrecognised column is kept, usable by rules and templates
+    li = store.get(keys.customer_id("+8613900001111"))
+    assert (li["spend_12m"], li["orders_12m"], li["preferred_days"], li["member"]) == ("12000.0", "2", "weekday", "1")
+    assert li["age"] == "29"  # "29岁"
+    zhao = store.get(keys.customer_id("+8613600003333"))
+    assert zhao["x_年龄"] == "不详" and zhao["spend_12m"] == "2000.0" and zhao["orders_12m"] == "12"
+    assert zhao["gender"] == "male" and zhao["member"] == "1"  # 先生, 钻石会员
+    sun = store.get(keys.customer_id("+861062345678"))  # empty mobile: the 座机 is dialled
+    assert sun["name"] == "孙丽" and sun["preferred_days"] == "weekend"
+    zheng = store.get(keys.customer_id("+8613500004444"))
+    assert zheng["phone_others"] == "+8613500005555" and zheng["last_purchase_at"] == "2025-12-01"
+
+    row_of = lambda e: e.line - sheet["header_line"] - 1  # index into ROWS
+    warned = {(row_of(e), e.column) for e in report.warnings}
+    assert (3, "年龄") in warned and (1, "折扣订单占比") in warned and (4, "手机号码*") in warned
+    assert {row_of(e) for e in report.warnings} == {i for i, (_c, kind) in enumerate(ROWS) if kind in ("warn", "alt")}
+
+    # The errors CSV: UTF-8 with a BOM (or GBK), refused rows and warnings, with phone and name.
+    write_issues_csv(report, tmp_path / "issues.csv")
+    assert (tmp_path / "issues.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
+    rows = list(csv.DictReader((tmp_path / "issues.csv").open(encoding="utf-8-sig")))
+    assert list(rows[0]) == ["line", "sheet", "column", "value", "reason", "severity", "phone", "name"]
+    assert sum(r["severity"] == "refused" for r in rows) == 3
+    masked = next(r for r in rows if r["value"] == "138****5678")
+    assert masked["name"] == "周杰" and masked["column"] == "手机号码*"
+    age = next(r for r in rows if r["value"] == "不详")
+    assert age["phone"] == "+8613600003333" and age["name"] == "赵强" and age["severity"] == "warning"
+    write_issues_csv(report, tmp_path / "issues-gbk.csv", encoding="gbk")
+    assert "赵强" in (tmp_path / "issues-gbk.csv").read_bytes().decode("gbk")
+
+
+def test_dry_run_prints_the_mapping_and_stores_nothing(redis_server, redis_client, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VOICEBOT_REDIS__URL", f"unix://{redis_server.socket_path}")
+    path = write_workbook(tmp_path / "crm.xlsx")
+    assert main(["campaign", "import", "any", str(path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "sheet '客户名单': header on line 3, 11 rows" in out
+    assert "'手机号码*' -> phone" in out and "'最后下单时间' -> last_purchase_at" in out and "x_客户来源" in out
+    assert "sheet '说明': no header with a phone column, skipped" in out
+    assert '"name": "张伟"' in out and '"last_purchase_at": "2025-03-24"' in out
+    assert CustomerStore(redis_client).count() == 0
+
+    # --sheet picks one sheet; a mapping file overrides detection for the columns it names.
+    (tmp_path / "map.yaml").write_text("columns:\n  notes: 客户来源\n", encoding="utf-8")
+    assert main(["campaign", "create", "shop"]) == 0
+    assert main(["campaign", "import", "shop", str(path), "--sheet", "客户名单", "--mapping", str(tmp_path / "map.yaml"),
+                 "--errors-csv", str(tmp_path / "e.csv")]) == 0
+    capsys.readouterr()
+    zhang = CustomerStore(redis_client).get(keys.customer_id("+8613812345678"))
+    assert zhang["notes"] == "门店" and zhang["x_备注"] == "老客户"
+    assert main(["campaign", "import", "shop", str(path), "--sheet", "没有"]) == 1
+    assert "no sheet '没有'" in capsys.readouterr().err
