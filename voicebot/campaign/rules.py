@@ -171,7 +171,11 @@ class _Parser:
         return left
 
     def list_(self) -> Node:
-        start = self.expect("op", "[").pos if self.is_("op", "[") else self.expect("op", "(").pos
+        if not self.is_("op", "[", "("):
+            tok = self.peek()
+            raise RuleError(f"expected a list like [\"上海\", \"杭州\"] at column {tok.pos + 1}, "
+                            f"found {tok.text or 'end of rule'!r}")
+        start = self.take().pos
         close = "]" if self.tokens[self.i - 1].text == "[" else ")"
         items = []
         while not self.is_("op", close):
