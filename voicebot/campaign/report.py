@@ -175,7 +175,9 @@ def write_report(client: redis.Redis, name: str, out_dir: Path, cfg: CampaignCon
                 w.writerow([t["by"][by], label, *[getattr(k, n) for n in _ROW_KPIS]])
 
     status = campaign.status_report()
-    page = _page(t, name, status, total, tp, sat, costs, charts, parts, variant_rows, seg_label, variant_label,
+    description = client.hget(campaign.ck.meta, "description") or ""
+    title = f"{description}（{name}）" if description and zh else f"{description} ({name})" if description else name
+    page = _page(t, title, status, total, tp, sat, costs, charts, parts, variant_rows, seg_label, variant_label,
                  _unanswered_questions(client, name), role, calls_csv, kpis_csv, zone, locale)
     html_path = out_dir / "report.html"
     html_path.write_text(page, encoding="utf-8")
@@ -213,7 +215,7 @@ background:#f4f6f9;color:#1f2933}
 header{background:#1f3a5f;color:#fff;padding:18px 32px}header h1{margin:0;font-size:22px;font-weight:600}
 header p{margin:6px 0 0;font-size:13px;opacity:.85}main{padding:20px 32px}
 h2{font-size:16px;margin:26px 0 10px;border-left:4px solid #2f6fb0;padding-left:8px}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));gap:14px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(200px,1fr));gap:14px}
 .card{background:#fff;border-radius:8px;padding:14px 16px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 .card-title{font-size:13px;color:#52606d}.card-value{font-size:28px;font-weight:600;margin:6px 0}
 .card-value small{font-size:13px;font-weight:400;color:#52606d;margin-left:4px}
@@ -241,7 +243,7 @@ def _page(t, name, status, total: Kpis, tp: Throughput, sat, costs: UnitCosts, c
     else:
         volume_note = t["card_volume_nodata"]
     volume_verdict = None if not total.attempts else ("met" if tp.calls_per_day >= tp.target_per_day else "not_met")
-    cards = [_card(t["card_volume"], f"{tp.calls_per_day:,.0f}<small>{t['card_volume_unit']} · {n(len(tp.calls_by_day))}"
+    cards = [_card(t["card_volume"], f"{tp.calls_per_day:,.0f}<small>{t['card_volume_unit']} · {t['days_n'].format(n=len(tp.calls_by_day))}"
                    f"</small>", t["card_volume_target"].format(target=tp.target_per_day), volume_verdict, volume_note, t)]
     # 2. intent share
     cards.append(_card(t["card_intent"], f"{total.intent_share:.1%}<small>{n(total.human)}</small>",

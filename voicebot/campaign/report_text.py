@@ -11,7 +11,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "summary": "活动状态 <b>{status}</b> · 客户 {customers:,} 人 · 外呼 {attempts:,} 次 · 真人接听 {human:,} 次 · "
                    "生成于 {generated}",
         "cards_title": "核心指标（对照《千人千面》目标）",
-        "card_volume": "日均外呼量", "card_volume_unit": "通/天", "card_volume_target": "目标 ≥ {target:,} 通/天",
+        "card_volume": "日均外呼量", "card_volume_unit": "通/天", "days_n": "{n} 天", "card_volume_target": "目标 ≥ {target:,} 通/天",
         "card_volume_note": "实测每通道每小时 {rate:.1f} 通、每天可呼叫 {hours:g} 小时：达到 {target:,} 通/天需 "
                             "<b>{channels}</b> 个通道；当前配置 {configured} 个通道，预计每天约 {projected:,.0f} 通。",
         "card_volume_nodata": "外呼数据不足，尚无法测算每通道产能。",
@@ -70,7 +70,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "summary": "Status <b>{status}</b> · {customers:,} customers · {attempts:,} calls · {human:,} answered by a "
                    "person · generated {generated}",
         "cards_title": "Key figures (against the seed's targets)",
-        "card_volume": "Calls per day", "card_volume_unit": "calls/day", "card_volume_target": "target ≥ {target:,}/day",
+        "card_volume": "Calls per day", "card_volume_unit": "calls/day", "days_n": "{n} days", "card_volume_target": "target ≥ {target:,}/day",
         "card_volume_note": "Measured {rate:.1f} calls per channel-hour, {hours:g} calling hours a day: {target:,} a day "
                             "needs <b>{channels}</b> channels; the configured {configured} give about {projected:,.0f}.",
         "card_volume_nodata": "Not enough calls yet to measure throughput per channel.",
