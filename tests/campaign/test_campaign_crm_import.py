@@ -73,7 +73,7 @@ def test_messy_export_keeps_every_callable_row(redis_client, tmp_path, writer):
     refused = sorted(e.line for e in report.errors)
     assert len(refused) == 3  # masked number, scientific notation, the totals line
     reasons = " ".join(e.reason for e in report.errors)
-    assert "masked" in reasons and "scientific notation" in reasons and "phone number is empty" in reasons
+    assert "masked" in reasons and "scientific notation" in reasons and "a totals line, not a customer" in reasons
     assert {e.name for e in report.errors} == {"周杰", "吴敏", ""}
     if writer is write_workbook:
         assert report.skipped == ["sheet '说明': no header with a phone column, skipped"]
@@ -93,7 +93,8 @@ def test_messy_export_keeps_every_callable_row(redis_client, tmp_path, writer):
     assert (li["spend_12m"], li["orders_12m"], li["preferred_days"], li["member"]) == ("12000.0", "2", "weekday", "1")
     assert li["age"] == "29"  # "29岁"
     zhao = store.get(keys.customer_id("+8613600003333"))
-    assert zhao["x_年龄"] == "不详" and zhao["spend_12m"] == "2000.0" and zhao["orders_12m"] == "12"
+    assert "age" not in zhao and "x_年龄" not in zhao  # 不详: unknown, not a problem to flag
+    assert zhao["spend_12m"] == "2000.0" and zhao["orders_12m"] == "12" and zhao["last_purchase_at"]
     assert zhao["gender"] == "male" and zhao["member"] == "1"  # 先生, 钻石会员
     sun = store.get(keys.customer_id("+861062345678"))  # empty mobile: the 座机 is dialled
     assert sun["name"] == "孙丽" and sun["preferred_days"] == "weekend"
@@ -102,7 +103,9 @@ def test_messy_export_keeps_every_callable_row(redis_client, tmp_path, writer):
 
     row_of = lambda e: e.line - sheet["header_line"] - 1  # index into ROWS
     warned = {(row_of(e), e.column) for e in report.warnings}
-    assert (3, "年龄") in warned and (1, "折扣订单占比") in warned and (4, "手机号码*") in warned
+    assert (3, "最后下单时间") in warned and (1, "折扣订单占比") in warned and (4, "手机号码*") in warned
+    assert (8, "手机号码*") in warned  # 15900006666（本人）
+    assert CustomerStore(redis_client).get(keys.customer_id("+8615800007777"))["crm_id"] == "K0010"  # '158…
     assert {row_of(e) for e in report.warnings} == {i for i, (_c, kind) in enumerate(ROWS) if kind in ("warn", "alt")}
 
     # The errors CSV: UTF-8 with a BOM (or GBK), refused rows and warnings, with phone and name.
@@ -113,8 +116,8 @@ def test_messy_export_keeps_every_callable_row(redis_client, tmp_path, writer):
     assert sum(r["severity"] == "refused" for r in rows) == 3
     masked = next(r for r in rows if r["value"] == "138****5678")
     assert masked["name"] == "周杰" and masked["column"] == "手机号码*"
-    age = next(r for r in rows if r["value"] == "不详")
-    assert age["phone"] == "+8613600003333" and age["name"] == "赵强" and age["severity"] == "warning"
+    when = next(r for r in rows if r["value"] == "上个月")
+    assert when["phone"] == "+8613600003333" and when["name"] == "赵强" and when["severity"] == "warning"
     write_issues_csv(report, tmp_path / "issues-gbk.csv", encoding="gbk")
     assert "赵强" in (tmp_path / "issues-gbk.csv").read_bytes().decode("gbk")
 
@@ -140,3 +143,33 @@ def test_dry_run_prints_the_mapping_and_stores_nothing(redis_server, redis_clien
     assert zhang["notes"] == "门店" and zhang["x_备注"] == "老客户"
     assert main(["campaign", "import", "shop", str(path), "--sheet", "没有"]) == 1
     assert "no sheet '没有'" in capsys.readouterr().err
+
+
+def test_other_exports_english_utf16_and_unnamed_phone_column(redis_client, tmp_path):
+    # Excel's "Unicode text": UTF-16, tab-separated, English CRM headers with split names.
+    (tmp_path / "contacts.txt").write_bytes("\t".join(["Contact ID", "First Name", "Last Name", "Mobile Phone",
+                                                       "Home Phone", "Mailing City", "Last Order Date",
+                                                       "Lifetime Value", "Email"]).encode("utf-16") + "\r\n".join([
+        "", "\t".join(["C-1", "Anna", "Smith", "", "(020) 8888 1234", "Guangzhou", "Mar 24, 2025", "$1,200", "a@x.cn"]),
+        "\t".join(["C-2", "Wei", "Zhang", "+86 138-1234-5678 ext. 12", "", "Shanghai", "24-Mar-2025", "3k", ""]),
+    ]).encode("utf-16-le"))
+    report = import_customers(redis_client, tmp_path / "contacts.txt", load_mapping(None))
+    assert report.errors == [] and report.rows_ok == 2 and report.sheets[0]["encoding"] == "utf-16"
+    store = CustomerStore(redis_client)
+    anna = store.get(keys.customer_id("+862088881234"))  # no mobile: the home phone
+    assert (anna["name"], anna["city"], anna["last_purchase_at"], anna["spend_12m"]) == (
+        "Anna Smith", "Guangzhou", "2025-03-24", "1200.0")
+    assert anna["x_Email"] == "a@x.cn" and anna["crm_id"] == "C-1"
+    wei = store.get(keys.customer_id("+8613812345678"))
+    assert wei["name"] == "Wei Zhang" and wei["spend_12m"] == "3000.0"
+    assert any("extension 12" in w.reason for w in report.warnings)
+
+    # Nobody named the phone column: it is found from its values; 先生/女士 give the gender.
+    (tmp_path / "list.csv").write_text("会员资料\n编码,称谓,联系号,城市\nA1,王先生,=\"13700001111\",上海\n"
+                                       "A2,李女士,139 0000 2222（微信同号）,北京\nA3,赵,,深圳\n", encoding="utf-8")
+    report = import_customers(redis_client, tmp_path / "list.csv", load_mapping(None))
+    assert report.sheets[0]["how"]["phone"] == "recognised from its values (phone numbers)"
+    assert report.rows_ok == 2 and [(e.line, e.column) for e in report.errors] == [(5, "联系号")]
+    wang = store.get(keys.customer_id("+8613700001111"))
+    assert (wang["name"], wang["gender"], wang["crm_id"]) == ("王先生", "male", "A1")
+    assert store.get(keys.customer_id("+8613900002222"))["gender"] == "female"

@@ -24,7 +24,7 @@ from voicebot.errors import VoicebotError
 STATUSES = ("created", "planned", "running", "paused", "done")
 # Customer fields a dialogue may use; the rest of the CRM record stays in Redis.
 _DIALOGUE_FIELDS = ("name", "crm_id", "points", "member", "categories", "channel", "persona", "gender", "city",
-                    "member_level", "last_purchase_at", "age")
+                    "member_level", "last_purchase_at", "age", "notes", "spend_12m", "orders_12m", "preferred_time")
 
 
 class CampaignError(VoicebotError):
@@ -226,5 +226,7 @@ def make_job(campaign: str, customer: dict[str, Any], state: dict[str, str], att
         kind=kind, segment=state.get("segment", "general"), dialplan=state.get("dialplan", "scripted"),
         script_variant="", offer=state.get("offer", ""), locale=customer.get("locale") or "zh-CN",
         timezone=customer.get("timezone") or "Asia/Shanghai",
-        customer={k: customer[k] for k in _DIALOGUE_FIELDS if customer.get(k) not in (None, "", [])},
+        # The dialogue may use any imported column (templates name them by header); never extra numbers.
+        customer={k: v for k, v in customer.items() if (k in _DIALOGUE_FIELDS or k.startswith("x_"))
+                  and v not in (None, "", [])},
     )

@@ -80,6 +80,7 @@ _DATE_PATTERNS = [
     (re.compile(r"(\d{4})[-/.](\d{1,2})"), "ym"),
 ]
 _EXCEL_EPOCH = date(1899, 12, 30)
+_EN_FORMATS = ["%d-%b-%Y", "%d-%b-%y", "%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %d %Y", "%Y-%b-%d"]
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,11 @@ def parse_date(text: str | datetime | date, formats: list[str] | None = None, da
         if _valid(y, m, d):
             return Parsed(date(y, m, d), note)
         raise ValueError(f"{raw!r} is not a real date")
+    for fmt in _EN_FORMATS:  # 24-Mar-2025, Mar 24, 2025, 24 March 2025
+        try:
+            return Parsed(datetime.strptime(raw, fmt).date())
+        except ValueError:
+            continue
     raise ValueError(f"{raw!r} is not a date")
 
 

@@ -20,14 +20,17 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "phone_alt": ("座机", "固话", "固定电话", "办公电话", "备用电话", "其他电话", "landline", "homephone", "workphone",
                   "altphone"),
     "crm_id": ("客户编号", "客户id", "客户代码", "会员编号", "会员id", "会员卡号", "卡号", "用户id", "编号", "customerid",
-               "crmid", "clientid", "memberid", "id", "no", "编码"),
-    "name": ("客户姓名", "客户名称", "会员姓名", "联系人", "姓名", "名字", "称呼", "客户", "name", "fullname", "customer",
-             "customername", "contact", "contactname"),
+               "crmid", "clientid", "memberid", "contactid", "accountid", "leadid", "customerno", "customernumber", "id", "no",
+               "编码"),
+    "name": ("客户姓名", "客户名称", "会员姓名", "会员名称", "联系人姓名", "联系人", "姓名", "名字", "称呼", "称谓", "客户", "name",
+             "fullname", "customer", "customername", "contact", "contactname", "membername"),
+    "first_name": ("名", "firstname", "givenname", "forename"),
+    "last_name": ("姓", "lastname", "surname", "familyname"),
     "gender": ("性别", "gender", "sex"),
     "age": ("年龄", "岁数", "age"),
-    "birthday": ("生日", "出生日期", "birthday", "dateofbirth", "dob"),
-    "city": ("所在城市", "城市", "地区", "所在地区", "区域", "所在地", "省市", "地址", "city", "region", "area", "location",
-             "address"),
+    "birthday": ("生日", "出生日期", "出生年月", "birthday", "dateofbirth", "dob", "birthdate"),
+    "city": ("所在城市", "城市", "地区", "所在地区", "区域", "所在地", "省市", "市", "city", "region", "area", "location",
+             "mailingcity", "billingcity"),
     "locale": ("语言", "locale", "language"),
     "timezone": ("时区", "timezone", "tz"),
     "last_purchase_at": ("最近购买时间", "最近购买日期", "最近购买", "最后下单时间", "最后下单日期", "最近下单时间", "最近下单",
@@ -37,8 +40,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
                       "registered", "createdat", "firstseenat"),
     "orders_12m": ("购买次数", "消费次数", "下单次数", "订单数", "订单数量", "成交次数", "交易次数", "购买频次", "orders",
                    "ordercount", "purchases", "numberoforders", "orders12m", "frequency"),
-    "spend_12m": ("累计消费金额", "累计消费", "消费金额", "消费总额", "累计金额", "成交金额", "订单金额", "总消费", "总金额",
-                  "消费", "totalspend", "spend", "amount", "revenue", "totalamount", "monetary", "spend12m", "ltv"),
+    "spend_12m": ("累计消费金额", "累计消费", "消费金额", "消费总额", "消费总金额", "总消费金额", "累计金额", "成交金额",
+                  "订单金额", "订单总额", "累计实付", "实付金额", "总消费", "总金额", "近一年消费", "年消费", "近12个月消费",
+                  "消费", "totalspend", "spend", "amount", "revenue", "totalamount", "monetary", "spend12m", "ltv",
+                  "lifetimevalue", "totalrevenue", "totalpurchases"),
     "discount_order_share": ("折扣订单占比", "折扣占比", "优惠订单占比", "折扣比例", "discountshare", "discountordershare"),
     "coupon_uses": ("用券次数", "优惠券使用次数", "优惠券使用", "用券", "couponuses", "coupons"),
     "channel": ("偏好渠道", "联系渠道", "渠道", "来源渠道", "channel", "preferredchannel"),
@@ -47,8 +52,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
                        "preferredtime", "besttime", "besttimetocall", "contacttime", "preferredhour", "callhours"),
     "visits_30d": ("近30天访问", "访问次数", "浏览次数", "visits", "visits30d", "sessions"),
     "member": ("是否会员", "会员", "member", "ismember"),
-    "member_level": ("会员等级", "会员级别", "客户等级", "客户级别", "等级", "级别", "vip等级", "memberlevel", "tier",
-                     "level", "loyaltytier", "grade"),
+    "member_level": ("会员等级", "会员级别", "会员卡等级", "会员卡类型", "会员类型", "卡等级", "卡类型", "客户等级", "客户级别",
+                     "等级", "级别", "vip等级", "memberlevel", "membershiplevel", "tier", "level", "loyaltytier",
+                     "membershiptier"),
     "points": ("会员积分", "可用积分", "积分", "points", "loyaltypoints", "balancepoints"),
     "tags": ("标签", "客户标签", "tags", "labels"),
     "notes": ("备注", "说明", "留言", "notes", "note", "remark", "remarks", "comment", "comments", "memo"),
@@ -63,7 +69,7 @@ for _field in ALIASES:
 # ones (客户, 号码, 等级) only match a header that is exactly them.
 _CONTAINS_OK = {"手机", "电话", "姓名", "性别", "年龄", "城市", "积分", "备注", "生日", "地区", "标签", "渠道", "品类", "座机",
                 "固话", "时区", "语言"}
-_NOISE = re.compile(r"[\s_\-*：:·/\\.()（）【】\[\]<>《》\"'“”‘’]|必填|选填|\(必填\)")
+_NOISE = re.compile(r"[\s_\-*：:·/\\.()（）【】\[\]<>《》\"'“”‘’#]|必填|选填|一次|\(元\)|（元）|元$|rmb$|cny$")
 
 
 def normalise_header(header: str) -> str:
@@ -105,6 +111,10 @@ def detect_columns(headers: list[str]) -> list[ColumnMatch]:
             continue
         fld, how = found
         if fld == "phone" and "phone" in taken:
+            if _is_mobile(header) and not _is_mobile(taken["phone"].column):  # 电话 then 手机: dial the mobile
+                taken["phone_alt"] = ColumnMatch("phone_alt", taken["phone"].column, taken["phone"].how)
+                taken["phone"] = ColumnMatch("phone", header, how)
+                continue
             fld = "phone_alt"  # 手机 + 电话: the second number is the fallback
         if fld in taken:
             prev = taken[fld]
@@ -113,6 +123,11 @@ def detect_columns(headers: list[str]) -> list[ColumnMatch]:
             continue
         taken[fld] = ColumnMatch(fld, header, how)
     return list(taken.values())
+
+
+def _is_mobile(header: str) -> bool:
+    norm = normalise_header(header)
+    return any(w in norm for w in ("手机", "移动", "mobile", "cell"))
 
 
 def header_score(cells: list[object]) -> int:

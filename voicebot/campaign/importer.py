@@ -73,12 +73,21 @@ _MULTI_NUMBER = re.compile(r"[/、;；,，|]|\s{2,}|\s+或\s*|\s+or\s+")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 
 
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\ufeff\u00a0\u3000]")
+
+
 def _text(cell: Any) -> Any:
     if isinstance(cell, (datetime, date)):
         return cell
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))  # Excel numbers: 13812345678.0, 3.0
-    return str(cell).strip()
+    text = _INVISIBLE.sub(" ", str(cell)).strip()
+    m = re.fullmatch(r'="(.*)"', text)  # ="13812345678": Excel's keep-as-text trick
+    if m:
+        text = m.group(1).strip()
+    if text.startswith("'") and text.count("'") == 1:  # '13812345678: another one
+        text = text[1:].strip()
+    return "" if text.lower() in EMPTY_MARKS else text
 
 
 def _phone(text: str, region: str) -> tuple[str, list[str], str]:
@@ -88,9 +97,27 @@ def _phone(text: str, region: str) -> tuple[str, list[str], str]:
                          "format the column as text and export again")
     if "*" in text or "x" in text.lower() and re.search(r"\d[xX]{3,}", text):
         raise PhoneError(f"{text!r} is masked (digits hidden); export the full number")
+    ext_match = _EXTENSION.search(text)
+    if ext_match and len(re.sub(r"\D", "", text[:ext_match.start()])) >= 7:  # the dialler cannot key extensions
+        try:
+            e164 = normalise_phone(text[:ext_match.start()], region)
+            return e164, [], f"extension {ext_match.group(1)} cannot be dialled; calling {e164}"
+        except PhoneError:
+            pass
     try:
         return normalise_phone(text, region), [], ""
     except PhoneError as first:
+        cleaned, ext = _strip_annotations(text)
+        if cleaned != text:
+            try:
+                e164 = normalise_phone(cleaned, region)
+            except PhoneError:
+                pass
+            else:
+                note = f"extension {ext} cannot be dialled; calling {e164}" if ext else f"read as {e164}"
+                return e164, [], note
+        if re.fullmatch(r"[2-9]\d{6,7}", re.sub(r"[\s-]", "", text)):
+            raise PhoneError(f"{text!r} looks like a landline without its area code (e.g. 010-); add it") from None
         parts = [p for p in _MULTI_NUMBER.split(text) if p.strip()]
         numbers = []
         for part in parts if len(parts) > 1 else []:
@@ -101,6 +128,29 @@ def _phone(text: str, region: str) -> tuple[str, list[str], str]:
         if not numbers:
             raise first
         return numbers[0], numbers[1:], f"{len(parts)} numbers in one cell; dialling {numbers[0]}"
+
+
+_ANNOTATION = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]|[\u4e00-\u9fff]+$|^[\u4e00-\u9fff：:]+")
+_EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
+
+
+def _strip_annotations(text: str) -> tuple[str, str]:
+    """'13812345678（本人）' / '手机：138…' / '010-62345678 转 801' -> (number text, extension)."""
+    ext = ""
+    m = _EXTENSION.search(text)
+    if m:
+        ext, text = m.group(1), text[:m.start()]
+    elif re.fullmatch(r"0\d{2,3}-\d{7,8}-\d{1,6}", text.strip()):  # 010-62345678-801
+        text, ext = text.strip().rsplit("-", 1)
+    previous = None
+    while previous != text:
+        previous, text = text, _ANNOTATION.sub("", text).strip()
+    return text, ext
+
+
+# Cells that mean "unknown": treated as empty, not as something to flag.
+EMPTY_MARKS = {"-", "--", "—", "/", "无", "暂无", "未知", "不详", "未填", "空", "n/a", "na", "null", "none", "#n/a", "nan",
+               "?", "？", "待定", "不清楚"}
 
 
 def _parse(fld: str, text: Any, mapping: ColumnMapping) -> tuple[Any, str]:
@@ -153,7 +203,8 @@ def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str]
     record: dict[str, Any] = {}
     if extra:
         record["x_extra"] = ",".join(extra)
-    name = str(by_header.get(columns.get("name", ""), "") or "").strip()
+    name = str(by_header.get(columns.get("name", ""), "") or "").strip() or " ".join(
+        str(by_header.get(columns.get(f, ""), "") or "").strip() for f in ("first_name", "last_name")).strip()
 
     # The number first: without one the row cannot be called.
     phone_problems = []
@@ -183,6 +234,9 @@ def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str]
             for col, value, reason in phone_problems:
                 notes.append((col, value, f"{reason}; dialling the {column!r} column instead", "warning"))
     if "phone" not in record:
+        first = next((str(c).strip() for c in cells if str(c).strip()), "")
+        if re.match(r"^(合计|总计|小计|汇总|total|sum)\b", first, re.IGNORECASE):
+            return None, [RowError(line, "*", "a totals line, not a customer", first, "", name, sheet.name)]
         col, value, reason = phone_problems[0] if phone_problems else ("*", "", "no phone column")
         reason = reason if len(phone_problems) < 2 else "; ".join(f"{c}: {r}" for c, _v, r in phone_problems)
         return None, [RowError(line, col, reason, value, "", name, sheet.name)]
@@ -209,6 +263,11 @@ def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str]
                 record["preferred_days"] = value.days
             continue
         record[fld] = value
+    if "name" not in record and (record.get("first_name") or record.get("last_name")):
+        first, last = str(record.get("first_name", "")), str(record.get("last_name", ""))
+        record["name"] = f"{first} {last}".strip() if (first + last).isascii() else last + first  # 王 + 伟
+    if "gender" not in record and str(record.get("name", "")).endswith(("先生", "女士", "小姐")):
+        record["gender"] = "male" if str(record["name"]).endswith("先生") else "female"  # 王先生
     if "member_level" in record and "member" not in record:
         try:
             record["member"] = freeform.parse_yes_no(str(record["member_level"]))
@@ -235,12 +294,13 @@ def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
 
 def _read(path: Path, mapping: ColumnMapping, sheet: str | None,
           progress: bool = False) -> tuple[ImportReport, dict[str, dict[str, Any]]]:
-    book = read_workbook(path, sheet)
+    phone_headers = frozenset(c for f, c in mapping.columns.items() if f in ("phone", "phone_alt"))
+    book = read_workbook(path, sheet, phone_headers)
     report = ImportReport(str(path), skipped=list(book.skipped))
     merged: dict[str, dict[str, Any]] = {}  # e164 -> record, file order kept
     for sh in book.sheets:
         source = f"{path}[{sh.name}]" if sh.name else str(path)
-        columns, how = mapping.resolve(sh.header, source)
+        columns, how = mapping.resolve(sh.header, source, sh.phone_column)
         report.sheets.append({"sheet": sh.name, "header_line": sh.header_line, "encoding": sh.encoding,
                               "rows": len(sh.rows), "columns": {f: columns[f] for f in columns},
                               "how": how, "unmapped": [h for h in sh.header if h not in columns.values()],

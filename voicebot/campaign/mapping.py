@@ -38,6 +38,8 @@ FIELDS: dict[str, str] = {
     "notes": "str",
     "crm_id": "str",  # the CRM's own customer id
     "name": "str",
+    "first_name": "str",  # split name columns (First Name / Last Name, 姓 / 名) make ``name``
+    "last_name": "str",
     "locale": "str",  # zh-CN / en-US
     "timezone": "str",  # IANA name; else derived from the number, else the campaign default
     "last_purchase_at": "date",
@@ -79,12 +81,15 @@ class ColumnMapping:
         """No mapping file: every column recognised from its header."""
         return cls({}, optional_columns=True)
 
-    def resolve(self, headers: list[str], source: str) -> tuple[dict[str, str], dict[str, str]]:
+    def resolve(self, headers: list[str], source: str,
+                phone_by_values: str | None = None) -> tuple[dict[str, str], dict[str, str]]:
         """(field -> column, field -> how it was found) for one sheet's header."""
         from voicebot.campaign.headers import detect_columns
 
         columns = dict(self.columns)
         how = {fld: "mapping file" for fld in columns}
+        if phone_by_values and "phone" not in columns:
+            columns["phone"], how["phone"] = phone_by_values, "recognised from its values (phone numbers)"
         if self.auto_detect:
             used = set(columns.values())
             for m in detect_columns([h for h in headers if h not in used]):

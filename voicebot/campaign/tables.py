@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ class Sheet:
     rows: list[tuple[int, list[Any]]]  # (line, cells) after the header, blank rows dropped
     encoding: str = ""
     notes: list[str] = field(default_factory=list)  # what was skipped above the header
+    phone_column: str | None = None  # found from the values, when no header names the phone
 
 
 @dataclass
@@ -58,22 +60,22 @@ def decode_text(raw: bytes, source: str) -> tuple[str, str]:
         raise ImportFileError(f"{source}: text is neither UTF-8, GBK/GB18030 nor Big5; save it as UTF-8 CSV") from None
 
 
-def read_workbook(path: Path, sheet: str | None = None) -> Workbook:
+def read_workbook(path: Path, sheet: str | None = None, phone_headers: frozenset[str] = frozenset()) -> Workbook:
     if not path.exists():
         raise ImportFileError(f"{path} does not exist")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, sheet)
+        return _read_xlsx(path, sheet, phone_headers)
     if suffix == ".xls":
         raise ImportFileError(f"{path}: old Excel .xls format; open it in Excel/WPS and save as .xlsx or CSV")
     if suffix in (".csv", ".txt", ".tsv", ""):
         if sheet:
             raise ImportFileError(f"{path}: --sheet is for .xlsx workbooks, this is a text file")
-        return _read_csv(path)
+        return _read_csv(path, phone_headers)
     raise ImportFileError(f"{path}: unsupported file type {suffix!r}; use .csv or .xlsx")
 
 
-def _read_csv(path: Path) -> Workbook:
+def _read_csv(path: Path, phone_headers: frozenset[str] = frozenset()) -> Workbook:
     text, encoding = decode_text(path.read_bytes(), str(path))
     if not text.strip():
         raise ImportFileError(f"{path}: empty file, no header row")
@@ -93,14 +95,14 @@ def _read_csv(path: Path) -> Workbook:
             continue
         if any(str(c).strip() for c in cells):
             lines.append((reader.line_num, cells))
-    found = _with_header(str(path), "", lines)
+    found = _with_header(str(path), "", lines, phone_headers)
     if found is None:
         raise ImportFileError(f"{path}: no header row with a phone column in the first {HEADER_SCAN_ROWS} lines")
     found.encoding = encoding
     return Workbook([found], [])
 
 
-def _read_xlsx(path: Path, only: str | None) -> Workbook:
+def _read_xlsx(path: Path, only: str | None, phone_headers: frozenset[str] = frozenset()) -> Workbook:
     import zipfile
 
     import openpyxl
@@ -120,7 +122,7 @@ def _read_xlsx(path: Path, only: str | None) -> Workbook:
                 continue
             lines = [(i, ["" if c is None else c for c in row]) for i, row in enumerate(ws.iter_rows(values_only=True), 1)
                      if any(c not in (None, "") for c in row)]
-            found = _with_header(f"{path}[{ws.title}]", ws.title, lines)
+            found = _with_header(f"{path}[{ws.title}]", ws.title, lines, phone_headers)
             if found is None:
                 skipped.append(f"sheet {ws.title!r}: no header with a phone column, skipped"
                                if lines else f"sheet {ws.title!r}: empty, skipped")
@@ -133,14 +135,43 @@ def _read_xlsx(path: Path, only: str | None) -> Workbook:
     return Workbook(sheets, skipped)
 
 
-def _with_header(source: str, name: str, lines: list[tuple[int, list[Any]]]) -> Sheet | None:
-    """The sheet from its most header-like row on; None when no row names a phone column."""
+_PHONE_LIKE = re.compile(r"^\+?(?:86)?(?:1[3-9]\d{9}|0\d{9,11})$|^\+\d{8,15}$")
+
+
+def _phone_like(cell: Any) -> bool:
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    text = str(cell)
+    if len(text) > 40 or re.search(r"[*]|\d{4}-\d{1,2}-\d{1,2}", text):  # masked numbers and dates are not phones
+        return False
+    return bool(_PHONE_LIKE.match(re.sub(r"[^\d+]", "", text)))
+
+
+def _sniff_phone_column(lines: list[tuple[int, list[Any]]], idx: int) -> int | None:
+    """A column below row ``idx`` whose cells are mostly phone numbers (a header nobody names 电话)."""
+    below = [cells for _line, cells in lines[idx + 1: idx + 31] if cells and not isinstance(cells[0], ImportFileError)]
+    if len(below) < 1:
+        return None
+    width = max(len(c) for c in below)
+    for col in range(width):
+        values = [c[col] for c in below if col < len(c) and str(c[col]).strip()]
+        if values and sum(_phone_like(v) for v in values) >= 0.6 * len(below):
+            return col
+    return None
+
+
+def _with_header(source: str, name: str, lines: list[tuple[int, list[Any]]],
+                 phone_headers: frozenset[str] = frozenset()) -> Sheet | None:
+    """The sheet from its most header-like row on; None when no row names a phone column (by a
+    recognised header, a header the mapping file names, or a column of phone numbers below it)."""
     best, best_score = None, 0
     for idx, (_line, cells) in enumerate(lines[:HEADER_SCAN_ROWS]):
         if cells and isinstance(cells[0], ImportFileError):
             continue
         phone_cells = [match_field(str(c)) for c in cells if isinstance(c, str)]
         phone_cells = [m for m in phone_cells if m and m[0] in ("phone", "phone_alt")]
+        if any(str(c).strip() in phone_headers for c in cells):
+            phone_cells.append(("phone", "exact"))
         if not phone_cells:
             continue
         score = header_score(cells)
@@ -149,6 +180,16 @@ def _with_header(source: str, name: str, lines: list[tuple[int, list[Any]]]) -> 
             continue
         if score > best_score:
             best, best_score = idx, score
+    sniffed = None
+    if best is None:
+        # No header names a phone: the first text row with a column of phone numbers under it.
+        for idx, (_line, cells) in enumerate(lines[:HEADER_SCAN_ROWS]):
+            if cells and not isinstance(cells[0], ImportFileError) and not any(_phone_like(c) for c in cells) \
+                    and sum(1 for c in cells if str(c).strip()) >= 2:
+                col = _sniff_phone_column(lines, idx)
+                if col is not None:
+                    best, sniffed = idx, col
+                    break
     if best is None:
         return None
     header_line, header_cells = lines[best]
@@ -157,7 +198,11 @@ def _with_header(source: str, name: str, lines: list[tuple[int, list[Any]]]) -> 
         header.pop()
     notes = [f"line {ln}: {' '.join(str(c) for c in cells if str(c).strip())[:60]!r} above the header, skipped"
              for ln, cells in lines[:best]]
-    return Sheet(name, header_line, header, lines[best + 1:], notes=notes)
+    if sniffed is not None:
+        while len(header) <= sniffed:
+            header.append(f"列{len(header) + 1}")
+    return Sheet(name, header_line, header, lines[best + 1:], notes=notes,
+                 phone_column=header[sniffed] if sniffed is not None else None)
 
 
 def _unique(header: list[str]) -> list[str]:
