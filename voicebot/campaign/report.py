@@ -80,14 +80,15 @@ def _card(title: str, value: str, target: str, verdict: str | None, note: str, t
 
 
 def _unanswered_questions(client: redis.Redis, name: str) -> list[tuple[str, int]] | None:
-    """From the dialogue side when it offers one (``voicebot.dialogue.unanswered``)."""
+    """Questions the FAQ could not answer, from the dialogue side (``voicebot.dialogue.faq_misses``);
+    None when that module is not installed."""
     try:
-        from voicebot.dialogue.unanswered import unanswered_questions  # type: ignore[import-not-found]
+        from voicebot.dialogue.faq_misses import unanswered_questions  # type: ignore[import-not-found]
     except ImportError:
         return None
     try:
-        return [(str(q), int(n)) for q, n in unanswered_questions(client, name)][:20]
-    except Exception:  # a report without this table beats no report
+        return [(str(q.text), int(q.count)) for q in unanswered_questions(client, name, 30)]
+    except (redis.RedisError, AttributeError, TypeError, ValueError):  # a report without this table beats no report
         return None
 
 
@@ -283,8 +284,9 @@ def _page(t, name, status, total: Kpis, tp: Throughput, sat, costs: UnitCosts, c
     st_table = (f"<h2>{t['table_status']}</h2><table><tr><th>{t['status_col']}</th><th>{t['count_col']}</th>"
                 f"<th>{t['share_col']}</th></tr>{st_rows}</table>")
     q_table = ""
-    if questions:
-        q_rows = "".join(f"<tr><td>{html.escape(q)}</td><td>{c}</td></tr>" for q, c in questions)
+    if questions is not None:
+        q_rows = "".join(f"<tr><td>{html.escape(q)}</td><td>{c}</td></tr>" for q, c in questions) or \
+            f"<tr><td>{t['questions_none']}</td><td></td></tr>"
         q_table = (f"<h2>{t['questions_title']}</h2><table><tr><th>{t['questions_cols'][0]}</th>"
                    f"<th>{t['questions_cols'][1]}</th></tr>{q_rows}</table>")
     summary = t["summary"].format(status=html.escape(t["status"].get(status["status"], str(status["status"]))),
