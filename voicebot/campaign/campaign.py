@@ -79,7 +79,9 @@ class Campaign:
 
         rule_set = load_rules(Path(path).read_text(encoding="utf-8") if Path(path).exists() else
                               _missing(path), str(path))
-        rule_set.check_fields(self.columns())
+        columns = self.columns()
+        if columns:  # before any import (campaign create --segments) the check waits for the plan
+            rule_set.check_fields(columns)
         self.client.hset(self.ck.meta, mapping={"segment_rules": rule_set.text, "segment_rules_source": str(path)})
         return rule_set
 
@@ -119,7 +121,10 @@ class Campaign:
         ids = [r["id"] for r in records]
         today = datetime.fromtimestamp(clock.now(), ZoneInfo(cfg.default_timezone)).date()
         rule_set = self.segment_rules()
-        segments = rule_set.assign(records, today, self.columns())
+        columns = self.columns()
+        if columns:
+            rule_set.check_fields(columns)
+        segments = rule_set.assign(records, today, columns)
         strategy_of = {name: rule_set.strategy(name) for name in rule_set.names}
         # The preferred window is stored as the customer's own preference (0-24 h) and clipped to the
         # calling hours when a call is placed, so changing the hours needs no re-plan.
