@@ -173,3 +173,17 @@ def test_other_exports_english_utf16_and_unnamed_phone_column(redis_client, tmp_
     wang = store.get(keys.customer_id("+8613700001111"))
     assert (wang["name"], wang["gender"], wang["crm_id"]) == ("王先生", "male", "A1")
     assert store.get(keys.customer_id("+8613900002222"))["gender"] == "female"
+
+
+def test_order_export_one_row_per_order_sums_per_customer(redis_client, tmp_path):
+    (tmp_path / "orders.csv").write_text(
+        "订单编号,收货人姓名,联系手机,订单付款时间,实付金额,会员等级\n"
+        "T1,刘洋,13733334444,2025-11-11 00:01:02,199.00,普通会员\n"
+        "T2,刘洋,137 3333 4444,2025-06-18 10:00:00,88.00,普通会员\n"
+        "T3,周敏,13755556666,2025-09-01 12:00:00,1200,金卡会员\n", encoding="utf-8")
+    report = import_customers(redis_client, tmp_path / "orders.csv", load_mapping(None))
+    assert report.sheets[0]["one_row_per_order"] and report.rows_ok == 3 and report.new_customers == 2
+    liu = CustomerStore(redis_client).get(keys.customer_id("+8613733334444"))
+    assert (liu["spend_12m"], liu["orders_12m"], liu["last_purchase_at"]) == ("287.0", "2", "2025-11-11")
+    assert liu["member"] == "0"  # 普通会员 is the no-programme level
+    assert CustomerStore(redis_client).get(keys.customer_id("+8613755556666"))["member"] == "1"

@@ -167,7 +167,10 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"... {len(report.warnings) - 10} more cell warnings" + ("" if args.errors_csv else " (see --errors-csv)"))
     if args.errors_csv:
         write_issues_csv(report, args.errors_csv, args.csv_encoding)
-    _print(report.summary())
+    summary = report.summary()
+    if args.dry_run:  # the mapping was printed above
+        summary = {k: v for k, v in summary.items() if k not in ("sheets", "new_customers", "updated_customers")}
+    _print(summary)
     return 0 if report.rows_ok else 1
 
 
@@ -175,7 +178,8 @@ def _print_preview(report, first: list[dict[str, Any]]) -> None:
     for sheet in report.sheets:
         title = f"sheet {sheet['sheet']!r}" if sheet["sheet"] else "file"
         print(f"{title}: header on line {sheet['header_line']}, {sheet['rows']} rows"
-              + (f", encoding {sheet['encoding']}" if sheet["encoding"] else ""))
+              + (f", encoding {sheet['encoding']}" if sheet["encoding"] else "")
+              + (", one row per order (amounts summed per customer)" if sheet["one_row_per_order"] else ""))
         for note in sheet["skipped_above_header"]:
             print(f"  {note}")
         for fld, column in sheet["columns"].items():

@@ -250,9 +250,9 @@ def parse_yes_no(text: str) -> bool:
     low = str(text).strip().lower()
     if low in _TRUE:
         return True
-    if low in _FALSE:
+    if low in _FALSE or low.startswith(("普通", "非", "不是", "无", "未", "游客", "访客")):
         return False
-    if any(w in low for w in _MEMBER_LEVEL_WORDS) and not low.startswith(("非", "不", "无")):
+    if any(w in low for w in _MEMBER_LEVEL_WORDS):
         return True
     raise ValueError(f"{text!r} is not yes/no")
 

@@ -35,10 +35,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "timezone": ("时区", "timezone", "tz"),
     "last_purchase_at": ("最近购买时间", "最近购买日期", "最近购买", "最后下单时间", "最后下单日期", "最近下单时间", "最近下单",
                          "最后购买时间", "最后购买", "上次购买", "最近消费时间", "最近消费日期", "最近消费", "最近交易时间", "末次消费",
-                         "lastpurchase", "lastpurchasedate", "lastorder", "lastorderdate", "lastpurchaseat"),
+                         "lastpurchase", "lastpurchasedate", "lastorder", "lastorderdate", "lastpurchaseat",
+                         # order exports (one row per order): the latest one is kept
+                         "订单付款时间", "付款时间", "支付时间", "下单时间", "成交时间", "购买时间", "购买日期", "订单日期",
+                         "订单时间", "orderdate", "paidat", "paymenttime"),
     "first_seen_at": ("注册时间", "注册日期", "首次购买", "入会时间", "开卡时间", "创建时间", "firstseen", "signupdate",
                       "registered", "createdat", "firstseenat"),
-    "orders_12m": ("购买次数", "消费次数", "下单次数", "订单数", "订单数量", "成交次数", "交易次数", "购买频次", "orders",
+    "orders_12m": ("购买次数", "累计消费次数", "累计购买次数", "累计订单数", "消费频次", "消费次数", "下单次数", "订单数", "订单数量", "成交次数", "交易次数", "购买频次", "orders",
                    "ordercount", "purchases", "numberoforders", "orders12m", "frequency"),
     "spend_12m": ("累计消费金额", "累计消费", "消费金额", "消费总额", "消费总金额", "总消费金额", "累计金额", "成交金额",
                   "订单金额", "订单总额", "累计实付", "实付金额", "总消费", "总金额", "近一年消费", "年消费", "近12个月消费",
@@ -60,6 +63,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "notes": ("备注", "说明", "留言", "notes", "note", "remark", "remarks", "comment", "comments", "memo"),
     "persona": ("persona",),
 }
+# A column naming an order: the file has one row per order, so a customer's rows are summed.
+ORDER_ID_ALIASES = ("订单编号", "订单号", "订单id", "交易单号", "交易编号", "orderid", "orderno", "ordernumber",
+                    "transactionid")
 # Field name spelled the canonical way (phone, spend_12m) is always an alias of itself.
 for _field in ALIASES:
     if _field.replace("_", "") not in ALIASES[_field]:

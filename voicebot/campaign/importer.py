@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from voicebot.campaign import freeform, keys, values
 from voicebot.campaign.customers import CustomerStore
+from voicebot.campaign.headers import ORDER_ID_ALIASES, normalise_header
 from voicebot.campaign.mapping import FIELDS, ColumnMapping
 from voicebot.campaign.phones import PhoneError, normalise_phone, timezone_for
 from voicebot.campaign.tables import ImportFileError, Sheet, read_workbook
@@ -284,10 +285,19 @@ def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str]
     return record, issues
 
 
-def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+def _merge(into: dict[str, Any], new: dict[str, Any], per_order: bool = False) -> None:
+    """A later row wins, except: lists are unioned, the latest purchase and earliest sign-up are kept;
+    in an order export (one row per order) amounts add up and orders are counted."""
+    if per_order:
+        into["spend_12m"] = float(into.get("spend_12m", 0.0)) + float(new.pop("spend_12m", 0.0))
+        into["orders_12m"] = int(into.get("orders_12m", 1)) + int(new.pop("orders_12m", 1))
     for name, value in new.items():
         if isinstance(value, list):
             into[name] = sorted(set(into.get(name, [])) | set(value))
+        elif name == "last_purchase_at" and into.get(name):
+            into[name] = max(into[name], value)
+        elif name == "first_seen_at" and into.get(name):
+            into[name] = min(into[name], value)
         else:
             into[name] = value
 
@@ -301,8 +311,10 @@ def _read(path: Path, mapping: ColumnMapping, sheet: str | None,
     for sh in book.sheets:
         source = f"{path}[{sh.name}]" if sh.name else str(path)
         columns, how = mapping.resolve(sh.header, source, sh.phone_column)
+        per_order = any(normalise_header(h) in ORDER_ID_ALIASES for h in sh.header)
         report.sheets.append({"sheet": sh.name, "header_line": sh.header_line, "encoding": sh.encoding,
                               "rows": len(sh.rows), "columns": {f: columns[f] for f in columns},
+                              "one_row_per_order": per_order,
                               "how": how, "unmapped": [h for h in sh.header if h not in columns.values()],
                               "skipped_above_header": sh.notes})
         for line, cells in tqdm(sh.rows, desc=f"reading {path.name} {sh.name}", unit="row", disable=not progress):
@@ -314,9 +326,11 @@ def _read(path: Path, mapping: ColumnMapping, sheet: str | None,
             report.warnings.extend(issues)
             report.rows_ok += 1
             e164 = record["phone"]
+            if per_order and "orders_12m" not in columns:
+                record["orders_12m"] = 1  # each row is one order
             if e164 in merged:
                 report.duplicates_in_file += 1
-                _merge(merged[e164], record)
+                _merge(merged[e164], record, per_order)
             else:
                 merged[e164] = record
     return report, merged
