@@ -23,9 +23,9 @@ from voicebot.campaign.kpi import load_results
 from voicebot.campaign.mapping import ColumnMapping
 from voicebot.campaign.rules import RuleError
 from voicebot.campaign.scheduler import CallingRules, next_step
+from voicebot.campaign.profiles import columns_from_records
 from voicebot.campaign.segment_rules import default_rules, load_rules
 from voicebot.campaign.segments import SEGMENTS, assign_segments
-from voicebot.campaign.profiles import columns_from_records
 from voicebot.campaign.simulated import SimulatedDialer
 from voicebot.campaign.worker import CampaignWorker
 from voicebot.cli import main
@@ -228,3 +228,19 @@ def test_changed_calling_hours_apply_to_calls_already_planned(redis_client, tmp_
     assert len(started) == 4 and all((10, 30) <= (s.hour, s.minute) < (12, 0) for s in started)
     # Due at 09:00 (old hours): called at 10:30 the same day; the one due at 19:00 the next morning.
     assert sorted(s.date() for s in started) == [date(2026, 3, 3)] * 3 + [date(2026, 3, 4)]
+
+
+def test_weekend_or_weekday_preference_moves_the_first_call(redis_client, tmp_path):
+    clock = FakeClockMovable(datetime(2026, 3, 3, 8, tzinfo=SHANGHAI))  # a Tuesday
+    (tmp_path / "c.csv").write_text("手机号,偏好联系时间\n13800000001,周末\n13800000002,工作日晚上\n13800000003,随时\n",
+                                    encoding="utf-8")
+    camp = Campaign(redis_client, "days")
+    camp.create()
+    import_customers(redis_client, tmp_path / "c.csv", ColumnMapping.identity(), campaign="days")
+    camp.plan(clock, CampaignConfig())
+    camp.seed(clock, CampaignConfig())
+    due = {redis_client.hget(keys.customer(cid), "phone"): datetime.fromtimestamp(
+        float(redis_client.hget(camp.ck.state(cid), "next_at")), SHANGHAI) for cid in camp.members()}
+    assert (due["+8613800000001"].date(), due["+8613800000001"].hour) == (date(2026, 3, 7), 9)  # Saturday
+    assert (due["+8613800000002"].date(), due["+8613800000002"].hour) == (date(2026, 3, 3), 18)  # this evening
+    assert (due["+8613800000003"].date(), due["+8613800000003"].hour) == (date(2026, 3, 3), 9)

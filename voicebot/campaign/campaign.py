@@ -149,7 +149,7 @@ class Campaign:
 
     def seed(self, clock: Clock, cfg: CampaignConfig) -> int:
         """Schedules attempt 1 for every planned customer not yet scheduled; safe to repeat."""
-        from voicebot.campaign.hours import calling_rules
+        from voicebot.campaign.hours import calling_rules, preferred_day_start
 
         self.require()
         rules = calling_rules(self.client, self.ck, cfg)
@@ -180,7 +180,8 @@ class Campaign:
                                state, attempt=1, kind="first")
                 window = (int(state["window_start_hour"]), int(state["window_end_hour"]))
                 # Priority breaks ties among customers due at the same moment (ms, never delays a call).
-                due = rules.next_allowed(now, job.timezone, window) + int(state.get("priority", 4)) * 1e-3
+                start = preferred_day_start(now, job.timezone, customer.get("preferred_days", ""))
+                due = rules.next_allowed(start, job.timezone, window) + int(state.get("priority", 4)) * 1e-3
                 queue.schedule(job, due, pipe)
                 pipe.hset(self.ck.state(cid), mapping={"status": "scheduled", "next_at": f"{due:.0f}", "attempts": 0})
                 seeded += 1

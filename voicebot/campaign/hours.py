@@ -3,13 +3,16 @@
 ``voicebot campaign hours NAME --start 10:00 --end 19:00`` stores them on the campaign (Redis),
 so every worker on every host uses the new hours from its next call; without them the config's
 ``campaign.calling_hours_*`` apply. Customers' preferred windows are stored unclipped and cut to
-the hours in force at dial time.
+the hours in force at dial time; a preference for weekends or weekdays (周末 / 工作日) moves the
+first call to such a day.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import redis
 
@@ -52,3 +55,17 @@ def set_hours(client: redis.Redis, ck: CampaignKeys, start: str | None, end: str
         raise HoursError(f"calling hours {s}-{e}: the start must be before the end")
     client.hset(ck.meta, mapping={"calling_hours_start": s, "calling_hours_end": e})
     return s, e
+
+
+def preferred_day_start(ts: float, tz: str, days: str) -> float:
+    """The first moment >= ts on a day the customer prefers (偏好联系时间 周末 / 工作日); ts itself
+    when any day will do. Holidays and hours are left to ``CallingRules.next_allowed``."""
+    if days not in ("weekend", "weekday"):
+        return ts
+    zone = ZoneInfo(tz)
+    local = datetime.fromtimestamp(ts, zone)
+    for offset in range(8):
+        day = (local + timedelta(days=offset)).date()
+        if (day.weekday() >= 5) == (days == "weekend"):
+            return ts if offset == 0 else datetime.combine(day, time(0), zone).timestamp()
+    return ts
