@@ -112,10 +112,11 @@ def test_messy_export_keeps_every_callable_row(redis_client, tmp_path, writer):
     write_issues_csv(report, tmp_path / "issues.csv")
     assert (tmp_path / "issues.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
     rows = list(csv.DictReader((tmp_path / "issues.csv").open(encoding="utf-8-sig")))
-    assert list(rows[0]) == ["line", "sheet", "column", "value", "reason", "severity", "phone", "name"]
+    assert list(rows[0]) == ["line", "sheet", "column", "value", "reason", "severity", "phone", "name", "处理", "说明"]
     assert sum(r["severity"] == "refused" for r in rows) == 3
     masked = next(r for r in rows if r["value"] == "138****5678")
-    assert masked["name"] == "周杰" and masked["column"] == "手机号码*"
+    assert masked["name"] == "周杰" and masked["column"] == "手机号码*" and masked["处理"] == "未导入"
+    assert masked["说明"] == "号码「138****5678」被打码（部分数字隐藏），无法拨打；请导出完整号码"
     when = next(r for r in rows if r["value"] == "上个月")
     assert when["phone"] == "+8613600003333" and when["name"] == "赵强" and when["severity"] == "warning"
     write_issues_csv(report, tmp_path / "issues-gbk.csv", encoding="gbk")

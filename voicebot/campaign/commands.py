@@ -150,11 +150,13 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from voicebot.campaign.mapping import load_mapping
 
     mapping = load_mapping(args.mapping)
+    campaign = _campaign(settings, args.name)
+    locale = (campaign.client.hget(campaign.ck.meta, "locale") if campaign.exists() else None) or "zh-CN"
     if args.dry_run:
         report, first = preview(args.file, mapping, args.sheet)
         _print_preview(report, first)
     else:
-        campaign = _campaign(settings, args.name).require()
+        campaign.require()
         report = import_customers(campaign.client, args.file, mapping, campaign=args.name, progress=True,
                                   default_timezone=settings.campaign.default_timezone, sheet=args.sheet)
     for error in report.errors[:20]:
@@ -166,7 +168,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     if len(report.warnings) > 10:
         print(f"... {len(report.warnings) - 10} more cell warnings" + ("" if args.errors_csv else " (see --errors-csv)"))
     if args.errors_csv:
-        write_issues_csv(report, args.errors_csv, args.csv_encoding)
+        write_issues_csv(report, args.errors_csv, args.csv_encoding, locale)
     summary = report.summary()
     if args.dry_run:  # the mapping was printed above
         summary = {k: v for k, v in summary.items() if k not in ("sheets", "new_customers", "updated_customers")}

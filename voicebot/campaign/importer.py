@@ -365,10 +365,15 @@ def preview(path: str | Path, mapping: ColumnMapping, sheet: str | None = None,
 ISSUE_COLUMNS = ["line", "sheet", "column", "value", "reason", "severity", "phone", "name"]
 
 
-def write_issues_csv(report: ImportReport, path: Path, encoding: str = "utf-8-sig") -> None:
-    """Refused rows then cell warnings; UTF-8 with a BOM so Chinese Excel opens it right (or gbk)."""
+def write_issues_csv(report: ImportReport, path: Path, encoding: str = "utf-8-sig", locale: str = "zh-CN") -> None:
+    """Refused rows then cell warnings; UTF-8 with a BOM so Chinese Excel opens it right (or gbk).
+    For a Chinese campaign two more columns say the same in Chinese (处理, 说明)."""
+    from voicebot.campaign.import_messages import SEVERITY_ZH, reason_zh
+
+    zh = locale.startswith("zh")
     with path.open("w", newline="", encoding=encoding, errors="replace") as fh:
         w = csv.writer(fh)
-        w.writerow(ISSUE_COLUMNS)
+        w.writerow(ISSUE_COLUMNS + (["处理", "说明"] if zh else []))
         for e in [*report.errors, *report.warnings]:
-            w.writerow([e.line, e.sheet, e.column, e.value, e.reason, e.severity, e.phone, e.name])
+            row = [e.line, e.sheet, e.column, e.value, e.reason, e.severity, e.phone, e.name]
+            w.writerow(row + ([SEVERITY_ZH[e.severity], reason_zh(e.reason)] if zh else []))
