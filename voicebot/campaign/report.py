@@ -228,7 +228,7 @@ h2{font-size:16px;margin:26px 0 10px;border-left:4px solid #2f6fb0;padding-left:
 .charts img{width:100%;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 .scroll{overflow-x:auto}table{border-collapse:collapse;background:#fff;font-size:12px;min-width:50%}
 td,th{border:1px solid #e1e5ea;padding:5px 9px;text-align:right;white-space:nowrap}th{background:#eef2f7;font-weight:600}
-td:first-child,th:first-child{text-align:left}.note{font-size:12px;color:#616e7c}
+td:first-child,th:first-child,td.l{text-align:left}.note{font-size:12px;color:#616e7c}
 """
 
 
@@ -273,8 +273,9 @@ def _page(t, name, status, total: Kpis, tp: Throughput, sat, costs: UnitCosts, c
                        t["card_inferred_note"], t).replace(f"<span class='badge nodata'>{t['no_data']}</span>", ""))
 
     ab_rows = "".join(
-        f"<tr><td>{html.escape(seg_label(seg))}</td><td>{html.escape(s.variant)}</td><td>{s.trials}</td>"
-        f"<td>{s.successes}</td><td>{s.rate:.1%}</td><td>{s.ci_low:.1%} – {s.ci_high:.1%}</td><td>{s.p_best:.0%}</td></tr>"
+        f"<tr><td>{html.escape(seg_label(seg))}</td><td class=l>{html.escape(s.variant)}</td><td>{s.trials}</td>"
+        f"<td>{s.successes}</td><td>{f'{s.rate:.1%}' if s.trials else '–'}</td>"
+        f"<td>{s.ci_low:.1%} – {s.ci_high:.1%}</td><td>{s.p_best:.0%}</td></tr>"
         for seg, s in variant_rows)
     ab = (f"<h2>{t['ab_title']}</h2><table><tr>{''.join(f'<th>{c}</th>' for c in t['ab_cols'])}</tr>{ab_rows}</table>"
           f"<p class=note>{t['ab_note']}</p>")
