@@ -227,9 +227,14 @@ class CampaignConfig(BaseModel):
     agent_handle_s: float = 300.0  # how long one transfer keeps an agent busy
     # A job idle this long in the stream (worker died) is reclaimed by another worker.
     visibility_timeout_s: float = 120.0
-    # Costs (any currency) and the manual-calling baseline (seed: 80-120 effective calls/agent/day).
-    cost_per_minute: float = 0.12
-    cost_per_agent_hour: float = 40.0
+    # Costs and the manual-calling baseline (seed: 80-120 effective calls/agent/day). Currency ""
+    # = by the campaign's locale (CNY for zh-CN, USD for en-US). Unit costs left unset use the
+    # estimates in voicebot/campaign/costs.py, and the report says they are estimates.
+    currency: str = ""
+    cost_per_minute: float | None = None  # line cost per talk minute
+    cost_per_agent_hour: float | None = None  # loaded cost of one agent hour (wage + overhead)
+    # The daily volume the report projects to (seed: 日均外呼量 >= 5000).
+    target_calls_per_day: int = 5000
     manual_calls_per_agent_day: float = 100.0
     manual_agent_hours_per_day: float = 8.0
     bandit_min_explore: float = 0.10
