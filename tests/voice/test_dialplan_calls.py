@@ -250,7 +250,7 @@ def test_zh_request_human_warm_transfer_agent_hears_summary_first(tmp_path):
                                  "turns": [{"say": "您好我是销售小李", "after_transfer": True, "pause_ms": 500},
                                            {"say": "好的再见"}]})
     phone = answering(tmp_path, persona("zh", "zh-wants-human", [
-        "对，没错，是我", "多少钱", "我想跟真人说话", {"say": "你好我想买两台", "after_transfer": True}]))
+        "对，没错，是我", "那个，这个多少钱啊", "我想跟真人说话", {"say": "你好我想买两台", "after_transfer": True}]))
     result = place_call(tmp_path, "zh", phone, agent=agent.uri)
     report, agent_report = phone.report(), agent.report()
     out = result["outcome"]
