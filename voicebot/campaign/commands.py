@@ -222,9 +222,16 @@ def _start_group(args: argparse.Namespace, settings: Settings, channels: int) ->
         return ["campaign", "start", args.name, "--channels", str(shares[spec.index]), "--no-seed",
                 "--worker-id", f"{base_id}-p{spec.index}", *(["--until-done"] if args.until_done else [])]
 
+    from voicebot.asr.service_commands import group_service
+
+    asr_service = group_service(settings, len(shares))  # one Whisper for the machine (asr.service)
     group = ProcessGroup(argv, specs, restart=False)
-    group.start(ready_timeout_s=0)
-    code = group.run()
+    try:
+        group.start(ready_timeout_s=0)
+        code = group.run()
+    finally:
+        if asr_service is not None:
+            asr_service.stop()
     _print({"worker": base_id, "channels": channels, "processes": len(shares),
             "status": _campaign(settings, args.name).status, "exit_codes": group.exit_codes})
     return code

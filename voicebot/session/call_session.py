@@ -191,7 +191,7 @@ class CallSession:
         pauses would otherwise queue job after job, and with several calls the queue is latency."""
         if self._spec_last is not None and not self._spec_last.done():
             return
-        fut = self._recognise(event.audio)
+        fut = self._recognise(event.audio, speculative=True)
         self.speculative = (event.start_frame, fut)
         self._spec_last = fut
 
@@ -216,12 +216,16 @@ class CallSession:
         if self.partials:
             fut = self.partials.finish_turn()
         else:
-            fut = spec[1] if spec is not None and spec[0] == event.start_frame else self._recognise(event.audio)
+            if spec is not None and spec[0] == event.start_frame:
+                fut = spec[1]
+                self.engines.turn_ended(fut)
+            else:
+                fut = self._recognise(event.audio)
         self.pending.append(PendingTurn(event.start_frame, event.end_frame, time.time() - lag_s, event.audio, fut))
 
-    def _recognise(self, audio: np.ndarray) -> Future:
+    def _recognise(self, audio: np.ndarray, speculative: bool = False) -> Future:
         lang = LOCALE_LANGUAGE.get(self.info.locale, None)
-        return self.engines.asr_pool.submit(self.engines.recognizer.transcribe, audio, lang)
+        return self.engines.recognise(audio, lang, self.call.uid, speculative)
 
     # --- turns -> dialogue ------------------------------------------------------------
     def _poll_turns(self) -> None:

@@ -91,13 +91,21 @@ def _serve_group(args: argparse.Namespace, settings: Settings, workers: int) -> 
                    for opt in (f"--{name}", getattr(args, name))]
     specs = child_specs(workers, settings.sip.port, settings.sip.rtp_port, settings.sip.rtp_port_range,
                         settings.supervisor.metrics_port)
+    from voicebot.asr.service_commands import group_service
+
+    asr_service = group_service(settings, workers)  # one Whisper for the machine (asr.service)
     group = ProcessGroup(lambda spec: ["serve", "--workers", "1", *passthrough], specs, restart=True)
-    if not group.start():
-        group.stop(10)
-        print("voicebot serve: a worker process did not start; its log lines are above", file=sys.stderr)
-        return 1
-    log.info("voicebot_pool_ready", workers=workers, sip_ports=[s.sip_port for s in specs])
-    return group.run()
+    try:
+        if not group.start():
+            group.stop(10)
+            print("voicebot serve: a worker process did not start; its log lines are above", file=sys.stderr)
+            return 1
+        log.info("voicebot_pool_ready", workers=workers, sip_ports=[s.sip_port for s in specs],
+                 asr_service=asr_service.path if asr_service else None)
+        return group.run()
+    finally:
+        if asr_service is not None:
+            asr_service.stop()
 
 
 def cmd_call(args: argparse.Namespace, settings: Settings) -> int:
