@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -57,11 +58,17 @@ def cmd_asr_service(args: argparse.Namespace, settings: Settings) -> int:
         signal.signal(sig, lambda *_: stop.set())
     log.info("asr_service_ready", socket=path, threads=local.asr.cpu_threads, model=recognizer.name)
     while not stop.wait(30):
-        s = service.stats
-        log.info("asr_service_stats", windows=s.windows, utterances=s.utterances, packed_windows=s.packed_windows,
-                 split_failures=s.split_failures, superseded=s.superseded, cancelled=s.cancelled, queued=len(service.queue))
+        _log_stats(service)
     service.stop()
+    _log_stats(service)
     return 0
+
+
+def _log_stats(service) -> None:
+    s = service.stats
+    log.info("asr_service_stats", windows=s.windows, utterances=s.utterances, packed_windows=s.packed_windows,
+             split_failures=s.split_failures, superseded=s.superseded, cancelled=s.cancelled,
+             errors=s.errors, queued=len(service.queue))
 
 
 def default_socket_path(settings: Settings) -> str:
@@ -79,6 +86,7 @@ class ServiceProcess:
         self.proc: subprocess.Popen | None = None
         self._ready = threading.Event()
         self._stopping = threading.Event()
+        self.last_stats: dict = {}  # the service's last asr_service_stats log record
 
     def start(self, timeout_s: float = 120.0) -> ServiceProcess:
         self._spawn()
@@ -103,6 +111,11 @@ class ServiceProcess:
         for line in proc.stdout:  # type: ignore[union-attr]
             if READY in line:
                 self._ready.set()
+            elif '"asr_service_stats"' in line:
+                try:
+                    self.last_stats = json.loads(line)
+                except ValueError:
+                    pass
             sys.stderr.write(line)
             sys.stderr.flush()
 

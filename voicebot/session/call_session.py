@@ -466,6 +466,8 @@ class CallSession:
             self.timings,
         )
         media = {**(self.call.port.callback_stats() if self.call.port is not None else {}), **self.call.last_stream_stats}
+        if self.speaker is not None:
+            media["playout_underruns"] = self.speaker.underruns
         self._publish("call_ended", outcome=self.outcome, recording=self.result.recording,
                       transcript=self.result.transcript, media=media,
                       latency_ms=[round(t.end_of_speech_to_first_audio_ms) for t in self.timings])
