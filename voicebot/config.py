@@ -125,7 +125,7 @@ class AsrConfig(BaseModel):
     service_threads: int = Field(0, ge=0)  # the service's model threads; 0 = every core
     # When requests wait: "pack" short utterances into one window (split by timestamps, batch if
     # the split is unsure), "batch" them (one encoder pass over several windows), or "off".
-    service_packing: Literal["pack", "batch", "off"] = "pack"
+    service_packing: Literal["pack", "batch", "off"] = "batch"
     service_gap_s: float = Field(1.0, ge=0.3, le=3.0)  # silence between packed utterances
     # A request unanswered this long fails (the turn goes down the session's ASR-failure path).
     service_timeout_s: float = Field(10.0, gt=0)

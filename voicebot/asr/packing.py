@@ -86,8 +86,16 @@ def assign(segs: list[Segment], places: list[Placement], window_end_s: float) ->
     are judged by how much of each utterance's speech they span, not by their edges.
     """
     out: list[list[Segment]] = [[] for _ in places]
+    last_end = places[-1].end_s
+    previous: Segment | None = None
     for seg in segs:
         end = seg.end_s if math.isfinite(seg.end_s) else window_end_s
+        # Whisper's loop on a window's silent tail: text placed after the last utterance, time
+        # running backwards, or the same words again. Then the timestamps can't be trusted.
+        if seg.start_s > last_end + SPLIT_TOLERANCE_S or (previous is not None and (
+                seg.start_s < previous.start_s or seg.tokens == previous.tokens)):
+            return None
+        previous = seg
         overlap = [min(end, p.end_s) - max(seg.start_s, p.start_s) for p in places]
         owners = [i for i, o in enumerate(overlap) if o > SPLIT_TOLERANCE_S]
         if len(owners) > 1:
