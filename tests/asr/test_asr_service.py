@@ -54,11 +54,12 @@ def service(model, request):
 
 def occupy(svc: RecognitionService, client: RemoteRecognizer, busy: np.ndarray):
     """A long utterance the decoder is working on once this returns: what follows queues."""
+    before = svc.queue.added
     fut = client.submit(busy, "en", "busy-call", Kind.FINAL)
     deadline = time.time() + 10
-    while len(svc.queue) and time.time() < deadline:
-        time.sleep(0.005)
-    assert len(svc.queue) == 0 and not fut.done()
+    while (svc.queue.added == before or len(svc.queue)) and time.time() < deadline:
+        time.sleep(0.002)
+    assert svc.queue.added == before + 1 and len(svc.queue) == 0 and not fut.done()
     return fut
 
 

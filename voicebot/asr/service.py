@@ -80,7 +80,7 @@ class JobQueue:
         self._jobs: list[Job] = []
         self._cond = threading.Condition()
         self._seq = itertools.count()
-        self.closed = False
+        self.added = 0  # requests ever queued
 
     def add(self, req: RecognitionRequest, conn: Connection, audio: np.ndarray) -> list[Job]:
         """Queues ``req``; returns the same call's queued speculative jobs it supersedes."""
@@ -89,6 +89,7 @@ class JobQueue:
                      and j.kind == Kind.SPECULATIVE and req.call_id]
             self._jobs = [j for j in self._jobs if j not in stale]
             self._jobs.append(Job(req, conn, next(self._seq), kind=req.kind, audio=audio))
+            self.added += 1
             self._cond.notify()
         return stale
 
@@ -290,15 +291,28 @@ class RecognitionService:
                 return [self.decoder.prompted(job.audio, language_code(lang), job.req.prompt)]
             t = self.rec.transcribe(job.audio, lang)
             return [PackedText(t.text, t.confidence)]
-        audios = [j.audio for j in group]
-        code = language_code(lang)
-        if self.packing == "pack":
-            packed = self.decoder.packed(audios, code)
-            if packed is not None:
-                return packed
-            self.stats.split_failures += 1
-            log.info("asr_pack_split_failed", utterances=len(group), action="batch")
-        return self.decoder.batched(audios, code)
+        # Too short or silent: no words, as WhisperRecognizer.transcribe decides for one clip
+        # (Whisper would "hear" something in it).
+        out: list[PackedText | None] = [PackedText("", 0.0) if _no_speech(j.audio) else None for j in group]
+        todo = [i for i, t in enumerate(out) if t is None]
+        if todo:
+            audios = [group[i].audio for i in todo]
+            code = language_code(lang)
+            texts = None
+            if self.packing == "pack" and len(todo) > 1:
+                texts = self.decoder.packed(audios, code)
+                if texts is None:
+                    self.stats.split_failures += 1
+                    log.info("asr_pack_split_failed", utterances=len(todo), action="batch")
+            if texts is None:
+                texts = self.decoder.batched(audios, code)
+            for i, t in zip(todo, texts):
+                out[i] = t
+        return out  # type: ignore[return-value]
+
+
+def _no_speech(audio: np.ndarray) -> bool:
+    return len(audio) < 0.2 * SAMPLE_RATE or float(np.abs(audio).max(initial=0.0)) < 1e-3
 
 
 def bind_unix_socket(path: str) -> socket.socket:
