@@ -71,12 +71,13 @@ def test_end_of_turn_work_goes_before_speculation(service, speech):
     lock = threading.Lock()
     futs = {}
     for name, pcm, kind in (("spec-a", pcms[0], Kind.SPECULATIVE), ("spec-b", pcms[1], Kind.SPECULATIVE),
-                            ("final-c", pcms[2], Kind.FINAL)):
+                            ("final-c", pcms[2], Kind.FINAL), ("spec-d", pcms[0], Kind.SPECULATIVE)):
         futs[name] = client.submit(pcm, "en", name, kind)
         futs[name].add_done_callback(lambda f, n=name: (lock.acquire(), order.append(n), lock.release()))
+    client.promote(futs["spec-d"])  # its turn ended: now it is end-of-turn work
     assert first.result(30).text
-    assert [futs[n].result(30).text for n in ("spec-a", "spec-b", "final-c")] == alone
-    assert order == ["final-c", "spec-a", "spec-b"]
+    assert [futs[n].result(30).text for n in ("spec-a", "spec-b", "final-c", "spec-d")] == alone + alone[:1]
+    assert order == ["final-c", "spec-d", "spec-a", "spec-b"]
     client.close()
 
 
