@@ -256,15 +256,31 @@ def run_point(config: str, calls: int, duration_s: float, env: dict[str, str]) -
     }
 
 
+def table(results: dict) -> str:
+    rows = ["| configuration | calls | p50 ms | p95 ms | max ms | answered | WER | underruns | bot CPU % of a core "
+            "| bot RSS MB | machine busy % | load avg |", "|" + "---|" * 12]
+    points = [(p["calls"], name, p) for name, c in results["configs"].items() for p in c["points"]]
+    for calls, name, p in sorted(points, key=lambda x: (x[0], x[1])):
+        h = p["callee_heard_ms"]
+        rows.append(f"| {name} | {calls} | {h['p50']} | {h['p95']} | {h['max']} | {p['turns_answered']}/{p['turns_said']} "
+                    f"| {p['wer']} | {p['playout_underruns']} | {p['bot_cpu_pct_of_one_core']} | {p['bot_rss_mb_peak']} "
+                    f"| {p['machine_busy_pct']} | {p['load_average_1min_at_end']} |")
+    return "\n".join(rows)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--configs", nargs="+", default=["per-process", "service"], choices=sorted(CONFIGS))
     ap.add_argument("--calls", type=int, nargs="+", default=[1, 4, 8, 12, 16, 24])
     ap.add_argument("--duration", type=float, default=600.0, help="seconds per point (the issue asks for 600)")
     ap.add_argument("--note", default="", help="stored with the results, e.g. what else loaded the machine")
+    ap.add_argument("--table", action="store_true", help="print the stored results as a Markdown table and stop")
     args = ap.parse_args()
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / "capacity.json"
+    if args.table:
+        print(table(json.loads(path.read_text())))
+        return 0
     results = json.loads(path.read_text()) if path.exists() else {"configs": {}}
     # Levels outer, configurations inner: on a shared machine the load drifts, and configurations
     # compared at one level should have seen the same load.
