@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "voicebot.asr.service_commands",
     "voicebot.tts.commands",
     "voicebot.session.commands",
+    "voicebot.recording.commands",
     "voicebot.callee.commands",
     "voicebot.dialogue.commands",
     "voicebot.dialogue.rasa_commands",

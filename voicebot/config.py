@@ -141,6 +141,9 @@ class TtsConfig(BaseModel):
 
 class RecordingConfig(BaseModel):
     enabled: bool = True
+    # `voicebot recordings purge` (run daily: docs/retention.md) deletes recordings and transcripts
+    # of days older than this. 0 keeps everything.
+    retention_days: int = Field(180, ge=0)
     consent_announcement: bool = False
     consent_text: dict[str, str] = {
         "en-US": "This call may be recorded for quality purposes.",
