@@ -114,8 +114,10 @@ class PackedDecoder:
         self.rec = recognizer
         self.window_s = window_s
         self.gap_s = gap_s
-        self._ts_begin = recognizer._token("<|0.00|>")
         self._no_ts = recognizer._token("<|notimestamps|>")
+        # Timestamp tokens follow <|notimestamps|> in every Whisper vocabulary (some tokenizer
+        # files, e.g. tiny.en's, don't name them).
+        self._ts_begin = self._no_ts + 1
         self.last_split_failed = False
 
     def _timestamp_prompt(self, lang: str | None) -> list[int]:
