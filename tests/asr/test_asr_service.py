@@ -161,3 +161,13 @@ def test_wire_format_round_trip_and_bad_messages():
         decode(b"\x09\x00\x00\x00\x01")
     with pytest.raises(ProtocolError, match="whole int16"):
         decode(encode_request(req)[4:] + b"\x00")
+
+
+def test_audio_at_the_call_rate_is_resampled_by_the_service(service, speech):
+    from voicebot.audio.pcm import resample
+
+    pcms, alone, _ = speech
+    client = RemoteRecognizer(service.path, timeout_s=60)
+    narrow = resample(pcms[0], 16000, 8000)  # media.clock_rate = 8000
+    assert client.submit(narrow, "en", "c", sample_rate=8000).result(30).text == alone[0]
+    client.close()

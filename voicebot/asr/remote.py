@@ -145,11 +145,13 @@ class RemoteRecognizer:
 
     # --- what the session uses when it can ------------------------------------------------
     def submit(self, pcm: np.ndarray, language: str | None = None, call_id: str = "",
-               kind: Kind = Kind.FINAL, prompt: str = "") -> RemoteFuture:
+               kind: Kind = Kind.FINAL, prompt: str = "", sample_rate: int | None = None) -> RemoteFuture:
+        """``sample_rate``: the audio's rate when it is not ``self.sample_rate``; the service resamples."""
         fut = RemoteFuture(next(self._ids), kind)
         if pcm.dtype != np.int16:
             pcm = (np.clip(pcm, -1.0, 1.0) * 32767.0).astype(np.int16)
-        req = RecognitionRequest(fut.request_id, kind, call_id, language or "", prompt, self.sample_rate, pcm)
+        req = RecognitionRequest(fut.request_id, kind, call_id, language or "", prompt,
+                                 sample_rate or self.sample_rate, pcm)
         try:
             self._connection().send(encode_request(req), fut)
         except OSError as exc:

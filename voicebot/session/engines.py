@@ -44,7 +44,8 @@ class Engines:
         if submit is not None:
             from voicebot.asr.protocol import Kind
 
-            return submit(audio, language, call_id, Kind.SPECULATIVE if speculative else Kind.FINAL)
+            return submit(audio, language, call_id, Kind.SPECULATIVE if speculative else Kind.FINAL,
+                          sample_rate=self.settings.media.clock_rate)
         return self.asr_pool.submit(self.recognizer.transcribe, audio, language)
 
     def turn_ended(self, recognition: Future) -> None:
