@@ -180,7 +180,7 @@ def run_point(config: str, calls: int, duration_s: float, env: dict[str, str]) -
     group = ["--workers", str(bots)] if bots > 1 else []
     marker = '"voicebot_pool_ready"' if bots > 1 else '"voicebot_ready"'
     callee_ms: list[float] = []
-    said = answered = calls_done = 0
+    said = answered = calls_done = failed_calls = 0
     wer_errors = wer_words = 0
     callee_pids: set[int] = set()
     lock = threading.Lock()
@@ -192,11 +192,12 @@ def run_point(config: str, calls: int, duration_s: float, env: dict[str, str]) -
             end_at = time.time() + duration_s
 
             def slot(i: int) -> None:
-                nonlocal said, answered, calls_done
+                nonlocal said, answered, calls_done, failed_calls
                 n = 0
                 while time.time() < end_at:
                     report = work / f"report-{i}-{n}.json"
-                    cmd = callee_command(str(persona), 5160 + 2 * i, 34000 + 100 * i, report,
+                    # Phones on 7100+ (the test suite's SIP ports start at 5200).
+                    cmd = callee_command(str(persona), 7100 + 2 * i, 34000 + 100 * i, report,
                                          call=f"sip:bot@127.0.0.1:{5150 + i % bots}", timeout=240)
                     proc = start_callee(cmd, work / f"callee-{i}-{n}.log")
                     with lock:
@@ -206,6 +207,9 @@ def run_point(config: str, calls: int, duration_s: float, env: dict[str, str]) -
                     except RuntimeError as exc:
                         print(f"    slot {i}: {exc}", flush=True)
                         rep = {"turns": []}
+                        with lock:
+                            failed_calls += 1
+                        time.sleep(2.0)
                     with lock:
                         callee_pids.discard(proc.pid)
                         lat = [t["reply_latency_ms"] for t in rep["turns"] if t.get("reply_latency_ms") is not None]
@@ -242,6 +246,7 @@ def run_point(config: str, calls: int, duration_s: float, env: dict[str, str]) -
         "bot_processes": bots,
         "duration_s": duration_s,
         "conversations": calls_done,
+        "callee_simulators_failed": failed_calls,  # a phone that could not start or report: not the bot's fault
         "turns_said": said,
         "turns_answered": answered,
         "callee_heard_ms": {"p50": pct(callee_ms, 0.5), "p95": pct(callee_ms, 0.95), "max": max(callee_ms, default=None)},
