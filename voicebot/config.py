@@ -126,6 +126,15 @@ class RecordingConfig(BaseModel):
     }
 
 
+class SurveyConfig(BaseModel):
+    # One satisfaction question after calls that reached a conclusion (DTMF 1-5 or spoken
+    # 满意/一般/不满意, satisfied/okay/unsatisfied); the answer is the call's `csat` (1-5).
+    enabled: bool = False
+    # Hang-up reasons of the dialplan that count as a conclusion (completed sale or goodbye,
+    # refusal, agreed callback); calls ending otherwise (wrong number, opt-out, voicemail) get none.
+    after: list[str] = ["completed", "refused", "callback_scheduled"]
+
+
 class DialogueConfig(BaseModel):
     # A dialplan file, a folder of them, a plan name/alias (in paths.dialplans_dir), or "scripted"
     # for the built-in minimal conversation. See dialplans/README.md.
@@ -141,6 +150,14 @@ class DialogueConfig(BaseModel):
     transfer_mode: Literal["blind", "warm"] = "blind"
     transfer_timeout_s: float = 25.0
     out_of_scope_threshold: float = 0.45
+    # Who can take a hand-over right now (voicebot/dialogue/agents.py): "options" pings the agent URI
+    # with SIP OPTIONS, "capacity" trusts agent_capacity, "always" assumes someone answers. The
+    # proactive high-value hand-over happens only when someone is available; otherwise the bot
+    # carries on with its pitch.
+    agent_check: Literal["options", "capacity", "always"] = "options"
+    agent_capacity: int = Field(0, ge=0)
+    agent_check_interval_s: float = Field(15.0, gt=0)
+    survey: SurveyConfig = SurveyConfig()
 
 
 class PhoneSupervisionConfig(BaseModel):
@@ -196,6 +213,16 @@ class CampaignConfig(BaseModel):
     manual_calls_per_agent_day: float = 100.0
     manual_agent_hours_per_day: float = 8.0
     bandit_min_explore: float = 0.10
+    # What the script A/B test rewards: an intent customer (grade A or B) or a sale. A call counts
+    # as a trial only once the variant's pitch was spoken.
+    bandit_reward: Literal["intent_ab", "converted"] = "intent_ab"
+    # Every kind of call, callbacks included: at most this many answered calls per number in 24 h
+    # (a callback the customer asked for may skip the multi-day freq_cap, never this).
+    max_calls_per_day: int = Field(2, ge=1)
+    # Callbacks a customer may ask for in one campaign (on top of max_attempts), and the soonest
+    # one is booked after a call (the bot says the booked time, so both agree).
+    max_callbacks: int = Field(2, ge=0)
+    callback_min_delay_s: float = Field(1800.0, ge=0)
     events_stream_maxlen: int = 100_000
 
 

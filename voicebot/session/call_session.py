@@ -100,6 +100,7 @@ class CallSession:
                       locale=self.info.locale, customer=public_customer(self.info.customer))
         if self.call.direction == "inbound":
             self.ua.answer(self.call, 200)
+        self._prerender_personal_lines()
         if not self._wait_for_media():
             return
         port = self.call.port
@@ -126,6 +127,20 @@ class CallSession:
             self._run_actions()
             self._check_no_input()
             time.sleep(0.01)
+
+    def _prerender_personal_lines(self) -> None:
+        """Lines with this customer's name and data cannot be cached in advance: synthesise them on the
+        TTS pool while the phone rings, so the greeting starts without a synthesis delay."""
+        lines = getattr(self.dialogue, "lines_to_prerender", None)
+        if lines is None:
+            return
+        try:
+            items = [(self.info.locale, text) for text in lines(self.info)]
+        except Exception:  # a plan problem shows when the call starts; never fail here
+            self.log.exception("prerender_failed")
+            return
+        if items:
+            self.engines.tts_pool.submit(self.engines.renderer.prerender, items)
 
     def _wait_for_media(self) -> bool:
         ringing = self.call.direction == "outbound"
