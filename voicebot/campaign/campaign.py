@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import redis
@@ -18,11 +18,18 @@ from voicebot.campaign.plans import CustomerPlan, plans_for
 from voicebot.campaign.queue import JobQueue
 from voicebot.campaign.scheduler import CallingRules
 from voicebot.config import CampaignConfig
+from voicebot.dialogue.personalize import FIELD_ALIASES
 from voicebot.errors import VoicebotError
+from voicebot.logs import get_logger
 
+if TYPE_CHECKING:
+    from voicebot.campaign.scripts import CampaignScripts
+
+log = get_logger("voicebot.campaign")
 STATUSES = ("created", "planned", "running", "paused", "done")
 # Customer fields a dialogue may use; the rest of the CRM record stays in Redis.
-_DIALOGUE_FIELDS = ("name", "crm_id", "points", "member", "categories", "channel", "persona")
+_DIALOGUE_FIELDS = tuple(dict.fromkeys(("name", "crm_id", "points", "member", "categories", "channel", "persona",
+                                         *(c for cols in FIELD_ALIASES.values() for c in cols))))
 
 
 class CampaignError(VoicebotError):
@@ -70,14 +77,31 @@ class Campaign:
             raise CampaignError(f"campaign {self.name!r} has no customers; import some with --campaign {self.name}")
         return ids
 
-    def plan(self, clock: Clock, cfg: CampaignConfig, kmeans_k: int = 0) -> list[CustomerPlan]:
-        """Segments every member and stores its plan; progress fields of planned customers are kept."""
+    def plan(self, clock: Clock, cfg: CampaignConfig, kmeans_k: int = 0,
+             scripts: CampaignScripts | None = None) -> list[CustomerPlan]:
+        """Segments every member and stores its plan; progress fields of planned customers are kept.
+        ``scripts``: the dialplans calls will use; their script variants become each segment's A/B
+        arms, and the customer fields their lines use are checked against the customers' columns."""
         ids = self.require_members()
         records = CustomerStore(self.client).get_many(ids)
         ids = [r["id"] for r in records]
         rules = CallingRules.from_config(cfg)
         today = datetime.fromtimestamp(clock.now(), ZoneInfo(cfg.default_timezone)).date()
-        plans = plans_for(ids, records, today, rules.open_hour, rules.close_hour, kmeans_k)
+        locale = self.client.hget(self.ck.meta, "locale") or "zh-CN"
+        arms = (lambda segment, dialplan: scripts.arms(dialplan, locale, segment)) if scripts is not None else None
+        plans = plans_for(ids, records, today, rules.open_hour, rules.close_hour, kmeans_k, arms)
+        if scripts is not None and plans:
+            errors, warnings = scripts.check_fields({p.dialplan for p in plans}, locale, records)
+            if errors:
+                raise CampaignError("the dialplan's script lines use customer fields some customers lack:\n"
+                                    + "\n".join(errors))
+            for warning in warnings:
+                log.warning("script_field_missing", detail=warning)
+            from voicebot.campaign.bandit import ScriptBandit
+
+            bandit = ScriptBandit(self.client, self.ck)
+            for segment, variants in {p.segment: p.variants for p in plans}.items():
+                bandit.declare(segment, variants)
         for start in range(0, len(plans), 1000):
             pipe = self.client.pipeline(transaction=False)
             for p in plans[start:start + 1000]:

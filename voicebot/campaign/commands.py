@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import sys
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -115,7 +116,8 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
 
     from voicebot.campaign.clock import SystemClock
 
-    plans = _campaign(settings, args.name).plan(SystemClock(), settings.campaign, kmeans_k=args.kmeans)
+    plans = _campaign(settings, args.name).plan(SystemClock(), settings.campaign, kmeans_k=args.kmeans,
+                                                scripts=_scripts(settings))
     _print({"campaign": args.name, "planned": len(plans), "segments": dict(Counter(p.segment for p in plans)),
             "offers": dict(Counter(p.offer for p in plans))})
     return 0
@@ -199,10 +201,20 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _scripts(settings: Settings):
+    from voicebot.campaign.scripts import CampaignScripts
+
+    return CampaignScripts.from_settings(settings)
+
+
 def _prepare(campaign, clock, settings: Settings) -> int:
     """Plans customers imported since the last plan and schedules first attempts; safe to repeat."""
+    scripts = _scripts(settings)
+    warning = scripts.escalation_warning(settings) if scripts is not None else ""
+    if warning:
+        print(f"voicebot: {warning}", file=sys.stderr)
     if campaign.status == "created" or campaign.unplanned():
-        campaign.plan(clock, settings.campaign)
+        campaign.plan(clock, settings.campaign, scripts=scripts)
     seeded = campaign.seed(clock, settings.campaign)
     if campaign.status == "done" and not seeded:
         campaign.set_status("running")

@@ -19,7 +19,6 @@ import redis
 from voicebot.campaign.bandit import ScriptBandit
 from voicebot.campaign.campaign import Campaign
 from voicebot.campaign.kpi import Kpis, breakdown, compute, load_results
-from voicebot.campaign.plans import STRATEGIES
 from voicebot.config import CampaignConfig
 
 _ROW_KPIS = ["attempts", "connect_rate", "human_rate", "avg_turns", "intent_share", "conversion_rate", "transfers",
@@ -85,13 +84,12 @@ def write_report(client: redis.Redis, name: str, out_dir: Path, cfg: CampaignCon
     charts.append(_chart(out_dir / "intent_by_segment.png", intent_by_segment))
 
     variant_rows = []
-    for segment, strategy in STRATEGIES.items():
-        for s in bandit.stats(segment, list(strategy.variants), draws=2000):
-            if s.trials:
-                variant_rows.append((segment, s))
+    for segment in bandit.segments():  # every declared arm, untried ones too (P(best) from the prior)
+        for s in bandit.stats(segment, draws=2000):
+            variant_rows.append((segment, s))
 
     def variants(ax):
-        labels = [s.variant for _, s in variant_rows]
+        labels = [f"{s.variant}\nn={s.trials}" for _, s in variant_rows]
         rates = [s.rate * 100 for _, s in variant_rows]
         err = [[(s.rate - s.ci_low) * 100 for _, s in variant_rows], [(s.ci_high - s.rate) * 100 for _, s in variant_rows]]
         ax.bar(labels, rates, yerr=err if labels else None, capsize=3, color="#f28e2b")

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from voicebot.dialogue.plan.schema import ScriptLine
-from voicebot.dialogue.plan.templates import template_fields
+if TYPE_CHECKING:  # the plan package imports this module: no import of it at load time
+    from voicebot.dialogue.plan.schema import ScriptLine
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,8 @@ def wordings(line: ScriptLine) -> list[str]:
 
 
 def customer_fields_used(text: str) -> list[str]:
+    from voicebot.dialogue.plan.templates import template_fields
+
     return [v for v in template_fields(text) if v in CUSTOMER_VARIABLES]
 
 

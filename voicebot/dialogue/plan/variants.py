@@ -99,10 +99,11 @@ def check_variants(spec: DialplanSpec) -> list[tuple[tuple[Any, ...], str]]:
                         elif var not in known:
                             problems.append((p, f"unknown template variable {{{var}}} (known: {', '.join(sorted(known))})"))
                     needs = [v for v in customer_fields_used(text) if not CUSTOMER_VARIABLES[v].always_known]
-                    if needs and i == len(options) - 1:
-                        problems.append((p, f"uses {{{needs[0]}}}, which is empty for customers without that field: "
-                                            f"write the line as a list of wordings whose last uses no customer field "
-                                            f"(the fallback)"))
+                    if needs and len(options) > 1 and i == len(options) - 1:
+                        # A single wording may use any field (the campaign checks its customers have it);
+                        # the last of several is the fallback and must fit every customer.
+                        problems.append((p, f"the fallback wording (the last) uses {{{needs[0]}}}, which is empty "
+                                            f"for customers without that field"))
             pitch = _normal(" ".join(wordings(variant.pitch)))
             whole = tuple(_normal(" ".join(wordings(getattr(variant, p)))) for p in SCRIPT_PARTS)
             for other_name, other in seen:
