@@ -168,7 +168,9 @@ class SegmentStrategy(_Strict):
     variants: dict[str, ScriptVariant] = Field(default_factory=dict)
     offer: str = "none"  # offers key
     follow_up_s: float = Field(default=72 * 3600, ge=0)
-    follow_up: str = ""  # how the follow-up time is said ({follow_up} in prompts)
+    # How the follow-up is said when the dialogue knows no calling hours; normally {follow_up} is the
+    # booked time itself (voicebot/dialogue/callback_time.py), so what is said is what is booked.
+    follow_up: str = ""
     escalate: bool = False  # high-value segments: hand to a dedicated agent once the customer engages
 
 
