@@ -161,3 +161,13 @@ def test_campaign_check_names_the_line_and_the_field(tmp_path):
     errors, warnings = CampaignScripts([load_dialplan(PLANS["zh"])]).check_fields(
         {"promo_discount", "general"}, "zh-CN", customers)
     assert errors == [] and any("{last_purchase}" in w and "everyone hears the fallback" in w for w in warnings)
+
+
+def test_campaign_start_warns_when_escalation_has_no_agent():
+    scripts = CampaignScripts([load_dialplan(PLANS["zh"])])
+    settings = Settings()
+    assert "no agent is configured" in scripts.escalation_warning(settings)
+    settings.dialogue.agent_uri = "sip:agents@pbx.example"
+    assert scripts.escalation_warning(settings) == ""
+    settings.dialogue.agent_check = "capacity"
+    assert "agent_capacity is 0" in scripts.escalation_warning(settings)

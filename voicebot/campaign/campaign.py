@@ -88,7 +88,14 @@ class Campaign:
         rules = CallingRules.from_config(cfg)
         today = datetime.fromtimestamp(clock.now(), ZoneInfo(cfg.default_timezone)).date()
         locale = self.client.hget(self.ck.meta, "locale") or "zh-CN"
-        arms = (lambda segment, dialplan: scripts.arms(dialplan, locale, segment)) if scripts is not None else None
+        arms = None
+        if scripts is not None:
+            known: dict[tuple[str, str], list[str]] = {}
+
+            def arms(segment: str, dialplan: str) -> list[str]:  # one lookup per segment, not per customer
+                if (segment, dialplan) not in known:
+                    known[segment, dialplan] = scripts.arms(dialplan, locale, segment)
+                return list(known[segment, dialplan])
         plans = plans_for(ids, records, today, rules.open_hour, rules.close_hour, kmeans_k, arms)
         if scripts is not None and plans:
             errors, warnings = scripts.check_fields({p.dialplan for p in plans}, locale, records)
