@@ -34,6 +34,8 @@ ZH = [
     ("后天晚上", (3, 5, 19, 0), "后天晚上七点"),
     ("两个半小时以后", (3, 3, 12, 37), "两个半小时后"),
     ("六点以后", (3, 3, 18, 0), "今天晚上六点"),
+    ("我在开车，晚点再打吧", (3, 3, 12, 7), "两个小时后"),  # "later" with no time: two hours
+    ("礼拜六上午", (3, 7, 10, 0), "这周六上午十点"),
 ]
 EN = [
     ("call me in an hour", (3, 3, 11, 7), "in an hour"),
@@ -46,6 +48,8 @@ EN = [
     ("this weekend", (3, 7, 10, 0), "on Saturday at 10 am"),
     ("tonight at 7:30", (3, 3, 19, 30), "today at 7:30 pm"),
     ("in two days", (3, 5, 10, 0), "on Thursday at 10 am"),
+    ("can you call me later", (3, 3, 12, 7), "in two hours"),
+    ("around 7 tonight", (3, 3, 19, 0), "today at 7 pm"),
 ]
 
 

@@ -79,6 +79,10 @@ EN_PARTS: list[tuple[str, tuple[int, int, bool]]] = [
 ZH_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5}
 EN_WEEKDAYS = {d: i for i, d in enumerate(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])}
 DEFAULT_HOUR = (10, 0)  # a day without a time: mid-morning
+# "Later" without a time: two hours (said as such), rather than the segment's days-later default.
+ZH_LATER = r"晚点|晚些时候|晚一点|等会儿?|待会儿?|过一?会儿?|一会儿|稍后"
+EN_LATER = r" (?:later|in a (?:bit|while)|in a little while) "
+LATER = timedelta(hours=2)
 
 
 def _day_of_week(now: datetime, weekday: int, weeks_ahead: int) -> int:
@@ -145,6 +149,8 @@ def parse_zh(text: str, now: datetime) -> When | None:
         if m.group(4) in ("以前", "之前", "前"):
             hour -= 1
         hm = (hour, minute)
+    if days is None and hm is None and re.search(ZH_LATER, t):
+        return When(now + LATER, True)
     return _combine(now, days, hm)
 
 
@@ -186,6 +192,8 @@ def parse_en(text: str, now: datetime) -> When | None:
             hour, minute, suffix = en_number(m.group(5)), int(m.group(6) or 0), m.group(7)
         pm = True if suffix in ("pm", "p m") else False if suffix in ("am", "a m") else (part[2] if part else None)
         hm = _clock(hour, minute, pm)
+    if days is None and hm is None and re.search(EN_LATER, t):
+        return When(now + LATER, True)
     return _combine(now, days, hm)
 
 
