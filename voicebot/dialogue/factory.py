@@ -12,15 +12,17 @@ from pathlib import Path
 from typing import Iterable
 
 from voicebot.config import Settings
+from voicebot.dialogue import survey
 from voicebot.dialogue.agents import AgentAvailability, make_availability
 from voicebot.dialogue.amd import AnsweringMachineDetector
 from voicebot.dialogue.base import CallInfo, Locale
 from voicebot.dialogue.nlu import make_intent_classifier
 from voicebot.dialogue.nlu.base import IntentClassifier
 from voicebot.dialogue.plan import Dialplan, load_dialplan
-from voicebot.dialogue.personalize import CUSTOMER_VARIABLES, SCRIPT_VARIABLES
+from voicebot.dialogue.personalize import CUSTOMER_VARIABLES, SCRIPT_VARIABLES, wordings
 from voicebot.dialogue.plan.templates import prompt_texts, render, template_fields
-from voicebot.dialogue.plan.variants import variant_texts
+from voicebot.dialogue.plan.schema import SCRIPT_PARTS
+from voicebot.dialogue.plan.variants import segment_variants
 from voicebot.dialogue.runtime import PlanDialogue
 from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger
@@ -124,12 +126,14 @@ class PlanDialogueFactory:
             for t in [*spec.global_.values(), *(t for st in spec.states.values() for t in st.on.values())]:
                 texts += [t.say, *(getattr(a, "text", None) for a in t.actions)]
             fixed = [text for prompt in texts for _, text in prompt_texts(prompt)]
-            fixed += variant_texts(spec)
-            # Lines with a customer's data, a script line or a callback time are rendered per call.
-            fixed = [t for t in fixed if not set(template_fields(t)) & PER_CALL]
+            if self.settings.dialogue.survey.enabled:
+                fixed += [survey.QUESTION[spec.locale], survey.THANKS[spec.locale]]
             for seg_name, seg in spec.segments.items():
                 values = {**spec.variables, "offer": spec.offers.get(seg.offer, ""), "segment": seg_name}
-                for text in fixed:
+                own = [t for v in segment_variants(spec, seg_name).values() for part in SCRIPT_PARTS
+                       for t in wordings(getattr(v, part))]
+                # Lines with a customer's data, a script line or a callback time are rendered per call.
+                for text in [t for t in fixed + own if not set(template_fields(t)) & PER_CALL]:
                     line = render(text, values)
                     if (lp.plan.locale, line) not in seen:
                         seen.add((lp.plan.locale, line))

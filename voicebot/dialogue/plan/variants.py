@@ -61,12 +61,6 @@ def uses_script(spec: DialplanSpec) -> bool:
     return False
 
 
-def variant_texts(spec: DialplanSpec) -> list[str]:
-    """Every wording of every variant line (for the column check and the TTS cache)."""
-    return [text for seg in spec.segments.values() for v in seg.variants.values()
-            for part in SCRIPT_PARTS for text in wordings(getattr(v, part))]
-
-
 def check_variants(spec: DialplanSpec) -> list[tuple[tuple[Any, ...], str]]:
     problems: list[tuple[tuple[Any, ...], str]] = []
     known = set(BUILTIN_VARIABLES) | set(spec.variables) | set(CUSTOMER_VARIABLES)
