@@ -68,7 +68,10 @@ class CallResult:
     # The script variant's pitch was spoken (None: the dialogue does not say; then any answered call counts).
     pitch_delivered: bool | None = None
     variant: str = ""  # the script variant the dialogue spoke ("" = not reported)
-    csat: int | None = None  # 1-5 from the post-call survey
+    # Post-call survey answer 1-5 (5 = very satisfied), None when not asked / not answered; the
+    # survey (DTMF or spoken 满意/一般/不满意) sets outcome["csat"].
+    csat: int | None = None
+    emotions: list[str] = field(default_factory=list)  # per-turn emotion labels, in order
 
     @property
     def success(self) -> bool:
@@ -124,8 +127,17 @@ class CallResult:
             error=str(outcome.get("error", "")),
             pitch_delivered=outcome.get("pitch_delivered") if isinstance(outcome.get("pitch_delivered"), bool) else None,
             variant=str(outcome.get("script_variant") or ""),
-            csat=outcome["csat"] if outcome.get("csat") in (1, 2, 3, 4, 5) else None,
+            csat=_csat(outcome.get("csat")),
+            emotions=[str(e) for e in outcome.get("emotions", []) if e],
         )
+
+
+def _csat(value: Any) -> int | None:
+    try:
+        score = int(value)
+    except (TypeError, ValueError):
+        return None
+    return score if 1 <= score <= 5 else None
 
 
 class Dialer(Protocol):
