@@ -39,8 +39,9 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "gender": ("gender", "sex", "x_gender", "x_sex", "x_性别"),
     "city": ("city", "region", "x_city", "x_region", "x_城市", "x_地区", "x_所在城市"),
     "points": ("points", "x_points", "x_积分", "x_会员积分"),
-    "last_purchase": ("last_purchase", "x_last_purchase", "x_最近购买", "x_最近购买商品", "x_上次购买"),
-    "last_product": ("last_product", "x_last_product", "x_购买商品", "x_最近购买产品"),
+    # What was bought (not when: 最近购买 is a date column, read as last_purchase_at by the importer).
+    "last_purchase": ("last_purchase", "x_last_purchase", "x_最近购买商品", "x_上次购买商品", "x_最近购买产品"),
+    "last_product": ("last_product", "x_last_product", "x_购买商品", "x_商品名称"),
     "last_purchase_at": ("last_purchase_at", "x_last_purchase_at", "x_最近购买日期", "x_最后下单时间"),
 }
 GENDER_WORDS = {
