@@ -49,7 +49,7 @@ def test_feature_vector_is_normalised_and_documented():
 def test_plans_follow_the_seed_strategy_table():
     ids = [f"c{i}" for i in range(len(CASES))]
     scripts = CampaignScripts([load_dialplan(ROOT / "dialplans/outbound_marketing_zh.yaml")])
-    arms = lambda segment, dialplan: scripts.arms(dialplan, "zh-CN", segment)  # noqa: E731
+    arms = lambda segment, dialplan, strategy: scripts.arms(dialplan, "zh-CN", segment, strategy)  # noqa: E731
     plans = {p.segment: p for p in plans_for(ids, list(CASES.values()), TODAY, 9, 20, kmeans_k=3, arms=arms)}
     vip = plans["high_value_churn_risk"]
     assert (vip.offer, vip.follow_up_s, vip.follow_up_by) == ("spend_and_save_coupon", 2 * 3600, "agent")

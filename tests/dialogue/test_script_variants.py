@@ -171,3 +171,14 @@ def test_campaign_start_warns_when_escalation_has_no_agent():
     assert scripts.escalation_warning(settings) == ""
     settings.dialogue.agent_check = "capacity"
     assert "agent_capacity is 0" in scripts.escalation_warning(settings)
+
+
+def test_a_user_defined_segment_speaks_its_strategys_scripts(factory):
+    scripts = CampaignScripts([load_dialplan(PLANS["zh"])])
+    assert scripts.arms("retention_vip", "zh-CN", "杭州VIP", "high_value_churn_risk") == [
+        "dedicated-advisor", "care-apology", "exclusive-benefit"]
+    d, _, pitch = _pitch(factory, "zh-CN", {"name": "王建国", "gender": "男", "segment": "杭州VIP",
+                                            "strategy": "high_value_churn_risk", "script_variant": "care-apology"})
+    out = d.outcome()
+    assert out["segment"] == "杭州VIP" and out["offer"] == "spend_and_save_coupon" and out["script_variant"] == "care-apology"
+    assert pitch.startswith("王先生，好久没见您下单了") and d.tracker.segment == "high_value_churn_risk"

@@ -140,12 +140,12 @@ class Campaign:
         locale = self.client.hget(self.ck.meta, "locale") or "zh-CN"
         arms = None
         if scripts is not None:
-            known: dict[tuple[str, str], list[str]] = {}
+            known: dict[tuple[str, str, str], list[str]] = {}
 
-            def arms(segment: str, dialplan: str) -> list[str]:  # one lookup per segment, not per customer
-                if (segment, dialplan) not in known:
-                    known[segment, dialplan] = scripts.arms(dialplan, locale, segment)
-                return list(known[segment, dialplan])
+            def arms(segment: str, dialplan: str, strategy: str) -> list[str]:  # one lookup per segment
+                if (segment, dialplan, strategy) not in known:
+                    known[segment, dialplan, strategy] = scripts.arms(dialplan, locale, segment, strategy)
+                return list(known[segment, dialplan, strategy])
         # The preferred window is stored as the customer's own preference (0-24 h) and clipped to the
         # calling hours when a call is placed, so changing the hours needs no re-plan.
         plans = plans_for(ids, records, today, 0, 24, kmeans_k, segments=segments, strategy_of=strategy_of, arms=arms)
@@ -265,6 +265,8 @@ def make_job(campaign: str, customer: dict[str, Any], state: dict[str, str], att
         script_variant="", offer=state.get("offer", ""), locale=customer.get("locale") or "zh-CN",
         timezone=customer.get("timezone") or "Asia/Shanghai",
         # The dialogue may use any imported column (templates name them by header); never extra numbers.
-        customer={k: v for k, v in customer.items() if (k in _DIALOGUE_FIELDS or k.startswith("x_"))
-                  and v not in (None, "", [])},
+        customer={**{k: v for k, v in customer.items() if (k in _DIALOGUE_FIELDS or k.startswith("x_"))
+                     and v not in (None, "", [])},
+                  # a user-defined segment's strategy: what the dialplan's segments may be named after
+                  **({"strategy": state["strategy"]} if state.get("strategy") else {})},
     )

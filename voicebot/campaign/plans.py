@@ -20,8 +20,8 @@ from voicebot.campaign.profiles import CustomerColumns, feature_matrix
 from voicebot.campaign.segments import SEGMENTS, SegmentRules, assign_segments, tag_matrix, tags_for
 
 HOUR = 3600.0
-# (segment, campaign dialplan name) -> the declared script variants
-ArmsFor = Callable[[str, str], list[str]]
+# (segment, campaign dialplan name, strategy) -> the declared script variants
+ArmsFor = Callable[[str, str, str], list[str]]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class CustomerPlan:
     priority: int
     tags: list[str]
     cluster: int = -1
+    strategy: str = ""  # the STRATEGIES key (a user's segment names its own; the dialplan may know only this)
 
     def to_fields(self) -> dict[str, str]:
         fields = {k: str(v) for k, v in asdict(self).items() if k not in ("variants", "tags")}
@@ -108,12 +109,15 @@ def plans_for(customer_ids: list[str], records: list[dict], today: date, open_ho
     plans = []
     for i, cid in enumerate(customer_ids):
         segment = segments[i] if segments is not None else SEGMENTS[arrays.segment[i]]
-        s = STRATEGIES.get((strategy_of or {}).get(segment, segment), STRATEGIES["general"])
+        key = (strategy_of or {}).get(segment, segment)
+        key = key if key in STRATEGIES else "general"
+        s = STRATEGIES[key]
         tags = tags_for(arrays.tags[i])
         cluster = int(clusters[i]) if clusters is not None else -1
         if cluster >= 0:
             tags.append(f"cluster_{cluster}")
-        variants = arms(segment, s.dialplan) if arms is not None else []
+        variants = arms(segment, s.dialplan, key) if arms is not None else []
         plans.append(CustomerPlan(cid, segment, s.dialplan, variants, s.offer, int(arrays.window_start[i]),
-                                  int(arrays.window_end[i]), s.follow_up_s, s.follow_up_by, s.priority, tags, cluster))
+                                  int(arrays.window_end[i]), s.follow_up_s, s.follow_up_by, s.priority, tags, cluster,
+                                  key))
     return plans

@@ -16,7 +16,7 @@ from voicebot.config import Settings
 from voicebot.dialogue.personalize import CUSTOMER_VARIABLES, columns_for, customer_fields_used, wordings
 from voicebot.dialogue.plan import Dialplan, load_dialplan
 from voicebot.dialogue.plan.schema import SCRIPT_PARTS
-from voicebot.dialogue.plan.variants import ab_arms
+from voicebot.dialogue.plan.variants import ab_arms, plan_segment
 
 
 @dataclass
@@ -50,8 +50,9 @@ class CampaignScripts:
         same = [p for p in self.plans if p.locale == locale]
         return (same or self.plans)[0]
 
-    def arms(self, dialplan: str, locale: str, segment: str) -> list[str]:
-        return ab_arms(self.select(dialplan, locale).spec, segment)
+    def arms(self, dialplan: str, locale: str, segment: str, strategy: str = "") -> list[str]:
+        spec = self.select(dialplan, locale).spec
+        return ab_arms(spec, plan_segment(spec, segment, strategy))
 
     def check_fields(self, dialplan_names: set[str], locale: str,
                      records: list[dict[str, Any]]) -> tuple[list[str], list[str]]:

@@ -29,7 +29,7 @@ from voicebot.dialogue.plan.schema import (
     TransferAction, Transition,
 )
 from voicebot.dialogue.plan.templates import pick_variant, render
-from voicebot.dialogue.plan.variants import script_lines
+from voicebot.dialogue.plan.variants import plan_segment, script_lines
 from voicebot.logs import get_logger
 
 log = get_logger("voicebot.dialogue.plan")
@@ -88,9 +88,10 @@ class PlanDialogue:
         self.call = call
         customer = call.customer or {}
         segment = str(customer.get("segment") or "default")
-        if segment not in spec.segments:
-            log.info("unknown_segment", segment=segment, plan=spec.name)
-        self.strategy = spec.segments.get(segment, spec.segments["default"])
+        planned_as = plan_segment(spec, segment, str(customer.get("strategy") or ""))
+        if planned_as != segment:
+            log.info("segment_planned_as", segment=segment, plan=spec.name, planned_as=planned_as)
+        self.strategy = spec.segments[planned_as]
         offer_key = str(customer.get("offer") or "")
         if offer_key not in spec.offers:
             offer_key = self.strategy.offer
@@ -107,14 +108,14 @@ class PlanDialogue:
             self.values.setdefault(key, customer.get(key, ""))
         self.values.update(customer_values(customer, spec.locale))
         self.values["salutation"] = self.values["salutation"] or self.values.get("name", "")
-        declared, lines = script_lines(spec, segment, script_variant, self.values)
+        declared, lines = script_lines(spec, planned_as, script_variant, self.values)
         if script_variant and declared and declared != script_variant:
             log.warning("script_variant_not_in_plan", requested=script_variant, spoken=declared, segment=segment)
         self.values.update(lines)
         self.record = OutcomeRecord(spec.name, segment, offer=offer_key,
                                     variant=declared or next((v for v in self.variants if v), "default"))
         complex_intents = frozenset(n for n, i in spec.intents.items() if i.complex)
-        self.tracker = EscalationTracker(spec.escalation, complex_intents, segment,
+        self.tracker = EscalationTracker(spec.escalation, complex_intents, planned_as,
                                          agent_available=self.availability.available)
         if self.hours is not None:
             self.planner = CallbackPlanner(spec.locale, str(customer.get("timezone") or self.default_timezone),

@@ -19,6 +19,15 @@ from voicebot.dialogue.plan.templates import BUILTIN_VARIABLES, prompt_texts, te
 _BAD_NAME = re.compile(r"[\s,:]")
 
 
+def plan_segment(spec: DialplanSpec, segment: str, strategy: str = "") -> str:
+    """The plan's segment for a customer: theirs, else their strategy's (a user-defined segment
+    planned like high_value_churn_risk), else default."""
+    for name in (segment, strategy):
+        if name and name in spec.segments:
+            return name
+    return "default"
+
+
 def segment_variants(spec: DialplanSpec, segment: str) -> dict[str, ScriptVariant]:
     strategy = spec.segments.get(segment) or spec.segments.get("default")
     if strategy is not None and strategy.variants:
