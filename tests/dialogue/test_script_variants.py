@@ -182,3 +182,10 @@ def test_a_user_defined_segment_speaks_its_strategys_scripts(factory):
     out = d.outcome()
     assert out["segment"] == "杭州VIP" and out["offer"] == "spend_and_save_coupon" and out["script_variant"] == "care-apology"
     assert pitch.startswith("王先生，好久没见您下单了") and d.tracker.segment == "high_value_churn_risk"
+
+
+def test_lines_prepared_while_ringing_leave_no_outcome_for_an_unanswered_call(factory):
+    info = CallInfo("v", "outbound", "sip:x@y", "zh-CN", {"name": "李秀英", "segment": "new_lead"})
+    d = factory.new_dialogue(info)
+    assert d.lines_to_prerender(info)
+    assert "answered_by" not in d.outcome()  # the session's busy / no answer stands

@@ -68,10 +68,12 @@ class PlanDialogue:
     asked_callback: CallbackTime | None = None  # the time the customer asked for
     next_callback: CallbackTime | None = None  # what the next schedule_callback books (and {follow_up} says)
     surveying: str = ""  # hang-up reason held while the survey question is answered
+    started: bool = False  # the call was answered and the plan began (set-up alone may precede it)
 
     # --- set-up -------------------------------------------------------------------
     def start(self, call: CallInfo) -> list[Action]:
         self._setup(call)
+        self.started = True
         log.info("plan_call_started", plan=self.plan.name, segment=self.record.segment, offer=self.record.offer,
                  variant=self.record.variant)
         return self._enter(self.plan.spec.start)
@@ -358,7 +360,8 @@ class PlanDialogue:
         return []
 
     def outcome(self) -> dict[str, Any]:
-        return self.record.as_dict() if self.record else {"plan": self.plan.name, "turns": 0}
+        # A call never answered has no conversation outcome (its lines may have been prepared while it rang).
+        return self.record.as_dict() if self.record and self.started else {"plan": self.plan.name, "turns": 0}
 
 
 def _only_a_time(text: str) -> bool:
