@@ -119,8 +119,10 @@ class CallMeBackSoon:
 
     def __init__(self, clock) -> None:
         self.clock = clock
+        self.not_before: list[float] = []  # what the dialogue is told: the soonest callback the budget allows
 
     def dial(self, job: CallJob) -> CallResult:
+        self.not_before.append(job.customer["callback_not_before"])
         return CallResult("human", "C", turns=3, callback_at=self.clock.now() + 15)
 
 
@@ -131,7 +133,8 @@ def test_frequency_cap_and_attempt_limits_hold_across_callbacks(redis_client, tm
     import_customers(redis_client, write_customers(tmp_path / "c.csv", ["refuse"]), ColumnMapping.identity(), campaign="soon")
     camp.plan(clock, cfg)
     camp.seed(clock, cfg)
-    worker = CampaignWorker(redis_client, "soon", CallMeBackSoon(clock), cfg, clock, worker_id="w")
+    dialer = CallMeBackSoon(clock)
+    worker = CampaignWorker(redis_client, "soon", dialer, cfg, clock, worker_id="w")
     worker.run(threading.Event(), poll_s=0.01, exit_when_done=True, advance_clock=True)
     calls = sorted(r["started"] for r in load_results(redis_client, "soon"))
     # Never more than two calls in any 24 hours, callbacks included ...
@@ -140,3 +143,5 @@ def test_frequency_cap_and_attempt_limits_hold_across_callbacks(redis_client, tm
     assert calls[2] - calls[0] >= 86400  # ... but not the daily one
     # ... and the callbacks stop at max_callbacks.
     assert len(calls) == 1 + cfg.max_callbacks
+    # The dialogue knew: on the day's second call, the soonest callback it may offer is tomorrow.
+    assert dialer.not_before[0] == 0 and dialer.not_before[1] == calls[0] + 86400

@@ -91,6 +91,17 @@ def test_planner_keeps_to_calling_hours_holidays_and_minimum_delay():
     assert default.at == datetime(2026, 3, 4, 10, 30, tzinfo=SH) and default.said == "明天上午十点半" and not default.asked
 
 
+def test_a_used_up_daily_budget_moves_the_offered_time():
+    """Two answered calls today (campaign.max_calls_per_day = 2): "in an hour" becomes the first time the
+    number may be called again, and that is what the bot says."""
+    cfg = CampaignConfig()
+    budget = datetime(2026, 3, 4, 9, 40, tzinfo=SH).timestamp()  # 24 h after this morning's first call
+    p = CallbackPlanner("zh-CN", "Asia/Shanghai", CallingRules.from_config(cfg), lambda: NOW.timestamp(),
+                        cfg.callback_min_delay_s, budget)
+    cb = p.asked("一个小时后再打吧")
+    assert cb.at == datetime(2026, 3, 4, 9, 45, tzinfo=SH) and cb.said == "明天上午九点四十五分"
+
+
 def test_customer_time_zone_is_used():
     p = CallbackPlanner("en-US", "America/New_York", CallingRules.from_config(CampaignConfig()),
                         lambda: NOW.timestamp(), 1800)  # 21:07 the day before in New York

@@ -208,6 +208,9 @@ class CampaignWorker:
             return verdict or "skipped"
         variants = [v for v in state.get("variants", "").split(",") if v]
         job.script_variant = self.bandit.choose(job.segment, variants)
+        # The soonest a callback could be placed after this call under max_calls_per_day: the bot then
+        # offers that time, so what it says is what gets booked.
+        job.customer["callback_not_before"] = self._daily_budget_free_at(job.phone, now)
         self.client.rpush(self.ck.dials, attempt_id)
         started = self.clock.now()
         try:
@@ -283,6 +286,13 @@ class CampaignWorker:
         if count:
             self.stats.deferred += 1
         return "deferred" if count else "paced"
+
+    def _daily_budget_free_at(self, phone: str, now: float) -> float:
+        """When a further call is allowed if this one is answered (0 = any time)."""
+        limit = self.cfg.max_calls_per_day
+        times = [t for _, t in self.client.zrangebyscore(keys.number_calls(phone), f"({now - 86400}", "+inf",
+                                                          withscores=True)] + [now]
+        return times[-limit] + 86400 if len(times) >= limit else 0.0
 
     def _frequency_cap_free_at(self, phone: str, now: float, kind: str) -> float | None:
         """When this number may be called again, or None for now. Every kind of call keeps to

@@ -299,12 +299,14 @@ class CallbackPlanner:
     hours: CallingHours
     clock: Callable[[], float]
     min_delay_s: float = 1800.0  # never sooner than this after the call (the frequency rules agree)
+    not_before: float = 0.0  # epoch s: the number's daily call budget is used up until then
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), ZoneInfo(self.timezone))
 
     def _fit(self, when: When, now: datetime, asked: bool) -> CallbackTime:
-        earliest = now + timedelta(seconds=self.min_delay_s)
+        earliest = max(now + timedelta(seconds=self.min_delay_s),
+                       datetime.fromtimestamp(self.not_before, now.tzinfo))
         at = max(when.at, earliest)
         if at != when.at:
             at = _round_up(at, 15)

@@ -121,7 +121,8 @@ class PlanDialogue:
                                          agent_available=self.availability.available)
         if self.hours is not None:
             self.planner = CallbackPlanner(spec.locale, str(customer.get("timezone") or self.default_timezone),
-                                           self.hours, self.clock, self.callback_min_delay_s)
+                                           self.hours, self.clock, self.callback_min_delay_s,
+                                           float(customer.get("callback_not_before") or 0.0))
             self._plan_callback(self.strategy.follow_up_s)
 
     # --- helpers ------------------------------------------------------------------
