@@ -8,12 +8,35 @@ per clock tick each, so they stay time-aligned.
 from __future__ import annotations
 
 import json
+import os
 import struct
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from voicebot.masking import mask_text
+
+# Recordings hold customers' voices: owner read/write, group read (a console under another user in
+# the group), nobody else. The umask may narrow this further, never widen it.
+FILE_MODE = 0o640
+DIR_MODE = 0o750
+
+
+def open_private(path: Path, mode: str = "wb", **kw: Any):
+    """Opens ``path`` for writing, created with FILE_MODE (an existing file is narrowed to it too)."""
+    path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
+    fd = os.open(path, flags, FILE_MODE)
+    os.fchmod(fd, FILE_MODE & ~_umask())
+    return os.fdopen(fd, mode, **kw)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def recording_paths(root: Path, call_id: str, when: datetime | None = None) -> tuple[Path, Path]:
@@ -27,8 +50,7 @@ class StreamingWavWriter:
 
     def __init__(self, path: Path, sample_rate: int, channels: int) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._f = open(path, "wb")
+        self._f = open_private(path, "wb")
         self._rate = sample_rate
         self._channels = channels
         self._data_bytes = 0
@@ -64,10 +86,12 @@ class StreamingWavWriter:
 
 
 class CallRecorder:
-    def __init__(self, root: Path, call_id: str, sample_rate: int, frame_bytes: int) -> None:
+    def __init__(self, root: Path, call_id: str, sample_rate: int, frame_bytes: int,
+                 mask_numbers: bool = False) -> None:
         self.wav_path, self.transcript_path = recording_paths(root, call_id)
         self._wav = StreamingWavWriter(self.wav_path, sample_rate, 2)
-        self._transcript = open(self.transcript_path, "a", encoding="utf-8")
+        self._transcript = open_private(self.transcript_path, "a", encoding="utf-8")
+        self._mask_numbers = mask_numbers  # recording.mask_transcripts
         self._silence = b"\x00" * frame_bytes
         self._left: list[bytes] = []
         self._right: list[bytes] = []
@@ -88,6 +112,8 @@ class CallRecorder:
 
     def add_transcript(self, who: str, text: str, start_s: float, end_s: float,
                        confidence: float | None = None, **extra: Any) -> None:
+        if self._mask_numbers:
+            text = mask_text(text)
         line = {"who": who, "text": text, "start": round(start_s, 3), "end": round(end_s, 3)}
         if confidence is not None:
             line["confidence"] = round(confidence, 3)

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from voicebot.logs import get_logger
+from voicebot.recording.recorder import open_private
+from voicebot.supervisor.records import clean_transcript_line, log_skipped
 from voicebot.session.events import CallEvent
 
 _log = get_logger("voicebot.supervisor.recordings")
@@ -52,7 +54,8 @@ class RecordingIndexSink:
             path = Path(recording).with_suffix(".json")
             tmp = path.with_suffix(".json.tmp")
             try:
-                tmp.write_text(json.dumps(meta, ensure_ascii=False, default=str), encoding="utf-8")
+                with open_private(tmp, "w", encoding="utf-8") as f:
+                    f.write(json.dumps(meta, ensure_ascii=False, default=str))
                 os.replace(tmp, path)
             except OSError as exc:
                 _log.warning("recording_meta_failed", call_id=event.call_id, error=str(exc))
@@ -95,9 +98,19 @@ class RecordingStore:
                 meta = json.loads(meta_path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 meta = {"error": "unreadable metadata"}
+        if not isinstance(meta, dict):
+            meta = {"error": "unreadable metadata"}
+        for name in ("outcome", "customer"):
+            if not isinstance(meta.get(name) or {}, dict):
+                log_skipped("recording metadata", f"{day}/{call_id}.json", ValueError(f"{name} is not an object"))
+                meta[name] = {}
+        try:
+            started = float(meta.get("started") or wav.stat().st_mtime)
+        except (TypeError, ValueError):
+            started = wav.stat().st_mtime
         outcome = meta.get("outcome") or {}
         return {
-            "day": day, "call_id": call_id, "started": meta.get("started") or wav.stat().st_mtime,
+            "day": day, "call_id": call_id, "started": started,
             "duration_s": outcome.get("duration_s"), "remote": meta.get("remote") or "",
             "customer": meta.get("customer") or {}, "segment": meta.get("segment") or "",
             "variant": meta.get("variant") or "", "answered_by": outcome.get("answered_by", ""),
@@ -128,13 +141,17 @@ class RecordingStore:
         path = self.path(day, call_id, "jsonl")
         if path is None:
             return []
-        lines = []
-        for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        lines, bad = [], None
+        for n, raw in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if not raw.strip():
+                continue
             try:
-                lines.append(json.loads(raw))
-            except ValueError:
-                continue  # a line cut by a crash: skip it, keep the rest
-        return sorted(lines, key=lambda t: t.get("start", 0.0))
+                lines.append(clean_transcript_line(json.loads(raw)))
+            except ValueError as exc:  # a line cut by a crash, or written wrong: skip it, keep the rest
+                bad = bad or (n, exc)
+        if bad:
+            log_skipped("transcript line", f"{day}/{call_id}.jsonl:{bad[0]}", bad[1])
+        return sorted(lines, key=lambda t: t["start"])
 
 
 def _matches(entry: dict[str, Any], q: RecordingQuery) -> bool:

@@ -8,10 +8,11 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from voicebot.campaign import keys
 from voicebot.campaign.kpi import breakdown, compute, load_results
-from voicebot.supervisor.app import Console, page, require_api, require_page
+from voicebot.supervisor.app import Console, page, require_api, require_page, require_supervisor_csrf
 from voicebot.supervisor.auth import ConsoleSession
 
 
@@ -23,7 +24,7 @@ def campaign_data(console: Console, name: str) -> dict[str, Any] | None:
     results = load_results(client, name)
     total = compute(results, cfg)
     parts = breakdown(results, cfg)
-    # Calls per hour of the day they were placed (UTC hour buckets; a chart, not a KPI).
+    # Calls per hour they were placed (epoch hour buckets; the browser labels them in local time).
     per_hour = Counter(int(r["started"] // 3600) * 3600 for r in results)
     return {
         "campaign": name,
@@ -36,7 +37,31 @@ def campaign_data(console: Console, name: str) -> dict[str, Any] | None:
     }
 
 
+# What a supervisor may set from the console: pause stops placing new calls, resume restarts them.
+CONTROLLABLE = {"paused": ("running",), "running": ("paused",)}
+
+
+class StatusChange(BaseModel):
+    status: str
+
+
 def register(app: FastAPI, console: Console) -> None:
+    @app.post("/api/campaigns/{name}/status")
+    def set_status(name: str, body: StatusChange, request: Request,
+                   session: ConsoleSession = Depends(require_supervisor_csrf)) -> dict[str, Any]:
+        from voicebot.campaign.campaign import Campaign
+
+        if body.status not in CONTROLLABLE:
+            raise HTTPException(400, f"status is one of {', '.join(CONTROLLABLE)}, got {body.status!r}")
+        if not console.client.sismember(keys.CAMPAIGNS, name):
+            raise HTTPException(404, f"no campaign {name!r}")
+        campaign = Campaign(console.client, name)
+        if campaign.status not in CONTROLLABLE[body.status]:
+            raise HTTPException(409, f"campaign {name!r} is {campaign.status}, cannot become {body.status}")
+        campaign.set_status(body.status)
+        console.audit(request, "campaign", session.user, campaign=name, status=body.status)
+        return {"campaign": name, "status": body.status}
+
     @app.get("/campaigns")
     def campaigns_page(request: Request, session: ConsoleSession = Depends(require_page)) -> Response:
         names = sorted(console.client.smembers(keys.CAMPAIGNS))
