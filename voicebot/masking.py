@@ -36,6 +36,7 @@ NOT_PHONES: dict[str, re.Pattern[str]] = {
     "iso date": re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"),
     "time": re.compile(r"\d{1,2}:\d{2}(?::\d{2})?"),
     "ipv4": re.compile(r"\d{1,3}(?:\.\d{1,3}){3}"),
+    "decimal": re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])"),  # 0.123456789, 1732901234.5: one dot only
 }
 _DIGIT = re.compile(rf"[0-9{CN_DIGITS}]")
 _SIP_USER = re.compile(r"^(?P<scheme>sips?:|tel:)?(?P<user>[^@;]*)(?P<rest>.*)$")
