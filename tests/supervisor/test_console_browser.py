@@ -146,7 +146,8 @@ def _browse(browser, url: str, bot: BotProcess, tmp_path: Path, shots: Path, met
     assert "/login" in page.url
     page.screenshot(path=str(shots / "01-login.png"))
     # A refused login whose "user name" is a phone number: the console's log must not hold it whole.
-    assert anon.request.post(f"{url}/login", form={"username": PHONE_AS_USER, "password": "x"}).status == 401
+    token = re.search(r'name="csrf" value="([^"]+)"', anon.request.get(f"{url}/login").text()).group(1)
+    assert anon.request.post(f"{url}/login", form={"username": PHONE_AS_USER, "password": "x", "csrf": token}).status == 401
     anon.close()
 
     ctx = browser.new_context(viewport={"width": 1280, "height": 800})
@@ -191,7 +192,7 @@ def _browse(browser, url: str, bot: BotProcess, tmp_path: Path, shots: Path, met
     page.wait_for_selector(f"#calls tr.ended[data-call='{call_id}']", timeout=10_000)
     page.goto(f"{url}/recordings")
     link = page.wait_for_selector(f"#recordings tr[data-call='{call_id}'] a.open", timeout=10_000)
-    assert "human" in page.inner_text(f"#recordings tr[data-call='{call_id}']")
+    assert "a person" in page.inner_text(f"#recordings tr[data-call='{call_id}']")  # answered_by: human
     page.screenshot(path=str(shots / "04-recordings.png"))
     link.click()
     page.wait_for_selector("#transcript li", timeout=10_000)

@@ -57,7 +57,7 @@ def test_security_headers_everywhere(console_app):
             csp = r.headers["content-security-policy"]
             assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
             assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
-            assert r.headers["referrer-policy"] == "no-referrer"
+            assert r.headers["referrer-policy"] == "same-origin"
             assert r.headers["cache-control"] == ("no-cache" if path.startswith("/static") else "no-store"), path
 
 

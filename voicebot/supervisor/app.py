@@ -243,7 +243,20 @@ def page(console: Console, request: Request, template: str, session: ConsoleSess
     locale = locale_for(request, session)
     return console.templates.TemplateResponse(request, template, {
         "session": session, "csrf": session.csrf, "locale": locale, "t": i18n.translator(locale),
+        "label": lambda prefix, value: i18n.value_label(locale, prefix, value), "party": display_party,
         "strings": i18n.client_strings(locale), "path": request.url.path, **context})
+
+
+def display_party(uri: str | None) -> str:
+    """A SIP URI as a person reads it: '"Ada" <sip:+86138...@pbx>' -> 'Ada', 'sip:+86138...@pbx' -> '+86138...'."""
+    import re
+
+    text = uri or ""
+    named = re.match(r'^\s*"([^"]+)"', text)
+    if named and named.group(1).strip():
+        return named.group(1).strip()
+    user = re.search(r"(?:sips?:|tel:)([^@;>]+)", text)
+    return user.group(1) if user else text
 
 
 def _safe_next(target: str) -> str:

@@ -37,6 +37,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                    "登录请求较多，请几秒钟后再试。"),
     "login.expired_form": ("The login form expired. Please log in again.", "登录页面已过期，请重新登录。"),
     "common.none": ("–", "–"),
+    "common.colon": (": ", "："),
     "common.yes": ("yes", "是"),
     "common.no": ("no", "否"),
     "common.error": ("Could not load: {error}", "加载失败：{error}"),
@@ -151,6 +152,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "call.channels": ("Left channel: customer · right channel: bot.", "左声道：客户 · 右声道：机器人。"),
     "call.timeline": ("Emotion timeline", "情绪时间线"),
     "call.legend": ("Legend", "图例"),
+    "call.legend_escalation": ("escalation", "升级时刻"),
     "call.transcript": ("Transcript", "通话转写"),
     "call.escalations": ("Escalations", "升级与转接"),
     "call.no_escalation": ("No escalation.", "无升级。"),
@@ -229,6 +231,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "kpi.complaints": ("Complaints", "投诉"),
     "kpi.calls_per_hour": ("Calls per hour", "每小时通话"),
     "kpi.cost_vs_manual": ("Cost vs manual", "成本（对比人工）"),
+    "answered.human": ("a person", "真人"),
+    "answered.voicemail": ("voicemail", "语音信箱"),
+    "answered.machine": ("answering machine", "答录机"),
+    "answered.no_answer": ("no answer", "无人接听"),
+    "answered.busy": ("busy", "忙线"),
+    "answered.rejected": ("rejected", "拒接"),
+    "answered.failed": ("call failed", "呼叫失败"),
     "emotion.neutral": ("neutral", "平静"),
     "emotion.calm": ("calm", "平和"),
     "emotion.positive": ("positive", "积极"),
@@ -254,6 +263,12 @@ def translator(locale: str) -> Callable[..., str]:
         return text.format(**values) if values else text
 
     return t
+
+
+def value_label(locale: str, prefix: str, value: object) -> str:
+    """A label for a value from a fixed set (answered.human); an unknown value is shown as it is."""
+    pair = STRINGS.get(f"{prefix}.{value}")
+    return pair[_column(locale)] if pair else str(value if value is not None else "")
 
 
 def client_strings(locale: str) -> dict[str, str]:

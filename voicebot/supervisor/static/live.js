@@ -24,7 +24,7 @@ function customerCell(r) {
     h("div", {class: "muted"}, [dir, c.name && number ? number : ""].filter(Boolean).join(" · ")));
 }
 function rowCells(r) {
-  const utts = (r.utterances || []).map(u => h("div", {class: "utt"}, h("b", null, label("who", u.who), "："), " ", u.text));
+  const utts = (r.utterances || []).map(u => h("div", {class: "utt"}, h("b", null, label("who", u.who), t("common.colon")), " ", u.text));
   if (r.partial) utts.push(h("div", {class: "utt partial"}, h("i", null, `${r.partial}…`)));
   const listen = supervisor && r.state !== "ended"
     ? h("button", {type: "button", class: "listen", dataset: {call: r.call_id}}, t("action.listen")) : null;
@@ -80,13 +80,13 @@ function transcriptLine(ev) {
   if (ev.type === "user_turn" || ev.type === "bot_turn") {
     const partial = list.querySelector("li.partial"); if (partial) partial.remove();
     const who = ev.type === "bot_turn" ? "bot" : "callee";
-    list.appendChild(h("li", {class: `who-${who}`}, `${label("who", who)}：${ev.text}`));
+    list.appendChild(h("li", {class: `who-${who}`}, `${label("who", who)}${t("common.colon")}${ev.text}`));
   } else if (ev.type === "partial_transcript") {
     let li = list.querySelector("li.partial");
     if (!li) { li = h("li", {class: "partial who-callee"}); list.appendChild(li); }
-    li.textContent = `${label("who", "callee")}：${ev.text}…`;
+    li.textContent = `${label("who", "callee")}${t("common.colon")}${ev.text}…`;
   } else if (ev.type === "instruction") {
-    list.appendChild(h("li", {class: "who-supervisor"}, `${label("who", "supervisor")}：${ev.text || ""}`));
+    list.appendChild(h("li", {class: "who-supervisor"}, `${label("who", "supervisor")}${t("common.colon")}${ev.text || ""}`));
   } else if (ev.type === "call_ended") {
     document.getElementById("listen-status").textContent = t("listen.ended");
   }

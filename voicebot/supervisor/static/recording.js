@@ -15,7 +15,7 @@ async function load() {
   const {recording, transcript, review} = data;
   const list = document.getElementById("transcript");
   fill(list, transcript.map((line, i) => h("li", {class: `who-${line.who}`, dataset: {i, start: line.start, end: line.end}},
-    h("span", {class: "muted"}, `${line.start.toFixed(1)} s`), " ", h("b", null, label("who", line.who), "："), " ", line.text,
+    h("span", {class: "muted"}, `${line.start.toFixed(1)} s`), " ", h("b", null, label("who", line.who), t("common.colon")), " ", line.text,
     line.emotion ? [" ", h("span", {class: "flag", style: {background: color(line.emotion), color: "#000"}}, label("emotion", line.emotion))] : null,
     line.interrupted ? [" ", h("span", {class: "muted"}, t("call.interrupted"))] : null)));
   const total = Math.max(Number(rec.dataset.duration) || 0, ...transcript.map(x => x.end), 1);
@@ -33,16 +33,17 @@ async function load() {
 
 function drawTimeline(transcript, total, recording) {
   const svg = document.getElementById("timeline");
-  const W = svg.clientWidth || 800, x = sec => (sec / total) * (W - 20) + 10;
-  const parts = [s("line", {x1: 10, x2: W - 10, y1: 58, y2: 58, stroke: "#ccc"})];
-  // Axis: a tick every 5, 10, 30 or 60 s, whichever gives at most ~10 labels.
-  const step = [5, 10, 30, 60, 120, 300].find(st => total / st <= 10) || 600;
-  for (let sec = 0; sec <= total; sec += step) {
+  const L = 70, W = svg.clientWidth || 800, x = sec => (sec / total) * (W - L - 10) + L;
+  const parts = [s("line", {x1: L, x2: W - 10, y1: 58, y2: 58, stroke: "#ccc"})];
+  // Axis: a tick every 1, 2, 5, 10, 30 … s, whichever gives at most ~10 labels.
+  const step = [1, 2, 5, 10, 30, 60, 120, 300].find(st => total / st <= 10) || 600;
+  for (let sec = 0; sec <= total + 1e-9; sec += step) {
     parts.push(s("line", {x1: x(sec), x2: x(sec), y1: 58, y2: 64, stroke: "#999"}),
       s("text", {x: x(sec), y: 78, "font-size": 11, "text-anchor": "middle", fill: "#555"}, `${sec} s`));
   }
-  parts.push(s("text", {x: 10, y: 10, "font-size": 10, fill: "#555"}, label("who", "callee")),
-    s("text", {x: 10, y: 92, "font-size": 10, fill: "#555"}, label("who", "bot")));
+  // Track names in the left margin: customer above, bot below.
+  parts.push(s("text", {x: 4, y: 27, "font-size": 12, fill: "#462"}, label("who", "callee")),
+    s("text", {x: 4, y: 49, "font-size": 12, fill: "#246"}, label("who", "bot")));
   transcript.forEach(line => {
     const y = line.who === "bot" ? 36 : 14, fillColor = line.who === "bot" ? "#9ab" : color(line.emotion);
     parts.push(s("rect", {x: x(line.start), y, width: Math.max(2, x(line.end) - x(line.start)), height: 18, fill: fillColor},
@@ -53,14 +54,14 @@ function drawTimeline(transcript, total, recording) {
     const at = last ? x(last.end) : W - 12;
     parts.push(s("line", {x1: at, x2: at, y1: 0, y2: 60, stroke: "#d00", "stroke-width": 2}, s("title", null, String(recording.escalation))));
   }
-  parts.push(s("line", {id: "cursor", x1: 10, x2: 10, y1: 0, y2: 60, stroke: "#000"}));
+  parts.push(s("line", {id: "cursor", x1: L, x2: L, y1: 0, y2: 60, stroke: "#000"}));
   fill(svg, parts);
   svg.dataset.total = total;
   const seen = [...new Set(transcript.map(line => line.emotion).filter(Boolean))];
-  fill(document.getElementById("legend"), h("b", null, t("call.legend"), "："),
+  fill(document.getElementById("legend"), h("b", null, t("call.legend"), t("common.colon")),
     h("span", {class: "swatch", style: {background: "#9ab"}}), label("who", "bot"),
     seen.map(e => [h("span", {class: "swatch", style: {background: color(e)}}), label("emotion", e)]),
-    recording.escalation ? [h("span", {class: "swatch", style: {background: "#d00"}}), t("call.escalation", {what: ""})] : null);
+    recording.escalation ? [h("span", {class: "swatch", style: {background: "#d00"}}), t("call.legend_escalation")] : null);
 }
 
 function highlight(now) {
@@ -68,7 +69,7 @@ function highlight(now) {
     li.classList.toggle("active", now >= Number(li.dataset.start) && now <= Number(li.dataset.end) + 0.2);
   });
   const svg = document.getElementById("timeline"), cur = document.getElementById("cursor");
-  if (cur) { const xx = (now / Number(svg.dataset.total)) * ((svg.clientWidth || 800) - 20) + 10; cur.setAttribute("x1", xx); cur.setAttribute("x2", xx); }
+  if (cur) { const xx = (now / Number(svg.dataset.total)) * ((svg.clientWidth || 800) - 80) + 70; cur.setAttribute("x1", xx); cur.setAttribute("x2", xx); }
 }
 document.getElementById("transcript").addEventListener("click", e => {
   const li = e.target.closest("li"); if (li && player) { player.currentTime = Number(li.dataset.start); player.play(); }

@@ -1,5 +1,5 @@
 "use strict";
-const {t, h, fill, api, time, party} = VB;
+const {t, label, h, fill, api, time, party} = VB;
 const form = document.getElementById("search");
 const exportLink = document.getElementById("export");
 function params() {
@@ -19,7 +19,7 @@ async function search(e) {
   fill(tbody, body.recordings.length ? body.recordings.map(r => h("tr", {dataset: {call: r.call_id}, class: r.flagged ? "flagged" : ""},
     h("td", {class: "nowrap"}, time(r.started)), h("td", null, (r.customer || {}).name || party(r.remote) || dash),
     h("td", null, r.segment || dash), h("td", null, r.duration_s == null ? dash : t("common.seconds", {n: r.duration_s})),
-    h("td", null, r.answered_by || dash), h("td", null, r.hangup || dash), h("td", null, r.intent_grade || dash),
+    h("td", null, r.answered_by ? label("answered", r.answered_by) : dash), h("td", null, r.hangup || dash), h("td", null, r.intent_grade || dash),
     h("td", null, r.escalation || ""), h("td", {class: "match"}, r.match || ""),
     h("td", null, h("a", {class: "open", href: `/recordings/${encodeURIComponent(r.day)}/${encodeURIComponent(r.call_id)}`}, t("rec.open")))))
     : h("tr", null, h("td", {colspan: 10, class: "muted"}, t("rec.none"))));
