@@ -22,6 +22,7 @@ from playwright.sync_api import sync_playwright
 from voicebot.supervisor.channel import instruct_key, supervise_key
 
 from . import attack_seed as A
+from .campaign_seed import seed_campaign
 from .conftest import PASSWORDS, console_settings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -159,7 +160,7 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     page.fill("#whisper-text", "offer the annual plan")
     page.click("#whisper-send")
     page.wait_for_selector("#action-status.ok", timeout=5_000)
-    for button in ("#act-transfer", "#act-take-over", "#act-hang-up"):
+    for button in ("#act-transfer", "#act-barge", "#act-hang-up"):
         page.evaluate("document.getElementById('action-status').className = ''")
         page.click(button)
         page.wait_for_selector("#action-status.ok", timeout=5_000)
@@ -216,7 +217,7 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     page.goto(f"{url}/audit")
     page.wait_for_selector("#audit tbody tr")
     actions = page.evaluate("[...document.querySelectorAll('#audit tbody tr')].map(tr => tr.dataset.action)")
-    assert {"whisper", "transfer", "hang_up", "take_over", "flag", "score", "comment", "login"} <= set(actions)
+    assert {"whisper", "transfer", "hang_up", "barge", "flag", "score", "comment", "login"} <= set(actions)
     page.screenshot(path=str(shots / "06-audit.png"), full_page=True)
 
     # --- the Chinese UI -----------------------------------------------------------------------------------
@@ -230,10 +231,17 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     page.wait_for_selector("#tile-aht")
     assert "平均处理时长" in page.inner_text("#tiles")
     page.screenshot(path=str(shots / "08-wallboard-zh.png"), full_page=True)
+    seed_campaign(redis_client)
+    page.goto(f"{url}/campaigns")
+    page.wait_for_selector("#cards .card")
+    assert "接通率" in page.inner_text("#cards") and "connect_rate" not in page.inner_text("main")
+    page.click("#campaign-toggle")  # running -> paused, from the UI
+    page.wait_for_function("document.getElementById('campaign-status').textContent === '已暂停'")
+    page.screenshot(path=str(shots / "09-campaigns-zh.png"), full_page=True)
     page.goto(f"{url}/recordings/{A.DAY}/{A.REC_PLAIN}")
     page.wait_for_selector("#transcript li")
     assert "通话转写" in page.inner_text("main")
-    page.screenshot(path=str(shots / "09-recording-zh.png"), full_page=True)
+    page.screenshot(path=str(shots / "10-recording-zh.png"), full_page=True)
     _assert_clean(page, "zh pages", alerts)
     ctx.close()
 
@@ -252,7 +260,7 @@ def _viewer_pass(browser, url: str, shots: Path) -> None:
     page.goto(f"{url}/recordings/{A.DAY}/{A.REC_PLAIN}")
     page.wait_for_selector("#transcript li")
     seen.append(page.content())
-    page.screenshot(path=str(shots / "10-recording-viewer.png"), full_page=True)
+    page.screenshot(path=str(shots / "11-recording-viewer.png"), full_page=True)
     text = "\n".join(seen)
     for number in A.NUMBERS:
         assert number not in text, number
@@ -271,7 +279,7 @@ def _cross_site_pass(browser, url: str, shots: Path) -> None:
         _login(page, url, "sue")
         page.goto(attacker_url)
         page.wait_for_timeout(1500)
-        page.screenshot(path=str(shots / "11-attacker-page.png"))
+        page.screenshot(path=str(shots / "12-attacker-page.png"))
         for frame in page.frames[1:]:
             try:
                 assert frame.query_selector("#calls") is None, "the console was framed"
@@ -300,5 +308,5 @@ def _lockout_pass(browser, url: str, shots: Path) -> None:
     assert "Too many wrong passwords" in page.inner_text("#login-error")
     response = ctx.request.get(f"{url}/login")
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
-    page.screenshot(path=str(shots / "12-lockout.png"))
+    page.screenshot(path=str(shots / "13-lockout.png"))
     ctx.close()

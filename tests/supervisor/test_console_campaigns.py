@@ -29,3 +29,27 @@ def test_campaign_kpis_by_segment_and_variant(console_app, redis_client):
     assert data["by_segment"]["new_lead"]["conversions"] == 1
     assert set(data["by_variant"]) == {"new_lead/v1", "new_lead/v2", "loyal/v1", "loyal/v2"}
     assert sum(h["calls"] for h in data["calls_per_hour"]) == 6 and len(data["calls_per_hour"]) == 2
+
+
+def test_campaign_pause_and_resume_by_supervisors_only(console_app, redis_client):
+    from voicebot.campaign.campaign import Campaign
+
+    from .conftest import csrf_of
+
+    app, _ = console_app
+    seed_campaign(redis_client)
+    url = f"/api/campaigns/{CAMPAIGN}/status"
+    with TestClient(app) as sup, TestClient(app) as viewer:
+        login(sup, "sue")
+        login(viewer, "vic")
+        assert viewer.post(url, json={"status": "paused"}, headers={"x-csrf-token": csrf_of(viewer)}).status_code == 403
+        assert sup.post(url, json={"status": "paused"}).status_code == 403  # no CSRF token
+        h = {"x-csrf-token": csrf_of(sup)}
+        assert sup.post(url, json={"status": "paused"}, headers=h).json()["status"] == "paused"
+        assert Campaign(redis_client, CAMPAIGN).status == "paused"  # what the campaign worker reads
+        assert sup.post(url, json={"status": "paused"}, headers=h).status_code == 409
+        assert sup.post(url, json={"status": "done"}, headers=h).status_code == 400
+        assert sup.post(url, json={"status": "running"}, headers=h).status_code == 200
+        assert sup.post("/api/campaigns/nope/status", json={"status": "paused"}, headers=h).status_code == 404
+        entries = sup.get("/api/audit", params={"action": "campaign"}).json()["entries"]
+        assert [e["detail"]["status"] for e in entries] == ["running", "paused"]

@@ -234,14 +234,14 @@ def test_interventions_are_supervisor_only_audited_and_reach_the_call(console_ap
         assert sup.post("/api/calls/no-such-call/hang_up", headers=h).status_code == 404
         assert sup.post(f"/api/calls/{cid}/whisper", json={"text": "  offer the annual plan "}, headers=h).json()["ok"]
         assert sup.post(f"/api/calls/{cid}/transfer", headers=h).status_code == 200
-        assert sup.post(f"/api/calls/{cid}/take_over", headers=h).json()["phone"] == "sip:sue@pbx.example"
+        assert sup.post(f"/api/calls/{cid}/barge", headers=h).json()["phone"] == "sip:sue@pbx.example"
         assert sup.post(f"/api/calls/{cid}/explode", headers=h).status_code == 404
         sent = [json.loads(x)["text"] for x in redis_client.lrange(instruct_key(cid), 0, -1)]
         assert sent == ["offer the annual plan", "transfer now"]
         assert json.loads(redis_client.lpop(supervise_key(cid))) | {"ts": 0} == {
             "uri": "sip:sue@pbx.example", "mode": "barge", "ts": 0}
         actions = [e["action"] for e in sup.get("/api/audit").json()["entries"]]
-        assert actions[:3] == ["take_over", "transfer", "whisper"]
+        assert actions[:3] == ["barge", "transfer", "whisper"]
         assert viewer.get("/api/audit").status_code == 403
 
 

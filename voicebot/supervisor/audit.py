@@ -22,7 +22,7 @@ _log = get_logger("voicebot.console.audit")
 
 # Actions, one table: the audit page filters on these names and labels them (i18n keys audit.<action>).
 ACTIONS = ("login", "login_refused", "login_locked", "login_throttled", "logout", "listen", "play", "download",
-           "whisper", "barge", "take_over", "transfer", "hang_up", "flag", "unflag", "comment", "score",
+           "whisper", "barge", "phone_listen", "transfer", "hang_up", "flag", "unflag", "comment", "score",
            "export", "campaign")
 
 

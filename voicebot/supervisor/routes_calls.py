@@ -1,9 +1,9 @@
-"""Interventions on a live call from the browser: whisper, barge, take over, transfer, hang up.
+"""Interventions on a live call from the browser: whisper, barge (take over), listen by phone, transfer, hang up.
 
 All go through the console channel the bot already reads (voicebot.supervisor.channel): a typed
 instruction for the dialogue ("transfer now", "hang up", or the supervisor's own words), or a
-request that the bot call the supervisor's phone into the call (barge = talk to the customer with
-the bot gone; take over = the same, which the console names for what the supervisor means).
+request that the bot call the supervisor's phone into the call (barge = take over: the supervisor
+talks with the customer and the bot leaves; phone_listen = listen on the desk phone).
 Supervisors only, CSRF-checked, and every action is audited before it is sent.
 """
 
@@ -23,7 +23,9 @@ from voicebot.supervisor.channel import request_supervisor_call, send_instructio
 MAX_WHISPER = 500
 # What each button sends to the call: an instruction text for the dialogue, or a phone mode.
 INSTRUCTIONS = {"transfer": "transfer now", "hang_up": "hang up"}
-PHONE_MODES = {"barge": "barge", "take_over": "barge"}
+# barge: the bot leaves and the supervisor talks with the customer (a take-over); phone_listen: the
+# supervisor's phone rings in listen mode and DTMF 2/3 switches to whisper/barge from there.
+PHONE_MODES = {"barge": "barge", "phone_listen": "listen"}
 
 
 class Whisper(BaseModel):

@@ -23,6 +23,13 @@ function customerCell(r) {
   return h("td", {class: "customer"}, h("div", {class: "name"}, name),
     h("div", {class: "muted"}, [dir, c.name && number ? number : ""].filter(Boolean).join(" · ")));
 }
+// "emotion: angry" -> "情绪：生气"; the server's flags are "<kind>: <value>".
+function flagText(f) {
+  const m = f.match(/^(escalation|transfer|tag|emotion): ([\s\S]*)$/);
+  if (!m) return f;
+  const value = m[1] === "emotion" ? label("emotion", m[2]) : m[1] === "tag" ? label("tag", m[2]) : m[2];
+  return `${label("flag", m[1])}${t("common.colon")}${value}`;
+}
 function rowCells(r) {
   const utts = (r.utterances || []).map(u => h("div", {class: "utt"}, h("b", null, label("who", u.who), t("common.colon")), " ", u.text));
   if (r.partial) utts.push(h("div", {class: "utt partial"}, h("i", null, `${r.partial}…`)));
@@ -34,7 +41,7 @@ function rowCells(r) {
     h("td", {class: "dur"}, duration(since(r))), h("td", null, latency), h("td", {class: "utts"}, utts),
     h("td", {class: r.emotion ? `emotion emotion-${/^[a-z_]+$/.test(r.emotion) ? r.emotion : "other"}` : ""},
       r.emotion ? label("emotion", r.emotion) : t("common.none")),
-    h("td", null, (r.flags || []).map(f => h("span", {class: "flag"}, f))),
+    h("td", null, (r.flags || []).map(f => h("span", {class: "flag"}, flagText(String(f))))),
     h("td", {class: "muted"}, r.worker), h("td", null, listen)];
 }
 function render(r) {
@@ -174,11 +181,11 @@ if (supervisor && document.getElementById("actions")) {
   });
   document.querySelectorAll("#actions button[data-action]").forEach(b => b.addEventListener("click", () => {
     const action = b.dataset.action;
-    if ((action === "barge" || action === "take_over") && panel.dataset.phone !== "yes") {
+    if ((action === "barge" || action === "phone_listen") && panel.dataset.phone !== "yes") {
       actionStatus.textContent = t("action.no_phone"); actionStatus.className = "error"; return;
     }
     if (action === "hang_up" && !confirm(t("action.confirm_hang_up"))) return;
-    if (action === "take_over" && !confirm(t("action.confirm_take_over"))) return;
+    if (action === "barge" && !confirm(t("action.confirm_barge"))) return;
     act(action, undefined, b.textContent);
   }));
 }
