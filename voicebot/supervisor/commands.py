@@ -19,7 +19,7 @@ Create a password hash with
 and add the user to voicebot.toml:
 
     [supervisor.users.alice]
-    password_hash = "pbkdf2_sha256$..."
+    password_hash = "scrypt$15$8$3$..."
     role = "supervisor"      # or "viewer": masked numbers, no audio
 
 (or set VOICEBOT_SUPERVISOR__USERS='{"alice": {"password_hash": "...", "role": "supervisor"}}')."""
