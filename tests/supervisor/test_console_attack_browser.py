@@ -40,6 +40,15 @@ INJECTED_JS = """() => {
 }"""
 
 
+def wait_js(page, expression: str, timeout: float = 30_000) -> None:
+    """Polls a JS expression with page.evaluate (a DevTools call, not subject to the page's CSP: Playwright's
+    wait_for_function compiles its predicate with eval, which the console's CSP rightly forbids)."""
+    deadline = time.time() + timeout / 1000
+    while not page.evaluate(expression):
+        assert time.time() < deadline, f"timed out waiting for {expression}"
+        time.sleep(0.05)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -146,7 +155,7 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     alerts: list[str] = []
     page.on("dialog", lambda d: (d.accept() if d.type == "confirm" else (alerts.append(d.message), d.dismiss())))
     _login(page, url, "sue")
-    page.wait_for_function("document.querySelectorAll('#calls tbody tr').length === 2", timeout=10_000)
+    wait_js(page, "document.querySelectorAll('#calls tbody tr').length === 2", timeout=10_000)
     ids = page.evaluate("[...document.querySelectorAll('#calls tbody tr')].map(tr => tr.dataset.call)")
     assert sorted(ids) == sorted([A.ATTACK_CALL, A.PLAIN_CALL])  # the payload round-trips as plain data
     board = page.inner_text("#calls")
@@ -191,7 +200,7 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     page.wait_for_selector("#recordings tbody tr[data-call]")
     page.fill("input[name=text]", "好的")
     page.click("#search-submit")
-    page.wait_for_function("document.querySelectorAll('#recordings tbody tr[data-call]').length === 1")
+    wait_js(page, "document.querySelectorAll('#recordings tbody tr[data-call]').length === 1")
     assert "好的 ok" in page.inner_text("#recordings")
     assert "text=" in page.get_attribute("#export", "href")
     _assert_clean(page, "search", alerts)
@@ -202,10 +211,10 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     assert A.TAG in page.inner_text("#transcript") and page.query_selector("#legend .swatch")
     assert page.evaluate("document.querySelectorAll('#timeline text').length") >= 3  # axis labels
     page.click("#qa-flag")
-    page.wait_for_function("document.getElementById('qa-flag').dataset.flagged === 'yes'")
+    wait_js(page, "document.getElementById('qa-flag').dataset.flagged === 'yes'")
     page.select_option("#qa-score select[name=greeting]", "2")
     page.click("#qa-score button[type=submit]")
-    page.wait_for_function("document.getElementById('qa-total').textContent.includes('2')")
+    wait_js(page, "document.getElementById('qa-total').textContent.includes('2')")
     page.fill("#qa-comment-text", A.ATTR)
     page.click("#qa-comment button")
     page.wait_for_selector("#qa-comments li")
@@ -224,7 +233,7 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     page.click("#lang-switch")
     page.wait_for_selector("text=操作审计")
     page.goto(f"{url}/live")
-    page.wait_for_function("document.querySelectorAll('#calls tbody tr').length === 2")
+    wait_js(page, "document.querySelectorAll('#calls tbody tr').length === 2")
     assert "实时通话" in page.inner_text("h1") and "等待客户说话" in page.inner_text("#calls")
     page.screenshot(path=str(shots / "07-live-zh.png"), full_page=True)
     page.goto(f"{url}/wallboard")
@@ -236,7 +245,7 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     page.wait_for_selector("#cards .card")
     assert "接通率" in page.inner_text("#cards") and "connect_rate" not in page.inner_text("main")
     page.click("#campaign-toggle")  # running -> paused, from the UI
-    page.wait_for_function("document.getElementById('campaign-status').textContent === '已暂停'")
+    wait_js(page, "document.getElementById('campaign-status').textContent === '已暂停'")
     page.screenshot(path=str(shots / "09-campaigns-zh.png"), full_page=True)
     page.goto(f"{url}/recordings/{A.DAY}/{A.REC_PLAIN}")
     page.wait_for_selector("#transcript li")
@@ -252,7 +261,7 @@ def _viewer_pass(browser, url: str, shots: Path) -> None:
     alerts: list[str] = []
     page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
     _login(page, url, "vic")
-    page.wait_for_function("document.querySelectorAll('#calls tbody tr').length === 2", timeout=10_000)
+    wait_js(page, "document.querySelectorAll('#calls tbody tr').length === 2", timeout=10_000)
     seen = [page.content()]
     page.goto(f"{url}/recordings")
     page.wait_for_selector("#recordings tbody tr[data-call]")

@@ -46,6 +46,15 @@ PERSONA = {
 PHONE_AS_USER = "+8613812345678"
 
 
+def wait_js(page, expression: str, timeout: float = 30_000) -> None:
+    """Polls a JS expression with page.evaluate (a DevTools call, not subject to the page's CSP: Playwright's
+    wait_for_function compiles its predicate with eval, which the console's CSP rightly forbids)."""
+    deadline = time.time() + timeout / 1000
+    while not page.evaluate(expression):
+        assert time.time() < deadline, f"timed out waiting for {expression}"
+        time.sleep(0.05)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -157,7 +166,7 @@ def _browse(browser, url: str, bot: BotProcess, tmp_path: Path, shots: Path, met
     page.fill("#password", PASSWORDS["sue"])
     page.click("#login")
     page.wait_for_url(f"{url}/live")
-    page.wait_for_function("document.getElementById('stream-status').textContent === 'live'", timeout=10_000)
+    wait_js(page, "document.getElementById('stream-status').textContent === 'live'", timeout=10_000)
     assert ctx.request.get(f"{url}/files/recordings/..%2F..%2F..%2Fetc%2Fpasswd").status == 404
     assert ctx.request.get(f"{url}/files/recordings/%2e%2e/%2e%2e/etc/passwd").status == 404
 
@@ -174,11 +183,11 @@ def _browse(browser, url: str, bot: BotProcess, tmp_path: Path, shots: Path, met
 
     # --- listen: audio samples arrive within 1 s and are not silence -----------------------
     page.click(f"#calls tr[data-call='{call_id}'] button.listen")
-    page.wait_for_function("window.vbListen.chunks > 0", timeout=5_000)
+    wait_js(page, "window.vbListen.chunks > 0", timeout=5_000)
     first_chunk_ms = page.evaluate("window.vbListen.firstChunkMs")
-    page.wait_for_function("window.vbListen.samples >= 8000 * 6", timeout=15_000)  # 6 s of audio
+    wait_js(page, "window.vbListen.samples >= 8000 * 6", timeout=15_000)  # 6 s of audio
     stats = page.evaluate("({samples: window.vbListen.samples, rms: window.vbListen.rms(), peak: window.vbListen.peak})")
-    page.wait_for_function("document.querySelectorAll('#listen-transcript li').length >= 2", timeout=20_000)
+    wait_js(page, "document.querySelectorAll('#listen-transcript li').length >= 2", timeout=20_000)
     page.screenshot(path=str(shots / "03-listen.png"))
     (shots / "listen-stats.json").write_text(json.dumps({**stats, "first_chunk_ms": first_chunk_ms,
                                                          "row_appeared_s": round(appeared_s, 2)}), encoding="utf-8")

@@ -249,10 +249,30 @@ def test_wallboard_search_qa_and_i18n(console_app, redis_client):
     app, settings = console_app
     A.seed_live(redis_client)
     A.seed_recordings(settings.paths.recordings_dir)
+    import time
+
+    from voicebot.session.events import CallEvent
+    from voicebot.store.events import RedisEventSink
+
+    settings.supervisor.wallboard.failed_transfers_red = 1
+    now = time.time()
+    sink = RedisEventSink(redis_client, worker="w2")
+    for i, (handle_s, ok) in enumerate(((10.0, False), (20.0, True))):
+        cid = f"done-{i}"
+        sink(CallEvent("call_started", cid, {"direction": "outbound", "remote": "sip:x@pbx"}, ts=now - handle_s - 5))
+        sink(CallEvent("call_answered", cid, {}, ts=now - handle_s))
+        sink(CallEvent("reply_latency", cid, {"latency_ms": 400 + 200 * i}, ts=now - 5))
+        sink(CallEvent("call_ended", cid, {"latency_ms": [400], "outcome": {
+            "answered_by": "human" if i == 0 else "voicemail", "transfer": {"ok": ok}}}, ts=now))
+    assert sink.flush()
+    sink.close()
     with TestClient(app) as sup:
         login(sup, "sue")
         tiles = sup.get("/api/wallboard").json()["tiles"]
-        assert tiles["active"]["value"] == 2 and tiles["calls_today"]["value"] >= 2
+        assert tiles["active"]["value"] == 2 and tiles["calls_today"]["value"] == 4
+        assert abs(tiles["aht"]["value"] - 15.0) < 0.5 and tiles["answered_rate"]["value"] == 0.5
+        assert tiles["avg_reply"]["value"] == 500 and tiles["escalations"]["value"] == 1
+        assert tiles["failed_transfers"] == {"value": 1, "level": "red"}
         # Search: words, filters, sorting, CSV.
         found = sup.get("/api/recordings", params={"text": "好的"}).json()["recordings"]
         assert [r["call_id"] for r in found] == [A.REC_ATTACK] and found[0]["match"] == "好的 ok"
@@ -281,3 +301,19 @@ def test_wallboard_search_qa_and_i18n(console_app, redis_client):
                      follow_redirects=True)
         assert "大屏看板" in r.text and 'lang="zh-CN"' in r.text
     assert all(len(v) == len(LOCALES) and all(v) for v in STRINGS.values())
+
+
+def test_event_validation_keeps_real_events_whole():
+    from voicebot.supervisor.records import BadRecord, clean_event
+
+    ended = {"type": "call_ended", "call_id": "c1", "ts": 1.5, "latency_ms": [510, 620],
+             "outcome": {"answered_by": "human"}, "recording": "/r/c1.wav"}
+    assert clean_event(ended)["latency_ms"] == [510, 620]  # call_ended's list is not reply_latency's number
+    assert clean_event({"type": "reply_latency", "call_id": "c1", "ts": "2", "latency_ms": "480"})["latency_ms"] == 480
+    for bad in ({"type": "emotion", "call_id": "c1", "ts": "abc"}, {"type": "x", "ts": float("nan")},
+                {"type": "reply_latency", "call_id": "c1", "latency_ms": "fast"}, [1], "x"):
+        try:
+            clean_event(bad)
+        except BadRecord:
+            continue
+        raise AssertionError(f"accepted {bad!r}")

@@ -16,6 +16,9 @@ _log = get_logger("voicebot.console.records")
 MAX_TEXT = 4000  # longer values are cut: one record must not blow up a page
 MAX_ID = 200
 WHO = ("callee", "bot", "supervisor")
+# Numeric fields the console reads, per event type (the same name can mean something else elsewhere:
+# call_ended's latency_ms is the list of the call's reply latencies).
+NUMBERS = {"reply_latency": ("latency_ms",), "emotion": ("confidence",)}
 
 
 class BadRecord(ValueError):
@@ -57,7 +60,7 @@ def clean_event(data: Any) -> dict[str, Any]:
     for name in ("text", "label", "reason", "state", "remote", "direction", "locale", "worker", "target"):
         if name in data:
             out[name] = _text(data[name], name)
-    for name in ("confidence", "latency_ms"):
+    for name in NUMBERS.get(out["type"], ()):
         if name in data:
             out[name] = _number(data[name], name, 0.0)
     for name in ("customer", "outcome"):
