@@ -63,7 +63,8 @@ class Browser:
 
     def login(self, user: str, password: str) -> int:
         _, page = self.get("/login")
-        token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        found = re.search(r'name="csrf" value="([^"]+)"', page)
+        token = found.group(1) if found else ""  # the console before CSRF tokens has none
         data = urllib.parse.urlencode({"username": user, "password": password, "csrf": token}).encode()
         req = urllib.request.Request(self.base + "/login", data=data, headers={"Origin": self.base})
         try:
@@ -78,16 +79,20 @@ def _percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def run(redis_socket: str, per_source: int, clients: int, seconds: float, tmp: Path) -> dict:
+def run(redis_socket: str, per_source: int, clients: int, seconds: float, tmp: Path,
+        console_code: str = "") -> dict:
     port = _free_port()
-    users = {"sue": {"password_hash": hash_password(PASSWORD), "role": "supervisor"}}
+    # PBKDF2 at 200,000 iterations: the hash the console used before (it upgrades it at login now).
+    users = {"sue": {"password_hash": hash_password(PASSWORD, iterations=200_000), "role": "supervisor"}}
     env = {**os.environ, "VOICEBOT_REDIS__URL": f"unix://{redis_socket}",
            "VOICEBOT_SUPERVISOR__USERS": json.dumps(users),
            "VOICEBOT_SUPERVISOR__LOGIN_ATTEMPTS_PER_SOURCE": str(per_source),
            "VOICEBOT_PATHS__RECORDINGS_DIR": str(tmp / "recordings"), "VOICEBOT_CONFIG": str(tmp / "empty.toml")}
     (tmp / "empty.toml").write_text("", encoding="utf-8")
+    if console_code:  # another checkout's console (before/after on the same loaded machine)
+        env["PYTHONPATH"] = console_code
     proc = subprocess.Popen([sys.executable, "-m", "voicebot", "console", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=console_code or None)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 30
@@ -99,7 +104,8 @@ def run(redis_socket: str, per_source: int, clients: int, seconds: float, tmp: P
                 assert time.time() < deadline and proc.poll() is None, "console did not start"
                 time.sleep(0.2)
         sup = Browser(base)
-        assert sup.login("sue", PASSWORD) == 200  # redirected to /live
+        status = sup.login("sue", PASSWORD)
+        assert status == 200, f"supervisor login answered {status}"  # 200: redirected to /live
 
         def poll(duration: float) -> list[float]:
             out = []
@@ -147,6 +153,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=40)
     ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--before", default="", metavar="CHECKOUT",
+                    help="also measure the console of another checkout (e.g. the commit before the limits)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="vb-flood-"))
     redis = PrivateRedis(tmp / "redis")
@@ -162,6 +170,9 @@ def main() -> int:
         sink.close()
         results = [run(redis.socket_path, per_source, args.clients, args.seconds, tmp)
                    for per_source in (30, 1_000_000)]
+        if args.before:
+            before = run(redis.socket_path, 1_000_000, args.clients, args.seconds, tmp, console_code=args.before)
+            results.append({**before, "attempts_per_source": "n/a (before the limits)", "code": "before"})
     finally:
         redis.stop()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -286,6 +286,8 @@ def test_wallboard_search_qa_and_i18n(console_app, redis_client):
         assert sup.get("/api/recordings", params={"sort": "sideways"}).status_code == 400
         csv_text = sup.get("/api/recordings.csv").text
         assert csv_text.startswith("\ufeffday,call_id") and A.REC_PLAIN in csv_text
+        gbk = sup.get("/api/recordings.csv", params={"encoding": "gbk", "text": "好的"}).content
+        assert "好的 ok".encode("gbk") in gbk and gbk.startswith(b"day,call_id")  # Excel on zh-CN Windows
         # QA: flag, score, comment; flagged filter.
         h = {"x-csrf-token": csrf_of(sup)}
         base = f"/api/recordings/{A.DAY}/{A.REC_PLAIN}"

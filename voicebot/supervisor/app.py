@@ -165,10 +165,11 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
         if not tokens_match(csrf, request.cookies.get(PRE_SESSION_COOKIE)):
             return login_page(request, next, t("login.expired_form"), 403)
         source = client_source(request)
-        wait = console.gate.spend(source)
+        wait, first = console.gate.spend(source)
         if wait:
             console.logins.labels("throttled").inc()
-            console.audit(request, "login_throttled", username[:64])
+            if first:
+                console.audit(request, "login_throttled", username[:64], window_s=cfg.login_window_s)
             return login_page(request, next, t("login.throttled"), 429, {"Retry-After": str(wait)})
         try:
             result = await console.gate.run(lambda: console.auth.login(username, password, source))

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from voicebot.logs import get_logger
 from voicebot.supervisor import qa
 from voicebot.supervisor.app import (
-    Console, page, require_api, require_csrf, require_page, require_supervisor, require_supervisor_csrf,
+    Console, locale_for, page, require_api, require_csrf, require_page, require_supervisor, require_supervisor_csrf,
 )
 from voicebot.supervisor.auth import ConsoleSession
 from voicebot.supervisor.masking import mask_value
@@ -89,9 +89,16 @@ def register(app: FastAPI, console: Console) -> None:
     async def export(request: Request, session: ConsoleSession = Depends(require_api)) -> Response:
         q = query_from(dict(request.query_params))
         entries = await asyncio.to_thread(run, q, session)
-        await asyncio.to_thread(console.audit, request, "export", session.user, rows=len(entries))
-        # UTF-8 with a BOM: Excel (zh-CN Windows included) opens it with the Chinese intact.
-        return Response("\ufeff" + to_csv(entries), media_type="text/csv; charset=utf-8",
+        # Excel on Chinese Windows reads a CSV in the ANSI code page (GBK): the zh-CN console exports
+        # GB18030 (GBK's superset, so no name is lost); English exports UTF-8 with a BOM. ?encoding= overrides.
+        encoding = request.query_params.get("encoding") or ("gbk" if locale_for(request, session) == "zh-CN"
+                                                             else "utf-8")
+        if encoding not in ("gbk", "utf-8"):
+            raise HTTPException(400, f"encoding is gbk or utf-8, got {encoding!r}")
+        await asyncio.to_thread(console.audit, request, "export", session.user, rows=len(entries), encoding=encoding)
+        text = to_csv(entries)
+        body = text.encode("gb18030") if encoding == "gbk" else ("\ufeff" + text).encode("utf-8")
+        return Response(body, media_type=f"text/csv; charset={'gb18030' if encoding == 'gbk' else 'utf-8'}",
                         headers={"Content-Disposition": 'attachment; filename="recordings.csv"'})
 
     @app.get("/recordings/{day}/{call_id}")

@@ -111,15 +111,17 @@ class LoginGate:
         self.pool = ThreadPoolExecutor(max_workers=max(1, cfg.kdf_concurrency), thread_name_prefix="console-kdf")
         self.waiting = 0
 
-    def spend(self, source: str) -> int:
-        """Counts one attempt for ``source``; returns seconds to wait when over budget, else 0."""
+    def spend(self, source: str) -> tuple[int, bool]:
+        """Counts one attempt for ``source``: (seconds to wait when over budget else 0, first refusal in
+        this window) — the first refusal is audited, the flood after it only counted."""
         key = SOURCE_PREFIX + source
         pipe = self.client.pipeline()
         pipe.incr(key)
         pipe.expire(key, self.cfg.login_window_s, nx=True)
         pipe.ttl(key)
         count, _, ttl = pipe.execute()
-        return max(1, int(ttl)) if int(count) > self.cfg.login_attempts_per_source else 0
+        over = int(count) - self.cfg.login_attempts_per_source
+        return (max(1, int(ttl)) if over > 0 else 0), over == 1
 
     async def run(self, fn: Callable[[], T]) -> T:
         if self.waiting >= self.cfg.kdf_concurrency + self.cfg.kdf_queue:
