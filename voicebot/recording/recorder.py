@@ -18,26 +18,6 @@ import numpy as np
 
 from voicebot.masking import mask_text
 
-# Recordings hold customers' voices: owner read/write, group read (a console under another user in
-# the group), nobody else. The umask may narrow this further, never widen it.
-FILE_MODE = 0o640
-DIR_MODE = 0o750
-
-
-def open_private(path: Path, mode: str = "wb", **kw: Any):
-    """Opens ``path`` for writing, created with FILE_MODE (an existing file is narrowed to it too)."""
-    path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
-    fd = os.open(path, flags, FILE_MODE)
-    os.fchmod(fd, FILE_MODE & ~_umask())
-    return os.fdopen(fd, mode, **kw)
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
 
 def recording_paths(root: Path, call_id: str, when: datetime | None = None) -> tuple[Path, Path]:
     day = (when or datetime.now(timezone.utc)).strftime("%Y-%m-%d")
@@ -45,11 +25,30 @@ def recording_paths(root: Path, call_id: str, when: datetime | None = None) -> t
     return base.with_suffix(".wav"), base.with_suffix(".jsonl")
 
 
+# Recordings hold personal data: owner reads and writes, the console's group reads, others
+# nothing, whatever the process umask says.
+FILE_MODE = 0o640
+DIR_MODE = 0o750
+
+
+def make_private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    os.chmod(path, DIR_MODE)
+
+
+def open_private(path: Path, mode: str, encoding: str | None = None):
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
+    fd = os.open(path, flags, FILE_MODE)
+    os.fchmod(fd, FILE_MODE)
+    return os.fdopen(fd, mode, encoding=encoding)
+
+
 class StreamingWavWriter:
     """PCM16 WAV appended in place; the header is kept valid at every flush."""
 
     def __init__(self, path: Path, sample_rate: int, channels: int) -> None:
         self.path = path
+        make_private_dir(path.parent)
         self._f = open_private(path, "wb")
         self._rate = sample_rate
         self._channels = channels
