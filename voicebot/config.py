@@ -283,6 +283,7 @@ class SupervisorConfig(BaseModel):
     scrypt_log_n: int = 15
     # Live-board streams (SSE): per session and in total.
     max_streams_per_session: int = 3
+    max_streams_per_user: int = 6  # one viewer with many sessions cannot fill max_streams for everyone
     max_streams: int = 200
     # Wallboard: calls planned per day and the thresholds that turn a tile amber / red.
     wallboard: WallboardConfig = WallboardConfig()

@@ -18,7 +18,7 @@ from voicebot.store.events import RedisEventSink
 from voicebot.supervisor.auth import hash_password, verify_password
 from voicebot.supervisor.masking import mask_uri
 
-from .conftest import PASSWORDS, console_settings, csrf_of, login, post_login, write_recording
+from .conftest import PASSWORDS, console_settings, csrf_of, login, login_token, post_login, write_recording
 
 NUMBER = "+8613812345678"
 DAY = "2026-03-04"
@@ -63,6 +63,10 @@ def test_login_logout_and_wrong_password(console_app):
         r = client.post("/login", data={"username": "sue", "password": PASSWORDS["sue"], "next": "//evil.example/",
                                         "csrf": client.cookies.get("vb_csrf")}, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/live"  # no open redirect
+        for target in ("/\t/evil.example", "/\\evil.example", "https://evil.example/"):
+            r = client.post("/login", data={"username": "sue", "password": PASSWORDS["sue"], "next": target,
+                                            "csrf": login_token(client)}, follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"] == "/live", target
         cookie = r.headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=strict" in cookie
         assert client.get("/api/me").json()["role"] == "supervisor"
@@ -71,7 +75,7 @@ def test_login_logout_and_wrong_password(console_app):
         assert client.get("/api/me").status_code == 401
         metrics = client.get("/metrics").text  # the console's own metrics: counts only, no personal data
         assert 'voicebot_console_logins_total{result="refused"} 2.0' in metrics
-        assert 'voicebot_console_logins_total{result="ok"} 1.0' in metrics
+        assert 'voicebot_console_logins_total{result="ok"} 4.0' in metrics
 
 
 def test_sessions_expire(tmp_path, redis_client):

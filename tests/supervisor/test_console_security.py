@@ -153,9 +153,15 @@ def test_streams_per_session_are_capped(tmp_path, redis_client):
     with TestClient(app) as client:
         login(client, "sue")
         session = console.auth.session(client.cookies.get("vb_session"))
-        assert console.streams.acquire(session.key) and console.streams.acquire(session.key)
+        assert console.streams.acquire(session.key, "sue") and console.streams.acquire(session.key, "sue")
         assert client.get("/api/live/stream").status_code == 429
-        console.streams.release(session.key)
+        console.streams.release(session.key, "sue")
+        # Many sessions of one user: capped per user too (max_streams_per_user = 6).
+        for i in range(5):
+            assert console.streams.acquire(f"other-session-{i}", "sue")
+        assert client.get("/api/live/stream").status_code == 429
+        for i in range(5):
+            console.streams.release(f"other-session-{i}", "sue")
         with client.stream("GET", "/api/live/stream") as r:
             assert r.status_code == 200
             assert next(r.iter_lines()).startswith("event: snapshot")

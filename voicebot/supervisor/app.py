@@ -262,7 +262,9 @@ def display_party(uri: str | None) -> str:
 
 def _safe_next(target: str) -> str:
     """Only local paths: a login link must not bounce the user to another site."""
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/live"
+    ok = target.startswith("/") and not target.startswith("//") and "\\" not in target and len(target) < 500 \
+        and not any(ord(c) < 0x20 or c == "\x7f" for c in target)  # browsers drop tabs/newlines: "/\t/evil"
+    return target if ok else "/live"
 
 
 class _ConsoleGauges:

@@ -75,7 +75,7 @@ def register(app: FastAPI, console: Console) -> None:
 
     @app.get("/api/live/stream")
     async def live_stream(request: Request, session: ConsoleSession = Depends(require_api)) -> StreamingResponse:
-        if not console.streams.acquire(session.key):
+        if not console.streams.acquire(session.key, session.user):
             raise HTTPException(429, "too many open live streams for this session")
         return StreamingResponse(_stream(request, session), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
@@ -112,7 +112,7 @@ def register(app: FastAPI, console: Console) -> None:
                     rows.pop(row.call_id, None)
         finally:
             hub().unsubscribe(events)
-            console.streams.release(session.key)
+            console.streams.release(session.key, session.user)
 
     @app.websocket("/ws/listen/{call_id}")
     async def listen(ws: WebSocket, call_id: str) -> None:

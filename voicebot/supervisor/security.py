@@ -143,18 +143,22 @@ class StreamLimits:
     def __init__(self, cfg: SupervisorConfig) -> None:
         self.cfg = cfg
         self.per_session: Counter[str] = Counter()
+        self.per_user: Counter[str] = Counter()
 
     @property
     def total(self) -> int:
         return sum(self.per_session.values())
 
-    def acquire(self, key: str) -> bool:
-        if self.per_session[key] >= self.cfg.max_streams_per_session or self.total >= self.cfg.max_streams:
+    def acquire(self, key: str, user: str = "") -> bool:
+        if self.per_session[key] >= self.cfg.max_streams_per_session or self.total >= self.cfg.max_streams \
+                or self.per_user[user] >= self.cfg.max_streams_per_user:
             return False
         self.per_session[key] += 1
+        self.per_user[user] += 1
         return True
 
-    def release(self, key: str) -> None:
-        self.per_session[key] -= 1
-        if self.per_session[key] <= 0:
-            del self.per_session[key]
+    def release(self, key: str, user: str = "") -> None:
+        for counter, name in ((self.per_session, key), (self.per_user, user)):
+            counter[name] -= 1
+            if counter[name] <= 0:
+                del counter[name]

@@ -11,7 +11,7 @@ async function load(e) {
   catch (err) { VB.error(document.getElementById("audit-error"), err, load); return; }
   fill(tbody, data.entries.map(a => h("tr", {dataset: {action: a.action}},
     h("td", {class: "nowrap"}, time(a.ts)), h("td", null, a.user), h("td", null, label("audit", a.action)),
-    h("td", {class: "long"}, a.call_id || ""), h("td", null, a.source || ""),
+    h("td", {class: "long"}, a.call_id || ""), h("td", {class: "nowrap"}, a.source || ""),
     h("td", {class: "long"}, Object.entries(a.detail || {}).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ")))));
 }
 form.addEventListener("submit", load);

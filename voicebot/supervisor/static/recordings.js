@@ -21,7 +21,7 @@ async function search(e) {
     h("td", null, r.segment || dash), h("td", null, r.duration_s == null ? dash : t("common.seconds", {n: r.duration_s})),
     h("td", null, r.answered_by ? label("answered", r.answered_by) : dash), h("td", null, r.hangup || dash), h("td", null, r.intent_grade || dash),
     h("td", null, r.escalation || ""), h("td", {class: "match"}, r.match || ""),
-    h("td", null, h("a", {class: "open", href: `/recordings/${encodeURIComponent(r.day)}/${encodeURIComponent(r.call_id)}`}, t("rec.open")))))
+    h("td", {class: "nowrap"}, h("a", {class: "open", href: `/recordings/${encodeURIComponent(r.day)}/${encodeURIComponent(r.call_id)}`}, t("rec.open")))))
     : h("tr", null, h("td", {colspan: 10, class: "muted"}, t("rec.none"))));
 }
 form.addEventListener("submit", search);
