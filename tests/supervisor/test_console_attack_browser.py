@@ -222,6 +222,17 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     _assert_clean(page, "recording", alerts)
     page.screenshot(path=str(shots / "05-recording-attack.png"), full_page=True)
 
+    # A failed API call says so (with a retry), instead of an empty transcript.
+    detail = f"**/api/recordings/{A.DAY}/{A.REC_PLAIN}"
+    page.route(detail, lambda route: route.fulfill(status=500, content_type="application/json",
+                                                   body='{"detail": "redis unavailable"}'))
+    page.goto(f"{url}/recordings/{A.DAY}/{A.REC_PLAIN}")
+    page.wait_for_selector("#load-error .error")
+    assert "redis unavailable" in page.inner_text("#load-error") and page.query_selector("#load-error button")
+    page.unroute(detail)
+    page.click("#load-error button")  # retry
+    page.wait_for_selector("#transcript li")
+
     # --- audit ---------------------------------------------------------------------------------------------
     page.goto(f"{url}/audit")
     page.wait_for_selector("#audit tbody tr")

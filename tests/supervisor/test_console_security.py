@@ -325,3 +325,17 @@ def test_event_validation_keeps_real_events_whole():
         except BadRecord:
             continue
         raise AssertionError(f"accepted {bad!r}")
+
+
+def test_language_from_user_setting_then_browser(tmp_path, redis_client):
+    app, settings = _app(tmp_path, redis_client)
+    settings.supervisor.users["vic"].locale = "zh-CN"
+    with TestClient(app) as vic, TestClient(app, headers={"accept-language": "zh-TW,zh;q=0.9"}) as sue_zh, \
+            TestClient(app) as sue_en:
+        login(vic, "vic")
+        login(sue_zh, "sue")
+        login(sue_en, "sue")
+        assert "实时通话" in vic.get("/live").text and vic.get("/api/me").json()["locale"] == "zh-CN"
+        assert "实时通话" in sue_zh.get("/live").text and "登录" in sue_zh.get("/login").text
+        page = sue_en.get("/live").text
+        assert "Live calls" in page and 'lang="en-US"' in page
