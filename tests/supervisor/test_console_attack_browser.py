@@ -132,6 +132,7 @@ def test_console_attack_pass_and_workstation(tmp_path, redis_server, redis_clien
     settings.supervisor.users["sue"].phone = "sip:sue@pbx.example"
     settings.supervisor.wallboard.calls_plan_per_day = 400
     settings.supervisor.wallboard.agents = 3
+    settings.supervisor.wallboard.escalations_red = 1  # the seeded escalation turns its tile red
     A.seed_live(redis_client)
     A.seed_recordings(settings.paths.recordings_dir)
     from voicebot.supervisor.app import create_app
@@ -193,6 +194,7 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     assert page.inner_text("#tile-active .tile-value") == "2"
     assert page.get_attribute("#tile-calls_today", "data-level") in ("ok", "amber")
     assert "400" in page.inner_text("#tile-calls_today")
+    assert page.get_attribute("#tile-escalations", "data-level") == "red"
     page.screenshot(path=str(shots / "03-wallboard.png"), full_page=True)
 
     # --- search, recording page, QA ---------------------------------------------------------------------

@@ -224,6 +224,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "camp.chart.variant": ("Conversion by script variant", "各话术版本转化率"),
     "camp.chart.hours": ("Calls per hour (local time)", "每小时通话量（本地时间）"),
     "camp.group": ("Group", "分组"),
+    "camp.rules": ("Calling hours {hours} (customer's local time, default {tz}) · {channels} bot lines · "
+                   "{agents} agents for transfers",
+                   "外呼时段 {hours}（客户当地时间，默认 {tz}）· 机器人线路 {channels} 路 · 转人工坐席 {agents} 人"),
     "camp.pause": ("Pause calling", "暂停外呼"),
     "camp.resume": ("Resume calling", "恢复外呼"),
     "camp.status.created": ("created", "已创建"),

@@ -34,6 +34,10 @@ def campaign_data(console: Console, name: str) -> dict[str, Any] | None:
         "by_variant": {g: k.as_dict() for g, k in parts["variant"].items()},
         "by_day": {g: k.as_dict() for g, k in parts["day"].items()},
         "calls_per_hour": [{"hour": h, "calls": n} for h, n in sorted(per_hour.items())],
+        # Pacing and calling hours are the campaign module's settings ([campaign]), shown read-only.
+        "rules": {"calling_hours": f"{cfg.calling_hours_start}–{cfg.calling_hours_end}",
+                  "timezone": cfg.default_timezone, "bot_channels": cfg.bot_channels,
+                  "human_agents": cfg.human_agents},
     }
 
 

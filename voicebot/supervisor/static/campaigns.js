@@ -28,7 +28,9 @@ async function load() {
   let d;
   try { d = await api("GET", `/api/campaigns/${encodeURIComponent(select.value)}`); fill(document.getElementById("campaign-error")); }
   catch (err) { VB.error(document.getElementById("campaign-error"), err, load); return; }
-  const total = d.total;
+  const total = d.total, rules = d.rules || {};
+  document.getElementById("campaign-rules").textContent = t("camp.rules", {hours: rules.calling_hours,
+    tz: rules.timezone, channels: rules.bot_channels, agents: rules.human_agents});
   const status = (d.meta && d.meta.status) || "";
   document.getElementById("campaign-status").textContent = status ? VB.label("camp.status", status) : "";
   const toggle = document.getElementById("campaign-toggle");
