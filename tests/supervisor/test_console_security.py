@@ -168,13 +168,21 @@ def test_streams_per_session_are_capped(tmp_path, redis_client):
 
 
 def test_malformed_records_are_skipped_not_fatal(console_app, redis_client):
+    from voicebot.store.events import EVENTS_STREAM
+
     app, settings = console_app
     A.seed_live(redis_client)
+    huge = {"type": "user_turn", "call_id": A.PLAIN_CALL, "ts": 1.0, "text": "长" * 1_000_000}
+    redis_client.xadd(EVENTS_STREAM, {"json": json.dumps(huge, ensure_ascii=False)})
+    redis_client.xadd(EVENTS_STREAM, {"json": json.dumps({"type": "call_started", "call_id": "c-big", "ts": 1,
+                                                          "customer": {"name": "x" * 100_000, "nested": {"a": 1}}})})
     A.seed_recordings(settings.paths.recordings_dir)
     with TestClient(app) as client:
         login(client, "sue")
         r = client.get("/api/live")
         assert r.status_code == 200 and {c["call_id"] for c in r.json()["calls"]} == {A.ATTACK_CALL, A.PLAIN_CALL}
+        plain = next(c for c in r.json()["calls"] if c["call_id"] == A.PLAIN_CALL)
+        assert max(len(u["text"]) for u in plain["utterances"]) == 4000  # one record cannot blow up the page
         r = client.get(f"/api/recordings/{A.DAY}/{A.REC_ATTACK}")
         assert r.status_code == 200
         lines = r.json()["transcript"]

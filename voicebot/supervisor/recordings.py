@@ -18,7 +18,7 @@ from typing import Any
 
 from voicebot.logs import get_logger
 from voicebot.recording.recorder import open_private
-from voicebot.supervisor.records import clean_transcript_line, log_skipped
+from voicebot.supervisor.records import MAX_FILE_BYTES, clean_transcript_line, log_skipped
 from voicebot.session.events import CallEvent
 
 _log = get_logger("voicebot.supervisor.recordings")
@@ -95,7 +95,7 @@ class RecordingStore:
         meta: dict[str, Any] = {}
         if meta_path.is_file():
             try:
-                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                meta = json.loads(_read_capped(meta_path))
             except (OSError, ValueError):
                 meta = {"error": "unreadable metadata"}
         if not isinstance(meta, dict):
@@ -142,7 +142,7 @@ class RecordingStore:
         if path is None:
             return []
         lines, bad = [], None
-        for n, raw in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        for n, raw in enumerate(_read_capped(path).splitlines(), 1):
             if not raw.strip():
                 continue
             try:
@@ -169,6 +169,12 @@ def _matches(entry: dict[str, Any], q: RecordingQuery) -> bool:
         if q.customer.lower() not in hay:
             return False
     return True
+
+
+def _read_capped(path: Path) -> str:
+    """A file's text, at most MAX_FILE_BYTES of it (a runaway file must not take the console's memory)."""
+    with open(path, "rb") as f:
+        return f.read(MAX_FILE_BYTES).decode("utf-8", errors="replace")
 
 
 def today() -> str:

@@ -14,6 +14,7 @@ from voicebot.logs import get_logger
 
 _log = get_logger("voicebot.console.records")
 MAX_TEXT = 4000  # longer values are cut: one record must not blow up a page
+MAX_FILE_BYTES = 8 << 20  # a transcript or metadata file beyond this is read only this far
 MAX_ID = 200
 WHO = ("callee", "bot", "supervisor")
 # Numeric fields the console reads, per event type (the same name can mean something else elsewhere:
@@ -66,6 +67,10 @@ def clean_event(data: Any) -> dict[str, Any]:
     for name in ("customer", "outcome"):
         if name in data and data[name] is not None and not isinstance(data[name], dict):
             raise BadRecord(f"{name} is not an object")
+    if isinstance(data.get("customer"), dict):  # shown on every row: scalars only, each cut short
+        out["customer"] = {str(k)[:64]: (v[:500] if isinstance(v, str) else v)
+                           for k, v in list(data["customer"].items())[:50]
+                           if v is None or isinstance(v, (str, int, float, bool))}
     if "tags" in data and not isinstance(data["tags"], list):
         raise BadRecord("tags is not a list")
     return out
