@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 from voicebot.supervisor.channel import instruct_key, supervise_key
@@ -116,7 +117,11 @@ def _assert_clean(page, where: str, alerts: list[str]) -> None:
     for x, y in ((5, 5), (400, 200), (640, 400), (900, 600), (1200, 780)):
         page.mouse.move(x, y)
     for cell in page.query_selector_all("td, li")[:80]:
-        cell.hover(timeout=2000, force=True)
+        try:
+            cell.hover(timeout=2000, force=True)
+        except PlaywrightError:  # re-rendered meanwhile (a live update): the fresh node is hovered below
+            pass
+    page.mouse.move(640, 300)
     found = page.evaluate(INJECTED_JS)
     assert found == {"bad": [], "pwned": None} and alerts == [], (where, found, alerts)
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -169,11 +174,11 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     page.click(f"#calls tr[data-call='{A.PLAIN_CALL}'] button.listen")
     page.fill("#whisper-text", "offer the annual plan")
     page.click("#whisper-send")
-    page.wait_for_selector("#action-status.ok", timeout=5_000)
+    page.wait_for_selector("#action-status.ok", timeout=15_000)
     for button in ("#act-transfer", "#act-barge", "#act-hang-up"):
         page.evaluate("document.getElementById('action-status').className = ''")
         page.click(button)
-        page.wait_for_selector("#action-status.ok", timeout=5_000)
+        page.wait_for_selector("#action-status.ok", timeout=15_000)
     sent = [json.loads(x)["text"] for x in redis_client.lrange(instruct_key(A.PLAIN_CALL), 0, -1)]
     assert sent == ["offer the annual plan", "transfer now", "hang up"]
     assert json.loads(redis_client.lpop(supervise_key(A.PLAIN_CALL)))["uri"] == "sip:sue@pbx.example"
@@ -183,7 +188,7 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     page.evaluate("id => { document.getElementById('listen').dataset.call = id; }", A.ATTACK_CALL)
     page.fill("#whisper-text", A.TAG)
     page.click("#whisper-send")
-    page.wait_for_selector("#action-status.ok", timeout=5_000)
+    page.wait_for_selector("#action-status.ok", timeout=15_000)
     assert json.loads(redis_client.lpop(instruct_key(A.ATTACK_CALL)))["text"] == A.TAG
     page.screenshot(path=str(shots / "02-interventions.png"), full_page=True)
     _assert_clean(page, "interventions", alerts)
