@@ -271,7 +271,6 @@ class ConsoleUser(BaseModel):
 
 class WallboardConfig(BaseModel):
     calls_plan_per_day: int = 0  # 0 = no plan shown
-    agents: int = 0  # human agents who take transfers (free = agents - calls transferred now)
     waiting_amber: int = 1
     waiting_red: int = 3
     handle_time_amber_s: float = 240.0

@@ -136,7 +136,7 @@ def test_console_attack_pass_and_workstation(tmp_path, redis_server, redis_clien
     settings = console_settings(tmp_path)
     settings.supervisor.users["sue"].phone = "sip:sue@pbx.example"
     settings.supervisor.wallboard.calls_plan_per_day = 400
-    settings.supervisor.wallboard.agents = 3
+    settings.campaign.human_agents = 3
     settings.supervisor.wallboard.escalations_red = 1  # the seeded escalation turns its tile red
     A.seed_live(redis_client)
     A.seed_recordings(settings.paths.recordings_dir)
@@ -262,6 +262,10 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     page.goto(f"{url}/campaigns")
     page.wait_for_selector("#cards .card")
     assert "接通率" in page.inner_text("#cards") and "connect_rate" not in page.inner_text("main")
+    page.fill("#agents-available", "2")
+    page.click("#agents-form button[type=submit]")
+    page.wait_for_selector("text=控制台设定")
+    assert redis_client.get("voicebot:agents:free") == "2"
     page.click("#campaign-toggle")  # running -> paused, from the UI
     wait_js(page, "document.getElementById('campaign-status').textContent === '已暂停'")
     page.screenshot(path=str(shots / "09-campaigns-zh.png"), full_page=True)

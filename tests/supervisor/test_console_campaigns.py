@@ -53,3 +53,27 @@ def test_campaign_pause_and_resume_by_supervisors_only(console_app, redis_client
         assert sup.post("/api/campaigns/nope/status", json={"status": "paused"}, headers=h).status_code == 404
         entries = sup.get("/api/audit", params={"action": "campaign"}).json()["entries"]
         assert [e["detail"]["status"] for e in entries] == ["running", "paused"]
+
+
+def test_agents_available_sets_the_dialers_pacing(console_app, redis_client):
+    from voicebot.campaign import keys
+
+    from .conftest import csrf_of
+
+    app, settings = console_app
+    settings.campaign.human_agents = 2
+    redis_client.zadd(keys.AGENT_TRANSFERS, {"t1": __import__("time").time()})  # one transfer in progress
+    with TestClient(app) as sup, TestClient(app) as viewer:
+        login(sup, "sue")
+        login(viewer, "vic")
+        assert sup.get("/api/wallboard").json()["tiles"]["agents_free"] == {"value": 1, "level": "ok"}
+        assert viewer.post("/api/agents", json={"available": 9},
+                           headers={"x-csrf-token": csrf_of(viewer)}).status_code == 403
+        h = {"x-csrf-token": csrf_of(sup)}
+        assert sup.post("/api/agents", json={"available": 1}, headers=h).json() == {
+            "agents": 1, "override": True, "busy": 1, "free": 0}
+        assert redis_client.get(keys.AGENTS_FREE_OVERRIDE) == "1"  # what pacing.Pacer reads
+        assert sup.get("/api/wallboard").json()["tiles"]["agents_free"] == {"value": 0, "level": "red"}
+        assert sup.post("/api/agents", json={"available": -1}, headers=h).status_code == 422
+        assert sup.post("/api/agents", json={"available": None}, headers=h).json()["agents"] == 2
+        assert redis_client.get(keys.AGENTS_FREE_OVERRIDE) is None

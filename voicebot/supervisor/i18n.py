@@ -227,6 +227,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "camp.rules": ("Calling hours {hours} (customer's local time, default {tz}) · {channels} bot lines · "
                    "{agents} agents for transfers",
                    "外呼时段 {hours}（客户当地时间，默认 {tz}）· 机器人线路 {channels} 路 · 转人工坐席 {agents} 人"),
+    "camp.agents_config": ("Agents for transfers: {agents} (configured), {busy} busy, {free} free",
+                           "转人工坐席：{agents} 人（配置值），{busy} 人忙，{free} 人空闲"),
+    "camp.agents_override": ("Agents for transfers: {agents} (set from the console), {busy} busy, {free} free",
+                             "转人工坐席：{agents} 人（控制台设定），{busy} 人忙，{free} 人空闲"),
+    "camp.agents_set": ("Agents available now", "当前可接转人工坐席数"),
+    "camp.agents_reset": ("Back to configured", "恢复配置值"),
     "camp.pause": ("Pause calling", "暂停外呼"),
     "camp.resume": ("Resume calling", "恢复外呼"),
     "camp.status.created": ("created", "已创建"),

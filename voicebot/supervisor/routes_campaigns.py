@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from voicebot.campaign import keys
 from voicebot.campaign.kpi import breakdown, compute, load_results
@@ -37,7 +37,7 @@ def campaign_data(console: Console, name: str) -> dict[str, Any] | None:
         # Pacing and calling hours are the campaign module's settings ([campaign]), shown read-only.
         "rules": {"calling_hours": f"{cfg.calling_hours_start}–{cfg.calling_hours_end}",
                   "timezone": cfg.default_timezone, "bot_channels": cfg.bot_channels,
-                  "human_agents": cfg.human_agents},
+                  "human_agents": cfg.human_agents, "agents_now": agents_now(console)},
     }
 
 
@@ -47,6 +47,22 @@ CONTROLLABLE = {"paused": ("running",), "running": ("paused",)}
 
 class StatusChange(BaseModel):
     status: str
+
+
+class AgentsAvailable(BaseModel):
+    available: int | None = Field(default=None, ge=0, le=10_000)  # None: back to campaign.human_agents
+
+
+def agents_now(console: Console) -> dict[str, Any]:
+    """The dialer's view of human agents (voicebot.campaign.pacing): configured or overridden, minus
+    transfers still within their handle time."""
+    cfg = console.settings.campaign
+    override = console.client.get(keys.AGENTS_FREE_OVERRIDE)
+    agents = int(override) if override not in (None, "") else cfg.human_agents
+    import time
+
+    busy = console.client.zcount(keys.AGENT_TRANSFERS, time.time() - cfg.agent_handle_s, "+inf")
+    return {"agents": agents, "override": override is not None, "busy": int(busy), "free": max(0, agents - busy)}
 
 
 def register(app: FastAPI, console: Console) -> None:
@@ -65,6 +81,17 @@ def register(app: FastAPI, console: Console) -> None:
         campaign.set_status(body.status)
         console.audit(request, "campaign", session.user, campaign=name, status=body.status)
         return {"campaign": name, "status": body.status}
+
+    @app.post("/api/agents")
+    def set_agents(body: AgentsAvailable, request: Request,
+                   session: ConsoleSession = Depends(require_supervisor_csrf)) -> dict[str, Any]:
+        """Pacing from the console: how many agents take transfers now (the dialer paces to it)."""
+        if body.available is None:
+            console.client.delete(keys.AGENTS_FREE_OVERRIDE)
+        else:
+            console.client.set(keys.AGENTS_FREE_OVERRIDE, body.available)
+        console.audit(request, "campaign", session.user, agents_available=body.available)
+        return agents_now(console)
 
     @app.get("/campaigns")
     def campaigns_page(request: Request, session: ConsoleSession = Depends(require_page)) -> Response:

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from voicebot.supervisor.app import Console, page, require_api, require_page
 from voicebot.supervisor.auth import ConsoleSession
 from voicebot.supervisor.live import LiveBoard
+from voicebot.supervisor.routes_campaigns import agents_now
 from voicebot.supervisor.wallboard import Wallboard
 
 
@@ -26,5 +27,5 @@ def register(app: FastAPI, console: Console) -> None:
     async def wallboard(session: ConsoleSession = Depends(require_api)) -> dict[str, Any]:
         def figures() -> dict[str, Any]:
             rows, _ = board.snapshot()
-            return wall.figures(rows)
+            return wall.figures(rows, agents_now(console))
         return await asyncio.to_thread(figures)

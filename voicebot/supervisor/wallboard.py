@@ -93,13 +93,14 @@ class Wallboard:
             if isinstance(transfer, dict) and transfer.get("ok") is False:
                 t.failed_transfers += 1
 
-    def figures(self, rows: list[LiveCall], now: float | None = None) -> dict[str, Any]:
+    def figures(self, rows: list[LiveCall], agents: dict[str, Any] | None = None,
+                now: float | None = None) -> dict[str, Any]:
+        """``agents``: the dialer's view of human agents (routes_campaigns.agents_now)."""
         now = now or time.time()
         with self._lock:
             t = self._update(now)
             live = [r for r in rows if r.state != "ended"]
             waiting = sum(1 for r in live if r.state == "ringing")
-            transferring = sum(1 for r in live if r.state == "transferring")
             aht = sum(t.handle_s) / len(t.handle_s) if t.handle_s else None
             c = self.cfg
             tiles = {
@@ -112,8 +113,8 @@ class Wallboard:
                 "failed_transfers": {"value": t.failed_transfers,
                                      "level": _level(t.failed_transfers, c.failed_transfers_amber,
                                                      c.failed_transfers_red)},
-                "agents_free": {"value": max(0, c.agents - transferring) if c.agents else None,
-                                "level": ("red" if c.agents and transferring >= c.agents else "ok")},
+                "agents_free": {"value": agents["free"] if agents and agents["agents"] else None,
+                                "level": "red" if agents and agents["agents"] and not agents["free"] else "ok"},
                 "calls_today": {"value": t.started, "plan": c.calls_plan_per_day or None,
                                 "level": _plan_level(t.started, c.calls_plan_per_day, now)},
                 "answered_rate": {"value": (t.human / t.ended) if t.ended else None, "unit": "%"},

@@ -33,6 +33,7 @@ async function load() {
     tz: rules.timezone, channels: rules.bot_channels, agents: rules.human_agents});
   const status = (d.meta && d.meta.status) || "";
   document.getElementById("campaign-status").textContent = status ? VB.label("camp.status", status) : "";
+  showAgents(rules.agents_now);
   const toggle = document.getElementById("campaign-toggle");
   if (toggle) {
     toggle.hidden = !(status === "running" || status === "paused");
@@ -48,6 +49,25 @@ async function load() {
   bars("chart-hours", d.calls_per_hour.map(x => ({label: new Date(x.hour * 1000).toLocaleString(VB.locale,
     {month: "numeric", day: "numeric", hour: "numeric"}), value: x.calls})), num);
   table("segments", d.by_segment); table("variants", d.by_variant);
+}
+function showAgents(a) {
+  if (!a) return;
+  document.getElementById("agents-now").textContent = t(a.override ? "camp.agents_override" : "camp.agents_config",
+    {agents: a.agents, busy: a.busy, free: a.free});
+}
+const agentsForm = document.getElementById("agents-form");
+async function setAgents(available) {
+  const msg = document.getElementById("campaign-msg");
+  try { showAgents(await api("POST", "/api/agents", {available})); msg.textContent = t("qa.saved"); }
+  catch (err) { msg.textContent = t("action.failed", {error: err.message}); }
+}
+if (agentsForm) {
+  agentsForm.addEventListener("submit", e => {
+    e.preventDefault();
+    const v = document.getElementById("agents-available").value;
+    if (v !== "") setAgents(Number(v));
+  });
+  document.getElementById("agents-reset").addEventListener("click", () => setAgents(null));
 }
 if (select) {
   select.addEventListener("change", load); load();
