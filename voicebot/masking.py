@@ -7,7 +7,8 @@ A phone number is found three ways, and the union is masked:
 * a run of 7 or more digits with the separators people and ASR put between groups (space, dash,
   dot, brackets): numbers the matcher thinks impossible are still somebody's number when spoken
   ("my number is 415 550 123");
-* a run of 7 or more Chinese digits (一三八一二三四五六七八, 幺 for one, 两 for two).
+* a run of 7 or more Chinese digits (一三八一二三四五六七八, 幺 for one, 两 for two), full-width
+  digits (１３８…) and any mix of the kinds (幺三八 1234 5678).
 
 Dates, times and IP addresses have the same shape as some of those and are left alone, as are
 amounts (100元, 2025年3月24日: too few digits in a row). Masking keeps the first three symbols
@@ -27,9 +28,14 @@ REGIONS = ("CN", "US")
 CN_DIGITS = "零〇一二三四五六七八九幺两"
 MIN_DIGITS = 7
 
+_D = rf"[\d{CN_DIGITS}]"  # a digit: ASCII, full-width (１３８), any Unicode decimal, or Chinese (一, 幺)
+
 # The table: what a number looks like, and what only looks like one. Order does not matter: spans merge.
 PHONE_PATTERNS: dict[str, re.Pattern[str]] = {
-    "digits with separators": re.compile(r"(?<![\w.])\+?\(?\d(?:[ \-.()]{0,2}\d){6,}\)?(?!\w)"),
+    # 7+ digits of any kind, mixed too (幺三八 1234 5678), with the separators people and ASR put
+    # between groups; not glued to ASCII letters (identifiers), glued to Chinese text is fine (号码是138…).
+    "digits with separators": re.compile(
+        rf"(?<![A-Za-z0-9_.])\+?\(?{_D}(?:[ \-.()]{{0,2}}{_D}){{{MIN_DIGITS - 1},}}\)?(?![A-Za-z0-9_])"),
     "chinese digits": re.compile(rf"[{CN_DIGITS}](?:[ \-]?[{CN_DIGITS}]){{{MIN_DIGITS - 1},}}"),
 }
 NOT_PHONES: dict[str, re.Pattern[str]] = {
@@ -38,7 +44,7 @@ NOT_PHONES: dict[str, re.Pattern[str]] = {
     "ipv4": re.compile(r"\d{1,3}(?:\.\d{1,3}){3}"),
     "decimal": re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])"),  # 0.123456789, 1732901234.5: one dot only
 }
-_DIGIT = re.compile(rf"[0-9{CN_DIGITS}]")
+_DIGIT = re.compile(_D)
 _SIP_USER = re.compile(r"^(?P<scheme>sips?:|tel:)?(?P<user>[^@;]*)(?P<rest>.*)$")
 
 # Keys whose values are identifiers, paths or times, never phone numbers (hex ids hold digit runs).
