@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 from voicebot.supervisor.channel import instruct_key, supervise_key
@@ -116,12 +115,11 @@ def _assert_clean(page, where: str, alerts: list[str]) -> None:
     # Hover everything: the ATTR payload's onmouseover covers the page if it ever becomes an attribute.
     for x, y in ((5, 5), (400, 200), (640, 400), (900, 600), (1200, 780)):
         page.mouse.move(x, y)
-    for cell in page.query_selector_all("td, li")[:80]:
-        try:
-            cell.hover(timeout=2000, force=True)
-        except PlaywrightError:  # re-rendered meanwhile (a live update): the fresh node is hovered below
-            pass
-    page.mouse.move(640, 300)
+    # ... and fire the events a payload handler would wait for on every element (one call, not a hover each).
+    page.evaluate("""() => document.querySelectorAll('body *').forEach(el => {
+      for (const type of ['mouseover', 'mouseenter', 'mousemove', 'focus', 'animationstart'])
+        el.dispatchEvent(new Event(type, {bubbles: true}));
+    })""")
     found = page.evaluate(INJECTED_JS)
     assert found == {"bad": [], "pwned": None} and alerts == [], (where, found, alerts)
     width = page.evaluate("document.documentElement.scrollWidth")
