@@ -166,6 +166,7 @@ class CallSession:
         self._drained_at = time.time()
         if self.recorder is not None:
             self.recorder.add_frames(callee, bot)
+            self._check_recorder()
         if self.tap is not None:
             self.tap.feed(callee, bot)
         in_turn = self.listener.callee_speaking
@@ -189,6 +190,13 @@ class CallSession:
                 self._turn_ended(event)
         if self.partials and in_turn and self.listener.callee_speaking and callee:
             self.partials.feed(np.frombuffer(b"".join(callee), dtype=np.int16))
+
+    def _check_recorder(self) -> None:
+        """Reported once; the call goes on unrecorded (a full disk must not hang up on a customer)."""
+        if self.recorder.error is not None and "recording_error" not in self.outcome:
+            self.outcome["recording_error"] = self.recorder.error
+            self.log.error("recording_failed", error=self.recorder.error, recording=str(self.recorder.wav_path))
+            self._publish("recording_failed", error=self.recorder.error)
 
     def _speculate(self, event: SpeechPaused) -> None:
         """Recognise during the closing silence. One speculative job per call at a time: mid-turn
