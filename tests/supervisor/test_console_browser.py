@@ -117,8 +117,8 @@ def test_console_live_call_listen_and_recording(tmp_path, redis_server, redis_cl
     bot = BotProcess(sip_port, rtp_port, tmp_path / "bot",
                      env={**env, "VOICEBOT_SUPERVISOR__METRICS_PORT": str(metrics_port)})
     console = ConsoleProcess(console_port, env, tmp_path / "console.log")
-    bot.start()
     try:
+        bot.start()  # inside the try: a bot that fails to start must not leave the console running
         console.wait_ready()
         before = _metrics(metrics_port)
         assert before.get("voicebot_active_calls") == 0.0
