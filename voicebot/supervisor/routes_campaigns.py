@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+
+import redis
 from collections import Counter
 from typing import Any
 
@@ -14,6 +16,20 @@ from voicebot.campaign import keys
 from voicebot.campaign.kpi import breakdown, compute, load_results
 from voicebot.supervisor.app import Console, page, require_api, require_page, require_supervisor_csrf
 from voicebot.supervisor.auth import ConsoleSession
+from voicebot.supervisor.masking import mask_value
+
+
+def unanswered_questions(console: Console, name: str) -> list[dict[str, Any]] | None:
+    """What callers asked that the FAQ could not answer (``voicebot.dialogue.faq_misses``, the NLU
+    side's table, as the campaign report reads it); None while that module is not installed."""
+    try:
+        from voicebot.dialogue.faq_misses import unanswered_questions as misses  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    try:
+        return [{"text": str(q.text), "count": int(q.count)} for q in misses(console.client, name, 30)]
+    except (redis.RedisError, AttributeError, TypeError, ValueError):
+        return None
 
 
 def campaign_data(console: Console, name: str) -> dict[str, Any] | None:
@@ -34,6 +50,7 @@ def campaign_data(console: Console, name: str) -> dict[str, Any] | None:
         "by_variant": {g: k.as_dict() for g, k in parts["variant"].items()},
         "by_day": {g: k.as_dict() for g, k in parts["day"].items()},
         "calls_per_hour": [{"hour": h, "calls": n} for h, n in sorted(per_hour.items())],
+        "unanswered": unanswered_questions(console, name),
         # Pacing and calling hours are the campaign module's settings ([campaign]), shown read-only.
         "rules": {"calling_hours": f"{cfg.calling_hours_start}–{cfg.calling_hours_end}",
                   "timezone": cfg.default_timezone, "bot_channels": cfg.bot_channels,
@@ -107,4 +124,6 @@ def register(app: FastAPI, console: Console) -> None:
         data = await asyncio.to_thread(campaign_data, console, name)
         if data is None:
             raise HTTPException(404, f"no campaign {name!r}")
+        if not session.supervisor and data["unanswered"]:
+            data["unanswered"] = mask_value(data["unanswered"])  # callers' own words can hold a number
         return data

@@ -49,6 +49,12 @@ async function load() {
   bars("chart-hours", d.calls_per_hour.map(x => ({label: new Date(x.hour * 1000).toLocaleString(VB.locale,
     {month: "numeric", day: "numeric", hour: "numeric"}), value: x.calls})), num);
   table("segments", d.by_segment); table("variants", d.by_variant);
+  const unanswered = Array.isArray(d.unanswered) ? d.unanswered : null;  // null: the NLU side does not provide it yet
+  document.getElementById("unanswered-section").hidden = unanswered === null;
+  if (unanswered) fill(document.getElementById("unanswered"),
+    h("tr", null, h("th", null, t("camp.question")), h("th", null, t("camp.times_asked"))),
+    unanswered.length ? unanswered.map(q => h("tr", null, h("td", {class: "long"}, q.text), h("td", null, String(q.count))))
+      : h("tr", null, h("td", {colspan: 2, class: "muted"}, t("common.no_data"))));
 }
 function showAgents(a) {
   if (!a) return;
