@@ -207,6 +207,7 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     page.click("#search-submit")
     wait_js(page, "document.querySelectorAll('#recordings tbody tr[data-call]').length === 1")
     assert "好的 ok" in page.inner_text("#recordings")
+    assert "Calls: 1 · average 4.0 s · escalated: 1" in page.inner_text("#search-summary")
     assert "text=" in page.get_attribute("#export", "href")
     _assert_clean(page, "search", alerts)
     page.screenshot(path=str(shots / "04-search.png"), full_page=True)

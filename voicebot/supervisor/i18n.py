@@ -154,6 +154,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rec.col.match": ("Matching words", "命中内容"),
     "rec.open": ("Open", "查看"),
     "rec.none": ("No recordings match.", "没有符合条件的录音。"),
+    "rec.summary": ("Calls: {n} · average {avg} s · escalated: {escalated} · flagged for review: {flagged}",
+                    "共 {n} 通 · 平均时长 {avg} 秒 · 升级 {escalated} 通 · 待复核 {flagged} 通"),
     "call.heading": ("Call", "通话"),
     "call.audio_supervisors": ("Audio is available to supervisors only.", "录音仅主管可收听。"),
     "call.download": ("Download WAV", "下载 WAV"),

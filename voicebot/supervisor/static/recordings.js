@@ -15,7 +15,11 @@ async function search(e) {
   let body;
   try { body = await api("GET", `/api/recordings?${p}`); fill(document.getElementById("search-error")); }
   catch (err) { fill(tbody); VB.error(document.getElementById("search-error"), err, search); return; }
-  const dash = t("common.none");
+  const dash = t("common.none"), list = body.recordings;
+  const durations = list.map(r => r.duration_s).filter(v => typeof v === "number");
+  document.getElementById("search-summary").textContent = t("rec.summary", {n: list.length,
+    avg: durations.length ? (durations.reduce((a, b) => a + b, 0) / durations.length).toFixed(1) : dash,
+    escalated: list.filter(r => r.escalation).length, flagged: list.filter(r => r.flagged).length});
   fill(tbody, body.recordings.length ? body.recordings.map(r => h("tr", {dataset: {call: r.call_id}, class: r.flagged ? "flagged" : ""},
     h("td", {class: "nowrap"}, time(r.started)), h("td", null, (r.customer || {}).name || party(r.remote) || dash),
     h("td", null, r.segment || dash), h("td", null, r.duration_s == null ? dash : t("common.seconds", {n: r.duration_s})),
