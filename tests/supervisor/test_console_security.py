@@ -57,7 +57,7 @@ def test_security_headers_everywhere(console_app):
             csp = r.headers["content-security-policy"]
             assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
             assert r.headers["x-frame-options"] == "DENY" and r.headers["x-content-type-options"] == "nosniff"
-            assert r.headers["referrer-policy"] == "same-origin"
+            assert r.headers["referrer-policy"] == "same-origin" and "strict-transport-security" not in r.headers
             assert r.headers["cache-control"] == ("no-cache" if path.startswith("/static") else "no-store"), path
 
 
@@ -125,6 +125,7 @@ def test_secure_cookie_setting(tmp_path, redis_client):
         r = client.post("/login", data={"username": "sue", "password": PASSWORDS["sue"], "csrf": token},
                         follow_redirects=False)
         assert "secure" in r.headers["set-cookie"].lower()
+        assert r.headers["strict-transport-security"].startswith("max-age=")
 
 
 def test_login_throttled_per_source_and_kdf_bounded(tmp_path, redis_client):

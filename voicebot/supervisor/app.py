@@ -123,9 +123,9 @@ def locale_for(request: Request, session: ConsoleSession | None = None) -> str:
 
 def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
     app = FastAPI(title="voicebot console", docs_url=None, redoc_url=None, openapi_url=None)
-    app.add_middleware(SecurityHeaders)
-    registry = CollectorRegistry()
     cfg = settings.supervisor
+    app.add_middleware(SecurityHeaders, hsts=cfg.secure_cookies)
+    registry = CollectorRegistry()
     console = Console(
         settings, client, Authenticator(cfg, client), RedisEventReader(client),
         RecordingStore(settings.paths.recordings_dir), Jinja2Templates(directory=str(HERE / "templates")),

@@ -48,8 +48,10 @@ HEADERS = [
 class SecurityHeaders:
     """Pure ASGI middleware (streams pass through untouched, unlike BaseHTTPMiddleware)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, hsts: bool = False) -> None:
         self.app = app
+        # Behind TLS (secure_cookies): browsers keep to HTTPS for a year once they have seen it.
+        self.extra = [(b"strict-transport-security", b"max-age=31536000")] if hsts else []
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -60,7 +62,7 @@ class SecurityHeaders:
         async def send_with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control" or static]
-                headers += HEADERS
+                headers += HEADERS + self.extra
                 headers.append((b"cache-control", b"no-cache" if static else b"no-store"))
                 message = {**message, "headers": headers}
             await send(message)
