@@ -19,6 +19,8 @@ import pytest
 import uvicorn
 from playwright.sync_api import sync_playwright
 
+from voicebot.session.events import CallEvent
+from voicebot.store.events import RedisEventSink
 from voicebot.supervisor.channel import instruct_key, supervise_key
 
 from . import attack_seed as A
@@ -170,9 +172,18 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
 
     # --- interventions on a live call -------------------------------------------------------------
     page.click(f"#calls tr[data-call='{A.PLAIN_CALL}'] button.listen")
+    # Live updates (SSE) take the same path: a payload arriving now lands as text in the board and the panel.
+    sink = RedisEventSink(redis_client, worker="w-live")
+    sink(CallEvent("user_turn", A.PLAIN_CALL, {"text": A.TAG + A.ATTR}))
+    sink(CallEvent("instruction", A.PLAIN_CALL, {"text": A.SVG, "source": "typed"}))
+    assert sink.flush()
+    sink.close()
+    wait_js(page, "document.getElementById('listen-transcript').textContent.includes('onerror')", timeout=15_000)
+    assert A.SVG in page.inner_text("#listen-transcript")
     page.fill("#whisper-text", "offer the annual plan")
     page.click("#whisper-send")
-    page.wait_for_selector("#action-status.ok", timeout=15_000)
+    wait_js(page, "document.getElementById('action-status').textContent !== ''", timeout=15_000)
+    assert page.get_attribute("#action-status", "class") == "ok", page.inner_text("#action-status")
     for button in ("#act-transfer", "#act-barge", "#act-hang-up"):
         page.evaluate("document.getElementById('action-status').className = ''")
         page.click(button)
