@@ -149,6 +149,18 @@ class RecordingConfig(BaseModel):
         "en-US": "This call may be recorded for quality purposes.",
         "zh-CN": "本次通话可能会被录音，用于提升服务质量。",
     }
+    # Store transcripts with phone numbers masked (voicebot.masking): supervisors then see them
+    # masked too. Off by default: a call-back number said in the call is often what QA needs.
+    mask_transcripts: bool = False
+
+
+class SurveyConfig(BaseModel):
+    # One satisfaction question after calls that reached a conclusion (DTMF 1-5 or spoken
+    # 满意/一般/不满意, satisfied/okay/unsatisfied); the answer is the call's `csat` (1-5).
+    enabled: bool = False
+    # Hang-up reasons of the dialplan that count as a conclusion (completed sale or goodbye,
+    # refusal, agreed callback); calls ending otherwise (wrong number, opt-out, voicemail) get none.
+    after: list[str] = ["completed", "refused", "callback_scheduled"]
 
 
 class DialogueConfig(BaseModel):
@@ -166,6 +178,38 @@ class DialogueConfig(BaseModel):
     transfer_mode: Literal["blind", "warm"] = "blind"
     transfer_timeout_s: float = 25.0
     out_of_scope_threshold: float = 0.45
+    # Who can take a hand-over right now (voicebot/dialogue/agents.py): "options" pings the agent URI
+    # with SIP OPTIONS, "capacity" trusts agent_capacity, "always" assumes someone answers. The
+    # proactive high-value hand-over happens only when someone is available; otherwise the bot
+    # carries on with its pitch.
+    agent_check: Literal["options", "capacity", "always"] = "options"
+    agent_capacity: int = Field(0, ge=0)
+    agent_check_interval_s: float = Field(15.0, gt=0)
+    survey: SurveyConfig = SurveyConfig()
+
+
+class EmergencyConfig(BaseModel):
+    """The seed's 应急预案: when recognition or synthesis fails or hangs mid-call, the callee hears
+    a stored apology and goes to a person (dialogue.agent_uri) or is called back."""
+
+    # One turn's recognition, from the end of speech; longer counts as hung. Generous: an overloaded
+    # machine (or vosk catching up on a long turn) is slow, not broken.
+    asr_timeout_s: float = Field(15.0, gt=0)
+    tts_timeout_s: float = Field(6.0, gt=0)  # a line's synthesis with nothing new to play
+    callback_delay_s: float = Field(1800.0, ge=0)
+    # Rendered into the prompt cache at start-up, so they play even when synthesis is down.
+    lines: dict[str, str] = {
+        "en-US": "Sorry, our system is having a technical problem. A colleague will follow up with you shortly.",
+        "zh-CN": "不好意思，我们的系统出了点问题，稍后会有同事跟您联系。",
+    }
+
+
+class FaultDrillConfig(BaseModel):
+    """Emergency drills: make an engine fail on purpose to rehearse the fallback (off by default)."""
+
+    asr: Literal["", "raise", "hang"] = ""
+    tts: Literal["", "raise", "hang"] = ""
+    after_uses: int = Field(0, ge=0)  # the engine works this many times per process first
 
 
 class PhoneSupervisionConfig(BaseModel):
@@ -215,12 +259,27 @@ class CampaignConfig(BaseModel):
     agent_handle_s: float = 300.0  # how long one transfer keeps an agent busy
     # A job idle this long in the stream (worker died) is reclaimed by another worker.
     visibility_timeout_s: float = 120.0
-    # Costs (any currency) and the manual-calling baseline (seed: 80-120 effective calls/agent/day).
-    cost_per_minute: float = 0.12
-    cost_per_agent_hour: float = 40.0
+    # Costs and the manual-calling baseline (seed: 80-120 effective calls/agent/day). Currency ""
+    # = by the campaign's locale (CNY for zh-CN, USD for en-US). Unit costs left unset use the
+    # estimates in voicebot/campaign/costs.py, and the report says they are estimates.
+    currency: str = ""
+    cost_per_minute: float | None = None  # line cost per talk minute
+    cost_per_agent_hour: float | None = None  # loaded cost of one agent hour (wage + overhead)
+    # The daily volume the report projects to (seed: 日均外呼量 >= 5000).
+    target_calls_per_day: int = 5000
     manual_calls_per_agent_day: float = 100.0
     manual_agent_hours_per_day: float = 8.0
     bandit_min_explore: float = 0.10
+    # What the script A/B test rewards: an intent customer (grade A or B) or a sale. A call counts
+    # as a trial only once the variant's pitch was spoken.
+    bandit_reward: Literal["intent_ab", "converted"] = "intent_ab"
+    # Every kind of call, callbacks included: at most this many answered calls per number in 24 h
+    # (a callback the customer asked for may skip the multi-day freq_cap, never this).
+    max_calls_per_day: int = Field(2, ge=1)
+    # Callbacks a customer may ask for in one campaign (on top of max_attempts), and the soonest
+    # one is booked after a call (the bot says the booked time, so both agree).
+    max_callbacks: int = Field(2, ge=0)
+    callback_min_delay_s: float = Field(1800.0, ge=0)
     events_stream_maxlen: int = 100_000
 
 
@@ -238,10 +297,27 @@ class EmotionConfig(BaseModel):
 
 
 class ConsoleUser(BaseModel):
-    # "pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>", from `voicebot console hash-password`.
+    # From `voicebot console hash-password`: "scrypt$..." (or an older "pbkdf2_sha256$...", upgraded
+    # at the user's next login; the upgraded hash is kept in Redis beside the sessions).
     password_hash: str
     # supervisor: everything (numbers, listen live, recordings audio); viewer: masked data, no audio.
     role: Literal["supervisor", "viewer"] = "viewer"
+    # The supervisor's phone (SIP URI) for "barge" / "take over" from the console.
+    phone: str = ""
+    # Console language: "zh-CN" or "en-US"; empty = the browser's preference.
+    locale: str = ""
+
+
+class WallboardConfig(BaseModel):
+    calls_plan_per_day: int = 0  # 0 = no plan shown
+    waiting_amber: int = 1
+    waiting_red: int = 3
+    handle_time_amber_s: float = 240.0
+    handle_time_red_s: float = 420.0
+    escalations_amber: int = 3
+    escalations_red: int = 10
+    failed_transfers_amber: int = 1
+    failed_transfers_red: int = 3
 
 
 class SupervisorConfig(BaseModel):
@@ -259,6 +335,25 @@ class SupervisorConfig(BaseModel):
     # Live listening: browser stream rate, and how often a worker checks for listeners.
     listen_rate: int = 8000
     listen_check_s: float = 0.25
+    # Behind a TLS-terminating proxy the console sees plain HTTP: force the cookies' Secure flag.
+    secure_cookies: bool = False
+    # Login limits. Wrong passwords lock a user name for one source address (not for everyone:
+    # anyone could otherwise lock a named supervisor out); each source has an attempt budget; the
+    # password KDF runs at most kdf_concurrency at a time with at most kdf_queue waiting (429 beyond).
+    lockout_failures: int = 10
+    lockout_window_s: int = 300
+    login_attempts_per_source: int = 30
+    login_window_s: int = 60
+    kdf_concurrency: int = 1
+    kdf_queue: int = 8
+    # scrypt cost for new and upgraded password hashes (N = 2**scrypt_log_n, r = 8, p = 3: 32 MiB).
+    scrypt_log_n: int = 15
+    # Live-board streams (SSE): per session and in total.
+    max_streams_per_session: int = 3
+    max_streams_per_user: int = 6  # one viewer with many sessions cannot fill max_streams for everyone
+    max_streams: int = 200
+    # Wallboard: calls planned per day and the thresholds that turn a tile amber / red.
+    wallboard: WallboardConfig = WallboardConfig()
 
 
 class Settings(BaseSettings):
@@ -274,6 +369,8 @@ class Settings(BaseSettings):
     recording: RecordingConfig = RecordingConfig()
     dialogue: DialogueConfig = DialogueConfig()
     phone_supervision: PhoneSupervisionConfig = PhoneSupervisionConfig()
+    emergency: EmergencyConfig = EmergencyConfig()
+    fault_drill: FaultDrillConfig = FaultDrillConfig()
     redis: RedisConfig = RedisConfig()
     campaign: CampaignConfig = CampaignConfig()
     emotion: EmotionConfig = EmotionConfig()
