@@ -11,7 +11,6 @@ over B windows, one generate over B prompts), which is always correct but saves 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import ctranslate2
@@ -200,9 +199,3 @@ class PackedDecoder:
 
 def as_float(pcm: np.ndarray) -> np.ndarray:
     return pcm.astype(np.float32) / 32768.0 if pcm.dtype == np.int16 else pcm.astype(np.float32)
-
-
-def timed(fn, *args):
-    t0 = time.perf_counter()
-    value = fn(*args)
-    return value, time.perf_counter() - t0
