@@ -35,12 +35,17 @@ class VoicebotServer:
 
         self.supervision = SupervisorLine(self)
         self.console_channel = None  # typed whispers / supervisor call requests via Redis
+        self.health = None
 
     def start(self) -> None:
         # The media clock thread needs the GIL every 20 ms per call; a shorter switch interval
         # bounds how long a busy Python thread can make it wait (default 5 ms).
         sys.setswitchinterval(0.001)
         self.ua.start()
+        if self.settings.ops.health_port:
+            from voicebot.session.health import HealthEndpoint
+
+            self.health = HealthEndpoint(self, self.settings.ops.health_host, self.settings.ops.health_port)
         if self.settings.redis.url and self.settings.phone_supervision.enabled:
             from voicebot.store.redis_server import connect_redis
             from voicebot.supervisor.channel import ConsoleChannel
@@ -50,6 +55,8 @@ class VoicebotServer:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.health is not None:
+            self.health.close()
         if self.console_channel is not None:
             self.console_channel.stop()
         for session in list(self.sessions.values()):
@@ -61,14 +68,29 @@ class VoicebotServer:
         self.engines.close()
 
     def serve_forever(self) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: self._stop.set())
+        signal.signal(signal.SIGINT, lambda *_: self._stop.set())
+        signal.signal(signal.SIGTERM, lambda *_: self._begin_drain())
         stalled = False
         while not self._stop.is_set():
             time.sleep(0.2)
             self._reap()
             stalled = self._watch_sip_thread(stalled)
+            if self._drain_deadline is not None and (not self.sessions or time.monotonic() > self._drain_deadline):
+                if self.sessions:
+                    log.warning("drain_timeout", calls=len(self.sessions))
+                self._stop.set()
         self.stop()
+
+    _drain_deadline: float | None = None
+
+    def _begin_drain(self) -> None:
+        """SIGTERM: take no new calls (503 + Retry-After), let live ones finish; a second SIGTERM stops now."""
+        if self._drain_deadline is not None:
+            self._stop.set()
+            return
+        self.ua.draining = True
+        self._drain_deadline = time.monotonic() + self.settings.ops.drain_timeout_s
+        log.info("draining", calls=len(self.sessions), timeout_s=self.settings.ops.drain_timeout_s)
 
     def _watch_sip_thread(self, reported: bool) -> bool:
         """A SIP thread that stops turning freezes every call: say so loudly, with every stack."""
