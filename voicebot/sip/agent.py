@@ -279,7 +279,9 @@ class SipUserAgent:
         if refusal is not None:
             log.warning("call_rejected", call_id=call.uid, code=refusal.code, reason=refusal.reason,
                         remote=call.remote_uri)
-            self._answer_now(call, refusal.code, refusal.headers)
+            # Not inside onIncomingCall: pjsua frees the INVITE it cloned for us once the callback
+            # returns, and a hang-up from within frees it first (assertion, process abort).
+            self._commands.put((lambda: self._answer_now(call, refusal.code, refusal.headers), Future()))
             return
         self._answer_now(call, 180)
         self.on_incoming(call)
