@@ -83,6 +83,18 @@ class TransferRunner:
             self._done.set()
             if hang_up:
                 self.ua.hangup(self.call, 200, reason="transferred")
+            if self.bridged:
+                self._hold_bridge()
+
+    def _hold_bridge(self) -> None:
+        """Bridged legs live and die together: when one side hangs up, the bot ends the other."""
+        consult = self.consult
+        while not (self.call.ended or consult.ended):
+            time.sleep(0.2)
+        other = consult if self.call.ended else self.call
+        if not other.ended:
+            self.log.info("bridge_ended", hung_up_first="customer" if self.call.ended else "agent")
+            self.ua.hangup(other, 200, reason="bridge_ended")
 
     def _blind(self) -> tuple[bool, str]:
         self.ua.blind_transfer(self.call, self.action.target)

@@ -1,0 +1,104 @@
+"""Interop with SIP software nobody here wrote (Debian packages): Kamailio as the PBX's registrar and
+proxy with digest auth, baresip as the agent's softphone. Everything on 127.0.0.1."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from voicebot.callee.harness import BotProcess
+
+from .conftest import Phone, call_result, next_ports
+from .interop import Baresip, Kamailio
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def agent_voice(tmp_path):
+    wav = tmp_path / "agent.wav"
+    subprocess.run(["espeak-ng", "-w", str(tmp_path / "raw.wav"),
+                    "Hello, this is Alice from the sales team. How can I help you today?"], check=True)
+    # baresip hangs up when its audio source ends: a minute of silence after the greeting.
+    subprocess.run(["sox", str(tmp_path / "raw.wav"), "-r", "8000", "-c", "1", "-b", "16", str(wav), "pad", "0", "60"],
+                   check=True)
+    return wav
+
+
+def _bot_env(kam: Kamailio, password: str, **extra: str) -> dict[str, str]:
+    return {"VOICEBOT_SIP__REGISTRAR": f"sip:{kam.domain}", "VOICEBOT_SIP__USERNAME": "voicebot",
+            "VOICEBOT_SIP__PASSWORD": password, "VOICEBOT_SIP__TRANSPORTS": '["udp"]',
+            "VOICEBOT_SIP__REGISTER_RETRY_MIN_S": "1", "VOICEBOT_SIP__KEEPALIVE_INTERVAL_S": "2", **extra}
+
+
+def test_kamailio_registration_recovery_and_warm_transfer_to_baresip(tmp_path, agent_voice):
+    """Registers through a 401 glitch, takes a call routed by the proxy, warm-transfers it to a baresip
+    agent (which refuses Replaces: the bot bridges the legs and ends both), and re-registers at once
+    when a Kamailio restart loses every binding."""
+    kam_port, _ = next_ports()
+    kam = Kamailio(tmp_path, kam_port, {"voicebot": "s3cret", "agent": "agentpw"}, glitches=1).start()
+    agent_port, agent_rtp = next_ports()
+    agent = Baresip(tmp_path, agent_port, agent_rtp, "agent", "agentpw", kam, agent_voice)
+    try:
+        agent.start()
+        port, rtp = next_ports()
+        env = _bot_env(kam, "s3cret", VOICEBOT_DIALOGUE__TRANSFER_MODE="warm")
+        with BotProcess(port, rtp, tmp_path / "bot", env=env, args=["--agent", f"sip:agent@{kam.domain}"]) as bot:
+            # 1. One 401 from the PBX to a correct password: a warning with the status, then registered.
+            failed = bot.wait_events("registration_failed", 1, timeout=20)
+            assert failed and failed[0]["code"] == 401 and failed[0]["level"] == "warning", failed
+            registered = bot.wait_events("registered", 1, timeout=20)
+            assert registered and registered[0]["recovered"] is True, bot.lines[-10:]
+
+            # 2. A caller reaches the bot through the proxy (Kamailio looks up the bot's binding) ...
+            mark = bot.mark()
+            caller = Phone(tmp_path, {"name": "wants-human", "after_last_turn": "hangup", "turns": [
+                {"say": "Can I speak to a person please?"},
+                {"say": "Hi Alice, I would like to buy the basic plan.", "after_transfer": True}]},
+                call=f"sip:voicebot@{kam.domain}")
+            report = caller.report()
+            finished = call_result(bot, mark)[0]
+            # ... and is warm-transferred: the consult call went out through the proxy (with proxy auth).
+            # baresip refuses the caller's INVITE with Replaces (420 Bad Extension), so the bot bridges
+            # the two legs itself; when the caller hangs up, the bot ends the agent's leg too.
+            transfer = finished["outcome"]["transfer"]
+            assert transfer["ok"] is True and transfer["mode"] == "warm" and transfer["bridged"] is True, transfer
+            assert "420" in transfer["detail"], transfer
+            assert transfer["hold_audio_s"] > 1.0  # the caller heard the hold line and music meanwhile
+            assert report["legs"][0]["heard_bot_s"] > 3.0  # greeting, hold, then Alice through the bridge
+            consult_end = [e for e in bot.wait_events("call_disconnected", 2, mark, timeout=10)
+                           if e["call_id"] == transfer["consult_call"]]
+            assert consult_end, "the consult leg to the agent was never ended"
+            assert bot.events("bridge_ended", mark)
+
+            # 3. The PBX restarts and forgets every binding: the keepalive notices, the bot registers again.
+            mark = bot.mark()
+            kam.restart()
+            lost = bot.wait_events("registration_lost", 1, mark, timeout=20)
+            assert lost and lost[0]["code"] == 404, bot.lines[mark:][-10:]
+            assert bot.wait_events("registered", 1, mark, timeout=20)
+    finally:
+        agent.stop()
+        kam.stop()
+
+
+def test_kamailio_wrong_password_is_a_clear_warning_and_the_bot_is_not_ready(tmp_path):
+    kam_port, _ = next_ports()
+    kam = Kamailio(tmp_path, kam_port, {"voicebot": "s3cret"}).start()
+    port, rtp = next_ports()
+    health = port + 1
+    try:
+        env = _bot_env(kam, "wrong", VOICEBOT_OPS__HEALTH_PORT=str(health))
+        with BotProcess(port, rtp, tmp_path / "bot", env=env) as bot:
+            failed = bot.wait_events("registration_failed", 2, timeout=20)  # retried, failing again
+            import urllib.error
+            import urllib.request
+
+            with pytest.raises(urllib.error.HTTPError) as not_ready:
+                urllib.request.urlopen(f"http://127.0.0.1:{health}/readyz", timeout=5)
+    finally:
+        kam.stop()
+    assert len(failed) == 2 and all(f["code"] == 401 for f in failed), failed
+    assert "sip.password" in failed[0]["hint"] and failed[1]["retry_in_s"] > failed[0]["retry_in_s"]
+    assert not_ready.value.code == 503
