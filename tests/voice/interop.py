@@ -157,10 +157,10 @@ class Baresip:
     and records both directions."""
 
     def __init__(self, workdir: Path, sip_port: int, rtp_port: int, user: str, password: str, registrar: Kamailio,
-                 voice_wav: Path) -> None:
+                 voice_wav: Path, dial: str = "") -> None:
         self.dir = workdir / f"baresip-{user}"
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.user, self.registrar = user, registrar
+        self.user, self.registrar, self.dial = user, registrar, dial
         (self.dir / "accounts").write_text(
             f"<sip:{user}@{registrar.domain}>;auth_pass={password};answermode=auto;regint=60;"
             f"outbound=\"sip:{registrar.domain}\"\n")
@@ -180,7 +180,8 @@ class Baresip:
 
     def start(self, timeout: float = 20.0) -> Baresip:
         assert shutil.which("baresip"), "baresip is not installed (scripts/setup.sh installs it)"
-        self.proc = subprocess.Popen(["baresip", "-f", str(self.dir)], stdin=subprocess.PIPE,
+        dial = ["-e", f"/dial {self.dial}"] if self.dial else []
+        self.proc = subprocess.Popen(["baresip", "-f", str(self.dir), *dial], stdin=subprocess.PIPE,
                                      stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT)
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -190,6 +191,9 @@ class Baresip:
             assert self.proc.poll() is None, text[-2000:]
             time.sleep(0.2)
         raise AssertionError("baresip did not register:\n" + self.log_path.read_text(errors="replace")[-2000:])
+
+    def calls_established(self) -> int:
+        return self.log().count("Call established")
 
     def recordings(self) -> list[Path]:
         return sorted(self.dir.glob("dump-*.wav"))

@@ -15,15 +15,18 @@ from .interop import Baresip, Kamailio
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def agent_voice(tmp_path):
-    wav = tmp_path / "agent.wav"
-    subprocess.run(["espeak-ng", "-w", str(tmp_path / "raw.wav"),
-                    "Hello, this is Alice from the sales team. How can I help you today?"], check=True)
-    # baresip hangs up when its audio source ends: a minute of silence after the greeting.
-    subprocess.run(["sox", str(tmp_path / "raw.wav"), "-r", "8000", "-c", "1", "-b", "16", str(wav), "pad", "0", "60"],
+def voice(tmp_path, name: str, text: str, lead_s: float = 0.0):
+    raw, wav = tmp_path / f"{name}-raw.wav", tmp_path / f"{name}.wav"
+    subprocess.run(["espeak-ng", "-w", str(raw), text], check=True)
+    # baresip hangs up when its audio source ends: a minute of silence after the words.
+    subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(wav), "pad", str(lead_s), "60"],
                    check=True)
     return wav
+
+
+@pytest.fixture
+def agent_voice(tmp_path):
+    return voice(tmp_path, "agent", "Hello, this is Alice from the sales team. How can I help you today?")
 
 
 def _bot_env(kam: Kamailio, password: str, **extra: str) -> dict[str, str]:
@@ -102,3 +105,41 @@ def test_kamailio_wrong_password_is_a_clear_warning_and_the_bot_is_not_ready(tmp
     assert len(failed) == 2 and all(f["code"] == 401 for f in failed), failed
     assert "sip.password" in failed[0]["hint"] and failed[1]["retry_in_s"] > failed[0]["retry_in_s"]
     assert not_ready.value.code == 503
+
+
+def test_baresip_caller_ignores_replaces_and_the_bot_ends_its_consult_leg(tmp_path, agent_voice):
+    """baresip as the customer: told to REFER with Replaces, it places a new call to the agent instead.
+    The agent (baresip, auto-answer) now has two calls; the bot notices its consult call was not
+    replaced and ends it within seconds (it used to stay open until the agent hung up, 62 s)."""
+    kam_port, _ = next_ports()
+    kam = Kamailio(tmp_path, kam_port, {"agent": "agentpw", "customer": "custpw"}).start()
+    agent_port, agent_rtp = next_ports()
+    agent = Baresip(tmp_path, agent_port, agent_rtp, "agent", "agentpw", kam, agent_voice)
+    port, rtp = next_ports()
+    caller_voice = voice(tmp_path, "caller", "Can I speak to a person please?", lead_s=4.0)  # after the greeting
+    caller_port, caller_rtp = next_ports()
+    caller = Baresip(tmp_path, caller_port, caller_rtp, "customer", "custpw", kam, caller_voice,
+                     dial=f"sip:bot@127.0.0.1:{port}")
+    try:
+        agent.start()
+        env = {"VOICEBOT_DIALOGUE__TRANSFER_MODE": "warm", "VOICEBOT_SIP__TRANSPORTS": '["udp"]'}
+        with BotProcess(port, rtp, tmp_path / "bot", env=env, args=["--agent", f"sip:agent@{kam.domain}"]) as bot:
+            mark = bot.mark()
+            caller.start()
+            done = bot.wait_events("transfer_finished", 1, mark, timeout=90)
+            assert done, "".join(bot.lines[mark:][-15:])
+            consult_id = next(e for e in bot.events("call_confirmed", mark) if e["direction"] == "outbound")["call_id"]
+            ended = bot.wait_events("consult_leg_ended_by_bot", 1, mark, timeout=10)
+            finished = call_result(bot, mark)[0]
+            consult_gone = [e for e in bot.wait_events("call_disconnected", 2, mark, timeout=10)
+                            if e["call_id"] == consult_id]
+    finally:
+        caller.stop()
+        agent.stop()
+        kam.stop()
+    transfer = finished["outcome"]["transfer"]
+    assert transfer["ok"] is True and transfer["replaces_ignored"] is True, transfer
+    assert "ignored Replaces" in transfer["detail"]
+    assert ended and consult_gone, "the consult leg stayed open"
+    assert agent.calls_established() == 2  # the consult call and the customer's new call
+    assert caller.calls_established() == 2  # the bot, then the agent
