@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "voicebot.campaign.commands",
     "voicebot.supervisor.commands",
     "voicebot.supervisor.phone_commands",
+    "voicebot.ops.commands",
 ]
 
 

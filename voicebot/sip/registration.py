@@ -39,7 +39,7 @@ State = Literal["direct", "registering", "registered", "failed"]
 # What a REGISTER failure most likely means, for the warning (a log reader should not need RFC 3261).
 _HINTS = {
     401: "credentials rejected: check sip.username / sip.password / sip.realm against the PBX",
-    403: "forbidden: wrong password or this user may not register from this address",
+    403: "forbidden: wrong sip.password, or this user may not register from this address",
     404: "unknown user at the registrar: check sip.username and sip.domain",
     407: "proxy credentials rejected: check sip.password",
     408: "no answer from the registrar: check sip.registrar, the network and the PBX's firewall",
@@ -47,6 +47,10 @@ _HINTS = {
     503: "registrar unavailable (overloaded or restarting)",
 }
 _BINDING_LOST = (404, 480)
+
+
+def hint_for(code: int) -> str:
+    return _HINTS.get(code, "see the PBX's log for this REGISTER")
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,7 @@ class Registration:
         self._retry_at = time.monotonic() + delay
         log.warning("registration_failed", registrar=self.registrar, code=code, reason=reason,
                     failures=self.failures, retry_in_s=round(delay, 1),
-                    hint=_HINTS.get(code, "see the PBX's log for this REGISTER"))
+                    hint=hint_for(code))
 
     def on_options_result(self, code: int, reason: str) -> None:
         if code // 100 == 2 or (code in _BINDING_LOST and not self._aor_probe_trusted):
