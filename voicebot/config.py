@@ -47,9 +47,8 @@ class SipConfig(BaseModel):
     # SRTP with SDES keys (RTP/SAVP): "off", "optional" (offer/accept both) or "mandatory".
     # SDES keys travel in the SDP: without TLS for SIP anyone on the path can read them.
     srtp: Literal["off", "optional", "mandatory"] = "off"
-    # Also listen on IPv6 (bind_host6) and accept IPv6 media.
-    ipv6: bool = False
-    bind_host6: str = "::"
+    # No IPv6: the pjsua2-python wheel is built without PJ_HAS_IPV6 (pjsua_acc_add asserts on IPv6
+    # media), so IPv6 calls would need a rebuilt wheel. docs/deployment.md says how to live with it.
     # Address advertised in Contact/Via and SDP when the bot sits behind NAT with port forwarding.
     public_address: str = ""
     stun_servers: list[str] = []  # "host:port"; used to learn the public address when none is set

@@ -1,4 +1,4 @@
-"""Building the pjsua2 endpoint and account from ``SipConfig``: transports (UDP/TCP/TLS, IPv4/IPv6),
+"""Building the pjsua2 endpoint and account from ``SipConfig``: transports (UDP/TCP/TLS over IPv4),
 NAT settings (public address, STUN, outbound proxy), SRTP and codec preference.
 
 Everything here runs once, on the SIP thread, before the first call.
@@ -28,7 +28,7 @@ def describe(exc: Exception) -> str:
 
 @dataclass
 class Transports:
-    """pjsua transport ids by kind ("udp", "tcp", "tls", "udp6", ...) and where each listens."""
+    """pjsua transport ids by kind ("udp", "tcp", "tls") and where each listens."""
 
     ids: dict[str, int] = field(default_factory=dict)
     listening: dict[str, str] = field(default_factory=dict)
@@ -70,15 +70,12 @@ def create_transports(ep: pj.Endpoint, sip: SipConfig) -> Transports:
         port = sip.tls_listen_port() if kind == "tls" else sip.port
         v4 = {"udp": pj.PJSIP_TRANSPORT_UDP, "tcp": pj.PJSIP_TRANSPORT_TCP, "tls": pj.PJSIP_TRANSPORT_TLS}[kind]
         plan.append((kind, v4, sip.bind_host, port))
-        if sip.ipv6:
-            v6 = {"udp": pj.PJSIP_TRANSPORT_UDP6, "tcp": pj.PJSIP_TRANSPORT_TCP6, "tls": pj.PJSIP_TRANSPORT_TLS6}[kind]
-            plan.append((kind + "6", v6, sip.bind_host6, port))
     for name, ttype, host, port in plan:
         tcfg = pj.TransportConfig()
         tcfg.port = port
         if host not in ("", "0.0.0.0", "::"):
             tcfg.boundAddress = host
-        if sip.public_address and not name.endswith("6"):
+        if sip.public_address:
             tcfg.publicAddress = sip.public_address
         if name.startswith("tls"):
             _tls(tcfg.tlsConfig, sip)
@@ -140,11 +137,8 @@ def account_config(sip: SipConfig, registrar: str) -> pj.AccountConfig:
     mcfg = acfg.mediaConfig
     mcfg.transportConfig.port = sip.rtp_port
     mcfg.transportConfig.portRange = sip.rtp_port_range
-    if sip.bind_host not in ("", "0.0.0.0") and not sip.ipv6:
+    if sip.bind_host not in ("", "0.0.0.0"):
         mcfg.transportConfig.boundAddress = sip.bind_host
-    if sip.ipv6:
-        mcfg.ipv6Use = pj.PJSUA_IPV6_ENABLED_NO_PREFERENCE
-        acfg.sipConfig.ipv6Use = pj.PJSUA_IPV6_ENABLED_NO_PREFERENCE
     mcfg.srtpUse = _SRTP_USE[sip.srtp]
     # 0: SDES keys are offered over any SIP transport (1 would demand TLS, 2 end-to-end sips:).
     # docs/deployment.md says to pair SRTP with TLS outside a trusted network.
