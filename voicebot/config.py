@@ -61,7 +61,10 @@ class SipConfig(BaseModel):
     # Tried in turn after register_failover_after failures in a row at the current registrar.
     registrar_failover: list[str] = []
     register_failover_after: int = Field(3, ge=1)
+    # "{worker}" is replaced by the process number in a group (serve --workers N: 1..N), so that each
+    # worker registers its own PBX account: "voicebot{worker}" -> voicebot1, voicebot2, ...
     username: str = "voicebot"
+    worker: int = Field(1, ge=1)  # set by the process group
     password: str = ""
     realm: str = "*"
     domain: str = ""
@@ -95,6 +98,9 @@ class SipConfig(BaseModel):
 
     def tls_listen_port(self) -> int:
         return self.tls_port or self.port + 1000
+
+    def account_user(self) -> str:
+        return self.username.replace("{worker}", str(self.worker))
 
 
 class OpsConfig(BaseModel):

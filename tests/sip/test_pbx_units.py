@@ -106,3 +106,15 @@ def test_registration_metric():
     metrics.watch_registration(lambda: status)
     text = generate_latest(metrics.registry).decode()
     assert 'voicebot_registration_state{registrar="sip:pbx",state="failed"} 0.0' in text
+
+
+def test_each_worker_of_a_group_gets_its_own_account_and_health_port():
+    from voicebot.session.workers import child_specs
+
+    specs = child_specs(3, 5060, 40000, 2000, metrics_port=9100, health_port=8090)
+    envs = [spec.env() for spec in specs]
+    assert [e["VOICEBOT_SIP__WORKER"] for e in envs] == ["1", "2", "3"]
+    assert [e["VOICEBOT_OPS__HEALTH_PORT"] for e in envs] == ["8090", "8091", "8092"]
+    sip = SipConfig(username="voicebot{worker}", worker=int(envs[2]["VOICEBOT_SIP__WORKER"]), registrar="sip:pbx")
+    assert own_aor(sip, sip.registrar) == "sip:voicebot3@pbx"
+    assert account_config(sip, sip.registrar).sipConfig.authCreds[0].username if sip.password else True

@@ -216,12 +216,12 @@ def _test_registration(settings: Settings, wait_s: float) -> Finding:
     finally:
         ua.stop()
     if status.state == "registered":
-        return Finding("registration", True, f"registered as {sip.username} at {status.registrar}")
+        return Finding("registration", True, f"registered as {sip.account_user()} at {status.registrar}")
     from voicebot.sip.registration import hint_for
 
     if status.state == "failed":
         return Finding("registration", False,
-                       f"{status.registrar} refused {sip.username}: {status.code} {status.reason}",
+                       f"{status.registrar} refused {sip.account_user()}: {status.code} {status.reason}",
                        hint_for(status.code))
     return Finding("registration", False, f"no answer to REGISTER from {status.registrar} within {wait_s:.0f} s",
                    hint_for(408))

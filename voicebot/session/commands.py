@@ -90,7 +90,7 @@ def _serve_group(args: argparse.Namespace, settings: Settings, workers: int) -> 
     passthrough = [opt for name in ("dialplan", "locale", "agent") if getattr(args, name, None)
                    for opt in (f"--{name}", getattr(args, name))]
     specs = child_specs(workers, settings.sip.port, settings.sip.rtp_port, settings.sip.rtp_port_range,
-                        settings.supervisor.metrics_port)
+                        settings.supervisor.metrics_port, settings.ops.health_port)
     group = ProcessGroup(lambda spec: ["serve", "--workers", "1", *passthrough], specs, restart=True)
     if not group.start():
         group.stop(10)

@@ -38,19 +38,27 @@ class ChildSpec:
     rtp_port: int
     rtp_range: int
     metrics_port: int = 0  # 0 = none
+    health_port: int = 0  # 0 = none
 
     def env(self) -> dict[str, str]:
+        # SIP__WORKER numbers the process from 1: sip.username "voicebot{worker}" gives each its own
+        # PBX account (asterisk-conf/), so the PBX can spread calls over them.
         env = {"VOICEBOT_SIP__PORT": str(self.sip_port), "VOICEBOT_SIP__RTP_PORT": str(self.rtp_port),
-               "VOICEBOT_SIP__RTP_PORT_RANGE": str(self.rtp_range), "VOICEBOT_SIP__WORKER_PROCESSES": "1"}
+               "VOICEBOT_SIP__RTP_PORT_RANGE": str(self.rtp_range), "VOICEBOT_SIP__WORKER_PROCESSES": "1",
+               "VOICEBOT_SIP__WORKER": str(self.index + 1)}
         if self.metrics_port:
             env["VOICEBOT_SUPERVISOR__METRICS_PORT"] = str(self.metrics_port)
+        if self.health_port:
+            env["VOICEBOT_OPS__HEALTH_PORT"] = str(self.health_port)
         return env
 
 
-def child_specs(count: int, sip_port: int, rtp_port: int, rtp_range: int, metrics_port: int = 0) -> list[ChildSpec]:
-    """Process i: SIP port sip_port+i, its share of the RTP range, metrics on metrics_port+i."""
+def child_specs(count: int, sip_port: int, rtp_port: int, rtp_range: int, metrics_port: int = 0,
+                health_port: int = 0) -> list[ChildSpec]:
+    """Process i: SIP port sip_port+i, its share of the RTP range, metrics on metrics_port+i, health on health_port+i."""
     share = max(40, rtp_range // count)  # each call needs 2 ports (RTP+RTCP); keep headroom
-    return [ChildSpec(i, sip_port + i, rtp_port + i * share, share, metrics_port + i if metrics_port else 0)
+    return [ChildSpec(i, sip_port + i, rtp_port + i * share, share, metrics_port + i if metrics_port else 0,
+                      health_port + i if health_port else 0)
             for i in range(count)]
 
 

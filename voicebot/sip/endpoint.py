@@ -104,7 +104,7 @@ def _tls(tls: pj.TlsConfig, sip: SipConfig) -> None:
 
 def own_aor(sip: SipConfig, registrar: str) -> str:
     domain = sip.domain or _host_of(registrar)
-    return f"sip:{sip.username}@{domain or f'{sip.bind_host}:{sip.port}'}"
+    return f"sip:{sip.account_user()}@{domain or f'{sip.bind_host}:{sip.port}'}"
 
 
 def _host_of(uri: str) -> str:
@@ -125,7 +125,7 @@ def account_config(sip: SipConfig, registrar: str) -> pj.AccountConfig:
     else:
         acfg.regConfig.registerOnAdd = False
     if sip.password:
-        acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", sip.realm, sip.username, 0, sip.password))
+        acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", sip.realm, sip.account_user(), 0, sip.password))
     if sip.outbound_proxy:
         acfg.sipConfig.proxies.append(sip.outbound_proxy)
     if sip.public_address:
