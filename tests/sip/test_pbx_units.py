@@ -115,6 +115,7 @@ def test_each_worker_of_a_group_gets_its_own_account_and_health_port():
     envs = [spec.env() for spec in specs]
     assert [e["VOICEBOT_SIP__WORKER"] for e in envs] == ["1", "2", "3"]
     assert [e["VOICEBOT_OPS__HEALTH_PORT"] for e in envs] == ["8090", "8091", "8092"]
-    sip = SipConfig(username="voicebot{worker}", worker=int(envs[2]["VOICEBOT_SIP__WORKER"]), registrar="sip:pbx")
+    sip = SipConfig(username="voicebot{worker}", worker=int(envs[2]["VOICEBOT_SIP__WORKER"]), registrar="sip:pbx",
+                    password="pw")
     assert own_aor(sip, sip.registrar) == "sip:voicebot3@pbx"
-    assert account_config(sip, sip.registrar).sipConfig.authCreds[0].username if sip.password else True
+    assert account_config(sip, sip.registrar).sipConfig.authCreds[0].username == "voicebot3"
