@@ -118,4 +118,4 @@ def test_each_worker_of_a_group_gets_its_own_account_and_health_port():
     sip = SipConfig(username="voicebot{worker}", worker=int(envs[2]["VOICEBOT_SIP__WORKER"]), registrar="sip:pbx",
                     password="pw")
     assert own_aor(sip, sip.registrar) == "sip:voicebot3@pbx"
-    assert account_config(sip, sip.registrar).sipConfig.authCreds[0].username == "voicebot3"
+    assert sip.account_user() == "voicebot3"  # the digest user of its credentials, too
