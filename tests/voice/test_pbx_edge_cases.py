@@ -80,3 +80,46 @@ def test_a_call_over_the_limit_gets_the_bots_own_busy_with_retry_after(one_call_
     rejected = _rejections(one_call_bot, mark)
     assert rejected and rejected[0]["code"] == 486 and "max_calls = 1" in rejected[0]["reason"], rejected
     call_result(one_call_bot, mark)  # the first call went on to its end
+
+
+@pytest.mark.slow
+def test_dialplan_reload_and_drain_keep_the_live_call(tmp_path):
+    """SIGHUP reloads the plan (a broken edit keeps the old one); SIGTERM drains: a new caller gets 503
+    with Retry-After, the call in progress goes on to its end, then the process exits."""
+    import shutil
+    import signal
+    from pathlib import Path
+
+    plan = tmp_path / "plan.yaml"
+    shutil.copy(Path(__file__).resolve().parents[2] / "dialplans" / "outbound_marketing_en.yaml", plan)
+    port, rtp = next_ports()
+    bot = BotProcess(port, rtp, tmp_path / "bot", args=["--dialplan", str(plan)],
+                     env={"VOICEBOT_OPS__DRAIN_TIMEOUT_S": "60"}).start()
+    try:
+        good = plan.read_text(encoding="utf-8")
+        plan.write_text("nodes: [unclosed", encoding="utf-8")
+        bot.proc.send_signal(signal.SIGHUP)
+        assert bot.wait_events("dialplan_reload_failed", 1, timeout=15)
+        plan.write_text(good, encoding="utf-8")
+        bot.proc.send_signal(signal.SIGHUP)
+        assert bot.wait_events("dialplan_reloaded", 1, timeout=15)
+
+        mark = bot.mark()
+        sport, srtp = next_ports()
+        live = subprocess.Popen(["sipp", "-nostdin", "-p", str(sport), "-mp", str(srtp), "-m", "1", "-timeout", "40s",
+                                 "-sf", str(SCENARIOS / "uac_pcap_dtmf.xml"), "-s", "bot", f"127.0.0.1:{port}"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert bot.wait_events("media_ready", 1, mark, timeout=15), "the live call was not answered"
+        bot.proc.send_signal(signal.SIGTERM)
+        assert bot.wait_events("draining", 1, mark, timeout=10)
+        refused = sipp_call(bot, "uac_draining_expect_503.xml")
+        live.wait(60)
+        assert live.returncode == 0, "the call in progress was cut by the drain"
+        assert bot.proc.wait(30) == 0
+    finally:
+        bot.stop()
+    assert refused.returncode == 0, refused.stdout[-1500:]
+    rejected = bot.events("call_rejected", mark)
+    assert rejected and rejected[0]["code"] == 503
+    finished = bot.events("call_finished", mark)
+    assert finished and finished[0]["outcome"]["hung_up_by"] == "remote"

@@ -78,6 +78,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if workers > 1:
         return _serve_group(args, settings, workers)
     server = _server(settings)
+    server.install_signal_handlers()
     log.info("voicebot_ready", sip=f"{settings.sip.bind_host}:{settings.sip.port}", plan=settings.dialogue.plan)
     server.serve_forever()
     return 0

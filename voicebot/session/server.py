@@ -31,6 +31,7 @@ class VoicebotServer:
         self.finished: list[SessionResult] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._reload_requested = threading.Event()
         from voicebot.supervisor.phone import SupervisorLine
 
         self.supervision = SupervisorLine(self)
@@ -67,14 +68,22 @@ class VoicebotServer:
         self.ua.stop()
         self.engines.close()
 
-    def serve_forever(self) -> None:
+    def install_signal_handlers(self) -> None:
+        """Main thread, before the bot says it is ready: a SIGHUP arriving earlier would kill it."""
         signal.signal(signal.SIGINT, lambda *_: self._stop.set())
         signal.signal(signal.SIGTERM, lambda *_: self._begin_drain())
+        signal.signal(signal.SIGHUP, lambda *_: self._reload_requested.set())
+
+    def serve_forever(self) -> None:
+        self.install_signal_handlers()
         stalled = False
         while not self._stop.is_set():
             time.sleep(0.2)
             self._reap()
             stalled = self._watch_sip_thread(stalled)
+            if self._reload_requested.is_set():
+                self._reload_requested.clear()
+                self.reload_dialplans()
             if self._drain_deadline is not None and (not self.sessions or time.monotonic() > self._drain_deadline):
                 if self.sessions:
                     log.warning("drain_timeout", calls=len(self.sessions))
@@ -82,6 +91,22 @@ class VoicebotServer:
         self.stop()
 
     _drain_deadline: float | None = None
+
+    def reload_dialplans(self) -> bool:
+        """SIGHUP: load the dialogue plans again. Calls in progress keep the plan they started with;
+        new calls get the new one. A plan that fails to load leaves the old one in service."""
+        from voicebot.session.engines import load_dialogue_factory
+
+        try:
+            dialogues = load_dialogue_factory(self.settings)
+            self.engines.renderer.prerender(list(dialogues.prompts()))
+        except Exception as exc:  # a bad edit must not take the running bot down
+            log.error("dialplan_reload_failed", plan=self.settings.dialogue.plan, error=str(exc),
+                      detail="the previous plans stay in service")
+            return False
+        self.engines.dialogues = dialogues
+        log.info("dialplan_reloaded", plan=self.settings.dialogue.plan, live_calls=len(self.sessions))
+        return True
 
     def _begin_drain(self) -> None:
         """SIGTERM: take no new calls (503 + Retry-After), let live ones finish; a second SIGTERM stops now."""
