@@ -12,7 +12,7 @@ still holds our binding forwards it to us (pjsua answers 200); one that lost it 
 in-memory bindings) says 404/480, and we register again at once instead of being unreachable until
 the next refresh. No answer / 5xx means the registrar is unreachable: we register again too, which
 runs into the backoff and failover above. A PBX that answers OPTIONS for the AOR itself with 404
-even right after we registered (Asterisk without an extension for it) is detected once; after that
+even right after we registered is detected once; after that
 the keepalive only checks reachability.
 
 All methods run on the SIP thread: ``on_reg_state`` from the pjsua2 callback, the keepalive answers
