@@ -23,6 +23,7 @@ from voicebot.config import MediaConfig, SipConfig
 from voicebot.errors import SipError
 from voicebot.logs import get_logger
 from voicebot.sip.call import SipCall, retire
+from voicebot.sip.call_control import CallControl
 from voicebot.sip.endpoint import (Transports, account_config, apply_codec_preference, create_transports,
                                    describe as _describe, ep_config)
 from voicebot.sip.fastbuf import self_check
@@ -55,7 +56,7 @@ class _BotAccount(pj.Account):
         self.ua.reg.on_reg_state(prm.code, prm.reason, prm.expiration)
 
 
-class SipUserAgent:
+class SipUserAgent(CallControl):
     """Start with ``start()``; ``on_incoming(call)`` is invoked on the SIP thread for each new call."""
 
     def __init__(self, sip: SipConfig, media: MediaConfig, name: str = "voicebot", log_level: int = 1) -> None:
@@ -353,61 +354,6 @@ class SipUserAgent:
                 call.hangup(prm)
             except (pj.Error, SipError) as exc:
                 log.warning("hangup_failed", call_id=call.uid, error=_describe(exc))
-
-        self.run(do)
-
-    def send_dtmf(self, call: SipCall, digits: str, method: str | None = None) -> None:
-        def do() -> None:
-            prm = pj.CallSendDtmfParam()
-            prm.digits = digits
-            use = method or self.sip.dtmf_method
-            prm.method = pj.PJSUA_DTMF_METHOD_SIP_INFO if use == "sip_info" else pj.PJSUA_DTMF_METHOD_RFC2833
-            call.sendDtmf(prm)
-
-        self.run(do)
-
-    def blind_transfer(self, call: SipCall, target_uri: str) -> None:
-        self.run(lambda: call.xfer(target_uri, pj.CallOpParam(True)))
-
-    def attended_transfer(self, call: SipCall, consult: SipCall) -> None:
-        """REFER ``call``'s peer to ``consult``'s peer with Replaces (warm transfer)."""
-        self.run(lambda: call.xferReplaces(consult.pj, pj.CallOpParam(True)))
-
-    def connect_audio(self, a: SipCall, b: SipCall) -> None:
-        """Bridge two calls' audio in the conference (used after a warm-transfer consult)."""
-
-        def do() -> None:
-            ma, mb = a.getAudioMedia(-1), b.getAudioMedia(-1)
-            ma.startTransmit(mb)
-            mb.startTransmit(ma)
-
-        self.run(do)
-
-    def route_audio(self, connect: list[tuple[Any, Any]] = (), disconnect: list[tuple[Any, Any]] = ()) -> None:
-        """Change conference-bridge routes in one step on the SIP thread (listen/whisper/barge).
-
-        An endpoint is a ``SipCall`` (its audio stream: what the far end says / hears) or a
-        conference port such as a call's ``CallAudioPort``. A pair (a, b) routes a's audio into b.
-        Routes of a call that has just ended are skipped, not errors: its slot is gone already.
-        """
-
-        def media(end: Any) -> Any:
-            if isinstance(end, SipCall):
-                if end.ended or not end.hasMedia():
-                    return None
-                return end.getAudioMedia(-1)
-            return end
-
-        def do() -> None:
-            for pairs, op in ((disconnect, "stopTransmit"), (connect, "startTransmit")):
-                for a, b in pairs:
-                    ma, mb = media(a), media(b)
-                    if ma is None or mb is None:
-                        continue
-                    try:
-                        getattr(ma, op)(mb)
-                    except pj.Error as exc:
-                        log.warning("route_failed", op=op, error=exc.info())
 
         self.run(do)
 
