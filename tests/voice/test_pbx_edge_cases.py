@@ -94,7 +94,7 @@ def test_dialplan_reload_and_drain_keep_the_live_call(tmp_path):
     shutil.copy(Path(__file__).resolve().parents[2] / "dialplans" / "outbound_marketing_en.yaml", plan)
     port, rtp = next_ports()
     bot = BotProcess(port, rtp, tmp_path / "bot", args=["--dialplan", str(plan)],
-                     env={"VOICEBOT_OPS__DRAIN_TIMEOUT_S": "60"}).start()
+                     env={"VOICEBOT_OPS__DRAIN_TIMEOUT_S": "60"}, ready_timeout=300).start()
     try:
         good = plan.read_text(encoding="utf-8")
         plan.write_text("nodes: [unclosed", encoding="utf-8")

@@ -143,3 +143,28 @@ def test_baresip_caller_ignores_replaces_and_the_bot_ends_its_consult_leg(tmp_pa
     assert ended and consult_gone, "the consult leg stayed open"
     assert agent.calls_established() == 2  # the consult call and the customer's new call
     assert caller.calls_established() == 2  # the bot, then the agent
+
+
+def test_blind_transfer_to_a_baresip_agent_through_kamailio(tmp_path, agent_voice):
+    kam_port, _ = next_ports()
+    kam = Kamailio(tmp_path, kam_port, {"agent": "agentpw"}).start()
+    agent_port, agent_rtp = next_ports()
+    agent = Baresip(tmp_path, agent_port, agent_rtp, "agent", "agentpw", kam, agent_voice)
+    try:
+        agent.start()
+        port, rtp = next_ports()
+        env = {"VOICEBOT_SIP__TRANSPORTS": '["udp"]'}
+        with BotProcess(port, rtp, tmp_path / "bot", env=env, args=["--agent", f"sip:agent@{kam.domain}"]) as bot:
+            mark = bot.mark()
+            caller = Phone(tmp_path, {"name": "wants-human", "after_last_turn": "hangup", "turns": [
+                {"say": "Can I speak to a person please?"},
+                {"say": "Hi Alice, I would like to buy the basic plan.", "after_transfer": True}]}, call=bot.uri)
+            report = caller.report()
+            finished = call_result(bot, mark)[0]
+    finally:
+        agent.stop()
+        kam.stop()
+    transfer = finished["outcome"]["transfer"]
+    assert transfer["ok"] is True and transfer["mode"] == "blind", transfer
+    assert len(report["legs"]) == 2 and report["legs"][1]["heard_bot_s"] > 1.0, report["legs"]  # Alice's greeting
+    assert agent.calls_established() == 1
