@@ -92,7 +92,8 @@ def _serve_group(args: argparse.Namespace, settings: Settings, workers: int) -> 
                    for opt in (f"--{name}", getattr(args, name))]
     specs = child_specs(workers, settings.sip.port, settings.sip.rtp_port, settings.sip.rtp_port_range,
                         settings.supervisor.metrics_port, settings.ops.health_port)
-    group = ProcessGroup(lambda spec: ["serve", "--workers", "1", *passthrough], specs, restart=True)
+    group = ProcessGroup(lambda spec: ["serve", "--workers", "1", *passthrough], specs, restart=True,
+                         stop_timeout_s=settings.ops.drain_timeout_s + 15)
     if not group.start():
         group.stop(10)
         print("voicebot serve: a worker process did not start; its log lines are above", file=sys.stderr)
