@@ -11,6 +11,7 @@ from voicebot.callee.harness import BotProcess
 
 from .conftest import Phone, call_result, next_ports
 from .interop import Baresip, Kamailio
+from .test_sipp_and_errors import SCENARIOS
 
 pytestmark = pytest.mark.slow
 
@@ -145,25 +146,40 @@ def test_baresip_caller_ignores_replaces_and_the_bot_ends_its_consult_leg(tmp_pa
     assert caller.calls_established() == 2  # the bot, then the agent
 
 
-def test_blind_transfer_to_a_baresip_agent_through_kamailio(tmp_path, agent_voice):
+def test_registrar_failover_then_blind_transfer_to_a_baresip_agent(tmp_path, agent_voice):
+    """The first registrar refuses service (503): the bot moves to the second (Kamailio), takes a call
+    routed there, and blind-transfers it to a baresip agent registered at the same Kamailio."""
+    down, _ = next_ports()
+    unavailable = subprocess.Popen(["sipp", "-nostdin", "-sf", str(SCENARIOS / "registrar_unavailable_uas.xml"),
+                                    "-p", str(down), "-m", "1", "-timeout", "60s"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     kam_port, _ = next_ports()
-    kam = Kamailio(tmp_path, kam_port, {"agent": "agentpw"}).start()
+    kam = Kamailio(tmp_path, kam_port, {"voicebot": "s3cret", "agent": "agentpw"}).start()
     agent_port, agent_rtp = next_ports()
     agent = Baresip(tmp_path, agent_port, agent_rtp, "agent", "agentpw", kam, agent_voice)
     try:
         agent.start()
         port, rtp = next_ports()
-        env = {"VOICEBOT_SIP__TRANSPORTS": '["udp"]'}
+        env = _bot_env(kam, "s3cret", VOICEBOT_SIP__REGISTRAR=f"sip:127.0.0.1:{down}",
+                       VOICEBOT_SIP__REGISTRAR_FAILOVER=f'["sip:{kam.domain}"]',
+                       VOICEBOT_SIP__REGISTER_FAILOVER_AFTER="1", VOICEBOT_SIP__DOMAIN=kam.domain)
         with BotProcess(port, rtp, tmp_path / "bot", env=env, args=["--agent", f"sip:agent@{kam.domain}"]) as bot:
+            moved = bot.wait_events("registrar_failover", 1, timeout=30)
+            registered = bot.wait_events("registered", 1, timeout=30)
+            assert moved and moved[0]["code"] == 503 and moved[0]["registrar"] == f"sip:{kam.domain}", bot.lines[-8:]
+            assert registered and registered[0]["registrar"] == f"sip:{kam.domain}"
             mark = bot.mark()
             caller = Phone(tmp_path, {"name": "wants-human", "after_last_turn": "hangup", "turns": [
                 {"say": "Can I speak to a person please?"},
-                {"say": "Hi Alice, I would like to buy the basic plan.", "after_transfer": True}]}, call=bot.uri)
+                {"say": "Hi Alice, I would like to buy the basic plan.", "after_transfer": True}]},
+                call=f"sip:voicebot@{kam.domain}")
             report = caller.report()
             finished = call_result(bot, mark)[0]
     finally:
         agent.stop()
         kam.stop()
+        unavailable.kill()
+        unavailable.wait()
     transfer = finished["outcome"]["transfer"]
     assert transfer["ok"] is True and transfer["mode"] == "blind", transfer
     assert len(report["legs"]) == 2 and report["legs"][1]["heard_bot_s"] > 1.0, report["legs"]  # Alice's greeting

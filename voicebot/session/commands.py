@@ -79,7 +79,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         return _serve_group(args, settings, workers)
     server = _server(settings)
     server.install_signal_handlers()
-    log.info("voicebot_ready", sip=f"{settings.sip.bind_host}:{settings.sip.port}", plan=settings.dialogue.plan)
+    # "ready" = the process takes calls; whether the PBX can reach it is /readyz and `registered`.
+    log.info("voicebot_ready", sip=f"{settings.sip.bind_host}:{settings.sip.port}", plan=settings.dialogue.plan,
+             registration=server.ua.registration_status.state)
     server.serve_forever()
     return 0
 
