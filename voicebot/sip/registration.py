@@ -85,6 +85,7 @@ class Registration:
         self._reregistered_for_404_at: float | None = None
         self._aor_probe_trusted = True
         self._reachable = True
+        self._configured_registrar = ""  # the registrar the pjsua account currently has
 
     @property
     def registrar(self) -> str:
@@ -188,8 +189,7 @@ class Registration:
         except pj.Error as exc:
             log.warning("register_request_failed", registrar=self.registrar, error=describe(exc))
             self._failed(0, describe(exc))
-
-    _configured_registrar = ""
+            self._changed()
 
     def started(self, registrar: str) -> None:
         """The account was created with ``registrar`` (it registers on its own)."""
