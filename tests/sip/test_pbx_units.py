@@ -119,3 +119,19 @@ def test_each_worker_of_a_group_gets_its_own_account_and_health_port():
                     password="pw")
     assert own_aor(sip, sip.registrar) == "sip:voicebot3@pbx"
     assert sip.account_user() == "voicebot3"  # the digest user of its credentials, too
+
+
+def test_a_broken_plan_on_reload_keeps_the_old_one_in_service(tmp_path):
+    from types import SimpleNamespace
+
+    from voicebot.config import Settings
+    from voicebot.session.server import VoicebotServer
+
+    broken = tmp_path / "plan.yaml"
+    broken.write_text("nodes: [unclosed", encoding="utf-8")
+    settings = Settings()
+    settings.dialogue.plan = str(broken)
+    old = object()
+    server = SimpleNamespace(settings=settings, engines=SimpleNamespace(dialogues=old), sessions={})
+    assert VoicebotServer.reload_dialplans(server) is False
+    assert server.engines.dialogues is old
