@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "voicebot.campaign.dnc_commands",
     "voicebot.supervisor.commands",
     "voicebot.supervisor.phone_commands",
+    "voicebot.ops.commands",
 ]
 
 

@@ -123,7 +123,7 @@ class RemoteRecognizer:
 
     sample_rate = SAMPLE_RATE
 
-    def __init__(self, socket_path: str, timeout_s: float = 10.0, connect_timeout_s: float = 2.0) -> None:
+    def __init__(self, socket_path: str, timeout_s: float = 20.0, connect_timeout_s: float = 2.0) -> None:
         self.path = socket_path
         self.name = f"service:{socket_path}"
         self.timeout_s = timeout_s
