@@ -14,6 +14,7 @@ from typing import Iterable
 from voicebot.config import Settings
 from voicebot.dialogue.amd import AnsweringMachineDetector
 from voicebot.dialogue.base import CallInfo, Locale
+from voicebot.dialogue.faq import FaqResponder, make_faq_responder
 from voicebot.dialogue.nlu import make_intent_classifier
 from voicebot.dialogue.nlu.base import IntentClassifier
 from voicebot.dialogue.plan import Dialplan, load_dialplan
@@ -30,6 +31,7 @@ class LoadedPlan:
     plan: Dialplan
     nlu: IntentClassifier
     amd: AnsweringMachineDetector
+    faq: FaqResponder | None = None
 
 
 def find_plan_files(plan: str, dialplans_dir: Path) -> tuple[list[Path], str]:
@@ -59,7 +61,8 @@ class PlanDialogueFactory:
             plan = load_dialplan(f)
             vm = plan.spec.voicemail
             self.plans.append(LoadedPlan(plan, make_intent_classifier(plan, settings),
-                                         AnsweringMachineDetector(vm.phrases, plan.locale, vm.long_first_turn_s)))
+                                         AnsweringMachineDetector(vm.phrases, plan.locale, vm.long_first_turn_s),
+                                         make_faq_responder(plan, settings)))
         if default_name and not any(self._matches(lp, default_name) for lp in self.plans):
             raise VoicebotError(f"dialogue.plan {default_name!r}: no dialplan in {settings.paths.dialplans_dir} "
                                 f"has that name or alias")
@@ -90,7 +93,7 @@ class PlanDialogueFactory:
             # The plan decides the call's language: the session reads call.locale for ASR and TTS.
             log.info("call_locale_from_plan", plan=lp.plan.name, was=call.locale, now=lp.plan.locale)
             call.locale = lp.plan.locale  # type: ignore[assignment]
-        return PlanDialogue(lp.plan, lp.nlu, lp.amd, self.settings.dialogue.agent_uri)
+        return PlanDialogue(lp.plan, lp.nlu, lp.amd, self.settings.dialogue.agent_uri, faq=lp.faq)
 
     def prompts(self) -> Iterable[tuple[Locale, str]]:
         seen: set[tuple[str, str]] = set()

@@ -15,7 +15,8 @@ from voicebot.dialogue.base import (
     Action, CallInfo, HangUp, Say, ScheduleCallback, SendOffer, Tag, Transfer, UserTurn,
 )
 from voicebot.dialogue.escalation import EscalationTracker
-from voicebot.dialogue.nlu.base import OUT_OF_SCOPE, IntentClassifier
+from voicebot.dialogue.faq import FaqReply, FaqResponder
+from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE, IntentClassifier
 from voicebot.dialogue.outcome import INTENT_GRADES, OutcomeRecord
 from voicebot.dialogue.plan import Dialplan
 from voicebot.dialogue.plan.schema import (
@@ -51,6 +52,7 @@ class PlanDialogue:
     tracker: EscalationTracker | None = None
     heard: list[str] = field(default_factory=list)
     human_confirmed: bool = False
+    faq: FaqResponder | None = None  # the plan's knowledge base (faq.py)
 
     # --- set-up -------------------------------------------------------------------
     def start(self, call: CallInfo) -> list[Action]:
@@ -212,14 +214,28 @@ class PlanDialogue:
             self.heard.append(text)
         spec = self.plan.spec
         t = None
-        if intent not in (OUT_OF_SCOPE, UNHEARD):
+        if intent not in (OUT_OF_SCOPE, UNHEARD, FAQ_INTENT):
             t = spec.states[self.state].on.get(intent) or spec.global_.get(intent)
-        reason = self.tracker.on_turn(intent if intent != UNHEARD else "", emotion, t is not None)
+        faq = self.faq.reply(text, intent) if self.faq is not None and t is None else None
+        tracked = OUT_OF_SCOPE if intent == FAQ_INTENT and not (faq and faq.answered) else intent
+        reason = self.tracker.on_turn(tracked if tracked != UNHEARD else "", emotion,
+                                      t is not None or bool(faq and faq.answered))
         if reason:
             return self._escalate(reason)
+        if faq is not None:
+            return self._faq_answer(faq)
         if t is None:
             return self._no_match(no_input=False)
         return self._apply(intent, t)
+
+    def _faq_answer(self, reply: FaqReply) -> list[Action]:
+        """Answer (or politely decline) a question off the script, then ask the state's question again."""
+        self.record.faq_turn(reply.entry_id, reply.question, reply.answered)
+        out: list[Action] = [Say(reply.text)]
+        st = self.plan.spec.states[self.state]
+        if st.say is not None:
+            out.append(Say(self._text(st.say)))
+        return out
 
     def _voicemail(self, reason: str) -> list[Action]:
         log.info("answering_machine", reason=reason, plan=self.plan.name)
