@@ -64,6 +64,7 @@ class CallResult:
     hung_up_by: Literal["bot", "remote", ""] = ""
     call_id: str = ""
     error: str = ""
+    unanswered_questions: list[str] = field(default_factory=list)  # the FAQ had no answer (faq_misses.py)
 
     @property
     def success(self) -> bool:
@@ -108,6 +109,7 @@ class CallResult:
             hung_up_by=outcome.get("hung_up_by", ""),
             call_id=call_id,
             error=str(outcome.get("error", "")),
+            unanswered_questions=[str(q) for q in outcome.get("unanswered_questions", [])],
         )
 
 

@@ -131,6 +131,10 @@ def write_report(client: redis.Redis, name: str, out_dir: Path, cfg: CampaignCon
                 w.writerow([by, g, *[getattr(k, n) for n in _ROW_KPIS]])
 
     status = campaign.status_report()
+    from voicebot.dialogue.faq_misses import unanswered_questions
+
+    unanswered = "".join(f"<tr><td>{html.escape(q.text)}</td><td>{q.count}</td></tr>"
+                         for q in unanswered_questions(client, name, 30))
     variant_table = "".join(
         f"<tr><td>{html.escape(seg)}</td><td>{html.escape(s.variant)}</td><td>{s.trials}</td><td>{s.successes}</td>"
         f"<td>{s.rate:.1%}</td><td>{s.ci_low:.1%} – {s.ci_high:.1%}</td><td>{s.p_best:.0%}</td></tr>"
@@ -153,6 +157,8 @@ Customer status: {html.escape(json.dumps(status['by_status'], ensure_ascii=False
 <th>rate</th><th>95 % CI</th><th>P(best)</th></tr>{variant_table}</table>
 {_table("By segment / variant", parts["variant"])}
 {_table("By day", parts["day"])}
+<h2>Questions the FAQ could not answer (未能回答的问题)</h2>
+<table><tr><th>question</th><th>times asked</th></tr>{unanswered or '<tr><td>none</td><td></td></tr>'}</table>
 <p>Data: <a href="{calls_csv.name}">{calls_csv.name}</a>, <a href="{kpis_csv.name}">{kpis_csv.name}</a>.</p>
 </body></html>"""
     html_path = out_dir / "report.html"

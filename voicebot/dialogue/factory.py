@@ -105,6 +105,8 @@ class PlanDialogueFactory:
                 texts += [getattr(a, "text", None) for a in st.actions]
             for t in [*spec.global_.values(), *(t for st in spec.states.values() for t in st.on.values())]:
                 texts += [t.say, *(getattr(a, "text", None) for a in t.actions)]
+            if lp.plan.faq is not None:  # FAQ answers are fixed lines too: rendered ahead like the rest
+                texts += [lp.plan.faq.spec.decline, *(e.answer for e in lp.plan.faq.spec.entries)]
             for seg_name, seg in spec.segments.items():
                 values = {**spec.variables, "offer": spec.offers.get(seg.offer, ""), "follow_up": seg.follow_up,
                           "segment": seg_name}
