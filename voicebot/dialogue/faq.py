@@ -122,10 +122,13 @@ class FaqRetriever:
         self._ngrams = TfidfVectorizer(analyzer="char_wb" if not self.locale.startswith("zh") else "char",
                                        ngram_range=(1, 3) if self.locale.startswith("zh") else (2, 4), sublinear_tf=True)
         self._q_ngram = self._ngrams.fit_transform([normalize(q, self.locale) for q in questions])
-        self._q_emb = encoder.encode(questions) if encoder is not None else None
+        self._q_emb = encoder.encode(self._normalized(questions)) if encoder is not None else None
         self.min_score = self.calibrate(list(negatives) + list(faq.spec.not_answered_examples))
         if encoder is not None:
             encoder.save()
+
+    def _normalized(self, texts: list[str]) -> list[str]:
+        return [normalize(t, self.locale) or t for t in texts]
 
     def _scores(self, texts: list[str], emb: np.ndarray | None) -> np.ndarray:
         """(n texts, n phrasings) similarity."""
@@ -133,7 +136,7 @@ class FaqRetriever:
         if self._q_emb is None:
             return ng
         if emb is None:
-            emb = self.encoder.encode(texts, remember=False)
+            emb = self.encoder.encode(self._normalized(texts), remember=False)
         return emb @ self._q_emb.T + NGRAM_WEIGHT * ng
 
     def _best(self, row: np.ndarray, exclude: int | None = None) -> tuple[str, float]:

@@ -149,7 +149,8 @@ class EmbeddedIntentClassifier:
             labels.append(OUT_OF_SCOPE)
         if len(set(labels)) < 2:
             raise ValueError("the intent classifier needs examples of at least two intents")
-        emb = encoder.encode(raw) if encoder is not None else None
+        # The encoder sees the normalised text too: fillers (嗯/那个/um) and punctuation carry no intent.
+        emb = encoder.encode([n or r for n, r in zip(texts, raw)]) if encoder is not None else None
         self.model = LinearIntentModel(texts, labels, locale, emb, c)
         self.classes = self.model.classes
         # Nearest-example similarity: the training embeddings of every in-scope intent.
@@ -177,7 +178,9 @@ class EmbeddedIntentClassifier:
         return float((self._emb[mask] @ emb).max()) if mask.any() else 0.0
 
     def embed(self, text: str) -> np.ndarray | None:
-        return self.encoder.encode([text], remember=False)[0] if self.encoder is not None else None
+        if self.encoder is None:
+            return None
+        return self.encoder.encode([normalize(text, self.locale) or text], remember=False)[0]
 
     def parse(self, text: str) -> IntentResult:
         return self.parse_embedded(text, None)

@@ -89,7 +89,7 @@ def _leave_one_out(plan, settings: Settings) -> list[tuple[str, str, str]]:
     raw += plan.out_of_scope_examples
     labels += [OUT_OF_SCOPE] * len(plan.out_of_scope_examples)
     texts = [normalize(t, plan.locale) for t in raw]
-    emb = full.encoder.encode(raw) if getattr(full, "encoder", None) is not None else None
+    emb = full.encoder.encode([n or r for n, r in zip(texts, raw)]) if getattr(full, "encoder", None) is not None else None
     lab = np.array(labels)
     out = []
     for i in range(len(raw)):

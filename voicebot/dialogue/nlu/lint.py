@@ -63,7 +63,7 @@ def lint_plan(plan, encoder: CachedEncoder | None) -> list[Finding]:
     labels = np.array([lab for _, lab, _ in items], dtype=object)
     ngram = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit_transform(texts)
     sim_ng = (ngram @ ngram.T).toarray()
-    emb = encoder.encode([t for t, _, _ in items]) if encoder is not None else None
+    emb = encoder.encode([n or t for n, (t, _, _) in zip(texts, items)]) if encoder is not None else None
     sim = emb @ emb.T if emb is not None else sim_ng
     n = len(items)
     reported: set[tuple[int, int]] = set()
@@ -112,7 +112,7 @@ def lint_plan(plan, encoder: CachedEncoder | None) -> list[Finding]:
     if faq is not None and emb is not None:
         fq = [(q, e.id, ("entries", k, "questions", m)) for k, e in enumerate(faq.spec.entries)
               for m, q in enumerate(e.questions)]
-        femb = encoder.encode([q for q, _, _ in fq])
+        femb = encoder.encode([normalize(q, spec.locale) or q for q, _, _ in fq])
         cross = femb @ emb.T
         for a, (q, eid, path) in enumerate(fq):
             b = int(np.argmax(cross[a]))
