@@ -152,7 +152,7 @@ def bench(lang: str, settings, repeat: int, spoken: dict[str, str] | None) -> di
                  "faq_entries": len(plan.faq.spec.entries),
                  "train_s_cold_cache": round(train_cold, 2), "train_s_warm_cache": round(train_warm, 2),
                  "train_cpu_s_cold_cache": round(train_cold_cpu, 2), "train_cpu_s_warm_cache": round(train_warm_cpu, 2),
-                 "min_probability": labeler.nlu.min_probability, "min_similarity": labeler.nlu.min_similarity,
+                 "oos_thresholds": labeler.nlu.thresholds.__dict__,
                  "faq_min_score": round(labeler.faq.retriever.min_score, 3)}
     typed = {name: [labeler.label(t) for t, _ in rows] for name, rows in data.items()}
     out["typed"] = {
@@ -216,8 +216,7 @@ def compare_encoders(lang: str, settings) -> dict:
             if enc != "none" else None
         preds = cross_val_predictions([normalize(t, plan.locale) for t in raw], labels, plan.locale, emb)
         ins = [p for p in preds if p.gold != OUT_OF_SCOPE]
-        tp, ts = choose_thresholds(preds, emb is not None)
-        fa, fr = rates(preds, tp, ts)
+        fa, fr = rates(preds, choose_thresholds(preds, emb is not None))
         labeler = DeployedLabeler(plan, s)
         t0 = time.perf_counter()
         got = [labeler.label(t) for t, _ in data["heldout2"]]

@@ -220,3 +220,12 @@ def test_unanswered_questions_are_counted_per_campaign(redis_client):
     assert [(q.text, q.count) for q in got] == [("你们还卖扫地机器人吗", 2), ("能放在浴室里用吗", 1)]
     assert [q.text for q in unanswered_questions(redis_client, "autumn")] == ["do you sell robot vacuums"]
     assert unanswered_questions(redis_client, "nobody") == []
+
+
+def test_call_outcome_carries_unanswered_questions_to_the_campaign_result():
+    from voicebot.campaign.dialer import CallResult
+
+    res = CallResult.from_outcome({"answered_by": "human", "turns": 4, "unanswered_questions": ["能放在浴室里用吗"],
+                                   "faq_answered": ["noise"]})
+    assert res.unanswered_questions == ["能放在浴室里用吗"]
+    assert CallResult.from_dict(res.to_dict()).unanswered_questions == ["能放在浴室里用吗"]

@@ -64,8 +64,9 @@ class TrainingReport:
     examples: int
     intents: int
     seconds: float
-    min_probability: float = 0.0  # calibrated (or the plan's) acceptance thresholds
+    min_probability: float = 0.0  # calibrated (or the plan's) acceptance thresholds (oos.Thresholds)
     min_similarity: float = 0.0
+    sure_probability: float = 1.01
 
 
 def fit_one_vs_rest(x: sparse.csr_matrix, labels: list[str], c: float = C) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -132,7 +133,7 @@ class EmbeddedIntentClassifier:
                  out_of_scope_examples: list[str] | None = None, c: float = C,
                  encoder: CachedEncoder | None = None, calibrate: bool | None = None) -> None:
         """``threshold`` None (or ``calibrate``) = acceptance thresholds calibrated on the training data."""
-        from voicebot.dialogue.nlu.oos import calibrate_thresholds
+        from voicebot.dialogue.nlu.oos import Thresholds, calibrate_thresholds
 
         t0 = time.perf_counter()
         self.locale = locale
@@ -158,17 +159,20 @@ class EmbeddedIntentClassifier:
         self._emb = emb
         calibrate = threshold is None if calibrate is None else calibrate
         if calibrate:
-            self.min_probability, self.min_similarity = calibrate_thresholds(texts, raw, labels, locale, emb, c)
+            self.thresholds = calibrate_thresholds(texts, raw, labels, locale, emb, c)
         else:
-            self.min_probability, self.min_similarity = float(threshold or 0.0), 0.0
-        self.threshold = self.min_probability
+            self.thresholds = Thresholds(float(threshold or 0.0))
+        self.min_probability = self.threshold = self.thresholds.min_probability
+        self.min_similarity = self.thresholds.min_similarity
         if encoder is not None:
             encoder.save()
         self.report = TrainingReport(len(texts), len(set(labels)), time.perf_counter() - t0,
-                                     round(self.min_probability, 3), round(self.min_similarity, 3))
+                                     round(self.min_probability, 3), round(self.min_similarity, 3),
+                                     round(self.thresholds.sure_probability, 3))
         log.info("nlu_trained", locale=locale, examples=len(texts), intents=len(set(labels)),
                  seconds=round(self.report.seconds, 3), encoder=encoder.name if encoder else "",
-                 min_probability=self.report.min_probability, min_similarity=self.report.min_similarity)
+                 min_probability=self.report.min_probability, min_similarity=self.report.min_similarity,
+                 sure_probability=self.report.sure_probability)
 
     def nearest_similarity(self, emb: np.ndarray, intent: str) -> float:
         """Cosine similarity of an utterance to the nearest training example of ``intent``."""
@@ -200,8 +204,7 @@ class EmbeddedIntentClassifier:
         best, conf = ranking[0]
         if best == OUT_OF_SCOPE:
             return IntentResult(OUT_OF_SCOPE, conf, ranking)
-        if conf < self.min_probability:
-            return IntentResult(OUT_OF_SCOPE, 1.0 - conf, ranking)
-        if emb is not None and self.nearest_similarity(emb, best) < self.min_similarity:
+        similarity = self.nearest_similarity(emb, best) if emb is not None else 1.0
+        if not self.thresholds.accepts(conf, similarity):
             return IntentResult(OUT_OF_SCOPE, 1.0 - conf, ranking)
         return IntentResult(best, conf, ranking)

@@ -99,11 +99,10 @@ def _leave_one_out(plan, settings: Settings) -> list[tuple[str, str, str]]:
         p = model.probabilities([texts[i]], emb[i:i + 1] if emb is not None else None)[0]
         j = int(np.argmax(p))
         pred = model.classes[j]
-        if pred != OUT_OF_SCOPE and p[j] < full.min_probability:
-            pred = OUT_OF_SCOPE
-        if pred != OUT_OF_SCOPE and emb is not None:
+        if pred != OUT_OF_SCOPE:
             own = np.flatnonzero(keep & (lab == pred))
-            if not len(own) or float((emb[own] @ emb[i]).max()) < full.min_similarity:
+            sim = 1.0 if emb is None else float((emb[own] @ emb[i]).max()) if len(own) else 0.0
+            if not full.thresholds.accepts(float(p[j]), sim):
                 pred = OUT_OF_SCOPE
         out.append((raw[i], labels[i], pred))
     return out

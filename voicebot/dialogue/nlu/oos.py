@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voicebot.dialogue.nlu.base import OUT_OF_SCOPE
+from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE
 
 PROBABILITY_GRID = np.round(np.arange(0.0, 0.71, 0.025), 3)
 SIMILARITY_GRID = np.round(np.arange(0.0, 0.81, 0.025), 3)
@@ -61,39 +61,61 @@ def cross_val_predictions(texts: list[str], labels: list[str], locale: str, emb:
     return [p if p is not None else CrossValPrediction(labels[i], labels[i], 1.0, 1.0) for i, p in enumerate(out)]
 
 
-def accepted(p: CrossValPrediction, min_probability: float, min_similarity: float) -> bool:
-    return p.predicted != OUT_OF_SCOPE and p.probability >= min_probability and p.similarity >= min_similarity
+@dataclass(frozen=True)
+class Thresholds:
+    """An intent is accepted when its probability is at least ``min_probability`` and either the
+    utterance is within ``min_similarity`` (cosine) of one of the intent's examples, or the model is
+    at least ``sure_probability`` sure (diverse intents such as complaints have far-apart examples)."""
+
+    min_probability: float = 0.0
+    min_similarity: float = 0.0
+    sure_probability: float = 1.01  # > 1: never
+
+    def accepts(self, probability: float, similarity: float) -> bool:
+        return probability >= self.min_probability and (
+            similarity >= self.min_similarity or probability >= self.sure_probability)
 
 
-def rates(preds: list[CrossValPrediction], min_probability: float, min_similarity: float) -> tuple[float, float]:
+SURE_GRID = np.round(np.append(np.arange(0.5, 1.0, 0.05), 1.01), 3)
+
+
+def _calibration_rows(preds: list[CrossValPrediction]) -> list[CrossValPrediction]:
+    # FAQ questions are left out: accepted or not, such a turn goes to the FAQ retriever, which has
+    # its own calibrated threshold (faq.py).
+    return [p for p in preds if p.gold != FAQ_INTENT and p.predicted != FAQ_INTENT]
+
+
+def rates(preds: list[CrossValPrediction], th: Thresholds) -> tuple[float, float]:
     """(false-accept rate over out-of-scope examples, false-reject rate over in-scope ones the model got right)."""
+    preds = _calibration_rows(preds)
     oos = [p for p in preds if p.gold == OUT_OF_SCOPE]
     right = [p for p in preds if p.gold != OUT_OF_SCOPE and p.predicted == p.gold]
-    fa = sum(accepted(p, min_probability, min_similarity) for p in oos) / len(oos) if oos else 0.0
-    fr = sum(not accepted(p, min_probability, min_similarity) for p in right) / len(right) if right else 0.0
+    acc = lambda p: p.predicted != OUT_OF_SCOPE and th.accepts(p.probability, p.similarity)  # noqa: E731
+    fa = sum(acc(p) for p in oos) / len(oos) if oos else 0.0
+    fr = sum(not acc(p) for p in right) / len(right) if right else 0.0
     return fa, fr
 
 
-def choose_thresholds(preds: list[CrossValPrediction], has_embedding: bool) -> tuple[float, float]:
-    """Grid search of (min probability, min similarity) minimising false-accept + false-reject rate."""
+def choose_thresholds(preds: list[CrossValPrediction], has_embedding: bool) -> Thresholds:
+    """Grid search minimising false-accept + false-reject rate; ties keep the most permissive."""
+    preds = _calibration_rows(preds)
     sims = SIMILARITY_GRID if has_embedding else np.array([0.0])
+    sures = SURE_GRID if has_embedding else np.array([1.01])
     is_oos = np.array([p.gold == OUT_OF_SCOPE for p in preds])
     right = np.array([p.gold != OUT_OF_SCOPE and p.predicted == p.gold for p in preds])
     intent = np.array([p.predicted != OUT_OF_SCOPE for p in preds])
-    prob = np.array([p.probability for p in preds])
-    sim = np.array([p.similarity for p in preds])
-    # accepted[i, a, b] for probability threshold a and similarity threshold b
-    acc = intent[:, None, None] & (prob[:, None, None] >= PROBABILITY_GRID[None, :, None]) & \
-        (sim[:, None, None] >= sims[None, None, :])
+    prob = np.array([p.probability for p in preds])[:, None, None, None]
+    sim = np.array([p.similarity for p in preds])[:, None, None, None]
+    acc = intent[:, None, None, None] & (prob >= PROBABILITY_GRID[None, :, None, None]) & (
+        (sim >= sims[None, None, :, None]) | (prob >= sures[None, None, None, :]))
     fa = acc[is_oos].mean(axis=0) if is_oos.any() else np.zeros(acc.shape[1:])
     fr = (~acc[right]).mean(axis=0) if right.any() else np.zeros(acc.shape[1:])
-    cost = fa + fr
-    # The lowest cost; among ties the most permissive thresholds (first in grid order).
-    a, b = np.unravel_index(int(np.argmin(np.round(cost, 9))), cost.shape)
-    return float(PROBABILITY_GRID[a]), float(sims[b])
+    cost = np.round(fa + fr, 9)
+    a, b, c = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    return Thresholds(float(PROBABILITY_GRID[a]), float(sims[b]), float(sures[c]))
 
 
 def calibrate_thresholds(texts: list[str], raw: list[str], labels: list[str], locale: str,
-                         emb: np.ndarray | None, c: float = 5.0) -> tuple[float, float]:
+                         emb: np.ndarray | None, c: float = 5.0) -> Thresholds:
     preds = cross_val_predictions(texts, labels, locale, emb, c)
     return choose_thresholds(preds, emb is not None)
