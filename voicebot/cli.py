@@ -16,11 +16,13 @@ COMMAND_MODULES = [
     "voicebot.asr.commands",
     "voicebot.tts.commands",
     "voicebot.session.commands",
+    "voicebot.recording.commands",
     "voicebot.callee.commands",
     "voicebot.dialogue.commands",
     "voicebot.dialogue.rasa_commands",
     "voicebot.emotion.commands",
     "voicebot.campaign.commands",
+    "voicebot.campaign.dnc_commands",
     "voicebot.supervisor.commands",
     "voicebot.supervisor.phone_commands",
 ]

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -22,8 +22,18 @@ def _default_cache_dir() -> Path:
 
 class PathsConfig(BaseModel):
     cache_dir: Path = Field(default_factory=_default_cache_dir)
+    # Prepared models (joined/rewritten from the model packages by setup). Apart from the rest of the
+    # cache (Redis, prompt audio) so tests can use a fresh cache without re-preparing models.
+    # Empty = <cache_dir>/models.
+    models_dir: Path | None = None
     recordings_dir: Path = Path("recordings")
     dialplans_dir: Path = Path("dialplans")
+
+    @model_validator(mode="after")
+    def _models_under_cache(self) -> "PathsConfig":
+        if self.models_dir is None:
+            self.models_dir = self.cache_dir / "models"
+        return self
 
 
 class LoggingConfig(BaseModel):
@@ -127,6 +137,9 @@ class TtsConfig(BaseModel):
 
 class RecordingConfig(BaseModel):
     enabled: bool = True
+    # `voicebot recordings purge` (run daily: docs/retention.md) deletes recordings and transcripts
+    # of days older than this. 0 keeps everything.
+    retention_days: int = Field(180, ge=0)
     consent_announcement: bool = False
     consent_text: dict[str, str] = {
         "en-US": "This call may be recorded for quality purposes.",
@@ -152,6 +165,30 @@ class DialogueConfig(BaseModel):
     # Sentence encoder inside the embedded classifier and the FAQ retriever: "use-m3" (USE-multilingual,
     # ~1-3 ms), "e5-small" (multilingual-e5-small, ~6-15 ms), or "none" (character n-grams only).
     nlu_encoder: Literal["use-m3", "e5-small", "none"] = "use-m3"
+
+
+class EmergencyConfig(BaseModel):
+    """The seed's 应急预案: when recognition or synthesis fails or hangs mid-call, the callee hears
+    a stored apology and goes to a person (dialogue.agent_uri) or is called back."""
+
+    # One turn's recognition, from the end of speech; longer counts as hung. Generous: an overloaded
+    # machine (or vosk catching up on a long turn) is slow, not broken.
+    asr_timeout_s: float = Field(15.0, gt=0)
+    tts_timeout_s: float = Field(6.0, gt=0)  # a line's synthesis with nothing new to play
+    callback_delay_s: float = Field(1800.0, ge=0)
+    # Rendered into the prompt cache at start-up, so they play even when synthesis is down.
+    lines: dict[str, str] = {
+        "en-US": "Sorry, our system is having a technical problem. A colleague will follow up with you shortly.",
+        "zh-CN": "不好意思，我们的系统出了点问题，稍后会有同事跟您联系。",
+    }
+
+
+class FaultDrillConfig(BaseModel):
+    """Emergency drills: make an engine fail on purpose to rehearse the fallback (off by default)."""
+
+    asr: Literal["", "raise", "hang"] = ""
+    tts: Literal["", "raise", "hang"] = ""
+    after_uses: int = Field(0, ge=0)  # the engine works this many times per process first
 
 
 class PhoneSupervisionConfig(BaseModel):
@@ -201,9 +238,14 @@ class CampaignConfig(BaseModel):
     agent_handle_s: float = 300.0  # how long one transfer keeps an agent busy
     # A job idle this long in the stream (worker died) is reclaimed by another worker.
     visibility_timeout_s: float = 120.0
-    # Costs (any currency) and the manual-calling baseline (seed: 80-120 effective calls/agent/day).
-    cost_per_minute: float = 0.12
-    cost_per_agent_hour: float = 40.0
+    # Costs and the manual-calling baseline (seed: 80-120 effective calls/agent/day). Currency ""
+    # = by the campaign's locale (CNY for zh-CN, USD for en-US). Unit costs left unset use the
+    # estimates in voicebot/campaign/costs.py, and the report says they are estimates.
+    currency: str = ""
+    cost_per_minute: float | None = None  # line cost per talk minute
+    cost_per_agent_hour: float | None = None  # loaded cost of one agent hour (wage + overhead)
+    # The daily volume the report projects to (seed: 日均外呼量 >= 5000).
+    target_calls_per_day: int = 5000
     manual_calls_per_agent_day: float = 100.0
     manual_agent_hours_per_day: float = 8.0
     bandit_min_explore: float = 0.10
@@ -260,6 +302,8 @@ class Settings(BaseSettings):
     recording: RecordingConfig = RecordingConfig()
     dialogue: DialogueConfig = DialogueConfig()
     phone_supervision: PhoneSupervisionConfig = PhoneSupervisionConfig()
+    emergency: EmergencyConfig = EmergencyConfig()
+    fault_drill: FaultDrillConfig = FaultDrillConfig()
     redis: RedisConfig = RedisConfig()
     campaign: CampaignConfig = CampaignConfig()
     emotion: EmotionConfig = EmotionConfig()
