@@ -61,7 +61,8 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         examples = sum(len(v) for v in plan.examples.values())
         faq = f", FAQ {len(plan.faq.spec.entries)} entries" if plan.faq is not None else ""
         print(f"{f}: ok ({spec.name}, {spec.locale}, {len(spec.states)} states, {len(spec.intents)} intents, "
-              f"{examples} examples{faq}, {len(spec.segments)} segment strategies, {warnings} lint warnings)")
+              f"{examples} examples{faq}, {len(spec.segments)} segment strategies, "
+              f"{sum(len(seg.variants) for seg in spec.segments.values())} script variants, {warnings} lint warnings)")
     return status
 
 

@@ -27,6 +27,9 @@ class OutcomeRecord:
     hangup_reason: str = ""
     offer: str = ""
     variant: str = ""
+    pitch_delivered: bool = False  # the variant's pitch was spoken: the call is an A/B trial
+    csat: int | None = None  # 1-5 from the post-call survey
+    callback_at: str = ""  # ISO time booked, as said to the customer
     faq_answered: list[str] = field(default_factory=list)  # FAQ entry ids answered during the call
     unanswered_questions: list[str] = field(default_factory=list)  # questions the FAQ could not answer
 
@@ -55,6 +58,8 @@ class OutcomeRecord:
             "tags": tags, "turns": self.turns, "intents": list(self.intents),
             "transfer_reason": self.transfer_reason, "escalation": self.escalation,
             "emotions": list(self.emotions), "offer": self.offer, "script_variant": self.variant,
+            "pitch_delivered": self.pitch_delivered, "csat": self.csat,
+            **({"callback_at": self.callback_at} if self.callback_at else {}),
             "do_not_call": "do_not_call" in tags, "complaint": "complaint" in tags, "converted": "converted" in tags,
             **({"dialogue_hangup": self.hangup_reason} if self.hangup_reason else {}),
             **({"faq_answered": list(self.faq_answered)} if self.faq_answered else {}),
