@@ -237,7 +237,10 @@ class DialogueConfig(BaseModel):
     # The built-in scripted plan's transfer: "blind" REFER, or "warm" (agent hears a summary first).
     transfer_mode: Literal["blind", "warm"] = "blind"
     transfer_timeout_s: float = 25.0
-    out_of_scope_threshold: float = 0.45
+    out_of_scope_threshold: float = 0.45  # Rasa; the embedded classifier calibrates its own (docs/nlu.md)
+    # Sentence encoder inside the embedded classifier and the FAQ retriever: "use-m3" (USE-multilingual,
+    # ~1-3 ms), "e5-small" (multilingual-e5-small, ~6-15 ms), or "none" (character n-grams only).
+    nlu_encoder: Literal["use-m3", "e5-small", "none"] = "use-m3"
     # Who can take a hand-over right now (voicebot/dialogue/agents.py): "options" pings the agent URI
     # with SIP OPTIONS, "capacity" trusts agent_capacity, "always" assumes someone answers. The
     # proactive high-value hand-over happens only when someone is available; otherwise the bot

@@ -126,4 +126,6 @@ def test_engine_seam_rasa_is_imported_lazily(monkeypatch):
     settings.dialogue.engine = "rasa"
     settings.dialogue.rasa_timeout_s = 0.7
     clf = make_intent_classifier(load_dialplan(str(PLANS["en"])), settings)
-    assert isinstance(clf, FakeRasa) and calls["args"] == (settings.dialogue.rasa_url, 0.4, 0.7)
+    # The sample plan sets no nlu.threshold (the embedded classifier calibrates its own): Rasa gets the setting.
+    assert isinstance(clf, FakeRasa) and calls["args"] == (settings.dialogue.rasa_url,
+                                                           settings.dialogue.out_of_scope_threshold, 0.7)

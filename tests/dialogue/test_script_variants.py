@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -116,6 +117,7 @@ def _plan_with(tmp_path, variants: dict) -> Path:
     path = tmp_path / "plan.yaml"
     path.write_text(text[:start] + "".join("  " + line + "\n" for line in block.splitlines()) + text[end:],
                     encoding="utf-8")
+    shutil.copytree(PLANS["zh"].parent / "faq", tmp_path / "faq", dirs_exist_ok=True)  # the plan's FAQ file
     return path
 
 

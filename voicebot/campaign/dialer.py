@@ -72,6 +72,7 @@ class CallResult:
     # survey (DTMF or spoken 满意/一般/不满意) sets outcome["csat"].
     csat: int | None = None
     emotions: list[str] = field(default_factory=list)  # per-turn emotion labels, in order
+    unanswered_questions: list[str] = field(default_factory=list)  # the FAQ had no answer (faq_misses.py)
 
     @property
     def success(self) -> bool:
@@ -129,6 +130,7 @@ class CallResult:
             variant=str(outcome.get("script_variant") or ""),
             csat=_csat(outcome.get("csat")),
             emotions=[str(e) for e in outcome.get("emotions", []) if e],
+            unanswered_questions=[str(q) for q in outcome.get("unanswered_questions", [])],
         )
 
 

@@ -47,6 +47,8 @@ class CampaignKeys:
         self.followups = f"{p}:followups"  # zset "<cid>:<kind>" -> due time (agent / CRM tasks)
         self.dials = f"{p}:dials"  # list of attempt ids actually dialled (audit of double calls)
         self.bandit_prefix = f"{p}:bandit:"
+        self.faq_unanswered = f"{p}:faq_unanswered"  # zset question key -> times asked (FAQ had no answer)
+        self.faq_unanswered_text = f"{p}:faq_unanswered:text"  # hash question key -> first wording
 
     def state(self, cid: str) -> str:
         return self.state_prefix + cid

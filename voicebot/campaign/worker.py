@@ -351,6 +351,10 @@ class CampaignWorker:
             pipe.hincrby(self.ck.meta, "n_transfers", 1)
             self.pacer.note_transfer(pipe, attempt_id, now)
         pipe.hincrby(self.ck.meta, "n_calls", 1)
+        if result.unanswered_questions:
+            from voicebot.dialogue.faq_misses import record_unanswered
+
+            record_unanswered(pipe, self.ck.name, result.unanswered_questions)
         self.pacer.release(pipe, attempt_id)
         self.queue.ack(pipe, claimed.msg_id)
         self.queue.finish(pipe, job.job_id)

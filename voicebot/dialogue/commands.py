@@ -1,4 +1,4 @@
-"""``voicebot dialplan check FILE...`` and ``voicebot nlu parse --dialplan D``."""
+"""``voicebot dialplan check FILE...``, ``voicebot nlu parse --dialplan D`` and ``voicebot nlu evaluate``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     dsub = p.add_subparsers(dest="dialplan_command", required=True)
     c = dsub.add_parser("check", help="validate dialplan files: prints file:line: reason for each problem")
     c.add_argument("files", nargs="+")
+    c.add_argument("--no-lint", action="store_true", help="schema and references only (no training-data lint)")
+    c.add_argument("--strict", action="store_true", help="exit 1 on lint warnings too")
     c.set_defaults(func=cmd_check)
 
     p = sub.add_parser("nlu", help="intent recognition tools")
@@ -24,6 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--engine", choices=["embedded", "rasa"], help="default: dialogue.engine")
     c.add_argument("--ranking", action="store_true", help="also print the top intents")
     c.set_defaults(func=cmd_parse)
+    c = nsub.add_parser("evaluate", help="per-intent precision/recall, confusion matrix, out-of-scope rates")
+    c.add_argument("--dialplan", required=True, help="dialplan file")
+    c.add_argument("--test", help="TSV of text<TAB>intent (or intent<TAB>text); none = leave-one-out over the examples")
+    c.add_argument("--json", help="also write the figures to this JSON file")
+    c.set_defaults(func=cmd_evaluate)
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -38,11 +45,44 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
             status = 1
             continue
         spec = plan.spec
+        warnings = 0
+        if not args.no_lint:
+            from voicebot.dialogue.nlu import plan_encoder
+            from voicebot.dialogue.nlu.lint import lint_plan
+
+            for finding in lint_plan(plan, plan_encoder(settings)):
+                print(str(finding), file=sys.stderr)
+                if finding.severity == "error":
+                    status = 1
+                else:
+                    warnings += 1
+            if args.strict and warnings:
+                status = 1
         examples = sum(len(v) for v in plan.examples.values())
+        faq = f", FAQ {len(plan.faq.spec.entries)} entries" if plan.faq is not None else ""
         print(f"{f}: ok ({spec.name}, {spec.locale}, {len(spec.states)} states, {len(spec.intents)} intents, "
-              f"{examples} examples, {len(spec.segments)} segment strategies, "
-              f"{sum(len(seg.variants) for seg in spec.segments.values())} script variants)")
+              f"{examples} examples{faq}, {len(spec.segments)} segment strategies, "
+              f"{sum(len(seg.variants) for seg in spec.segments.values())} script variants, {warnings} lint warnings)")
     return status
+
+
+def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from voicebot.dialogue.nlu.evaluate import evaluate_plan, format_report, read_tsv
+    from voicebot.dialogue.plan import DialplanError, load_dialplan
+
+    try:
+        plan = load_dialplan(args.dialplan)
+    except DialplanError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    rows = read_tsv(args.test, set(plan.examples)) if args.test else None
+    report = evaluate_plan(plan, settings, rows)
+    print(format_report(report))
+    if args.json:
+        from pathlib import Path
+
+        Path(args.json).write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return 0
 
 
 def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:

@@ -16,6 +16,7 @@ from voicebot.dialogue import survey
 from voicebot.dialogue.agents import AgentAvailability, make_availability
 from voicebot.dialogue.amd import AnsweringMachineDetector
 from voicebot.dialogue.base import CallInfo, Locale
+from voicebot.dialogue.faq import FaqResponder, make_faq_responder
 from voicebot.dialogue.nlu import make_intent_classifier
 from voicebot.dialogue.nlu.base import IntentClassifier
 from voicebot.dialogue.plan import Dialplan, load_dialplan
@@ -36,6 +37,7 @@ class LoadedPlan:
     plan: Dialplan
     nlu: IntentClassifier
     amd: AnsweringMachineDetector
+    faq: FaqResponder | None = None
 
 
 def find_plan_files(plan: str, dialplans_dir: Path) -> tuple[list[Path], str]:
@@ -65,7 +67,8 @@ class PlanDialogueFactory:
             plan = load_dialplan(f)
             vm = plan.spec.voicemail
             self.plans.append(LoadedPlan(plan, make_intent_classifier(plan, settings),
-                                         AnsweringMachineDetector(vm.phrases, plan.locale, vm.long_first_turn_s)))
+                                         AnsweringMachineDetector(vm.phrases, plan.locale, vm.long_first_turn_s),
+                                         make_faq_responder(plan, settings)))
         if default_name and not any(self._matches(lp, default_name) for lp in self.plans):
             raise VoicebotError(f"dialogue.plan {default_name!r}: no dialplan in {settings.paths.dialplans_dir} "
                                 f"has that name or alias")
@@ -104,7 +107,8 @@ class PlanDialogueFactory:
         return PlanDialogue(lp.plan, lp.nlu, lp.amd, d.agent_uri, availability=self.availability(lp.plan),
                             hours=self.hours, default_timezone=self.settings.campaign.default_timezone,
                             callback_min_delay_s=self.settings.campaign.callback_min_delay_s,
-                            survey_after=frozenset(d.survey.after) if d.survey.enabled else frozenset())
+                            survey_after=frozenset(d.survey.after) if d.survey.enabled else frozenset(),
+                            faq=lp.faq)
 
     def availability(self, plan: Dialplan) -> AgentAvailability:
         """One availability check per agent URI, shared by every call (the OPTIONS ping runs in the background)."""
@@ -125,6 +129,8 @@ class PlanDialogueFactory:
                 texts += [getattr(a, "text", None) for a in st.actions]
             for t in [*spec.global_.values(), *(t for st in spec.states.values() for t in st.on.values())]:
                 texts += [t.say, *(getattr(a, "text", None) for a in t.actions)]
+            if lp.plan.faq is not None:  # FAQ answers are fixed lines too: rendered ahead like the rest
+                texts += [lp.plan.faq.spec.decline, *(e.answer for e in lp.plan.faq.spec.entries)]
             fixed = [text for prompt in texts for _, text in prompt_texts(prompt)]
             if self.settings.dialogue.survey.enabled:
                 fixed += [survey.QUESTION[spec.locale], survey.THANKS[spec.locale]]

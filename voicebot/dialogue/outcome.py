@@ -30,6 +30,14 @@ class OutcomeRecord:
     pitch_delivered: bool = False  # the variant's pitch was spoken: the call is an A/B trial
     csat: int | None = None  # 1-5 from the post-call survey
     callback_at: str = ""  # ISO time booked, as said to the customer
+    faq_answered: list[str] = field(default_factory=list)  # FAQ entry ids answered during the call
+    unanswered_questions: list[str] = field(default_factory=list)  # questions the FAQ could not answer
+
+    def faq_turn(self, entry_id: str, question: str, answered: bool) -> None:
+        if answered:
+            self.faq_answered.append(entry_id)
+        else:
+            self.unanswered_questions.append(question)
 
     def set_grade(self, grade: str | None) -> None:
         """The latest evidence wins, except that a sale (A) stays a sale."""
@@ -54,4 +62,6 @@ class OutcomeRecord:
             **({"callback_at": self.callback_at} if self.callback_at else {}),
             "do_not_call": "do_not_call" in tags, "complaint": "complaint" in tags, "converted": "converted" in tags,
             **({"dialogue_hangup": self.hangup_reason} if self.hangup_reason else {}),
+            **({"faq_answered": list(self.faq_answered)} if self.faq_answered else {}),
+            **({"unanswered_questions": list(self.unanswered_questions)} if self.unanswered_questions else {}),
         }

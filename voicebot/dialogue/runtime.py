@@ -20,7 +20,8 @@ from voicebot.dialogue.base import (
     Action, CallInfo, HangUp, Say, ScheduleCallback, SendOffer, Tag, Transfer, UserTurn,
 )
 from voicebot.dialogue.escalation import EscalationTracker
-from voicebot.dialogue.nlu.base import OUT_OF_SCOPE, IntentClassifier
+from voicebot.dialogue.faq import FaqReply, FaqResponder
+from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE, IntentClassifier
 from voicebot.dialogue.outcome import INTENT_GRADES, OutcomeRecord
 from voicebot.dialogue.personalize import customer_values
 from voicebot.dialogue.plan import Dialplan
@@ -69,6 +70,7 @@ class PlanDialogue:
     next_callback: CallbackTime | None = None  # what the next schedule_callback books (and {follow_up} says)
     surveying: str = ""  # hang-up reason held while the survey question is answered
     started: bool = False  # the call was answered and the plan began (set-up alone may precede it)
+    faq: FaqResponder | None = None  # the plan's knowledge base (faq.py)
 
     # --- set-up -------------------------------------------------------------------
     def start(self, call: CallInfo) -> list[Action]:
@@ -295,14 +297,28 @@ class PlanDialogue:
             if intent in (OUT_OF_SCOPE, UNHEARD) and "busy_call_later" in spec.intents and _only_a_time(text):
                 intent = rec.intents[-1] = "busy_call_later"  # "明天下午吧": a time alone asks for a callback
         t = None
-        if intent not in (OUT_OF_SCOPE, UNHEARD):
+        if intent not in (OUT_OF_SCOPE, UNHEARD, FAQ_INTENT):
             t = spec.states[self.state].on.get(intent) or spec.global_.get(intent)
-        reason = self.tracker.on_turn(intent if intent != UNHEARD else "", emotion, t is not None)
+        faq = self.faq.reply(text, intent) if self.faq is not None and t is None else None
+        tracked = OUT_OF_SCOPE if intent == FAQ_INTENT and not (faq and faq.answered) else intent
+        reason = self.tracker.on_turn(tracked if tracked != UNHEARD else "", emotion,
+                                      t is not None or bool(faq and faq.answered))
         if reason:
             return self._escalate(reason)
+        if faq is not None:
+            return self._faq_answer(faq)
         if t is None:
             return self._no_match(no_input=False)
         return self._apply(intent, t)
+
+    def _faq_answer(self, reply: FaqReply) -> list[Action]:
+        """Answer (or politely decline) a question off the script, then ask the state's question again."""
+        self.record.faq_turn(reply.entry_id, reply.question, reply.answered)
+        out: list[Action] = [Say(reply.text)]
+        st = self.plan.spec.states[self.state]
+        if st.say is not None:
+            out.append(Say(self._text(st.say)))
+        return out
 
     def _voicemail(self, reason: str) -> list[Action]:
         log.info("answering_machine", reason=reason, plan=self.plan.name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from voicebot.dialogue.nlu.base import OUT_OF_SCOPE, IntentClassifier, IntentResult
+from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE, IntentClassifier, IntentResult
 
 if TYPE_CHECKING:
     from voicebot.config import Settings
@@ -16,16 +16,35 @@ def plan_threshold(plan: Any, settings: Settings) -> float:
     return float(value) if value is not None else settings.dialogue.out_of_scope_threshold
 
 
+def plan_encoder(settings: Settings):
+    """The shared sentence encoder (None when dialogue.nlu_encoder = "none")."""
+    name = settings.dialogue.nlu_encoder
+    if name == "none":
+        return None
+    from voicebot.dialogue.nlu.encoder import shared_encoder
+
+    return shared_encoder(name, settings.paths.cache_dir)
+
+
 def make_intent_classifier(plan: Any, settings: Settings) -> IntentClassifier:
     """The one place the NLU engine is chosen (settings.dialogue.engine). ``plan`` needs
     ``examples`` (intent -> utterances) and ``locale``."""
-    threshold = plan_threshold(plan, settings)
     engine = settings.dialogue.engine
     if engine == "embedded":
         from voicebot.dialogue.nlu.embedded import EmbeddedIntentClassifier
 
-        return EmbeddedIntentClassifier(plan.examples, plan.locale, threshold,
-                                        getattr(plan, "out_of_scope_examples", None))
+        nlu = getattr(getattr(plan, "spec", None), "nlu", None)
+        fixed = getattr(nlu, "threshold", None)  # a plan may still set one by hand; default: calibrated
+        examples = dict(plan.examples)
+        faq = getattr(plan, "faq", None)
+        if faq is not None:
+            # FAQ questions are one more class: the classifier learns where the script's intents end
+            # and product questions begin (滤网多少钱 is the FAQ, 多少钱 is ask_price).
+            examples[FAQ_INTENT] = faq.all_questions()
+        return EmbeddedIntentClassifier(examples, plan.locale, fixed,
+                                        getattr(plan, "out_of_scope_examples", None),
+                                        encoder=plan_encoder(settings))
+    threshold = plan_threshold(plan, settings)
     if engine == "rasa":
         from voicebot.dialogue.nlu.rasa_client import RasaIntentClassifier
 
@@ -33,4 +52,4 @@ def make_intent_classifier(plan: Any, settings: Settings) -> IntentClassifier:
     raise ValueError(f"unknown dialogue.engine {engine!r}: use 'embedded' or 'rasa'")
 
 
-__all__ = ["IntentClassifier", "IntentResult", "OUT_OF_SCOPE", "make_intent_classifier"]
+__all__ = ["FAQ_INTENT", "IntentClassifier", "IntentResult", "OUT_OF_SCOPE", "make_intent_classifier"]

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 OUT_OF_SCOPE = "out_of_scope"
+# A product question the plan's FAQ (knowledge base) may answer: the classifier learns it from the
+# FAQ's question phrasings; the runtime then asks the FAQ retriever (voicebot/dialogue/faq.py).
+FAQ_INTENT = "faq_question"
 
 
 @dataclass(frozen=True)

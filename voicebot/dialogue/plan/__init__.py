@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voicebot.dialogue.plan.loader import DialplanError, LineMap, parse_spec, read_yaml
 from voicebot.dialogue.plan.schema import DialplanSpec
 from voicebot.dialogue.plan.validate import validate
+
+if TYPE_CHECKING:
+    from voicebot.dialogue.faq import Faq
 
 
 @dataclass
@@ -15,6 +19,7 @@ class Dialplan:
     spec: DialplanSpec
     path: str
     lines: LineMap = field(repr=False, default_factory=LineMap)
+    faq: Faq | None = None  # the knowledge base the plan points to
 
     @property
     def name(self) -> str:
@@ -40,7 +45,15 @@ def load_dialplan(path: str | Path) -> Dialplan:
     data, lines = read_yaml(path)
     spec = parse_spec(data, lines, file)
     validate(spec, lines, file)
-    return Dialplan(spec, file, lines)
+    faq = None
+    if spec.faq:
+        from voicebot.dialogue.faq import load_faq
+
+        faq_path = Path(path).parent / spec.faq
+        if not faq_path.is_file():
+            raise DialplanError(file, [(lines.line(("faq",)), f"faq: no such FAQ file {str(faq_path)!r}")])
+        faq = load_faq(faq_path, spec.locale)
+    return Dialplan(spec, file, lines, faq)
 
 
 __all__ = ["Dialplan", "DialplanError", "load_dialplan"]

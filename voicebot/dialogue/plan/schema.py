@@ -211,6 +211,7 @@ class DialplanSpec(_Strict):
     nlu: NluSettings = NluSettings()
     intents: dict[str, IntentSpec]
     out_of_scope_examples: list[str] = Field(default_factory=list)  # negatives for the classifier
+    faq: str | None = None  # FAQ file (knowledge base), relative to the dialplan file; docs/nlu.md
     global_: dict[str, Transition] = Field(default_factory=dict, alias="global")
     retries: int = Field(default=2, ge=0)
     no_match: Prompt

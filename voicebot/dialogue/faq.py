@@ -1,0 +1,209 @@
+"""Knowledge-base answers (知识库问答): a dialplan's FAQ file, retrieval over it, and the reply.
+
+A dialplan points to an FAQ file (``faq: faq_zh.yaml``, relative to the plan). Each entry has an id,
+several question phrasings and one answer. When a callee turn is none of the plan's intents, the
+retriever compares it (same sentence encoder as the intents, plus character n-grams) with every
+phrasing; a confident match is answered and the script resumes (the state's question is asked
+again); otherwise the bot says politely that it cannot answer, the question is kept for the
+operator (per campaign, faq_misses.py), and the script goes on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE
+from voicebot.dialogue.nlu.encoder import CachedEncoder
+from voicebot.dialogue.nlu.normalize import normalize
+from voicebot.dialogue.plan.loader import DialplanError, LineMap, read_yaml
+from voicebot.logs import get_logger
+
+log = get_logger("voicebot.dialogue.faq")
+
+# Weight of the character n-gram cosine next to the embedding cosine in the match score.
+NGRAM_WEIGHT = 0.3
+
+
+class FaqEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    questions: list[str] = Field(min_length=2)
+    answer: str = Field(min_length=1)
+
+
+class FaqSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    locale: str
+    # Said when a question is not in the FAQ (then the state's question is asked again).
+    decline: str
+    # Questions that sound like FAQ questions but are not answered by it (teach the retriever "no").
+    not_answered_examples: list[str] = Field(default_factory=list)
+    entries: list[FaqEntry] = Field(min_length=1)
+
+
+@dataclass
+class Faq:
+    spec: FaqSpec
+    path: str
+    lines: LineMap = field(repr=False, default_factory=LineMap)
+
+    def all_questions(self) -> list[str]:
+        return [q for e in self.spec.entries for q in e.questions]
+
+    def entry(self, entry_id: str) -> FaqEntry:
+        return next(e for e in self.spec.entries if e.id == entry_id)
+
+
+def load_faq(path: str | Path, locale: str | None = None) -> Faq:
+    """Reads and validates an FAQ file; DialplanError lists file:line: reason for each problem."""
+    file = str(path)
+    data, lines = read_yaml(path)
+    try:
+        spec = FaqSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            problems.append((lines.line(loc), f"{'.'.join(map(str, loc)) or '(top level)'}: {err['msg']}"))
+        raise DialplanError(file, problems) from None
+    problems = []
+    if locale is not None and spec.locale != locale:
+        problems.append((lines.line(("locale",)), f"locale: the FAQ is {spec.locale}, the dialplan {locale}"))
+    seen_ids: set[str] = set()
+    owners: dict[str, str] = {}
+    for i, e in enumerate(spec.entries):
+        if e.id in seen_ids:
+            problems.append((lines.line(("entries", i, "id")), f"entries.{i}.id: duplicate id {e.id!r}"))
+        seen_ids.add(e.id)
+        for j, q in enumerate(e.questions):
+            key = normalize(q, spec.locale)
+            if key in owners and owners[key] != e.id:
+                problems.append((lines.line(("entries", i, "questions", j)),
+                                 f"question {q!r} is also a question of entry {owners[key]!r}"))
+            owners.setdefault(key, e.id)
+    if problems:
+        raise DialplanError(file, problems)
+    return Faq(spec, file, lines)
+
+
+_ZH_QUESTION = re.compile(r"[吗嘛么呢？?]\s*$|什么|怎么|怎样|多少|多大|多久|多长|几|哪|是否|能不能|可不可以|会不会|有没有|是不是|要不要")
+_EN_QUESTION = re.compile(r"\?\s*$|^(what|how|who|where|when|why|which|can|could|do|does|did|is|are|will|would|should|have|has)\b",
+                          re.IGNORECASE)
+
+
+def looks_like_question(text: str, locale: str) -> bool:
+    """A question the FAQ could not answer deserves "I can't answer that", not "I didn't catch that"."""
+    t = text.strip()
+    return bool((_ZH_QUESTION if locale.startswith("zh") else _EN_QUESTION).search(t))
+
+
+@dataclass(frozen=True)
+class FaqMatch:
+    entry_id: str  # "" = no confident match
+    score: float
+    answer: str = ""
+
+
+class FaqRetriever:
+    """Nearest phrasing by embedding cosine + weighted char n-gram cosine; threshold calibrated by
+    leave-one-out over the FAQ's phrasings against the plan's other sentences (see calibrate())."""
+
+    def __init__(self, faq: Faq, encoder: CachedEncoder | None, negatives: list[str] = ()) -> None:
+        self.faq, self.encoder = faq, encoder
+        self.locale = faq.spec.locale
+        self._ids = [e.id for e in faq.spec.entries for _ in e.questions]
+        questions = faq.all_questions()
+        self._ngrams = TfidfVectorizer(analyzer="char_wb" if not self.locale.startswith("zh") else "char",
+                                       ngram_range=(1, 3) if self.locale.startswith("zh") else (2, 4), sublinear_tf=True)
+        self._q_ngram = self._ngrams.fit_transform([normalize(q, self.locale) for q in questions])
+        self._q_emb = encoder.encode(self._normalized(questions)) if encoder is not None else None
+        self.min_score = self.calibrate(list(negatives) + list(faq.spec.not_answered_examples))
+        if encoder is not None:
+            encoder.save()
+
+    def _normalized(self, texts: list[str]) -> list[str]:
+        return [normalize(t, self.locale) or t for t in texts]
+
+    def _scores(self, texts: list[str], emb: np.ndarray | None) -> np.ndarray:
+        """(n texts, n phrasings) similarity."""
+        ng = (self._ngrams.transform([normalize(t, self.locale) for t in texts]) @ self._q_ngram.T).toarray()
+        if self._q_emb is None:
+            return ng
+        if emb is None:
+            emb = self.encoder.encode(self._normalized(texts), remember=False)
+        return emb @ self._q_emb.T + NGRAM_WEIGHT * ng
+
+    def _best(self, row: np.ndarray, exclude: int | None = None) -> tuple[str, float]:
+        if exclude is not None:
+            row = row.copy()
+            row[exclude] = -np.inf
+        j = int(np.argmax(row))
+        return self._ids[j], float(row[j])
+
+    def calibrate(self, negatives: list[str]) -> float:
+        """Leave-one-out: each phrasing, matched against the others, should find its own entry;
+        negatives should match nothing. The threshold minimises miss rate + false-answer rate."""
+        questions = self.faq.all_questions()
+        own = self._scores(questions, self._q_emb)
+        pos = [self._best(own[i], exclude=i) for i in range(len(questions))]
+        pos_ok = np.array([s for (eid, s), want in zip(pos, self._ids) if eid == want])
+        neg = np.array([self._best(r)[1] for r in self._scores(negatives, None)]) if negatives else np.array([])
+        best = (np.inf, 0.5)
+        for t in np.arange(0.3, 1.3, 0.01):
+            miss = 1 - (pos_ok >= t).sum() / len(questions)
+            false = (neg >= t).mean() if len(neg) else 0.0
+            if miss + false < best[0] - 1e-9:
+                best = (miss + false, float(t))
+        log.info("faq_calibrated", file=self.faq.path, min_score=round(best[1], 3), loo_cost=round(best[0], 3))
+        return best[1]
+
+    def match(self, text: str, emb: np.ndarray | None = None) -> FaqMatch:
+        entry_id, score = self._best(self._scores([text], None if emb is None else emb[None, :])[0])
+        if score < self.min_score:
+            return FaqMatch("", score)
+        return FaqMatch(entry_id, score, self.faq.entry(entry_id).answer)
+
+
+@dataclass(frozen=True)
+class FaqReply:
+    answered: bool  # an FAQ answer; False = politely declined (a question the FAQ does not know)
+    text: str  # what to say before the state's question is asked again
+    entry_id: str = ""
+    question: str = ""
+
+
+class FaqResponder:
+    """What the dialogue runtime asks when a turn is not one of the script's intents."""
+
+    def __init__(self, retriever: FaqRetriever) -> None:
+        self.retriever = retriever
+        self.locale = retriever.locale
+
+    def reply(self, text: str, intent: str) -> FaqReply | None:
+        """None = not a question for the FAQ (the plan's no-match handling applies)."""
+        if intent not in (OUT_OF_SCOPE, FAQ_INTENT) or not text.strip():
+            return None
+        m = self.retriever.match(text)
+        if m.entry_id:
+            log.info("faq_answered", entry=m.entry_id, score=round(m.score, 3), text=text)
+            return FaqReply(True, m.answer, m.entry_id, text)
+        if intent == FAQ_INTENT or looks_like_question(text, self.locale):
+            log.info("faq_declined", score=round(m.score, 3), text=text)
+            return FaqReply(False, self.retriever.faq.spec.decline, "", text)
+        return None
+
+
+def make_faq_responder(plan, settings) -> FaqResponder | None:
+    """The plan's FAQ with the shared encoder (None when the plan has no FAQ)."""
+    if getattr(plan, "faq", None) is None:
+        return None
+    from voicebot.dialogue.nlu import plan_encoder
+
+    negatives = list(getattr(plan, "out_of_scope_examples", []))
+    return FaqResponder(FaqRetriever(plan.faq, plan_encoder(settings), negatives))

@@ -1,0 +1,122 @@
+"""Training-data lint for ``voicebot dialplan check``: what the schema cannot see but the classifier
+will suffer from. Every finding names file:line.
+
+- an example nearer to another intent than to its own (a sentence pasted under the wrong intent);
+- the same or a near-same example in two intents (or in an intent and the out-of-scope list);
+- intents with fewer than MIN_EXAMPLES examples;
+- intents no state or global transition handles (trained, never used);
+- FAQ phrasings that are near-same as an intent example (the FAQ would never be asked).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from voicebot.dialogue.nlu.base import OUT_OF_SCOPE
+from voicebot.dialogue.nlu.encoder import CachedEncoder
+from voicebot.dialogue.nlu.normalize import normalize
+
+MIN_EXAMPLES = 15
+NEAR_SAME_EMBEDDING = 0.93  # cosine of two sentence embeddings
+NEAR_SAME_NGRAMS = 0.9  # cosine of character n-gram TF-IDF
+MISPLACED_MARGIN = 0.1  # another intent's centroid (and nearest example) must be this much nearer
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    line: int
+    severity: str  # "error" | "warning"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.severity}: {self.message}"
+
+
+def lint_plan(plan, encoder: CachedEncoder | None) -> list[Finding]:
+    spec, lines, file = plan.spec, plan.lines, plan.path
+    out: list[Finding] = []
+
+    def at(path: tuple, severity: str, message: str, where_file: str = file, where_lines=lines) -> None:
+        out.append(Finding(where_file, where_lines.line(path), severity, message))
+
+    handled = set(spec.global_) | {i for st in spec.states.values() for i in st.on}
+    if spec.escalation.request_human:
+        handled.add("request_human")  # the escalation rules hand these to a person
+    if spec.escalation.complex_in_a_row:
+        handled |= {name for name, i in spec.intents.items() if i.complex}
+    for intent, ispec in spec.intents.items():
+        if len(ispec.examples) < MIN_EXAMPLES:
+            at(("intents", intent), "warning",
+               f"intent {intent!r} has {len(ispec.examples)} examples; under {MIN_EXAMPLES} it generalises poorly")
+        if intent not in handled:
+            at(("intents", intent), "warning", f"intent {intent!r} is trained but no state or global transition handles it")
+
+    # (text, label, path) for every example; OOS examples count as their own "intent" here.
+    items = [(ex, intent, ("intents", intent, "examples", i))
+             for intent, ispec in spec.intents.items() for i, ex in enumerate(ispec.examples)]
+    items += [(ex, OUT_OF_SCOPE, ("out_of_scope_examples", i)) for i, ex in enumerate(spec.out_of_scope_examples)]
+    texts = [normalize(t, spec.locale) for t, _, _ in items]
+    labels = np.array([lab for _, lab, _ in items], dtype=object)
+    ngram = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit_transform(texts)
+    sim_ng = (ngram @ ngram.T).toarray()
+    emb = encoder.encode([n or t for n, (t, _, _) in zip(texts, items)]) if encoder is not None else None
+    sim = emb @ emb.T if emb is not None else sim_ng
+    n = len(items)
+    reported: set[tuple[int, int]] = set()
+    for i in range(n):
+        for j in range(i + 1, n):
+            if labels[i] == labels[j]:
+                continue
+            same = texts[i] == texts[j]
+            near = sim_ng[i, j] >= NEAR_SAME_NGRAMS or (emb is not None and sim[i, j] >= NEAR_SAME_EMBEDDING)
+            if same or near:
+                reported.add((i, j))
+                at(items[j][2], "warning" if not same else "error",
+                   f"example {items[j][0]!r} ({labels[j]}) is {'the same as' if same else 'near-same as'} "
+                   f"{items[i][0]!r} ({labels[i]}, line {lines.line(items[i][2])})")
+    # Misplaced: nearer (centroid and nearest neighbour) to another intent than to its own, and a
+    # cross-validated classifier that never saw it puts it in that other intent too.
+    names = sorted({str(x) for x in labels})
+    from voicebot.dialogue.nlu.oos import cross_val_predictions
+
+    cv = cross_val_predictions(texts, [str(x) for x in labels], spec.locale, emb)
+    for i in range(n):
+        own = labels[i]
+        if own == OUT_OF_SCOPE:
+            continue
+        best_other, best_other_c, best_other_nn = "", -1.0, -1.0
+        own_mask = (labels == own)
+        own_mask[i] = False
+        if not own_mask.any():
+            continue
+        own_c, own_nn = float(sim[i, own_mask].mean()), float(sim[i, own_mask].max())
+        for name in names:
+            if name == own:
+                continue
+            mask = labels == name
+            c = float(sim[i, mask].mean())
+            if c > best_other_c:
+                best_other, best_other_c, best_other_nn = name, c, float(sim[i, mask].max())
+        if cv[i].predicted == best_other and best_other_c > own_c + MISPLACED_MARGIN and best_other_nn > own_nn and \
+                not any((min(i, k), max(i, k)) in reported for k in np.flatnonzero(labels == best_other)):
+            other = "out-of-scope examples" if best_other == OUT_OF_SCOPE else f"intent {best_other!r}"
+            at(items[i][2], "warning",
+               f"example {items[i][0]!r} of intent {own!r} is nearer to {other} (mean similarity "
+               f"{best_other_c:.2f} vs {own_c:.2f}): misplaced?")
+
+    faq = getattr(plan, "faq", None)
+    if faq is not None and emb is not None:
+        fq = [(q, e.id, ("entries", k, "questions", m)) for k, e in enumerate(faq.spec.entries)
+              for m, q in enumerate(e.questions)]
+        femb = encoder.encode([normalize(q, spec.locale) or q for q, _, _ in fq])
+        cross = femb @ emb.T
+        for a, (q, eid, path) in enumerate(fq):
+            b = int(np.argmax(cross[a]))
+            if cross[a, b] >= NEAR_SAME_EMBEDDING and labels[b] != OUT_OF_SCOPE:
+                at(path, "warning", f"FAQ question {q!r} ({eid}) is near-same as example {items[b][0]!r} of intent "
+                   f"{labels[b]!r} ({file}:{lines.line(items[b][2])}): the intent will win", faq.path, faq.lines)
+    return sorted(out, key=lambda f: (f.file, f.line))
