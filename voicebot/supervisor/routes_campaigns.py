@@ -17,18 +17,15 @@ from voicebot.campaign.kpi import breakdown, compute, load_results
 from voicebot.supervisor.app import Console, page, require_api, require_page, require_supervisor_csrf
 from voicebot.supervisor.auth import ConsoleSession
 from voicebot.supervisor.masking import mask_value
+from voicebot.dialogue.faq_misses import unanswered_questions as faq_misses
 
 
 def unanswered_questions(console: Console, name: str) -> list[dict[str, Any]] | None:
-    """What callers asked that the FAQ could not answer (``voicebot.dialogue.faq_misses``, the NLU
-    side's table, as the campaign report reads it); None while that module is not installed."""
+    """What callers asked that the FAQ could not answer (as the campaign report reads it); None when
+    Redis could not say."""
     try:
-        from voicebot.dialogue.faq_misses import unanswered_questions as misses  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    try:
-        return [{"text": str(q.text), "count": int(q.count)} for q in misses(console.client, name, 30)]
-    except (redis.RedisError, AttributeError, TypeError, ValueError):
+        return [{"text": str(q.text), "count": int(q.count)} for q in faq_misses(console.client, name, 30)]
+    except redis.RedisError:
         return None
 
 
