@@ -152,6 +152,11 @@ class DialogueConfig(BaseModel):
     transfer_mode: Literal["blind", "warm"] = "blind"
     transfer_timeout_s: float = 25.0
     out_of_scope_threshold: float = 0.45
+    # An intent the dialplan marks `confirm:` is asked back ("you'd like us not to call you
+    # again?") before its irreversible action when the turn is doubtful: ASR confidence or the
+    # margin between the best and second intent under these (figures: docs/chinese.md).
+    confirm_asr_confidence: float = Field(0.6, ge=0.0, le=1.0)
+    confirm_intent_margin: float = Field(0.3, ge=0.0, le=1.0)
 
 
 class PhoneSupervisionConfig(BaseModel):

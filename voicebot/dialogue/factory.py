@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from voicebot.asr.prompt import domain_prompt
 from voicebot.config import Settings
+from voicebot.dialogue.confirm import ConfirmPolicy
 from voicebot.dialogue.amd import AnsweringMachineDetector
 from voicebot.dialogue.base import CallInfo, Locale
 from voicebot.dialogue.nlu import make_intent_classifier
@@ -30,6 +32,7 @@ class LoadedPlan:
     plan: Dialplan
     nlu: IntentClassifier
     amd: AnsweringMachineDetector
+    recognition_prompt: str = ""
 
 
 def find_plan_files(plan: str, dialplans_dir: Path) -> tuple[list[Path], str]:
@@ -59,7 +62,8 @@ class PlanDialogueFactory:
             plan = load_dialplan(f)
             vm = plan.spec.voicemail
             self.plans.append(LoadedPlan(plan, make_intent_classifier(plan, settings),
-                                         AnsweringMachineDetector(vm.phrases, plan.locale, vm.long_first_turn_s)))
+                                         AnsweringMachineDetector(vm.phrases, plan.locale, vm.long_first_turn_s),
+                                         domain_prompt(plan.spec.variables, plan.spec.offers, plan.locale)))
         if default_name and not any(self._matches(lp, default_name) for lp in self.plans):
             raise VoicebotError(f"dialogue.plan {default_name!r}: no dialplan in {settings.paths.dialplans_dir} "
                                 f"has that name or alias")
@@ -90,13 +94,17 @@ class PlanDialogueFactory:
             # The plan decides the call's language: the session reads call.locale for ASR and TTS.
             log.info("call_locale_from_plan", plan=lp.plan.name, was=call.locale, now=lp.plan.locale)
             call.locale = lp.plan.locale  # type: ignore[assignment]
-        return PlanDialogue(lp.plan, lp.nlu, lp.amd, self.settings.dialogue.agent_uri)
+        return PlanDialogue(lp.plan, lp.nlu, lp.amd, self.settings.dialogue.agent_uri,
+                            confirm_policy=ConfirmPolicy.from_settings(self.settings.dialogue),
+                            recognition_prompt=lp.recognition_prompt)
 
     def prompts(self) -> Iterable[tuple[Locale, str]]:
         seen: set[tuple[str, str]] = set()
         for lp in self.plans:
             spec = lp.plan.spec
             texts = [spec.no_match, spec.no_input, spec.escalation.say, spec.escalation.no_agent, spec.voicemail.message]
+            if spec.confirm is not None:
+                texts += [spec.confirm.resume, *(c.say for c in spec.confirm.intents.values())]
             for st in spec.states.values():
                 texts += [st.say, st.no_match, st.no_input]
                 texts += [getattr(a, "text", None) for a in st.actions]

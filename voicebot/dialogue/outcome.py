@@ -27,6 +27,8 @@ class OutcomeRecord:
     hangup_reason: str = ""
     offer: str = ""
     variant: str = ""
+    # Asked back before an irreversible action (voicebot/dialogue/confirm.py): question, answer, acted.
+    confirmations: list[dict[str, Any]] = field(default_factory=list)
 
     def set_grade(self, grade: str | None) -> None:
         """The latest evidence wins, except that a sale (A) stays a sale."""
@@ -47,6 +49,7 @@ class OutcomeRecord:
             "tags": tags, "turns": self.turns, "intents": list(self.intents),
             "transfer_reason": self.transfer_reason, "escalation": self.escalation,
             "emotions": list(self.emotions), "offer": self.offer, "script_variant": self.variant,
+            "confirmations": [dict(c) for c in self.confirmations],
             "do_not_call": "do_not_call" in tags, "complaint": "complaint" in tags, "converted": "converted" in tags,
             **({"dialogue_hangup": self.hangup_reason} if self.hangup_reason else {}),
         }

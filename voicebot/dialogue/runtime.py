@@ -14,6 +14,7 @@ from voicebot.dialogue.amd import AnsweringMachineDetector
 from voicebot.dialogue.base import (
     Action, CallInfo, HangUp, Say, ScheduleCallback, SendOffer, Tag, Transfer, UserTurn,
 )
+from voicebot.dialogue.confirm import ConfirmGate, ConfirmPolicy
 from voicebot.dialogue.escalation import EscalationTracker
 from voicebot.dialogue.nlu.base import OUT_OF_SCOPE, IntentClassifier
 from voicebot.dialogue.outcome import INTENT_GRADES, OutcomeRecord
@@ -51,6 +52,9 @@ class PlanDialogue:
     tracker: EscalationTracker | None = None
     heard: list[str] = field(default_factory=list)
     human_confirmed: bool = False
+    confirm_policy: ConfirmPolicy = field(default_factory=ConfirmPolicy)
+    confirm: ConfirmGate | None = None
+    recognition_prompt: str = ""  # the plan's domain words for the recogniser (voicebot.asr.prompt)
 
     # --- set-up -------------------------------------------------------------------
     def start(self, call: CallInfo) -> list[Action]:
@@ -79,6 +83,7 @@ class PlanDialogue:
                                     variant=next((v for v in self.variants if v), "default"))
         complex_intents = frozenset(n for n, i in spec.intents.items() if i.complex)
         self.tracker = EscalationTracker(spec.escalation, complex_intents, segment)
+        self.confirm = ConfirmGate(spec, self.confirm_policy, self.record, self._text, lambda: self.state)
         log.info("plan_call_started", plan=spec.name, segment=segment, offer=offer_key, variant=self.record.variant)
         return self._enter(spec.start)
 
@@ -210,6 +215,10 @@ class PlanDialogue:
             self.human_confirmed = intent not in (OUT_OF_SCOPE, UNHEARD, "greet")
         if text:
             self.heard.append(text)
+        if self.confirm.waiting:  # the answer to "did you mean ...?": yes acts, no goes on
+            out = self.confirm.on_answer(intent, text, self._apply, self._question_again)
+            if out is not None:
+                return out
         spec = self.plan.spec
         t = None
         if intent not in (OUT_OF_SCOPE, UNHEARD):
@@ -219,7 +228,14 @@ class PlanDialogue:
             return self._escalate(reason)
         if t is None:
             return self._no_match(no_input=False)
+        doubt = self.confirm.doubt(intent, t, result, turn)
+        if doubt is not None:
+            return self.confirm.ask(intent, t, self.state, text, doubt)
         return self._apply(intent, t)
+
+    def _question_again(self) -> list[Action]:
+        st = self.plan.spec.states[self.state]
+        return [Say(self._text(st.say))] if st.say is not None else []
 
     def _voicemail(self, reason: str) -> list[Action]:
         log.info("answering_machine", reason=reason, plan=self.plan.name)
@@ -243,6 +259,8 @@ class PlanDialogue:
     def on_no_input(self) -> list[Action]:
         if self.done or self.transferring:
             return []
+        if self.confirm.waiting:  # silence after "did you mean ...?": asked once more, then taken as a no
+            return self.confirm.on_answer("unheard", "", self._apply, self._question_again) or []
         reason = self.tracker.on_no_input()
         if reason:
             return self._escalate(reason)
