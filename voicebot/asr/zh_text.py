@@ -32,6 +32,10 @@ NOT_NUMBERS: dict[str, str] = {
 }
 _MASK = re.compile("|".join(sorted(map(re.escape, NOT_NUMBERS), key=len, reverse=True)))
 _KEEP_ALONE = set("一两")  # 一下 一点 一直 一样 两个: words far more often than numbers
+# A lone numeral (三, 九, 十) is a number before a measure word or unit, or at the end of a clause
+# (打九折, 下午三点, 要三); before any other character it is part of a word (九死一生, 三言两语).
+MEASURE_WORDS = set("元块毛角分台个号点折天年月日岁人次秒小周楼层室栋平米斤克件套只张位倍成箱瓶盒包期单遍趟回种条根支份辆本部间级寸升度户名")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 _t2s = None
 _t2s_lock = threading.Lock()
@@ -66,10 +70,14 @@ def _cn2an(s: str) -> str | None:
 def _convert(match: re.Match[str]) -> str:
     percent, run, decimals, big = match.groups()
     whole = match.group(0)
-    if not percent and not decimals and len(run) == 1 and (run in _KEEP_ALONE or run in "万亿"):
-        return whole
     if run in "万亿":
         return whole
+    if percent and run == "百":  # 百分之百
+        return "100%"
+    if not percent and not decimals and len(run) == 1:
+        nxt = match.string[match.end():match.end() + 1]
+        if run in _KEEP_ALONE or (_HAN.match(nxt) and nxt not in MEASURE_WORDS):
+            return whole
     digits_only = all(c in _DIGIT for c in run)
     if digits_only and len(run) > 1:  # read out digit by digit: a phone or order number, a year
         number = "".join(str("零一二三四五六七八九".index(c.replace("〇", "零").replace("幺", "一").replace("两", "二")))

@@ -221,7 +221,9 @@ class CallSession:
 
     def _recognise(self, audio: np.ndarray) -> Future:
         lang = LOCALE_LANGUAGE.get(self.info.locale, None)
-        return self.engines.asr_pool.submit(self.engines.recognizer.transcribe, audio, lang)
+        # The plan's domain words (company, product, offers), used when asr.domain_prompt is on.
+        prompt = getattr(self.dialogue, "recognition_prompt", "")
+        return self.engines.asr_pool.submit(self.engines.recognizer.transcribe, audio, lang, prompt)
 
     # --- turns -> dialogue ------------------------------------------------------------
     def _poll_turns(self) -> None:
