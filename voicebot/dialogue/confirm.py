@@ -29,6 +29,9 @@ YES_WORDS = frozenset({"嗯", "嗯嗯", "嗯对", "对", "对的", "对呀", "�
                        "uh huh", "mhm", "sure"})
 NO_WORDS = frozenset({"不", "不是", "不是的", "不对", "没有", "没", "不不", "不是不是", "没有没有", "no", "nope", "no no",
                       "not at all", "thats not what i said", "no i didnt"})
+# An answer that opens with these is that answer, whatever follows (不是不是，我是说发短信就行).
+NO_OPENINGS = ("不是", "不对", "没有", "no ", "nope", "not ")
+YES_OPENINGS = ("对", "是的", "是啊", "没错", "嗯对", "yes ", "yeah ", "right ", "correct")
 NOT_AN_ANSWER = frozenset({OUT_OF_SCOPE, "unheard", "greet", "ask_repeat"})
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -85,6 +88,10 @@ def classify_answer(intent: str, text: str, asked_intent: str) -> Answer:
         return "yes"
     if plain in NO_WORDS or plain.replace(" ", "") in NO_WORDS:
         return "no"
+    if plain.startswith(NO_OPENINGS):
+        return "no"
+    if plain.startswith(YES_OPENINGS) and intent != "deny":
+        return "yes"
     if intent in ("affirm", asked_intent):
         return "yes"
     if intent == "deny":
