@@ -16,7 +16,7 @@ from dataclasses import dataclass
 # (so patterns are written without them).
 KNOWN_HALLUCINATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), name) for p, name in (
-        (r"以下是普通话的?句子", "whisper zh prompt"),
+        (r"(以下|这位置|这位|这)?是?普通话的?句子", "whisper zh prompt"),  # and variants: 这位是普通话的句子
         (r"请?不吝点赞.{0,30}", "subtitle credit"),
         (r"点赞订阅转发打赏.{0,20}", "subtitle credit"),
         (r"明镜与点点栏目", "subtitle credit"),
