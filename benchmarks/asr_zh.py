@@ -219,9 +219,11 @@ def main() -> None:
             t = time.perf_counter()
             d = rec.decode(encoded, len(x) / RATE, "zh", opts)
             ms = (time.perf_counter() - t) * 1000
-            cleaned = "" if d.silent else clean_transcript(d.text, "zh", opts.prompt, speech_s).text
+            screened = clean_transcript(d.text, "zh", opts.prompt, speech_s)
+            cleaned = "" if d.silent else screened.text
             per[name].append({"id": clip["id"], "group": clip["group"], "condition": clip["condition"],
                               "ref": clip["text"], "intent": clip["intent"], "raw": d.text, "text": cleaned,
+                              "screened": screened.text, "dropped": screened.dropped,
                               "avg_logprob": d.avg_logprob, "no_speech": d.no_speech_prob, "silent": d.silent,
                               "decode_ms": ms, "vad_turns": len(turns), "speech_s": speech_s})
         if n % 25 == 0:
@@ -237,15 +239,17 @@ def main() -> None:
         "vad": {"speech_clips_with_no_turn": missed_turns, "clips_split_into_several_turns": split_turns},
         "encode_ms_mean": round(statistics.mean(encode_ms), 1), "settings": results,
         "confidence": confidence_split(base), "numerals": numerals_check(),
-        "no_speech_thresholds": no_speech_sweep(base),
+        "no_speech_thresholds": {name: no_speech_sweep(per[name]) for name in ("beam1_generic_t0", "beam5_generic_t0")},
+        "screen_reasons_on_speech": {name: screen_reasons(per[name]) for name in per},
         "machine": f"{platform.machine()}, {platform.python_version()}; shared with other engineers' jobs",
-        "examples_short_turns": [{k: r[k] for k in ("id", "condition", "ref", "raw", "text")}
-                                 for r in base if r["group"] in SHORT_GROUPS][:40],
+        "items_beam5_generic": [{k: (round(r[k], 3) if isinstance(r[k], float) else r[k])
+                                 for k in ("id", "condition", "ref", "raw", "text", "dropped", "no_speech", "avg_logprob")}
+                                for r in per["beam5_generic_t0"]],
         "examples_silence": [{k: r[k] for k in ("id", "raw", "text", "no_speech", "avg_logprob")}
                              for r in base if r["group"] == "silence"],
     }
     Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(json.dumps({k: v for k, v in report.items() if not k.startswith("examples")}, ensure_ascii=False, indent=1))
+    print(json.dumps({k: v for k, v in report.items() if not k.startswith(("examples", "items"))}, ensure_ascii=False, indent=1))
 
 
 def summarise(items: list[dict], nlu) -> dict:
@@ -299,14 +303,29 @@ def confidence_split(items: list[dict]) -> dict:
 
 
 def no_speech_sweep(items: list[dict]) -> dict:
-    """How many short turns and silence clips each (no_speech, logprob) rule would blank."""
+    """Each (no_speech, logprob) "nobody spoke" rule, with the hallucination screen after it: short
+    turns left empty, short turns exactly right, silence clips that still produce text."""
     out = {}
-    for ns, lp in ((0.6, -1.0), (0.8, -1.0), (0.6, -1.5), (0.9, -1.5)):
-        blank = [r for r in items if r["no_speech"] > ns and r["avg_logprob"] < lp]
+    for ns, lp in ((0.6, -1.0), (0.8, -1.0), (0.6, -1.5), (0.9, -1.5), (1.01, 0.0)):
+        def text(r):
+            return "" if (r["no_speech"] > ns and r["avg_logprob"] < lp) else r["screened"]
+        short = [r for r in items if r["group"] in SHORT_GROUPS]
         out[f"no_speech>{ns}&logprob<{lp}"] = {
-            "short_turns_blanked": sum(r["group"] in SHORT_GROUPS for r in blank),
-            "sentences_blanked": sum(r["group"] == "sentence" for r in blank),
-            "silence_blanked": sum(r["group"] == "silence" for r in blank)}
+            "short_turns_empty": sum(not text(r) for r in short),
+            "short_turns_exact": sum(bool(text(r)) and plain(text(r)) == plain(r["ref"]) for r in short),
+            "sentences_empty": sum(not text(r) for r in items if r["group"] == "sentence"),
+            "silence_with_text": sum(bool(text(r)) for r in items if r["group"] == "silence")}
+    return out
+
+
+def screen_reasons(items: list[dict]) -> dict:
+    """Why the screen removed text from clips where someone did speak (its false alarms)."""
+    out: dict[str, int] = {}
+    for r in items:
+        if r["group"] != "silence" and r["dropped"] and not r["screened"]:
+            key = r["dropped"].split(" in ")[0] if "characters in" in r["dropped"] else r["dropped"]
+            key = "more characters than speech time" if "characters" in key else key
+            out[key] = out.get(key, 0) + 1
     return out
 
 

@@ -119,8 +119,8 @@ class WhisperRecognizer:
         """The configured decoding for a turn; ``prompt`` = the call's domain words (may be '')."""
         cfg = self._cfg
         text = prompt if (prompt and cfg.domain_prompt) else cfg.prompts.get(language or "", "")
-        return DecodeOptions(cfg.beam_size, text, tuple(cfg.temperatures), cfg.no_speech_threshold,
-                             cfg.logprob_threshold)
+        beam = cfg.language_beam_size.get(language or "", cfg.beam_size)
+        return DecodeOptions(beam, text, tuple(cfg.temperatures), cfg.no_speech_threshold, cfg.logprob_threshold)
 
     def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str = "") -> Transcript:
         """``prompt``: domain words of the call (company, product, offers), used when
