@@ -16,7 +16,7 @@ from dataclasses import dataclass
 # (so patterns are written without them).
 KNOWN_HALLUCINATIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), name) for p, name in (
-        (r"(以下|这位置|这位|这)?是?普通话的?句子", "whisper zh prompt"),  # and variants: 这位是普通话的句子
+        (r"(以下|下面|如下|这位置|这位|这|那|就)?是?普通话的?句子", "whisper zh prompt"),  # and variants: 这位是普通话的句子
         (r"请?不吝点赞.{0,30}", "subtitle credit"),
         (r"点赞订阅转发打赏.{0,20}", "subtitle credit"),
         (r"明镜与点点栏目", "subtitle credit"),
@@ -129,7 +129,8 @@ def screen(text: str, prompt: str = "", speech_s: float | None = None, chars_per
         return Screened("", "copy of the initial prompt")
     if speech_s is not None and _content_len(out) > 2 + chars_per_s * speech_s:
         return Screened("", f"{_content_len(out)} characters in {speech_s:.1f} s of speech")
-    if _content_len(out) == 0:
+    # What is left around a hallucination is rarely the customer's words when it is one character (那).
+    if _content_len(out) <= (1 if reasons else 0):
         return Screened("", ", ".join(reasons) or "no words")
     return Screened(out.strip() if reasons else original, ", ".join(reasons))
 

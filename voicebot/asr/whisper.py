@@ -18,14 +18,14 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import ctranslate2
 import numpy as np
 
 from voicebot.asr.base import Transcript
-from voicebot.asr.cleanup import clean_transcript, speech_seconds
+from voicebot.asr.cleanup import Cleaned, clean_transcript, speech_seconds
 from voicebot.asr.hallucination import compression_ratio
 from voicebot.config import AsrConfig
 from voicebot.errors import ModelError
@@ -51,8 +51,10 @@ class DecodeOptions:
     beam_size: int = 1
     prompt: str = ""  # previous-text prompt ('' = none)
     temperatures: tuple[float, ...] = (0.0,)  # fallback ladder: next one when the text looks broken
-    no_speech_threshold: float = 0.6
+    no_speech_threshold: float = 0.8
     logprob_threshold: float = -1.0
+    # When the text was the prompt's own words (a copy, or 以下是普通话的句子), decode again without it.
+    retry_without_prompt: bool = True
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,8 @@ class WhisperRecognizer:
         cfg = self._cfg
         text = prompt if (prompt and cfg.domain_prompt) else cfg.prompts.get(language or "", "")
         beam = cfg.language_beam_size.get(language or "", cfg.beam_size)
-        return DecodeOptions(beam, text, tuple(cfg.temperatures), cfg.no_speech_threshold, cfg.logprob_threshold)
+        return DecodeOptions(beam, text, tuple(cfg.temperatures), cfg.no_speech_threshold, cfg.logprob_threshold,
+                             cfg.retry_without_prompt)
 
     def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str = "") -> Transcript:
         """``prompt``: domain words of the call (company, product, offers), used when
@@ -136,13 +139,12 @@ class WhisperRecognizer:
         step = 30 * SAMPLE_RATE
         for start in range(0, len(audio), step):
             chunk = audio[start:start + step]
-            d = self.decode(self.encode(chunk), len(chunk) / SAMPLE_RATE, lang, opts)
+            d, cleaned = self.recognise(self.encode(chunk), chunk, lang, opts)
             no_speech.append(d.no_speech_prob)
             raws.append(d.text)
             if d.silent:
                 dropped.append("no speech")
                 continue
-            cleaned = clean_transcript(d.text, lang, opts.prompt, speech_seconds(chunk, SAMPLE_RATE))
             if cleaned.dropped:
                 dropped.append(cleaned.dropped)
             if cleaned.text:
@@ -156,6 +158,20 @@ class WhisperRecognizer:
             log.info("asr_text_dropped", raw=raw, kept=text, reason="; ".join(dropped))
         return Transcript(text, confidence, lang or "", seconds, time.perf_counter() - t0,
                           raw_text=raw, dropped="; ".join(dropped), no_speech_prob=max(no_speech, default=0.0))
+
+    def recognise(self, encoded: ctranslate2.StorageView, audio: np.ndarray, lang: str | None,
+                  opts: DecodeOptions) -> tuple[Decoded, Cleaned]:
+        """Decode + clean up; a prompt copy is decoded once more without the prompt (it caused it)."""
+        seconds, speech_s = len(audio) / SAMPLE_RATE, speech_seconds(audio, SAMPLE_RATE)
+        d = self.decode(encoded, seconds, lang, opts)
+        cleaned = clean_transcript(d.text, lang, opts.prompt, speech_s)
+        if not d.silent and opts.prompt and opts.retry_without_prompt and "prompt" in cleaned.dropped:
+            again = self.decode(encoded, seconds, lang, replace(opts, prompt=""))
+            if not again.silent:
+                cleaned2 = clean_transcript(again.text, lang, opts.prompt, speech_s)
+                if cleaned2.text:
+                    return again, Cleaned(cleaned2.text, f"{cleaned.dropped} (decoded again without the prompt)")
+        return d, cleaned
 
     def encode(self, audio: np.ndarray) -> ctranslate2.StorageView:
         """float32 audio at 16 kHz (at most 30 s) -> encoder output, padded to asr.min_window_s."""
