@@ -1,14 +1,38 @@
-"""Shared fixture: a real private redis-server (unix socket, append-only) for the test session."""
+"""Hermetic settings for every test, and a real private redis-server (unix socket, append-only)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from voicebot.config import _default_cache_dir
 from voicebot.store.redis_server import PrivateRedis
+
+
+def pytest_configure(config):
+    """Tests never read a developer's settings: no VOICEBOT_* from the shell, no ./voicebot.toml,
+    and a fresh cache (private Redis, prompt audio, persona audio) for the session. Prepared models
+    are the one thing shared with the machine: setup makes them once (subprocesses inherit this)."""
+    models = os.environ.get("VOICEBOT_PATHS__MODELS_DIR") or str(_default_cache_dir() / "models")
+    for key in [k for k in os.environ if k.startswith("VOICEBOT_")]:
+        del os.environ[key]
+    # A short path: unix socket paths are limited to ~100 bytes.
+    session_dir = Path(tempfile.mkdtemp(prefix="vb-test-"))
+    (session_dir / "voicebot.toml").write_text("# tests run on defaults\n", encoding="utf-8")
+    os.environ["VOICEBOT_CONFIG"] = str(session_dir / "voicebot.toml")
+    os.environ["VOICEBOT_PATHS__CACHE_DIR"] = str(session_dir / "cache")
+    os.environ["VOICEBOT_PATHS__MODELS_DIR"] = models
+    config._voicebot_session_dir = session_dir
+
+
+def pytest_unconfigure(config):
+    session_dir = getattr(config, "_voicebot_session_dir", None)
+    if session_dir is not None:
+        shutil.rmtree(session_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +53,16 @@ def redis_client(redis_server):
     client.flushall()
     yield client
     client.close()
+
+
+# Whole folders whose tests run real SIP calls between processes or a real Rasa server: tens of
+# seconds each. The fast tier (`-m "not slow"`) leaves them out; the full suite runs them.
+SLOW_FOLDERS = {"voice", "rasa"}
+
+
+def pytest_collection_modifyitems(config, items):
+    root = Path(__file__).parent
+    for item in items:
+        parts = Path(item.path).relative_to(root).parts
+        if parts and parts[0] in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)

@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "voicebot.asr.commands",
     "voicebot.tts.commands",
     "voicebot.session.commands",
+    "voicebot.recording.commands",
     "voicebot.callee.commands",
     "voicebot.dialogue.commands",
     "voicebot.dialogue.rasa_commands",

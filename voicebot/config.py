@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -22,8 +22,18 @@ def _default_cache_dir() -> Path:
 
 class PathsConfig(BaseModel):
     cache_dir: Path = Field(default_factory=_default_cache_dir)
+    # Prepared models (joined/rewritten from the model packages by setup). Apart from the rest of the
+    # cache (Redis, prompt audio) so tests can use a fresh cache without re-preparing models.
+    # Empty = <cache_dir>/models.
+    models_dir: Path | None = None
     recordings_dir: Path = Path("recordings")
     dialplans_dir: Path = Path("dialplans")
+
+    @model_validator(mode="after")
+    def _models_under_cache(self) -> "PathsConfig":
+        if self.models_dir is None:
+            self.models_dir = self.cache_dir / "models"
+        return self
 
 
 class LoggingConfig(BaseModel):
@@ -145,6 +155,9 @@ class TtsConfig(BaseModel):
 
 class RecordingConfig(BaseModel):
     enabled: bool = True
+    # `voicebot recordings purge` (run daily: docs/retention.md) deletes recordings and transcripts
+    # of days older than this. 0 keeps everything.
+    retention_days: int = Field(180, ge=0)
     consent_announcement: bool = False
     consent_text: dict[str, str] = {
         "en-US": "This call may be recorded for quality purposes.",

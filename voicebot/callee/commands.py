@@ -48,11 +48,13 @@ def resolve_persona(name_or_path: str) -> Persona:
 POST_EFFECTS = ("pitch_semitones", "tempo", "gain_db")
 
 
-def persona_renderer(persona: Persona, rate: int, cache_dir: Path | None = None):
+def persona_renderer(persona: Persona, rate: int, cache_dir: Path | None = None, models_dir: Path | None = None):
     """(text, per-turn voice options) -> the persona's voice at ``rate``; cached on disk so a
-    benchmark's 16 phones don't all synthesise at once while the bot is being measured."""
+    benchmark's 16 phones don't all synthesise at once while the bot is being measured.
+    ``models_dir`` is where prepared models live (paths.models_dir; default: the configured one)."""
     from voicebot.audio.pcm import resample
     from voicebot.tts.cache import PromptCache
+    from voicebot.tts.normalize import normalize
     from voicebot.tts.voices import load_voice
 
     cache = PromptCache(cache_dir)
@@ -67,8 +69,9 @@ def persona_renderer(persona: Persona, rate: int, cache_dir: Path | None = None)
         if cached is not None:
             return cached
         vkey = f"{sorted(options.items())}"
-        voice = voices.get(vkey) or voices.setdefault(vkey, load_voice(persona.voice, **options))
-        pcm = voice.synthesize(text)
+        voice = voices.get(vkey) or voices.setdefault(vkey, load_voice(persona.voice, models_dir=models_dir, **options))
+        # Mandarin customers say "3点" and "5G" too: read them as the bot's voice would.
+        pcm = voice.synthesize(normalize(text, persona.locale) if persona.locale.lower().startswith("zh") else text)
         if effects:
             pcm = apply_sox_effects(pcm, voice.sample_rate, effects)
         pcm = resample(pcm, voice.sample_rate, rate)
@@ -141,7 +144,7 @@ def cmd_bank(args: argparse.Namespace, settings: Settings) -> int:
     rate = settings.media.clock_rate
     cache = settings.paths.cache_dir / "persona-audio"
     bank = PhoneBank(settings, numbers, Path(args.reports_dir or "bank-reports"),
-                     lambda persona: persona_renderer(persona, rate, cache),
+                     lambda persona: persona_renderer(persona, rate, cache, settings.paths.models_dir),
                      Path(args.record_dir) if args.record_dir else None, call_timeout_s=args.timeout)
     bank.start()
     while not stop.wait(0.2):
@@ -166,7 +169,8 @@ def cmd_callee(args: argparse.Namespace, settings: Settings) -> int:
     if args.codecs:
         settings.sip.codecs = args.codecs
     sim = CalleeSimulator(settings, persona, Path(args.record_dir) if args.record_dir else None,
-                          persona_renderer(persona, settings.media.clock_rate, settings.paths.cache_dir / "persona-audio"))
+                          persona_renderer(persona, settings.media.clock_rate, settings.paths.cache_dir / "persona-audio",
+                                           settings.paths.models_dir))
     report = sim.place(args.call, args.timeout) if args.call else sim.answer(args.wait, args.timeout)
     text = json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
     if args.report:

