@@ -18,7 +18,8 @@ def pytest_configure(config):
     and a fresh cache (private Redis, prompt audio, persona audio) for the session. Prepared models
     are the one thing shared with the machine: setup makes them once (subprocesses inherit this)."""
     models = os.environ.get("VOICEBOT_PATHS__MODELS_DIR") or str(_default_cache_dir() / "models")
-    for key in [k for k in os.environ if k.startswith("VOICEBOT_")]:
+    # VOICEBOT_TEST_*: the test harness's own knobs (port blocks for parallel checkouts), not settings.
+    for key in [k for k in os.environ if k.startswith("VOICEBOT_") and not k.startswith("VOICEBOT_TEST_")]:
         del os.environ[key]
     # A short path: unix socket paths are limited to ~100 bytes.
     session_dir = Path(tempfile.mkdtemp(prefix="vb-test-"))

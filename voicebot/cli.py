@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "voicebot.dialogue.rasa_commands",
     "voicebot.emotion.commands",
     "voicebot.campaign.commands",
+    "voicebot.campaign.dnc_commands",
     "voicebot.supervisor.commands",
     "voicebot.supervisor.phone_commands",
 ]

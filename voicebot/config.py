@@ -187,6 +187,30 @@ class DialogueConfig(BaseModel):
     confirm_intent_margin: float = Field(0.3, ge=0.0, le=1.0)
 
 
+class EmergencyConfig(BaseModel):
+    """The seed's 应急预案: when recognition or synthesis fails or hangs mid-call, the callee hears
+    a stored apology and goes to a person (dialogue.agent_uri) or is called back."""
+
+    # One turn's recognition, from the end of speech; longer counts as hung. Generous: an overloaded
+    # machine (or vosk catching up on a long turn) is slow, not broken.
+    asr_timeout_s: float = Field(15.0, gt=0)
+    tts_timeout_s: float = Field(6.0, gt=0)  # a line's synthesis with nothing new to play
+    callback_delay_s: float = Field(1800.0, ge=0)
+    # Rendered into the prompt cache at start-up, so they play even when synthesis is down.
+    lines: dict[str, str] = {
+        "en-US": "Sorry, our system is having a technical problem. A colleague will follow up with you shortly.",
+        "zh-CN": "不好意思，我们的系统出了点问题，稍后会有同事跟您联系。",
+    }
+
+
+class FaultDrillConfig(BaseModel):
+    """Emergency drills: make an engine fail on purpose to rehearse the fallback (off by default)."""
+
+    asr: Literal["", "raise", "hang"] = ""
+    tts: Literal["", "raise", "hang"] = ""
+    after_uses: int = Field(0, ge=0)  # the engine works this many times per process first
+
+
 class PhoneSupervisionConfig(BaseModel):
     # Listen / whisper / barge by phone (docs/supervision.md). A supervisor dials
     # sip:<user>@bot or sip:<user>-<call id>@bot (or sends the X-Voicebot-Supervise header).
@@ -234,9 +258,14 @@ class CampaignConfig(BaseModel):
     agent_handle_s: float = 300.0  # how long one transfer keeps an agent busy
     # A job idle this long in the stream (worker died) is reclaimed by another worker.
     visibility_timeout_s: float = 120.0
-    # Costs (any currency) and the manual-calling baseline (seed: 80-120 effective calls/agent/day).
-    cost_per_minute: float = 0.12
-    cost_per_agent_hour: float = 40.0
+    # Costs and the manual-calling baseline (seed: 80-120 effective calls/agent/day). Currency ""
+    # = by the campaign's locale (CNY for zh-CN, USD for en-US). Unit costs left unset use the
+    # estimates in voicebot/campaign/costs.py, and the report says they are estimates.
+    currency: str = ""
+    cost_per_minute: float | None = None  # line cost per talk minute
+    cost_per_agent_hour: float | None = None  # loaded cost of one agent hour (wage + overhead)
+    # The daily volume the report projects to (seed: 日均外呼量 >= 5000).
+    target_calls_per_day: int = 5000
     manual_calls_per_agent_day: float = 100.0
     manual_agent_hours_per_day: float = 8.0
     bandit_min_explore: float = 0.10
@@ -293,6 +322,8 @@ class Settings(BaseSettings):
     recording: RecordingConfig = RecordingConfig()
     dialogue: DialogueConfig = DialogueConfig()
     phone_supervision: PhoneSupervisionConfig = PhoneSupervisionConfig()
+    emergency: EmergencyConfig = EmergencyConfig()
+    fault_drill: FaultDrillConfig = FaultDrillConfig()
     redis: RedisConfig = RedisConfig()
     campaign: CampaignConfig = CampaignConfig()
     emotion: EmotionConfig = EmotionConfig()

@@ -37,7 +37,10 @@ def test_campaign_commands_and_report(redis_server, redis_client, tmp_path, monk
     assert _run(capsys, "campaign", "create", "cli")[0] == 0
     code, out = _run(capsys, "campaign", "import", "cli", str(path), "--errors-csv", str(tmp_path / "errors.csv"))
     assert code == 0 and "bad row: line 66, column 'phone'" in out
-    assert next(csv.reader((tmp_path / "errors.csv").open()))[0] == "line"
+    assert (tmp_path / "errors.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: Chinese Excel reads UTF-8
+    issues = list(csv.DictReader((tmp_path / "errors.csv").open(encoding="utf-8-sig")))
+    assert [(r["line"], r["column"], r["value"], r["severity"]) for r in issues] == [("66", "phone", "12345", "refused")]
+    assert issues[0]["name"] == "bad" and issues[0]["reason"]
     code, out = _run(capsys, "campaign", "plan", "cli", "--kmeans", "3")
     assert code == 0 and json.loads(out)["planned"] == 64
     assert _run(capsys, "campaign", "pause", "cli")[0] == 0
@@ -57,11 +60,11 @@ def test_campaign_commands_and_report(redis_server, redis_client, tmp_path, monk
     code, out = _run(capsys, "campaign", "report", "cli", "--out", str(tmp_path / "report"))
     files = json.loads(out)
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
-    assert code == 0 and "Cost per lead" in html and "By segment / variant" in html
+    assert code == 0 and "单客获取成本" in html and "按分群 / 话术版本" in html  # a zh-CN campaign: a Chinese report
     for chart in files["charts"]:
         with open(chart, "rb") as fh:
             assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
-    rows = list(csv.DictReader((tmp_path / "report" / "calls.csv").open(encoding="utf-8")))
+    rows = list(csv.DictReader((tmp_path / "report" / "calls.csv").open(encoding="utf-8-sig")))
     results = load_results(redis_client, "cli")
     assert len(rows) == len(results) == started["dialed"]
     kpis = compute(results, CampaignConfig())

@@ -57,8 +57,8 @@ def test_campaign_outcomes_retries_callbacks_and_dnc(redis_client, tmp_path, clo
     assert by_persona["stop_calling"] == Counter({"do_not_call": 4})
     assert by_persona["callback"] == Counter({"interested": 4})
     assert by_persona["busy_then_answer"] == Counter({"interested": 3})
-    assert by_persona["transfer"] == Counter({"transferred": 2})
-    assert by_persona["invalid"] == Counter({"invalid_number": 1})
+    assert by_persona["transfer"] == Counter({"interested": 2})  # handed to a person as a lead
+    assert by_persona["invalid"] == Counter({"wrong_number": 1})
 
     results = load_results(redis_client, "spring")
     calls = Counter(r["customer_id"] for r in results)

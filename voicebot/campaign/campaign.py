@@ -12,17 +12,19 @@ import redis
 
 from voicebot.campaign import keys
 from voicebot.campaign.clock import Clock
-from voicebot.campaign.customers import CustomerStore, DoNotCallList
+from voicebot.campaign.customers import CustomerStore
+from voicebot.campaign.dnc import DoNotCallList
 from voicebot.campaign.dialer import CallJob
 from voicebot.campaign.plans import CustomerPlan, plans_for
 from voicebot.campaign.queue import JobQueue
-from voicebot.campaign.scheduler import CallingRules
+from voicebot.campaign.segment_rules import SegmentRuleSet, default_rules, load_rules
 from voicebot.config import CampaignConfig
 from voicebot.errors import VoicebotError
 
 STATUSES = ("created", "planned", "running", "paused", "done")
 # Customer fields a dialogue may use; the rest of the CRM record stays in Redis.
-_DIALOGUE_FIELDS = ("name", "crm_id", "points", "member", "categories", "channel", "persona")
+_DIALOGUE_FIELDS = ("name", "crm_id", "points", "member", "categories", "channel", "persona", "gender", "city",
+                    "member_level", "last_purchase_at", "age", "notes", "spend_12m", "orders_12m", "preferred_time")
 
 
 class CampaignError(VoicebotError):
@@ -70,14 +72,63 @@ class Campaign:
             raise CampaignError(f"campaign {self.name!r} has no customers; import some with --campaign {self.name}")
         return ids
 
+    # --- segment rules (a YAML file per campaign, kept in Redis so every worker and host sees it) ---
+    def set_segment_rules(self, path: str) -> SegmentRuleSet:
+        """Checks the file against this campaign's columns, then stores it; RuleError says file:line."""
+        from pathlib import Path
+
+        rule_set = load_rules(Path(path).read_text(encoding="utf-8") if Path(path).exists() else
+                              _missing(path), str(path))
+        columns = self.columns()
+        if columns:  # before any import (campaign create --segments) the check waits for the plan
+            rule_set.check_fields(columns)
+        self.client.hset(self.ck.meta, mapping={"segment_rules": rule_set.text, "segment_rules_source": str(path)})
+        return rule_set
+
+    def segment_rules(self) -> SegmentRuleSet:
+        meta = self.client.hmget(self.ck.meta, ["segment_rules", "segment_rules_source"])
+        if meta[0]:
+            return load_rules(meta[0], meta[1] or "campaign rules")
+        return default_rules()
+
+    def columns(self) -> set[str]:
+        return set(self.client.smembers(self.ck.columns))
+
+    def segment_summary(self, clock: Clock, cfg: CampaignConfig, examples: int = 3) -> dict[str, Any]:
+        """Customers per segment under the campaign's rules, with a few examples each (masked numbers)."""
+        from voicebot.supervisor.masking import mask_number as mask_phone
+
+        records = CustomerStore(self.client).get_many(self.require_members())
+        rule_set = self.segment_rules()
+        today = datetime.fromtimestamp(clock.now(), ZoneInfo(cfg.default_timezone)).date()
+        names = rule_set.assign(records, today, self.columns())
+        out: dict[str, Any] = {"rules": rule_set.source, "customers": len(records), "segments": {}}
+        for seg in rule_set.names:
+            members = [r for r, n in zip(records, names) if n == seg]
+            rule = next((r.when for r in rule_set.rules if r.name == seg), "(default)")
+            out["segments"][seg] = {
+                "label": rule_set.label(seg), "rule": rule, "count": len(members),
+                "examples": [{"name": r.get("name", ""), "phone": mask_phone(r.get("phone", "")),
+                              **{k: r[k] for k in ("city", "age", "spend_12m", "orders_12m", "last_purchase_at",
+                                                    "member_level") if r.get(k) not in (None, "")}}
+                             for r in members[:examples]]}
+        return out
+
     def plan(self, clock: Clock, cfg: CampaignConfig, kmeans_k: int = 0) -> list[CustomerPlan]:
         """Segments every member and stores its plan; progress fields of planned customers are kept."""
         ids = self.require_members()
         records = CustomerStore(self.client).get_many(ids)
         ids = [r["id"] for r in records]
-        rules = CallingRules.from_config(cfg)
         today = datetime.fromtimestamp(clock.now(), ZoneInfo(cfg.default_timezone)).date()
-        plans = plans_for(ids, records, today, rules.open_hour, rules.close_hour, kmeans_k)
+        rule_set = self.segment_rules()
+        columns = self.columns()
+        if columns:
+            rule_set.check_fields(columns)
+        segments = rule_set.assign(records, today, columns)
+        strategy_of = {name: rule_set.strategy(name) for name in rule_set.names}
+        # The preferred window is stored as the customer's own preference (0-24 h) and clipped to the
+        # calling hours when a call is placed, so changing the hours needs no re-plan.
+        plans = plans_for(ids, records, today, 0, 24, kmeans_k, segments=segments, strategy_of=strategy_of)
         for start in range(0, len(plans), 1000):
             pipe = self.client.pipeline(transaction=False)
             for p in plans[start:start + 1000]:
@@ -98,8 +149,10 @@ class Campaign:
 
     def seed(self, clock: Clock, cfg: CampaignConfig) -> int:
         """Schedules attempt 1 for every planned customer not yet scheduled; safe to repeat."""
+        from voicebot.campaign.hours import calling_rules, preferred_day_start
+
         self.require()
-        rules = CallingRules.from_config(cfg)
+        rules = calling_rules(self.client, self.ck, cfg)
         queue = JobQueue(self.client, self.ck, cfg.visibility_timeout_s)
         now = clock.now()
         store = CustomerStore(self.client)
@@ -127,7 +180,8 @@ class Campaign:
                                state, attempt=1, kind="first")
                 window = (int(state["window_start_hour"]), int(state["window_end_hour"]))
                 # Priority breaks ties among customers due at the same moment (ms, never delays a call).
-                due = rules.next_allowed(now, job.timezone, window) + int(state.get("priority", 4)) * 1e-3
+                start = preferred_day_start(now, job.timezone, customer.get("preferred_days", ""))
+                due = rules.next_allowed(start, job.timezone, window) + int(state.get("priority", 4)) * 1e-3
                 queue.schedule(job, due, pipe)
                 pipe.hset(self.ck.state(cid), mapping={"status": "scheduled", "next_at": f"{due:.0f}", "attempts": 0})
                 seeded += 1
@@ -165,6 +219,12 @@ class Campaign:
                       for s in bandit.stats(seg, draws=1000)] for seg in bandit.segments()}
 
 
+def _missing(path: str) -> str:
+    from voicebot.campaign.rules import RuleError
+
+    raise RuleError(f"segment rule file {path} does not exist")
+
+
 def make_job(campaign: str, customer: dict[str, Any], state: dict[str, str], attempt: int, kind: str) -> CallJob:
     cid = customer["id"]
     return CallJob(
@@ -172,5 +232,7 @@ def make_job(campaign: str, customer: dict[str, Any], state: dict[str, str], att
         kind=kind, segment=state.get("segment", "general"), dialplan=state.get("dialplan", "scripted"),
         script_variant="", offer=state.get("offer", ""), locale=customer.get("locale") or "zh-CN",
         timezone=customer.get("timezone") or "Asia/Shanghai",
-        customer={k: customer[k] for k in _DIALOGUE_FIELDS if customer.get(k) not in (None, "", [])},
+        # The dialogue may use any imported column (templates name them by header); never extra numbers.
+        customer={k: v for k, v in customer.items() if (k in _DIALOGUE_FIELDS or k.startswith("x_"))
+                  and v not in (None, "", [])},
     )

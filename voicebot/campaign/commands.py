@@ -24,13 +24,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("name")
     c.add_argument("--description", default="")
     c.add_argument("--locale", default="zh-CN", choices=["zh-CN", "en-US"])
+    c.add_argument("--segments", type=Path, default=None, help="segment rule file (YAML; default: the seed's six)")
     c.set_defaults(func=cmd_create)
+
+    sg = sub.add_parser("segments", help="customers per segment, with examples; --rules sets the campaign's rule file")
+    sg.add_argument("name")
+    sg.add_argument("--rules", type=Path, default=None, help="YAML rule file to check and store for this campaign")
+    sg.add_argument("--examples", type=int, default=3)
+    sg.set_defaults(func=cmd_segments)
+
+    hr = sub.add_parser("hours", help="change the campaign's calling hours; workers use them from their next call")
+    hr.add_argument("name")
+    hr.add_argument("--start", default=None, metavar="HH:MM")
+    hr.add_argument("--end", default=None, metavar="HH:MM")
+    hr.add_argument("--reset", action="store_true", help="back to the config's campaign.calling_hours_*")
+    hr.set_defaults(func=cmd_hours)
 
     i = sub.add_parser("import", help="import customers from a CSV/XLSX export into a campaign")
     i.add_argument("name")
     i.add_argument("file", type=Path)
-    i.add_argument("--mapping", type=Path, default=None, help="YAML/JSON column mapping (default: canonical headers)")
-    i.add_argument("--errors-csv", type=Path, default=None, help="write every bad row (line, column, reason) here")
+    i.add_argument("--mapping", type=Path, default=None,
+                   help="YAML/JSON column mapping for what header recognition misses (docs/campaigns.md)")
+    i.add_argument("--sheet", default=None, help="read only this sheet of a workbook (default: every sheet)")
+    i.add_argument("--dry-run", action="store_true", help="print the detected mapping and the first rows; store nothing")
+    i.add_argument("--errors-csv", type=Path, default=None,
+                   help="write refused rows and cell warnings (line, column, value, reason, phone, name) here")
+    i.add_argument("--csv-encoding", default="utf-8-sig", choices=["utf-8-sig", "gbk"],
+                   help="errors CSV encoding: UTF-8 with BOM (default) or GBK for old Excel")
     i.set_defaults(func=cmd_import)
 
     pl = sub.add_parser("plan", help="profile, segment and plan every customer of the campaign")
@@ -63,6 +83,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r = sub.add_parser("report", help="HTML report with charts, and CSVs")
     r.add_argument("name")
     r.add_argument("--out", type=Path, default=None, help="directory (default: reports/<name>)")
+    r.add_argument("--role", default="supervisor", choices=["supervisor", "viewer"],
+                   help="viewer: CRM id, name and number masked in calls.csv")
+    r.add_argument("--csv-encoding", default="utf-8-sig", choices=["utf-8-sig", "gbk"],
+                   help="CSV encoding: UTF-8 with BOM (Excel 2016+, WPS) or GBK (older Chinese Excel)")
     r.set_defaults(func=cmd_report)
 
 
@@ -83,31 +107,92 @@ def _print(data: Any) -> None:
 
 
 def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
-    _campaign(settings, args.name).create(args.description, args.locale)
+    from voicebot.campaign.segment_rules import load_rules_file
+
+    if args.segments:
+        load_rules_file(args.segments)  # a bad rule file fails before the campaign exists
+    campaign = _campaign(settings, args.name)
+    campaign.create(args.description, args.locale)
+    if args.segments:
+        campaign.set_segment_rules(str(args.segments))
     _print({"campaign": args.name, "status": "created"})
     return 0
 
 
-def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    import csv
-
-    from voicebot.campaign.importer import import_customers
-    from voicebot.campaign.mapping import load_mapping
+def cmd_segments(args: argparse.Namespace, settings: Settings) -> int:
+    from voicebot.campaign.clock import SystemClock
 
     campaign = _campaign(settings, args.name).require()
-    report = import_customers(campaign.client, args.file, load_mapping(args.mapping), campaign=args.name,
-                              progress=True, default_timezone=settings.campaign.default_timezone)
+    if args.rules:
+        campaign.set_segment_rules(str(args.rules))
+    summary = campaign.segment_summary(SystemClock(), settings.campaign, args.examples)
+    print(f"{summary['customers']} customers, rules from {summary['rules']}:")
+    for seg, info in summary["segments"].items():
+        share = info["count"] / summary["customers"] if summary["customers"] else 0.0
+        print(f"  {info['label']} ({seg}): {info['count']} ({share:.0%})   when: {info['rule']}")
+        for ex in info["examples"]:
+            print("      " + json.dumps(ex, ensure_ascii=False))
+    return 0
+
+
+def cmd_hours(args: argparse.Namespace, settings: Settings) -> int:
+    from voicebot.campaign.hours import set_hours
+
+    campaign = _campaign(settings, args.name).require()
+    hours = set_hours(campaign.client, campaign.ck, None if args.reset else args.start, None if args.reset else args.end)
+    start, end = hours or (settings.campaign.calling_hours_start, settings.campaign.calling_hours_end)
+    _print({"campaign": args.name, "calling_hours": f"{start}-{end}", "from": "campaign" if hours else "config"})
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from voicebot.campaign.importer import import_customers, preview, write_issues_csv
+    from voicebot.campaign.mapping import load_mapping
+
+    mapping = load_mapping(args.mapping)
+    campaign = _campaign(settings, args.name)
+    locale = (campaign.client.hget(campaign.ck.meta, "locale") if campaign.exists() else None) or "zh-CN"
+    if args.dry_run:
+        report, first = preview(args.file, mapping, args.sheet)
+        _print_preview(report, first)
+    else:
+        campaign.require()
+        report = import_customers(campaign.client, args.file, mapping, campaign=args.name, progress=True,
+                                  default_timezone=settings.campaign.default_timezone, sheet=args.sheet)
     for error in report.errors[:20]:
         print(f"bad row: {error}")
     if len(report.errors) > 20:
-        print(f"... {len(report.errors) - 20} more problems" + ("" if args.errors_csv else " (see --errors-csv)"))
+        print(f"... {len(report.errors) - 20} more refused rows" + ("" if args.errors_csv else " (see --errors-csv)"))
+    for warning in report.warnings[:10]:
+        print(f"cell warning: {warning}")
+    if len(report.warnings) > 10:
+        print(f"... {len(report.warnings) - 10} more cell warnings" + ("" if args.errors_csv else " (see --errors-csv)"))
     if args.errors_csv:
-        with args.errors_csv.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["line", "column", "reason"])
-            w.writerows((e.line, e.column, e.reason) for e in report.errors)
-    _print(report.summary())
+        write_issues_csv(report, args.errors_csv, args.csv_encoding, locale)
+    summary = report.summary()
+    if args.dry_run:  # the mapping was printed above
+        summary = {k: v for k, v in summary.items() if k not in ("sheets", "new_customers", "updated_customers")}
+    _print(summary)
     return 0 if report.rows_ok else 1
+
+
+def _print_preview(report, first: list[dict[str, Any]]) -> None:
+    for sheet in report.sheets:
+        title = f"sheet {sheet['sheet']!r}" if sheet["sheet"] else "file"
+        print(f"{title}: header on line {sheet['header_line']}, {sheet['rows']} rows"
+              + (f", encoding {sheet['encoding']}" if sheet["encoding"] else "")
+              + (", one row per order (amounts summed per customer)" if sheet["one_row_per_order"] else ""))
+        for note in sheet["skipped_above_header"]:
+            print(f"  {note}")
+        for fld, column in sheet["columns"].items():
+            print(f"  {column!r:>24} -> {fld:<20} ({sheet['how'][fld]})")
+        for column in sheet["unmapped"]:
+            print(f"  {column!r:>24} -> x_{column:<18} (kept as is)")
+    for note in report.skipped:
+        print(note)
+    print(f"first {len(first)} customers as they will be stored:")
+    for record in first:
+        print("  " + json.dumps(record, ensure_ascii=False, default=str))
 
 
 def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
@@ -267,6 +352,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from voicebot.campaign.report import write_report
 
     campaign = _campaign(settings, args.name).require()
-    files = write_report(campaign.client, args.name, args.out or Path("reports") / args.name, settings.campaign)
+    files = write_report(campaign.client, args.name, args.out or Path("reports") / args.name, settings.campaign,
+                         role=args.role, csv_encoding=args.csv_encoding)
     _print({"html": files.html, "calls_csv": files.calls_csv, "kpis_csv": files.kpis_csv, "charts": files.charts})
     return 0

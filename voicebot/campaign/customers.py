@@ -87,20 +87,4 @@ class CustomerStore:
         return int(self.client.scard(keys.CUSTOMERS))
 
 
-class DoNotCallList:
-    """Numbers never to call again, across campaigns; ``stop_calling`` outcomes land here at once."""
-
-    def __init__(self, client: redis.Redis) -> None:
-        self.client = client
-
-    def add(self, e164: str, reason: str = "requested") -> None:
-        pipe = self.client.pipeline()
-        pipe.sadd(keys.DNC, e164)
-        pipe.hset(keys.DNC_REASONS, e164, reason)
-        pipe.execute()
-
-    def contains(self, e164: str) -> bool:
-        return bool(self.client.sismember(keys.DNC, e164))
-
-    def size(self) -> int:
-        return int(self.client.scard(keys.DNC))
+from voicebot.campaign.dnc import DoNotCallList  # noqa: E402,F401  (its home is dnc.py; old import path kept)

@@ -64,6 +64,10 @@ class CallResult:
     hung_up_by: Literal["bot", "remote", ""] = ""
     call_id: str = ""
     error: str = ""
+    # Post-call survey answer 1-5 (5 = very satisfied), None when not asked / not answered; the
+    # survey (DTMF or spoken 满意/一般/不满意) sets outcome["csat"].
+    csat: int | None = None
+    emotions: list[str] = field(default_factory=list)  # per-turn emotion labels, in order
 
     @property
     def success(self) -> bool:
@@ -108,7 +112,17 @@ class CallResult:
             hung_up_by=outcome.get("hung_up_by", ""),
             call_id=call_id,
             error=str(outcome.get("error", "")),
+            csat=_csat(outcome.get("csat")),
+            emotions=[str(e) for e in outcome.get("emotions", []) if e],
         )
+
+
+def _csat(value: Any) -> int | None:
+    try:
+        score = int(value)
+    except (TypeError, ValueError):
+        return None
+    return score if 1 <= score <= 5 else None
 
 
 class Dialer(Protocol):

@@ -1,42 +1,48 @@
-"""Customer import from CSV / XLSX exports: validate every row, keep the good ones, merge duplicates.
+"""Customer import from CSV / XLSX exports: every callable row kept, every odd cell flagged.
 
-A row with any bad cell is reported (line, column, reason) and skipped whole; good rows are merged
-by E.164 number into what is already stored (new non-empty values win, tags/categories are
-unioned), so a bad or partial import never loses stored data.
+A row is refused only when it has no callable number (mobile, else the second phone column).
+Any other cell that cannot be read is a *warning*: the row is imported, the cell's text is kept
+raw as ``x_<header>`` and the warning (line, column, value, reason, phone, name) goes to the
+errors CSV. Good rows are merged by E.164 number into what is already stored (new non-empty
+values win, tags/categories are unioned), so a bad or partial import never loses stored data.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Iterator
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import redis
 from tqdm import tqdm
 
-from voicebot.campaign import keys, values
+from voicebot.campaign import freeform, keys, values
 from voicebot.campaign.customers import CustomerStore
+from voicebot.campaign.headers import ORDER_ID_ALIASES, normalise_header
 from voicebot.campaign.mapping import FIELDS, ColumnMapping
 from voicebot.campaign.phones import PhoneError, normalise_phone, timezone_for
-from voicebot.errors import VoicebotError
+from voicebot.campaign.tables import ImportFileError, Sheet, read_workbook
 
-
-class ImportFileError(VoicebotError):
-    """The file itself cannot be read (format, encoding, header)."""
+__all__ = ["ImportFileError", "ImportReport", "RowError", "import_customers", "preview", "write_issues_csv"]
 
 
 @dataclass(frozen=True)
 class RowError:
-    line: int  # line in the CSV file (header = 1) or row in the sheet
+    line: int  # line in the CSV file or row in the sheet (1-based, as Excel shows it)
     column: str
     reason: str
+    value: str = ""
+    phone: str = ""
+    name: str = ""
+    sheet: str = ""
+    severity: Literal["refused", "warning"] = "refused"
 
     def __str__(self) -> str:
-        return f"line {self.line}, column {self.column!r}: {self.reason}"
+        where = f"sheet {self.sheet!r} " if self.sheet else ""
+        return f"{where}line {self.line}, column {self.column!r}: {self.reason}"
 
 
 @dataclass
@@ -47,174 +53,294 @@ class ImportReport:
     new_customers: int = 0
     updated_customers: int = 0
     duplicates_in_file: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # refused rows
+    warnings: list[RowError] = field(default_factory=list)  # cells kept raw / read with a guess
     customer_ids: list[str] = field(default_factory=list)
+    sheets: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def bad_rows(self) -> int:
-        return len({e.line for e in self.errors})
+        return len({(e.sheet, e.line) for e in self.errors})
 
     def summary(self) -> dict[str, Any]:
         return {"source": self.source, "rows_read": self.rows_read, "rows_ok": self.rows_ok,
-                "bad_rows": self.bad_rows, "new_customers": self.new_customers,
-                "updated_customers": self.updated_customers, "duplicates_in_file": self.duplicates_in_file}
+                "bad_rows": self.bad_rows, "cell_warnings": len(self.warnings), "new_customers": self.new_customers,
+                "updated_customers": self.updated_customers, "duplicates_in_file": self.duplicates_in_file,
+                "sheets": self.sheets, "skipped": self.skipped}
 
 
-def read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    """Header and (line, cells) rows of a .csv / .xlsx file."""
-    if not path.exists():
-        raise ImportFileError(f"{path} does not exist")
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    if suffix in (".csv", ".txt", ".tsv"):
-        return _read_csv(path)
-    raise ImportFileError(f"{path}: unsupported file type {suffix!r}; use .csv or .xlsx")
+_MULTI_NUMBER = re.compile(r"[/、;；,，|]|\s{2,}|\s+或\s*|\s+or\s+")
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 
 
-def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):  # Chinese CRMs often export GBK
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\ufeff\u00a0\u3000]")
+
+
+def _text(cell: Any) -> Any:
+    if isinstance(cell, (datetime, date)):
+        return cell
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))  # Excel numbers: 13812345678.0, 3.0
+    text = _INVISIBLE.sub(" ", str(cell)).strip()
+    m = re.fullmatch(r'="(.*)"', text)  # ="13812345678": Excel's keep-as-text trick
+    if m:
+        text = m.group(1).strip()
+    if text.startswith("'") and text.count("'") == 1:  # '13812345678: another one
+        text = text[1:].strip()
+    return "" if text.lower() in EMPTY_MARKS else text
+
+
+def _phone(text: str, region: str) -> tuple[str, list[str], str]:
+    """(e164, other numbers in the cell, note); PhoneError when none is callable."""
+    if _SCIENTIFIC.match(text):
+        raise PhoneError(f"{text!r}: Excel saved the number in scientific notation and lost digits; "
+                         "format the column as text and export again")
+    if "*" in text or "x" in text.lower() and re.search(r"\d[xX]{3,}", text):
+        raise PhoneError(f"{text!r} is masked (digits hidden); export the full number")
+    ext_match = _EXTENSION.search(text)
+    if ext_match and len(re.sub(r"\D", "", text[:ext_match.start()])) >= 7:  # the dialler cannot key extensions
         try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError(f"{path}: neither UTF-8 nor GB18030 text")
+            e164 = normalise_phone(text[:ext_match.start()], region)
+            return e164, [], f"extension {ext_match.group(1)} cannot be dialled; calling {e164}"
+        except PhoneError:
+            pass
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise ImportFileError(f"{path}: empty file, no header row") from None
-    except csv.Error as exc:
-        raise ImportFileError(f"{path}: malformed CSV header: {exc}") from exc
-
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        while True:
+        return normalise_phone(text, region), [], ""
+    except PhoneError as first:
+        cleaned, ext = _strip_annotations(text)
+        if cleaned != text:
             try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield reader.line_num, [ImportFileError(f"malformed CSV: {exc}")]
+                e164 = normalise_phone(cleaned, region)
+            except PhoneError:
+                pass
+            else:
+                note = f"extension {ext} cannot be dialled; calling {e164}" if ext else f"read as {e164}"
+                return e164, [], note
+        if re.fullmatch(r"[2-9]\d{6,7}", re.sub(r"[\s-]", "", text)):
+            raise PhoneError(f"{text!r} looks like a landline without its area code (e.g. 010-); add it") from None
+        parts = [p for p in _MULTI_NUMBER.split(text) if p.strip()]
+        numbers = []
+        for part in parts if len(parts) > 1 else []:
+            try:
+                numbers.append(normalise_phone(part, region))
+            except PhoneError:
                 continue
-            if any(c.strip() for c in cells):
-                yield reader.line_num, cells
-
-    return header, rows()
-
-
-def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    import zipfile
-
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise ImportFileError(f"{path}: not a readable .xlsx workbook: {exc}") from exc
-    sheet = book.worksheets[0]
-    it = sheet.iter_rows(values_only=True)
-    try:
-        header = ["" if h is None else str(h).strip() for h in next(it)]
-    except StopIteration:
-        raise ImportFileError(f"{path}: empty sheet, no header row") from None
-
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        for line, cells in enumerate(it, start=2):
-            if any(c not in (None, "") for c in cells):
-                yield line, ["" if c is None else c for c in cells]
-        book.close()
-
-    return header, rows()
+        if not numbers:
+            raise first
+        return numbers[0], numbers[1:], f"{len(parts)} numbers in one cell; dialling {numbers[0]}"
 
 
-def parse_row(line: int, header: list[str], cells: list[Any], mapping: ColumnMapping) -> tuple[dict[str, Any], list[RowError]]:
-    """One row into canonical fields; every bad cell is reported, not just the first."""
+_ANNOTATION = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]|[\u4e00-\u9fff]+$|^[\u4e00-\u9fff：:]+")
+_EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
+
+
+def _strip_annotations(text: str) -> tuple[str, str]:
+    """'13812345678（本人）' / '手机：138…' / '010-62345678 转 801' -> (number text, extension)."""
+    ext = ""
+    m = _EXTENSION.search(text)
+    if m:
+        ext, text = m.group(1), text[:m.start()]
+    elif re.fullmatch(r"0\d{2,3}-\d{7,8}-\d{1,6}", text.strip()):  # 010-62345678-801
+        text, ext = text.strip().rsplit("-", 1)
+    previous = None
+    while previous != text:
+        previous, text = text, _ANNOTATION.sub("", text).strip()
+    return text, ext
+
+
+# Cells that mean "unknown": treated as empty, not as something to flag.
+EMPTY_MARKS = {"-", "--", "—", "/", "无", "暂无", "未知", "不详", "未填", "空", "n/a", "na", "null", "none", "#n/a", "nan",
+               "?", "？", "待定", "不清楚"}
+
+
+def _parse(fld: str, text: Any, mapping: ColumnMapping) -> tuple[Any, str]:
+    """(value, note) of one optional cell; ValueError when unreadable."""
+    kind = FIELDS[fld]
+    raw = text if isinstance(text, (date, datetime)) else str(text)
+    if kind == "date":
+        parsed = freeform.parse_date(raw, mapping.date_formats, mapping.day_first)
+        return parsed.value.isoformat(), parsed.note  # type: ignore[union-attr]
+    if isinstance(raw, (date, datetime)):
+        raw = raw.isoformat()
+    if fld == "channel":
+        return values.parse_channel(raw), ""
+    if fld == "timezone":
+        return values.parse_timezone(raw), ""
+    if fld == "locale":
+        return values.parse_locale(raw), ""
+    if kind == "share":
+        parsed = freeform.parse_share(raw)
+        return parsed.value, parsed.note
+    if kind == "hour":
+        return freeform.parse_contact_time(raw), ""
+    if kind == "gender":
+        return freeform.parse_gender(raw), ""
+    if kind == "bool":
+        return freeform.parse_yes_no(raw), ""
+    if kind == "int":
+        return freeform.count(raw), ""
+    if kind == "float":
+        return freeform.amount(raw), ""
+    if kind == "list":
+        return values.parse_list(raw), ""
+    return raw, ""
+
+
+def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str],
+              mapping: ColumnMapping) -> tuple[dict[str, Any] | None, list[RowError]]:
+    """One row into canonical fields: (record, issues); record None when the row is refused."""
+    header = sheet.header
     if cells and isinstance(cells[0], ImportFileError):
-        return {}, [RowError(line, "*", str(cells[0]))]
-    if len(cells) != len(header):
-        return {}, [RowError(line, "*", f"row has {len(cells)} fields, header has {len(header)}")]
-    by_header = dict(zip(header, cells))
+        return None, [RowError(line, "*", str(cells[0]), sheet=sheet.name)]
+    notes: list[tuple[str, str, str, str]] = []  # (column, value, reason, severity)
+    while len(cells) > len(header) and str(cells[-1]).strip() == "":
+        cells = cells[:-1]
+    extra = [str(c) for c in cells[len(header):]]
+    if extra:
+        notes.append(("*", ",".join(extra), f"row has {len(cells)} fields, header has {len(header)}; "
+                      "extra cells kept as x_extra", "warning"))
+    by_header = dict(zip(header, [*cells, *[""] * (len(header) - len(cells))]))
     record: dict[str, Any] = {}
-    errors: list[RowError] = []
-    for fld, column in mapping.columns.items():
-        cell = by_header.get(column, "")
-        text = cell if isinstance(cell, datetime) else str(cell).strip()
+    if extra:
+        record["x_extra"] = ",".join(extra)
+    name = str(by_header.get(columns.get("name", ""), "") or "").strip() or " ".join(
+        str(by_header.get(columns.get(f, ""), "") or "").strip() for f in ("first_name", "last_name")).strip()
+
+    # The number first: without one the row cannot be called.
+    phone_problems = []
+    for fld in ("phone", "phone_alt"):
+        column = columns.get(fld)
+        text = _text(by_header.get(column, "")) if column else ""
+        if not column:
+            continue
         if text == "":
-            if fld == "phone":
-                errors.append(RowError(line, column, "phone number is empty"))
+            if fld == "phone":  # an empty second number is no news
+                phone_problems.append((column, "", "phone number is empty"))
             continue
         try:
-            record[fld] = _parse_field(fld, text, mapping)
+            e164, others, note = _phone(str(text), mapping.region)
+        except PhoneError as exc:
+            phone_problems.append((column, str(text), str(exc)))
+            continue
+        if "phone" in record:
+            record["phone_alt"] = e164
+            continue
+        record["phone"] = e164
+        if others:
+            record["phone_others"] = values.LIST_SEP.join(others)
+        if note:
+            notes.append((column, str(text), note, "warning"))
+        if fld == "phone_alt":
+            for col, value, reason in phone_problems:
+                notes.append((col, value, f"{reason}; dialling the {column!r} column instead", "warning"))
+    if "phone" not in record:
+        first = next((str(c).strip() for c in cells if str(c).strip()), "")
+        if re.match(r"^(合计|总计|小计|汇总|total|sum)\b", first, re.IGNORECASE):
+            return None, [RowError(line, "*", "a totals line, not a customer", first, "", name, sheet.name)]
+        col, value, reason = phone_problems[0] if phone_problems else ("*", "", "no phone column")
+        reason = reason if len(phone_problems) < 2 else "; ".join(f"{c}: {r}" for c, _v, r in phone_problems)
+        return None, [RowError(line, col, reason, value, "", name, sheet.name)]
+
+    for fld, column in columns.items():
+        if fld in ("phone", "phone_alt"):
+            continue
+        text = _text(by_header.get(column, ""))
+        if text == "":
+            continue
+        try:
+            value, note = _parse(fld, text, mapping)
         except (ValueError, PhoneError) as exc:
-            errors.append(RowError(line, column, str(exc)))
+            record[f"x_{column}"] = str(text)  # kept raw: nothing the customer's row said is lost
+            notes.append((column, str(text), f"{exc}; kept as text in x_{column}", "warning"))
+            continue
+        if note:
+            notes.append((column, str(text), note, "warning"))
+        if isinstance(value, freeform.ContactTime):
+            record["preferred_time"] = str(text)
+            if value.start is not None:
+                record["preferred_hour"], record["preferred_hour_end"] = value.start, value.end
+            if value.days != "any":
+                record["preferred_days"] = value.days
+            continue
+        record[fld] = value
+    if "name" not in record and (record.get("first_name") or record.get("last_name")):
+        first, last = str(record.get("first_name", "")), str(record.get("last_name", ""))
+        record["name"] = f"{first} {last}".strip() if (first + last).isascii() else last + first  # 王 + 伟
+    if "gender" not in record and str(record.get("name", "")).endswith(("先生", "女士", "小姐")):
+        record["gender"] = "male" if str(record["name"]).endswith("先生") else "female"  # 王先生
+    if "member_level" in record and "member" not in record:
+        try:
+            record["member"] = freeform.parse_yes_no(str(record["member_level"]))
+        except ValueError:
+            pass
     if mapping.keep_unmapped:
-        mapped = set(mapping.columns.values())
+        mapped = set(columns.values())
         for column, cell in by_header.items():
-            if column and column not in mapped and str(cell).strip():
-                record[f"x_{column}"] = str(cell).strip()
-    return record, errors
+            text = _text(cell)
+            if column not in mapped and str(text).strip():
+                record[f"x_{column}"] = text.isoformat() if isinstance(text, (date, datetime)) else str(text)
+    issues = [RowError(line, col, reason, value, record["phone"], name, sheet.name, sev)  # type: ignore[arg-type]
+              for col, value, reason, sev in notes]
+    return record, issues
 
 
-def _parse_field(fld: str, text: Any, mapping: ColumnMapping) -> Any:
-    kind = FIELDS[fld]
-    if fld == "phone":
-        return normalise_phone(str(text), mapping.region)
-    if fld == "channel":
-        return values.parse_channel(text)
-    if fld == "timezone":
-        return values.parse_timezone(text)
-    if fld == "locale":
-        return values.parse_locale(text)
-    if fld == "discount_order_share":
-        return values.parse_share(str(text))
-    parsers = {"int": values.parse_int, "float": values.parse_float, "hour": values.parse_hour,
-               "bool": values.parse_bool, "list": values.parse_list, "str": str}
-    if kind == "date":
-        return values.parse_date(text, mapping.date_formats).isoformat()
-    return parsers[kind](str(text))
-
-
-def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+def _merge(into: dict[str, Any], new: dict[str, Any], per_order: bool = False) -> None:
+    """A later row wins, except: lists are unioned, the latest purchase and earliest sign-up are kept;
+    in an order export (one row per order) amounts add up and orders are counted."""
+    if per_order:
+        into["spend_12m"] = float(into.get("spend_12m", 0.0)) + float(new.pop("spend_12m", 0.0))
+        into["orders_12m"] = int(into.get("orders_12m", 1)) + int(new.pop("orders_12m", 1))
     for name, value in new.items():
         if isinstance(value, list):
             into[name] = sorted(set(into.get(name, [])) | set(value))
+        elif name == "last_purchase_at" and into.get(name):
+            into[name] = max(into[name], value)
+        elif name == "first_seen_at" and into.get(name):
+            into[name] = min(into[name], value)
         else:
             into[name] = value
 
 
+def _read(path: Path, mapping: ColumnMapping, sheet: str | None,
+          progress: bool = False) -> tuple[ImportReport, dict[str, dict[str, Any]]]:
+    phone_headers = frozenset(c for f, c in mapping.columns.items() if f in ("phone", "phone_alt"))
+    book = read_workbook(path, sheet, phone_headers)
+    report = ImportReport(str(path), skipped=list(book.skipped))
+    merged: dict[str, dict[str, Any]] = {}  # e164 -> record, file order kept
+    for sh in book.sheets:
+        source = f"{path}[{sh.name}]" if sh.name else str(path)
+        columns, how = mapping.resolve(sh.header, source, sh.phone_column)
+        per_order = any(normalise_header(h) in ORDER_ID_ALIASES for h in sh.header)
+        report.sheets.append({"sheet": sh.name, "header_line": sh.header_line, "encoding": sh.encoding,
+                              "rows": len(sh.rows), "columns": {f: columns[f] for f in columns},
+                              "one_row_per_order": per_order,
+                              "how": how, "unmapped": [h for h in sh.header if h not in columns.values()],
+                              "skipped_above_header": sh.notes})
+        for line, cells in tqdm(sh.rows, desc=f"reading {path.name} {sh.name}", unit="row", disable=not progress):
+            report.rows_read += 1
+            record, issues = parse_row(line, sh, cells, columns, mapping)
+            if record is None:
+                report.errors.extend(issues)
+                continue
+            report.warnings.extend(issues)
+            report.rows_ok += 1
+            e164 = record["phone"]
+            if per_order and "orders_12m" not in columns:
+                record["orders_12m"] = 1  # each row is one order
+            if e164 in merged:
+                report.duplicates_in_file += 1
+                _merge(merged[e164], record, per_order)
+            else:
+                merged[e164] = record
+    return report, merged
+
+
 def import_customers(client: redis.Redis, path: str | Path, mapping: ColumnMapping,
                      campaign: str | None = None, progress: bool = False,
-                     default_timezone: str = "Asia/Shanghai") -> ImportReport:
-    path = Path(path)
-    header, rows = read_table(path)
-    if len(set(header)) != len(header):
-        dupes = sorted({h for h in header if header.count(h) > 1})
-        raise ImportFileError(f"{path}: duplicate column headers {dupes}")
-    mapping.check_headers(header, str(path))
-    report = ImportReport(str(path))
-    merged: dict[str, dict[str, Any]] = {}  # e164 -> record, file order kept
-    # Validate the whole file before writing anything: a fatal error half-way stores nothing.
-    for line, cells in tqdm(rows, desc=f"reading {path.name}", unit="row", disable=not progress):
-        report.rows_read += 1
-        record, errors = parse_row(line, header, cells, mapping)
-        if errors:
-            report.errors.extend(errors)
-            continue
-        report.rows_ok += 1
-        e164 = record["phone"]
-        if e164 in merged:
-            report.duplicates_in_file += 1
-            _merge(merged[e164], record)
-        else:
-            merged[e164] = record
+                     default_timezone: str = "Asia/Shanghai", sheet: str | None = None) -> ImportReport:
+    # The whole file is read and checked before anything is written: a fatal error stores nothing.
+    report, merged = _read(Path(path), mapping, sheet, progress)
     for record in merged.values():
         record.setdefault("timezone", timezone_for(record["phone"]) or default_timezone)
     store = CustomerStore(client)
@@ -223,4 +349,31 @@ def import_customers(client: redis.Redis, path: str | Path, mapping: ColumnMappi
     report.customer_ids = [keys.customer_id(e) for e in merged]
     if campaign and report.customer_ids:
         client.sadd(keys.CampaignKeys(campaign).members, *report.customer_ids)
+        columns = {c for s in report.sheets for c in s["columns"]} | {
+            k for r in merged.values() for k in r}
+        client.sadd(keys.CampaignKeys(campaign).columns, *sorted(columns))
     return report
+
+
+def preview(path: str | Path, mapping: ColumnMapping, sheet: str | None = None,
+            rows: int = 5) -> tuple[ImportReport, list[dict[str, Any]]]:
+    """A dry run: the detected mapping per sheet and the first rows as they will be stored."""
+    report, merged = _read(Path(path), mapping, sheet)
+    return report, list(merged.values())[:rows]
+
+
+ISSUE_COLUMNS = ["line", "sheet", "column", "value", "reason", "severity", "phone", "name"]
+
+
+def write_issues_csv(report: ImportReport, path: Path, encoding: str = "utf-8-sig", locale: str = "zh-CN") -> None:
+    """Refused rows then cell warnings; UTF-8 with a BOM so Chinese Excel opens it right (or gbk).
+    For a Chinese campaign two more columns say the same in Chinese (处理, 说明)."""
+    from voicebot.campaign.import_messages import SEVERITY_ZH, reason_zh
+
+    zh = locale.startswith("zh")
+    with path.open("w", newline="", encoding=encoding, errors="replace") as fh:
+        w = csv.writer(fh)
+        w.writerow(ISSUE_COLUMNS + (["处理", "说明"] if zh else []))
+        for e in [*report.errors, *report.warnings]:
+            row = [e.line, e.sheet, e.column, e.value, e.reason, e.severity, e.phone, e.name]
+            w.writerow(row + ([SEVERITY_ZH[e.severity], reason_zh(e.reason)] if zh else []))

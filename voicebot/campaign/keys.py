@@ -36,6 +36,7 @@ class CampaignKeys:
         p = f"voicebot:campaign:{name}"
         self.meta = p  # hash: status, created, description, seeded
         self.members = f"{p}:members"  # set of customer ids
+        self.columns = f"{p}:columns"  # set of field names its imports stored (for rule / template checks)
         self.state_prefix = f"{p}:cust:"  # hash per customer: plan + progress
         self.scheduled = f"{p}:scheduled"  # zset job_id -> due time
         self.jobs = f"{p}:jobs"  # hash job_id -> job json

@@ -4,7 +4,9 @@ Definitions (per call attempt unless said otherwise):
 connect rate = answered (human or voicemail) / attempts; human rate = human / attempts;
 average turns, intent share (grade A+B), conversion, transfers, complaints and opt-outs are
 per human-answered call; calls per hour = attempts / hours between first and last call.
-Cost = talk minutes x cost_per_minute + transfers x agent handle time x cost_per_agent_hour.
+Cost = talk minutes x cost_per_minute + transfers x agent handle time x cost_per_agent_hour, in
+the campaign's currency (``costs.unit_costs``: configured, else labelled estimates).
+Satisfaction: survey CSAT and the inferred score, apart (``satisfaction``).
 Manual baseline (seed: an agent makes 80-120 effective calls a day): one agent-day costs
 hours x cost_per_agent_hour plus the same talk minutes, for ``manual_calls_per_agent_day``
 human-answered calls with the same lead rate.
@@ -22,7 +24,9 @@ from zoneinfo import ZoneInfo
 
 import redis
 
+from voicebot.campaign.costs import UnitCosts, unit_costs
 from voicebot.campaign.keys import CampaignKeys
+from voicebot.campaign.satisfaction import satisfaction
 from voicebot.config import CampaignConfig
 
 
@@ -64,15 +68,24 @@ class Kpis:
     cost_vs_manual: float | None = None  # seed target: <= 0.6
     outcomes: dict[str, int] = field(default_factory=dict)
     grades: dict[str, int] = field(default_factory=dict)
+    currency: str = ""
+    csat_n: int = 0
+    csat_score: float | None = None  # % of survey answers 4-5 (seed target >= 85)
+    inferred_n: int = 0
+    inferred_satisfaction: float | None = None  # 0-100, from emotions and outcome: an estimate
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def compute(results: list[dict[str, Any]], cfg: CampaignConfig) -> Kpis:
-    k = Kpis(attempts=len(results))
+def compute(results: list[dict[str, Any]], cfg: CampaignConfig, costs: UnitCosts | None = None) -> Kpis:
+    costs = costs or unit_costs(cfg)
+    k = Kpis(attempts=len(results), currency=costs.currency)
     if not results:
         return k
+    sat = satisfaction(results)
+    k.csat_n, k.csat_score = sat.csat_n, sat.csat_score
+    k.inferred_n, k.inferred_satisfaction = sat.inferred_n, sat.inferred_score
     turns = 0
     reasons: Counter[str] = Counter()
     for r in results:
@@ -104,12 +117,12 @@ def compute(results: list[dict[str, Any]], cfg: CampaignConfig) -> Kpis:
     span_h = (max(r["ended"] for r in results) - min(r["started"] for r in results)) / 3600
     k.calls_per_hour = k.attempts / span_h if span_h > 0 else float(k.attempts)
     agent_hours = k.transfers * cfg.agent_handle_s / 3600
-    k.cost = k.talk_minutes * cfg.cost_per_minute + agent_hours * cfg.cost_per_agent_hour
+    k.cost = k.talk_minutes * costs.per_minute + agent_hours * costs.agent_hour
     if k.intent_customers:
         k.cost_per_lead = k.cost / k.intent_customers
         minutes_per_call = k.talk_minutes / max(k.human, 1)
-        manual_cost_per_call = (cfg.manual_agent_hours_per_day * cfg.cost_per_agent_hour / cfg.manual_calls_per_agent_day
-                                + minutes_per_call * cfg.cost_per_minute)
+        manual_cost_per_call = (cfg.manual_agent_hours_per_day * costs.agent_hour / cfg.manual_calls_per_agent_day
+                                + minutes_per_call * costs.per_minute)
         k.manual_cost_per_lead = manual_cost_per_call / k.intent_share
         k.cost_vs_manual = k.cost_per_lead / k.manual_cost_per_lead
     return k
@@ -120,7 +133,8 @@ def _day(tz: str) -> Callable[[dict[str, Any]], str]:
     return lambda r: datetime.fromtimestamp(r["started"], zone).date().isoformat()
 
 
-def breakdown(results: list[dict[str, Any]], cfg: CampaignConfig) -> dict[str, dict[str, Kpis]]:
+def breakdown(results: list[dict[str, Any]], cfg: CampaignConfig,
+              costs: UnitCosts | None = None) -> dict[str, dict[str, Kpis]]:
     """KPIs by segment, by segment/variant and by (campaign time zone) day."""
     keyers: dict[str, Callable[[dict[str, Any]], str]] = {
         "segment": lambda r: r["segment"],
@@ -132,5 +146,5 @@ def breakdown(results: list[dict[str, Any]], cfg: CampaignConfig) -> dict[str, d
         groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in results:
             groups[key(r)].append(r)
-        out[name] = {g: compute(rows, cfg) for g, rows in sorted(groups.items())}
+        out[name] = {g: compute(rows, cfg, costs) for g, rows in sorted(groups.items())}
     return out

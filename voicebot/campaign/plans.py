@@ -96,7 +96,10 @@ def plan_arrays(cols: CustomerColumns, open_hour: int = 9, close_hour: int = 20,
 
 
 def plans_for(customer_ids: list[str], records: list[dict], today: date, open_hour: int = 9, close_hour: int = 20,
-              kmeans_k: int = 0) -> list[CustomerPlan]:
+              kmeans_k: int = 0, segments: list[str] | None = None,
+              strategy_of: dict[str, str] | None = None) -> list[CustomerPlan]:
+    """``segments``: each customer's segment from a rule file (else the built-in rules);
+    ``strategy_of``: segment -> STRATEGIES key (a user's segment without one plans as general)."""
     from voicebot.campaign.profiles import columns_from_records
     from voicebot.campaign.segments import kmeans_clusters
 
@@ -104,8 +107,8 @@ def plans_for(customer_ids: list[str], records: list[dict], today: date, open_ho
     clusters = kmeans_clusters(arrays.features, kmeans_k)[0] if kmeans_k > 0 and records else None
     plans = []
     for i, cid in enumerate(customer_ids):
-        segment = SEGMENTS[arrays.segment[i]]
-        s = STRATEGIES[segment]
+        segment = segments[i] if segments is not None else SEGMENTS[arrays.segment[i]]
+        s = STRATEGIES.get((strategy_of or {}).get(segment, segment), STRATEGIES["general"])
         tags = tags_for(arrays.tags[i])
         cluster = int(clusters[i]) if clusters is not None else -1
         if cluster >= 0:

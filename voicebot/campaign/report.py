@@ -1,29 +1,43 @@
-"""`voicebot campaign report`: an HTML page with PNG charts, plus CSVs of calls and KPIs."""
+"""`voicebot campaign report`: an HTML page in the campaign's locale, PNG charts, and CSVs.
+
+The page opens with the seed's four targets (calls a day with the projection to 5,000, intent
+share, cost per lead against manual calling, satisfaction), then charts that show n, the
+script A/B with n per arm, and tables. ``calls.csv`` carries the CRM id and name for
+supervisors and masks them (and the number) for viewers; CSVs are UTF-8 with a BOM (or GBK).
+"""
 
 from __future__ import annotations
 
 import csv
 import html
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display on servers
-import matplotlib.pyplot as plt
 import redis
 
 from voicebot.campaign.bandit import ScriptBandit
 from voicebot.campaign.campaign import Campaign
+from voicebot.campaign.costs import UnitCosts, unit_costs
+from voicebot.campaign.customers import CustomerStore
 from voicebot.campaign.kpi import Kpis, breakdown, compute, load_results
 from voicebot.campaign.plans import STRATEGIES
+from voicebot.campaign.report_charts import COLOURS, bars_with_n, chart
+from voicebot.campaign.report_text import text_for
+from voicebot.campaign.satisfaction import satisfaction
+from voicebot.campaign.throughput import Throughput, measure
 from voicebot.config import CampaignConfig
+from voicebot.supervisor.masking import mask_name, mask_number
 
 _ROW_KPIS = ["attempts", "connect_rate", "human_rate", "avg_turns", "intent_share", "conversion_rate", "transfers",
-             "complaints", "opt_outs", "calls_per_hour", "cost", "cost_per_lead", "cost_vs_manual"]
+             "complaints", "opt_outs", "calls_per_hour", "cost", "cost_per_lead", "cost_vs_manual", "csat_score",
+             "inferred_satisfaction"]
+_PERCENT = {"connect_rate", "human_rate", "intent_share", "conversion_rate", "cost_vs_manual"}
+_MONEY = {"cost", "cost_per_lead"}
+_SCORE = {"csat_score", "inferred_satisfaction"}
+Role = Literal["supervisor", "viewer"]
 
 
 @dataclass
@@ -34,127 +48,265 @@ class ReportFiles:
     charts: list[Path]
 
 
-_PERCENT = {"connect_rate", "human_rate", "intent_share", "conversion_rate", "cost_vs_manual"}
-
-
-def _fmt(value: Any, name: str = "") -> str:
+def _fmt(value: Any, name: str = "", costs: UnitCosts | None = None) -> str:
     if value is None:
         return "–"
     if isinstance(value, float):
-        return f"{value:.1%}" if name in _PERCENT else f"{value:,.2f}"
+        if name in _PERCENT:
+            return f"{value:.1%}"
+        if name in _MONEY and costs is not None:
+            return f"{costs.symbol}{value:,.2f}"
+        if name in _SCORE:
+            return f"{value:.0f}"
+        return f"{value:,.2f}"
     return html.escape(str(value))
 
 
-def _table(title: str, groups: dict[str, Kpis]) -> str:
-    head = "".join(f"<th>{k}</th>" for k in _ROW_KPIS)
-    rows = "".join(f"<tr><td>{html.escape(g)}</td>" + "".join(f"<td>{_fmt(getattr(k, n), n)}</td>" for n in _ROW_KPIS)
-                   + "</tr>" for g, k in groups.items())
-    return f"<h2>{html.escape(title)}</h2><table><tr><th></th>{head}</tr>{rows}</table>"
+def _table(t: dict[str, Any], title: str, groups: dict[str, Kpis], costs: UnitCosts, label=lambda g: g) -> str:
+    head = "".join(f"<th>{html.escape(t['kpi'][k])}</th>" for k in _ROW_KPIS)
+    rows = "".join(f"<tr><td>{html.escape(label(g))}</td>"
+                   + "".join(f"<td>{_fmt(getattr(k, n), n, costs)}</td>" for n in _ROW_KPIS) + "</tr>"
+                   for g, k in groups.items())
+    return (f"<h2>{html.escape(title)}</h2><div class=scroll><table><tr><th>{t['group']}</th>{head}</tr>{rows}"
+            f"</table></div>")
 
 
-def _chart(path: Path, draw) -> Path:
-    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=100)
-    draw(ax)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+def _card(title: str, value: str, target: str, verdict: str | None, note: str, t: dict[str, Any]) -> str:
+    cls = {"met": "ok", "not_met": "bad", None: "nodata"}[verdict]
+    badge = t[verdict] if verdict else t["no_data"]
+    return (f"<div class=card><div class=card-title>{html.escape(title)}</div><div class=card-value>{value}</div>"
+            f"<div class=card-target>{html.escape(target)} <span class='badge {cls}'>{badge}</span></div>"
+            f"<div class=card-note>{note}</div></div>")
 
 
-def write_report(client: redis.Redis, name: str, out_dir: Path, cfg: CampaignConfig) -> ReportFiles:
+def _unanswered_questions(client: redis.Redis, name: str) -> list[tuple[str, int]] | None:
+    """Questions the FAQ could not answer, from the dialogue side (``voicebot.dialogue.faq_misses``);
+    None when that module is not installed."""
+    try:
+        from voicebot.dialogue.faq_misses import unanswered_questions  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    try:
+        return [(str(q.text), int(q.count)) for q in unanswered_questions(client, name, 30)]
+    except (redis.RedisError, AttributeError, TypeError, ValueError):  # a report without this table beats no report
+        return None
+
+
+def write_report(client: redis.Redis, name: str, out_dir: Path, cfg: CampaignConfig, role: Role = "supervisor",
+                 csv_encoding: str = "utf-8-sig") -> ReportFiles:
     campaign = Campaign(client, name).require()
+    locale = client.hget(campaign.ck.meta, "locale") or "zh-CN"
+    t = text_for(locale)
+    zh = locale.startswith("zh")
+    zone = ZoneInfo(cfg.default_timezone)
     out_dir.mkdir(parents=True, exist_ok=True)
+    costs = unit_costs(cfg, locale)
     results = load_results(client, name)
-    total = compute(results, cfg)
-    parts = breakdown(results, cfg)
+    total = compute(results, cfg, costs)
+    parts = breakdown(results, cfg, costs)
+    rule_set = campaign.segment_rules()
+    seg_label = rule_set.label if zh else (lambda s: s)
+    variant_label = lambda g: " / ".join([seg_label(g.split("/", 1)[0]), g.split("/", 1)[1]]) if "/" in g else g
+    open_h, close_h = (int(x.split(":")[0]) + int(x.split(":")[1]) / 60
+                       for x in (cfg.calling_hours_start, cfg.calling_hours_end))
+    tp = measure(results, cfg.default_timezone, close_h - open_h, cfg.target_calls_per_day, cfg.bot_channels)
+    sat = satisfaction(results)
     bandit = ScriptBandit(client, campaign.ck)
-    charts = []
+    charts: list[Path] = []
 
-    charts.append(_chart(out_dir / "outcomes.png", lambda ax: (
-        ax.bar(list(total.outcomes), list(total.outcomes.values()), color="#4878a8"),
-        ax.set_title("Call outcomes (answered by)"), ax.set_ylabel("calls"))))
+    def outcomes(ax):
+        keys = list(total.outcomes)
+        bars_with_n(ax, [t["answered_by"].get(k, k) for k in keys], [total.outcomes[k] for k in keys],
+                    [total.outcomes[k] for k in keys], COLOURS["main"])
+        ax.set_title(t["chart_outcomes"])
+        ax.set_ylabel(t["chart_outcomes_y"])
+    charts.append(chart(out_dir / "outcomes.png", outcomes, zh))
 
     def intent_by_segment(ax):
         segs = list(parts["segment"])
-        ax.bar(segs, [parts["segment"][s].intent_share * 100 for s in segs], color="#59a14f")
-        ax.axhline(15, color="grey", linestyle="--", label="seed target 15 %")
-        ax.set_title("Intent customers (A+B) per human-answered call, by segment")
-        ax.set_ylabel("%")
-        ax.tick_params(axis="x", labelrotation=20, labelsize=8)
-        ax.legend()
-    charts.append(_chart(out_dir / "intent_by_segment.png", intent_by_segment))
+        bars_with_n(ax, [seg_label(s) for s in segs], [parts["segment"][s].intent_share * 100 for s in segs],
+                    [parts["segment"][s].human for s in segs], COLOURS["good"], "{:.0f}%")
+        ax.axhline(15, color=COLOURS["grey"], linestyle="--", label=t["chart_intent_target"])
+        ax.set_title(t["chart_intent"])
+        ax.set_ylabel(t["chart_pct"])
+        ax.tick_params(axis="x", labelsize=8)
+        ax.legend(loc="upper right", fontsize=8)
+    charts.append(chart(out_dir / "intent_by_segment.png", intent_by_segment, zh))
 
     variant_rows = []
-    for segment, strategy in STRATEGIES.items():
-        for s in bandit.stats(segment, list(strategy.variants), draws=2000):
-            if s.trials:
-                variant_rows.append((segment, s))
+    for segment in bandit.segments() or []:
+        declared = list(STRATEGIES[segment].variants) if segment in STRATEGIES else None
+        for s in bandit.stats(segment, declared, draws=2000):
+            variant_rows.append((segment, s))
 
     def variants(ax):
-        labels = [s.variant for _, s in variant_rows]
-        rates = [s.rate * 100 for _, s in variant_rows]
-        err = [[(s.rate - s.ci_low) * 100 for _, s in variant_rows], [(s.ci_high - s.rate) * 100 for _, s in variant_rows]]
-        ax.bar(labels, rates, yerr=err if labels else None, capsize=3, color="#f28e2b")
-        ax.set_title("Script variants: success rate with 95 % interval")
-        ax.set_ylabel("%")
+        rows = [(seg, s) for seg, s in variant_rows if s.trials]
+        bars_with_n(ax, [s.variant for _, s in rows], [s.rate * 100 for _, s in rows], [s.trials for _, s in rows],
+                    COLOURS["warn"], "{:.0f}%",
+                    yerr=[[(s.rate - s.ci_low) * 100 for _, s in rows], [(s.ci_high - s.rate) * 100 for _, s in rows]]
+                    if rows else None)
+        ax.set_title(t["chart_variants"])
+        ax.set_ylabel(t["chart_pct"])
         ax.tick_params(axis="x", labelrotation=60, labelsize=7)
-    charts.append(_chart(out_dir / "variants.png", variants))
+    charts.append(chart(out_dir / "variants.png", variants, zh, height=4.2))
 
     def per_day(ax):
         days = list(parts["day"])
-        ax.plot(days, [parts["day"][d].attempts for d in days], marker="o", label="calls")
-        ax.plot(days, [parts["day"][d].intent_customers for d in days], marker="o", label="intent customers")
-        ax.set_title("Calls and intent customers per day")
+        ax.plot(days, [parts["day"][d].attempts for d in days], marker="o", color=COLOURS["main"],
+                label=t["chart_days_calls"])
+        ax.plot(days, [parts["day"][d].intent_customers for d in days], marker="o", color=COLOURS["good"],
+                label=t["chart_days_leads"])
+        for d in days:
+            ax.annotate(str(parts["day"][d].attempts), (d, parts["day"][d].attempts), textcoords="offset points",
+                        xytext=(0, 5), ha="center", fontsize=8)
+        ax.set_title(t["chart_days"])
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-        ax.legend()
-    charts.append(_chart(out_dir / "per_day.png", per_day))
+        ax.legend(fontsize=8)
+    charts.append(chart(out_dir / "per_day.png", per_day, zh))
 
-    calls_csv = out_dir / "calls.csv"
-    with calls_csv.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["job_id", "customer_id", "attempt", "kind", "segment", "variant", "offer", "started_utc", "answered_by",
-                    "intent_grade", "turns", "duration_s", "transferred", "transfer_reason", "converted", "complaint",
-                    "do_not_call", "status", "next"])
-        for r in results:
-            res = r["result"]
-            w.writerow([r["job_id"], r["customer_id"], r["attempt"], r["kind"], r["segment"], r["variant"], r["offer"],
-                        datetime.fromtimestamp(r["started"], UTC).isoformat(timespec="seconds"),
-                        res["answered_by"], res["intent_grade"] or "", res["turns"], res["duration_s"], res["transferred"],
-                        res["transfer_reason"], res["converted"], res["complaint"], res["do_not_call"], r["status"], r["next"]])
+    calls_csv = _write_calls_csv(client, out_dir / "calls.csv", results, t, seg_label, zone, role, csv_encoding)
     kpis_csv = out_dir / "kpis.csv"
-    with kpis_csv.open("w", newline="", encoding="utf-8") as fh:
+    with kpis_csv.open("w", newline="", encoding=csv_encoding, errors="replace") as fh:
         w = csv.writer(fh)
-        w.writerow(["group_by", "group", *_ROW_KPIS])
-        w.writerow(["all", "all", *[getattr(total, n) for n in _ROW_KPIS]])
+        w.writerow([*t["kpis_csv"], *[t["kpi"][n] for n in _ROW_KPIS]])
+        w.writerow([t["by"]["all"], t["by"]["all"], *[getattr(total, n) for n in _ROW_KPIS]])
         for by, groups in parts.items():
             for g, k in groups.items():
-                w.writerow([by, g, *[getattr(k, n) for n in _ROW_KPIS]])
+                label = seg_label(g) if by == "segment" else variant_label(g) if by == "variant" else g
+                w.writerow([t["by"][by], label, *[getattr(k, n) for n in _ROW_KPIS]])
 
     status = campaign.status_report()
-    variant_table = "".join(
-        f"<tr><td>{html.escape(seg)}</td><td>{html.escape(s.variant)}</td><td>{s.trials}</td><td>{s.successes}</td>"
-        f"<td>{s.rate:.1%}</td><td>{s.ci_low:.1%} – {s.ci_high:.1%}</td><td>{s.p_best:.0%}</td></tr>"
-        for seg, s in variant_rows)
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Campaign {html.escape(name)}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;margin-bottom:1.5em}}
-td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}td:first-child{{text-align:left}}</style></head><body>
-<h1>Campaign {html.escape(name)}</h1>
-<p>Status <b>{html.escape(str(status['status']))}</b>, {status['customers']} customers, {total.attempts} calls,
-{total.human} answered by a person. Generated {datetime.now(UTC).isoformat(timespec='seconds')}.</p>
-<p>Cost per lead {_fmt(total.cost_per_lead)} vs manual calling {_fmt(total.manual_cost_per_lead)}
-(ratio {_fmt(total.cost_vs_manual, "cost_vs_manual")}; seed target ≤ 60 %).
-Intent share {_fmt(total.intent_share, "intent_share")} (target ≥ 15 %).
-Transfers: {html.escape(json.dumps(total.transfer_reasons, ensure_ascii=False))}.
-Customer status: {html.escape(json.dumps(status['by_status'], ensure_ascii=False))}.</p>
-{_table("All calls", {"all": total})}
-{''.join(f'<img src="{c.name}" alt="{c.stem}">' for c in charts)}
-{_table("By segment", parts["segment"])}
-<h2>Script A/B (Thompson sampling)</h2><table><tr><th>segment</th><th>variant</th><th>trials</th><th>successes</th>
-<th>rate</th><th>95 % CI</th><th>P(best)</th></tr>{variant_table}</table>
-{_table("By segment / variant", parts["variant"])}
-{_table("By day", parts["day"])}
-<p>Data: <a href="{calls_csv.name}">{calls_csv.name}</a>, <a href="{kpis_csv.name}">{kpis_csv.name}</a>.</p>
-</body></html>"""
+    description = client.hget(campaign.ck.meta, "description") or ""
+    title = f"{description}（{name}）" if description and zh else f"{description} ({name})" if description else name
+    page = _page(t, title, status, total, tp, sat, costs, charts, parts, variant_rows, seg_label, variant_label,
+                 _unanswered_questions(client, name), role, calls_csv, kpis_csv, zone, locale)
     html_path = out_dir / "report.html"
     html_path.write_text(page, encoding="utf-8")
     return ReportFiles(html_path, calls_csv, kpis_csv, charts)
+
+
+def _write_calls_csv(client: redis.Redis, path: Path, results: list[dict[str, Any]], t: dict[str, Any], seg_label,
+                     zone: ZoneInfo, role: Role, encoding: str) -> Path:
+    ids = sorted({r["customer_id"] for r in results})
+    customers = {c["id"]: c for c in CustomerStore(client).get_many(ids)}
+    yes_no = lambda v: t["yes"] if v else t["no"]
+    with path.open("w", newline="", encoding=encoding, errors="replace") as fh:
+        w = csv.writer(fh)
+        w.writerow(t["calls_csv"])
+        for r in results:
+            res, c = r["result"], customers.get(r["customer_id"], {})
+            crm_id, name, phone = str(c.get("crm_id", "")), str(c.get("name", "")), str(c.get("phone", ""))
+            if role != "supervisor":
+                crm_id = crm_id[:2] + "*" * max(0, len(crm_id) - 2)
+                name, phone = mask_name(name), mask_number(phone)
+            w.writerow([r["job_id"], crm_id, name, phone, r["attempt"], t["kind"].get(r["kind"], r["kind"]),
+                        seg_label(r["segment"]), r["variant"], r["offer"],
+                        datetime.fromtimestamp(r["started"], zone).strftime("%Y-%m-%d %H:%M:%S"),
+                        t["answered_by"].get(res["answered_by"], res["answered_by"]), res.get("intent_grade") or "",
+                        res.get("turns", 0), res.get("duration_s", 0.0), yes_no(res.get("transferred")),
+                        res.get("transfer_reason", ""), yes_no(res.get("converted")), yes_no(res.get("complaint")),
+                        yes_no(res.get("do_not_call")), res.get("csat") or "",
+                        t["customer_status"].get(r["status"], r["status"]), t["next"].get(r["next"], r["next"])])
+    return path
+
+
+_CSS = """
+body{font-family:"PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei","Noto Sans CJK SC",sans-serif;margin:0;
+background:#f4f6f9;color:#1f2933}
+header{background:#1f3a5f;color:#fff;padding:18px 32px}header h1{margin:0;font-size:22px;font-weight:600}
+header p{margin:6px 0 0;font-size:13px;opacity:.85}main{padding:20px 32px}
+h2{font-size:16px;margin:26px 0 10px;border-left:4px solid #2f6fb0;padding-left:8px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(200px,1fr));gap:14px}
+.card{background:#fff;border-radius:8px;padding:14px 16px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+.card-title{font-size:13px;color:#52606d}.card-value{font-size:28px;font-weight:600;margin:6px 0}
+.card-value small{font-size:13px;font-weight:400;color:#52606d;margin-left:4px}
+.card-target{font-size:12px;color:#52606d}.card-note{font-size:12px;color:#616e7c;margin-top:8px;line-height:1.6}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:11px;margin-left:6px}
+.badge.ok{background:#e3f4e8;color:#2a7a46}.badge.bad{background:#fdecea;color:#b3261e}
+.badge.nodata{background:#eceff3;color:#616e7c}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:14px}
+.charts img{width:100%;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+.scroll{overflow-x:auto}table{border-collapse:collapse;background:#fff;font-size:12px;min-width:50%}
+td,th{border:1px solid #e1e5ea;padding:5px 9px;text-align:right;white-space:nowrap}th{background:#eef2f7;font-weight:600}
+td:first-child,th:first-child,td.l{text-align:left}.note{font-size:12px;color:#616e7c}
+"""
+
+
+def _page(t, name, status, total: Kpis, tp: Throughput, sat, costs: UnitCosts, charts, parts, variant_rows,
+          seg_label, variant_label, questions, role, calls_csv: Path, kpis_csv: Path, zone, locale) -> str:
+    money = lambda v: "–" if v is None else f"{costs.symbol}{v:,.2f}"
+    n = lambda k: t["n"].format(n=k)
+    # 1. calls a day
+    if tp.calls_per_channel_hour:
+        volume_note = t["card_volume_note"].format(rate=tp.calls_per_channel_hour, hours=tp.calling_hours_per_day,
+                                                   target=tp.target_per_day, channels=tp.channels_for_target,
+                                                   configured=tp.configured_channels, projected=tp.projected_per_day)
+    else:
+        volume_note = t["card_volume_nodata"]
+    volume_verdict = None if not total.attempts else ("met" if tp.calls_per_day >= tp.target_per_day else "not_met")
+    cards = [_card(t["card_volume"], f"{tp.calls_per_day:,.0f}<small>{t['card_volume_unit']} · {t['days_n'].format(n=len(tp.calls_by_day))}"
+                   f"</small>", t["card_volume_target"].format(target=tp.target_per_day), volume_verdict, volume_note, t)]
+    # 2. intent share
+    cards.append(_card(t["card_intent"], f"{total.intent_share:.1%}<small>{n(total.human)}</small>",
+                       t["card_intent_target"], None if not total.human else
+                       ("met" if total.intent_share >= 0.15 else "not_met"),
+                       t["card_intent_note"].format(leads=total.intent_customers, human=total.human), t))
+    # 3. cost per lead
+    cost_note = (t["card_cost_estimated"] if costs.estimated else t["card_cost_configured"]).format(
+        per_minute=money(costs.per_minute), agent_hour=money(costs.agent_hour))
+    ratio = _fmt(total.cost_vs_manual, "cost_vs_manual")
+    cards.append(_card(t["card_cost"], f"{money(total.cost_per_lead)}<small>{costs.currency}</small>",
+                       t["card_cost_target"], None if total.cost_vs_manual is None else
+                       ("met" if total.cost_vs_manual <= 0.6 else "not_met"),
+                       t["card_cost_note"].format(manual=money(total.manual_cost_per_lead), ratio=ratio)
+                       + "<br>" + html.escape(cost_note), t))
+    # 4. satisfaction: survey, and apart from it the inferred estimate
+    if sat.csat_n:
+        csat_value = f"{sat.csat_score:.0f}<small>{n(sat.csat_n)}</small>"
+        csat_note = t["card_csat_note"].format(mean=sat.csat_mean)
+        csat_verdict = "met" if sat.csat_score >= 85 else "not_met"
+    else:
+        csat_value, csat_note, csat_verdict = f"–<small>{n(0)}</small>", t["card_csat_none"], None
+    cards.append(_card(t["card_csat"], csat_value, t["card_csat_target"], csat_verdict, csat_note, t))
+    inferred = "–" if sat.inferred_score is None else f"{sat.inferred_score:.0f}"
+    cards.append(_card(t["card_inferred"], f"{inferred}<small>{n(sat.inferred_n)}</small>", "", None,
+                       t["card_inferred_note"], t).replace(f"<span class='badge nodata'>{t['no_data']}</span>", ""))
+
+    ab_rows = "".join(
+        f"<tr><td>{html.escape(seg_label(seg))}</td><td class=l>{html.escape(s.variant)}</td><td>{s.trials}</td>"
+        f"<td>{s.successes}</td><td>{f'{s.rate:.1%}' if s.trials else '–'}</td>"
+        f"<td>{s.ci_low:.1%} – {s.ci_high:.1%}</td><td>{s.p_best:.0%}</td></tr>"
+        for seg, s in variant_rows)
+    ab = (f"<h2>{t['ab_title']}</h2><table><tr>{''.join(f'<th>{c}</th>' for c in t['ab_cols'])}</tr>{ab_rows}</table>"
+          f"<p class=note>{t['ab_note']}</p>")
+    customers = max(1, status["customers"])
+    st_rows = "".join(f"<tr><td>{html.escape(t['customer_status'].get(s, s))}</td><td>{c:,}</td><td>{c / customers:.0%}"
+                      f"</td></tr>" for s, c in sorted(status["by_status"].items(), key=lambda kv: -kv[1]))
+    st_table = (f"<h2>{t['table_status']}</h2><table><tr><th>{t['status_col']}</th><th>{t['count_col']}</th>"
+                f"<th>{t['share_col']}</th></tr>{st_rows}</table>")
+    q_table = ""
+    if questions is not None:
+        q_rows = "".join(f"<tr><td>{html.escape(q)}</td><td>{c}</td></tr>" for q, c in questions) or \
+            f"<tr><td>{t['questions_none']}</td><td></td></tr>"
+        q_table = (f"<h2>{t['questions_title']}</h2><table><tr><th>{t['questions_cols'][0]}</th>"
+                   f"<th>{t['questions_cols'][1]}</th></tr>{q_rows}</table>")
+    summary = t["summary"].format(status=html.escape(t["status"].get(status["status"], str(status["status"]))),
+                                  customers=status["customers"], attempts=total.attempts, human=total.human,
+                                  generated=datetime.now(zone).strftime("%Y-%m-%d %H:%M"))
+    who = t["who_supervisor"] if role == "supervisor" else t["who_viewer"]
+    lang = "zh-CN" if locale.startswith("zh") else "en"
+    return f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
+<title>{t['title']} · {html.escape(name)}</title><style>{_CSS}</style></head><body>
+<header><h1>{t['title']} · {html.escape(name)}</h1><p>{summary}</p></header><main>
+<h2>{t['cards_title']}</h2><div class=cards>{''.join(cards)}</div>
+<h2>{t['charts_title']}</h2><div class=charts>{''.join(f'<img src="{c.name}" alt="{c.stem}">' for c in charts)}</div>
+{ab}
+{st_table}
+{_table(t, t['table_segment'], parts['segment'], costs, seg_label)}
+{_table(t, t['table_variant'], parts['variant'], costs, variant_label)}
+{_table(t, t['table_day'], parts['day'], costs)}
+{_table(t, t['table_all'], {t['by']['all']: total}, costs)}
+{q_table}
+<h2>{t['data_title']}</h2><p class=note><a href="{calls_csv.name}">{calls_csv.name}</a> ·
+<a href="{kpis_csv.name}">{kpis_csv.name}</a> — {t['data_note'].format(who=who)}</p>
+</main></body></html>"""

@@ -88,8 +88,13 @@ class CallingRules:
         return None
 
 
-Status = Literal["interested", "converted", "transferred", "not_interested", "do_not_call", "complaint",
-                 "invalid_number", "unreachable", "callback", "retry"]
+# A customer's status after a call; one table, read by the worker, the report and the docs.
+# In progress: planned, scheduled, retry (no answer yet, will call again), callback (asked for a later call).
+FINAL_STATUSES = ("converted", "interested", "not_interested", "do_not_call", "wrong_number", "voicemail",
+                  "unreachable")
+Status = Literal["converted", "interested", "callback", "not_interested", "do_not_call", "wrong_number", "voicemail",
+                 "unreachable", "retry"]
+_WRONG_NUMBER_TAGS = {"wrong_number", "wrong_person", "not_the_customer"}
 
 
 @dataclass(frozen=True)
@@ -101,12 +106,14 @@ class NextStep:
 
 def next_step(job: CallJob, result: CallResult, now: float, rules: CallingRules, cfg: CampaignConfig,
               window: tuple[int, int] | None = None) -> NextStep:
-    if result.complaint:
-        return NextStep("done", "complaint")
-    if result.do_not_call:
+    """The status follows the outcome, strongest fact first: a sale is a sale even if the customer
+    also asked to be called again or not to be called (the DNC list still records that)."""
+    if result.converted:
+        return NextStep("done", "converted")
+    if result.complaint or result.do_not_call:
         return NextStep("done", "do_not_call")
-    if result.answered_by == "invalid":
-        return NextStep("done", "invalid_number")
+    if result.answered_by == "invalid" or _WRONG_NUMBER_TAGS & set(result.tags):
+        return NextStep("done", "wrong_number")
     if result.callback_at is not None and job.attempt < 2 * cfg.max_attempts:  # no endless "call me later"
         return NextStep("callback", "callback", rules.next_allowed(max(result.callback_at, now), job.timezone))
     unanswered = result.answered_by in ("no_answer", "busy", "failed") or (
@@ -118,8 +125,6 @@ def next_step(job: CallJob, result: CallResult, now: float, rules: CallingRules,
         return NextStep("retry", "retry", rules.next_allowed(now + backoff, job.timezone, window))
     if result.answered_by == "voicemail":
         return NextStep("done", "voicemail")
-    if result.converted:
-        return NextStep("done", "converted")
-    if result.transferred:
-        return NextStep("done", "transferred")
+    if result.transferred:  # handed to a person because they wanted more: a lead unless they refused
+        return NextStep("done", "not_interested" if result.intent_grade == "D" else "interested")
     return NextStep("done", "interested" if result.success else "not_interested")

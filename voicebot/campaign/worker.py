@@ -28,8 +28,9 @@ from voicebot.campaign import keys
 from voicebot.campaign.bandit import ScriptBandit
 from voicebot.campaign.campaign import make_job
 from voicebot.campaign.clock import Clock
-from voicebot.campaign.customers import DoNotCallList
+from voicebot.campaign.dnc import DoNotCallList
 from voicebot.campaign.dialer import CallJob, CallResult, Dialer
+from voicebot.campaign.hours import calling_rules
 from voicebot.campaign.pacing import Pacer
 from voicebot.campaign.queue import ClaimedJob, JobQueue
 from voicebot.campaign.scheduler import CallingRules, next_step
@@ -160,6 +161,7 @@ class CampaignWorker:
         if self.client.hget(self.ck.meta, "status") == "paused":
             return "paused"
         now = self.clock.now()
+        self.rules = calling_rules(self.client, self.ck, self.cfg)  # hours may change while calling
         self.queue.promote_due(now)
         claimed = self.queue.claim(self.worker_id)
         if claimed is None:
@@ -316,8 +318,8 @@ class CampaignWorker:
             fields["next_at"] = f"{step.at:.0f}"
         pipe.hset(self.ck.state(job.customer_id), mapping=fields)
         if result.do_not_call or result.complaint:
-            pipe.sadd(keys.DNC, job.phone)
-            pipe.hset(keys.DNC_REASONS, job.phone, "complaint" if result.complaint else "stop_calling")
+            self.dnc.add_in(pipe, job.phone, "complaint" if result.complaint else "stop_calling",
+                            by=f"call:{self.ck.name}/{job.job_id}", call_id=result.call_id, at=now)
         if result.answered_by == "human":  # the frequency cap counts conversations, not rings or voicemails
             pipe.zadd(keys.number_calls(job.phone), {attempt_id: now})
             pipe.hincrby(self.ck.meta, "n_human", 1)

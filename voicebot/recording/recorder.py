@@ -83,16 +83,34 @@ class StreamingWavWriter:
 
 
 class CallRecorder:
+    """A failed write (disk full, disk gone) never ends the call: recording stops, ``error`` says
+    why, and what was written before stays a valid file."""
+
     def __init__(self, root: Path, call_id: str, sample_rate: int, frame_bytes: int) -> None:
         self.wav_path, self.transcript_path = recording_paths(root, call_id)
+        self.error: str | None = None
         self._wav = StreamingWavWriter(self.wav_path, sample_rate, 2)
         self._transcript = open_private(self.transcript_path, "a", encoding="utf-8")
         self._silence = b"\x00" * frame_bytes
         self._left: list[bytes] = []
         self._right: list[bytes] = []
 
+    def _failed(self, what: str, exc: OSError) -> None:
+        if self.error is None:
+            self.error = f"{what}: {exc.strerror or exc}"
+        self._left.clear()
+        self._right.clear()
+
     def add_frames(self, callee: list[bytes], bot: list[bytes | None]) -> None:
         """Queue one batch of ticks from each direction; writes the aligned prefix."""
+        if self.error is not None:
+            return
+        try:
+            self._add_frames(callee, bot)
+        except OSError as exc:
+            self._failed(f"writing {self.wav_path.name}", exc)
+
+    def _add_frames(self, callee: list[bytes], bot: list[bytes | None]) -> None:
         self._left.extend(callee)
         self._right.extend(b if b is not None else self._silence for b in bot)
         n = min(len(self._left), len(self._right))
@@ -111,15 +129,21 @@ class CallRecorder:
         if confidence is not None:
             line["confidence"] = round(confidence, 3)
         line.update(extra)
-        self._transcript.write(json.dumps(line, ensure_ascii=False) + "\n")
-        self._transcript.flush()
+        try:
+            self._transcript.write(json.dumps(line, ensure_ascii=False) + "\n")
+            self._transcript.flush()
+        except OSError as exc:
+            self._failed(f"writing {self.transcript_path.name}", exc)
 
     def close(self) -> None:
         # Flush whatever one side has beyond the other, padded with silence.
         n = max(len(self._left), len(self._right))
         self.add_frames([self._silence] * (n - len(self._left)), [None] * (n - len(self._right)))
-        self._wav.close()
-        self._transcript.close()
+        for f in (self._wav, self._transcript):
+            try:
+                f.close()
+            except OSError as exc:  # the last buffered bytes had nowhere to go
+                self._failed("closing the recording", exc)
 
     @property
     def seconds(self) -> float:

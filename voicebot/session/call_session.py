@@ -22,6 +22,7 @@ from voicebot.dialogue.base import (
 from voicebot.logs import get_logger
 from voicebot.media.frames import BargeIn, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
 from voicebot.recording.recorder import CallRecorder
+from voicebot.session.emergency import EmergencyPlan, EngineFailure
 from voicebot.session.engines import Engines
 from voicebot.session.events import CallEvent, public_customer
 from voicebot.session.listener import CallListener
@@ -49,6 +50,7 @@ class CallSession:
             engines.recognizer, LOCALE_LANGUAGE.get(info.locale), lambda text: self._publish("partial_transcript", text=text),
             call.uid) if engines.streaming_asr else None
         self.speaker: BotSpeaker | None = None
+        self.emergency = EmergencyPlan(self.settings, info.locale)
         self.recorder: CallRecorder | None = None
         self.actions: queue.Queue[Action] = queue.Queue()
         self.pending: list[PendingTurn] = []
@@ -123,6 +125,7 @@ class CallSession:
             if self.barged_by is not None:
                 self._leave_for_supervisor()
                 break
+            self._check_engines()
             self._run_actions()
             self._check_no_input()
             time.sleep(0.01)
@@ -162,6 +165,7 @@ class CallSession:
         self._drained_at = time.time()
         if self.recorder is not None:
             self.recorder.add_frames(callee, bot)
+            self._check_recorder()
         if self.tap is not None:
             self.tap.feed(callee, bot)
         in_turn = self.listener.callee_speaking
@@ -185,6 +189,13 @@ class CallSession:
                 self._turn_ended(event)
         if self.partials and in_turn and self.listener.callee_speaking and callee:
             self.partials.feed(np.frombuffer(b"".join(callee), dtype=np.int16))
+
+    def _check_recorder(self) -> None:
+        """Reported once; the call goes on unrecorded (a full disk must not hang up on a customer)."""
+        if self.recorder.error is not None and "recording_error" not in self.outcome:
+            self.outcome["recording_error"] = self.recorder.error
+            self.log.error("recording_failed", error=self.recorder.error, recording=str(self.recorder.wav_path))
+            self._publish("recording_failed", error=self.recorder.error)
 
     def _speculate(self, event: SpeechPaused) -> None:
         """Recognise during the closing silence. One speculative job per call at a time: mid-turn
@@ -227,14 +238,45 @@ class CallSession:
 
     # --- turns -> dialogue ------------------------------------------------------------
     def _poll_turns(self) -> None:
-        while self.pending and self.pending[0].recognition.done():
-            turn = self.pending.pop(0)
+        while self.pending and self.emergency.failure is None:
+            turn = self.pending[0]
+            if not turn.recognition.done():
+                if self.emergency.asr_overdue(turn.ended_at):
+                    turn.recognition.cancel()
+                    self._engine_failed(EngineFailure(
+                        "asr", "timeout", f"no transcript {self.settings.emergency.asr_timeout_s:g} s after the turn"))
+                return
+            self.pending.pop(0)
             try:
                 transcript: Transcript = turn.recognition.result()
-            except Exception:
+            except Exception as exc:
                 self.log.exception("asr_failed")
-                continue
+                self._engine_failed(EngineFailure("asr", "error", str(exc) or type(exc).__name__))
+                return
             self._handle_turn(turn, transcript)
+
+    def _check_engines(self) -> None:
+        if self.speaker.failure is not None:
+            self._engine_failed(EngineFailure("tts", "error", str(self.speaker.failure) or "synthesis failed"))
+        elif self.emergency.tts_stalled(self.speaker.stalled_s()):
+            self._engine_failed(EngineFailure(
+                "tts", "timeout", f"no audio from synthesis for {self.settings.emergency.tts_timeout_s:g} s"))
+
+    def _engine_failed(self, failure: EngineFailure) -> None:
+        """The emergency plan replaces the conversation: apology, then a person or a callback."""
+        actions = self.emergency.trigger(failure)
+        if actions is None:
+            return
+        self.log.error("engine_failure", **failure.to_dict())
+        self._publish("engine_failure", **failure.to_dict())
+        self.outcome["engine_failure"] = failure.to_dict()
+        self.speaker.interrupt()
+        self.speaker.failure = None
+        with self.actions.mutex:
+            self.actions.queue.clear()
+        self.pending.clear()
+        self._carrying_out_order = True  # the apology is said in full
+        self._queue(actions)
 
     def _handle_turn(self, turn: PendingTurn, transcript: Transcript) -> None:
         fms = self.settings.media.frame_ms / 1000
@@ -432,7 +474,8 @@ class CallSession:
         if self.speaker.speaking:
             self.last_activity = time.time()  # the silence clock starts when the bot stops talking
             return
-        if self.listener.callee_speaking or self.pending or self.transfer or self.hangup_requested:
+        if (self.listener.callee_speaking or self.pending or self.transfer or self.hangup_requested
+                or self.emergency.failure is not None):
             return
         if time.time() - self.last_activity >= self.settings.turn.no_input_timeout_s:
             self.last_activity = time.time()

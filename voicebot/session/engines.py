@@ -38,6 +38,10 @@ class Engines:
                 log.exception("event_sink_failed", sink=repr(sink))
 
     def close(self) -> None:
+        if self.settings.fault_drill.asr or self.settings.fault_drill.tts:
+            from voicebot.session.fault_drill import release_hung
+
+            release_hung()
         self.asr_pool.shutdown(wait=False, cancel_futures=True)
         self.tts_pool.shutdown(wait=False, cancel_futures=True)
 
@@ -60,6 +64,7 @@ def load_dialogue_factory(settings: Settings) -> DialogueFactory:
 def load_engines(settings: Settings, sinks: list[EventSink] | None = None) -> Engines:
     """Loads and checks every model up front, so a missing or corrupt one fails at start-up."""
     from voicebot.asr import load_recognizer
+    from voicebot.session.emergency import prompts as emergency_prompts
     from voicebot.tts.renderer import SpeechRenderer
 
     t0 = time.perf_counter()
@@ -71,6 +76,7 @@ def load_engines(settings: Settings, sinks: list[EventSink] | None = None) -> En
     prompts = list(dialogues.prompts())
     if settings.recording.consent_announcement:
         prompts += list(settings.recording.consent_text.items())
+    prompts += emergency_prompts(settings)
     renderer.prerender(prompts)
     t3 = time.perf_counter()
     emotion_factory = _emotion_factory(settings)
@@ -80,8 +86,27 @@ def load_engines(settings: Settings, sinks: list[EventSink] | None = None) -> En
     recognizer.transcribe(np.zeros(settings.media.clock_rate // 2, dtype=np.int16), None)
     log.info("engines_loaded", asr_s=round(t1 - t0, 2), tts_dialogue_s=round(t2 - t1, 2),
              prerender_s=round(t3 - t2, 2), prompts=len(prompts), asr=recognizer.name)
-    return Engines(settings, recognizer, renderer, dialogues, emotion_factory, recognizer.stream(None) is not None,
-                   list(sinks or []))
+    recognizer, renderer = _fault_drill(settings, recognizer, renderer, prompts)
+    streaming = recognizer.stream(None) is not None
+    return Engines(settings, recognizer, renderer, dialogues, emotion_factory, streaming, list(sinks or []))
+
+
+def _fault_drill(settings: Settings, recognizer: Recognizer, renderer: Any, prompts: list[tuple[str, str]]):
+    """Wraps engines that are to fail on purpose ([fault_drill]); after warm-up, so start-up works."""
+    drill = settings.fault_drill
+    if drill.asr:
+        from voicebot.session.fault_drill import DrillRecognizer
+
+        recognizer = DrillRecognizer(recognizer, drill)
+    if drill.tts:
+        from voicebot.session.emergency import prompts as emergency_prompts
+        from voicebot.session.fault_drill import DrillRenderer
+
+        renderer = DrillRenderer(renderer, drill, {text for _, text in emergency_prompts(settings)})
+    if drill.asr or drill.tts:
+        log.warning("fault_drill_on", asr=drill.asr or None, tts=drill.tts or None, after_uses=drill.after_uses,
+                    hint="engines fail on purpose: an emergency drill, never for real customers")
+    return recognizer, renderer
 
 
 def _emotion_factory(settings: Settings) -> Callable[[], Any] | None:

@@ -46,6 +46,8 @@ class BotSpeaker:
         self._queued_total = 0  # frames ever queued (minus those dropped by interruptions)
         self._recent: deque[SpokenLine] = deque(maxlen=8)  # lines that may still be playing
         self._lock = threading.Lock()
+        self._progress_at = time.time()  # last time synthesis handed over audio (or a render began)
+        self.failure: Exception | None = None  # the synthesiser raised: the session's emergency plan
         self.log = get_logger("voicebot.speaker", call_id=call_id)
 
     @property
@@ -59,6 +61,7 @@ class BotSpeaker:
             start = not self._rendering
             if start:
                 self._rendering = True
+                self._progress_at = time.time()
         if start:
             self._pool.submit(self._render_queue, self._generation)
         return line
@@ -77,26 +80,44 @@ class BotSpeaker:
             cut += list(self._lines)
             self._lines.clear()
             self._queued_total = played_to
+            # The old render stops at its next chunk (or never, if synthesis hangs): either way the
+            # next line starts a render of its own.
+            self._rendering = False
+            self._current = None
         for line in cut:
             line.interrupted = True
             line.done.set()
         return cut
 
+    def stalled_s(self) -> float:
+        """How long synthesis has owed audio while nothing was left to play (a hung synthesiser)."""
+        with self._lock:
+            if not self._rendering or len(self._port.tx) > 0:
+                return 0.0
+            return time.time() - self._progress_at
+
     def _render_queue(self, generation: int) -> None:
         try:
             while True:
                 with self._lock:
-                    if generation != self._generation or not self._lines:
+                    if generation != self._generation:
+                        return  # interrupted: interrupt() reset the state, a newer render may own it
+                    if not self._lines:
                         self._rendering = False
                         self._current = None
                         return
                     line = self._current = self._lines.popleft()
                 self._render_line(line, generation)
-        except Exception:
+        except Exception as exc:
             self.log.exception("tts_failed")
             with self._lock:
-                self._rendering = False
-                self._current = None
+                if generation == self._generation:
+                    self.failure = exc
+                    self._rendering = False
+                    if self._current is not None:
+                        self._current.interrupted = True
+                        self._current.done.set()
+                    self._current = None
 
     def _render_line(self, line: SpokenLine, generation: int) -> None:
         first = True
@@ -107,6 +128,7 @@ class BotSpeaker:
                 if generation != self._generation:
                     return
                 n = self._port.enqueue_audio(chunk.tobytes())
+                self._progress_at = time.time()
                 line.frames += n
                 self._queued_total += n
                 line.end_pos = self._queued_total

@@ -32,3 +32,14 @@ def mask_record(record: dict[str, Any]) -> dict[str, Any]:
         if isinstance(out.get(name), str):
             out[name] = mask_uri(out[name])
     return out
+
+
+def mask_name(name: str) -> str:
+    """张伟 -> 张*, 欧阳娜娜 -> 欧阳**, John Smith -> J*** S****: enough to recognise, not to identify."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    if name.isascii():
+        return " ".join(w[0] + "*" * (len(w) - 1) for w in name.split())
+    keep = 2 if len(name) >= 4 else 1  # two-character family names (欧阳, 司马) come with long names
+    return name[:keep] + "*" * (len(name) - keep)

@@ -1,0 +1,135 @@
+"""`voicebot dnc list|add|remove|import|export|audit`: the call center's do-not-call list."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from voicebot.config import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("dnc", help="do-not-call list (all campaigns): list, add, remove, import, export, audit")
+    sub = p.add_subparsers(dest="dnc_command", required=True)
+
+    ls = sub.add_parser("list", help="every number on the list, with since when, why and who")
+    ls.set_defaults(func=cmd_list)
+
+    for verb, help_text in (("add", "put numbers on the list"), ("remove", "take numbers off the list")):
+        v = sub.add_parser(verb, help=help_text)
+        v.add_argument("numbers", nargs="+", help="phone numbers, any common format (138 1234 5678, +86...)")
+        v.add_argument("--reason", required=verb == "remove", default="manual",
+                       help="why (kept in the audit trail)" + ("; required" if verb == "remove" else ""))
+        v.add_argument("--by", default=None, help="who (default: the login name)")
+        v.set_defaults(func=cmd_add if verb == "add" else cmd_remove)
+
+    im = sub.add_parser("import", help="add every number of a CSV/XLSX/text file (a phone column, or one per line)")
+    im.add_argument("file", type=Path)
+    im.add_argument("--reason", default="imported")
+    im.add_argument("--by", default=None)
+    im.set_defaults(func=cmd_import)
+
+    ex = sub.add_parser("export", help="write the list as CSV (UTF-8 with BOM for Excel, or GBK)")
+    ex.add_argument("file", type=Path)
+    ex.add_argument("--encoding", default="utf-8-sig", choices=["utf-8-sig", "gbk"])
+    ex.set_defaults(func=cmd_export)
+
+    au = sub.add_parser("audit", help="every change: when, add/remove, number, reason, by whom / which call")
+    au.add_argument("number", nargs="?", default=None)
+    au.set_defaults(func=cmd_audit)
+
+
+def _dnc(settings: Settings):
+    from voicebot.campaign.dnc import DoNotCallList
+    from voicebot.store.redis_server import connect_redis
+
+    return DoNotCallList(connect_redis(settings))
+
+
+def _who(args: argparse.Namespace) -> str:
+    try:
+        return f"user:{args.by or getpass.getuser()}"
+    except OSError:
+        return "user:unknown"
+
+
+def _when(ts: float) -> str:
+    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds") if ts else ""
+
+
+def _number(raw: str) -> str | None:
+    from voicebot.campaign.phones import PhoneError, normalise_phone
+
+    try:
+        return normalise_phone(raw)
+    except PhoneError as exc:
+        print(f"voicebot: {raw!r} is not a phone number ({exc}); skipped", file=sys.stderr)
+        return None
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    entries = _dnc(settings).entries()
+    for e in entries:
+        print(f"{e.number}\t{_when(e.since)}\t{e.reason}\t{e.by}" + (f"\t{e.call_id}" if e.call_id else ""))
+    print(f"{len(entries)} numbers on the do-not-call list", file=sys.stderr)
+    return 0
+
+
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    dnc, by, added, bad = _dnc(settings), _who(args), 0, 0
+    for raw in args.numbers:
+        number = _number(raw)
+        if number is None:
+            bad += 1
+            continue
+        added += dnc.add(number, args.reason, by)
+    print(json.dumps({"added": added, "already_listed": len(args.numbers) - added - bad, "invalid": bad}))
+    return 0 if not bad else 1
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    dnc, by, removed, bad = _dnc(settings), _who(args), 0, 0
+    for raw in args.numbers:
+        number = _number(raw)
+        if number is None:
+            bad += 1
+            continue
+        removed += dnc.remove(number, args.reason, by)
+    print(json.dumps({"removed": removed, "not_listed": len(args.numbers) - removed - bad, "invalid": bad}))
+    return 0 if not bad else 1
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from voicebot.campaign.dnc import read_numbers
+
+    numbers, problems = read_numbers(args.file)
+    dnc, by = _dnc(settings), _who(args)
+    added = sum(dnc.add(n, args.reason, by) for n in numbers)
+    for p in problems[:20]:
+        print(f"skipped: {p}", file=sys.stderr)
+    print(json.dumps({"read": len(numbers), "added": added, "already_listed": len(numbers) - added,
+                      "skipped": len(problems)}))
+    return 0 if numbers or not problems else 1
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    entries = _dnc(settings).entries()
+    with args.file.open("w", newline="", encoding=args.encoding) as fh:
+        w = csv.writer(fh)
+        w.writerow(["号码 number", "加入时间 since", "原因 reason", "操作人 by", "通话 call"])
+        for e in entries:
+            w.writerow([e.number, _when(e.since), e.reason, e.by, e.call_id])
+    print(json.dumps({"file": str(args.file), "numbers": len(entries)}, ensure_ascii=False))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    number = _number(args.number) if args.number else None
+    for e in _dnc(settings).audit(number):
+        print(f"{_when(e.at)}\t{e.action}\t{e.number}\t{e.reason}\t{e.by}" + (f"\t{e.call_id}" if e.call_id else ""))
+    return 0

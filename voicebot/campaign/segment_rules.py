@@ -1,0 +1,193 @@
+"""Segments defined by the user: a YAML rule file per campaign, checked with file:line errors.
+
+::
+
+    default: general                 # who matches no rule
+    segments:
+      - name: vip_churn              # first matching rule wins, in priority order (then file order)
+        label: 高价值流失风险
+        priority: 0
+        when: monetary() >= 5000 and recency() >= max(45, 2 * interval_days())
+        strategy: high_value_churn_risk   # which plan it gets (offer, follow-up); default: its name or general
+      - name: young_shanghai
+        when: 年龄 < 30 and 城市 in ["上海", "杭州"]
+
+Helpers: ``recency()`` days since the last purchase (empty if never bought), ``frequency()``
+orders in 12 months, ``monetary()`` spend in 12 months, ``interval_days()`` 365 / orders,
+``price_sensitivity()`` 0-1 from discount share and coupon use, ``days_since(field)``,
+``max(a, b)``, ``min(a, b)``. The rule language is in ``voicebot.campaign.rules``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from voicebot.campaign import rules
+from voicebot.campaign.headers import field_for_name
+from voicebot.campaign.mapping import DERIVED_FIELDS, FIELDS
+from voicebot.campaign.rules import Node, RuleError
+
+DEFAULT_RULES_PATH = Path(__file__).with_name("default_segments.yaml")
+HELPERS = ("recency", "frequency", "monetary", "interval_days", "price_sensitivity", "days_since", "max", "min")
+
+
+@dataclass(frozen=True)
+class SegmentRule:
+    name: str
+    when: str
+    node: Node
+    priority: int
+    line: int
+    label: str = ""
+    strategy: str = ""
+
+
+@dataclass
+class SegmentRuleSet:
+    rules: list[SegmentRule]  # in evaluation order
+    default: str
+    default_label: str
+    source: str
+    text: str
+
+    @property
+    def names(self) -> list[str]:
+        return [r.name for r in self.rules] + ([self.default] if self.default not in {r.name for r in self.rules} else [])
+
+    def label(self, name: str) -> str:
+        if name == self.default:
+            return self.default_label or name
+        return next((r.label for r in self.rules if r.name == name and r.label), name)
+
+    def strategy(self, name: str) -> str:
+        return next((r.strategy for r in self.rules if r.name == name and r.strategy), name)
+
+    def check_fields(self, known: Iterable[str]) -> None:
+        """Every field a rule names exists in the campaign's data (or is a known customer field)."""
+        known_set = set(known)
+        for r in self.rules:
+            for name, col in rules.names_in(r.node):
+                if _resolve(name, known_set) is None:
+                    sample = sorted(k[2:] if k.startswith("x_") else k for k in known_set)[:25]
+                    raise RuleError(f"{self.source}:{r.line}: segment {r.name!r}: unknown field {name!r} "
+                                    f"(column {col + 1} of the rule); fields are e.g. {', '.join(sample)}")
+
+    def assign(self, records: list[dict[str, Any]], today: date, known: Iterable[str] = ()) -> list[str]:
+        """The segment name of every record."""
+        known_set = set(known) | {k for r in records[:2000] for k in r}
+        cols = rules.Columns(records, lambda n: _resolve(n, known_set), _helpers(records, today, known_set))
+        out = np.full(len(records), self.default, dtype=object)
+        done = np.zeros(len(records), dtype=bool)
+        for r in self.rules:
+            try:
+                mask = rules.evaluate(r.node, cols, "bool")
+            except RuleError as exc:
+                raise RuleError(f"{self.source}:{r.line}: segment {r.name!r}: {exc}") from None
+            hit = mask & ~done
+            out[hit] = r.name
+            done |= hit
+        return list(out)
+
+
+def _resolve(name: str, known: set[str]) -> str | None:
+    if name in FIELDS or name in DERIVED_FIELDS or name in known:
+        return name
+    canonical = field_for_name(name)
+    if canonical:
+        return canonical
+    if f"x_{name}" in known:
+        return f"x_{name}"
+    return None
+
+
+def _helpers(records: list[dict[str, Any]], today: date, known: set[str]) -> dict[str, Any]:
+    from voicebot.campaign.profiles import columns_from_records, expected_interval_days, price_sensitivity
+
+    cache: dict[str, Any] = {}
+
+    def cols():
+        if "cols" not in cache:
+            cache["cols"] = columns_from_records(records, today)
+        return cache["cols"]
+
+    def days_since(name: str) -> np.ndarray:
+        key = _resolve(name, known) or name
+        out = np.full(len(records), np.nan)
+        for i, r in enumerate(records):
+            v = str(r.get(key) or "")[:10]
+            try:
+                out[i] = (today - date.fromisoformat(v)).days
+            except ValueError:
+                pass
+        return out
+
+    return {
+        "recency": lambda: cols().days_since_purchase,
+        "frequency": lambda: cols().orders_12m,
+        "monetary": lambda: cols().spend_12m,
+        "interval_days": lambda: expected_interval_days(cols()),
+        "price_sensitivity": lambda: price_sensitivity(cols()),
+        "__days_since": days_since,
+    }
+
+
+def load_rules(text: str, source: str = "<rules>") -> SegmentRuleSet:
+    """Parses and checks a rule file; RuleError names file:line and what is wrong."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise RuleError(f"{source}: not valid YAML: {exc}") from None
+    data = yaml.safe_load(text) if root is not None else None
+    if not isinstance(data, dict) or not isinstance(data.get("segments"), list):
+        raise RuleError(f"{source}:1: needs 'segments:' (a list of name/when rules) and 'default:'")
+    seg_nodes = next(v for k, v in root.value if k.value == "segments").value  # type: ignore[union-attr]
+    default = data.get("default")
+    if not isinstance(default, str) or not default.strip():
+        raise RuleError(f"{source}:1: needs 'default: <segment name>' for customers no rule matches")
+    out, seen = [], set()
+    for i, (item, node) in enumerate(zip(data["segments"], seg_nodes)):
+        line = node.start_mark.line + 1
+        if not isinstance(item, dict) or "name" not in item or "when" not in item:
+            raise RuleError(f"{source}:{line}: each segment needs 'name:' and 'when:'")
+        name = str(item["name"]).strip()
+        if name in seen:
+            raise RuleError(f"{source}:{line}: segment {name!r} defined twice")
+        seen.add(name)
+        when_line = next((v.start_mark.line + 1 for k, v in node.value if k.value == "when"), line)
+        try:
+            parsed = rules.parse(str(item["when"]))
+        except RuleError as exc:
+            raise RuleError(f"{source}:{when_line}: segment {name!r}: {exc}") from None
+        for fn, col in rules.calls_in(parsed):
+            if fn not in HELPERS:
+                raise RuleError(f"{source}:{when_line}: segment {name!r}: unknown function {fn!r} at column "
+                                f"{col + 1}; functions are {', '.join(HELPERS)}")
+        unknown = set(item) - {"name", "when", "label", "priority", "strategy"}
+        if unknown:
+            raise RuleError(f"{source}:{line}: segment {name!r}: unknown keys {sorted(unknown)}")
+        try:
+            priority = int(item.get("priority", 100))
+        except (TypeError, ValueError):
+            raise RuleError(f"{source}:{line}: segment {name!r}: priority must be a whole number") from None
+        out.append((priority, i, SegmentRule(name, str(item["when"]), parsed, priority, when_line,
+                                             str(item.get("label", "")), str(item.get("strategy", "")))))
+    ordered = [r for _p, _i, r in sorted(out, key=lambda t: (t[0], t[1]))]
+    return SegmentRuleSet(ordered, default.strip(), str(data.get("default_label", "")), source, text)
+
+
+def load_rules_file(path: str | Path) -> SegmentRuleSet:
+    path = Path(path)
+    if not path.exists():
+        raise RuleError(f"segment rule file {path} does not exist")
+    return load_rules(path.read_text(encoding="utf-8"), str(path))
+
+
+def default_rules() -> SegmentRuleSet:
+    return load_rules_file(DEFAULT_RULES_PATH)
