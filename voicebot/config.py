@@ -163,6 +163,9 @@ class RecordingConfig(BaseModel):
         "en-US": "This call may be recorded for quality purposes.",
         "zh-CN": "本次通话可能会被录音，用于提升服务质量。",
     }
+    # Store transcripts with phone numbers masked (voicebot.masking): supervisors then see them
+    # masked too. Off by default: a call-back number said in the call is often what QA needs.
+    mask_transcripts: bool = False
 
 
 class DialogueConfig(BaseModel):
@@ -286,10 +289,27 @@ class EmotionConfig(BaseModel):
 
 
 class ConsoleUser(BaseModel):
-    # "pbkdf2_sha256$<iterations>$<salt hex>$<hash hex>", from `voicebot console hash-password`.
+    # From `voicebot console hash-password`: "scrypt$..." (or an older "pbkdf2_sha256$...", upgraded
+    # at the user's next login; the upgraded hash is kept in Redis beside the sessions).
     password_hash: str
     # supervisor: everything (numbers, listen live, recordings audio); viewer: masked data, no audio.
     role: Literal["supervisor", "viewer"] = "viewer"
+    # The supervisor's phone (SIP URI) for "barge" / "take over" from the console.
+    phone: str = ""
+    # Console language: "zh-CN" or "en-US"; empty = the browser's preference.
+    locale: str = ""
+
+
+class WallboardConfig(BaseModel):
+    calls_plan_per_day: int = 0  # 0 = no plan shown
+    waiting_amber: int = 1
+    waiting_red: int = 3
+    handle_time_amber_s: float = 240.0
+    handle_time_red_s: float = 420.0
+    escalations_amber: int = 3
+    escalations_red: int = 10
+    failed_transfers_amber: int = 1
+    failed_transfers_red: int = 3
 
 
 class SupervisorConfig(BaseModel):
@@ -307,6 +327,25 @@ class SupervisorConfig(BaseModel):
     # Live listening: browser stream rate, and how often a worker checks for listeners.
     listen_rate: int = 8000
     listen_check_s: float = 0.25
+    # Behind a TLS-terminating proxy the console sees plain HTTP: force the cookies' Secure flag.
+    secure_cookies: bool = False
+    # Login limits. Wrong passwords lock a user name for one source address (not for everyone:
+    # anyone could otherwise lock a named supervisor out); each source has an attempt budget; the
+    # password KDF runs at most kdf_concurrency at a time with at most kdf_queue waiting (429 beyond).
+    lockout_failures: int = 10
+    lockout_window_s: int = 300
+    login_attempts_per_source: int = 30
+    login_window_s: int = 60
+    kdf_concurrency: int = 1
+    kdf_queue: int = 8
+    # scrypt cost for new and upgraded password hashes (N = 2**scrypt_log_n, r = 8, p = 3: 32 MiB).
+    scrypt_log_n: int = 15
+    # Live-board streams (SSE): per session and in total.
+    max_streams_per_session: int = 3
+    max_streams_per_user: int = 6  # one viewer with many sessions cannot fill max_streams for everyone
+    max_streams: int = 200
+    # Wallboard: calls planned per day and the thresholds that turn a tile amber / red.
+    wallboard: WallboardConfig = WallboardConfig()
 
 
 class Settings(BaseSettings):

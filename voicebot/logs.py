@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import logging
-import re
 import sys
 
 import structlog
 
-_PHONE = re.compile(r"(?<!\d)(\+?\d{3})\d{4,}(\d{2})(?!\d)")
-
-
-# Values that are identifiers or paths, never phone numbers (hex call ids can hold digit runs).
-_NOT_PHONES = {"call_id", "recording", "transcript", "path", "model", "timestamp", "old", "new",
-               "consult_call", "leg", "sip_call_id", "job_id", "event", "supervisor_call"}
-
-
-def _mask(value: object) -> object:
-    if isinstance(value, str):
-        return _PHONE.sub(lambda m: m.group(1) + "*" * 7 + m.group(2), value)
-    if isinstance(value, dict):
-        return {k: (v if k in _NOT_PHONES else _mask(v)) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_mask(v) for v in value]
-    return value
+from voicebot.masking import mask_value
 
 
 def mask_phone_numbers(_logger: object, _name: str, event_dict: dict) -> dict:
-    """Phone numbers never reach the logs whole: +8613812345678 -> +86*******78."""
-    return _mask(event_dict)  # type: ignore[return-value]
+    """Phone numbers never reach the logs whole (the one rule: voicebot.masking): +86*********78."""
+    return mask_value(event_dict)  # type: ignore[return-value]
 
 
 class _CurrentStderr:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import wave
 from pathlib import Path
 
@@ -23,6 +24,7 @@ def console_settings(tmp_path: Path, **supervisor) -> Settings:
     settings.paths.recordings_dir = tmp_path / "recordings"
     settings.supervisor.users = {"sue": ConsoleUser(password_hash=HASHES["sue"], role="supervisor"),
                                  "vic": ConsoleUser(password_hash=HASHES["vic"], role="viewer")}
+    settings.supervisor.scrypt_log_n = 10  # upgraded hashes: cheap in tests, the default (15) is for real use
     for k, v in supervisor.items():
         setattr(settings.supervisor, k, v)
     return settings
@@ -54,11 +56,27 @@ def console_app(tmp_path, redis_client):
     return app, settings
 
 
+def login_token(client: TestClient) -> str:
+    """The login form's CSRF token (and its cookie, now in the client)."""
+    page = client.get("/login")
+    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+
+
+def post_login(client: TestClient, user: str, password: str, **extra):
+    return client.post("/login", data={"username": user, "password": password, "next": "/live",
+                                       "csrf": login_token(client)}, follow_redirects=False, **extra)
+
+
 def login(client: TestClient, user: str) -> TestClient:
-    r = client.post("/login", data={"username": user, "password": PASSWORDS[user], "next": "/live"},
-                    follow_redirects=False)
+    r = post_login(client, user, PASSWORDS[user])
     assert r.status_code == 303, r.text
     return client
+
+
+def csrf_of(client: TestClient) -> str:
+    """The session's CSRF token, as a page carries it."""
+    page = client.get("/live")
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text).group(1)
 
 
 from voice.conftest import artifacts  # noqa: E402,F401  (the shared tests/artifacts/ fixture)

@@ -18,7 +18,7 @@ from voicebot.store.events import RedisEventSink
 from voicebot.supervisor.auth import hash_password, verify_password
 from voicebot.supervisor.masking import mask_uri
 
-from .conftest import PASSWORDS, console_settings, login, write_recording
+from .conftest import PASSWORDS, console_settings, csrf_of, login, login_token, post_login, write_recording
 
 NUMBER = "+8613812345678"
 DAY = "2026-03-04"
@@ -56,22 +56,26 @@ def test_unauthenticated_requests_are_refused(console_app):
 def test_login_logout_and_wrong_password(console_app):
     app, _ = console_app
     with TestClient(app) as client:
-        r = client.post("/login", data={"username": "sue", "password": "wrong", "next": "/live"}, follow_redirects=False)
+        r = post_login(client, "sue", "wrong")
         assert r.status_code == 401 and "vb_session" not in r.cookies
-        r = client.post("/login", data={"username": "nobody", "password": "x", "next": "/live"}, follow_redirects=False)
+        r = post_login(client, "nobody", "x")
         assert r.status_code == 401
-        r = client.post("/login", data={"username": "sue", "password": PASSWORDS["sue"], "next": "//evil.example/"},
-                        follow_redirects=False)
+        r = client.post("/login", data={"username": "sue", "password": PASSWORDS["sue"], "next": "//evil.example/",
+                                        "csrf": client.cookies.get("vb_csrf")}, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/live"  # no open redirect
+        for target in ("/\t/evil.example", "/\\evil.example", "https://evil.example/"):
+            r = client.post("/login", data={"username": "sue", "password": PASSWORDS["sue"], "next": target,
+                                            "csrf": login_token(client)}, follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"] == "/live", target
         cookie = r.headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=strict" in cookie
         assert client.get("/api/me").json()["role"] == "supervisor"
         assert client.get("/live").status_code == 200
-        client.post("/logout", follow_redirects=False)
+        client.post("/logout", data={"csrf": csrf_of(client)}, follow_redirects=False)
         assert client.get("/api/me").status_code == 401
         metrics = client.get("/metrics").text  # the console's own metrics: counts only, no personal data
         assert 'voicebot_console_logins_total{result="refused"} 2.0' in metrics
-        assert 'voicebot_console_logins_total{result="ok"} 1.0' in metrics
+        assert 'voicebot_console_logins_total{result="ok"} 4.0' in metrics
 
 
 def test_sessions_expire(tmp_path, redis_client):
@@ -179,17 +183,21 @@ def test_number_masking_forms():
     assert mask_uri("sip:1001@pbx") == "sip:1001@pbx"  # a 4-digit extension is not a phone number
 
 
-def test_password_guessing_locks_the_name(console_app):
+def test_password_guessing_locks_the_name_for_that_source_only(console_app, redis_client):
+    from voicebot.supervisor.audit import recent
+
     app, _ = console_app
-    with TestClient(app) as client:
-        for _ in range(10):
-            r = client.post("/login", data={"username": "sue", "password": "guess", "next": "/live"})
-            assert r.status_code == 401
-        # Even the right password is refused until the window passes.
-        r = client.post("/login", data={"username": "sue", "password": PASSWORDS["sue"], "next": "/live"},
-                        follow_redirects=False)
-        assert r.status_code == 401
+    with TestClient(app) as client, TestClient(app, client=("10.9.9.9", 50000)) as elsewhere:
+        for _ in range(9):
+            assert post_login(client, "sue", "guess").status_code == 401
+        r = post_login(client, "sue", "guess")  # the tenth
+        assert r.status_code == 429 and "Too many wrong passwords" in r.text and "Retry-After" in r.headers
+        # Even the right password is refused from this address until the window passes, with its own message.
+        r = post_login(client, "sue", PASSWORDS["sue"])
+        assert r.status_code == 429 and "Too many wrong passwords" in r.text and "Wrong user name" not in r.text
         login(client, "vic")  # other users are not affected
+        login(elsewhere, "sue")  # nor is the supervisor at her own desk: the attacker cannot lock her out
+    assert [e["user"] for e in recent(redis_client, action="login_locked")] == ["sue", "sue"]
 
 
 def test_listen_socket_from_another_site_is_refused(console_app, redis_client):

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from voicebot.masking import mask_text
+
 
 def recording_paths(root: Path, call_id: str, when: datetime | None = None) -> tuple[Path, Path]:
     day = (when or datetime.now(timezone.utc)).strftime("%Y-%m-%d")
@@ -86,11 +88,13 @@ class CallRecorder:
     """A failed write (disk full, disk gone) never ends the call: recording stops, ``error`` says
     why, and what was written before stays a valid file."""
 
-    def __init__(self, root: Path, call_id: str, sample_rate: int, frame_bytes: int) -> None:
+    def __init__(self, root: Path, call_id: str, sample_rate: int, frame_bytes: int,
+                 mask_numbers: bool = False) -> None:
         self.wav_path, self.transcript_path = recording_paths(root, call_id)
         self.error: str | None = None
         self._wav = StreamingWavWriter(self.wav_path, sample_rate, 2)
         self._transcript = open_private(self.transcript_path, "a", encoding="utf-8")
+        self._mask_numbers = mask_numbers  # recording.mask_transcripts
         self._silence = b"\x00" * frame_bytes
         self._left: list[bytes] = []
         self._right: list[bytes] = []
@@ -125,6 +129,8 @@ class CallRecorder:
 
     def add_transcript(self, who: str, text: str, start_s: float, end_s: float,
                        confidence: float | None = None, **extra: Any) -> None:
+        if self._mask_numbers:
+            text = mask_text(text)
         line = {"who": who, "text": text, "start": round(start_s, 3), "end": round(end_s, 3)}
         if confidence is not None:
             line["confidence"] = round(confidence, 3)

@@ -108,7 +108,8 @@ class CallSession:
         self.speaker = BotSpeaker(port, self.engines.renderer.stream, self.info.locale, self.engines.tts_pool, self.call.uid)
         if self.settings.recording.enabled:
             self.recorder = CallRecorder(self.settings.paths.recordings_dir, self.call.uid,
-                                         port.clock_rate, port.frame_bytes)
+                                         port.clock_rate, port.frame_bytes,
+                                         mask_numbers=self.settings.recording.mask_transcripts)
         if self.engines.listen_taps is not None:
             self.tap = self.engines.listen_taps.open(self.call.uid, port.clock_rate)
         self.answered_at = self.last_activity = time.time()

@@ -1,13 +1,15 @@
 """The supervisor console: an ASGI app (FastAPI) over the Redis every bot worker publishes to.
 
 Pages are server-rendered (Jinja2) with small plain-JavaScript files: no front-end build step,
-nothing fetched from the internet. Every page and API except /login, /static and /metrics needs a
-session cookie; audio (listen live, recordings) needs the supervisor role.
+nothing fetched from the internet, no inline script (the CSP forbids it). Every page and API
+except /login, /static and /metrics needs a session cookie; audio (listen live, recordings) and
+interventions need the supervisor role; every state-changing request needs a CSRF token
+(security.py). Labels come from one table in both languages (i18n.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +24,17 @@ from prometheus_client.core import GaugeMetricFamily
 from voicebot.config import Settings
 from voicebot.logs import get_logger
 from voicebot.store.events import LIVE_CALLS, RedisEventReader
+from voicebot.supervisor import audit, i18n
 from voicebot.supervisor.auth import Authenticator, ConsoleSession
 from voicebot.supervisor.recordings import RecordingStore
+from voicebot.supervisor.security import (
+    PRE_SESSION_COOKIE, Busy, LoginGate, SecurityHeaders, StreamLimits, client_source, new_csrf_token,
+    refuse_cross_site, submitted_token, tokens_match,
+)
 
 HERE = Path(__file__).parent
 COOKIE = "vb_session"
+LANG_COOKIE = "vb_lang"
 _log = get_logger("voicebot.console")
 
 
@@ -44,8 +52,22 @@ class Console:
     templates: Jinja2Templates
     registry: CollectorRegistry
     logins: Counter
-    sse_clients: int = 0
+    gate: LoginGate
+    streams: StreamLimits
     listeners: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sse_clients(self) -> int:
+        return self.streams.total
+
+    def audit(self, request: Request | None, action: str, user: str, call_id: str = "", source: str = "",
+              **detail: Any) -> None:
+        source = source or (client_source(request) if request is not None else "")
+        audit.record(self.client, audit.AuditEntry(action, user, source, call_id, detail))
+
+    def secure_cookie(self, request: Request) -> bool:
+        return self.settings.supervisor.secure_cookies or request.url.scheme == "https"
 
 
 def current_session(request: Request) -> ConsoleSession | None:
@@ -73,13 +95,42 @@ def require_supervisor(session: ConsoleSession = Depends(require_api)) -> Consol
     return session
 
 
+async def require_csrf(request: Request, session: ConsoleSession = Depends(require_api)) -> ConsoleSession:
+    """Any state-changing request of a logged-in user: same site, and the session's CSRF token."""
+    refuse_cross_site(request)
+    if not tokens_match(await submitted_token(request), session.csrf):
+        raise HTTPException(403, "missing or wrong CSRF token")
+    return session
+
+
+def require_supervisor_csrf(session: ConsoleSession = Depends(require_csrf)) -> ConsoleSession:
+    if not session.supervisor:
+        raise HTTPException(403, "supervisor role required")
+    return session
+
+
+def locale_for(request: Request, session: ConsoleSession | None = None) -> str:
+    console: Console = request.app.state.console
+    chosen = request.cookies.get(LANG_COOKIE, "")
+    if chosen in i18n.LOCALES:
+        return chosen
+    if session is not None:
+        account = console.settings.supervisor.users.get(session.user)
+        if account is not None and account.locale in i18n.LOCALES:
+            return account.locale
+    return i18n.from_accept_language(request.headers.get("accept-language", ""))
+
+
 def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
     app = FastAPI(title="voicebot console", docs_url=None, redoc_url=None, openapi_url=None)
+    cfg = settings.supervisor
+    app.add_middleware(SecurityHeaders, hsts=cfg.secure_cookies)
     registry = CollectorRegistry()
     console = Console(
-        settings, client, Authenticator(settings.supervisor, client), RedisEventReader(client),
+        settings, client, Authenticator(cfg, client), RedisEventReader(client),
         RecordingStore(settings.paths.recordings_dir), Jinja2Templates(directory=str(HERE / "templates")),
         registry, Counter("voicebot_console_logins", "Console login attempts", ["result"], registry=registry),
+        LoginGate(cfg, client), StreamLimits(cfg),
     )
     registry.register(_ConsoleGauges(console))
     app.state.console = console
@@ -89,36 +140,78 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
     async def _to_login(request: Request, _exc: NotLoggedIn) -> Response:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
+    def login_page(request: Request, next: str, error: str = "", status: int = 200,
+                   headers: dict[str, str] | None = None) -> Response:
+        token = request.cookies.get(PRE_SESSION_COOKIE) or new_csrf_token()
+        locale = locale_for(request)
+        response = console.templates.TemplateResponse(
+            request, "login.html", {"next": _safe_next(next), "error": error, "csrf": token, "locale": locale,
+                                    "t": i18n.translator(locale), "session": None}, status_code=status,
+            headers=headers)
+        response.set_cookie(PRE_SESSION_COOKIE, token, httponly=True, samesite="strict",
+                            secure=console.secure_cookie(request), path="/login")
+        return response
+
     @app.get("/login", response_class=HTMLResponse)
-    async def login_form(request: Request, next: str = "/live", error: str = "") -> Response:
-        return console.templates.TemplateResponse(request, "login.html", {"next": _safe_next(next), "error": error})
+    async def login_form(request: Request, next: str = "/live") -> Response:
+        return login_page(request, next)
 
     @app.post("/login")
-    async def login(request: Request, username: str = Form(...), password: str = Form(...),
-                    next: str = Form("/live")) -> Response:
-        import asyncio
-
-        session = await asyncio.to_thread(console.auth.login, username, password)  # PBKDF2: ~0.1 s
+    async def login(request: Request, username: str = Form(..., max_length=200),
+                    password: str = Form(..., max_length=1000), next: str = Form("/live"),
+                    csrf: str = Form("")) -> Response:
+        t = i18n.translator(locale_for(request))
+        refuse_cross_site(request)
+        if not tokens_match(csrf, request.cookies.get(PRE_SESSION_COOKIE)):
+            return login_page(request, next, t("login.expired_form"), 403)
+        source = client_source(request)
+        wait, first = console.gate.spend(source)
+        if wait:
+            console.logins.labels("throttled").inc()
+            if first:
+                console.audit(request, "login_throttled", username[:64], window_s=cfg.login_window_s)
+            return login_page(request, next, t("login.throttled"), 429, {"Retry-After": str(wait)})
+        try:
+            result = await console.gate.run(lambda: console.auth.login(username, password, source))
+        except Busy:
+            console.logins.labels("busy").inc()
+            return login_page(request, next, t("login.busy"), 429, {"Retry-After": "2"})
+        if result.status == "locked":
+            console.logins.labels("locked").inc()
+            console.audit(request, "login_locked", username[:64], minutes=max(1, result.retry_after_s // 60))
+            return login_page(request, next, t("login.locked", minutes=max(1, round(result.retry_after_s / 60))),
+                              429, {"Retry-After": str(result.retry_after_s)})
+        session = result.session
         if session is None:
             console.logins.labels("refused").inc()
-            _log.warning("console_login_refused", user=username[:64])
-            return console.templates.TemplateResponse(
-                request, "login.html", {"next": _safe_next(next), "error": "Wrong user name or password."},
-                status_code=401)
+            _log.warning("console_login_refused", user=username[:64], source=source)
+            console.audit(request, "login_refused", username[:64])
+            return login_page(request, next, t("login.wrong"), 401)
         console.logins.labels("ok").inc()
         _log.info("console_login", user=username, role=session.role)
+        console.audit(request, "login", session.user, role=session.role)
         response = RedirectResponse(_safe_next(next), status_code=303)
-        response.set_cookie(COOKIE, session.token, max_age=settings.supervisor.session_ttl_s, httponly=True,
-                            samesite="strict", secure=request.url.scheme == "https")
+        response.set_cookie(COOKIE, session.token, max_age=cfg.session_ttl_s, httponly=True,
+                            samesite="strict", secure=console.secure_cookie(request))
+        response.delete_cookie(PRE_SESSION_COOKIE, path="/login")
         return response
 
     @app.post("/logout")
-    def logout(request: Request) -> Response:
-        token = request.cookies.get(COOKIE)
-        if token:
-            console.auth.logout(token)
+    async def logout(request: Request, session: ConsoleSession = Depends(require_csrf)) -> Response:
+        console.auth.logout(session.token)
+        console.audit(request, "logout", session.user)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE)
+        return response
+
+    @app.post("/lang")
+    async def set_language(request: Request, locale: str = Form(...), back: str = Form("/live"),
+                           session: ConsoleSession = Depends(require_csrf)) -> Response:
+        if locale not in i18n.LOCALES:
+            raise HTTPException(400, f"unknown locale {locale!r}; use one of {', '.join(i18n.LOCALES)}")
+        response = RedirectResponse(_safe_next(back), status_code=303)
+        response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, samesite="strict",
+                            secure=console.secure_cookie(request))
         return response
 
     @app.get("/")
@@ -126,28 +219,52 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
         return RedirectResponse("/live", status_code=303)
 
     @app.get("/api/me")
-    async def me(session: ConsoleSession = Depends(require_api)) -> dict[str, Any]:
-        return {"user": session.user, "role": session.role, "expires": session.expires}
+    async def me(request: Request, session: ConsoleSession = Depends(require_api)) -> dict[str, Any]:
+        return {"user": session.user, "role": session.role, "expires": session.expires,
+                "locale": locale_for(request, session)}
 
     @app.get("/metrics")
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    from voicebot.supervisor import routes_campaigns, routes_live, routes_recordings
+    from voicebot.supervisor import (
+        routes_audit, routes_calls, routes_campaigns, routes_live, routes_recordings, routes_wallboard,
+    )
 
     routes_live.register(app, console)
     routes_recordings.register(app, console)
     routes_campaigns.register(app, console)
+    routes_wallboard.register(app, console)
+    routes_calls.register(app, console)
+    routes_audit.register(app, console)
     return app
 
 
 def page(console: Console, request: Request, template: str, session: ConsoleSession, **context: Any) -> Response:
-    return console.templates.TemplateResponse(request, template, {"session": session, **context})
+    locale = locale_for(request, session)
+    return console.templates.TemplateResponse(request, template, {
+        "session": session, "csrf": session.csrf, "locale": locale, "t": i18n.translator(locale),
+        "label": lambda prefix, value: i18n.value_label(locale, prefix, value), "party": display_party,
+        "strings": i18n.client_strings(locale), "path": request.url.path, **context})
+
+
+def display_party(uri: str | None) -> str:
+    """A SIP URI as a person reads it: '"Ada" <sip:+86138...@pbx>' -> 'Ada', 'sip:+86138...@pbx' -> '+86138...'."""
+    import re
+
+    text = uri or ""
+    named = re.match(r'^\s*"([^"]+)"', text)
+    if named and named.group(1).strip():
+        return named.group(1).strip()
+    user = re.search(r"(?:sips?:|tel:)([^@;>]+)", text)
+    return user.group(1) if user else text
 
 
 def _safe_next(target: str) -> str:
     """Only local paths: a login link must not bounce the user to another site."""
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/live"
+    ok = target.startswith("/") and not target.startswith("//") and "\\" not in target and len(target) < 500 \
+        and not any(ord(c) < 0x20 or c == "\x7f" for c in target)  # browsers drop tabs/newlines: "/\t/evil"
+    return target if ok else "/live"
 
 
 class _ConsoleGauges:

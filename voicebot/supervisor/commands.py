@@ -19,7 +19,7 @@ Create a password hash with
 and add the user to voicebot.toml:
 
     [supervisor.users.alice]
-    password_hash = "pbkdf2_sha256$..."
+    password_hash = "scrypt$15$8$3$..."
     role = "supervisor"      # or "viewer": masked numbers, no audio
 
 (or set VOICEBOT_SUPERVISOR__USERS='{"alice": {"password_hash": "...", "role": "supervisor"}}')."""
@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "hash-password":
-        return _hash_password(args.password_stdin)
+        return _hash_password(args.password_stdin, settings.supervisor.scrypt_log_n)
     if not settings.supervisor.users:
         print(NO_USERS, file=sys.stderr)
         return 2
@@ -55,7 +55,7 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _hash_password(from_stdin: bool) -> int:
+def _hash_password(from_stdin: bool, log_n: int) -> int:
     from voicebot.supervisor.auth import hash_password
 
     if from_stdin:
@@ -68,5 +68,5 @@ def _hash_password(from_stdin: bool) -> int:
     if len(password) < 8:
         print("voicebot console: use at least 8 characters", file=sys.stderr)
         return 2
-    print(hash_password(password))
+    print(hash_password(password, log_n=log_n))
     return 0

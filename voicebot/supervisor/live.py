@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from voicebot.store.events import RedisEventReader
+from voicebot.supervisor.records import BadRecord, clean_event, log_skipped
 
 # Emotion labels that flag a call for a supervisor's attention.
 NEGATIVE_EMOTIONS = {"agitated", "angry", "frustrated", "negative", "upset"}
@@ -47,8 +48,25 @@ def _flag(row: LiveCall, flag: str) -> None:
         row.flags.append(flag)
 
 
+def fold(rows: dict[str, LiveCall], raw: Any, where: str, create: bool = True) -> LiveCall | None:
+    """Validates one raw event and folds it into its row; a malformed event is skipped and logged."""
+    try:
+        event = clean_event(raw)
+        if not event["call_id"]:
+            return None
+        row = rows.get(event["call_id"])
+        if row is None:
+            if not create:
+                return None
+            row = rows[event["call_id"]] = LiveCall(event["call_id"])
+        return apply_event(row, event)
+    except (BadRecord, TypeError, ValueError, AttributeError, KeyError) as exc:
+        log_skipped("event", where, exc)
+        return None
+
+
 def apply_event(row: LiveCall, event: dict[str, Any]) -> LiveCall:
-    """Updates ``row`` from one event (a flat dict as published by the session)."""
+    """Updates ``row`` from one event (validated by ``records.clean_event``)."""
     kind, ts = event.get("type"), float(event.get("ts") or 0.0)
     row.worker = event.get("worker", row.worker)
     if kind == "call_started":
@@ -108,14 +126,19 @@ class LiveBoard:
         entries = self.reader.client.xrevrange("voicebot:events", count=self.history)
         last_id = entries[0][0] if entries else "0-0"
         rows: dict[str, LiveCall] = {cid: LiveCall(cid) for cid in live}
-        for _id, fields in reversed(entries):
-            event = json.loads(fields["json"])
-            row = rows.get(event.get("call_id"))
-            if row is not None:
-                apply_event(row, event)
+        for entry_id, fields in reversed(entries):
+            try:
+                event = json.loads(fields.get("json") or "null")
+            except ValueError as exc:
+                log_skipped("event", entry_id, exc)
+                continue
+            fold(rows, event, entry_id, create=False)
         for cid, row in rows.items():
             if not row.started:  # its call_started fell out of the history: use the live hash
                 state = live[cid]
-                row.started = float(state.get("started") or 0.0)
+                try:
+                    row.started = float(state.get("started") or 0.0)
+                except ValueError:
+                    row.started = 0.0
                 row.remote, row.direction = state.get("remote", ""), state.get("direction", "")
         return sorted(rows.values(), key=lambda r: r.started), last_id

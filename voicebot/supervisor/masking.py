@@ -1,37 +1,23 @@
-"""What a viewer may see of a phone number: +86*******78. Supervisors see numbers whole."""
+"""What a viewer may see: phone numbers by the one rule in ``voicebot.masking``, names shortened."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-_DIGIT_RUN = re.compile(r"(?<![\d+])(\+\d{2}|\d{3})\d{2,}(\d{2})(?!\d)")
-_SIP_USER = re.compile(r"^(?P<scheme>sips?:|tel:)?(?P<user>[^@;]*)(?P<rest>.*)$")
+from voicebot.masking import IDENTIFIER_KEYS, mask_text, mask_uri, mask_value
 
+mask_number = mask_text  # the older name, kept for existing callers (campaign report, segment summary)
 
-def mask_number(text: str) -> str:
-    """Masks every run of 7+ digits (a phone number); short runs (ports, extensions) stay."""
-    return _DIGIT_RUN.sub(lambda m: m.group(1) + "*" * (len(m.group(0)) - len(m.group(1)) - 2) + m.group(2), text)
+__all__ = ["mask_number", "mask_text", "mask_uri", "mask_value", "mask_record", "mask_name", "IDENTIFIER_KEYS",
+           "NUMBER_FIELDS"]
 
-
-def mask_uri(uri: str) -> str:
-    """``sip:+8613812345678@pbx`` -> ``sip:+86********78@pbx``; the host part is not personal."""
-    m = _SIP_USER.match(uri or "")
-    if not m or "@" not in uri:
-        return mask_number(uri or "")
-    return (m.group("scheme") or "") + mask_number(m.group("user")) + m.group("rest")
-
-
-# Fields of rows and recordings that may hold a number.
+# Fields of rows and recordings that are a number as a whole (mask_value covers them and every other string).
 NUMBER_FIELDS = ("remote", "customer_number", "phone")
 
 
 def mask_record(record: dict[str, Any]) -> dict[str, Any]:
-    out = dict(record)
-    for name in NUMBER_FIELDS:
-        if isinstance(out.get(name), str):
-            out[name] = mask_uri(out[name])
-    return out
+    """A viewer's copy of a row or recording: every string masked except identifiers."""
+    return mask_value(record)
 
 
 def mask_name(name: str) -> str:

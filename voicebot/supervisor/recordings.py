@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from voicebot.logs import get_logger
+from voicebot.recording.recorder import open_private
+from voicebot.supervisor.records import MAX_FILE_BYTES, clean_transcript_line, log_skipped
 from voicebot.session.events import CallEvent
 
 _log = get_logger("voicebot.supervisor.recordings")
@@ -52,7 +54,8 @@ class RecordingIndexSink:
             path = Path(recording).with_suffix(".json")
             tmp = path.with_suffix(".json.tmp")
             try:
-                tmp.write_text(json.dumps(meta, ensure_ascii=False, default=str), encoding="utf-8")
+                with open_private(tmp, "w", encoding="utf-8") as f:
+                    f.write(json.dumps(meta, ensure_ascii=False, default=str))
                 os.replace(tmp, path)
             except OSError as exc:
                 _log.warning("recording_meta_failed", call_id=event.call_id, error=str(exc))
@@ -92,12 +95,22 @@ class RecordingStore:
         meta: dict[str, Any] = {}
         if meta_path.is_file():
             try:
-                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                meta = json.loads(_read_capped(meta_path))
             except (OSError, ValueError):
                 meta = {"error": "unreadable metadata"}
+        if not isinstance(meta, dict):
+            meta = {"error": "unreadable metadata"}
+        for name in ("outcome", "customer"):
+            if not isinstance(meta.get(name) or {}, dict):
+                log_skipped("recording metadata", f"{day}/{call_id}.json", ValueError(f"{name} is not an object"))
+                meta[name] = {}
+        try:
+            started = float(meta.get("started") or wav.stat().st_mtime)
+        except (TypeError, ValueError):
+            started = wav.stat().st_mtime
         outcome = meta.get("outcome") or {}
         return {
-            "day": day, "call_id": call_id, "started": meta.get("started") or wav.stat().st_mtime,
+            "day": day, "call_id": call_id, "started": started,
             "duration_s": outcome.get("duration_s"), "remote": meta.get("remote") or "",
             "customer": meta.get("customer") or {}, "segment": meta.get("segment") or "",
             "variant": meta.get("variant") or "", "answered_by": outcome.get("answered_by", ""),
@@ -128,13 +141,17 @@ class RecordingStore:
         path = self.path(day, call_id, "jsonl")
         if path is None:
             return []
-        lines = []
-        for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        lines, bad = [], None
+        for n, raw in enumerate(_read_capped(path).splitlines(), 1):
+            if not raw.strip():
+                continue
             try:
-                lines.append(json.loads(raw))
-            except ValueError:
-                continue  # a line cut by a crash: skip it, keep the rest
-        return sorted(lines, key=lambda t: t.get("start", 0.0))
+                lines.append(clean_transcript_line(json.loads(raw)))
+            except ValueError as exc:  # a line cut by a crash, or written wrong: skip it, keep the rest
+                bad = bad or (n, exc)
+        if bad:
+            log_skipped("transcript line", f"{day}/{call_id}.jsonl:{bad[0]}", bad[1])
+        return sorted(lines, key=lambda t: t["start"])
 
 
 def _matches(entry: dict[str, Any], q: RecordingQuery) -> bool:
@@ -152,6 +169,12 @@ def _matches(entry: dict[str, Any], q: RecordingQuery) -> bool:
         if q.customer.lower() not in hay:
             return False
     return True
+
+
+def _read_capped(path: Path) -> str:
+    """A file's text, at most MAX_FILE_BYTES of it (a runaway file must not take the console's memory)."""
+    with open(path, "rb") as f:
+        return f.read(MAX_FILE_BYTES).decode("utf-8", errors="replace")
 
 
 def today() -> str:

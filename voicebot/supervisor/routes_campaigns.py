@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+
+import redis
 from collections import Counter
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from voicebot.campaign import keys
 from voicebot.campaign.kpi import breakdown, compute, load_results
-from voicebot.supervisor.app import Console, page, require_api, require_page
+from voicebot.supervisor.app import Console, page, require_api, require_page, require_supervisor_csrf
 from voicebot.supervisor.auth import ConsoleSession
+from voicebot.supervisor.masking import mask_value
+
+
+def unanswered_questions(console: Console, name: str) -> list[dict[str, Any]] | None:
+    """What callers asked that the FAQ could not answer (``voicebot.dialogue.faq_misses``, the NLU
+    side's table, as the campaign report reads it); None while that module is not installed."""
+    try:
+        from voicebot.dialogue.faq_misses import unanswered_questions as misses  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    try:
+        return [{"text": str(q.text), "count": int(q.count)} for q in misses(console.client, name, 30)]
+    except (redis.RedisError, AttributeError, TypeError, ValueError):
+        return None
 
 
 def campaign_data(console: Console, name: str) -> dict[str, Any] | None:
@@ -23,7 +40,7 @@ def campaign_data(console: Console, name: str) -> dict[str, Any] | None:
     results = load_results(client, name)
     total = compute(results, cfg)
     parts = breakdown(results, cfg)
-    # Calls per hour of the day they were placed (UTC hour buckets; a chart, not a KPI).
+    # Calls per hour they were placed (epoch hour buckets; the browser labels them in local time).
     per_hour = Counter(int(r["started"] // 3600) * 3600 for r in results)
     return {
         "campaign": name,
@@ -33,10 +50,66 @@ def campaign_data(console: Console, name: str) -> dict[str, Any] | None:
         "by_variant": {g: k.as_dict() for g, k in parts["variant"].items()},
         "by_day": {g: k.as_dict() for g, k in parts["day"].items()},
         "calls_per_hour": [{"hour": h, "calls": n} for h, n in sorted(per_hour.items())],
+        "unanswered": unanswered_questions(console, name),
+        # Pacing and calling hours are the campaign module's settings ([campaign]), shown read-only.
+        "rules": {"calling_hours": f"{cfg.calling_hours_start}–{cfg.calling_hours_end}",
+                  "timezone": cfg.default_timezone, "bot_channels": cfg.bot_channels,
+                  "human_agents": cfg.human_agents, "agents_now": agents_now(console)},
     }
 
 
+# What a supervisor may set from the console: pause stops placing new calls, resume restarts them.
+CONTROLLABLE = {"paused": ("running",), "running": ("paused",)}
+
+
+class StatusChange(BaseModel):
+    status: str
+
+
+class AgentsAvailable(BaseModel):
+    available: int | None = Field(default=None, ge=0, le=10_000)  # None: back to campaign.human_agents
+
+
+def agents_now(console: Console) -> dict[str, Any]:
+    """The dialer's view of human agents (voicebot.campaign.pacing): configured or overridden, minus
+    transfers still within their handle time."""
+    cfg = console.settings.campaign
+    override = console.client.get(keys.AGENTS_FREE_OVERRIDE)
+    agents = int(override) if override not in (None, "") else cfg.human_agents
+    import time
+
+    busy = console.client.zcount(keys.AGENT_TRANSFERS, time.time() - cfg.agent_handle_s, "+inf")
+    return {"agents": agents, "override": override is not None, "busy": int(busy), "free": max(0, agents - busy)}
+
+
 def register(app: FastAPI, console: Console) -> None:
+    @app.post("/api/campaigns/{name}/status")
+    def set_status(name: str, body: StatusChange, request: Request,
+                   session: ConsoleSession = Depends(require_supervisor_csrf)) -> dict[str, Any]:
+        from voicebot.campaign.campaign import Campaign
+
+        if body.status not in CONTROLLABLE:
+            raise HTTPException(400, f"status is one of {', '.join(CONTROLLABLE)}, got {body.status!r}")
+        if not console.client.sismember(keys.CAMPAIGNS, name):
+            raise HTTPException(404, f"no campaign {name!r}")
+        campaign = Campaign(console.client, name)
+        if campaign.status not in CONTROLLABLE[body.status]:
+            raise HTTPException(409, f"campaign {name!r} is {campaign.status}, cannot become {body.status}")
+        campaign.set_status(body.status)
+        console.audit(request, "campaign", session.user, campaign=name, status=body.status)
+        return {"campaign": name, "status": body.status}
+
+    @app.post("/api/agents")
+    def set_agents(body: AgentsAvailable, request: Request,
+                   session: ConsoleSession = Depends(require_supervisor_csrf)) -> dict[str, Any]:
+        """Pacing from the console: how many agents take transfers now (the dialer paces to it)."""
+        if body.available is None:
+            console.client.delete(keys.AGENTS_FREE_OVERRIDE)
+        else:
+            console.client.set(keys.AGENTS_FREE_OVERRIDE, body.available)
+        console.audit(request, "campaign", session.user, agents_available=body.available)
+        return agents_now(console)
+
     @app.get("/campaigns")
     def campaigns_page(request: Request, session: ConsoleSession = Depends(require_page)) -> Response:
         names = sorted(console.client.smembers(keys.CAMPAIGNS))
@@ -51,4 +124,6 @@ def register(app: FastAPI, console: Console) -> None:
         data = await asyncio.to_thread(campaign_data, console, name)
         if data is None:
             raise HTTPException(404, f"no campaign {name!r}")
+        if not session.supervisor and data["unanswered"]:
+            data["unanswered"] = mask_value(data["unanswered"])  # callers' own words can hold a number
         return data

@@ -9,37 +9,38 @@ from urllib.parse import urlsplit
 
 import redis
 import redis.asyncio as aioredis
-from fastapi import Depends, FastAPI, Request, WebSocket, WebSocketDisconnect
+from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response, StreamingResponse
 
 from voicebot.logs import get_logger
 from voicebot.supervisor.app import COOKIE, Console, page, require_api, require_page
 from voicebot.supervisor.audio_tap import audio_channel, listen_key
 from voicebot.supervisor.auth import ConsoleSession
-from voicebot.supervisor.live import LiveBoard, LiveCall, apply_event
-from voicebot.supervisor.masking import mask_number, mask_uri
+from voicebot.supervisor.event_hub import OVERFLOW, EventHub, id_after
+from voicebot.supervisor.live import LiveBoard, LiveCall, fold
+from voicebot.supervisor.masking import mask_value
 from voicebot.supervisor.recordings import CALL_ID
 
 _log = get_logger("voicebot.console.live")
 LISTEN_TTL_S = 5  # the listener key outlives a dead console by at most this long
 
 
+SESSION_CHECK_S = 5.0  # how often an open stream re-checks that its session is still valid
+KEEPALIVE_S = 15.0
+
+
 def present_row(row: LiveCall, session: ConsoleSession) -> dict[str, Any]:
     out = row.as_dict()
     if not session.supervisor:
-        out["remote"] = mask_uri(out["remote"])
         out["customer"] = {k: v for k, v in out["customer"].items() if k != "phone"}
-        out["utterances"] = [{**u, "text": mask_number(u["text"])} for u in out["utterances"]]
-        out["partial"] = mask_number(out["partial"])
+        out = mask_value(out)  # every field but identifiers: numbers hide in names and notes too
     return out
 
 
 def present_event(event: dict[str, Any], session: ConsoleSession) -> dict[str, Any]:
     keep = {k: event[k] for k in ("type", "call_id", "ts", "text", "label", "confidence", "reason", "state")
             if k in event}
-    if not session.supervisor and isinstance(keep.get("text"), str):
-        keep["text"] = mask_number(keep["text"])
-    return keep
+    return keep if session.supervisor else mask_value(keep)
 
 
 def async_twin(client: redis.Redis) -> aioredis.Redis:
@@ -53,10 +54,19 @@ def async_twin(client: redis.Redis) -> aioredis.Redis:
 
 def register(app: FastAPI, console: Console) -> None:
     board = LiveBoard(console.reader)
+    hubs: dict[int, EventHub] = {}  # one per event loop (tests run several TestClients at once)
+
+    def hub() -> EventHub:
+        loop = id(asyncio.get_running_loop())
+        if loop not in hubs:
+            hubs[loop] = EventHub(console.client)
+        return hubs[loop]
 
     @app.get("/live")
     async def live_page(request: Request, session: ConsoleSession = Depends(require_page)) -> Response:
-        return page(console, request, "live.html", session, listen_rate=console.settings.supervisor.listen_rate)
+        user = console.settings.supervisor.users.get(session.user)
+        return page(console, request, "live.html", session, listen_rate=console.settings.supervisor.listen_rate,
+                    has_phone=bool(user and user.phone))
 
     @app.get("/api/live")
     async def live_snapshot(session: ConsoleSession = Depends(require_api)) -> dict[str, Any]:
@@ -65,40 +75,44 @@ def register(app: FastAPI, console: Console) -> None:
 
     @app.get("/api/live/stream")
     async def live_stream(request: Request, session: ConsoleSession = Depends(require_api)) -> StreamingResponse:
+        if not console.streams.acquire(session.key, session.user):
+            raise HTTPException(429, "too many open live streams for this session")
         return StreamingResponse(_stream(request, session), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     async def _stream(request: Request, session: ConsoleSession) -> AsyncIterator[str]:
-        console.sse_clients += 1
+        events = hub().subscribe()  # before the snapshot: nothing falls between the two
+        loop = asyncio.get_running_loop()
         try:
             rows_list, last_id = await asyncio.to_thread(board.snapshot)
             rows = {r.call_id: r for r in rows_list}
             yield _sse("snapshot", {"calls": [present_row(r, session) for r in rows_list]})
+            next_check = loop.time() + SESSION_CHECK_S
             while not await request.is_disconnected():
-                if await asyncio.to_thread(console.auth.session, session.token) is None:
-                    yield _sse("expired", {})
-                    return
+                if loop.time() >= next_check:
+                    next_check = loop.time() + SESSION_CHECK_S
+                    if await asyncio.to_thread(console.auth.session, session.token) is None:
+                        yield _sse("expired", {})
+                        return
                 try:
-                    events = await asyncio.to_thread(console.reader.read, last_id, 200, 1000)
-                except redis.RedisError as exc:
-                    _log.warning("live_stream_redis_error", error=str(exc))
-                    yield _sse("error", {"error": "redis unavailable"})
-                    await asyncio.sleep(1)
-                    continue
-                for ev in events:
-                    last_id = ev.id
-                    call_id = ev.data.get("call_id")
-                    if not call_id:
-                        continue
-                    row = rows.setdefault(call_id, LiveCall(call_id))
-                    apply_event(row, ev.data)
-                    yield _sse("update", {"row": present_row(row, session), "event": present_event(ev.data, session)})
-                    if row.state == "ended":
-                        rows.pop(call_id, None)
-                if not events:
+                    ev = await asyncio.wait_for(events.get(), timeout=min(SESSION_CHECK_S, KEEPALIVE_S))
+                except asyncio.TimeoutError:
                     yield ": keep-alive\n\n"
+                    continue
+                if ev is OVERFLOW:
+                    yield _sse("resync", {})
+                    return
+                if not id_after(ev.id, last_id):
+                    continue  # already in the snapshot
+                row = fold(rows, ev.data, ev.id)
+                if row is None:
+                    continue
+                yield _sse("update", {"row": present_row(row, session), "event": present_event(ev.data, session)})
+                if row.state == "ended":
+                    rows.pop(row.call_id, None)
         finally:
-            console.sse_clients -= 1
+            hub().unsubscribe(events)
+            console.streams.release(session.key, session.user)
 
     @app.websocket("/ws/listen/{call_id}")
     async def listen(ws: WebSocket, call_id: str) -> None:
@@ -113,6 +127,8 @@ def register(app: FastAPI, console: Console) -> None:
         await ws.accept()
         console.listeners += 1
         _log.info("listen_live", call_id=call_id, user=session.user)
+        await asyncio.to_thread(console.audit, None, "listen", session.user, call_id,
+                                source=ws.client.host if ws.client else "")
         aio = async_twin(console.client)
         pubsub = aio.pubsub()
         try:

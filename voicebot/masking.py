@@ -1,0 +1,137 @@
+"""The one rule for hiding phone numbers: logs, the console's viewer role and (by setting) stored transcripts.
+
+A phone number is found three ways, and the union is masked:
+
+* ``phonenumbers``' matcher (possible numbers for the regions in ``REGIONS``): 415-555-0123,
+  +1 415 555 0123, (415) 555-0123, +86 138 1234 5678 ...;
+* a run of 7 or more digits with the separators people and ASR put between groups (space, dash,
+  dot, brackets): numbers the matcher thinks impossible are still somebody's number when spoken
+  ("my number is 415 550 123");
+* a run of 7 or more Chinese digits (一三八一二三四五六七八, 幺 for one, 两 for two), full-width
+  digits (１３８…) and any mix of the kinds (幺三八 1234 5678).
+
+Dates, times and IP addresses have the same shape as some of those and are left alone, as are
+amounts (100元, 2025年3月24日: too few digits in a row). Masking keeps the first three symbols
+(+86, 138) and the last two digits and replaces every other digit with ``*``, so a supervisor
+reading a viewer's report still sees which kind of number it was.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+import phonenumbers
+
+# Regions whose national formats the matcher understands (numbers with + work for every region).
+REGIONS = ("CN", "US")
+CN_DIGITS = "零〇一二三四五六七八九幺两"
+MIN_DIGITS = 7
+
+_D = rf"[\d{CN_DIGITS}]"  # a digit: ASCII, full-width (１３８), any Unicode decimal, or Chinese (一, 幺)
+
+# The table: what a number looks like, and what only looks like one. Order does not matter: spans merge.
+PHONE_PATTERNS: dict[str, re.Pattern[str]] = {
+    # 7+ digits of any kind, mixed too (幺三八 1234 5678), with the separators people and ASR put
+    # between groups; not glued to ASCII letters (identifiers), glued to Chinese text is fine (号码是138…).
+    "digits with separators": re.compile(
+        rf"(?<![A-Za-z0-9_.])\+?\(?{_D}(?:[ \-.()]{{0,2}}{_D}){{{MIN_DIGITS - 1},}}\)?(?![A-Za-z0-9_])"),
+    "chinese digits": re.compile(rf"[{CN_DIGITS}](?:[ \-]?[{CN_DIGITS}]){{{MIN_DIGITS - 1},}}"),
+}
+NOT_PHONES: dict[str, re.Pattern[str]] = {
+    "iso date": re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"),
+    "time": re.compile(r"\d{1,2}:\d{2}(?::\d{2})?"),
+    "ipv4": re.compile(r"\d{1,3}(?:\.\d{1,3}){3}"),
+    "decimal": re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])"),  # 0.123456789, 1732901234.5: one dot only
+}
+_DIGIT = re.compile(_D)
+_SIP_USER = re.compile(r"^(?P<scheme>sips?:|tel:)?(?P<user>[^@;]*)(?P<rest>.*)$")
+
+# Keys whose values are identifiers, paths or times, never phone numbers (hex ids hold digit runs).
+IDENTIFIER_KEYS = frozenset({
+    "call_id", "recording", "transcript", "path", "model", "timestamp", "old", "new", "consult_call", "leg",
+    "sip_call_id", "job_id", "event", "supervisor_call", "day", "worker", "id", "ts", "started", "answered",
+    "ended", "start", "end", "expires", "last_id",
+})
+
+
+def _blank_lookalikes(text: str) -> str:
+    """``text`` with dates, times and addresses overwritten (same length): they are never numbers."""
+    for pattern in NOT_PHONES.values():
+        text = pattern.sub(lambda m: "_" * len(m.group(0)), text)
+    return text
+
+
+def _inside_word(text: str, start: int, end: int) -> bool:
+    """A digit run glued to letters is part of an identifier (a hex call id), not a number."""
+    return (start > 0 and text[start - 1].isascii() and text[start - 1].isalnum()) or \
+        (end < len(text) and text[end].isascii() and text[end].isalnum())
+
+
+def _spans(original: str) -> list[tuple[int, int]]:
+    text = _blank_lookalikes(original)
+    spans: list[tuple[int, int]] = []
+    for region in REGIONS:
+        try:
+            spans += [(m.start, m.end) for m in
+                      phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE)]
+        except Exception:  # the matcher must never make logging or a page fail
+            pass
+    for pattern in PHONE_PATTERNS.values():
+        spans += [m.span() for m in pattern.finditer(text)]
+    kept = []
+    for start, end in spans:
+        piece = text[start:end]
+        if len(_DIGIT.findall(piece)) >= MIN_DIGITS and not _inside_word(text, start, end):
+            kept.append((start, end))
+    kept.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in kept:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _mask_piece(piece: str) -> str:
+    symbols = [i for i, c in enumerate(piece) if c == "+" or _DIGIT.match(c)]
+    digits = [i for i in symbols if piece[i] != "+"]
+    keep = set(symbols[:3]) | set(digits[-2:])
+    return "".join("*" if (i in digits and i not in keep) else c for i, c in enumerate(piece))
+
+
+def mask_text(text: str) -> str:
+    """Every phone number in ``text`` masked: "call 415-555-0123" -> "call 415-***-**23"."""
+    if not isinstance(text, str) or len(_DIGIT.findall(text)) < MIN_DIGITS:
+        return text  # the common case, and cheap: no number can hide in fewer digits
+    out, last = [], 0
+    for start, end in _spans(text):
+        out += [text[last:start], _mask_piece(text[start:end])]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def mask_uri(uri: str) -> str:
+    """``sip:+8613812345678@pbx`` -> ``sip:+86*********78@pbx``; the host part is not personal."""
+    m = _SIP_USER.match(uri or "")
+    if not m or "@" not in (uri or ""):
+        return mask_text(uri or "")
+    return (m.group("scheme") or "") + mask_text(m.group("user")) + m.group("rest")
+
+
+def mask_value(value: Any, skip_keys: Iterable[str] = IDENTIFIER_KEYS) -> Any:
+    """``mask_text`` over every string in a JSON-like value, except under identifier keys."""
+    skip = skip_keys if isinstance(skip_keys, (set, frozenset)) else frozenset(skip_keys)
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: (v if k in skip else mask_value(v, skip)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_value(v, skip) for v in value]
+    return value
+
+
+def contains_phone_number(text: str) -> bool:
+    return bool(isinstance(text, str) and len(_DIGIT.findall(text)) >= MIN_DIGITS and _spans(text))

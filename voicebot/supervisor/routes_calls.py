@@ -1,0 +1,71 @@
+"""Interventions on a live call from the browser: whisper, barge (take over), listen by phone, transfer, hang up.
+
+All go through the console channel the bot already reads (voicebot.supervisor.channel): a typed
+instruction for the dialogue ("transfer now", "hang up", or the supervisor's own words), or a
+request that the bot call the supervisor's phone into the call (barge = take over: the supervisor
+talks with the customer and the bot leaves; phone_listen = listen on the desk phone).
+Supervisors only, CSRF-checked, and every action is audited before it is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from voicebot.store.events import LIVE_CALLS
+from voicebot.supervisor.app import Console, require_supervisor_csrf
+from voicebot.supervisor.auth import ConsoleSession
+from voicebot.supervisor.channel import request_supervisor_call, send_instruction
+
+MAX_WHISPER = 500
+# What each button sends to the call: an instruction text for the dialogue, or a phone mode.
+INSTRUCTIONS = {"transfer": "transfer now", "hang_up": "hang up"}
+# barge: the bot leaves and the supervisor talks with the customer (a take-over); phone_listen: the
+# supervisor's phone rings in listen mode and DTMF 2/3 switches to whisper/barge from there.
+PHONE_MODES = {"barge": "barge", "phone_listen": "listen"}
+
+
+class Whisper(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_WHISPER)
+
+
+def register(app: FastAPI, console: Console) -> None:
+    def live_or_404(call_id: str) -> None:
+        if len(call_id) > 200 or not console.client.sismember(LIVE_CALLS, call_id):
+            raise HTTPException(404, "no such live call")
+
+    @app.post("/api/calls/{call_id}/whisper")
+    async def whisper(call_id: str, body: Whisper, request: Request,
+                      session: ConsoleSession = Depends(require_supervisor_csrf)) -> dict[str, Any]:
+        text = body.text.strip()
+        if not text:
+            raise HTTPException(400, "the whisper is empty")
+        await asyncio.to_thread(live_or_404, call_id)
+        await asyncio.to_thread(console.audit, request, "whisper", session.user, call_id, text=text)
+        await asyncio.to_thread(send_instruction, console.client, call_id, text)
+        return {"ok": True, "sent": text}
+
+    @app.post("/api/calls/{call_id}/{action}")
+    async def act(call_id: str, action: str, request: Request,
+                  session: ConsoleSession = Depends(require_supervisor_csrf)) -> dict[str, Any]:
+        if action not in INSTRUCTIONS and action not in PHONE_MODES:
+            raise HTTPException(404, f"no action {action!r}")
+        await asyncio.to_thread(live_or_404, call_id)
+        if action in INSTRUCTIONS:
+            text = INSTRUCTIONS[action]
+            await asyncio.to_thread(console.audit, request, action, session.user, call_id)
+            await asyncio.to_thread(send_instruction, console.client, call_id, text)
+            return {"ok": True, "sent": text}
+        user = console.settings.supervisor.users.get(session.user)
+        phone = user.phone if user else ""
+        if not phone:
+            raise HTTPException(409, f"no phone is set for {session.user} (supervisor.users.{session.user}.phone)")
+        await asyncio.to_thread(console.audit, request, action, session.user, call_id, phone=phone)
+        try:
+            await asyncio.to_thread(request_supervisor_call, console.client, call_id, phone, PHONE_MODES[action])
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
+        return {"ok": True, "sent": PHONE_MODES[action], "phone": phone}

@@ -1,0 +1,109 @@
+"""Recording search: filters on the metadata, words said in the transcript, sorting, CSV export.
+
+Viewers search masked text: nobody finds a customer by a number they may not see.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from voicebot.masking import mask_text
+from voicebot.supervisor.recordings import RecordingStore
+
+SORTS = ("newest", "oldest", "longest", "shortest")
+CSV_COLUMNS = ("day", "call_id", "started", "duration_s", "customer", "segment", "variant", "answered_by", "hangup",
+               "intent_grade", "intents", "emotions", "escalation", "transfer_ok", "flagged", "match")
+
+
+@dataclass
+class SearchQuery:
+    date_from: str = ""
+    date_to: str = ""
+    customer: str = ""
+    text: str = ""  # words said, anywhere in the transcript (case-insensitive)
+    outcome: str = ""
+    grade: str = ""
+    intent: str = ""
+    emotion: str = ""
+    escalated: str = ""  # "", "yes", "no"
+    segment: str = ""
+    variant: str = ""
+    min_s: float | None = None
+    max_s: float | None = None
+    flagged: str = ""  # "", "yes"
+    sort: str = "newest"
+    limit: int = 200
+
+
+def _emotions(entry: dict[str, Any]) -> list[str]:
+    out = []
+    for e in entry.get("emotions") or []:
+        label = e.get("label") if isinstance(e, dict) else e
+        if isinstance(label, str):
+            out.append(label)
+    return out
+
+
+def _intents(entry: dict[str, Any]) -> list[str]:
+    return [str(i) for i in (entry["outcome"].get("intents") or []) if isinstance(i, (str, int))]
+
+
+def search(store: RecordingStore, q: SearchQuery, include_numbers: bool,
+           flagged: Callable[[str, str], bool]) -> list[dict[str, Any]]:
+    from voicebot.supervisor.recordings import RecordingQuery
+
+    base = RecordingQuery(q.date_from, q.date_to, q.customer, q.outcome, q.grade, q.segment, 100_000,
+                          include_numbers=include_numbers)
+    needle = q.text.strip().lower()
+    out = []
+    for entry in store.search(base):
+        if q.variant and entry["variant"] != q.variant:
+            continue
+        if q.intent and q.intent not in _intents(entry):
+            continue
+        if q.emotion and q.emotion not in _emotions(entry):
+            continue
+        if q.escalated and (q.escalated == "yes") != bool(entry["escalation"]):
+            continue
+        duration = entry["duration_s"] if isinstance(entry["duration_s"], (int, float)) else None
+        if q.min_s is not None and (duration is None or duration < q.min_s):
+            continue
+        if q.max_s is not None and (duration is None or duration > q.max_s):
+            continue
+        is_flagged = flagged(entry["day"], entry["call_id"])
+        if q.flagged == "yes" and not is_flagged:
+            continue
+        match = ""
+        if needle:
+            for line in store.transcript(entry["day"], entry["call_id"]):
+                said = line["text"] if include_numbers else mask_text(line["text"])
+                if needle in said.lower():
+                    match = said
+                    break
+            if not match:
+                continue
+        out.append({**entry, "flagged": is_flagged, "match": match, "intents": _intents(entry)})
+    key = {"newest": lambda e: -e["started"], "oldest": lambda e: e["started"],
+           "longest": lambda e: -(e["duration_s"] or 0), "shortest": lambda e: e["duration_s"] or 0}
+    out.sort(key=key.get(q.sort, key["newest"]))
+    return out[:q.limit]
+
+
+def to_csv(entries: list[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    for e in entries:
+        transfer = e.get("transfer")
+        row = [e["day"], e["call_id"], e["started"], e["duration_s"] if e["duration_s"] is not None else "",
+               e["customer"].get("name") or e["remote"], e["segment"], e["variant"], e["answered_by"], e["hangup"],
+               e["intent_grade"], " ".join(e.get("intents") or []), " ".join(_emotions(e)), e["escalation"],
+               "" if not isinstance(transfer, dict) else ("yes" if transfer.get("ok") else "no"),
+               "yes" if e.get("flagged") else "", e.get("match", "")]
+        # A cell starting with = + - @ is a formula in Excel: quote it as text (CSV injection).
+        writer.writerow([("'" + c) if isinstance(c, str) and c[:1] in ("=", "+", "-", "@", "\t", "\r") else c
+                         for c in row])
+    return buf.getvalue()
