@@ -14,6 +14,7 @@ from voicebot.logs import configure_logging
 # Modules exposing ``register(subparsers)``; each sub-command sets ``func(args, settings) -> int``.
 COMMAND_MODULES = [
     "voicebot.asr.commands",
+    "voicebot.asr.service_commands",
     "voicebot.tts.commands",
     "voicebot.session.commands",
     "voicebot.recording.commands",
@@ -25,6 +26,7 @@ COMMAND_MODULES = [
     "voicebot.campaign.dnc_commands",
     "voicebot.supervisor.commands",
     "voicebot.supervisor.phone_commands",
+    "voicebot.ops.commands",
 ]
 
 

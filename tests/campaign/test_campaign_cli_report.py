@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 import structlog
@@ -29,6 +30,8 @@ def _run(capsys, *argv) -> tuple[int, str]:
 def test_campaign_commands_and_report(redis_server, redis_client, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("VOICEBOT_REDIS__URL", f"unix://{redis_server.socket_path}")
     monkeypatch.setenv("VOICEBOT_LOGGING__LEVEL", "WARNING")
+    # The sample dialplans: their script variants are each segment's A/B arms.
+    monkeypatch.setenv("VOICEBOT_DIALOGUE__PLAN", str(Path(__file__).resolve().parents[2] / "dialplans"))
     personas = ["interested", "price_sensitive", "refuse", "busy", "callback", "transfer", "stop_calling", "ab"] * 8
     path = write_customers(tmp_path / "crm.csv", personas)
     with path.open("a", encoding="utf-8") as fh:

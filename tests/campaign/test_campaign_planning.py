@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
-from voicebot.campaign.plans import STRATEGIES, plans_for
+from voicebot.campaign.plans import plans_for
+from voicebot.campaign.scripts import CampaignScripts
 from voicebot.campaign.profiles import FEATURE_NAMES, columns_from_records, feature_matrix
 from voicebot.campaign.segments import SEGMENTS, assign_segments
+from voicebot.dialogue.plan import load_dialplan
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TODAY = date(2026, 3, 3)
 CASES = {
@@ -43,15 +48,19 @@ def test_feature_vector_is_normalised_and_documented():
 
 def test_plans_follow_the_seed_strategy_table():
     ids = [f"c{i}" for i in range(len(CASES))]
-    plans = {p.segment: p for p in plans_for(ids, list(CASES.values()), TODAY, 9, 20, kmeans_k=3)}
+    scripts = CampaignScripts([load_dialplan(ROOT / "dialplans/outbound_marketing_zh.yaml")])
+    arms = lambda segment, dialplan, strategy: scripts.arms(dialplan, "zh-CN", segment, strategy)  # noqa: E731
+    plans = {p.segment: p for p in plans_for(ids, list(CASES.values()), TODAY, 9, 20, kmeans_k=3, arms=arms)}
     vip = plans["high_value_churn_risk"]
     assert (vip.offer, vip.follow_up_s, vip.follow_up_by) == ("spend_and_save_coupon", 2 * 3600, "agent")
-    assert "dedicated" in vip.variants[0]
+    # The A/B arms are exactly the variants the dialplan declares for the segment.
+    assert vip.variants == ["dedicated-advisor", "care-apology", "exclusive-benefit"]
+    assert plans["general"].variants == ["quiet-clean", "family-health", "no-risk"]  # the plan's default segment
     price = plans["price_sensitive"]
     assert (price.offer, price.follow_up_s) == ("tiered_discount", 24 * 3600)
     assert (price.window_start_hour, price.window_end_hour) == (18, 20)  # 19:00 pushed inside 09-20
     loyal = plans["brand_loyal"]
     assert (loyal.offer, loyal.follow_up_s, loyal.window_start_hour) == ("member_points", 72 * 3600, 9)
-    assert all(len(s.variants) >= 3 for s in STRATEGIES.values())
+    assert all(len(p.variants) == 3 for p in plans.values())
     assert all(0 <= p.cluster < 3 and f"cluster_{p.cluster}" in p.tags for p in plans.values())
     assert "price_sensitive" in price.tags and "evening_person" in price.tags

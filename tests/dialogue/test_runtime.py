@@ -58,11 +58,12 @@ def test_english_sale_path_is_graded_a_and_converted(factory):
     c.say("yes speaking")
     c.say("sure I have a minute")
     pitch = c.lines()[-1]
-    assert "this week only" in pitch and "twenty percent off two or more" in pitch  # discount variant + tiered offer
+    assert "lowest price this year" in pitch  # the segment's first script variant (no campaign choice)
     for text in ["yes tell me more", "yes what does it cost", "ok reserve one for me", "yes send it", "yes",
                  "the weekend is fine"]:
         c.say(text)
     assert c.d.state == "closing_sale"
+    assert any("twenty percent off two or more" in line for line in c.lines())  # the segment's offer
     c.say("no that's all thanks")
     assert isinstance(c.actions[-1], HangUp)
     assert c.of(SendOffer)[0].offer == "tiered_discount"
@@ -89,8 +90,9 @@ def test_call_me_later_schedules_the_segment_follow_up(factory):
     c.say("yes")
     c.say("I'm busy right now, call me tomorrow")
     cb = c.of(ScheduleCallback)
-    assert len(cb) == 1 and cb[0].delay_s == 24 * 3600
-    assert "tomorrow" in c.lines()[-1]
+    # "tomorrow" with no hour: 10 am in the customer's zone, said exactly as booked.
+    assert len(cb) == 1 and cb[0].at.hour == 10 and cb[0].at.minute == 0
+    assert "call you back tomorrow at 10 am" in c.lines()[-1]
     out = c.outcome()
     assert out["intent_grade"] == "C" and "callback" in out["tags"]
 
@@ -157,22 +159,29 @@ def test_repeated_no_match_escalates(factory):
     assert any(isinstance(a, Transfer) for a in new), c.lines()
 
 
-def test_high_value_churn_risk_goes_to_a_dedicated_agent(factory):
+def test_high_value_churn_risk_goes_to_a_dedicated_agent_once_interested(factory):
     c = Call(factory, "zh-CN", segment="high_value_churn_risk")
-    new = c.say("对，是我")
+    c.d.tracker.agent_available = lambda: True  # an agent answered the OPTIONS ping
+    c.say("对，是我")
+    assert not c.of(Transfer)  # confirming who they are is no interest yet
+    c.say("可以，你说吧")
+    assert c.d.state == "pitch" and not c.of(Transfer)
+    new = c.say("好的")
     transfer = [a for a in new if isinstance(a, Transfer)]
     assert transfer and "high_value_churn_risk" in transfer[0].reason
     assert "高价值流失风险客户" in transfer[0].summary
 
 
-def test_high_value_without_agent_promises_a_call_within_two_hours():
+def test_high_value_without_an_available_agent_hears_the_pitch():
     settings = Settings()
     settings.dialogue.plan = str(ROOT / "dialplans/outbound_marketing_en.yaml")
+    settings.dialogue.agent_uri = AGENT  # configured, but nobody answers its OPTIONS ping
     c = Call(PlanDialogueFactory(settings), segment="high_value_churn_risk")
-    c.say("yes that's me")
-    cb = c.of(ScheduleCallback)
-    assert cb and cb[0].delay_s == 7200 and "within two hours" in c.lines()[-1]
-    assert isinstance(c.actions[-1], HangUp)
+    for text in ["yes that's me", "sure I have a minute", "yes tell me more"]:
+        c.say(text)
+    assert c.d.state == "details" and c.outcome()["pitch_delivered"]
+    assert not c.of(Transfer) and not c.of(ScheduleCallback) and not c.of(HangUp)
+    assert not any("no colleague" in line for line in c.lines())
 
 
 def test_stop_calling_and_wrong_number_and_complaint_tags(factory):
@@ -231,7 +240,7 @@ def test_voicemail_by_phrase_and_by_long_greeting(factory):
 
 def test_plan_selection_by_campaign_dialplan_name_and_locale(factory):
     job = CallJob("camp", "c9:1", "c9", "+8613800000000", 1, segment="price_sensitive", dialplan="promo_discount",
-                  script_variant="discount-tiered", offer="tiered_discount", locale="zh-CN",
+                  script_variant="tiered", offer="tiered_discount", locale="zh-CN",
                   customer={"name": "李女士"})
     info = job.call_info("call-9", "sip:+8613800000000@pbx")
     d = factory.new_dialogue(info)
@@ -239,9 +248,9 @@ def test_plan_selection_by_campaign_dialplan_name_and_locale(factory):
     d.start(info)
     d.on_user_turn(UserTurn("对，是我", 0.9, 1, 2))
     pitch = d.on_user_turn(UserTurn("可以", 0.9, 5, 6))
-    assert "本周还有限时阶梯优惠" in pitch[0].text  # the campaign's discount-* variant and offer
+    assert "阶梯优惠，买得越多越便宜" in pitch[0].text and "李女士" in pitch[0].text  # the campaign's variant
     out = d.outcome()
-    assert out["script_variant"] == "discount-tiered" and out["offer"] == "tiered_discount"
+    assert out["script_variant"] == "tiered" and out["offer"] == "tiered_discount" and out["pitch_delivered"]
     # A plan in another locale than the call's: the plan decides the call's language.
     info = CallInfo("c2", "inbound", "sip:a@b", "en-US", {"dialplan": "outbound_marketing_zh"})
     assert factory.new_dialogue(info).plan.locale == "zh-CN" and info.locale == "zh-CN"

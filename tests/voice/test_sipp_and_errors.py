@@ -102,3 +102,45 @@ def test_missing_voice_is_a_clear_startup_error(tmp_path):
     err = _serve_error(tmp_path, {"VOICEBOT_TTS__VOICES": '{"en-US": "/nowhere/voice.onnx"}'})
     assert "/nowhere/voice.onnx" in err
     assert "Traceback" not in err
+
+
+def test_registration_recovers_after_a_403_and_reports_it(tmp_path):
+    """One 403 from the registrar: a warning with the status, not-ready meanwhile, then registered again."""
+    import json
+    import urllib.request
+
+    reg_port, _ = next_ports()
+    health_port = reg_port + 1
+    registrar = subprocess.Popen(["sipp", "-nostdin", "-sf", str(SCENARIOS / "registrar_glitches.xml"),
+                                  "-p", str(reg_port), "-m", "2", "-timeout", "60s"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    port, rtp = next_ports()
+    env = {"VOICEBOT_SIP__REGISTRAR": f"sip:127.0.0.1:{reg_port}", "VOICEBOT_SIP__USERNAME": "voicebot",
+           "VOICEBOT_SIP__PASSWORD": "s3cret", "VOICEBOT_SIP__REALM": "voicebot.test",
+           "VOICEBOT_SIP__TRANSPORTS": '["udp"]', "VOICEBOT_SIP__REGISTER_RETRY_MIN_S": "3",
+           "VOICEBOT_SIP__KEEPALIVE_INTERVAL_S": "0", "VOICEBOT_OPS__HEALTH_PORT": str(health_port)}
+
+    def ready() -> tuple[int, dict]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{health_port}/readyz", timeout=5) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    try:
+        with BotProcess(port, rtp, tmp_path, env=env) as bot:
+            failed = bot.wait_events("registration_failed", 1, timeout=20)
+            not_ready = ready()
+            registered = bot.wait_events("registered", 1, timeout=20)
+            now_ready = ready()
+    finally:
+        try:
+            registrar.wait(30)
+        except subprocess.TimeoutExpired:
+            registrar.kill()  # a sipp left behind holds its port for later tests
+            registrar.wait()
+    assert failed and failed[0]["code"] == 403 and failed[0]["level"] == "warning", failed
+    assert "password" in failed[0]["hint"]
+    assert not_ready[0] == 503 and not_ready[1]["registration"]["state"] == "failed", not_ready
+    assert registered and registered[0]["recovered"] is True
+    assert now_ready[0] == 200 and now_ready[1]["registration"]["state"] == "registered", now_ready

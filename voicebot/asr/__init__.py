@@ -21,6 +21,10 @@ _lock = threading.Lock()
 def load_recognizer(settings: Settings) -> Recognizer:
     """Loaded once per process and shared by every call (keyed by the settings that matter)."""
     cfg = settings.asr
+    if cfg.service not in ("off", "auto"):  # a recognition service owns the model (asr/service.py)
+        from voicebot.asr.remote import RemoteRecognizer
+
+        return RemoteRecognizer(cfg.service, cfg.service_timeout_s)
     model = cfg.whisper_model if cfg.backend == "whisper" else cfg.vosk_model
     key = (cfg.backend, model, cfg.model_dump_json())
     with _lock:

@@ -97,7 +97,13 @@ class WhisperRecognizer:
             raise ModelError(f"Whisper tokenizer has no {text!r}: not a Whisper model?")
         return token
 
-    def _prompt(self, language: str | None, text: str) -> list[int]:
+    @property
+    def _beam(self) -> int:  # the recognition service's packing decodes with the global beam
+        return self._cfg.beam_size
+
+    def _prompt(self, language: str | None, text: str | None = None) -> list[int]:
+        if text is None:  # the language's configured prompt (the recognition service's packing)
+            text = self._cfg.prompts.get(language or "", "")
         key = (language, text)
         if key in self._prompts:
             return self._prompts[key]

@@ -156,7 +156,8 @@ def cmd_bank(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_callee(args: argparse.Namespace, settings: Settings) -> int:
     settings.sip.port = args.port
     settings.sip.rtp_port = args.rtp_port
-    settings.sip.transports = ["udp", "tcp"]
+    # TLS only when asked for (it needs a certificate): TLS/SRTP interop tests.
+    settings.sip.transports = ["udp", "tcp", *(["tls"] if "tls" in settings.sip.transports else [])]
     if args.bank:
         return cmd_bank(args, settings)
     if not args.persona:
@@ -165,7 +166,6 @@ def cmd_callee(args: argparse.Namespace, settings: Settings) -> int:
     persona = resolve_persona(args.persona)
     settings.sip.port = args.port
     settings.sip.rtp_port = args.rtp_port
-    settings.sip.transports = ["udp", "tcp"]
     if args.codecs:
         settings.sip.codecs = args.codecs
     sim = CalleeSimulator(settings, persona, Path(args.record_dir) if args.record_dir else None,

@@ -19,6 +19,10 @@ from typing import Any
 def _env(extra: dict[str, str] | None) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # Tests stay on loopback (the server default binds every interface), and a stopped test bot
+    # drains only briefly.
+    env.setdefault("VOICEBOT_SIP__BIND_HOST", "127.0.0.1")
+    env.setdefault("VOICEBOT_OPS__DRAIN_TIMEOUT_S", "3")
     env.update(extra or {})
     return env
 

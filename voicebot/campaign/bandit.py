@@ -1,8 +1,13 @@
-"""Script A/B testing per segment: Thompson sampling on Beta posteriors, success = intent grade A/B.
+"""Script A/B testing per segment: Thompson sampling on Beta(1, 1)-prior posteriors.
 
-A minimum exploration share keeps every variant measured; a segment can be frozen on one
-variant (e.g. once the winner is clear). State is a Redis hash per segment, so every worker
-shares it: fields ``<variant>:n`` (trials), ``<variant>:s`` (successes), ``frozen``.
+The arms are the script variants the dialplan declares for the segment (``declare`` at planning);
+success is what ``campaign.bandit_reward`` says (intent grade A/B, or a sale), and a call is a
+trial only once the pitch was spoken (the worker decides). A minimum exploration share keeps every
+variant measured; a segment can be frozen on one variant (e.g. once the winner is clear). State is
+a Redis hash per segment, so every worker shares it: fields ``<variant>:n`` (trials),
+``<variant>:s`` (successes), ``arms`` (declared variants, comma-separated), ``frozen``.
+P(best) is computed over every declared arm, an untried one from its prior, so one lucky call on
+one arm never shows as certainty.
 """
 
 from __future__ import annotations
@@ -44,6 +49,18 @@ class ScriptBandit:
         self.client, self.ck, self.min_explore = client, ck, min_explore
         self.rng = rng or random.Random()
 
+    def declare(self, segment: str, variants: list[str]) -> None:
+        """The segment's arms, as the dialplan declares them (stats cover them even before a trial)."""
+        if variants:
+            self.client.hset(self.ck.bandit(segment), "arms", ",".join(variants))
+
+    def arms(self, segment: str) -> list[str]:
+        """Declared arms, then any other variant with trials (e.g. from an earlier plan)."""
+        state = self.client.hgetall(self.ck.bandit(segment))
+        declared = [v for v in state.get("arms", "").split(",") if v]
+        tried = sorted({k.rsplit(":", 1)[0] for k in state if k.endswith((":n", ":s"))} - set(declared))
+        return declared + tried
+
     def _counts(self, segment: str, variants: list[str]) -> tuple[dict[str, tuple[int, int]], str | None]:
         state = self.client.hgetall(self.ck.bandit(segment))
         counts = {v: (int(state.get(f"{v}:n", 0)), int(state.get(f"{v}:s", 0))) for v in variants}
@@ -79,8 +96,7 @@ class ScriptBandit:
 
     def stats(self, segment: str, variants: list[str] | None = None, draws: int = 4000) -> list[VariantStats]:
         if variants is None:
-            state = self.client.hgetall(self.ck.bandit(segment))
-            variants = sorted({k.rsplit(":", 1)[0] for k in state if k != "frozen"})
+            variants = self.arms(segment)
         counts, _ = self._counts(segment, variants)
         if not variants:
             return []

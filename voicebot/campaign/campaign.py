@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import redis
@@ -19,12 +19,20 @@ from voicebot.campaign.plans import CustomerPlan, plans_for
 from voicebot.campaign.queue import JobQueue
 from voicebot.campaign.segment_rules import SegmentRuleSet, default_rules, load_rules
 from voicebot.config import CampaignConfig
+from voicebot.dialogue.personalize import FIELD_ALIASES
 from voicebot.errors import VoicebotError
+from voicebot.logs import get_logger
 
+if TYPE_CHECKING:
+    from voicebot.campaign.scripts import CampaignScripts
+
+log = get_logger("voicebot.campaign")
 STATUSES = ("created", "planned", "running", "paused", "done")
 # Customer fields a dialogue may use; the rest of the CRM record stays in Redis.
-_DIALOGUE_FIELDS = ("name", "crm_id", "points", "member", "categories", "channel", "persona", "gender", "city",
-                    "member_level", "last_purchase_at", "age", "notes", "spend_12m", "orders_12m", "preferred_time")
+_DIALOGUE_FIELDS = tuple(dict.fromkeys((
+    "name", "crm_id", "points", "member", "categories", "channel", "persona", "gender", "city", "member_level",
+    "last_purchase_at", "age", "notes", "spend_12m", "orders_12m", "preferred_time",
+    *(c for cols in FIELD_ALIASES.values() for c in cols))))  # what script lines may use (dialogue/personalize.py)
 
 
 class CampaignError(VoicebotError):
@@ -114,8 +122,11 @@ class Campaign:
                              for r in members[:examples]]}
         return out
 
-    def plan(self, clock: Clock, cfg: CampaignConfig, kmeans_k: int = 0) -> list[CustomerPlan]:
-        """Segments every member and stores its plan; progress fields of planned customers are kept."""
+    def plan(self, clock: Clock, cfg: CampaignConfig, kmeans_k: int = 0,
+             scripts: CampaignScripts | None = None) -> list[CustomerPlan]:
+        """Segments every member and stores its plan; progress fields of planned customers are kept.
+        ``scripts``: the dialplans calls will use; their script variants become each segment's A/B
+        arms, and the customer fields their lines use are checked against the customers' columns."""
         ids = self.require_members()
         records = CustomerStore(self.client).get_many(ids)
         ids = [r["id"] for r in records]
@@ -126,9 +137,30 @@ class Campaign:
             rule_set.check_fields(columns)
         segments = rule_set.assign(records, today, columns)
         strategy_of = {name: rule_set.strategy(name) for name in rule_set.names}
+        locale = self.client.hget(self.ck.meta, "locale") or "zh-CN"
+        arms = None
+        if scripts is not None:
+            known: dict[tuple[str, str, str], list[str]] = {}
+
+            def arms(segment: str, dialplan: str, strategy: str) -> list[str]:  # one lookup per segment
+                if (segment, dialplan, strategy) not in known:
+                    known[segment, dialplan, strategy] = scripts.arms(dialplan, locale, segment, strategy)
+                return list(known[segment, dialplan, strategy])
         # The preferred window is stored as the customer's own preference (0-24 h) and clipped to the
         # calling hours when a call is placed, so changing the hours needs no re-plan.
-        plans = plans_for(ids, records, today, 0, 24, kmeans_k, segments=segments, strategy_of=strategy_of)
+        plans = plans_for(ids, records, today, 0, 24, kmeans_k, segments=segments, strategy_of=strategy_of, arms=arms)
+        if scripts is not None and plans:
+            errors, warnings = scripts.check_fields({p.dialplan for p in plans}, locale, records)
+            if errors:
+                raise CampaignError("the dialplan's script lines use customer fields some customers lack:\n"
+                                    + "\n".join(errors))
+            for warning in warnings:
+                log.warning("script_field_missing", detail=warning)
+            from voicebot.campaign.bandit import ScriptBandit
+
+            bandit = ScriptBandit(self.client, self.ck)
+            for segment, variants in {p.segment: p.variants for p in plans}.items():
+                bandit.declare(segment, variants)
         for start in range(0, len(plans), 1000):
             pipe = self.client.pipeline(transaction=False)
             for p in plans[start:start + 1000]:
@@ -233,6 +265,8 @@ def make_job(campaign: str, customer: dict[str, Any], state: dict[str, str], att
         script_variant="", offer=state.get("offer", ""), locale=customer.get("locale") or "zh-CN",
         timezone=customer.get("timezone") or "Asia/Shanghai",
         # The dialogue may use any imported column (templates name them by header); never extra numbers.
-        customer={k: v for k, v in customer.items() if (k in _DIALOGUE_FIELDS or k.startswith("x_"))
-                  and v not in (None, "", [])},
+        customer={**{k: v for k, v in customer.items() if (k in _DIALOGUE_FIELDS or k.startswith("x_"))
+                     and v not in (None, "", [])},
+                  # a user-defined segment's strategy: what the dialplan's segments may be named after
+                  **({"strategy": state["strategy"]} if state.get("strategy") else {})},
     )

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import sys
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -200,7 +201,8 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
 
     from voicebot.campaign.clock import SystemClock
 
-    plans = _campaign(settings, args.name).plan(SystemClock(), settings.campaign, kmeans_k=args.kmeans)
+    plans = _campaign(settings, args.name).plan(SystemClock(), settings.campaign, kmeans_k=args.kmeans,
+                                                scripts=_scripts(settings))
     _print({"campaign": args.name, "planned": len(plans), "segments": dict(Counter(p.segment for p in plans)),
             "offers": dict(Counter(p.offer for p in plans))})
     return 0
@@ -284,10 +286,20 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _scripts(settings: Settings):
+    from voicebot.campaign.scripts import CampaignScripts
+
+    return CampaignScripts.from_settings(settings)
+
+
 def _prepare(campaign, clock, settings: Settings) -> int:
     """Plans customers imported since the last plan and schedules first attempts; safe to repeat."""
+    scripts = _scripts(settings)
+    warning = scripts.escalation_warning(settings) if scripts is not None else ""
+    if warning:
+        print(f"voicebot: {warning}", file=sys.stderr)
     if campaign.status == "created" or campaign.unplanned():
-        campaign.plan(clock, settings.campaign)
+        campaign.plan(clock, settings.campaign, scripts=scripts)
     seeded = campaign.seed(clock, settings.campaign)
     if campaign.status == "done" and not seeded:
         campaign.set_status("running")
@@ -307,9 +319,16 @@ def _start_group(args: argparse.Namespace, settings: Settings, channels: int) ->
         return ["campaign", "start", args.name, "--channels", str(shares[spec.index]), "--no-seed",
                 "--worker-id", f"{base_id}-p{spec.index}", *(["--until-done"] if args.until_done else [])]
 
+    from voicebot.asr.service_commands import group_service
+
+    asr_service = group_service(settings, len(shares))  # one Whisper for the machine (asr.service)
     group = ProcessGroup(argv, specs, restart=False)
-    group.start(ready_timeout_s=0)
-    code = group.run()
+    try:
+        group.start(ready_timeout_s=0)
+        code = group.run()
+    finally:
+        if asr_service is not None:
+            asr_service.stop()
     _print({"worker": base_id, "channels": channels, "processes": len(shares),
             "status": _campaign(settings, args.name).status, "exit_codes": group.exit_codes})
     return code

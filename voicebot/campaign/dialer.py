@@ -37,7 +37,8 @@ class CallJob:
 
     def call_info(self, call_id: str, remote_uri: str) -> CallInfo:
         customer = {**self.customer, "segment": self.segment, "offer": self.offer,
-                    "script_variant": self.script_variant, "dialplan": self.dialplan, "phone": self.phone}
+                    "script_variant": self.script_variant, "dialplan": self.dialplan, "phone": self.phone,
+                    "timezone": self.timezone}
         return CallInfo(call_id, "outbound", remote_uri, self.locale, customer)  # type: ignore[arg-type]
 
     def to_json(self) -> str:
@@ -64,6 +65,9 @@ class CallResult:
     hung_up_by: Literal["bot", "remote", ""] = ""
     call_id: str = ""
     error: str = ""
+    # The script variant's pitch was spoken (None: the dialogue does not say; then any answered call counts).
+    pitch_delivered: bool | None = None
+    variant: str = ""  # the script variant the dialogue spoke ("" = not reported)
     # Post-call survey answer 1-5 (5 = very satisfied), None when not asked / not answered; the
     # survey (DTMF or spoken 满意/一般/不满意) sets outcome["csat"].
     csat: int | None = None
@@ -71,8 +75,17 @@ class CallResult:
 
     @property
     def success(self) -> bool:
-        """What the script bandit optimises: an intent customer (grade A or B)."""
+        """An intent customer (grade A or B)."""
         return self.intent_grade in ("A", "B")
+
+    def rewarded(self, reward: str) -> bool:
+        """What the script bandit optimises (``campaign.bandit_reward``): a sale, or an intent customer."""
+        return self.converted if reward == "converted" else self.success
+
+    @property
+    def ab_trial(self) -> bool:
+        """Counts in the A/B test: a person heard the pitch."""
+        return self.answered_by == "human" and self.pitch_delivered is not False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,6 +125,8 @@ class CallResult:
             hung_up_by=outcome.get("hung_up_by", ""),
             call_id=call_id,
             error=str(outcome.get("error", "")),
+            pitch_delivered=outcome.get("pitch_delivered") if isinstance(outcome.get("pitch_delivered"), bool) else None,
+            variant=str(outcome.get("script_variant") or ""),
             csat=_csat(outcome.get("csat")),
             emotions=[str(e) for e in outcome.get("emotions", []) if e],
         )

@@ -4,10 +4,13 @@ The strategy table follows the seed article (客户类型 -> 推荐话术 / 优�
 high-value churn risk -> dedicated agent + spend-and-save coupon + follow up within 2 h;
 price-sensitive -> limited-time discount + tiered offer + next day;
 brand-loyal -> new products + member points + 3 days later. The other segments are ours.
+The script variants (the A/B test's arms) are not listed here: they are whatever the dialplan
+declares for the segment (``voicebot/campaign/scripts.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -17,12 +20,13 @@ from voicebot.campaign.profiles import CustomerColumns, feature_matrix
 from voicebot.campaign.segments import SEGMENTS, SegmentRules, assign_segments, tag_matrix, tags_for
 
 HOUR = 3600.0
+# (segment, campaign dialplan name, strategy) -> the declared script variants
+ArmsFor = Callable[[str, str, str], list[str]]
 
 
 @dataclass(frozen=True)
 class Strategy:
     dialplan: str
-    variants: tuple[str, ...]  # script variants the A/B bandit chooses between (>= 3)
     offer: str
     follow_up_s: float
     follow_up_by: str  # "agent" (a person calls) or "bot"
@@ -30,17 +34,12 @@ class Strategy:
 
 
 STRATEGIES: dict[str, Strategy] = {
-    "high_value_churn_risk": Strategy("retention_vip", ("vip-dedicated-agent", "vip-apology-care", "vip-exclusive-benefit"),
-                                      "spend_and_save_coupon", 2 * HOUR, "agent", 0),
-    "price_sensitive": Strategy("promo_discount", ("discount-limited-time", "discount-tiered", "discount-price-drop"),
-                                "tiered_discount", 24 * HOUR, "bot", 2),
-    "brand_loyal": Strategy("new_product", ("new-arrival", "member-early-access", "points-upgrade"),
-                            "member_points", 72 * HOUR, "bot", 3),
-    "sleeping_member": Strategy("reactivation", ("miss-you", "points-expiring", "comeback-gift"),
-                                "comeback_points_bonus", 48 * HOUR, "bot", 1),
-    "new_lead": Strategy("introduction", ("intro-brand", "intro-first-order", "intro-bestsellers"),
-                         "first_order_discount", 24 * HOUR, "bot", 2),
-    "general": Strategy("general", ("general-a", "general-b", "general-c"), "none", 72 * HOUR, "bot", 4),
+    "high_value_churn_risk": Strategy("retention_vip", "spend_and_save_coupon", 2 * HOUR, "agent", 0),
+    "price_sensitive": Strategy("promo_discount", "tiered_discount", 24 * HOUR, "bot", 2),
+    "brand_loyal": Strategy("new_product", "member_points", 72 * HOUR, "bot", 3),
+    "sleeping_member": Strategy("reactivation", "comeback_points_bonus", 48 * HOUR, "bot", 1),
+    "new_lead": Strategy("introduction", "first_order_discount", 24 * HOUR, "bot", 2),
+    "general": Strategy("general", "none", 72 * HOUR, "bot", 4),
 }
 
 
@@ -58,6 +57,7 @@ class CustomerPlan:
     priority: int
     tags: list[str]
     cluster: int = -1
+    strategy: str = ""  # the STRATEGIES key (a user's segment names its own; the dialplan may know only this)
 
     def to_fields(self) -> dict[str, str]:
         fields = {k: str(v) for k, v in asdict(self).items() if k not in ("variants", "tags")}
@@ -97,9 +97,10 @@ def plan_arrays(cols: CustomerColumns, open_hour: int = 9, close_hour: int = 20,
 
 def plans_for(customer_ids: list[str], records: list[dict], today: date, open_hour: int = 9, close_hour: int = 20,
               kmeans_k: int = 0, segments: list[str] | None = None,
-              strategy_of: dict[str, str] | None = None) -> list[CustomerPlan]:
+              strategy_of: dict[str, str] | None = None, arms: ArmsFor | None = None) -> list[CustomerPlan]:
     """``segments``: each customer's segment from a rule file (else the built-in rules);
-    ``strategy_of``: segment -> STRATEGIES key (a user's segment without one plans as general)."""
+    ``strategy_of``: segment -> STRATEGIES key (a user's segment without one plans as general);
+    ``arms``: the dialplan's script variants for a segment (none: no A/B test)."""
     from voicebot.campaign.profiles import columns_from_records
     from voicebot.campaign.segments import kmeans_clusters
 
@@ -108,11 +109,15 @@ def plans_for(customer_ids: list[str], records: list[dict], today: date, open_ho
     plans = []
     for i, cid in enumerate(customer_ids):
         segment = segments[i] if segments is not None else SEGMENTS[arrays.segment[i]]
-        s = STRATEGIES.get((strategy_of or {}).get(segment, segment), STRATEGIES["general"])
+        key = (strategy_of or {}).get(segment, segment)
+        key = key if key in STRATEGIES else "general"
+        s = STRATEGIES[key]
         tags = tags_for(arrays.tags[i])
         cluster = int(clusters[i]) if clusters is not None else -1
         if cluster >= 0:
             tags.append(f"cluster_{cluster}")
-        plans.append(CustomerPlan(cid, segment, s.dialplan, list(s.variants), s.offer, int(arrays.window_start[i]),
-                                  int(arrays.window_end[i]), s.follow_up_s, s.follow_up_by, s.priority, tags, cluster))
+        variants = arms(segment, s.dialplan, key) if arms is not None else []
+        plans.append(CustomerPlan(cid, segment, s.dialplan, variants, s.offer, int(arrays.window_start[i]),
+                                  int(arrays.window_end[i]), s.follow_up_s, s.follow_up_by, s.priority, tags, cluster,
+                                  key))
     return plans

@@ -23,7 +23,6 @@ from voicebot.campaign.campaign import Campaign
 from voicebot.campaign.costs import UnitCosts, unit_costs
 from voicebot.campaign.customers import CustomerStore
 from voicebot.campaign.kpi import Kpis, breakdown, compute, load_results
-from voicebot.campaign.plans import STRATEGIES
 from voicebot.campaign.report_charts import COLOURS, bars_with_n, chart
 from voicebot.campaign.report_text import text_for
 from voicebot.campaign.satisfaction import satisfaction
@@ -135,8 +134,8 @@ def write_report(client: redis.Redis, name: str, out_dir: Path, cfg: CampaignCon
 
     variant_rows = []
     for segment in bandit.segments() or []:
-        declared = list(STRATEGIES[segment].variants) if segment in STRATEGIES else None
-        for s in bandit.stats(segment, declared, draws=2000):
+        # Every arm the dialplan declared (campaign plan), untried ones too: their P(best) is the prior's.
+        for s in bandit.stats(segment, draws=2000):
             variant_rows.append((segment, s))
 
     def variants(ax):

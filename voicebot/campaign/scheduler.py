@@ -3,8 +3,9 @@
 Calls happen only inside local calling hours (customer's time zone) on non-holidays; the
 customer's preferred window is tried first (within ``prefer_within_days``). Unanswered calls
 are retried with back-off up to ``max_attempts``; invalid numbers never again; a callback the
-customer asked for is placed at that time (moved into calling hours if needed) and is not
-held back by the frequency cap. The cap counts calls a person answered, across campaigns.
+customer asked for is placed at that time (moved into calling hours if needed), at most
+``max_callbacks`` times; it may skip the multi-day frequency cap but never ``max_calls_per_day``
+(the worker). The caps count calls a person answered, across campaigns.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ class NextStep:
 
 
 def next_step(job: CallJob, result: CallResult, now: float, rules: CallingRules, cfg: CampaignConfig,
-              window: tuple[int, int] | None = None) -> NextStep:
+              window: tuple[int, int] | None = None, callbacks_booked: int = 0, started: float | None = None) -> NextStep:
     """The status follows the outcome, strongest fact first: a sale is a sale even if the customer
     also asked to be called again or not to be called (the DNC list still records that)."""
     if result.converted:
@@ -114,8 +115,10 @@ def next_step(job: CallJob, result: CallResult, now: float, rules: CallingRules,
         return NextStep("done", "do_not_call")
     if result.answered_by == "invalid" or _WRONG_NUMBER_TAGS & set(result.tags):
         return NextStep("done", "wrong_number")
-    if result.callback_at is not None and job.attempt < 2 * cfg.max_attempts:  # no endless "call me later"
-        return NextStep("callback", "callback", rules.next_allowed(max(result.callback_at, now), job.timezone))
+    if result.callback_at is not None and callbacks_booked < cfg.max_callbacks:  # no endless "call me later"
+        # The dialogue said this time, already at least callback_min_delay_s after it spoke: book it as said.
+        earliest = (started if started is not None else now) + cfg.callback_min_delay_s
+        return NextStep("callback", "callback", rules.next_allowed(max(result.callback_at, earliest, now), job.timezone))
     unanswered = result.answered_by in ("no_answer", "busy", "failed") or (
         result.answered_by == "voicemail" and cfg.retry_voicemail)
     if unanswered:

@@ -2,8 +2,9 @@
 
 For tests, demos (`voicebot campaign start --simulate`) and load runs. Personas:
 interested, price_sensitive, refuse, busy, no_answer, voicemail, stop_calling, callback,
-invalid, transfer, complaint, busy_then_answer; anything else (or none) = "ab": the call
-succeeds (grade B) with the probability given for the script variant in ``variant_rates``.
+invalid, transfer, complaint, busy_then_answer; anything else (or none) = "ab": the callee hangs
+up before the pitch with probability 1 - ``pitch_reach``, else the call succeeds (grade B) with the
+probability given for the script variant in ``variant_rates``.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ PERSONAS = ["interested", "price_sensitive", "refuse", "busy", "no_answer", "voi
 
 class SimulatedDialer:
     def __init__(self, clock: Clock, variant_rates: dict[str, float] | None = None, default_rate: float = 0.2,
-                 call_seconds: float = 0.0, seed: int = 0) -> None:
+                 call_seconds: float = 0.0, seed: int = 0, pitch_reach: float = 1.0) -> None:
         self.clock, self.variant_rates, self.default_rate = clock, variant_rates or {}, default_rate
+        self.pitch_reach = pitch_reach
         self.call_seconds, self.seed = call_seconds, seed
 
     def _rng(self, job: CallJob) -> random.Random:
@@ -58,9 +60,11 @@ class SimulatedDialer:
             if job.kind == "callback":
                 return human("B", 6, tags=["called_back"])
             return human("C", 3, callback_at=self.tomorrow_at(job, 15), tags=["callback_requested"])
+        if rng.random() >= self.pitch_reach:
+            return human(None, 1, hung_up_by="remote", pitch_delivered=False, variant=job.script_variant)
         rate = self.variant_rates.get(job.script_variant, self.default_rate)
         success = rng.random() < rate
-        return human("B" if success else "C", rng.randint(3, 9))
+        return human("B" if success else "C", rng.randint(3, 9), pitch_delivered=True, variant=job.script_variant)
 
     def tomorrow_at(self, job: CallJob, hour: int) -> float:
         """What a callee says: "call me tomorrow at 3 pm" (their local time)."""

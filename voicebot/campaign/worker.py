@@ -186,16 +186,16 @@ class CampaignWorker:
                 return verdict
         if self.dnc.contains(job.phone):
             return self._drop(claimed, job, "do_not_call")
-        if job.kind != "callback" and job.attempt > self.cfg.max_attempts:
+        limit = self.cfg.max_attempts + (self.cfg.max_callbacks if job.kind == "callback" else 0)
+        if job.attempt > limit:  # every kind of call has an attempt limit
             return self._drop(claimed, job, "unreachable")
         state = self.client.hgetall(self.ck.state(job.customer_id))
         window = _window(state)
         if not self.rules.is_allowed(now, job.timezone):
             return self._defer(claimed, job, self.rules.next_allowed(now, job.timezone, window), "outside_hours")
-        if job.kind != "callback":
-            free_at = self._frequency_cap_free_at(job.phone, now)
-            if free_at is not None:
-                return self._defer(claimed, job, self.rules.next_allowed(free_at, job.timezone, window), "frequency_cap")
+        free_at = self._frequency_cap_free_at(job.phone, now, job.kind)
+        if free_at is not None:
+            return self._defer(claimed, job, self.rules.next_allowed(free_at, job.timezone, window), "frequency_cap")
         attempt_id = f"{job.customer_id}:{job.attempt}"
         pace = self.pacer.acquire(attempt_id, now)
         if not pace.ok:
@@ -208,6 +208,9 @@ class CampaignWorker:
             return verdict or "skipped"
         variants = [v for v in state.get("variants", "").split(",") if v]
         job.script_variant = self.bandit.choose(job.segment, variants)
+        # The soonest a callback could be placed after this call under max_calls_per_day: the bot then
+        # offers that time, so what it says is what gets booked.
+        job.customer["callback_not_before"] = self._daily_budget_free_at(job.phone, now)
         self.client.rpush(self.ck.dials, attempt_id)
         started = self.clock.now()
         try:
@@ -284,19 +287,30 @@ class CampaignWorker:
             self.stats.deferred += 1
         return "deferred" if count else "paced"
 
-    def _frequency_cap_free_at(self, phone: str, now: float) -> float | None:
-        if self.cfg.freq_cap_calls <= 0:
-            return None  # cap disabled
-        window = self.cfg.freq_cap_days * 86400
+    def _daily_budget_free_at(self, phone: str, now: float) -> float:
+        """When a further call is allowed if this one is answered (0 = any time)."""
+        limit = self.cfg.max_calls_per_day
+        times = [t for _, t in self.client.zrangebyscore(keys.number_calls(phone), f"({now - 86400}", "+inf",
+                                                          withscores=True)] + [now]
+        return times[-limit] + 86400 if len(times) >= limit else 0.0
+
+    def _frequency_cap_free_at(self, phone: str, now: float, kind: str) -> float | None:
+        """When this number may be called again, or None for now. Every kind of call keeps to
+        ``max_calls_per_day``; a callback the customer asked for may skip the multi-day cap."""
+        caps = [(86400.0, self.cfg.max_calls_per_day)]
+        if kind != "callback" and self.cfg.freq_cap_calls > 0:
+            caps.append((self.cfg.freq_cap_days * 86400, self.cfg.freq_cap_calls))
+        longest = max(w for w, _ in caps)
         # Exclusive lower bound: a call exactly one window ago no longer counts.
-        recent = self.client.zrangebyscore(keys.number_calls(phone), f"({now - window}", "+inf", withscores=True)
-        if len(recent) < self.cfg.freq_cap_calls:
-            return None
-        return recent[-self.cfg.freq_cap_calls][1] + window
+        recent = self.client.zrangebyscore(keys.number_calls(phone), f"({now - longest}", "+inf", withscores=True)
+        free = [scores[-limit] + window for window, limit in caps
+                if len(scores := [t for _, t in recent if t > now - window]) >= limit]
+        return max(free) if free else None
 
     def _record(self, claimed: ClaimedJob, job: CallJob, result: CallResult, started: float, state: dict) -> None:
         now = self.clock.now()
-        step = next_step(job, result, now, self.rules, self.cfg, _window(state))
+        step = next_step(job, result, now, self.rules, self.cfg, _window(state), int(state.get("callbacks", 0)),
+                         started)
         attempt_id = f"{job.customer_id}:{job.attempt}"
         record = {"campaign": self.ck.name, "job_id": job.job_id, "customer_id": job.customer_id,
                   "attempt": job.attempt, "kind": job.kind, "segment": job.segment, "variant": job.script_variant,
@@ -309,6 +323,8 @@ class CampaignWorker:
                  ex=ATTEMPT_TTL_S)
         fields = {"status": step.status, "attempts": job.attempt, "last_answered_by": result.answered_by,
                   "last_grade": result.intent_grade or "", "last_call_at": f"{now:.0f}"}
+        if step.kind == "callback":
+            fields["callbacks"] = int(state.get("callbacks", 0)) + 1
         if step.kind == "done":
             fields["final"] = "1"
         else:
@@ -323,7 +339,11 @@ class CampaignWorker:
         if result.answered_by == "human":  # the frequency cap counts conversations, not rings or voicemails
             pipe.zadd(keys.number_calls(job.phone), {attempt_id: now})
             pipe.hincrby(self.ck.meta, "n_human", 1)
-            self.bandit.record(job.segment, job.script_variant, result.success, pipe)
+            if result.ab_trial and result.variant in ("", job.script_variant):
+                # A trial only once the pitch was spoken, and only for the variant actually spoken.
+                self.bandit.record(job.segment, job.script_variant, result.rewarded(self.cfg.bandit_reward), pipe)
+            elif result.ab_trial:
+                self.log.warning("variant_mismatch", chosen=job.script_variant, spoken=result.variant)
             if result.success and not result.converted and step.kind == "done":
                 follow_s = float(state.get("follow_up_s", 86400))
                 pipe.zadd(self.ck.followups, {f"{job.customer_id}:{state.get('follow_up_by', 'bot')}": now + follow_s})

@@ -40,7 +40,8 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         spec = plan.spec
         examples = sum(len(v) for v in plan.examples.values())
         print(f"{f}: ok ({spec.name}, {spec.locale}, {len(spec.states)} states, {len(spec.intents)} intents, "
-              f"{examples} examples, {len(spec.segments)} segment strategies)")
+              f"{examples} examples, {len(spec.segments)} segment strategies, "
+              f"{sum(len(seg.variants) for seg in spec.segments.values())} script variants)")
     return status
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from voicebot.dialogue.nlu.base import OUT_OF_SCOPE
@@ -19,6 +20,10 @@ class EscalationTracker:
     complex_streak: int = 0
     no_match_streak: int = 0
     emotions: deque = field(default_factory=lambda: deque(maxlen=10))
+    # The proactive high-value hand-over needs a person who can take the call right now
+    # (voicebot.dialogue.agents); without one the bot carries on with its pitch.
+    agent_available: Callable[[], bool] = lambda: False
+    pitch_delivered: bool = False
 
     def on_turn(self, intent: str, emotion: str | None, in_scope_handled: bool) -> str | None:
         """Updates the counters with one callee turn; the reason to escalate now, or None.
@@ -36,8 +41,10 @@ class EscalationTracker:
             return f"a complex or out-of-scope need {self.complex_streak} times in a row"
         if r.no_match_in_a_row and self.no_match_streak >= r.no_match_in_a_row:
             return f"{self.no_match_streak} turns in a row not understood"
-        if self.segment in r.high_value_segments and in_scope_handled and intent not in NOT_ENGAGED:
-            # The seed's rule for high-value churn risk: a dedicated person, as soon as they engage.
+        if (self.segment in r.high_value_segments and in_scope_handled and self.pitch_delivered
+                and intent in INTERESTED and self.agent_available()):
+            # The seed's rule for high-value churn risk: a dedicated person once they show interest in
+            # the offer (not on "是我": confirming who they are is no interest yet).
             return f"high-value customer in segment {self.segment}: dedicated agent"
         return None
 
@@ -49,6 +56,5 @@ class EscalationTracker:
         return None
 
 
-# Turns that show no engagement: they never trigger the high-value hand-over.
-NOT_ENGAGED = frozenset({"deny", "not_interested", "stop_calling", "wrong_number", "busy_call_later", "goodbye",
-                         "greet", "ask_repeat", "ask_who_is_calling", OUT_OF_SCOPE})
+# Turns after the pitch that show interest: they trigger the high-value hand-over.
+INTERESTED = frozenset({"affirm", "want_to_buy", "ask_price", "ask_discount", "ask_details", "already_customer"})

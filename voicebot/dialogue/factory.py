@@ -14,17 +14,23 @@ from typing import Iterable
 from voicebot.asr.prompt import domain_prompt
 from voicebot.config import Settings
 from voicebot.dialogue.confirm import ConfirmPolicy
+from voicebot.dialogue import survey
+from voicebot.dialogue.agents import AgentAvailability, make_availability
 from voicebot.dialogue.amd import AnsweringMachineDetector
 from voicebot.dialogue.base import CallInfo, Locale
 from voicebot.dialogue.nlu import make_intent_classifier
 from voicebot.dialogue.nlu.base import IntentClassifier
 from voicebot.dialogue.plan import Dialplan, load_dialplan
-from voicebot.dialogue.plan.templates import prompt_texts, render
+from voicebot.dialogue.personalize import CUSTOMER_VARIABLES, SCRIPT_VARIABLES, wordings
+from voicebot.dialogue.plan.templates import prompt_texts, render, template_fields
+from voicebot.dialogue.plan.schema import SCRIPT_PARTS
+from voicebot.dialogue.plan.variants import segment_variants
 from voicebot.dialogue.runtime import PlanDialogue
 from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger
 
 log = get_logger("voicebot.dialogue.factory")
+PER_CALL = frozenset(CUSTOMER_VARIABLES) | frozenset(SCRIPT_VARIABLES) | {"follow_up", "name"}
 
 
 @dataclass
@@ -68,6 +74,10 @@ class PlanDialogueFactory:
             raise VoicebotError(f"dialogue.plan {default_name!r}: no dialplan in {settings.paths.dialplans_dir} "
                                 f"has that name or alias")
         self.default_name = default_name
+        from voicebot.campaign.scheduler import CallingRules  # the campaign's calling hours, one table
+
+        self.hours = CallingRules.from_config(settings.campaign)
+        self._availability: dict[str, AgentAvailability] = {}
         log.info("dialplans_loaded", plans=[lp.plan.name for lp in self.plans], default=default_name or self.plans[0].plan.name)
 
     @staticmethod
@@ -94,9 +104,22 @@ class PlanDialogueFactory:
             # The plan decides the call's language: the session reads call.locale for ASR and TTS.
             log.info("call_locale_from_plan", plan=lp.plan.name, was=call.locale, now=lp.plan.locale)
             call.locale = lp.plan.locale  # type: ignore[assignment]
-        return PlanDialogue(lp.plan, lp.nlu, lp.amd, self.settings.dialogue.agent_uri,
-                            confirm_policy=ConfirmPolicy.from_settings(self.settings.dialogue),
+        d = self.settings.dialogue
+        return PlanDialogue(lp.plan, lp.nlu, lp.amd, d.agent_uri, availability=self.availability(lp.plan),
+                            hours=self.hours, default_timezone=self.settings.campaign.default_timezone,
+                            callback_min_delay_s=self.settings.campaign.callback_min_delay_s,
+                            survey_after=frozenset(d.survey.after) if d.survey.enabled else frozenset(),
+                            confirm_policy=ConfirmPolicy.from_settings(d),
                             recognition_prompt=lp.recognition_prompt)
+
+    def availability(self, plan: Dialplan) -> AgentAvailability:
+        """One availability check per agent URI, shared by every call (the OPTIONS ping runs in the background)."""
+        d = self.settings.dialogue
+        uri = plan.spec.escalation.agent or d.agent_uri
+        if uri not in self._availability:
+            self._availability[uri] = make_availability(uri, d.agent_check, d.agent_capacity, d.agent_check_interval_s,
+                                                        3 * d.agent_check_interval_s)
+        return self._availability[uri]
 
     def prompts(self) -> Iterable[tuple[Locale, str]]:
         seen: set[tuple[str, str]] = set()
@@ -110,12 +133,16 @@ class PlanDialogueFactory:
                 texts += [getattr(a, "text", None) for a in st.actions]
             for t in [*spec.global_.values(), *(t for st in spec.states.values() for t in st.on.values())]:
                 texts += [t.say, *(getattr(a, "text", None) for a in t.actions)]
+            fixed = [text for prompt in texts for _, text in prompt_texts(prompt)]
+            if self.settings.dialogue.survey.enabled:
+                fixed += [survey.QUESTION[spec.locale], survey.THANKS[spec.locale]]
             for seg_name, seg in spec.segments.items():
-                values = {**spec.variables, "offer": spec.offers.get(seg.offer, ""), "follow_up": seg.follow_up,
-                          "segment": seg_name}
-                for prompt in texts:
-                    for _, text in prompt_texts(prompt):
-                        line = render(text, values)
-                        if (lp.plan.locale, line) not in seen:
-                            seen.add((lp.plan.locale, line))
-                            yield lp.plan.locale, line  # type: ignore[misc]
+                values = {**spec.variables, "offer": spec.offers.get(seg.offer, ""), "segment": seg_name}
+                own = [t for v in segment_variants(spec, seg_name).values() for part in SCRIPT_PARTS
+                       for t in wordings(getattr(v, part))]
+                # Lines with a customer's data, a script line or a callback time are rendered per call.
+                for text in [t for t in fixed + own if not set(template_fields(t)) & PER_CALL]:
+                    line = render(text, values)
+                    if (lp.plan.locale, line) not in seen:
+                        seen.add((lp.plan.locale, line))
+                        yield lp.plan.locale, line  # type: ignore[misc]

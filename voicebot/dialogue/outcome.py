@@ -29,6 +29,9 @@ class OutcomeRecord:
     variant: str = ""
     # Asked back before an irreversible action (voicebot/dialogue/confirm.py): question, answer, acted.
     confirmations: list[dict[str, Any]] = field(default_factory=list)
+    pitch_delivered: bool = False  # the variant's pitch was spoken: the call is an A/B trial
+    csat: int | None = None  # 1-5 from the post-call survey
+    callback_at: str = ""  # ISO time booked, as said to the customer
 
     def set_grade(self, grade: str | None) -> None:
         """The latest evidence wins, except that a sale (A) stays a sale."""
@@ -50,6 +53,8 @@ class OutcomeRecord:
             "transfer_reason": self.transfer_reason, "escalation": self.escalation,
             "emotions": list(self.emotions), "offer": self.offer, "script_variant": self.variant,
             "confirmations": [dict(c) for c in self.confirmations],
+            "pitch_delivered": self.pitch_delivered, "csat": self.csat,
+            **({"callback_at": self.callback_at} if self.callback_at else {}),
             "do_not_call": "do_not_call" in tags, "complaint": "complaint" in tags, "converted": "converted" in tags,
             **({"dialogue_hangup": self.hangup_reason} if self.hangup_reason else {}),
         }

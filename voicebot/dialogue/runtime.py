@@ -7,10 +7,15 @@ no-match line, and after `retries` the plan's `on_exhausted` state.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from voicebot.dialogue import survey
+from voicebot.dialogue.agents import NOBODY, AgentAvailability
 from voicebot.dialogue.amd import AnsweringMachineDetector
+from voicebot.dialogue.callback_time import CallbackPlanner, CallbackTime, CallingHours
 from voicebot.dialogue.base import (
     Action, CallInfo, HangUp, Say, ScheduleCallback, SendOffer, Tag, Transfer, UserTurn,
 )
@@ -18,12 +23,14 @@ from voicebot.dialogue.confirm import ConfirmGate, ConfirmPolicy
 from voicebot.dialogue.escalation import EscalationTracker
 from voicebot.dialogue.nlu.base import OUT_OF_SCOPE, IntentClassifier
 from voicebot.dialogue.outcome import INTENT_GRADES, OutcomeRecord
+from voicebot.dialogue.personalize import customer_values
 from voicebot.dialogue.plan import Dialplan
 from voicebot.dialogue.plan.schema import (
     ActionSpec, CallbackAction, HangUpAction, OfferAction, Prompt, SayAction, SegmentStrategy, TagAction,
     TransferAction, Transition,
 )
 from voicebot.dialogue.plan.templates import pick_variant, render
+from voicebot.dialogue.plan.variants import plan_segment, script_lines
 from voicebot.logs import get_logger
 
 log = get_logger("voicebot.dialogue.plan")
@@ -55,16 +62,42 @@ class PlanDialogue:
     confirm_policy: ConfirmPolicy = field(default_factory=ConfirmPolicy)
     confirm: ConfirmGate | None = None
     recognition_prompt: str = ""  # the plan's domain words for the recogniser (voicebot.asr.prompt)
+    availability: AgentAvailability = NOBODY  # who can take a proactive hand-over now
+    hours: CallingHours | None = None  # calling hours: callback times are said as booked (None = delays only)
+    clock: Callable[[], float] = time.time
+    default_timezone: str = "Asia/Shanghai"
+    callback_min_delay_s: float = 1800.0
+    survey_after: frozenset[str] = frozenset()  # hang-up reasons followed by the CSAT question (empty = off)
+    planner: CallbackPlanner | None = None
+    asked_callback: CallbackTime | None = None  # the time the customer asked for
+    next_callback: CallbackTime | None = None  # what the next schedule_callback books (and {follow_up} says)
+    surveying: str = ""  # hang-up reason held while the survey question is answered
+    started: bool = False  # the call was answered and the plan began (set-up alone may precede it)
 
     # --- set-up -------------------------------------------------------------------
     def start(self, call: CallInfo) -> list[Action]:
+        self._setup(call)
+        self.started = True
+        log.info("plan_call_started", plan=self.plan.name, segment=self.record.segment, offer=self.record.offer,
+                 variant=self.record.variant)
+        return self._enter(self.plan.spec.start)
+
+    def lines_to_prerender(self, call: CallInfo) -> list[str]:
+        """This customer's opening and pitch, rendered: the session synthesises them while the phone rings."""
+        self._setup(call)
+        return [self.values[k] for k in ("script_opening", "script_pitch") if self.values.get(k)]
+
+    def _setup(self, call: CallInfo) -> None:
+        if self.record is not None:
+            return
         spec = self.plan.spec
         self.call = call
         customer = call.customer or {}
         segment = str(customer.get("segment") or "default")
-        if segment not in spec.segments:
-            log.info("unknown_segment", segment=segment, plan=spec.name)
-        self.strategy = spec.segments.get(segment, spec.segments["default"])
+        planned_as = plan_segment(spec, segment, str(customer.get("strategy") or ""))
+        if planned_as != segment:
+            log.info("segment_planned_as", segment=segment, plan=spec.name, planned_as=planned_as)
+        self.strategy = spec.segments[planned_as]
         offer_key = str(customer.get("offer") or "")
         if offer_key not in spec.offers:
             offer_key = self.strategy.offer
@@ -79,17 +112,52 @@ class PlanDialogue:
             segment_label=self.strategy.label or segment.replace("_", " "), phone=customer.get("phone", ""))
         for key in ("name", "product", "company"):
             self.values.setdefault(key, customer.get(key, ""))
+        self.values.update(customer_values(customer, spec.locale))
+        self.values["salutation"] = self.values["salutation"] or self.values.get("name", "")
+        declared, lines = script_lines(spec, planned_as, script_variant, self.values)
+        if script_variant and declared and declared != script_variant:
+            log.warning("script_variant_not_in_plan", requested=script_variant, spoken=declared, segment=segment)
+        self.values.update(lines)
         self.record = OutcomeRecord(spec.name, segment, offer=offer_key,
-                                    variant=next((v for v in self.variants if v), "default"))
+                                    variant=declared or next((v for v in self.variants if v), "default"))
         complex_intents = frozenset(n for n, i in spec.intents.items() if i.complex)
-        self.tracker = EscalationTracker(spec.escalation, complex_intents, segment)
+        self.tracker = EscalationTracker(spec.escalation, complex_intents, planned_as,
+                                         agent_available=self.availability.available)
         self.confirm = ConfirmGate(spec, self.confirm_policy, self.record, self._text, lambda: self.state)
-        log.info("plan_call_started", plan=spec.name, segment=segment, offer=offer_key, variant=self.record.variant)
-        return self._enter(spec.start)
+        if self.hours is not None:
+            self.planner = CallbackPlanner(spec.locale, str(customer.get("timezone") or self.default_timezone),
+                                           self.hours, self.clock, self.callback_min_delay_s,
+                                           float(customer.get("callback_not_before") or 0.0))
+            self._plan_callback(self.strategy.follow_up_s)
 
     # --- helpers ------------------------------------------------------------------
     def _text(self, prompt: Prompt) -> str:
-        return render(pick_variant(prompt, self.variants), self.values)
+        template = pick_variant(prompt, self.variants)
+        if "{script_pitch}" in template:
+            self.record.pitch_delivered = self.tracker.pitch_delivered = True
+        return render(template, self.values)
+
+    def _plan_callback(self, delay_s: float | None) -> None:
+        """Fixes the next callback's time before any line says it: the customer's, else the default."""
+        if self.planner is None:
+            return
+        if self.asked_callback is not None:
+            self.next_callback = self.asked_callback
+        elif delay_s is not None:
+            self.next_callback = self.planner.default(delay_s)
+        if self.next_callback is not None:
+            self.values["follow_up"] = self.next_callback.said
+
+    def _callback_action(self, delay_s: float, note: str) -> ScheduleCallback:
+        if self.planner is None or self.next_callback is None:
+            return ScheduleCallback(delay_s=delay_s, note=note)
+        self.record.callback_at = self.next_callback.at.isoformat()
+        return ScheduleCallback(at=self.next_callback.at, note=note)
+
+    def _prepare(self, actions: list[ActionSpec]) -> None:
+        for a in actions:
+            if isinstance(a, CallbackAction):
+                self._plan_callback(a.delay_s if a.delay_s is not None else self.strategy.follow_up_s)
 
     def _enter(self, name: str) -> list[Action]:
         st = self.plan.spec.states[name]
@@ -97,6 +165,7 @@ class PlanDialogue:
         self.retries_used = 0
         self.record.final_state = name
         self.record.set_grade(st.grade)
+        self._prepare(st.actions)
         out: list[Action] = [Say(self._text(st.say))] if st.say is not None else []
         for spec in st.actions:
             out += self._do(spec)
@@ -110,7 +179,7 @@ class PlanDialogue:
         if isinstance(spec, CallbackAction):
             self.record.tag("callback")
             delay = spec.delay_s if spec.delay_s is not None else self.strategy.follow_up_s
-            return [ScheduleCallback(delay_s=delay, note=spec.note or f"follow-up ({self.record.segment})")]
+            return [self._callback_action(delay, spec.note or f"follow-up ({self.record.segment})")]
         if isinstance(spec, TagAction):
             self.record.tag(*spec.tags)
             return [Tag(tuple(spec.tags))]
@@ -118,6 +187,10 @@ class PlanDialogue:
             self.record.tag("offer_sent")
             return [SendOffer(spec.offer or self.record.offer)]
         if isinstance(spec, HangUpAction):
+            if spec.reason in self.survey_after and not self.surveying:
+                self.surveying = spec.reason  # ask first; the hang-up follows the answer
+                self.record.hangup_reason = spec.reason
+                return [Say(survey.QUESTION[self.plan.locale])]
             self.done = True
             self.record.hangup_reason = spec.reason
             return [HangUp(spec.reason)]
@@ -152,7 +225,8 @@ class PlanDialogue:
         self.record.tag("callback")
         self.record.final_state = "callback_after_failed_transfer"
         self.record.hangup_reason = "no_agent"
-        return [Say(self._text(rules.no_agent)), ScheduleCallback(delay_s=rules.callback_delay_s, note=f"agent callback: {reason}"),
+        self._plan_callback(rules.callback_delay_s)
+        return [Say(self._text(rules.no_agent)), self._callback_action(rules.callback_delay_s, f"agent callback: {reason}"),
                 HangUp("no_agent")]
 
     def _escalate(self, reason: str) -> list[Action]:
@@ -179,10 +253,11 @@ class PlanDialogue:
     def _apply(self, intent: str, t: Transition) -> list[Action]:
         self.record.set_grade(INTENT_GRADES.get(intent))
         self.record.set_grade(t.grade)
+        self._prepare(t.actions)
         out: list[Action] = [Say(self._text(t.say))] if t.say is not None else []
         for spec in t.actions:
             out += self._do(spec)
-        if self.done or self.transferring:
+        if self.done or self.transferring or self.surveying:
             return out
         if t.goto:
             return out + self._enter(t.goto)
@@ -196,6 +271,8 @@ class PlanDialogue:
     def on_user_turn(self, turn: UserTurn) -> list[Action]:
         if self.done or self.transferring:
             return []
+        if self.surveying:
+            return self._survey_answer(survey.score_from_speech(turn.text, self.plan.locale))
         rec = self.record
         rec.turns += 1
         emotion = turn.emotion.label if turn.emotion is not None else ""
@@ -220,6 +297,12 @@ class PlanDialogue:
             if out is not None:
                 return out
         spec = self.plan.spec
+        asked = self.planner.asked(text) if self.planner is not None and text else None
+        if asked is not None:
+            self.asked_callback = asked  # said and booked as this one value from now on
+            self._plan_callback(None)
+            if intent in (OUT_OF_SCOPE, UNHEARD) and "busy_call_later" in spec.intents and _only_a_time(text):
+                intent = rec.intents[-1] = "busy_call_later"  # "明天下午吧": a time alone asks for a callback
         t = None
         if intent not in (OUT_OF_SCOPE, UNHEARD):
             t = spec.states[self.state].on.get(intent) or spec.global_.get(intent)
@@ -249,9 +332,17 @@ class PlanDialogue:
         msg = self.plan.spec.voicemail.message
         return ([Say(self._text(msg), interruptible=False)] if msg else []) + [HangUp("voicemail")]
 
+    def _survey_answer(self, score: int | None) -> list[Action]:
+        self.done = True
+        self.record.csat = score
+        log.info("survey_answer", csat=score)
+        return [Say(survey.THANKS[self.plan.locale]), HangUp(self.surveying)]
+
     def on_dtmf(self, digit: str) -> list[Action]:
         if self.done or self.transferring:
             return []
+        if self.surveying:
+            return self._survey_answer(survey.score_from_dtmf(digit))
         if digit == "0":
             return self._escalate("the customer pressed 0 for a person")
         return []
@@ -261,6 +352,8 @@ class PlanDialogue:
             return []
         if self.confirm.waiting:  # silence after "did you mean ...?": asked once more, then taken as a no
             return self.confirm.on_answer("unheard", "", self._apply, self._question_again) or []
+        if self.surveying:
+            return self._survey_answer(None)
         reason = self.tracker.on_no_input()
         if reason:
             return self._escalate(reason)
@@ -286,4 +379,12 @@ class PlanDialogue:
         return []
 
     def outcome(self) -> dict[str, Any]:
-        return self.record.as_dict() if self.record else {"plan": self.plan.name, "turns": 0}
+        # A call never answered has no conversation outcome (its lines may have been prepared while it rang).
+        return self.record.as_dict() if self.record and self.started else {"plan": self.plan.name, "turns": 0}
+
+
+def _only_a_time(text: str) -> bool:
+    """"明天下午吧" / "tomorrow afternoon": a time and little else (not "what's the weather tomorrow")."""
+    if any(w in text.lower() for w in ("打", "联系", "call", "ring", "phone")):
+        return True
+    return len(text) <= 8 if any("\u4e00" <= ch <= "\u9fff" for ch in text) else len(text.split()) <= 4

@@ -102,6 +102,7 @@ class CallSession:
                       locale=self.info.locale, customer=public_customer(self.info.customer))
         if self.call.direction == "inbound":
             self.ua.answer(self.call, 200)
+        self._prerender_personal_lines()
         if not self._wait_for_media():
             return
         port = self.call.port
@@ -130,6 +131,20 @@ class CallSession:
             self._run_actions()
             self._check_no_input()
             time.sleep(0.01)
+
+    def _prerender_personal_lines(self) -> None:
+        """Lines with this customer's name and data cannot be cached in advance: synthesise them on the
+        TTS pool while the phone rings, so the greeting starts without a synthesis delay."""
+        lines = getattr(self.dialogue, "lines_to_prerender", None)
+        if lines is None:
+            return
+        try:
+            items = [(self.info.locale, text) for text in lines(self.info)]
+        except Exception:  # a plan problem shows when the call starts; never fail here
+            self.log.exception("prerender_failed")
+            return
+        if items:
+            self.engines.tts_pool.submit(self.engines.renderer.prerender, items)
 
     def _wait_for_media(self) -> bool:
         ringing = self.call.direction == "outbound"
@@ -203,7 +218,7 @@ class CallSession:
         pauses would otherwise queue job after job, and with several calls the queue is latency."""
         if self._spec_last is not None and not self._spec_last.done():
             return
-        fut = self._recognise(event.audio)
+        fut = self._recognise(event.audio, speculative=True)
         self.speculative = (event.start_frame, fut)
         self._spec_last = fut
 
@@ -228,14 +243,18 @@ class CallSession:
         if self.partials:
             fut = self.partials.finish_turn()
         else:
-            fut = spec[1] if spec is not None and spec[0] == event.start_frame else self._recognise(event.audio)
+            if spec is not None and spec[0] == event.start_frame:
+                fut = spec[1]
+                self.engines.turn_ended(fut)
+            else:
+                fut = self._recognise(event.audio)
         self.pending.append(PendingTurn(event.start_frame, event.end_frame, time.time() - lag_s, event.audio, fut))
 
-    def _recognise(self, audio: np.ndarray) -> Future:
+    def _recognise(self, audio: np.ndarray, speculative: bool = False) -> Future:
         lang = LOCALE_LANGUAGE.get(self.info.locale, None)
         # The plan's domain words (company, product, offers), used when asr.domain_prompt is on.
         prompt = getattr(self.dialogue, "recognition_prompt", "")
-        return self.engines.asr_pool.submit(self.engines.recognizer.transcribe, audio, lang, prompt)
+        return self.engines.recognise(audio, lang, self.call.uid, speculative, prompt)
 
     # --- turns -> dialogue ------------------------------------------------------------
     def _poll_turns(self) -> None:
@@ -508,6 +527,8 @@ class CallSession:
             self.timings,
         )
         media = {**(self.call.port.callback_stats() if self.call.port is not None else {}), **self.call.last_stream_stats}
+        if self.speaker is not None:
+            media["playout_underruns"] = self.speaker.underruns
         self._publish("call_ended", outcome=self.outcome, recording=self.result.recording,
                       transcript=self.result.transcript, media=media,
                       latency_ms=[round(t.end_of_speech_to_first_audio_ms) for t in self.timings])

@@ -79,7 +79,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if workers > 1:
         return _serve_group(args, settings, workers)
     server = _server(settings)
-    log.info("voicebot_ready", sip=f"{settings.sip.bind_host}:{settings.sip.port}", plan=settings.dialogue.plan)
+    server.install_signal_handlers()
+    # "ready" = the process takes calls; whether the PBX can reach it is /readyz and `registered`.
+    log.info("voicebot_ready", sip=f"{settings.sip.bind_host}:{settings.sip.port}", plan=settings.dialogue.plan,
+             registration=server.ua.registration_status.state)
     server.serve_forever()
     return 0
 
@@ -91,14 +94,23 @@ def _serve_group(args: argparse.Namespace, settings: Settings, workers: int) -> 
     passthrough = [opt for name in ("dialplan", "locale", "agent") if getattr(args, name, None)
                    for opt in (f"--{name}", getattr(args, name))]
     specs = child_specs(workers, settings.sip.port, settings.sip.rtp_port, settings.sip.rtp_port_range,
-                        settings.supervisor.metrics_port)
-    group = ProcessGroup(lambda spec: ["serve", "--workers", "1", *passthrough], specs, restart=True)
-    if not group.start():
-        group.stop(10)
-        print("voicebot serve: a worker process did not start; its log lines are above", file=sys.stderr)
-        return 1
-    log.info("voicebot_pool_ready", workers=workers, sip_ports=[s.sip_port for s in specs])
-    return group.run()
+                        settings.supervisor.metrics_port, settings.ops.health_port)
+    from voicebot.asr.service_commands import group_service
+
+    asr_service = group_service(settings, workers)  # one Whisper for the machine (asr.service)
+    group = ProcessGroup(lambda spec: ["serve", "--workers", "1", *passthrough], specs, restart=True,
+                         stop_timeout_s=settings.ops.drain_timeout_s + 15)
+    try:
+        if not group.start():
+            group.stop(10)
+            print("voicebot serve: a worker process did not start; its log lines are above", file=sys.stderr)
+            return 1
+        log.info("voicebot_pool_ready", workers=workers, sip_ports=[s.sip_port for s in specs],
+                 asr_service=asr_service.path if asr_service else None)
+        return group.run()
+    finally:
+        if asr_service is not None:
+            asr_service.stop()
 
 
 def cmd_call(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -36,6 +36,26 @@ class Engines:
                 sink(event)
             except Exception:  # a broken sink must never break a call
                 log.exception("event_sink_failed", sink=repr(sink))
+
+    def recognise(self, audio: Any, language: str | None, call_id: str, speculative: bool = False,
+                  prompt: str = "") -> Future:
+        """Recognition of one utterance. A recognition service (asr.service) takes the call id and
+        whether the turn has ended, so end-of-turn work goes first and stale speculation is dropped."""
+        submit = getattr(self.recognizer, "submit", None)
+        if submit is not None:
+            from voicebot.asr.protocol import Kind
+
+            return submit(audio, language, call_id, Kind.SPECULATIVE if speculative else Kind.FINAL,
+                          sample_rate=self.settings.media.clock_rate)
+        if prompt:  # the call's domain words (asr.domain_prompt); the recognition service takes none
+            return self.asr_pool.submit(self.recognizer.transcribe, audio, language, prompt)
+        return self.asr_pool.submit(self.recognizer.transcribe, audio, language)
+
+    def turn_ended(self, recognition: Future) -> None:
+        """A speculative recognition became the one the turn waits for."""
+        promote = getattr(self.recognizer, "promote", None)
+        if promote is not None:
+            promote(recognition)
 
     def close(self) -> None:
         if self.settings.fault_drill.asr or self.settings.fault_drill.tts:

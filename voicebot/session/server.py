@@ -31,16 +31,22 @@ class VoicebotServer:
         self.finished: list[SessionResult] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._reload_requested = threading.Event()
         from voicebot.supervisor.phone import SupervisorLine
 
         self.supervision = SupervisorLine(self)
         self.console_channel = None  # typed whispers / supervisor call requests via Redis
+        self.health = None
 
     def start(self) -> None:
         # The media clock thread needs the GIL every 20 ms per call; a shorter switch interval
         # bounds how long a busy Python thread can make it wait (default 5 ms).
         sys.setswitchinterval(0.001)
         self.ua.start()
+        if self.settings.ops.health_port:
+            from voicebot.session.health import HealthEndpoint
+
+            self.health = HealthEndpoint(self, self.settings.ops.health_host, self.settings.ops.health_port)
         if self.settings.redis.url and self.settings.phone_supervision.enabled:
             from voicebot.store.redis_server import connect_redis
             from voicebot.supervisor.channel import ConsoleChannel
@@ -50,6 +56,8 @@ class VoicebotServer:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.health is not None:
+            self.health.close()
         if self.console_channel is not None:
             self.console_channel.stop()
         for session in list(self.sessions.values()):
@@ -60,15 +68,54 @@ class VoicebotServer:
         self.ua.stop()
         self.engines.close()
 
+    def install_signal_handlers(self) -> None:
+        """Main thread, before the bot says it is ready: a SIGHUP arriving earlier would kill it."""
+        signal.signal(signal.SIGINT, lambda *_: self._stop.set())
+        signal.signal(signal.SIGTERM, lambda *_: self._begin_drain())
+        signal.signal(signal.SIGHUP, lambda *_: self._reload_requested.set())
+
     def serve_forever(self) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: self._stop.set())
+        self.install_signal_handlers()
         stalled = False
         while not self._stop.is_set():
             time.sleep(0.2)
             self._reap()
             stalled = self._watch_sip_thread(stalled)
+            if self._reload_requested.is_set():
+                self._reload_requested.clear()
+                self.reload_dialplans()
+            if self._drain_deadline is not None and (not self.sessions or time.monotonic() > self._drain_deadline):
+                if self.sessions:
+                    log.warning("drain_timeout", calls=len(self.sessions))
+                self._stop.set()
         self.stop()
+
+    _drain_deadline: float | None = None
+
+    def reload_dialplans(self) -> bool:
+        """SIGHUP: load the dialogue plans again. Calls in progress keep the plan they started with;
+        new calls get the new one. A plan that fails to load leaves the old one in service."""
+        from voicebot.session.engines import load_dialogue_factory
+
+        try:
+            dialogues = load_dialogue_factory(self.settings)
+            self.engines.renderer.prerender(list(dialogues.prompts()))
+        except Exception as exc:  # a bad edit must not take the running bot down
+            log.error("dialplan_reload_failed", plan=self.settings.dialogue.plan, error=str(exc),
+                      detail="the previous plans stay in service")
+            return False
+        self.engines.dialogues = dialogues
+        log.info("dialplan_reloaded", plan=self.settings.dialogue.plan, live_calls=len(self.sessions))
+        return True
+
+    def _begin_drain(self) -> None:
+        """SIGTERM: take no new calls (503 + Retry-After), let live ones finish; a second SIGTERM stops now."""
+        if self._drain_deadline is not None:
+            self._stop.set()
+            return
+        self.ua.draining = True
+        self._drain_deadline = time.monotonic() + self.settings.ops.drain_timeout_s
+        log.info("draining", calls=len(self.sessions), timeout_s=self.settings.ops.drain_timeout_s)
 
     def _watch_sip_thread(self, reported: bool) -> bool:
         """A SIP thread that stops turning freezes every call: say so loudly, with every stack."""

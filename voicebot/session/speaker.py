@@ -45,6 +45,9 @@ class BotSpeaker:
         self._generation = 0  # bumped by interrupt(); a render for an older generation stops
         self._queued_total = 0  # frames ever queued (minus those dropped by interruptions)
         self._recent: deque[SpokenLine] = deque(maxlen=8)  # lines that may still be playing
+        # Times the playout queue ran dry in the middle of a line (the next sentence was not
+        # rendered in time): the caller hears a gap inside the bot's sentence.
+        self.underruns = 0
         self._lock = threading.Lock()
         self._progress_at = time.time()  # last time synthesis handed over audio (or a render began)
         self.failure: Exception | None = None  # the synthesiser raised: the session's emergency plan
@@ -120,13 +123,16 @@ class BotSpeaker:
                     self._current = None
 
     def _render_line(self, line: SpokenLine, generation: int) -> None:
-        first = True
+        first = first_chunk = True
         for chunk in self._render(line.text, self._locale):
             if first:
                 chunk, first = trim_leading_silence(chunk), False
             with self._lock:
                 if generation != self._generation:
                     return
+                if not first_chunk and len(self._port.tx) == 0:
+                    self.underruns += 1
+                first_chunk = False
                 n = self._port.enqueue_audio(chunk.tobytes())
                 self._progress_at = time.time()
                 line.frames += n

@@ -2,6 +2,15 @@
 
 Runs on its own thread so the session keeps listening meanwhile; the session polls ``poll()``
 and forwards the REFER progress (``transfer_status`` signals of the customer's call).
+
+Warm transfer, step by step: the customer hears a hold line and music; the bot calls the agent
+(the consult leg) and speaks the summary; then it REFERs the customer to the agent with Replaces
+naming the consult dialog. Success is reported only on the REFER's final 2xx NOTIFY, i.e. once the
+agent's phone answered the customer. A phone that honours Replaces then ends the consult dialog
+itself; one that ignores it (baresip) answers the customer as a second call and keeps the consult
+open. The bot waits REPLACED_GRACE_S for that BYE and otherwise ends the consult leg itself, and says
+so in the result. Whatever happens (failure, timeout, hang-up), the consult leg never outlives the
+transfer unless the two legs were bridged through the bot.
 """
 
 from __future__ import annotations
@@ -13,6 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from voicebot.dialogue.base import CallInfo, Transfer
 from voicebot.logs import get_logger
+from voicebot.session.hold import HOLD_LINES, HoldPlayer
+
+# How long the agent's phone gets to end the replaced consult dialog after the customer reached it.
+REPLACED_GRACE_S = 3.0
 
 if TYPE_CHECKING:
     from voicebot.session.engines import Engines
@@ -29,6 +42,8 @@ class TransferRunner:
         self.consult: SipCall | None = None
         self.summary_played_at: float | None = None
         self.bridged = False  # both legs kept up and joined in our conference bridge
+        self.replaces_ignored = False  # the agent's phone answered the customer as a new call
+        self.hold: HoldPlayer | None = None
         self._status: queue.Queue[dict[str, Any]] = queue.Queue()
         self._done = threading.Event()
         self.log = get_logger("voicebot.transfer", call_id=call.uid, mode=action.mode)
@@ -44,7 +59,9 @@ class TransferRunner:
 
     def describe(self) -> dict[str, Any]:
         return {"target": self.action.target, "mode": self.action.mode, "reason": self.action.reason,
-                "summary": self.action.summary, "consult_call": self.consult.uid if self.consult else None}
+                "summary": self.action.summary, "consult_call": self.consult.uid if self.consult else None,
+                "bridged": self.bridged, "replaces_ignored": self.replaces_ignored,
+                "hold_audio_s": round(self.hold.played_s, 1) if self.hold else 0.0}
 
     def _run(self) -> None:
         try:
@@ -53,6 +70,12 @@ class TransferRunner:
             self.log.exception("transfer_error")
             self.result = (False, f"error: {exc}")
         finally:
+            if self.hold is not None:
+                self.hold.stop()
+            consult = self.consult
+            if consult is not None and not self.bridged and not consult.ended:
+                self.log.info("consult_leg_ended_by_bot", consult_call=consult.uid)
+                self.ua.hangup(consult, 200, reason="consult_done")
             ok, detail = self.result
             self.log.info("transfer_finished", ok=ok, detail=detail, target=self.action.target)
             hang_up = ok and not self.bridged and not self.call.ended
@@ -60,6 +83,18 @@ class TransferRunner:
             self._done.set()
             if hang_up:
                 self.ua.hangup(self.call, 200, reason="transferred")
+            if self.bridged:
+                self._hold_bridge()
+
+    def _hold_bridge(self) -> None:
+        """Bridged legs live and die together: when one side hangs up, the bot ends the other."""
+        consult = self.consult
+        while not (self.call.ended or consult.ended):
+            time.sleep(0.2)
+        other = consult if self.call.ended else self.call
+        if not other.ended:
+            self.log.info("bridge_ended", hung_up_first="customer" if self.call.ended else "agent")
+            self.ua.hangup(other, 200, reason="bridge_ended")
 
     def _blind(self) -> tuple[bool, str]:
         self.ua.blind_transfer(self.call, self.action.target)
@@ -82,34 +117,54 @@ class TransferRunner:
         return False, "transfer timed out"
 
     def _warm(self) -> tuple[bool, str]:
+        rate = self.call.port.clock_rate if self.call.port is not None else 16000
+        line = HOLD_LINES.get(self.info.locale, HOLD_LINES["en-US"])
+        self.hold = HoldPlayer(self.call.port, rate, self.engines.renderer.render(line, self.info.locale))
         consult = self.consult = self.ua.make_call(self.action.target, {"X-Voicebot-Consult": self.call.uid})
         if not self._await_answer(consult):
-            if not consult.ended:
-                self.ua.hangup(consult, 487, reason="agent_no_answer")
             return False, "agent did not answer"
         summary = self.action.summary or self.action.reason or "Transferring a customer."
         audio = self.engines.renderer.render(summary, self.info.locale)
         consult.port.enqueue_audio(audio.tobytes())
-        while consult.port.tx and not consult.ended:
+        while consult.port.tx and not consult.ended and not self.call.ended:
+            self.hold.top_up()
             time.sleep(0.02)
         self.summary_played_at = time.time()
         time.sleep(0.3)  # let the summary's last frames cross the network before the REFER
         if consult.ended or self.call.ended:
             return False, "a party hung up during the consult"
+        self.hold.stop()
         self.ua.attended_transfer(self.call, consult)
         ok, detail = self._await_refer()
-        if not ok and not self.call.ended and not consult.ended:
+        if ok:
+            return True, self._consult_released(consult, detail)
+        if not self.call.ended and not consult.ended:
             # The customer's phone can't do REFER/Replaces: bridge the two legs through us instead.
             self.log.warning("replaces_failed_bridging", detail=detail)
             self.ua.connect_audio(self.call, consult)
             self.bridged = True
-            return True, "bridged (peer refused REFER/Replaces)"
+            return True, f"bridged through the bot (REFER failed: {detail})"
         return ok, detail
+
+    def _consult_released(self, consult: SipCall, detail: str) -> str:
+        """After the final 2xx NOTIFY: did the agent's phone end the replaced consult dialog?"""
+        deadline = time.time() + REPLACED_GRACE_S
+        while time.time() < deadline and not consult.ended:
+            time.sleep(0.05)
+        if consult.ended:
+            return f"{detail}; the agent's phone replaced the consult call"
+        self.replaces_ignored = True
+        self.log.warning("replaces_ignored", consult_call=consult.uid,
+                         detail="the agent's phone answered the customer as a new call; ending the consult leg")
+        return f"{detail}; the agent's phone ignored Replaces and answered the customer as a new call, " \
+               "the bot ended its consult leg"
 
     def _await_answer(self, consult: SipCall) -> bool:
         deadline = time.time() + self.timeout_s
         media = answered = False
         while time.time() < deadline and not (media and answered):
+            if self.hold is not None:
+                self.hold.top_up()
             try:
                 sig = consult.signals.get(timeout=0.2)
             except queue.Empty:

@@ -38,26 +38,36 @@ class ChildSpec:
     rtp_port: int
     rtp_range: int
     metrics_port: int = 0  # 0 = none
+    health_port: int = 0  # 0 = none
 
     def env(self) -> dict[str, str]:
+        # SIP__WORKER numbers the process from 1: sip.username "voicebot{worker}" gives each its own
+        # PBX account (asterisk-conf/), so the PBX can spread calls over them.
         env = {"VOICEBOT_SIP__PORT": str(self.sip_port), "VOICEBOT_SIP__RTP_PORT": str(self.rtp_port),
-               "VOICEBOT_SIP__RTP_PORT_RANGE": str(self.rtp_range), "VOICEBOT_SIP__WORKER_PROCESSES": "1"}
+               "VOICEBOT_SIP__RTP_PORT_RANGE": str(self.rtp_range), "VOICEBOT_SIP__WORKER_PROCESSES": "1",
+               "VOICEBOT_SIP__WORKER": str(self.index + 1)}
         if self.metrics_port:
             env["VOICEBOT_SUPERVISOR__METRICS_PORT"] = str(self.metrics_port)
+        if self.health_port:
+            env["VOICEBOT_OPS__HEALTH_PORT"] = str(self.health_port)
         return env
 
 
-def child_specs(count: int, sip_port: int, rtp_port: int, rtp_range: int, metrics_port: int = 0) -> list[ChildSpec]:
-    """Process i: SIP port sip_port+i, its share of the RTP range, metrics on metrics_port+i."""
+def child_specs(count: int, sip_port: int, rtp_port: int, rtp_range: int, metrics_port: int = 0,
+                health_port: int = 0) -> list[ChildSpec]:
+    """Process i: SIP port sip_port+i, its share of the RTP range, metrics on metrics_port+i, health on health_port+i."""
     share = max(40, rtp_range // count)  # each call needs 2 ports (RTP+RTCP); keep headroom
-    return [ChildSpec(i, sip_port + i, rtp_port + i * share, share, metrics_port + i if metrics_port else 0)
+    return [ChildSpec(i, sip_port + i, rtp_port + i * share, share, metrics_port + i if metrics_port else 0,
+                      health_port + i if health_port else 0)
             for i in range(count)]
 
 
 class ProcessGroup:
     def __init__(self, argv_for: Callable[[ChildSpec], list[str]], specs: list[ChildSpec],
-                 ready_marker: str = '"voicebot_ready"', restart: bool = True) -> None:
+                 ready_marker: str = '"voicebot_ready"', restart: bool = True, stop_timeout_s: float = 60.0) -> None:
         self.argv_for, self.specs, self.ready_marker, self.restart = argv_for, specs, ready_marker, restart
+        # How long children get after SIGTERM: servers drain their calls first (ops.drain_timeout_s).
+        self.stop_timeout_s = stop_timeout_s
         self.procs: dict[int, subprocess.Popen] = {}
         self.ready: set[int] = set()
         self.exit_codes: dict[int, int] = {}
@@ -94,9 +104,11 @@ class ProcessGroup:
         return len(self.ready) == len(self.specs)
 
     def run(self) -> int:
-        """Until SIGTERM/SIGINT (or, without restarts, until every child has exited)."""
+        """Until SIGTERM/SIGINT (or, without restarts, until every child has exited). SIGHUP is passed on
+        to every child (servers reload their dialogue plans)."""
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: self._stop.set())
+        signal.signal(signal.SIGHUP, lambda *_: self._signal_children(signal.SIGHUP))
         while not self._stop.wait(0.5):
             for spec in self.specs:
                 proc = self.procs[spec.index]
@@ -111,8 +123,13 @@ class ProcessGroup:
                     self.exit_codes[spec.index] = code
             if not self.restart and len(self.exit_codes) == len(self.specs):
                 break
-        self.stop()
+        self.stop(self.stop_timeout_s)
         return max(self.exit_codes.values(), default=0)
+
+    def _signal_children(self, sig: int) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(sig)
 
     def stop(self, timeout_s: float = 60.0) -> None:
         self._stop.set()

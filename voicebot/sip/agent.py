@@ -23,14 +23,15 @@ from voicebot.config import MediaConfig, SipConfig
 from voicebot.errors import SipError
 from voicebot.logs import get_logger
 from voicebot.sip.call import SipCall, retire
-from voicebot.sip.port import CallAudioPort
+from voicebot.sip.call_control import CallControl
+from voicebot.sip.endpoint import (Transports, account_config, apply_codec_preference, create_transports,
+                                   describe as _describe, ep_config)
 from voicebot.sip.fastbuf import self_check
+from voicebot.sip.inbound import Refusal, screen_invite
+from voicebot.sip.port import CallAudioPort
+from voicebot.sip.registration import Registration, RegistrationStatus
 
 log = get_logger("voicebot.sip")
-
-
-def _describe(exc: Exception) -> str:
-    return exc.info() if isinstance(exc, pj.Error) else str(exc)
 
 
 class _PjLogWriter(pj.LogWriter):
@@ -52,9 +53,10 @@ class _BotAccount(pj.Account):
         self.ua.registration = {"code": prm.code, "reason": prm.reason, "expires": prm.expiration}
         log.info("registration", code=prm.code, reason=prm.reason, expires=prm.expiration)
         self.ua.registered.set() if prm.code // 100 == 2 and prm.expiration > 0 else None
+        self.ua.reg.on_reg_state(prm.code, prm.reason, prm.expiration)
 
 
-class SipUserAgent:
+class SipUserAgent(CallControl):
     """Start with ``start()``; ``on_incoming(call)`` is invoked on the SIP thread for each new call."""
 
     def __init__(self, sip: SipConfig, media: MediaConfig, name: str = "voicebot", log_level: int = 1) -> None:
@@ -65,6 +67,11 @@ class SipUserAgent:
         self.on_incoming: Callable[[SipCall], None] | None = None
         self.registration: dict[str, Any] = {}
         self.registered = threading.Event()
+        # Retries, failover and keepalive; its status is read (a frozen snapshot) from any thread.
+        self.reg = Registration(sip, lambda: self.account, self._registration_changed)
+        self.registration_status: RegistrationStatus = self.reg.status()
+        self.transports = Transports()
+        self.draining = False  # set on SIGTERM: new calls get 503, live ones go on
         self._commands: queue.Queue[tuple[Callable[[], Any], Future]] = queue.Queue()
         self._calls: dict[str, SipCall] = {}
         # pjsua2 objects must be destroyed on the SIP thread while the library is alive:
@@ -93,6 +100,10 @@ class SipUserAgent:
         if self._start_error is not None:
             raise SipError(f"SIP stack failed to start: {self._start_error}") from self._start_error
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+
     def stop(self, timeout: float = 5.0) -> None:
         if self._thread is None:
             return
@@ -118,7 +129,9 @@ class SipUserAgent:
                 last_watch = time.monotonic()
                 self._watch_rtp()
                 self._bury()
+                self.reg.tick()
         self._shutdown_calls()
+        self.reg.close()
         self._destroy()
 
     def _create_endpoint(self) -> None:
@@ -136,78 +149,20 @@ class SipUserAgent:
             os.dup2(saved, 1)
             os.close(saved)
             os.close(devnull)
-        cfg = pj.EpConfig()
-        cfg.uaConfig.threadCnt = 0
-        cfg.uaConfig.mainThreadOnly = False
-        cfg.uaConfig.maxCalls = self.sip.max_calls
-        cfg.uaConfig.userAgent = self.sip.user_agent
-        cfg.medConfig.clockRate = self.media.clock_rate
-        cfg.medConfig.sndClockRate = self.media.clock_rate
-        cfg.medConfig.audioFramePtime = self.media.frame_ms
-        cfg.medConfig.ptime = 20
-        cfg.medConfig.jbInit = self.media.jb_init_ms
-        cfg.medConfig.jbMinPre = self.media.jb_min_pre_ms
-        cfg.medConfig.jbMaxPre = self.media.jb_max_pre_ms
-        cfg.medConfig.jbMax = self.media.jb_max_ms
-        cfg.medConfig.noVad = True  # keep RTP flowing during silence: our VAD needs every frame
-        cfg.medConfig.ecTailLen = 0  # no sound device, so no acoustic echo to cancel
-        cfg.medConfig.maxMediaPorts = max(64, self.sip.max_calls * 4)
         self._writer = _PjLogWriter()
-        cfg.logConfig.writer = self._writer
-        cfg.logConfig.level = self.log_level
-        cfg.logConfig.consoleLevel = 0
-        cfg.logConfig.decor = 0
-        ep.libInit(cfg)
-        for kind in self.sip.transports:
-            tcfg = pj.TransportConfig()
-            tcfg.port = self.sip.port
-            tcfg.boundAddress = self.sip.bind_host
-            ttype = pj.PJSIP_TRANSPORT_UDP if kind == "udp" else pj.PJSIP_TRANSPORT_TCP
-            try:
-                ep.transportCreate(ttype, tcfg)
-            except (pj.Error, SipError) as exc:
-                raise SipError(f"cannot bind SIP {kind.upper()} on {self.sip.bind_host}:{self.sip.port}: {_describe(exc)}")
+        ep.libInit(ep_config(self.sip, self.media, self._writer, self.log_level))
+        self.transports = create_transports(ep, self.sip)
         ep.libStart()
         ep.audDevManager().setNullDev()
-        self._apply_codec_preference()
+        apply_codec_preference(ep, self.sip.codecs)
         self.account = _BotAccount(self)
-        self.account.create(self._account_config())
+        self.account.create(account_config(self.sip, self.reg.registrar))
+        self.reg.started(self.reg.registrar)
         log.info("sip_started", ua=self.name, host=self.sip.bind_host, port=self.sip.port,
-                 transports=self.sip.transports, registrar=self.sip.registrar or "direct")
+                 transports=self.transports.listening, registrar=self.reg.registrar or "direct")
 
-    def _account_config(self) -> pj.AccountConfig:
-        acfg = pj.AccountConfig()
-        domain = self.sip.domain or (self.sip.registrar.removeprefix("sip:") if self.sip.registrar else "")
-        host = domain or f"{self.sip.bind_host}:{self.sip.port}"
-        acfg.idUri = f'"{self.sip.display_name}" <sip:{self.sip.username}@{host}>'
-        if self.sip.registrar:
-            acfg.regConfig.registrarUri = self.sip.registrar
-            acfg.regConfig.timeoutSec = self.sip.register_expires_s
-            acfg.regConfig.retryIntervalSec = 30
-        else:
-            acfg.regConfig.registerOnAdd = False
-        if self.sip.password:
-            acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", self.sip.realm, self.sip.username, 0, self.sip.password))
-        acfg.mediaConfig.transportConfig.port = self.sip.rtp_port
-        acfg.mediaConfig.transportConfig.portRange = self.sip.rtp_port_range
-        acfg.mediaConfig.transportConfig.boundAddress = self.sip.bind_host
-        return acfg
-
-    def _apply_codec_preference(self) -> None:
-        wanted = [c.upper() for c in self.sip.codecs]
-        available = [c.codecId for c in self.ep.codecEnum2()]
-        matched = set()
-        for codec_id in available:
-            prio = 0
-            for rank, prefix in enumerate(wanted):
-                if codec_id.upper().startswith(prefix):
-                    prio = 250 - rank * 10
-                    matched.add(prefix)
-                    break
-            self.ep.codecSetPriority(codec_id, prio)
-        missing = [c for c in wanted if c not in matched]
-        if missing:
-            raise SipError(f"codecs {missing} from sip.codecs are not available; pjsua2 has {available}")
+    def _registration_changed(self, status: RegistrationStatus) -> None:
+        self.registration_status = status
 
     def take_port(self) -> CallAudioPort:
         """A call's media port (SIP thread): a recycled one when free, else a new one."""
@@ -318,17 +273,28 @@ class SipUserAgent:
             call.local_uri, call.remote_uri = info.localUri, info.remoteUri
         except (pj.Error, SipError):
             pass
-        if len(self._calls) > self.sip.max_calls or self.on_incoming is None:
-            log.warning("call_rejected", call_id=call.uid, reason="busy" if self.on_incoming else "no handler")
-            self._answer_now(call, 486)
+        refusal = screen_invite(invite, len(self._calls), self.sip.max_calls, self.draining,
+                                self.sip.busy_retry_after_s)
+        if refusal is None and self.on_incoming is None:
+            refusal = Refusal(503, "no handler")
+        if refusal is not None:
+            log.warning("call_rejected", call_id=call.uid, code=refusal.code, reason=refusal.reason,
+                        remote=call.remote_uri)
+            # Not inside onIncomingCall: pjsua frees the INVITE it cloned for us once the callback
+            # returns, and a hang-up from within frees it first (assertion, process abort).
+            self._commands.put((lambda: self._answer_now(call, refusal.code, refusal.headers), Future()))
             return
         self._answer_now(call, 180)
         self.on_incoming(call)
 
     @staticmethod
-    def _answer_now(call: SipCall, code: int) -> None:
+    def _answer_now(call: SipCall, code: int, headers: dict[str, str] | None = None) -> None:
         prm = pj.CallOpParam(True)
         prm.statusCode = code
+        for name, value in (headers or {}).items():
+            h = pj.SipHeader()
+            h.hName, h.hValue = name, value
+            prm.txOption.headers.append(h)
         try:
             call.answer(prm) if code < 300 else call.hangup(prm)
         except (pj.Error, SipError) as exc:
@@ -388,61 +354,6 @@ class SipUserAgent:
                 call.hangup(prm)
             except (pj.Error, SipError) as exc:
                 log.warning("hangup_failed", call_id=call.uid, error=_describe(exc))
-
-        self.run(do)
-
-    def send_dtmf(self, call: SipCall, digits: str, method: str | None = None) -> None:
-        def do() -> None:
-            prm = pj.CallSendDtmfParam()
-            prm.digits = digits
-            use = method or self.sip.dtmf_method
-            prm.method = pj.PJSUA_DTMF_METHOD_SIP_INFO if use == "sip_info" else pj.PJSUA_DTMF_METHOD_RFC2833
-            call.sendDtmf(prm)
-
-        self.run(do)
-
-    def blind_transfer(self, call: SipCall, target_uri: str) -> None:
-        self.run(lambda: call.xfer(target_uri, pj.CallOpParam(True)))
-
-    def attended_transfer(self, call: SipCall, consult: SipCall) -> None:
-        """REFER ``call``'s peer to ``consult``'s peer with Replaces (warm transfer)."""
-        self.run(lambda: call.xferReplaces(consult.pj, pj.CallOpParam(True)))
-
-    def connect_audio(self, a: SipCall, b: SipCall) -> None:
-        """Bridge two calls' audio in the conference (used after a warm-transfer consult)."""
-
-        def do() -> None:
-            ma, mb = a.getAudioMedia(-1), b.getAudioMedia(-1)
-            ma.startTransmit(mb)
-            mb.startTransmit(ma)
-
-        self.run(do)
-
-    def route_audio(self, connect: list[tuple[Any, Any]] = (), disconnect: list[tuple[Any, Any]] = ()) -> None:
-        """Change conference-bridge routes in one step on the SIP thread (listen/whisper/barge).
-
-        An endpoint is a ``SipCall`` (its audio stream: what the far end says / hears) or a
-        conference port such as a call's ``CallAudioPort``. A pair (a, b) routes a's audio into b.
-        Routes of a call that has just ended are skipped, not errors: its slot is gone already.
-        """
-
-        def media(end: Any) -> Any:
-            if isinstance(end, SipCall):
-                if end.ended or not end.hasMedia():
-                    return None
-                return end.getAudioMedia(-1)
-            return end
-
-        def do() -> None:
-            for pairs, op in ((disconnect, "stopTransmit"), (connect, "startTransmit")):
-                for a, b in pairs:
-                    ma, mb = media(a), media(b)
-                    if ma is None or mb is None:
-                        continue
-                    try:
-                        getattr(ma, op)(mb)
-                    except pj.Error as exc:
-                        log.warning("route_failed", op=op, error=exc.info())
 
         self.run(do)
 

@@ -24,7 +24,8 @@ class BotMetrics:
     voicebot_active_calls, voicebot_calls_started_total, voicebot_calls_total{outcome},
     voicebot_reply_latency_seconds (end of callee speech -> first bot audio),
     voicebot_asr_seconds, voicebot_tts_seconds, voicebot_frame_callback_overruns_total,
-    voicebot_late_clock_ticks_total, voicebot_redis_errors_total{kind}, voicebot_events_total{type}.
+    voicebot_late_clock_ticks_total, voicebot_redis_errors_total{kind}, voicebot_events_total{type},
+    voicebot_registration_state{registrar,state} (1 registered, 0 not, -1 direct mode: no registrar).
     """
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
@@ -45,10 +46,15 @@ class BotMetrics:
                                   "Media clock ticks more than 2 frames late (counted at call end)", registry=r)
         self._active: Callable[[], int] = lambda: 0
         self._redis_errors: list[tuple[str, Callable[[], int]]] = []
+        self._registration: Callable[[], Any] | None = None
         r.register(_ReadAtScrape(self))
 
     def watch_active(self, count: Callable[[], int]) -> None:
         self._active = count
+
+    def watch_registration(self, status: Callable[[], Any]) -> None:
+        """``status()`` returns a ``RegistrationStatus`` (state, registrar)."""
+        self._registration = status
 
     def watch_redis_errors(self, kind: str, count: Callable[[], int]) -> None:
         self._redis_errors.append((kind, count))
@@ -86,3 +92,10 @@ class _ReadAtScrape:
         for kind, count in self.m._redis_errors:
             errors.add_metric([kind], float(count()))
         yield errors
+        if self.m._registration is not None:
+            st = self.m._registration()
+            reg = GaugeMetricFamily("voicebot_registration_state",
+                                    "1 registered at the PBX, 0 not registered, -1 no registrar (direct mode)",
+                                    labels=["registrar", "state"])
+            reg.add_metric([st.registrar, st.state], {"registered": 1.0, "direct": -1.0}.get(st.state, 0.0))
+            yield reg

@@ -33,6 +33,7 @@ def attach_supervision(settings: Settings, server: Any) -> None:
     metrics = BotMetrics()
     engines.sinks.append(metrics)
     metrics.watch_active(lambda: len(server.sessions))
+    metrics.watch_registration(lambda: server.ua.registration_status)
     for sink in redis_sinks:
         metrics.watch_redis_errors("events", lambda s=sink: s.errors + s.dropped)
     if taps is not None:

@@ -138,12 +138,39 @@ class State(_Strict):
     _parse_actions = field_validator("actions", mode="before")(lambda cls, v: _actions(v))
 
 
+# A script line: one wording, or a list tried in order, the first whose customer fields are all
+# known wins (the last is the fallback and may use no customer field).
+ScriptLine = Union[str, list[str]]
+SCRIPT_PARTS = ("opening", "pitch", "offer", "closing")
+
+
+class ScriptVariant(_Strict):
+    """One arm of the segment's A/B test: its own lines, used in prompts as {script_<part>}."""
+
+    opening: ScriptLine
+    pitch: ScriptLine
+    offer: ScriptLine
+    closing: ScriptLine
+
+    @field_validator("opening", "pitch", "offer", "closing")
+    @classmethod
+    def _not_empty(cls, v: ScriptLine) -> ScriptLine:
+        if isinstance(v, list) and not v:
+            raise ValueError("a script line needs at least one wording")
+        return v
+
+
 class SegmentStrategy(_Strict):
     label: str = ""  # how the segment is said in the agent's summary; empty = the key
-    variant: str = "default"  # prompt variant key
+    variant: str = "default"  # prompt variant key (for prompts written as {default: ..., vip: ...})
+    # Script variants the campaign's A/B bandit chooses between (its arms, by name); a segment
+    # without variants uses the `default` segment's.
+    variants: dict[str, ScriptVariant] = Field(default_factory=dict)
     offer: str = "none"  # offers key
     follow_up_s: float = Field(default=72 * 3600, ge=0)
-    follow_up: str = ""  # how the follow-up time is said ({follow_up} in prompts)
+    # How the follow-up is said when the dialogue knows no calling hours; normally {follow_up} is the
+    # booked time itself (voicebot/dialogue/callback_time.py), so what is said is what is booked.
+    follow_up: str = ""
     escalate: bool = False  # high-value segments: hand to a dedicated agent once the customer engages
 
 

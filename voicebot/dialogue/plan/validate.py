@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from voicebot.dialogue.nlu.base import OUT_OF_SCOPE
+from voicebot.dialogue.personalize import CUSTOMER_VARIABLES, SCRIPT_VARIABLES
 from voicebot.dialogue.plan.loader import DialplanError, LineMap
 from voicebot.dialogue.plan.schema import (
     ActionSpec, DialplanSpec, HangUpAction, OfferAction, Prompt, SayAction, TransferAction, Transition,
 )
 from voicebot.dialogue.plan.templates import BUILTIN_VARIABLES, SUMMARY_VARIABLES, template_fields
+from voicebot.dialogue.plan.variants import check_variants
 
 
 class _Checker:
     def __init__(self, spec: DialplanSpec, lines: LineMap) -> None:
         self.spec, self.lines = spec, lines
         self.problems: list[tuple[int, str]] = []
-        self.variables = set(BUILTIN_VARIABLES) | set(spec.variables)
+        self.variables = set(BUILTIN_VARIABLES) | set(spec.variables) | set(CUSTOMER_VARIABLES) | set(SCRIPT_VARIABLES)
 
     def problem(self, path: tuple, reason: str) -> None:
         where = ".".join(str(p) for p in path)
@@ -71,6 +73,8 @@ class _Checker:
         for name, seg in s.segments.items():
             if seg.offer not in s.offers and seg.offer != "none":
                 self.problem(("segments", name, "offer"), f"unknown offer {seg.offer!r}")
+        for path, reason in check_variants(s):
+            self.problem(path, reason)
         for seg in s.escalation.high_value_segments:
             if seg not in s.segments:
                 self.problem(("escalation", "high_value_segments"), f"unknown segment {seg!r}")

@@ -1,0 +1,64 @@
+"""A Dialer that runs the real dialplan dialogue in-process, with a callee that answers in text.
+
+No SIP, ASR or TTS: the callee reads the bot's lines and answers (or hangs up), the dialogue's
+actions are gathered the way the call session gathers them, and the outcome goes through
+``CallResult.from_outcome`` like a real call's. For A/B simulations on the real scripts (the callee
+decides on what it actually heard) and for tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from voicebot.campaign.clock import Clock
+from voicebot.campaign.dialer import CallJob, CallResult
+from voicebot.dialogue.base import HangUp, Say, ScheduleCallback, SendOffer, Tag, Transfer, UserTurn
+
+# (job, the bot's lines since the callee last spoke) -> what the callee says; None = hangs up.
+Callee = Callable[[CallJob, list[str]], str | None]
+
+
+class DialogueDialer:
+    def __init__(self, dialogues: Any, callee: Callee, clock: Clock, max_turns: int = 30,
+                 transfer_answered: bool = True) -> None:
+        self.dialogues, self.callee, self.clock = dialogues, callee, clock
+        self.max_turns, self.transfer_answered = max_turns, transfer_answered
+
+    def dial(self, job: CallJob) -> CallResult:
+        info = job.call_info(f"text-{job.job_id}", f"sip:{job.phone}@text")
+        dialogue = self.dialogues.new_dialogue(info)
+        outcome: dict[str, Any] = {"tags": [], "callbacks": [], "offers": []}
+        pending = list(dialogue.start(info))
+        hung_up_by = ""
+        t = 0.5
+        for _ in range(self.max_turns):
+            lines: list[str] = []
+            ended = False
+            while pending:
+                action = pending.pop(0)
+                if isinstance(action, Say):
+                    lines.append(action.text)
+                elif isinstance(action, Tag):
+                    outcome["tags"].extend(action.tags)
+                elif isinstance(action, ScheduleCallback):
+                    outcome["callbacks"].append({"at": action.at.isoformat() if action.at else None,
+                                                 "delay_s": action.delay_s, "note": action.note})
+                elif isinstance(action, SendOffer):
+                    outcome["offers"].append(action.offer)
+                elif isinstance(action, Transfer):
+                    outcome["transfer"] = {"ok": self.transfer_answered, "reason": action.reason}
+                    pending += dialogue.on_transfer_result(self.transfer_answered, "text dialer")
+                elif isinstance(action, HangUp):
+                    hung_up_by, ended = "bot", True
+            if ended or outcome.get("transfer", {}).get("ok"):
+                break
+            said = self.callee(job, lines)
+            if said is None:
+                hung_up_by = "remote"
+                break
+            pending += dialogue.on_user_turn(UserTurn(said, 0.9, t, t + 1.5))
+            t += 4.0
+        outcome.update(dialogue.outcome())
+        outcome.update(hung_up_by=hung_up_by, duration_s=t, ended_at=self.clock.now())
+        return CallResult.from_outcome(outcome, call_id=info.call_id)

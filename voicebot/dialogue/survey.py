@@ -1,0 +1,49 @@
+"""The one-question satisfaction survey after a call that reached a conclusion (the seed's ≥ 85).
+
+Answered with a key (1-5) or in words; the score is 1-5 (满意 5, 一般 3, 不满意 1, in between
+比较满意 4, 不太满意 2; the same in English). The campaign reports CSAT as the share answering 4
+or 5, with n.
+"""
+
+from __future__ import annotations
+
+import re
+
+QUESTION = {
+    "zh-CN": "最后耽误您几秒钟，请您给这次通话打个分：非常满意请按5，不满意请按1，也可以直接说满意、一般或者不满意。",
+    "en-US": "One last question: how satisfied were you with this call? Press 5 for very satisfied down to 1 for "
+             "not satisfied, or just say satisfied, okay or not satisfied.",
+}
+THANKS = {"zh-CN": "感谢您的评价，再见！", "en-US": "Thank you for your feedback. Goodbye!"}
+# Phrase -> score, longest phrases first so 不满意 is not read as 满意.
+SPOKEN: dict[str, list[tuple[str, int]]] = {
+    "zh-CN": [("非常不满意", 1), ("很不满意", 1), ("特别不满意", 1), ("不太满意", 2), ("不怎么满意", 2), ("不满意", 1),
+              ("非常满意", 5), ("很满意", 5), ("特别满意", 5), ("比较满意", 4), ("还算满意", 4), ("挺满意", 4),
+              ("满意", 5), ("还行", 3), ("一般般", 3), ("一般", 3), ("凑合", 3), ("还可以", 4), ("很好", 5),
+              ("挺好", 4), ("不错", 4), ("太差", 1), ("很差", 1), ("差", 1)],
+    "en-US": [("very dissatisfied", 1), ("not satisfied", 1), ("dissatisfied", 1), ("unsatisfied", 1),
+              ("not very satisfied", 2), ("not really satisfied", 2), ("very satisfied", 5), ("extremely satisfied", 5),
+              ("fairly satisfied", 4), ("quite satisfied", 4), ("satisfied", 5), ("excellent", 5), ("great", 5),
+              ("very good", 5), ("pretty good", 4), ("good", 4), ("okay", 3), ("ok", 3), ("so so", 3), ("average", 3),
+              ("fine", 3), ("bad", 1), ("terrible", 1), ("poor", 1)],
+}
+_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+
+
+def score_from_dtmf(digit: str) -> int | None:
+    return int(digit) if digit in ("1", "2", "3", "4", "5") else None
+
+
+def score_from_speech(text: str, locale: str) -> int | None:
+    """1-5 from the answer ("5分", "打五分", "满意", "not satisfied"), or None."""
+    low = text.lower().strip()
+    m = re.search(r"(?<!\d)([1-5])(?!\d)|([一二两三四五])分|\b(one|two|three|four|five)\b", low)
+    if m:
+        return int(m.group(1)) if m.group(1) else _DIGITS[m.group(2) or m.group(3)]
+    if not locale.startswith("zh"):
+        low = " " + re.sub(r"[^a-z ]", " ", low) + " "
+        low = re.sub(r"\s+", " ", low)
+    for phrase, score in SPOKEN["zh-CN" if locale.startswith("zh") else "en-US"]:
+        if (phrase in low) if locale.startswith("zh") else (f" {phrase} " in low):
+            return score
+    return None

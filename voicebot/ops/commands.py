@@ -1,0 +1,27 @@
+"""``voicebot doctor``."""
+
+from __future__ import annotations
+
+import argparse
+
+from voicebot.config import Settings
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("doctor", help="check config, ports, models, Redis and the PBX; say what is wrong and how to fix it")
+    p.add_argument("--skip", action="append", default=[], choices=["config", "ports", "models", "redis", "pbx"],
+                   help="leave out a check (repeat)")
+    p.add_argument("--port", type=int, help="SIP port to check (default: sip.port)")
+    p.set_defaults(func=cmd_doctor)
+
+
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from voicebot.logs import configure_logging
+    from voicebot.ops.doctor import render, run_doctor
+
+    configure_logging("CRITICAL", settings.logging.json_output)  # the report is the output, not log lines
+    if args.port:
+        settings.sip.port = args.port
+    findings = run_doctor(settings, set(args.skip))
+    print(render(findings), flush=True)
+    return 1 if any(not f.ok for f in findings) else 0

@@ -1,0 +1,73 @@
+"""``/healthz`` and ``/readyz`` of a bot process, for Docker, systemd watchdogs and load balancers.
+
+healthz: the process answers and its SIP thread turns (a stalled SIP thread freezes every call).
+readyz: also registered at the PBX (when a registrar is configured) and not draining: the state in
+which the PBX can reach the bot and the bot takes calls. Both answer JSON; 200 = yes, 503 = no.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+from voicebot.errors import VoicebotError
+from voicebot.logs import get_logger
+
+if TYPE_CHECKING:
+    from voicebot.session.server import VoicebotServer
+
+log = get_logger("voicebot.health")
+SIP_STALL_S = 10.0
+
+
+def health(server: VoicebotServer) -> tuple[bool, dict[str, Any]]:
+    import time
+
+    lag = time.monotonic() - server.ua.heartbeat
+    ok = lag < SIP_STALL_S and server.ua.running
+    return ok, {"sip_thread_lag_s": round(lag, 2), "sip_running": server.ua.running}
+
+
+def readiness(server: VoicebotServer) -> tuple[bool, dict[str, Any]]:
+    ok, detail = health(server)
+    reg = server.ua.registration_status
+    detail.update(registration=asdict(reg), draining=server.ua.draining, calls=len(server.sessions),
+                  max_calls=server.settings.sip.max_calls)
+    return ok and reg.ok and not server.ua.draining, detail
+
+
+class HealthEndpoint:
+    def __init__(self, server: VoicebotServer, host: str, port: int) -> None:
+        checks = {"/healthz": health, "/readyz": readiness}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                check = checks.get(self.path.split("?")[0])
+                if check is None:
+                    self.send_error(404, "try /healthz or /readyz")
+                    return
+                ok, detail = check(server)
+                body = json.dumps({"ok": ok, **detail}).encode()
+                self.send_response(200 if ok else 503)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:  # probes every few seconds: not worth a log line
+                pass
+
+        try:
+            self.httpd = ThreadingHTTPServer((host, port), Handler)
+        except OSError as exc:
+            raise VoicebotError(f"cannot serve health checks on {host}:{port} (ops.health_port): {exc}") from exc
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, name="health", daemon=True).start()
+        log.info("health_listening", url=f"http://{host}:{port}/readyz")
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
