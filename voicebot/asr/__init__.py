@@ -26,7 +26,7 @@ def load_recognizer(settings: Settings) -> Recognizer:
 
         return RemoteRecognizer(cfg.service, cfg.service_timeout_s)
     model = cfg.whisper_model if cfg.backend == "whisper" else cfg.vosk_model
-    key = (cfg.backend, model, cfg.compute_type, cfg.cpu_threads, cfg.num_workers, cfg.min_window_s, cfg.beam_size)
+    key = (cfg.backend, model, cfg.model_dump_json())
     with _lock:
         if key not in _cache:
             if cfg.backend == "whisper":
@@ -35,7 +35,7 @@ def load_recognizer(settings: Settings) -> Recognizer:
 
                 path = resolve_whisper_model(settings)
                 _cache[key] = _in_low_priority_thread(
-                    lambda: WhisperRecognizer(path, cfg, f"asr.whisper_model={model}"))
+                    lambda: WhisperRecognizer(path, cfg.model_copy(deep=True), f"asr.whisper_model={model}"))
             else:
                 from voicebot.asr.models import resolve_vosk_model
                 from voicebot.asr.vosk_backend import VoskRecognizer

@@ -15,6 +15,9 @@ class Transcript:
     language: str
     audio_s: float  # seconds of audio recognised
     elapsed_s: float  # wall time spent recognising
+    raw_text: str = ""  # the decoder's text before hallucinations were removed and Chinese cleaned up
+    dropped: str = ""  # why (part of) raw_text is not in text ('' = nothing dropped)
+    no_speech_prob: float = 0.0  # whisper's estimate that nobody spoke
 
 
 class RecognizerStream(Protocol):
@@ -32,8 +35,9 @@ class Recognizer(Protocol):
     name: str
     sample_rate: int  # rate ``transcribe`` expects
 
-    def transcribe(self, pcm: np.ndarray, language: str | None = None) -> Transcript:
-        """int16 (or float32 in -1..1) mono audio at ``sample_rate``."""
+    def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str = "") -> Transcript:
+        """int16 (or float32 in -1..1) mono audio at ``sample_rate``. ``prompt``: the call's domain
+        words (company, product, offers) for backends that take a hint ('' = none)."""
 
     def stream(self, language: str | None = None) -> RecognizerStream | None:
         """A streaming session, or None when the backend only recognises whole utterances."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from voicebot.asr.cleanup import clean_transcript, speech_seconds
 from voicebot.asr.packing import PackedDecoder, PackedText, as_float, fits
 from voicebot.asr.protocol import (
     Control, Kind, MsgType, ProtocolError, RecognitionReply, RecognitionRequest, decode, encode_reply, read_message,
@@ -307,7 +308,10 @@ class RecognitionService:
             if texts is None:
                 texts = self.decoder.batched(audios, code)
             for i, t in zip(todo, texts):
-                out[i] = t
+                # The same screen as a single clip: hallucinations out, simplified Chinese, digits.
+                cleaned = clean_transcript(t.text, code, self.rec.options(code).prompt,
+                                           speech_seconds(as_float(group[i].audio), SAMPLE_RATE))
+                out[i] = t if cleaned.text == t.text else PackedText(cleaned.text, t.confidence if cleaned.text else 0.0)
         return out  # type: ignore[return-value]
 
 

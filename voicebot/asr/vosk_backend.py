@@ -73,7 +73,7 @@ class VoskRecognizer:
     def stream(self, language: str | None = None) -> VoskStream:
         return VoskStream(self._model, self.sample_rate, language or self.language)
 
-    def transcribe(self, pcm: np.ndarray, language: str | None = None) -> Transcript:
+    def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str = "") -> Transcript:
         if pcm.dtype != np.int16:
             pcm = (np.clip(pcm, -1, 1) * 32767).astype(np.int16)
         stream = self.stream(language)

@@ -4,8 +4,13 @@ faster-whisper's ``transcribe()`` pads every clip to a 30 s encoder window: ~1.1
 base on 2 cores even for a 2 s "yes". CTranslate2 accepts shorter windows; below ~1 s past the
 audio Whisper starts looping ("5 5 5 5"), but a 10 s window gives the same text as 30 s at a
 fifth of the encoder cost. So we build features with faster-whisper's extractor, pad to
-``asr.min_window_s``, and call ``encode`` + greedy ``generate`` ourselves (temperature 0 only:
-the fallback ladder costs 15-30 s on garbled audio).
+``asr.min_window_s``, and call ``encode`` + ``generate`` ourselves. Temperature fallback is a
+setting (``asr.temperatures``): on garbled audio each step costs a full decode, and the ladder up
+to 1.0 took 15-30 s.
+
+Decoding is split from encoding (``encode`` / ``decode``) so the zh benchmark can try several
+decoder settings on one encoder pass. The decoder's text then goes through ``clean_transcript``:
+hallucinations out, simplified characters and digits for Chinese.
 """
 
 from __future__ import annotations
@@ -13,12 +18,15 @@ from __future__ import annotations
 import math
 import re
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import ctranslate2
 import numpy as np
 
 from voicebot.asr.base import Transcript
+from voicebot.asr.cleanup import Cleaned, clean_transcript, speech_seconds
+from voicebot.asr.hallucination import compression_ratio
 from voicebot.config import AsrConfig
 from voicebot.errors import ModelError
 from voicebot.logs import get_logger
@@ -26,8 +34,7 @@ from voicebot.logs import get_logger
 SAMPLE_RATE = 16000
 FRAMES_PER_SECOND = 100  # mel frames
 MAX_WINDOW_FRAMES = 3000
-# Whisper writes Traditional Chinese unless nudged; a Simplified previous-text prompt is enough.
-ZH_PROMPT = "以下是普通话的句子。"
+MAX_PROMPT_TOKENS = 100  # Whisper allows 223; a long prompt slows every decoding step
 LOCALE_TO_LANGUAGE = {"en-us": "en", "zh-cn": "zh"}
 
 log = get_logger("voicebot.asr.whisper")
@@ -37,6 +44,26 @@ def language_code(language: str | None) -> str | None:
     if not language:
         return None
     return LOCALE_TO_LANGUAGE.get(language.lower(), language.split("-")[0].lower())
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    beam_size: int = 1
+    prompt: str = ""  # previous-text prompt ('' = none)
+    temperatures: tuple[float, ...] = (0.0,)  # fallback ladder: next one when the text looks broken
+    no_speech_threshold: float = 0.8
+    logprob_threshold: float = -1.0
+    # When the text was the prompt's own words (a copy, or 以下是普通话的句子), decode again without it.
+    retry_without_prompt: bool = True
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str  # the decoder's raw text
+    avg_logprob: float
+    no_speech_prob: float
+    temperature: float
+    silent: bool  # no_speech high and log-prob low: nobody spoke
 
 
 class WhisperRecognizer:
@@ -57,10 +84,10 @@ class WhisperRecognizer:
         self._features = model.feature_extractor
         self._tokenizer = model.hf_tokenizer
         self.multilingual = bool(self._model.is_multilingual)
+        self._cfg = cfg
         self._min_frames = int(cfg.min_window_s * FRAMES_PER_SECOND)
-        self._beam = cfg.beam_size
         self._eot = self._token("<|endoftext|>")
-        self._prompts: dict[str | None, list[int]] = {}
+        self._prompts: dict[tuple[str | None, str], list[int]] = {}
         self.load_s = time.perf_counter() - t0
         log.info("whisper_loaded", model=str(model_dir), multilingual=self.multilingual, seconds=round(self.load_s, 2))
 
@@ -70,62 +97,125 @@ class WhisperRecognizer:
             raise ModelError(f"Whisper tokenizer has no {text!r}: not a Whisper model?")
         return token
 
-    def _prompt(self, language: str | None) -> list[int]:
-        if language in self._prompts:
-            return self._prompts[language]
+    @property
+    def _beam(self) -> int:  # the recognition service's packing decodes with the global beam
+        return self._cfg.beam_size
+
+    def _prompt(self, language: str | None, text: str | None = None) -> list[int]:
+        if text is None:  # the language's configured prompt (the recognition service's packing)
+            text = self._cfg.prompts.get(language or "", "")
+        key = (language, text)
+        if key in self._prompts:
+            return self._prompts[key]
         if not self.multilingual and language not in (None, "en"):
             raise ModelError(f"{self.name} is English-only; language {language!r} needs a multilingual "
                              f"Whisper model (asr.whisper_model = 'base')")
         prompt = []
-        if language == "zh":
-            prompt = [self._token("<|startofprev|>"), *self._tokenizer.encode(ZH_PROMPT, add_special_tokens=False).ids]
+        if text:
+            ids = self._tokenizer.encode(" " + text if language != "zh" else text, add_special_tokens=False).ids
+            prompt = [self._token("<|startofprev|>"), *ids[-MAX_PROMPT_TOKENS:]]
         prompt.append(self._token("<|startoftranscript|>"))
         if self.multilingual:
             prompt.append(self._token(f"<|{language or 'en'}|>"))
             prompt.append(self._token("<|transcribe|>"))
         prompt.append(self._token("<|notimestamps|>"))
-        self._prompts[language] = prompt
+        if len(self._prompts) < 64:
+            self._prompts[key] = prompt
         return prompt
 
-    def transcribe(self, pcm: np.ndarray, language: str | None = None) -> Transcript:
+    def options(self, language: str | None, prompt: str = "") -> DecodeOptions:
+        """The configured decoding for a turn; ``prompt`` = the call's domain words (may be '')."""
+        cfg = self._cfg
+        text = prompt if (prompt and cfg.domain_prompt) else cfg.prompts.get(language or "", "")
+        beam = cfg.language_beam_size.get(language or "", cfg.beam_size)
+        return DecodeOptions(beam, text, tuple(cfg.temperatures), cfg.no_speech_threshold, cfg.logprob_threshold,
+                             cfg.retry_without_prompt)
+
+    def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str = "") -> Transcript:
+        """``prompt``: domain words of the call (company, product, offers), used when
+        ``asr.domain_prompt`` is on; otherwise the language's prompt from ``asr.prompts``."""
         t0 = time.perf_counter()
         lang = language_code(language)
         audio = pcm.astype(np.float32) / 32768.0 if pcm.dtype == np.int16 else pcm.astype(np.float32)
         seconds = len(audio) / SAMPLE_RATE
         if seconds < 0.2 or float(np.abs(audio).max(initial=0.0)) < 1e-3:
             return Transcript("", 0.0, lang or "", seconds, time.perf_counter() - t0)
-        texts, scores = [], []
+        opts = self.options(lang, prompt)
+        texts, raws, scores, no_speech, dropped = [], [], [], [], []
         step = 30 * SAMPLE_RATE
         for start in range(0, len(audio), step):
-            text, score = self._chunk(audio[start:start + step], lang)
-            if text:
-                texts.append(text)
-                scores.append(score)
+            chunk = audio[start:start + step]
+            d, cleaned = self.recognise(self.encode(chunk), chunk, lang, opts)
+            no_speech.append(d.no_speech_prob)
+            raws.append(d.text)
+            if d.silent:
+                dropped.append("no speech")
+                continue
+            if cleaned.dropped:
+                dropped.append(cleaned.dropped)
+            if cleaned.text:
+                texts.append(cleaned.text)
+                scores.append(d.avg_logprob)
         joiner = "" if lang in ("zh", "ja") else " "
         text = joiner.join(texts).strip()
+        raw = joiner.join(r for r in raws if r).strip()
         confidence = float(np.clip(math.exp(np.mean(scores)), 0.0, 1.0)) if scores else 0.0
-        return Transcript(text, confidence, lang or "", seconds, time.perf_counter() - t0)
+        if dropped and raw:
+            log.info("asr_text_dropped", raw=raw, kept=text, reason="; ".join(dropped))
+        return Transcript(text, confidence, lang or "", seconds, time.perf_counter() - t0,
+                          raw_text=raw, dropped="; ".join(dropped), no_speech_prob=max(no_speech, default=0.0))
 
-    def _chunk(self, audio: np.ndarray, lang: str | None) -> tuple[str, float]:
-        feats = self._features(audio)
-        frames = feats.shape[-1]
+    def recognise(self, encoded: ctranslate2.StorageView, audio: np.ndarray, lang: str | None,
+                  opts: DecodeOptions) -> tuple[Decoded, Cleaned]:
+        """Decode + clean up; a prompt copy is decoded once more without the prompt (it caused it)."""
+        seconds, speech_s = len(audio) / SAMPLE_RATE, speech_seconds(audio, SAMPLE_RATE)
+        d = self.decode(encoded, seconds, lang, opts)
+        cleaned = clean_transcript(d.text, lang, opts.prompt, speech_s)
+        if not d.silent and opts.prompt and opts.retry_without_prompt and "prompt" in cleaned.dropped:
+            again = self.decode(encoded, seconds, lang, replace(opts, prompt=""))
+            if not again.silent:
+                cleaned2 = clean_transcript(again.text, lang, opts.prompt, speech_s)
+                if cleaned2.text:
+                    return again, Cleaned(cleaned2.text, f"{cleaned.dropped} (decoded again without the prompt)")
+        return d, cleaned
+
+    def encode(self, audio: np.ndarray) -> ctranslate2.StorageView:
+        """float32 audio at 16 kHz (at most 30 s) -> encoder output, padded to asr.min_window_s."""
+        frames = len(audio) // (SAMPLE_RATE // FRAMES_PER_SECOND) + 1
         window = min(MAX_WINDOW_FRAMES, max(self._min_frames, frames + 50))
-        if frames < window:
-            feats = np.pad(feats, ((0, 0), (0, window - frames)))
+        # Pad the audio, not the features: digital silence gives the log-mel floor Whisper was
+        # trained with (max - 8), where zero-padded features read as a constant hum (log 1e-4),
+        # which made short turns come back empty or as the prompt.
+        pad = max(160, window * (SAMPLE_RATE // FRAMES_PER_SECOND) - len(audio))
+        feats = self._features(audio, padding=pad)
+        if feats.shape[-1] < window:
+            feats = np.pad(feats, ((0, 0), (0, window - feats.shape[-1])), constant_values=float(feats.min()))
         feats = np.ascontiguousarray(feats[:, :window][None], dtype=np.float32)
-        encoded = self._model.encode(ctranslate2.StorageView.from_array(feats), to_cpu=False)
-        seconds = len(audio) / SAMPLE_RATE
-        result = self._model.generate(
-            encoded, [self._prompt(lang)], beam_size=self._beam, return_scores=True,
-            return_no_speech_prob=True, max_length=int(24 + 10 * seconds), suppress_blank=True,
-        )[0]
-        ids = [t for t in result.sequences_ids[0] if t < self._eot]
-        score = result.scores[0] if result.scores else -5.0
-        # Whisper "hears" words in silence and noise; its own no-speech estimate catches most
-        # (the thresholds of openai-whisper's transcribe()).
-        if result.no_speech_prob > 0.6 and score < -1.0:
-            return "", score
-        return drop_repeats(self._tokenizer.decode(ids).strip()), score
+        return self._model.encode(ctranslate2.StorageView.from_array(feats), to_cpu=False)
+
+    def decode(self, encoded: ctranslate2.StorageView, seconds: float, lang: str | None, opts: DecodeOptions) -> Decoded:
+        prompt = self._prompt(lang, opts.prompt)
+        best: Decoded | None = None
+        for temperature in opts.temperatures:
+            sampling = {"beam_size": 1, "sampling_topk": 0, "sampling_temperature": temperature} if temperature > 0 \
+                else {"beam_size": opts.beam_size}
+            result = self._model.generate(
+                encoded, [prompt], return_scores=True, return_no_speech_prob=True,
+                # max_length counts the prompt too: a long prompt would otherwise cut the text short.
+                max_length=len(prompt) + int(24 + 12 * seconds), suppress_blank=True, **sampling,
+            )[0]
+            ids = [t for t in (result.sequences_ids[0] if result.sequences_ids else []) if t < self._eot]
+            # generate()'s score is the log-prob normalised by length (length_penalty 1); Whisper's average:
+            avg = (result.scores[0] * len(ids) / (len(ids) + 1)) if result.scores and ids else -5.0
+            text = drop_repeats(self._tokenizer.decode(ids).strip())
+            silent = result.no_speech_prob > opts.no_speech_threshold and avg < opts.logprob_threshold
+            d = Decoded(text, avg, result.no_speech_prob, temperature, silent)
+            if best is None or d.avg_logprob > best.avg_logprob:
+                best = d
+            # Whisper's own fallback test: text that compresses too well loops, too low a log-prob is a guess.
+            if silent or (compression_ratio(text) <= 2.4 and avg >= opts.logprob_threshold):
+                return d
+        return best  # type: ignore[return-value]
 
     def stream(self, language: str | None = None) -> None:
         return None

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from voicebot.asr.prompt import domain_prompt
 from voicebot.config import Settings
+from voicebot.dialogue.confirm import ConfirmPolicy
 from voicebot.dialogue import survey
 from voicebot.dialogue.agents import AgentAvailability, make_availability
 from voicebot.dialogue.amd import AnsweringMachineDetector
@@ -38,6 +40,7 @@ class LoadedPlan:
     nlu: IntentClassifier
     amd: AnsweringMachineDetector
     faq: FaqResponder | None = None
+    recognition_prompt: str = ""
 
 
 def find_plan_files(plan: str, dialplans_dir: Path) -> tuple[list[Path], str]:
@@ -68,7 +71,8 @@ class PlanDialogueFactory:
             vm = plan.spec.voicemail
             self.plans.append(LoadedPlan(plan, make_intent_classifier(plan, settings),
                                          AnsweringMachineDetector(vm.phrases, plan.locale, vm.long_first_turn_s),
-                                         make_faq_responder(plan, settings)))
+                                         make_faq_responder(plan, settings),
+                                         domain_prompt(plan.spec.variables, plan.spec.offers, plan.locale)))
         if default_name and not any(self._matches(lp, default_name) for lp in self.plans):
             raise VoicebotError(f"dialogue.plan {default_name!r}: no dialplan in {settings.paths.dialplans_dir} "
                                 f"has that name or alias")
@@ -108,7 +112,9 @@ class PlanDialogueFactory:
                             hours=self.hours, default_timezone=self.settings.campaign.default_timezone,
                             callback_min_delay_s=self.settings.campaign.callback_min_delay_s,
                             survey_after=frozenset(d.survey.after) if d.survey.enabled else frozenset(),
-                            faq=lp.faq)
+                            faq=lp.faq,
+                            confirm_policy=ConfirmPolicy.from_settings(d),
+                            recognition_prompt=lp.recognition_prompt)
 
     def availability(self, plan: Dialplan) -> AgentAvailability:
         """One availability check per agent URI, shared by every call (the OPTIONS ping runs in the background)."""
@@ -124,6 +130,8 @@ class PlanDialogueFactory:
         for lp in self.plans:
             spec = lp.plan.spec
             texts = [spec.no_match, spec.no_input, spec.escalation.say, spec.escalation.no_agent, spec.voicemail.message]
+            if spec.confirm is not None:
+                texts += [spec.confirm.resume, *(c.say for c in spec.confirm.intents.values())]
             for st in spec.states.values():
                 texts += [st.say, st.no_match, st.no_input]
                 texts += [getattr(a, "text", None) for a in st.actions]

@@ -19,6 +19,7 @@ from voicebot.dialogue.callback_time import CallbackPlanner, CallbackTime, Calli
 from voicebot.dialogue.base import (
     Action, CallInfo, HangUp, Say, ScheduleCallback, SendOffer, Tag, Transfer, UserTurn,
 )
+from voicebot.dialogue.confirm import ConfirmGate, ConfirmPolicy
 from voicebot.dialogue.escalation import EscalationTracker
 from voicebot.dialogue.faq import FaqReply, FaqResponder
 from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE, IntentClassifier
@@ -59,6 +60,9 @@ class PlanDialogue:
     tracker: EscalationTracker | None = None
     heard: list[str] = field(default_factory=list)
     human_confirmed: bool = False
+    confirm_policy: ConfirmPolicy = field(default_factory=ConfirmPolicy)
+    confirm: ConfirmGate | None = None
+    recognition_prompt: str = ""  # the plan's domain words for the recogniser (voicebot.asr.prompt)
     availability: AgentAvailability = NOBODY  # who can take a proactive hand-over now
     hours: CallingHours | None = None  # calling hours: callback times are said as booked (None = delays only)
     clock: Callable[[], float] = time.time
@@ -121,6 +125,7 @@ class PlanDialogue:
         complex_intents = frozenset(n for n, i in spec.intents.items() if i.complex)
         self.tracker = EscalationTracker(spec.escalation, complex_intents, planned_as,
                                          agent_available=self.availability.available)
+        self.confirm = ConfirmGate(spec, self.confirm_policy, self.record, self._text, lambda: self.state)
         if self.hours is not None:
             self.planner = CallbackPlanner(spec.locale, str(customer.get("timezone") or self.default_timezone),
                                            self.hours, self.clock, self.callback_min_delay_s,
@@ -289,6 +294,10 @@ class PlanDialogue:
             self.human_confirmed = intent not in (OUT_OF_SCOPE, UNHEARD, "greet")
         if text:
             self.heard.append(text)
+        if self.confirm.waiting:  # the answer to "did you mean ...?": yes acts, no goes on
+            out = self.confirm.on_answer(intent, text, self._apply, self._question_again)
+            if out is not None:
+                return out
         spec = self.plan.spec
         asked = self.planner.asked(text) if self.planner is not None and text else None
         if asked is not None:
@@ -309,16 +318,19 @@ class PlanDialogue:
             return self._faq_answer(faq)
         if t is None:
             return self._no_match(no_input=False)
+        doubt = self.confirm.doubt(intent, t, result, turn)
+        if doubt is not None:
+            return self.confirm.ask(intent, t, self.state, text, doubt)
         return self._apply(intent, t)
 
     def _faq_answer(self, reply: FaqReply) -> list[Action]:
         """Answer (or politely decline) a question off the script, then ask the state's question again."""
         self.record.faq_turn(reply.entry_id, reply.question, reply.answered)
-        out: list[Action] = [Say(reply.text)]
+        return [Say(reply.text), *self._question_again()]
+
+    def _question_again(self) -> list[Action]:
         st = self.plan.spec.states[self.state]
-        if st.say is not None:
-            out.append(Say(self._text(st.say)))
-        return out
+        return [Say(self._text(st.say))] if st.say is not None else []
 
     def _voicemail(self, reason: str) -> list[Action]:
         log.info("answering_machine", reason=reason, plan=self.plan.name)
@@ -350,6 +362,8 @@ class PlanDialogue:
     def on_no_input(self) -> list[Action]:
         if self.done or self.transferring:
             return []
+        if self.confirm.waiting:  # silence after "did you mean ...?": asked once more, then taken as a no
+            return self.confirm.on_answer("unheard", "", self._apply, self._question_again) or []
         if self.surveying:
             return self._survey_answer(None)
         reason = self.tracker.on_no_input()

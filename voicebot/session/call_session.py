@@ -252,7 +252,9 @@ class CallSession:
 
     def _recognise(self, audio: np.ndarray, speculative: bool = False) -> Future:
         lang = LOCALE_LANGUAGE.get(self.info.locale, None)
-        return self.engines.recognise(audio, lang, self.call.uid, speculative)
+        # The plan's domain words (company, product, offers), used when asr.domain_prompt is on.
+        prompt = getattr(self.dialogue, "recognition_prompt", "")
+        return self.engines.recognise(audio, lang, self.call.uid, speculative, prompt)
 
     # --- turns -> dialogue ------------------------------------------------------------
     def _poll_turns(self) -> None:

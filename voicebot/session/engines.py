@@ -37,7 +37,8 @@ class Engines:
             except Exception:  # a broken sink must never break a call
                 log.exception("event_sink_failed", sink=repr(sink))
 
-    def recognise(self, audio: Any, language: str | None, call_id: str, speculative: bool = False) -> Future:
+    def recognise(self, audio: Any, language: str | None, call_id: str, speculative: bool = False,
+                  prompt: str = "") -> Future:
         """Recognition of one utterance. A recognition service (asr.service) takes the call id and
         whether the turn has ended, so end-of-turn work goes first and stale speculation is dropped."""
         submit = getattr(self.recognizer, "submit", None)
@@ -46,6 +47,8 @@ class Engines:
 
             return submit(audio, language, call_id, Kind.SPECULATIVE if speculative else Kind.FINAL,
                           sample_rate=self.settings.media.clock_rate)
+        if prompt:  # the call's domain words (asr.domain_prompt); the recognition service takes none
+            return self.asr_pool.submit(self.recognizer.transcribe, audio, language, prompt)
         return self.asr_pool.submit(self.recognizer.transcribe, audio, language)
 
     def turn_ended(self, recognition: Future) -> None:

@@ -195,6 +195,27 @@ class Voicemail(_Strict):
     message: Prompt | None = None  # left on the machine before hanging up; None = hang up silently
 
 
+class ConfirmIntent(_Strict):
+    say: Prompt  # the question: "您是说以后不要再给您打电话了，对吗？"
+    always: bool = False  # ask even when the turn was heard and understood clearly
+    in_states: list[str] = Field(default_factory=list)  # only in these states (empty = wherever it acts)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        # A line, or script variants of it ({default: ..., vip: ...}), stands for {say: ...}.
+        if isinstance(value, str) or (isinstance(value, dict) and not {"say", "always", "in_states"} & value.keys()):
+            return {"say": value}
+        return value
+
+
+class Confirmation(_Strict):
+    """Intents whose transition cannot be undone (hang up, tag the customer): on a doubtful turn
+    the bot asks back first and acts only on a yes (voicebot/dialogue/confirm.py)."""
+    intents: dict[str, ConfirmIntent] = Field(default_factory=dict)
+    resume: Prompt  # on a no: said before the current question is asked again
+
+
 class NluSettings(_Strict):
     threshold: float | None = Field(default=None, ge=0, le=1)  # None = settings dialogue.out_of_scope_threshold
 
@@ -221,3 +242,4 @@ class DialplanSpec(_Strict):
     escalation: Escalation
     voicemail: Voicemail = Voicemail()
     transfer_failed: str | None = None  # state after an unanswered transfer; None = built-in: no_agent + callback
+    confirm: Confirmation | None = None  # asked back before an irreversible action on a doubtful turn

@@ -105,7 +105,25 @@ class _Checker:
             ends = any(isinstance(a, (HangUpAction, TransferAction)) for a in st.actions)
             if st.say is None and not ends:
                 self.problem(path, "missing prompt: a state that listens needs 'say'")
+        self.confirm()
         return self.problems
+
+    def confirm(self) -> None:
+        c = self.spec.confirm
+        if c is None:
+            return
+        self.prompt(("confirm", "resume"), c.resume)
+        for intent, ci in c.intents.items():
+            path = ("confirm", "intents", intent)
+            if intent not in self.spec.intents:
+                self.problem(path, f"unknown intent {intent!r} (intents: {', '.join(self.spec.intents)})")
+            self.prompt((*path, "say") if isinstance(ci.say, dict) else path, ci.say)
+            for i, state in enumerate(ci.in_states):
+                self.state_ref((*path, "in_states", i), state)
+        missing = [i for i in ("affirm", "deny") if i not in self.spec.intents]
+        if c.intents and missing:
+            self.problem(("confirm",), f"confirmations are answered yes or no: the plan needs the intents "
+                                       f"{' and '.join(missing)}")
 
 
 def validate(spec: DialplanSpec, lines: LineMap, file: str) -> None:
