@@ -111,7 +111,9 @@ def test_listen_then_barge(tmp_path, recognizer):
     assert not any("folder" in t["text"].lower() for t in bot_transcript if t["who"] == "callee")
 
     # Barge: the customer hears the supervisor, the supervisor hears the customer, the bot is gone.
-    assert "supervisor" in customer_heard or "taking over" in customer_heard, customer_heard
+    # Either of the supervisor's lines ("of course" is never the bot's): Whisper sometimes returns
+    # nothing for the window holding the first one.
+    assert any(w in customer_heard for w in ("supervisor", "taking over", "of course")), customer_heard
     # After the supervisor's own line (prompts over, bot gone) whatever reaches them is the customer.
     said_end = sup["turns"][4]["end_s"]
     assert speech_seconds(sup_wav, said_end + 0.5) >= 0.8, heard(recognizer, sup_wav, said_end + 0.5)
