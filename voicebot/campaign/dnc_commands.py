@@ -80,28 +80,27 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
-    dnc, by, added, bad = _dnc(settings), _who(args), 0, 0
+def _change(args: argparse.Namespace, settings: Settings, remove: bool) -> int:
+    """add and remove: each valid number changed once, audited with who and why."""
+    dnc, by, changed, bad = _dnc(settings), _who(args), 0, 0
+    apply = dnc.remove if remove else dnc.add
     for raw in args.numbers:
         number = _number(raw)
         if number is None:
             bad += 1
             continue
-        added += dnc.add(number, args.reason, by)
-    print(json.dumps({"added": added, "already_listed": len(args.numbers) - added - bad, "invalid": bad}))
+        changed += apply(number, args.reason, by)
+    done, unchanged = ("removed", "not_listed") if remove else ("added", "already_listed")
+    print(json.dumps({done: changed, unchanged: len(args.numbers) - changed - bad, "invalid": bad}))
     return 0 if not bad else 1
+
+
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    return _change(args, settings, remove=False)
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
-    dnc, by, removed, bad = _dnc(settings), _who(args), 0, 0
-    for raw in args.numbers:
-        number = _number(raw)
-        if number is None:
-            bad += 1
-            continue
-        removed += dnc.remove(number, args.reason, by)
-    print(json.dumps({"removed": removed, "not_listed": len(args.numbers) - removed - bad, "invalid": bad}))
-    return 0 if not bad else 1
+    return _change(args, settings, remove=True)
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
