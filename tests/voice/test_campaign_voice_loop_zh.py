@@ -29,7 +29,7 @@ ZH = {"locale": "zh-CN", "voice": "espeak:cmn-latn-pinyin", "voice_options": {"r
 PERSONAS = {
     "buyer": {**ZH, "turns": ["对，没错，是我", "可以可以", "我想买一个", "对，可以", "对，没错", "对，可以",
                               {"say": "好的，谢谢，再见", "voice_options": {"rate": 140}}]},
-    "refuse": {**ZH, "turns": ["对，没错，是我", "我不需要，谢谢", "我不要，谢谢"]},
+    "refuse": {**ZH, "turns": ["对，没错，是我", "不用了，我不感兴趣。", "不用了，谢谢。"]},
     "callback": {**ZH, "turns": ["对，没错，是我", "我现在没时间明天再打给我"]},
     "busy": {"reject_with": 486},
     "no_answer": {"never_answer": True},

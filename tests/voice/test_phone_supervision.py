@@ -38,15 +38,39 @@ def recognizer():
 
 
 def heard(recognizer, wav: str, start_s: float = 0.0, end_s: float | None = None) -> str:
-    """What a phone heard (left channel of its leg recording) between two leg times, as text."""
+    """What a phone heard (left channel of its leg recording) between two leg times, as text.
+
+    The recording is cut at its pauses into pieces of at most ~8 s, each transcribed alone: on
+    25-30 s of repetitive prompts Whisper can loop on one sentence, and fixed windows cut sentences
+    in two (then neither half holds the keyword)."""
     data, rate = sf.read(wav, dtype="int16", always_2d=True)
     pcm = data[int(start_s * rate): None if end_s is None else int(end_s * rate), 0]
-    # 10 s windows every 8 s: the recogniser is tuned for short windows (on 25-30 s of repetitive
-    # prompts Whisper can loop on one sentence), and the overlap keeps words cut at a boundary.
-    window, step = 10 * rate, 8 * rate
-    parts = [recognizer.transcribe(np.ascontiguousarray(pcm[i:i + window]), "en").text
-             for i in range(0, max(1, len(pcm) - (window - step)), step)]
-    return " ".join(parts).lower()
+    return " ".join(recognizer.transcribe(np.ascontiguousarray(piece), "en").text
+                    for piece in _pieces_between_pauses(pcm, rate)).lower()
+
+
+def _pieces_between_pauses(pcm: np.ndarray, rate: int, max_s: float = 8.0, pause_s: float = 0.35) -> list[np.ndarray]:
+    frame = rate // 50
+    n = len(pcm) // frame
+    if n == 0:
+        return [pcm]
+    rms = np.sqrt((pcm[: n * frame].astype(np.float64).reshape(n, frame) ** 2).mean(axis=1))
+    loud = rms > 150
+    # Speech runs of 20 ms frames, merged across pauses shorter than pause_s.
+    runs: list[list[int]] = []
+    for i in np.flatnonzero(loud):
+        if runs and i - runs[-1][1] <= pause_s * 50:
+            runs[-1][1] = i
+        else:
+            runs.append([int(i), int(i)])
+    pieces: list[list[int]] = []
+    for a, b in runs:  # whole sentences together while the piece stays short
+        if pieces and (b - pieces[-1][0]) <= max_s * 50 and a - pieces[-1][1] <= 2 * 50:
+            pieces[-1][1] = b
+        else:
+            pieces.append([a, b])
+    pad = 10  # 200 ms of context either side
+    return [pcm[max(0, (a - pad) * frame): (b + 1 + pad) * frame] for a, b in pieces]
 
 
 def speech_seconds(wav: str, start_s: float = 0.0, end_s: float | None = None) -> float:
