@@ -230,12 +230,14 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     from voicebot.supervisor import (
-        routes_audit, routes_calls, routes_campaigns, routes_live, routes_recordings, routes_wallboard,
+        routes_audit, routes_calls, routes_campaign_controls, routes_campaigns, routes_live, routes_recordings,
+        routes_wallboard,
     )
 
     routes_live.register(app, console)
     routes_recordings.register(app, console)
     routes_campaigns.register(app, console)
+    routes_campaign_controls.register(app, console)
     routes_wallboard.register(app, console)
     routes_calls.register(app, console)
     routes_audit.register(app, console)
