@@ -88,7 +88,22 @@ STRINGS: dict[str, tuple[str, str]] = {
     "action.listen": ("Listen", "监听"),
     "action.stop": ("Stop", "停止"),
     "action.whisper": ("Whisper to bot", "给机器人提示"),
-    "action.whisper_placeholder": ("e.g. offer the annual plan", "例如：推荐年付套餐"),
+    "action.whisper_placeholder": ("e.g. offer the discount / ask when to call back",
+                                   "例如：给他优惠券 / 问他什么时候方便"),
+    "action.whisper_sent": ("Sent: {what} (the bot will {order})", "已发送：{what}（机器人将{order}）"),
+    "whisper.not_understood": ("Not understood: nothing was sent to the call. The bot follows: offer the "
+                               "discount, repeat the price, product details, ask when to call back, wrap up "
+                               "politely, transfer, hang up.",
+                               "没看懂这条指令，没有发给通话。机器人能执行的有：介绍优惠、报价格、介绍产品、"
+                               "问客户什么时候方便回电、礼貌结束通话、转人工、挂断。"),
+    "order.offer": ("offer this customer's discount", "介绍这位客户的优惠"),
+    "order.repeat_price": ("repeat the price", "再报一遍价格"),
+    "order.details": ("explain the product", "介绍产品"),
+    "order.ask_callback": ("ask when to call back", "问客户什么时候方便回电"),
+    "order.wrap_up": ("wrap up politely", "礼貌结束通话"),
+    "order.transfer": ("transfer to an agent", "转人工"),
+    "order.hang_up": ("hang up", "挂断"),
+    "audit.whisper_not_understood": ("whisper not understood", "提示未被识别"),
     "action.send": ("Send", "发送"),
     "action.barge": ("Barge in / take over (my phone)", "强插接管（呼叫我的电话）"),
     "action.phone_listen": ("Listen on my phone", "用我的电话监听"),

@@ -165,19 +165,23 @@ const actionStatus = document.getElementById("action-status");
 async function act(path, body, what) {
   const callId = panel.dataset.call;
   try {
-    await api("POST", `/api/calls/${encodeURIComponent(callId)}/${path}`, body);
-    actionStatus.textContent = t("action.sent", {what});
+    const res = await api("POST", `/api/calls/${encodeURIComponent(callId)}/${path}`, body);
+    actionStatus.textContent = res && res.order_label ? t("action.whisper_sent", {what, order: res.order_label})
+      : t("action.sent", {what});
     actionStatus.className = "ok";
+    return true;
   } catch (err) {
-    actionStatus.textContent = t("action.failed", {error: err.message});
+    // "Not understood" is the whole answer (nothing reached the call); other failures say what failed.
+    actionStatus.textContent = err.data && err.data.not_understood ? err.message : t("action.failed", {error: err.message});
     actionStatus.className = "error";
+    return false;
   }
 }
 if (supervisor && document.getElementById("actions")) {
   document.getElementById("whisper-form").addEventListener("submit", e => {
     e.preventDefault();
     const input = document.getElementById("whisper-text"), text = input.value.trim();
-    if (text) act("whisper", {text}, text).then(() => { input.value = ""; });
+    if (text) act("whisper", {text}, text).then(ok => { if (ok) input.value = ""; });
   });
   document.querySelectorAll("#actions button[data-action]").forEach(b => b.addEventListener("click", () => {
     const action = b.dataset.action;
