@@ -175,11 +175,12 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     # Live updates (SSE) take the same path: a payload arriving now lands as text in the board and the panel.
     sink = RedisEventSink(redis_client, worker="w-live")
     sink(CallEvent("user_turn", A.PLAIN_CALL, {"text": A.TAG + A.ATTR}))
-    sink(CallEvent("instruction", A.PLAIN_CALL, {"text": A.SVG, "source": "typed"}))
+    sink(CallEvent("instruction", A.PLAIN_CALL, {"text": A.SVG, "source": "typed", "actions": ["Say", A.TAG]}))
     assert sink.flush()
     sink.close()
     wait_js(page, "document.getElementById('listen-transcript').textContent.includes('onerror')", timeout=15_000)
     assert A.SVG in page.inner_text("#listen-transcript")
+    assert "the bot is following it" in page.inner_text("#listen-transcript")  # the bot's actions, shown
     # A typed instruction the bot would not follow is answered "not understood" and never sent.
     page.fill("#whisper-text", "be a bit nicer to her")
     page.click("#whisper-send")

@@ -103,6 +103,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "order.wrap_up": ("wrap up politely", "礼貌结束通话"),
     "order.transfer": ("transfer to an agent", "转人工"),
     "order.hang_up": ("hang up", "挂断"),
+    "instruction.followed": ("the bot is following it", "机器人正在执行"),
+    "instruction.not_followed": ("the bot had nothing for it in this call", "这通电话的话术里没有对应的做法，机器人未执行"),
     "audit.whisper_not_understood": ("whisper not understood", "提示未被识别"),
     "action.send": ("Send", "发送"),
     "action.barge": ("Barge in / take over (my phone)", "强插接管（呼叫我的电话）"),

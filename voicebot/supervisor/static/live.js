@@ -93,7 +93,11 @@ function transcriptLine(ev) {
     if (!li) { li = h("li", {class: "partial who-callee"}); list.appendChild(li); }
     li.textContent = `${label("who", "callee")}${t("common.colon")}${ev.text}…`;
   } else if (ev.type === "instruction") {
-    list.appendChild(h("li", {class: "who-supervisor"}, `${label("who", "supervisor")}${t("common.colon")}${ev.text || ""}`));
+    // The bot's answer to it: the actions it took (none: this call's plan had nothing for it).
+    const verdict = Array.isArray(ev.actions) ? h("span", {class: ev.actions.length ? "ok" : "error"},
+      ` — ${t(ev.actions.length ? "instruction.followed" : "instruction.not_followed")}`) : null;
+    list.appendChild(h("li", {class: "who-supervisor"}, `${label("who", "supervisor")}${t("common.colon")}${ev.text || ""}`,
+      verdict));
   } else if (ev.type === "call_ended") {
     document.getElementById("listen-status").textContent = t("listen.ended");
   }
