@@ -65,6 +65,12 @@ def test_campaign_controls_in_both_languages_and_hidden_from_viewers(tmp_path, r
         wait_js(page, "document.getElementById('controls-msg').textContent.startsWith('Saved')", timeout=10_000)
         assert redis_client.hget(meta, "bot_channels") is None and page.inner_text("#ctl-hours-src") == "system default"
         page.screenshot(path=str(shots / "03-en-reset.png"), full_page=True)
+        page.goto(f"{url}/audit")  # who changed what, from which value to which
+        wait_js(page, "document.querySelectorAll('#audit tbody tr[data-action=campaign_controls]').length === 2",
+                timeout=10_000)
+        rows = page.inner_text("#audit tbody")
+        assert "Simultaneous calls: 8 → 3" in rows and "Calling hours end: 20:00 → 18:30" in rows
+        assert "Simultaneous calls: 3 → 8" in rows  # the reset
         ctx.close()
         # A viewer: no form, and the API refuses even with the viewer's own CSRF token.
         ctx = browser.new_context(viewport={"width": 1280, "height": 800})
