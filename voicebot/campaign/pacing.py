@@ -59,8 +59,8 @@ class Pacer:
         # The campaign's own channel count (set from the console, controls.py) is read at every call.
         code, inflight, free = self._acquire(
             keys=[self.ck.inflight, keys.AGENT_TRANSFERS, keys.AGENTS_FREE_OVERRIDE],
-            args=[attempt_id, now, bot_channels(self.client, self.ck, self.cfg), self.cfg.human_agents, self.transfer_rate(),
-                  self.cfg.agent_handle_s, self.stale_s])
+            args=[attempt_id, now, bot_channels(self.client, self.ck, self.cfg), self.cfg.human_agents,
+                  self.transfer_rate(), self.cfg.agent_handle_s, self.stale_s])
         reason = {1: "ok", 0: "channels", -1: "agents"}[int(code)]
         return PaceDecision(code == 1, reason, int(inflight), int(free))
 

@@ -31,7 +31,8 @@ class Order(StrEnum):
 # not a hang-up; "repeat the price with the discount" is the price).
 PATTERNS: tuple[tuple[Order, str], ...] = (
     (Order.WRAP_UP, r"wrap (it |the call |things )?up|(end|close|finish)( the call| it)? (politely|nicely|gently)"
-                    r"|polite(ly)? (end|close|goodbye|hang ?up)|hang ?up (politely|nicely)|say (good ?bye|bye)|(end|close|finish) the (call|conversation)"
+                    r"|polite(ly)? (end|close|goodbye|hang ?up)|hang ?up (politely|nicely)|say (good ?bye|bye)"
+                    r"|(end|close|finish) the (call|conversation)"
                     r"|礼貌.{0,4}(结束|挂|道别|收尾)|结束(通话|对话|这通电话)|收尾|道别|说再见|客气地?结束|好好结束"),
     (Order.HANG_UP, r"hang ?up|hung up|disconnect|cut (the call|him|her|them) off|drop the call|end (the call )?now"
                     r"|挂断|挂掉|挂了|挂电话|马上挂|直接挂"),
@@ -42,15 +43,15 @@ PATTERNS: tuple[tuple[Order, str], ...] = (
                          r"|when (is it |it'?s |would be )?(convenient|good)|convenient time|another time|reschedule"
                          r"|什么时候方便|啥时候方便|哪天方便|方便的时间|什么时间方便|回电|回拨|再打|改天|约个?时间|约一下时间"),
     (Order.REPEAT_PRICE, r"price|how much|cost|报价|价格|价钱|多少钱|报.{0,2}价"),
-    (Order.OFFER, r"offer|discount|coupon|voucher|promo|deal|\d+ ?% ?off|rebate"
+    (Order.OFFER, r"offer|discount|coupon|voucher|promo|\d+ ?% ?off|rebate"
                   r"|优惠|券|折扣|打折|\d+折|[一二三四五六七八九]折|满减|福利|让利|活动"),
     (Order.DETAILS, r"explain|details|features|describe|tell (him|her|them) (more )?about|product info"
                     r"|介绍|详细|功能|特点|卖点"),
 )
 _COMPILED = tuple((order, re.compile(pattern, re.IGNORECASE)) for order, pattern in PATTERNS)
 # "别" negates ("别挂") except inside words (道别 goodbye, 区别, 特别, 别的 ...).
-NEGATION = re.compile(r"\b(don'?t|do not|never|no need to)\b|不要|不用|不能|不许|暂时不|(?<![道告区特分级类性识])别(?![的人])",
-                      re.IGNORECASE)
+NEGATION = re.compile(r"\b(don'?t|do not|never|no need to)\b|不要|不用|不能|不许|暂时不"
+                      r"|(?<![道告区特分级类性识])别(?![的人])", re.IGNORECASE)
 # Which intent's answer in the dialplan carries each order out (the state's own first, then the plan's global).
 ORDER_INTENT: dict[Order, str] = {Order.WRAP_UP: "goodbye", Order.REPEAT_PRICE: "ask_price",
                                   Order.OFFER: "ask_discount", Order.DETAILS: "ask_details"}
