@@ -1,8 +1,10 @@
 """One conversation: the loop that listens, recognises, asks the dialogue, and speaks.
 
-Runs on its own thread. Each pass (every 10 ms) it drains the call port's frames, feeds the
-listener stages, polls recognition futures, and carries out the dialogue's actions. Nothing
-here blocks for long: recognition and synthesis run on the shared pools.
+Runs on its own thread. Each pass (every 10 ms) it drains the call's frames into the listener
+stages (``CallListener``), hands finished turns from ``TurnRecognition`` to the dialogue, and lets
+the ``ActionRunner`` carry out what the dialogue said to do (lines through the ``BotSpeaker``,
+transfers, hang-up). Nothing here blocks for long: recognition and synthesis run on the shared
+pools. The call itself is a transport's (``voicebot.transport``): SIP, or in memory for tests.
 """
 
 from __future__ import annotations
@@ -10,29 +12,27 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
 
 from voicebot.asr.base import Transcript
-from voicebot.dialogue.base import (
-    Action, CallInfo, HangUp, ScheduleCallback, SendOffer, Say, Tag, Transfer, UserTurn,
-)
+from voicebot.dialogue.base import Action, CallInfo, Say, UserTurn
 from voicebot.logs import get_logger
+from voicebot.locales import whisper_language
 from voicebot.media.frames import BargeIn, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
 from voicebot.recording.recorder import CallRecorder
+from voicebot.session.action_runner import ActionRunner
 from voicebot.session.emergency import EmergencyPlan, EngineFailure
 from voicebot.session.engines import Engines
 from voicebot.session.events import CallEvent, public_customer
 from voicebot.session.listener import CallListener
-from voicebot.session.results import PendingTurn, SessionResult, TurnTiming
+from voicebot.session.results import PendingTurn, SessionResult
 from voicebot.session.partials import PartialTranscriber
-from voicebot.session.speaker import BotSpeaker, SpokenLine
-from voicebot.session.transfer import TransferRunner
+from voicebot.session.speaker import BotSpeaker
+from voicebot.session.turn_recognition import TurnRecognition
 from voicebot.transport.base import CallControl, CallLeg, CallSignal, drain, unanswered_reason
 
-LOCALE_LANGUAGE = {"en-US": "en", "zh-CN": "zh"}
 MIN_UNHEARD_TURN_S = 0.6
 
 
@@ -45,17 +45,14 @@ class CallSession:
         self.dialogue = engines.dialogues.new_dialogue(info)
         self.emotion = engines.emotion_factory() if engines.emotion_factory else None
         self.partials = PartialTranscriber(
-            engines.recognizer, LOCALE_LANGUAGE.get(info.locale), lambda text: self._publish("partial_transcript", text=text),
+            engines.recognizer, whisper_language(info.locale), lambda text: self._publish("partial_transcript", text=text),
             call.uid) if engines.streaming_asr else None
         self.speaker: BotSpeaker | None = None
         self.emergency = EmergencyPlan(self.settings, info.locale)
         self.recorder: CallRecorder | None = None
-        self.actions: queue.Queue[Action] = queue.Queue()
-        self.pending: list[PendingTurn] = []
-        self.speculative: tuple[int, Future] | None = None  # (start_frame, future)
-        self._spec_last: Future | None = None
-        self.spoken: list[SpokenLine] = []
-        self.timings: list[TurnTiming] = []
+        self.turns = TurnRecognition(engines, info.locale, call.uid, self.emergency,
+                                     lambda: getattr(self.dialogue, "recognition_prompt", ""), self.partials)
+        self.runner: ActionRunner | None = None  # once media is up
         self.outcome: dict[str, Any] = {"tags": [], "callbacks": [], "offers": []}
         # Supervision (voicebot.supervisor.phone): instructions and barge arrive from other threads.
         self._instructions: queue.Queue[tuple[str, str]] = queue.Queue()
@@ -65,8 +62,6 @@ class CallSession:
         self._drained_at = 0.0
         self.last_activity = 0.0
         self.ended: dict[str, Any] | None = None
-        self.hangup_requested = False
-        self.transfer: TransferRunner | None = None
         self.result: SessionResult | None = None
         self.tap = None  # live-listen tap (voicebot.supervisor.audio_tap), when the process has one
         self._state = ""
@@ -105,16 +100,18 @@ class CallSession:
             return
         port = self.call.port
         self.speaker = BotSpeaker(port, self.engines.renderer.stream, self.info.locale, self.engines.tts_pool, self.call.uid)
+        self.runner = ActionRunner(self.speaker, self.ua, self.call, self.engines, self.info, self.outcome,
+                                   self._publish, self.dialogue.on_transfer_result)
         if self.settings.recording.enabled:
-            self.recorder = CallRecorder(self.settings.paths.recordings_dir, self.call.uid,
-                                         port.clock_rate, port.frame_bytes,
-                                         mask_numbers=self.settings.recording.mask_transcripts)
+            self.recorder = self.runner.recorder = CallRecorder(
+                self.settings.paths.recordings_dir, self.call.uid, port.clock_rate, port.frame_bytes,
+                mask_numbers=self.settings.recording.mask_transcripts)
         if self.engines.listen_taps is not None:
             self.tap = self.engines.listen_taps.open(self.call.uid, port.clock_rate)
-        self.answered_at = self.last_activity = time.time()
+        self.answered_at = self.runner.answered_at = self.last_activity = time.time()
         self._publish("call_answered", codec=self.call.codec, remote=self.call.remote_uri or self.info.remote_uri)
         if self.settings.recording.consent_announcement:
-            self.actions.put(Say(self.settings.recording.consent_text[self.info.locale], interruptible=False))
+            self.runner.actions.put(Say(self.settings.recording.consent_text[self.info.locale], interruptible=False))
         self._queue(self.dialogue.start(self.info))
         self._publish_state()
         while self.ended is None:
@@ -126,7 +123,7 @@ class CallSession:
                 self._leave_for_supervisor()
                 break
             self._check_engines()
-            self._run_actions()
+            self.runner.run()
             self._check_no_input()
             time.sleep(0.01)
 
@@ -190,10 +187,9 @@ class CallSession:
                     self.partials.start_turn(event.audio)
                     in_turn = False  # this batch's frames are in the event's audio already
             elif isinstance(event, SpeechPaused) and not self.partials:
-                self._speculate(event)
-            elif isinstance(event, SpeechResumed) and self.speculative is not None:
-                self.speculative[1].cancel()  # only succeeds while queued: running jobs can't stop
-                self.speculative = None
+                self.turns.speech_paused(event)
+            elif isinstance(event, SpeechResumed):
+                self.turns.speech_resumed()
             elif isinstance(event, BargeIn):
                 self._barge_in(event)
             elif isinstance(event, TurnEnded):
@@ -211,17 +207,9 @@ class CallSession:
             self.log.error("recording_failed", error=self.recorder.error, recording=str(self.recorder.wav_path))
             self._publish("recording_failed", error=self.recorder.error)
 
-    def _speculate(self, event: SpeechPaused) -> None:
-        """Recognise during the closing silence. One speculative job per call at a time: mid-turn
-        pauses would otherwise queue job after job, and with several calls the queue is latency."""
-        if self._spec_last is not None and not self._spec_last.done():
-            return
-        fut = self._recognise(event.audio, speculative=True)
-        self.speculative = (event.start_frame, fut)
-        self._spec_last = fut
-
     def _barge_in(self, event: BargeIn) -> None:
-        if self.speaker is None or not self.speaker.speaking or self.hangup_requested or self._carrying_out_order:
+        if (self.speaker is None or not self.speaker.speaking or self.runner.hangup_requested
+                or self._carrying_out_order):
             return
         cut = self.speaker.interrupt()
         # Callee frame that completed the barge-in -> playout stopped: frames queued behind it in
@@ -232,46 +220,16 @@ class CallSession:
         self._publish("barge_in", frame=event.frame, stop_latency_ms=round(stop_ms, 1))
 
     def _turn_ended(self, event: TurnEnded) -> None:
-        self.speculative, spec = None, self.speculative
         if event.overlapped_bot and self.speaker is not None and self.speaker.speaking:
             # Callee sound under the bot that never qualified as barge-in: a cough, "uh-huh", echo.
+            self.turns.forget_speculation()
             self.log.info("overlap_ignored", frames=event.end_frame - event.start_frame)
             return
-        lag_s = (self.listener.frames - 1 - event.end_frame) * self.settings.media.frame_ms / 1000
-        if self.partials:
-            fut = self.partials.finish_turn()
-        else:
-            if spec is not None and spec[0] == event.start_frame:
-                fut = spec[1]
-                self.engines.turn_ended(fut)
-            else:
-                fut = self._recognise(event.audio)
-        self.pending.append(PendingTurn(event.start_frame, event.end_frame, time.time() - lag_s, event.audio, fut))
-
-    def _recognise(self, audio: np.ndarray, speculative: bool = False) -> Future:
-        lang = LOCALE_LANGUAGE.get(self.info.locale, None)
-        # The plan's domain words (company, product, offers), used when asr.domain_prompt is on.
-        prompt = getattr(self.dialogue, "recognition_prompt", "")
-        return self.engines.recognise(audio, lang, self.call.uid, speculative, prompt)
+        self.turns.turn_ended(event, (self.listener.frames - 1 - event.end_frame) * self.settings.media.frame_ms / 1000)
 
     # --- turns -> dialogue ------------------------------------------------------------
     def _poll_turns(self) -> None:
-        while self.pending and self.emergency.failure is None:
-            turn = self.pending[0]
-            if not turn.recognition.done():
-                if self.emergency.asr_overdue(turn.ended_at):
-                    turn.recognition.cancel()
-                    self._engine_failed(EngineFailure(
-                        "asr", "timeout", f"no transcript {self.settings.emergency.asr_timeout_s:g} s after the turn"))
-                return
-            self.pending.pop(0)
-            try:
-                transcript: Transcript = turn.recognition.result()
-            except Exception as exc:
-                self.log.exception("asr_failed")
-                self._engine_failed(EngineFailure("asr", "error", str(exc) or type(exc).__name__))
-                return
-            self._handle_turn(turn, transcript)
+        self.turns.ready(self._handle_turn, self._engine_failed)
 
     def _check_engines(self) -> None:
         if self.speaker.failure is not None:
@@ -288,13 +246,10 @@ class CallSession:
         self.log.error("engine_failure", **failure.to_dict())
         self._publish("engine_failure", **failure.to_dict())
         self.outcome["engine_failure"] = failure.to_dict()
-        self.speaker.interrupt()
         self.speaker.failure = None
-        with self.actions.mutex:
-            self.actions.queue.clear()
-        self.pending.clear()
+        self.turns.clear()
+        self.runner.replace(actions)
         self._carrying_out_order = True  # the apology is said in full
-        self._queue(actions)
 
     def _handle_turn(self, turn: PendingTurn, transcript: Transcript) -> None:
         fms = self.settings.media.frame_ms / 1000
@@ -327,84 +282,8 @@ class CallSession:
             said.ended_speech_at = turn.ended_at
             said.asr_ms = transcript.elapsed_s * 1000
 
-    # --- actions ---------------------------------------------------------------------
-    def _queue(self, actions: list[Action]) -> SpokenLine | None:
-        """Says lines at once (they queue in the speaker); holds other actions until playout ends."""
-        first_line = None
-        for action in actions:
-            if isinstance(action, Say) and self.actions.empty():
-                line = self._say(action.text)
-                first_line = first_line or line
-            else:
-                self.actions.put(action)
-        return first_line
-
-    def _say(self, text: str) -> SpokenLine:
-        line = self.speaker.say(text)
-        self.spoken.append(line)
-        self._publish("bot_turn", text=text)
-        return line
-
-    def _run_actions(self) -> None:
-        self._log_spoken()
-        if self.transfer is not None:
-            if self.transfer.poll():
-                ok, detail = self.transfer.result
-                self.outcome["transfer"] = {"ok": ok, "detail": detail, **self.transfer.describe()}
-                self.transfer = None
-                self._queue(self.dialogue.on_transfer_result(ok, detail))
-            return
-        while not self.actions.empty():
-            action = self.actions.queue[0]
-            if isinstance(action, Say):
-                self.actions.get()
-                self._say(action.text)
-                continue
-            if self.speaker.speaking:
-                return  # hang-ups and transfers wait for the bot to finish its line
-            self.actions.get()
-            self._act(action)
-            if self.transfer is not None or self.hangup_requested:
-                return
-
-    def _act(self, action: Action) -> None:
-        if isinstance(action, HangUp):
-            self.hangup_requested = True
-            self.outcome["hangup_reason"] = action.reason
-            self.ua.hangup(self.call, 200, reason="bot")
-        elif isinstance(action, Transfer):
-            self.transfer = TransferRunner(self.ua, self.call, action, self.engines, self.info,
-                                           self.settings.dialogue.transfer_timeout_s)
-            self._publish("transfer", target=action.target, mode=action.mode, reason=action.reason)
-            self.transfer.start()
-        elif isinstance(action, Tag):
-            self.outcome["tags"].extend(action.tags)
-            self._publish("tag", tags=list(action.tags))
-        elif isinstance(action, ScheduleCallback):
-            cb = {"at": action.at.isoformat() if action.at else None, "delay_s": action.delay_s, "note": action.note}
-            self.outcome["callbacks"].append(cb)
-            self._publish("callback", **cb)
-        elif isinstance(action, SendOffer):
-            self.outcome["offers"].append(action.offer)
-            self._publish("offer", offer=action.offer)
-
-    def _log_spoken(self) -> None:
-        """Writes each bot line to the transcript once it has finished or been cut."""
-        playing = self.speaker is not None and self.speaker.speaking
-        while self.spoken and (self.spoken[0].interrupted or (self.spoken[0].done.is_set() and not playing)
-                               or (self.spoken[0].done.is_set() and len(self.spoken) > 1)):
-            line = self.spoken.pop(0)
-            start = (line.first_audio_at or line.queued_at) - self.answered_at
-            end = start + line.frames * self.settings.media.frame_ms / 1000
-            latency = None
-            if line.ended_speech_at is not None and line.first_audio_at is not None:
-                latency = (line.first_audio_at - line.ended_speech_at) * 1000
-                self.timings.append(TurnTiming(latency, line.asr_ms))
-                self._publish("reply_latency", latency_ms=round(latency), asr_ms=round(line.asr_ms))
-            if self.recorder:
-                self.recorder.add_transcript("bot", line.text, start, end, None, interrupted=line.interrupted,
-                                             latency_ms=round(latency) if latency is not None else None)
-            self.last_activity = time.time()
+    def _queue(self, actions: list[Action]):
+        return self.runner.queue(actions)
 
     # --- supervision ------------------------------------------------------------------
     def instruct(self, text: str, source: str = "typed") -> None:
@@ -416,12 +295,12 @@ class CallSession:
         self.barged_by = supervisor
 
     def _poll_instructions(self) -> None:
-        if (self._carrying_out_order and self.actions.empty() and self.transfer is None
-                and not self.speaker.speaking):
+        if self.runner is None:
+            return
+        if self._carrying_out_order and self.runner.idle:
             self._carrying_out_order = False
         # Held while a transfer runs or the bot is hanging up: those already are the next action.
-        while (not self._instructions.empty() and self.speaker is not None and self.transfer is None
-               and not self.hangup_requested):
+        while not self._instructions.empty() and not self.runner.busy:
             text, source = self._instructions.get()
             handler = getattr(self.dialogue, "on_instruction", None)
             actions = (handler(text) or []) if handler else []
@@ -430,20 +309,16 @@ class CallSession:
             if actions:
                 # The supervisor's word is the next action: cut the current line, drop what the plan
                 # had queued, and forget replies still being recognised (they would follow the order).
-                self.speaker.interrupt()
-                with self.actions.mutex:
-                    self.actions.queue.clear()
-                self.pending.clear()
-                self._queue(actions)
+                self.turns.clear()
+                self.runner.replace(actions)
                 # The supervisor's order is said in full: the customer talking over it can't cancel it.
                 self._carrying_out_order = True
 
     def _leave_for_supervisor(self) -> None:
         """Barge: the supervisor talks to the customer now. Keep recording until the call ends."""
-        if self.speaker is not None:
-            self.speaker.interrupt()
-            self._log_spoken()
-        self.pending.clear()
+        if self.runner is not None:
+            self.runner.stop()
+        self.turns.clear()
         at = round(time.time() - self.answered_at, 2)
         self.outcome["barged"] = {"supervisor_call": self.barged_by, "at_s": at}
         self.log.info("bot_left_call", supervisor_call=self.barged_by, at_s=at)
@@ -478,8 +353,8 @@ class CallSession:
                     self.recorder.add_transcript("callee", f"[DTMF {sig.data['digit']}]", now, now, dtmf=sig.data["digit"])
                 self._publish("dtmf", digit=sig.data["digit"], method=sig.data["method"])
                 self._queue(self.dialogue.on_dtmf(sig.data["digit"]))
-            elif sig.kind == "transfer_status" and self.transfer is not None:
-                self.transfer.on_status(sig.data)
+            elif sig.kind == "transfer_status" and self.runner is not None and self.runner.transfer is not None:
+                self.runner.transfer.on_status(sig.data)
 
     def _publish_state(self) -> None:
         """The dialogue's state (dialplan node) for the console, when it changes."""
@@ -492,7 +367,8 @@ class CallSession:
         if self.speaker.speaking:
             self.last_activity = time.time()  # the silence clock starts when the bot stops talking
             return
-        if (self.listener.callee_speaking or self.pending or self.transfer or self.hangup_requested
+        self.last_activity = max(self.last_activity, self.runner.last_spoken_at)
+        if (self.listener.callee_speaking or self.turns.pending or self.runner.busy
                 or self.emergency.failure is not None):
             return
         if time.time() - self.last_activity >= self.settings.turn.no_input_timeout_s:
@@ -503,9 +379,8 @@ class CallSession:
     def _finish(self) -> None:
         if self.partials is not None:
             self.partials.close()
-        if self.speaker is not None:
-            self.speaker.interrupt()
-            self._log_spoken()
+        if self.runner is not None:
+            self.runner.stop()
         if self.recorder is not None:
             self.recorder.close()
         if self.tap is not None:
@@ -522,15 +397,15 @@ class CallSession:
             self.call.uid, self.outcome,
             str(self.recorder.wav_path) if self.recorder else None,
             str(self.recorder.transcript_path) if self.recorder else None,
-            self.timings,
+            self.runner.timings if self.runner is not None else [],
         )
         media = {**(self.call.port.callback_stats() if self.call.port is not None else {}), **self.call.last_stream_stats}
         if self.speaker is not None:
             media["playout_underruns"] = self.speaker.underruns
         self._publish("call_ended", outcome=self.outcome, recording=self.result.recording,
                       transcript=self.result.transcript, media=media,
-                      latency_ms=[round(t.end_of_speech_to_first_audio_ms) for t in self.timings])
+                      latency_ms=[round(t.end_of_speech_to_first_audio_ms) for t in self.result.timings])
         self.log.info("call_finished", outcome=self.outcome, recording=self.result.recording,
                       transcript=self.result.transcript, media=media, codec=self.call.codec,
-                      latency_ms=[round(t.end_of_speech_to_first_audio_ms) for t in self.timings])
+                      latency_ms=[round(t.end_of_speech_to_first_audio_ms) for t in self.result.timings])
 

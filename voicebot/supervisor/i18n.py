@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-LOCALES = ("en-US", "zh-CN")
+from voicebot.locales import LOCALES as _LOCALES
+
+LOCALES = tuple(_LOCALES)
 DEFAULT = "en-US"
 
 # key: (en-US, zh-CN). {name} placeholders are filled by the translator (server) or fmt() (scripts).
