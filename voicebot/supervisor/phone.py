@@ -198,7 +198,7 @@ class SupervisorSession:
         for attempt in range(self.config.pin_attempts):
             self._say("pin", wait=False)
             entry = self.dtmf.entry(self.config.dtmf_timeout_s + 4)
-            if entry is not None and hmac.compare_digest(entry.encode(), self.config.pin.encode()):
+            if entry is not None and hmac.compare_digest(entry.encode(), self.config.pin.get_secret_value().encode()):
                 return True
             self.log.warning("supervisor_bad_pin", attempt=attempt + 1)
             self._say("bad_pin")
