@@ -320,6 +320,9 @@ class PhoneSupervisionConfig(BaseModel):
     max_prompts: int = 3
     # Typed instructions and outbound supervisor requests from the console (needs redis.url).
     redis_poll_s: float = 0.5
+    # Supervisors' phones the bot may call for listen / whisper / barge without the customer-call
+    # rules (console users' `phone` count too); any other number is checked like a customer's.
+    supervisor_phones: list[str] = []
 
 
 class RedisConfig(BaseModel):
