@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -42,34 +43,57 @@ def at(hour: int) -> float:
     return datetime(2026, 3, 3, hour, 0, tzinfo=ZoneInfo(SHANGHAI)).timestamp()
 
 
-def run_one(redis_client, kind: str, attempt: int, now: float) -> tuple[CampaignWorker, str]:
+def run_one(redis_client, kind: str, attempt: int, now: float, dialer=None) -> tuple[CampaignWorker, str]:
     cfg = CampaignConfig(max_attempts=3, visibility_timeout_s=1.5)
     clock = FakeClock(datetime.fromtimestamp(now).astimezone())
-    worker = CampaignWorker(redis_client, "gate", SimulatedDialer(clock), cfg, clock, worker_id="w1")
+    dialer = dialer(clock) if dialer else SimulatedDialer(clock)
+    worker = CampaignWorker(redis_client, "gate", dialer, cfg, clock, worker_id="w1")
     job = CallJob("gate", f"c1:{attempt}", "c1", PHONE, attempt, kind=kind, timezone=SHANGHAI,
                   customer={"persona": "interested"})
     JobQueue(redis_client, worker.ck).schedule(job, now - 1)
     return worker, worker.step()
 
 
-@pytest.mark.parametrize("kind,attempt", [("first", 1), ("retry", 2), ("callback", 3)])
-def test_campaign_paths_refuse_dnc_hours_and_cap(redis_client, logs, kind, attempt):
+def refused_then_allowed(redis_client, logs, kind: str, attempt: int, dialer=None) -> CampaignWorker:
     DoNotCallList(redis_client).add(PHONE, "requested", by="test")
-    worker, outcome = run_one(redis_client, kind, attempt, at(11))
+    worker, outcome = run_one(redis_client, kind, attempt, at(11), dialer)
     assert outcome == "dropped" and worker.stats.dialed == 0
     redis_client.flushall()
-    worker, outcome = run_one(redis_client, kind, attempt, at(7))
+    worker, outcome = run_one(redis_client, kind, attempt, at(7), dialer)
     assert outcome == "deferred" and worker.stats.dialed == 0
     redis_client.flushall()
     redis_client.zadd(keys.number_calls(PHONE), {"a": at(11) - 3600, "b": at(11) - 1800})  # 2 today: the daily cap
-    worker, outcome = run_one(redis_client, kind, attempt, at(11))
+    worker, outcome = run_one(redis_client, kind, attempt, at(11), dialer)
     assert outcome == "deferred" and worker.stats.dialed == 0
     assert [(r["reason"], r["path"]) for r in logs()] == [
         ("do_not_call", f"campaign_{kind}"), ("outside_hours", f"campaign_{kind}"), ("frequency_cap", f"campaign_{kind}")]
     assert all(PHONE not in json.dumps(r) for r in logs())  # the number is masked in the log
     redis_client.flushall()
-    worker, outcome = run_one(redis_client, kind, attempt, at(11))
+    worker, outcome = run_one(redis_client, kind, attempt, at(11), dialer)
     assert outcome == "dialed" and worker.stats.dialed == 1
+    return worker
+
+
+@pytest.mark.parametrize("kind,attempt", [("first", 1), ("retry", 2), ("callback", 3)])
+def test_campaign_paths_refuse_dnc_hours_and_cap(redis_client, logs, kind, attempt):
+    refused_then_allowed(redis_client, logs, kind, attempt)
+
+
+def test_text_dialer_path(redis_client, logs):
+    """The in-process dialogue dialer (real zh-CN dialplan) is reached only through the same gate."""
+    from voicebot.campaign.text_dialer import DialogueDialer
+    from voicebot.dialogue.factory import PlanDialogueFactory
+
+    settings = Settings()
+    settings.dialogue.plan = str(Path(__file__).parents[2] / "dialplans/outbound_marketing_zh.yaml")
+    dialogues, heard = PlanDialogueFactory(settings), []
+
+    def callee(job, lines):
+        heard.extend(lines)
+        return None  # hangs up after the greeting
+
+    refused_then_allowed(redis_client, logs, "first", 1, lambda clock: DialogueDialer(dialogues, callee, clock))
+    assert len(heard) >= 1  # only the allowed call was placed, and it was a real dialogue
 
 
 def test_place_call_path_refuses_and_trusts_only_a_fresh_decision_for_the_same_number(redis_client, logs):

@@ -1,0 +1,74 @@
+"""recording.keep_raw_encrypted: the masked transcript is stored as before, the unmasked one beside
+it encrypted; `voicebot transcripts reveal` gives it back with the right key, logs who asked (not
+the words), and fails clearly on a missing or wrong key."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+from voicebot.config import RecordingConfig
+from voicebot.recording.raw_vault import TranscriptKeyError, load_key, raw_path
+from voicebot.recording.recorder import CallRecorder
+
+SAID = "我的卡号是6222 0212 3456 7890 128，住在北京市朝阳区建国路88号3号楼2单元501室"
+
+
+def _cli(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    (tmp_path / "voicebot.toml").write_text(f'[paths]\nrecordings_dir = "{tmp_path / "rec"}"\n', encoding="utf-8")
+    full = {k: v for k, v in os.environ.items() if k != "VOICEBOT_TRANSCRIPT_KEY"}
+    full.update(VOICEBOT_CONFIG=str(tmp_path / "voicebot.toml"), **env)
+    return subprocess.run([sys.executable, "-m", "voicebot", *args], capture_output=True, text=True, env=full, timeout=60)
+
+
+def test_raw_transcript_is_encrypted_and_revealed_only_with_the_key(tmp_path):
+    key = Fernet.generate_key().decode()
+    rec = CallRecorder(tmp_path / "rec", "call42", 8000, 320, mask_numbers=True, raw_key=Fernet(key.encode()))
+    rec.add_transcript("callee", SAID, 0.0, 2.0, 0.9)
+    rec.close()
+    masked = rec.transcript_path.read_text(encoding="utf-8")
+    vault = raw_path(rec.transcript_path)
+    assert "7890" not in masked and "建国路88号" not in masked
+    assert vault.exists() and oct(vault.stat().st_mode & 0o777) == "0o640"
+    assert "建国路".encode() not in vault.read_bytes() and b"6222" not in vault.read_bytes()
+
+    ok = _cli(tmp_path, {"VOICEBOT_TRANSCRIPT_KEY": key}, "transcripts", "reveal", "call42", "--by", "qa-lead 投诉复核")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout.splitlines()[0])["text"] == SAID
+    assert "transcript_revealed" in ok.stderr and "qa-lead" in ok.stderr
+    assert "建国路" not in ok.stderr and key not in ok.stderr  # audited without the words or the key
+
+    missing = _cli(tmp_path, {}, "transcripts", "reveal", "call42", "--by", "x")
+    assert missing.returncode == 2 and "VOICEBOT_TRANSCRIPT_KEY" in missing.stderr
+    wrong = _cli(tmp_path, {"VOICEBOT_TRANSCRIPT_KEY": Fernet.generate_key().decode()}, "transcripts", "reveal",
+                 "call42", "--by", "x")
+    assert wrong.returncode == 2 and "wrong transcript key" in wrong.stderr and "建国路" not in wrong.stdout
+
+
+def test_key_sources_and_errors(tmp_path, monkeypatch):
+    monkeypatch.delenv("VOICEBOT_TRANSCRIPT_KEY", raising=False)
+    (tmp_path / "garbage.key").write_text("hunter2\n", encoding="ascii")
+    key_file = tmp_path / "transcript.key"
+    key_file.write_text(Fernet.generate_key().decode() + "\n", encoding="ascii")
+    assert load_key(RecordingConfig(raw_key_file=key_file))
+    for cfg, message in [(RecordingConfig(), "no transcript key"),
+                         (RecordingConfig(raw_key_file=tmp_path / "absent.key"), "cannot read the transcript key"),
+                         (RecordingConfig(raw_key_file=tmp_path / "garbage.key"), "not a Fernet key")]:
+        try:
+            load_key(cfg)
+        except TranscriptKeyError as exc:
+            assert message in str(exc) and "hunter2" not in str(exc)
+        else:
+            raise AssertionError(f"{cfg} should fail")
+    monkeypatch.setenv("VOICEBOT_TRANSCRIPT_KEY", "not-a-key")
+    try:
+        load_key(RecordingConfig())
+    except TranscriptKeyError as exc:
+        assert "not a Fernet key" in str(exc) and "not-a-key" not in str(exc)
+    else:
+        raise AssertionError("a malformed key must fail")
