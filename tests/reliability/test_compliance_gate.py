@@ -133,3 +133,30 @@ def test_supervisor_call_outs_to_customers_go_through_the_gate(redis_client, log
     for own in ("sip:+8613700137000@pbx", "sip:13600136000@pbx", "sip:boss@pbx"):
         line._check_not_a_customer(own)
     assert [(r["reason"], r["path"]) for r in logs()] == [("do_not_call", "supervisor_call_out")]
+
+
+@pytest.mark.slow  # starts a real bot process (models, SIP): ~15-30 s on the shared machine
+def test_voicebot_call_to_a_dnc_number_is_refused_before_any_invite(redis_server, tmp_path):
+    """`voicebot call` (and the voice dialer: both use VoicebotServer.place_call) refuses a customer's
+    number on the do-not-call list before sending an INVITE, exits 3 and logs why."""
+    import os
+    import subprocess
+    import sys
+
+    client = redis_server.client()
+    client.flushall()
+    DoNotCallList(client).add(PHONE, "requested", by="test")
+    block = int(os.environ.get("VOICEBOT_TEST_PORT_BLOCK", "0"))
+    port, rtp = 5200 + 400 * block + 150, 20000 + 8000 * block + 7500  # above the voice tests' share
+    (tmp_path / "voicebot.toml").write_text("# defaults\n", encoding="utf-8")
+    env = {**os.environ, "VOICEBOT_CONFIG": str(tmp_path / "voicebot.toml"),
+           "VOICEBOT_REDIS__URL": f"unix://{redis_server.socket_path}", "VOICEBOT_RECORDING__ENABLED": "false"}
+    proc = subprocess.run([sys.executable, "-m", "voicebot", "call", f"sip:{PHONE}@127.0.0.1:9", "--port", str(port),
+                           "--rtp-port", str(rtp), "--timeout", "5"], capture_output=True, text=True, env=env,
+                          timeout=240)
+    assert proc.returncode == 3, proc.stderr[-3000:]
+    assert "refused: do_not_call" in proc.stderr
+    events = [json.loads(x) for x in proc.stderr.splitlines() if x.startswith("{")]
+    refused = [e for e in events if e.get("event") == "call_refused"]
+    assert [(e["reason"], e["path"]) for e in refused] == [("do_not_call", "place_call")]
+    assert PHONE not in proc.stderr  # masked in the log

@@ -72,3 +72,20 @@ def test_key_sources_and_errors(tmp_path, monkeypatch):
         assert "not a Fernet key" in str(exc) and "not-a-key" not in str(exc)
     else:
         raise AssertionError("a malformed key must fail")
+
+
+def test_the_server_refuses_to_start_without_the_key(monkeypatch, tmp_path):
+    """keep_raw_encrypted with no key stops at start-up (Engines), not call by call."""
+    from voicebot.config import Settings
+    from voicebot.session.engines import Engines
+
+    monkeypatch.delenv("VOICEBOT_TRANSCRIPT_KEY", raising=False)
+    settings = Settings(recording={"mask_transcripts": True, "keep_raw_encrypted": True})
+    try:
+        Engines(settings, recognizer=None, renderer=None, dialogues=None)  # type: ignore[arg-type]
+    except TranscriptKeyError as exc:
+        assert "VOICEBOT_TRANSCRIPT_KEY" in str(exc)
+    else:
+        raise AssertionError("Engines must refuse to start without the transcript key")
+    monkeypatch.setenv("VOICEBOT_TRANSCRIPT_KEY", Fernet.generate_key().decode())
+    assert isinstance(Engines(settings, recognizer=None, renderer=None, dialogues=None).transcript_key, Fernet)
