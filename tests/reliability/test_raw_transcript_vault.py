@@ -89,3 +89,14 @@ def test_the_server_refuses_to_start_without_the_key(monkeypatch, tmp_path):
         raise AssertionError("Engines must refuse to start without the transcript key")
     monkeypatch.setenv("VOICEBOT_TRANSCRIPT_KEY", Fernet.generate_key().decode())
     assert isinstance(Engines(settings, recognizer=None, renderer=None, dialogues=None).transcript_key, Fernet)
+
+
+def test_retention_deletes_the_encrypted_copy_too(tmp_path):
+    from voicebot.recording.retention import purge_expired
+
+    day = tmp_path / "2020-01-01"
+    day.mkdir()
+    for name in ("c1.wav", "c1.jsonl", "c1.raw.enc"):
+        (day / name).write_bytes(b"x")
+    purge_expired(tmp_path, 30)
+    assert not any(day.glob("c1.*"))
