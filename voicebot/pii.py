@@ -82,15 +82,17 @@ CN_ADDRESS = re.compile(f"(?P<keep>{_ADMIN})(?P<detail>(?:{_STREET}(?:{_STREET})
                         f"(?:{_STREET}|{_NUMBERED})*)")
 _CN_ADDRESS_HINT = re.compile(f"{_NUM}(?:号|栋|幢|座|单元|室|层|楼|组)")
 
-_STREET_TYPES = ("Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Boulevard|Blvd|Drive|Dr|Court|Ct|Place|Pl|Terrace|"
-                 "Highway|Hwy|Parkway|Pkwy|Way|Square|Sq")
+# Street types; those that are everyday words too ("one easy way", "drive") count only capitalised.
+_STREET_TYPES = ("Street|St|Avenue|Ave|Road|Rd|Lane|Boulevard|Blvd|Highway|Hwy|Parkway|Pkwy|"
+                 "(?-i:Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Way|Square|Sq)")
 # Words that never sit between a house number and the street type ("paid 1800 dollars on the way").
 _EN_ADDRESS_HINT = re.compile(rf"\d\s.*\b(?:{_STREET_TYPES})\b", re.IGNORECASE)
 _NOT_STREET_WORD = "(?!(?:the|a|an|on|in|at|of|to|by|for|and|or|per|dollars?|yuan|items?|days?|hours?|minutes?)\\b)"
 EN_ADDRESS = re.compile(
     rf"\b\d{{1,6}}[A-Za-z]?\s+(?:{_NOT_STREET_WORD}[A-Za-z][A-Za-z'.-]*\s+){{1,4}}(?:{_STREET_TYPES})\b\.?"
     rf"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Room|#)\.?\s*#?\w{{1,6}})?"
-    rf"(?:,\s*[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+){{0,2}})?(?:,?\s+[A-Z]{{2}})?(?:,?\s+\d{{5}}(?:-\d{{4}})?)?",
+    # City and state only as written with capitals: "7 baker st please" keeps "please".
+    rf"(?:,\s*(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+){{0,2}}))?(?:,?\s+(?-i:[A-Z]{{2}})\b)?(?:,?\s+\d{{5}}(?:-\d{{4}})?\b)?",
     re.IGNORECASE)
 EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
 
@@ -133,8 +135,11 @@ class PiiKind:
     worth_looking: Callable[[str], bool]  # a cheap test first: most log lines hold no PII
 
 
+_ANY_DIGIT = re.compile(f"[\\d{''.join(CN_DIGIT_VALUES)}]")
+
+
 def _many_digits(n: int) -> Callable[[str], bool]:
-    return lambda text: sum(c.isdigit() or c in CN_DIGIT_VALUES for c in text) >= n
+    return lambda text: len(_ANY_DIGIT.findall(text)) >= n
 
 
 # The table: each kind of personal data, how it is found and how it is shown.

@@ -110,8 +110,9 @@ ADDRESSES = [
     ("I live at 1600 Pennsylvania Avenue, Apt 4B, Washington, DC 20500 ok", "I live at ", "1600"),
     ("send it to 42 Oak Street, Springfield IL 62704", "send it to ", "Oak"),
     ("ship to 7 baker st please", "ship to ", "baker"),
+    ("42 Oak Way, Springfield IL 62704 is my address", "", "Springfield"),
 ]
-KEPT = ["3号线换乘", "3月5号下午三点", "第5排3号座位", "I paid 1800 dollars on the way", "call me at 5 pm on the street",
+KEPT = ["in 1 easy way", "a 3 step drive", "3号线换乘", "3月5号下午三点", "第5排3号座位", "I paid 1800 dollars on the way", "call me at 5 pm on the street",
         "北京市朝阳区", "金额1.2万，共3件", "order 12 items by Friday", "room temperature 21 degrees"]
 
 
@@ -119,6 +120,8 @@ KEPT = ["3号线换乘", "3月5号下午三点", "第5排3号座位", "I paid 18
 def test_addresses_are_masked_from_the_street_down(text, kept, hidden):
     out = mask_text(text)
     assert out.startswith(kept) and hidden not in out
+    tail = {"ship to 7 baker st please": " please", "42 Oak Way, Springfield IL 62704 is my address": " is my address"}
+    assert out.endswith(tail.get(text, out[-1:]))
 
 
 @pytest.mark.parametrize("text", KEPT)
