@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 
 from voicebot.config import RecordingConfig
@@ -100,3 +101,36 @@ def test_retention_deletes_the_encrypted_copy_too(tmp_path):
         (day / name).write_bytes(b"x")
     purge_expired(tmp_path, 30)
     assert not any(day.glob("c1.*"))
+
+
+@pytest.mark.slow  # a real call: bot and phone processes, Whisper, Piper (~30 s)
+def test_a_real_call_keeps_the_raw_words_only_encrypted(tmp_path):
+    """`voicebot call` to a phone that says its address: the stored transcript and the log hold it
+    masked, the .raw.enc holds it encrypted, and `transcripts reveal` gives the words back."""
+    import yaml
+
+    from voicebot.callee.harness import callee_command, finish_callee, start_callee
+    from voicebot.masking import mask_text
+
+    block = int(os.environ.get("VOICEBOT_TEST_PORT_BLOCK", "0"))
+    sip, rtp = 5200 + 400 * block + 152, 20000 + 8000 * block + 5100  # apart from the voice tests' first 50
+    persona = tmp_path / "persona.yaml"
+    persona.write_text(yaml.safe_dump({"name": "address", "locale": "en-US",
+                                       "turns": [{"say": "I live at 42 Oak Street."}, {"say": "Goodbye."}]}))
+    phone = start_callee(callee_command(str(persona), sip, rtp, tmp_path / "report.json", timeout=150, wait=150),
+                         tmp_path / "callee.log")
+    key = Fernet.generate_key().decode()
+    env = {"VOICEBOT_TRANSCRIPT_KEY": key, "VOICEBOT_RECORDING__MASK_TRANSCRIPTS": "true",
+           "VOICEBOT_RECORDING__KEEP_RAW_ENCRYPTED": "true"}
+    call = _cli(tmp_path, env, "call", f"sip:phone@127.0.0.1:{sip}", "--port", str(sip + 2), "--rtp-port",
+                str(rtp + 200), "--timeout", "120")
+    finish_callee(phone, tmp_path / "report.json")
+    assert call.returncode == 0, call.stderr[-3000:]
+    result = json.loads(call.stdout)
+    masked = [json.loads(x) for x in Path(result["transcript"]).read_text(encoding="utf-8").splitlines()]
+    shown = _cli(tmp_path, env, "transcripts", "reveal", result["call_id"], "--by", "qa")
+    raw = [json.loads(x) for x in shown.stdout.splitlines()]
+    said = [r["text"] for r in raw if r["who"] == "callee" and "Oak" in r["text"]]
+    assert said, raw  # Whisper heard the address
+    assert [m["text"] for m in masked] == [mask_text(r["text"]) for r in raw]
+    assert "Oak" not in json.dumps(masked) and "Oak" not in call.stderr  # neither stored nor logged in clear
