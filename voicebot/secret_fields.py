@@ -26,6 +26,8 @@ NOT_SECRET_KEYS = frozenset({"key_file", "key_env", "tls_key_file", "public_key"
                              "attempt_key", "redis_key", "keys", "password_hash_scheme"})
 
 _URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
+# sip:user:password@host (RFC 3261 advises against it, some PBX configs still do it): the user stays.
+_SIP_PASSWORD = re.compile(r"(?P<user>\bsips?:[^:@\s;<>]+):[^@\s;<>]+@")
 
 
 def is_secret_key(key: object) -> bool:
@@ -39,9 +41,13 @@ def is_secret_key(key: object) -> bool:
 
 def hide_userinfo(text: str) -> str:
     """``redis://:s3cret@host:6379/0`` -> ``redis://***@host:6379/0`` (wherever a URL sits in ``text``)."""
-    if "@" not in text or "://" not in text:
+    if "@" not in text:
         return text
-    return _URL_USERINFO.sub(lambda m: f"{m.group('scheme')}{HIDDEN}@", text)
+    if "://" in text:
+        text = _URL_USERINFO.sub(lambda m: f"{m.group('scheme')}{HIDDEN}@", text)
+    if "sip" in text:
+        text = _SIP_PASSWORD.sub(lambda m: f"{m.group('user')}:{HIDDEN}@", text)
+    return text
 
 
 def redact(value: Any, key: object = None) -> Any:

@@ -56,3 +56,4 @@ def test_the_secret_key_table():
         assert not is_secret_key(key), key
     assert hide_userinfo("redis://user:pw@h:6379/0 and http://a:b@x/y") == "redis://***@h:6379/0 and http://***@x/y"
     assert hide_userinfo("sip:13812345678@pbx") == "sip:13812345678@pbx"  # a SIP URI's user is no secret
+    assert hide_userinfo("<sip:bot:pw1@pbx:5060>, sip:pbx:5060;lr x@y") == "<sip:bot:***@pbx:5060>, sip:pbx:5060;lr x@y"
