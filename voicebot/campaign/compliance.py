@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -119,7 +120,7 @@ def customer_number(uri: str, region: str = "CN") -> str | None:
         return None
 
 
-def check_customer_call(client_factory, cfg: CampaignConfig, uri: str, *, path: str,
+def check_customer_call(client_factory: Callable[[], redis.Redis], cfg: CampaignConfig, uri: str, *, path: str,
                         cleared: Decision | None = None, now: float | None = None) -> Decision | None:
     """For calls placed outside a campaign worker: None when ``uri`` is not a customer's number,
     else the gate's decision (or the worker's own, when it vouches for this number). Raises
