@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -75,7 +75,7 @@ class SipConfig(BaseModel):
     # worker registers its own PBX account: "voicebot{worker}" -> voicebot1, voicebot2, ...
     username: str = "voicebot"
     worker: int = Field(1, ge=1)  # set by the process group
-    password: str = ""
+    password: SecretStr = SecretStr("")  # repr and logs show ***; .get_secret_value() for the PBX
     realm: str = "*"
     domain: str = ""
     display_name: str = "voicebot"
@@ -227,9 +227,17 @@ class RecordingConfig(BaseModel):
         "en-US": "This call may be recorded for quality purposes.",
         "zh-CN": "本次通话可能会被录音，用于提升服务质量。",
     }
-    # Store transcripts with phone numbers masked (voicebot.masking): supervisors then see them
-    # masked too. Off by default: a call-back number said in the call is often what QA needs.
+    # Store transcripts with personal data masked (voicebot.masking: phone, ID-card and bank-card
+    # numbers, e-mail and street addresses): supervisors then see them masked too. Off by default:
+    # a call-back number said in the call is often what QA needs.
     mask_transcripts: bool = False
+    # With mask_transcripts: also keep the unmasked words, encrypted (Fernet), beside the masked
+    # transcript as <call>.raw.enc; `voicebot transcripts reveal CALL_ID` decrypts one. The key
+    # (Fernet, from `voicebot transcripts keygen`) comes only from the environment variable named
+    # here or from key_file, never from this file's settings.
+    keep_raw_encrypted: bool = False
+    raw_key_env: str = "VOICEBOT_TRANSCRIPT_KEY"
+    raw_key_file: Path | None = None
 
 
 class SurveyConfig(BaseModel):
@@ -305,18 +313,27 @@ class PhoneSupervisionConfig(BaseModel):
     user: str = "supervise"
     # DTMF PIN asked before anything else; empty = the supervisor line refuses every call
     # (a line anyone can dial to listen to customers is a privacy hole).
-    pin: str = ""
+    pin: SecretStr = SecretStr("")
     pin_attempts: int = 3
     # Seconds to wait for each DTMF entry before repeating the prompt, and prompts before hanging up.
     dtmf_timeout_s: float = 8.0
     max_prompts: int = 3
     # Typed instructions and outbound supervisor requests from the console (needs redis.url).
     redis_poll_s: float = 0.5
+    # Supervisors' phones the bot may call for listen / whisper / barge without the customer-call
+    # rules (console users' `phone` count too); any other number is checked like a customer's.
+    supervisor_phones: list[str] = []
 
 
 class RedisConfig(BaseModel):
-    # Empty = start a private redis-server on a unix socket under cache_dir.
+    # Empty = start a private redis-server on a unix socket under cache_dir. A password in it
+    # (redis://:pw@host) is shown as *** in repr and logs.
     url: str = ""
+
+    def __repr_args__(self):  # type: ignore[override]
+        from voicebot.secret_fields import hide_userinfo
+
+        return [(k, hide_userinfo(v) if isinstance(v, str) else v) for k, v in super().__repr_args__()]
 
 
 class CampaignConfig(BaseModel):

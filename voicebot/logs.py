@@ -8,6 +8,7 @@ import sys
 import structlog
 
 from voicebot.masking import mask_value
+from voicebot.secret_fields import redact_secrets
 
 
 def mask_phone_numbers(_logger: object, _name: str, event_dict: dict) -> dict:
@@ -34,6 +35,7 @@ def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            redact_secrets,  # after format_exc_info: a traceback can hold a URL with its password
             mask_phone_numbers,
             renderer,
         ],

@@ -1,4 +1,7 @@
-"""The one rule for hiding phone numbers: logs, the console's viewer role and (by setting) stored transcripts.
+"""The one rule for hiding personal data: logs, the console's viewer role and (by setting) stored transcripts.
+
+``mask_text`` masks ID-card and bank-card numbers, e-mail and street addresses first (their table is
+``voicebot.pii.PII_KINDS``), then phone numbers by the rule below.
 
 A phone number is found three ways, and the union is masked:
 
@@ -23,10 +26,13 @@ from typing import Any, Iterable
 
 import phonenumbers
 
+from voicebot.pii import redact_pii
+
 # Regions whose national formats the matcher understands (numbers with + work for every region).
 REGIONS = ("CN", "US")
 CN_DIGITS = "零〇一二三四五六七八九幺两"
 MIN_DIGITS = 7
+MAX_DIGITS = 15  # E.164: a longer run is an order or account number, not a phone number
 
 _D = rf"[\d{CN_DIGITS}]"  # a digit: ASCII, full-width (１３８), any Unicode decimal, or Chinese (一, 幺)
 
@@ -43,6 +49,9 @@ NOT_PHONES: dict[str, re.Pattern[str]] = {
     "time": re.compile(r"\d{1,2}:\d{2}(?::\d{2})?"),
     "ipv4": re.compile(r"\d{1,3}(?:\.\d{1,3}){3}"),
     "decimal": re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])"),  # 0.123456789, 1732901234.5: one dot only
+    # ￥1000000, ￥100 1000元: amounts, not seven-digit numbers (a currency sign, or a unit after 8 digits at most).
+    "amount": re.compile(r"[￥¥$]\s?(?:\d{1,3}(?:,\d{3})+|\d{1,10})(?:\.\d+)?(?!\d)"
+                         r"|(?<!\d)(?:\d{1,3}(?:,\d{3})+|\d{1,8})(?:\.\d+)?\s?(?:元|块|万|千|美元|dollars?|yuan)"),
 }
 _DIGIT = re.compile(_D)
 _SIP_USER = re.compile(r"^(?P<scheme>sips?:|tel:)?(?P<user>[^@;]*)(?P<rest>.*)$")
@@ -82,7 +91,7 @@ def _spans(original: str) -> list[tuple[int, int]]:
     kept = []
     for start, end in spans:
         piece = text[start:end]
-        if len(_DIGIT.findall(piece)) >= MIN_DIGITS and not _inside_word(text, start, end):
+        if MIN_DIGITS <= len(_DIGIT.findall(piece)) <= MAX_DIGITS and not _inside_word(text, start, end):
             kept.append((start, end))
     kept.sort()
     merged: list[tuple[int, int]] = []
@@ -102,8 +111,12 @@ def _mask_piece(piece: str) -> str:
 
 
 def mask_text(text: str) -> str:
-    """Every phone number in ``text`` masked: "call 415-555-0123" -> "call 415-***-**23"."""
-    if not isinstance(text, str) or len(_DIGIT.findall(text)) < MIN_DIGITS:
+    """Every phone number in ``text`` masked: "call 415-555-0123" -> "call 415-***-**23"; and every
+    other kind of personal data in ``voicebot.pii``."""
+    if not isinstance(text, str):
+        return text
+    text = redact_pii(text)
+    if len(_DIGIT.findall(text)) < MIN_DIGITS:
         return text  # the common case, and cheap: no number can hide in fewer digits
     out, last = [], 0
     for start, end in _spans(text):
@@ -134,4 +147,5 @@ def mask_value(value: Any, skip_keys: Iterable[str] = IDENTIFIER_KEYS) -> Any:
 
 
 def contains_phone_number(text: str) -> bool:
+    """A phone number only (other personal data: ``voicebot.pii.find_pii``)."""
     return bool(isinstance(text, str) and len(_DIGIT.findall(text)) >= MIN_DIGITS and _spans(text))

@@ -34,6 +34,8 @@ class CallJob:
     timezone: str = "Asia/Shanghai"
     due: float = 0.0  # epoch seconds the job became due
     customer: dict[str, Any] = field(default_factory=dict)  # CRM profile for the dialogue (CallInfo.customer)
+    # The compliance gate's Decision for this attempt (voicebot.campaign.compliance); never stored.
+    cleared: Any = field(default=None, repr=False, compare=False)
 
     def call_info(self, call_id: str, remote_uri: str) -> CallInfo:
         customer = {**self.customer, "segment": self.segment, "offer": self.offer,
@@ -42,7 +44,9 @@ class CallJob:
         return CallInfo(call_id, "outbound", remote_uri, self.locale, customer)  # type: ignore[arg-type]
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        data = asdict(self)
+        data.pop("cleared")
+        return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> CallJob:

@@ -28,6 +28,7 @@ from voicebot.campaign import keys
 from voicebot.campaign.bandit import ScriptBandit
 from voicebot.campaign.campaign import make_job
 from voicebot.campaign.clock import Clock
+from voicebot.campaign.compliance import ComplianceGate
 from voicebot.campaign.dnc import DoNotCallList
 from voicebot.campaign.dialer import CallJob, CallResult, Dialer
 from voicebot.campaign.hours import calling_rules
@@ -66,6 +67,7 @@ class CampaignWorker:
         self.rules = CallingRules.from_config(cfg)
         self.bandit = bandit or ScriptBandit(client, self.ck, cfg.bandit_min_explore)
         self.dnc = DoNotCallList(client)
+        self.gate = ComplianceGate(client, cfg)  # do-not-call, hours, frequency cap: voicebot.campaign.compliance
         self.stats = WorkerStats()
         self.log = get_logger("voicebot.campaign.worker", campaign=campaign, worker=self.worker_id)
         self._current_msg: str | None = None
@@ -184,18 +186,16 @@ class CampaignWorker:
             verdict = self._check_reclaimed(claimed, job, attempt_key)
             if verdict is not None:
                 return verdict
-        if self.dnc.contains(job.phone):
+        state = self.client.hgetall(self.ck.state(job.customer_id))
+        decision = self.gate.may_call(job.phone, now, path=f"campaign_{job.kind}", kind=job.kind, rules=self.rules,
+                                      timezone=job.timezone, window=_window(state), campaign=self.ck.name)
+        if decision.reason == "do_not_call":
             return self._drop(claimed, job, "do_not_call")
         limit = self.cfg.max_attempts + (self.cfg.max_callbacks if job.kind == "callback" else 0)
         if job.attempt > limit:  # every kind of call has an attempt limit
             return self._drop(claimed, job, "unreachable")
-        state = self.client.hgetall(self.ck.state(job.customer_id))
-        window = _window(state)
-        if not self.rules.is_allowed(now, job.timezone):
-            return self._defer(claimed, job, self.rules.next_allowed(now, job.timezone, window), "outside_hours")
-        free_at = self._frequency_cap_free_at(job.phone, now, job.kind)
-        if free_at is not None:
-            return self._defer(claimed, job, self.rules.next_allowed(free_at, job.timezone, window), "frequency_cap")
+        if not decision.allowed:
+            return self._defer(claimed, job, decision.retry_at or now + PACING_RETRY_S, decision.reason)
         attempt_id = f"{job.customer_id}:{job.attempt}"
         pace = self.pacer.acquire(attempt_id, now)
         if not pace.ok:
@@ -211,6 +211,7 @@ class CampaignWorker:
         # The soonest a callback could be placed after this call under max_calls_per_day: the bot then
         # offers that time, so what it says is what gets booked.
         job.customer["callback_not_before"] = self._daily_budget_free_at(job.phone, now)
+        job.cleared = decision  # the voice dialer's place_call sees the gate was asked
         self.client.rpush(self.ck.dials, attempt_id)
         started = self.clock.now()
         try:
@@ -293,19 +294,6 @@ class CampaignWorker:
         times = [t for _, t in self.client.zrangebyscore(keys.number_calls(phone), f"({now - 86400}", "+inf",
                                                           withscores=True)] + [now]
         return times[-limit] + 86400 if len(times) >= limit else 0.0
-
-    def _frequency_cap_free_at(self, phone: str, now: float, kind: str) -> float | None:
-        """When this number may be called again, or None for now. Every kind of call keeps to
-        ``max_calls_per_day``; a callback the customer asked for may skip the multi-day cap."""
-        caps = [(86400.0, self.cfg.max_calls_per_day)]
-        if kind != "callback" and self.cfg.freq_cap_calls > 0:
-            caps.append((self.cfg.freq_cap_days * 86400, self.cfg.freq_cap_calls))
-        longest = max(w for w, _ in caps)
-        # Exclusive lower bound: a call exactly one window ago no longer counts.
-        recent = self.client.zrangebyscore(keys.number_calls(phone), f"({now - longest}", "+inf", withscores=True)
-        free = [scores[-limit] + window for window, limit in caps
-                if len(scores := [t for _, t in recent if t > now - window]) >= limit]
-        return max(free) if free else None
 
     def _record(self, claimed: ClaimedJob, job: CallJob, result: CallResult, started: float, state: dict) -> None:
         now = self.clock.now()

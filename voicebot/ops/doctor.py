@@ -148,10 +148,9 @@ def check_redis(settings: Settings) -> list[Finding]:
 
 def _safe_url(url: str) -> str:
     """A Redis URL without its password, for printing."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
+    from voicebot.secret_fields import hide_userinfo
+
+    return hide_userinfo(url)
 
 
 def check_pbx(settings: Settings, wait_s: float = 12.0) -> list[Finding]:

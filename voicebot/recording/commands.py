@@ -16,6 +16,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     purge.add_argument("--days", type=int, default=None, help="override recording.retention_days")
     purge.add_argument("--dry-run", action="store_true", help="list what would go; delete nothing")
     purge.set_defaults(func=cmd_purge)
+    tr = sub.add_parser("transcripts", help="the encrypted unmasked transcripts (recording.keep_raw_encrypted)")
+    tr_sub = tr.add_subparsers(dest="transcripts_command", required=True)
+    keygen = tr_sub.add_parser("keygen", help="print a new key for VOICEBOT_TRANSCRIPT_KEY or recording.raw_key_file")
+    keygen.set_defaults(func=cmd_keygen)
+    reveal = tr_sub.add_parser("reveal", help="decrypt one call's unmasked transcript (the reveal is logged)")
+    reveal.add_argument("call_id")
+    reveal.add_argument("--by", required=True, help="who asks, and why: written to the log (not the words)")
+    reveal.set_defaults(func=cmd_reveal)
 
 
 def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
@@ -27,3 +35,31 @@ def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
     print(json.dumps({"dry_run": args.dry_run, "retention_days": days, **report.to_dict(),
                       "files": report.deleted_files}, ensure_ascii=False, indent=1))
     return 1 if report.errors else 0
+
+
+def cmd_keygen(args: argparse.Namespace, settings: Settings) -> int:
+    from cryptography.fernet import Fernet
+
+    print(Fernet.generate_key().decode("ascii"))
+    return 0
+
+
+def cmd_reveal(args: argparse.Namespace, settings: Settings) -> int:
+    import sys
+
+    from voicebot.errors import VoicebotError
+    from voicebot.logs import get_logger
+    from voicebot.recording.raw_vault import find_raw, load_key, reveal
+
+    log = get_logger("voicebot.transcripts")
+    try:
+        path = find_raw(settings.paths.recordings_dir, args.call_id)
+        lines = reveal(path, load_key(settings.recording))
+    except VoicebotError as exc:
+        log.warning("transcript_reveal_failed", call_id=args.call_id, by=args.by, error=str(exc))
+        print(f"voicebot transcripts reveal: {exc}", file=sys.stderr)
+        return 2
+    log.info("transcript_revealed", call_id=args.call_id, by=args.by, lines=len(lines))
+    for line in lines:
+        print(json.dumps(line, ensure_ascii=False))
+    return 0

@@ -89,11 +89,18 @@ class CallRecorder:
     why, and what was written before stays a valid file."""
 
     def __init__(self, root: Path, call_id: str, sample_rate: int, frame_bytes: int,
-                 mask_numbers: bool = False) -> None:
+                 mask_numbers: bool = False, raw_key: Any = None) -> None:
+        """``raw_key``: a Fernet (voicebot.recording.raw_vault) to keep the unmasked lines encrypted too."""
         self.wav_path, self.transcript_path = recording_paths(root, call_id)
         self.error: str | None = None
         self._wav = StreamingWavWriter(self.wav_path, sample_rate, 2)
         self._transcript = open_private(self.transcript_path, "a", encoding="utf-8")
+        self._raw_key = raw_key if mask_numbers else None  # unmasked transcripts need no second copy
+        self._raw = None
+        if self._raw_key is not None:
+            from voicebot.recording.raw_vault import raw_path
+
+            self._raw = open_private(raw_path(self.transcript_path), "ab")
         self._mask_numbers = mask_numbers  # recording.mask_transcripts
         self._silence = b"\x00" * frame_bytes
         self._left: list[bytes] = []
@@ -129,13 +136,18 @@ class CallRecorder:
 
     def add_transcript(self, who: str, text: str, start_s: float, end_s: float,
                        confidence: float | None = None, **extra: Any) -> None:
-        if self._mask_numbers:
-            text = mask_text(text)
         line = {"who": who, "text": text, "start": round(start_s, 3), "end": round(end_s, 3)}
         if confidence is not None:
             line["confidence"] = round(confidence, 3)
         line.update(extra)
         try:
+            if self._raw is not None:
+                from voicebot.recording.raw_vault import encrypt_line
+
+                self._raw.write(encrypt_line(self._raw_key, line))
+                self._raw.flush()
+            if self._mask_numbers:
+                line["text"] = mask_text(text)
             self._transcript.write(json.dumps(line, ensure_ascii=False) + "\n")
             self._transcript.flush()
         except OSError as exc:
@@ -145,7 +157,7 @@ class CallRecorder:
         # Flush whatever one side has beyond the other, padded with silence.
         n = max(len(self._left), len(self._right))
         self.add_frames([self._silence] * (n - len(self._left)), [None] * (n - len(self._right)))
-        for f in (self._wav, self._transcript):
+        for f in (self._wav, self._transcript, *([self._raw] if self._raw is not None else [])):
             try:
                 f.close()
             except OSError as exc:  # the last buffered bytes had nowhere to go

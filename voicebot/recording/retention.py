@@ -20,7 +20,7 @@ from voicebot.logs import get_logger
 from voicebot.recording.recorder import FILE_MODE
 
 DAY_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-RECORDING_SUFFIXES = (".wav", ".jsonl")
+RECORDING_SUFFIXES = (".wav", ".jsonl", ".enc")  # .raw.enc: the encrypted unmasked transcript
 LOG_NAME = "retention.log"
 
 log = get_logger("voicebot.recording.retention")

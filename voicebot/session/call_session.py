@@ -105,7 +105,7 @@ class CallSession:
         if self.settings.recording.enabled:
             self.recorder = self.runner.recorder = CallRecorder(
                 self.settings.paths.recordings_dir, self.call.uid, port.clock_rate, port.frame_bytes,
-                mask_numbers=self.settings.recording.mask_transcripts)
+                mask_numbers=self.settings.recording.mask_transcripts, raw_key=self.engines.transcript_key)
         if self.engines.listen_taps is not None:
             self.tap = self.engines.listen_taps.open(self.call.uid, port.clock_rate)
         self.answered_at = self.runner.answered_at = self.last_activity = time.time()

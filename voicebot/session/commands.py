@@ -120,9 +120,15 @@ def cmd_call(args: argparse.Namespace, settings: Settings) -> int:
     except json.JSONDecodeError as exc:
         print(f"voicebot call: --customer is not valid JSON: {exc}", file=sys.stderr)
         return 2
+    from voicebot.campaign.compliance import CallRefused
+
     server = _server(settings)
     try:
-        session = server.place_call(args.uri, customer)
+        try:
+            session = server.place_call(args.uri, customer)
+        except CallRefused as exc:
+            print(f"voicebot call: {exc} (voicebot.campaign.compliance)", file=sys.stderr)
+            return 3
         result = session.join(args.timeout)
         # Legs released just now (e.g. a warm transfer's consult call) are freed by the SIP thread
         # after a 2 s grace period; stopping before that disowns live media ports (crash at exit).

@@ -31,7 +31,7 @@ class VoiceLoopDialer:
         uri = dial_uri(self.server.settings, job.phone)
         try:
             customer = job.call_info("", uri).customer
-            session = self.server.place_call(uri, customer, job.locale)
+            session = self.server.place_call(uri, customer, job.locale, cleared=job.cleared)
         except Exception as exc:  # e.g. SIP error on INVITE: report, never raise into the worker
             log.warning("dial_failed", job=job.job_id, error=str(exc))
             return CallResult(answered_by="failed", error=str(exc))

@@ -30,6 +30,16 @@ class Engines:
     asr_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="asr"))
     tts_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="tts"))
 
+    def __post_init__(self) -> None:
+        # recording.keep_raw_encrypted: the key is loaded once, at start-up, so a missing or wrong
+        # key stops the server with a clear error instead of losing the raw words call by call.
+        self.transcript_key: Any = None
+        rec = self.settings.recording
+        if rec.enabled and rec.mask_transcripts and rec.keep_raw_encrypted:
+            from voicebot.recording.raw_vault import load_key
+
+            self.transcript_key = load_key(rec)
+
     def publish(self, event: CallEvent) -> None:
         for sink in self.sinks:
             try:

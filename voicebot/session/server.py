@@ -133,7 +133,13 @@ class VoicebotServer:
         info = CallInfo(call.uid, "inbound", call.remote_uri or "", self.settings.dialogue.locale)
         self._start_session(call, info)
 
-    def place_call(self, uri: str, customer: dict[str, Any] | None = None, locale: str | None = None) -> CallSession:
+    def place_call(self, uri: str, customer: dict[str, Any] | None = None, locale: str | None = None,
+                   cleared: Any = None) -> CallSession:
+        """Raises ``CallRefused`` for a customer's number the compliance gate refuses (``cleared``: a
+        campaign worker's fresh Decision for this number, so the gate is not asked twice)."""
+        from voicebot.campaign.compliance import check_customer_call
+
+        check_customer_call(self._compliance_redis, self.settings.campaign, uri, path="place_call", cleared=cleared)
         call = self.ua.make_call(uri)
         info = CallInfo(call.uid, "outbound", uri, locale or self.settings.dialogue.locale, dict(customer or {}))
         return self._start_session(call, info)
@@ -144,6 +150,13 @@ class VoicebotServer:
             self.sessions[call.uid] = session
         session.start()
         return session
+
+    def _compliance_redis(self):
+        if getattr(self, "_compliance_client", None) is None:
+            from voicebot.store.redis_server import connect_redis
+
+            self._compliance_client = connect_redis(self.settings)
+        return self._compliance_client
 
     def find_session(self, call_id: str) -> CallSession | None:
         return self.sessions.get(call_id)

@@ -125,7 +125,8 @@ def account_config(sip: SipConfig, registrar: str) -> pj.AccountConfig:
     else:
         acfg.regConfig.registerOnAdd = False
     if sip.password:
-        acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", sip.realm, sip.account_user(), 0, sip.password))
+        acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", sip.realm, sip.account_user(), 0,
+                                                              sip.password.get_secret_value()))
     if sip.outbound_proxy:
         acfg.sipConfig.proxies.append(sip.outbound_proxy)
     if sip.public_address:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import redis
 
+from voicebot.secret_fields import hide_userinfo
+
 from voicebot.config import Settings
 from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger
@@ -112,5 +114,6 @@ def connect_redis(settings: Settings) -> redis.Redis:
     try:
         client.ping()
     except redis.RedisError as exc:
-        raise StoreError(f"cannot reach redis at {settings.redis.url}: {exc}") from exc
+        raise StoreError(f"cannot reach redis at {hide_userinfo(settings.redis.url)}: "
+                         f"{hide_userinfo(str(exc))}") from exc
     return client

@@ -107,8 +107,20 @@ class SupervisorLine:
         mode = Mode.parse(mode) if isinstance(mode, str) else mode
         if self.server.find_session(call_ref) is None:
             raise ValueError(f"call {call_ref!r} is not live")
+        self._check_not_a_customer(uri)
         call = self.server.ua.make_call(uri, {"X-Voicebot-Supervising": call_ref})
         return self._start(call, SupervisorRequest(call_ref, mode, outbound=True))
+
+    def _check_not_a_customer(self, uri: str) -> None:
+        """A supervisor's own phone (console users' ``phone``, ``phone_supervision.supervisor_phones``,
+        a named SIP account) is not a customer call; any other number goes through the compliance
+        gate like every customer call (raises ``CallRefused``)."""
+        from voicebot.campaign.compliance import check_customer_call, is_supervisor_phone
+
+        settings = self.server.settings
+        own = [u.phone for u in settings.supervisor.users.values() if u.phone] + list(self.config.supervisor_phones)
+        if not is_supervisor_phone(uri, own):
+            check_customer_call(self.server._compliance_redis, settings.campaign, uri, path="supervisor_call_out")
 
     def _start(self, call: SipCall, request: SupervisorRequest) -> SupervisorSession:
         session = SupervisorSession(self, call, request)
@@ -198,7 +210,7 @@ class SupervisorSession:
         for attempt in range(self.config.pin_attempts):
             self._say("pin", wait=False)
             entry = self.dtmf.entry(self.config.dtmf_timeout_s + 4)
-            if entry is not None and hmac.compare_digest(entry.encode(), self.config.pin.encode()):
+            if entry is not None and hmac.compare_digest(entry.encode(), self.config.pin.get_secret_value().encode()):
                 return True
             self.log.warning("supervisor_bad_pin", attempt=attempt + 1)
             self._say("bad_pin")

@@ -1,0 +1,186 @@
+"""Personal data other than phone numbers: ID-card and bank-card numbers, addresses, e-mail addresses.
+
+``voicebot.masking.mask_text`` applies this table first and its phone rule after, so logs, the
+console's viewer role and (by setting) stored transcripts hide all of them with one call.
+
+Numbers are masked only when they *are* what they look like, so amounts, dates, times and order
+numbers stay readable:
+
+* a resident ID number (居民身份证号) has 18 symbols, the last a check digit (ISO 7064 MOD 11-2, may be
+  X) and a real birth date in the middle; the old 15-digit ones have a birth date (YYMMDD) and no check;
+* a bank-card number has 13-19 digits and passes the Luhn check;
+* both may be spoken with spaces or dashes between groups and in Chinese digits as ASR writes them
+  (六二二二 零二一二 ...), full-width digits too.
+
+Addresses are masked from the street down (road, house number, building, unit, room, estate) when
+the address holds a number: "北京市朝阳区建国路88号3号楼2单元501室" keeps "北京市朝阳区", as a
+delivery slip would, and "88 Main Street, Apt 4B, Springfield, IL 62704" keeps nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
+
+CN_DIGIT_VALUES = {"零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
+                   "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+_TO_ASCII = str.maketrans({**CN_DIGIT_VALUES, **{chr(0xFF10 + i): str(i) for i in range(10)},
+                           "Ｘ": "X", "ｘ": "x"})
+
+# Digit runs (in the ASCII copy of the text) with the separators people and ASR put between groups.
+_NUMBER_RUN = re.compile(r"(?<![A-Za-z0-9_.+])\d(?:[ \-]?\d){12,18}(?:[ \-]?[Xx])?(?![A-Za-z0-9_.])")
+_ISO_DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")  # 2000-01-01 1999-01-04 is two dates, not a card
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def _real_date(year: int, month: int, day: int) -> bool:
+    try:
+        born = date(year, month, day)
+    except ValueError:
+        return False
+    return date(1900, 1, 1) <= born <= date.today()
+
+
+def is_resident_id(symbols: str) -> bool:
+    """18 symbols with a valid check digit and birth date, or 15 digits with a birth date."""
+    s = symbols.upper()
+    if s[:1] not in "123456789" or s[:1] == "" or not s[:-1].isdigit():
+        return False
+    if len(s) == 18:
+        check = _ID_CHECK[sum(int(d) * w for d, w in zip(s[:17], _ID_WEIGHTS)) % 11]
+        return s[17] == check and _real_date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
+    if len(s) == 15 and s.isdigit():
+        return _real_date(1900 + int(s[6:8]), int(s[8:10]), int(s[10:12]))
+    return False
+
+
+def luhn_valid(digits: str) -> bool:
+    if not digits.isdigit() or not 13 <= len(digits) <= 19:
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+# --- addresses ---------------------------------------------------------------------------------
+# Characters that end a place name rather than belong to it: "我住在建国路88号" masks "建国路88号" only.
+_NOT_IN_NAME = "\\s\\d0-9０-９，。,.!?！？、；;：:“”\"'（）()我你他她住在是的了吗呢啊吧到从给把请送寄址和或"
+_NAME = f"[^{_NOT_IN_NAME}]"
+_NUM = "[0-9０-９一二三四五六七八九十百零〇两幺]{1,6}(?:[-—][0-9]{1,6})?"
+_ADMIN = "".join(f"(?:{_NAME}{{1,8}}?(?:{level}))?" for level in
+                 ("省|自治区|特别行政区", "市|自治州|州|盟", "区|县|旗", "镇|乡|街道"))
+_STREET = f"{_NAME}{{1,10}}?(?:大道|大街|路|街|巷|弄|胡同|小区|花园|公寓|大厦|家园|新村|村)"
+_NUMBERED = f"{_NUM}(?:号院|号楼|号|栋|幢|座|单元|室|层|楼|组)"
+# From the street down, with a number in it: a road and a number (建国路88号), or two numbered parts
+# (3号楼2单元); one alone (3号线, 5号) is not an address.
+CN_ADDRESS = re.compile(f"(?P<keep>{_ADMIN})(?P<detail>(?:{_STREET}(?:{_STREET})*{_NUMBERED}|{_NUMBERED}{_NUMBERED})"
+                        f"(?:{_STREET}|{_NUMBERED})*)")
+_CN_ADDRESS_HINT = re.compile(f"{_NUM}(?:号|栋|幢|座|单元|室|层|楼|组)")
+
+# Street types; those that are everyday words too ("one easy way", "drive") count only capitalised.
+_STREET_TYPES = ("Street|St|Avenue|Ave|Road|Rd|Lane|Boulevard|Blvd|Highway|Hwy|Parkway|Pkwy|"
+                 "(?-i:Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Way|Square|Sq)")
+# Words that never sit between a house number and the street type ("paid 1800 dollars on the way").
+_EN_ADDRESS_HINT = re.compile(rf"\d\s.*\b(?:{_STREET_TYPES})\b", re.IGNORECASE)
+_NOT_STREET_WORD = "(?!(?:the|a|an|on|in|at|of|to|by|for|and|or|per|dollars?|yuan|items?|days?|hours?|minutes?)\\b)"
+EN_ADDRESS = re.compile(
+    rf"\b\d{{1,6}}[A-Za-z]?\s+(?:{_NOT_STREET_WORD}[A-Za-z][A-Za-z'.-]*\s+){{1,4}}(?:{_STREET_TYPES})\b\.?"
+    rf"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Room|#)\.?\s*#?\w{{1,6}})?"
+    # City and state only as written with capitals: "7 baker st please" keeps "please".
+    rf"(?:,\s*(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+){{0,2}}))?(?:,?\s+(?-i:[A-Z]{{2}})\b)?(?:,?\s+\d{{5}}(?:-\d{{4}})?\b)?",
+    re.IGNORECASE)
+EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
+
+
+@dataclass(frozen=True)
+class Found:
+    start: int
+    end: int
+    kind: str
+
+
+def _stars(piece: str, keep_head: int, keep_tail: int) -> str:
+    """Letters and digits of ``piece`` to '*', except the first and last few (separators stay)."""
+    idx = [i for i, c in enumerate(piece) if c.isalnum()]
+    keep = set(idx[:keep_head]) | set(idx[len(idx) - keep_tail:] if keep_tail else [])
+    return "".join("*" if (c.isalnum() and i not in keep) else c for i, c in enumerate(piece))
+
+
+def _numbers(text: str, ascii_text: str) -> list[Found]:
+    out = []
+    for m in _NUMBER_RUN.finditer(_ISO_DATE.sub(lambda d: "_" * len(d.group(0)), ascii_text)):
+        symbols = re.sub(r"[ \-]", "", m.group(0))
+        if is_resident_id(symbols):
+            out.append(Found(m.start(), m.end(), "resident_id"))
+        elif luhn_valid(symbols):
+            out.append(Found(m.start(), m.end(), "bank_card"))
+    return out
+
+
+def _pattern(kind: str, pattern: re.Pattern[str], group: str | int = 0) -> Callable[[str, str], list[Found]]:
+    def find(text: str, _ascii_text: str) -> list[Found]:
+        return [Found(m.start(group), m.end(group), kind) for m in pattern.finditer(text) if m.group(group)]
+    return find
+
+
+@dataclass(frozen=True)
+class PiiKind:
+    find: Callable[[str, str], list[Found]]
+    mask: Callable[[str], str]
+    worth_looking: Callable[[str], bool]  # a cheap test first: most log lines hold no PII
+
+
+_ANY_DIGIT = re.compile(f"[\\d{''.join(CN_DIGIT_VALUES)}]")
+
+
+def _many_digits(n: int) -> Callable[[str], bool]:
+    return lambda text: len(_ANY_DIGIT.findall(text)) >= n
+
+
+# The table: each kind of personal data, how it is found and how it is shown.
+PII_KINDS: dict[str, PiiKind] = {
+    # Resident IDs and bank cards come from one scan of digit runs (each run is one or the other).
+    "resident_id / bank_card": PiiKind(_numbers, lambda s: _stars(s, 0, 4), _many_digits(13)),
+    "email": PiiKind(_pattern("email", EMAIL), lambda s: s[0] + re.sub(r"[^@.]", "*", s[1:]), lambda t: "@" in t),
+    "cn_address": PiiKind(_pattern("cn_address", CN_ADDRESS, "detail"), lambda s: "*" * len(s),
+                          lambda t: bool(_CN_ADDRESS_HINT.search(t))),
+    "en_address": PiiKind(_pattern("en_address", EN_ADDRESS), lambda s: _stars(s, 0, 0),
+                          lambda t: bool(_EN_ADDRESS_HINT.search(t))),
+}
+KIND_OF = {"resident_id": "resident_id / bank_card", "bank_card": "resident_id / bank_card", "email": "email",
+           "cn_address": "cn_address", "en_address": "en_address"}
+
+
+def find_pii(text: str) -> list[Found]:
+    """Non-overlapping findings, left to right (an earlier, longer one wins an overlap)."""
+    if not isinstance(text, str) or not text:
+        return []
+    ascii_text = text.translate(_TO_ASCII)  # same length: spans map one to one
+    found: list[Found] = []
+    for kind in PII_KINDS.values():
+        if kind.worth_looking(text):
+            found += kind.find(text, ascii_text)
+    found.sort(key=lambda f: (f.start, -(f.end - f.start)))
+    kept: list[Found] = []
+    for f in found:
+        if not kept or f.start >= kept[-1].end:
+            kept.append(f)
+    return kept
+
+
+def redact_pii(text: str) -> str:
+    """``text`` with every ID-card and bank-card number, e-mail address and street address masked."""
+    found = find_pii(text)
+    if not found:
+        return text
+    out, last = [], 0
+    for f in found:
+        out += [text[last:f.start], PII_KINDS[KIND_OF[f.kind]].mask(text[f.start:f.end])]
+        last = f.end
+    out.append(text[last:])
+    return "".join(out)
