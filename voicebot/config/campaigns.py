@@ -1,0 +1,68 @@
+"""Settings: Campaigns and the Redis they share."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class RedisConfig(BaseModel):
+    # Empty = start a private redis-server on a unix socket under cache_dir. A password in it
+    # (redis://:pw@host) is shown as *** in repr and logs.
+    url: str = ""
+
+    def __repr_args__(self):  # type: ignore[override]
+        from voicebot.secret_fields import hide_userinfo
+
+        return [(k, hide_userinfo(v) if isinstance(v, str) else v) for k, v in super().__repr_args__()]
+
+
+class CampaignConfig(BaseModel):
+    # Local calling hours (customer's time zone), "HH:MM"; calls start at or after start, before end.
+    calling_hours_start: str = "09:00"
+    calling_hours_end: str = "20:00"
+    # Used when a customer has no time zone and none can be derived from the number.
+    default_timezone: str = "Asia/Shanghai"
+    holidays: list[str] = []  # ISO dates (YYYY-MM-DD), local to the customer: no calls all day
+    # Frequency cap per number: at most this many answered calls within the window.
+    freq_cap_calls: int = 1
+    freq_cap_days: float = 5.0
+    max_attempts: int = 4
+    # Delay before attempt n+1 after no answer / busy / voicemail (last value repeats).
+    retry_backoff_s: list[float] = [2 * 3600.0, 6 * 3600.0, 24 * 3600.0]
+    retry_voicemail: bool = True
+    # Pacing: simultaneous bot calls, and the humans who take transfers.
+    # Outbound calls: E.164 number -> SIP URI at the PBX ({host} = sip.domain or the registrar).
+    dial_uri_template: str = "sip:{phone}@{host}"
+    bot_channels: int = 8
+    # Calls per bot process (at most 4, see sip.max_calls); 2 leaves a slot per call for a warm
+    # transfer's consult leg.
+    calls_per_process: int = Field(4, ge=1, le=4)
+    human_agents: int = 2  # 0 = no agent-load pacing
+    transfer_rate_prior: float = 0.10
+    agent_handle_s: float = 300.0  # how long one transfer keeps an agent busy
+    # A job idle this long in the stream (worker died) is reclaimed by another worker.
+    visibility_timeout_s: float = 120.0
+    # Costs and the manual-calling baseline (seed: 80-120 effective calls/agent/day). Currency ""
+    # = by the campaign's locale (CNY for zh-CN, USD for en-US). Unit costs left unset use the
+    # estimates in voicebot/campaign/costs.py, and the report says they are estimates.
+    currency: str = ""
+    cost_per_minute: float | None = None  # line cost per talk minute
+    cost_per_agent_hour: float | None = None  # loaded cost of one agent hour (wage + overhead)
+    # The daily volume the report projects to (seed: 日均外呼量 >= 5000).
+    target_calls_per_day: int = 5000
+    manual_calls_per_agent_day: float = 100.0
+    manual_agent_hours_per_day: float = 8.0
+    bandit_min_explore: float = 0.10
+    # What the script A/B test rewards: an intent customer (grade A or B) or a sale. A call counts
+    # as a trial only once the variant's pitch was spoken.
+    bandit_reward: Literal["intent_ab", "converted"] = "intent_ab"
+    # Every kind of call, callbacks included: at most this many answered calls per number in 24 h
+    # (a callback the customer asked for may skip the multi-day freq_cap, never this).
+    max_calls_per_day: int = Field(2, ge=1)
+    # Callbacks a customer may ask for in one campaign (on top of max_attempts), and the soonest
+    # one is booked after a call (the bot says the booked time, so both agree).
+    max_callbacks: int = Field(2, ge=0)
+    callback_min_delay_s: float = Field(1800.0, ge=0)
+    events_stream_maxlen: int = 100_000

