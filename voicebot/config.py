@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -440,6 +440,24 @@ class SupervisorConfig(BaseModel):
     max_streams: int = 200
     # Wallboard: calls planned per day and the thresholds that turn a tile amber / red.
     wallboard: WallboardConfig = WallboardConfig()
+    # Reverse proxies in front of the console (addresses or CIDRs, e.g. ["127.0.0.1", "10.0.0.0/8"]).
+    # Only a request whose TCP peer is one of them is attributed to the client named in
+    # X-Forwarded-For (right-most address that is not a trusted proxy) or X-Real-IP; from any other
+    # peer those headers are ignored, since a client can write anything there. Login throttling,
+    # lockout and the audit log use that address.
+    trusted_proxies: list[str] = []
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in value:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"supervisor.trusted_proxies: {item!r} is not an IP address or CIDR") from None
+        return [item.strip() for item in value]
 
 
 class Settings(BaseSettings):

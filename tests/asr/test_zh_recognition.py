@@ -48,6 +48,14 @@ def test_more_words_than_the_speech_time_allows_are_dropped():
     assert screen("好的，谢谢", speech_s=0.8).text == "好的，谢谢"
 
 
+def test_brisk_english_is_not_taken_for_a_hallucination():
+    from voicebot.asr.cleanup import clean_transcript
+
+    # 8 words in 1.2 s of loud frames: a synthetic caller said this and it was dropped once.
+    assert clean_transcript("I would like to speak to an agent.", "en", speech_s=1.18).text
+    assert clean_transcript("we will send you the details of the plan by email tomorrow", "en", speech_s=0.3).text == ""
+
+
 def test_simplified_characters_and_digits():
     assert to_simplified("喂，請問這個多少錢？") == "喂，请问这个多少钱？"
     assert clean_zh("兩千九百九十九元，能便宜個兩百塊嗎") == "2999元，能便宜个200块吗"

@@ -175,15 +175,23 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     # Live updates (SSE) take the same path: a payload arriving now lands as text in the board and the panel.
     sink = RedisEventSink(redis_client, worker="w-live")
     sink(CallEvent("user_turn", A.PLAIN_CALL, {"text": A.TAG + A.ATTR}))
-    sink(CallEvent("instruction", A.PLAIN_CALL, {"text": A.SVG, "source": "typed"}))
+    sink(CallEvent("instruction", A.PLAIN_CALL, {"text": A.SVG, "source": "typed", "actions": ["Say", A.TAG]}))
     assert sink.flush()
     sink.close()
     wait_js(page, "document.getElementById('listen-transcript').textContent.includes('onerror')", timeout=15_000)
     assert A.SVG in page.inner_text("#listen-transcript")
+    assert "the bot is following it" in page.inner_text("#listen-transcript")  # the bot's actions, shown
+    # A typed instruction the bot would not follow is answered "not understood" and never sent.
+    page.fill("#whisper-text", "be a bit nicer to her")
+    page.click("#whisper-send")
+    page.wait_for_selector("#action-status.error", timeout=15_000)
+    assert "Not understood" in page.inner_text("#action-status")
+    assert page.input_value("#whisper-text") == "be a bit nicer to her"  # kept, to be reworded
+    assert redis_client.llen(instruct_key(A.PLAIN_CALL)) == 0
     page.fill("#whisper-text", "offer the annual plan")
     page.click("#whisper-send")
-    wait_js(page, "document.getElementById('action-status').textContent !== ''", timeout=15_000)
-    assert page.get_attribute("#action-status", "class") == "ok", page.inner_text("#action-status")
+    page.wait_for_selector("#action-status.ok", timeout=15_000)
+    assert "the bot will offer this customer's discount" in page.inner_text("#action-status")
     for button in ("#act-transfer", "#act-barge", "#act-hang-up"):
         page.evaluate("document.getElementById('action-status').className = ''")
         page.click(button)
@@ -195,10 +203,11 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     page.click("#listen-stop")
     page.click(f"#calls tr[data-call='{A.PLAIN_CALL}'] button.listen")
     page.evaluate("id => { document.getElementById('listen').dataset.call = id; }", A.ATTACK_CALL)
-    page.fill("#whisper-text", A.TAG)
+    page.evaluate("document.getElementById('action-status').className = ''")
+    page.fill("#whisper-text", A.TAG + " transfer")
     page.click("#whisper-send")
     page.wait_for_selector("#action-status.ok", timeout=15_000)
-    assert json.loads(redis_client.lpop(instruct_key(A.ATTACK_CALL)))["text"] == A.TAG
+    assert json.loads(redis_client.lpop(instruct_key(A.ATTACK_CALL)))["text"] == A.TAG + " transfer"
     page.screenshot(path=str(shots / "02-interventions.png"), full_page=True)
     _assert_clean(page, "interventions", alerts)
 

@@ -29,7 +29,9 @@ ZH = {"locale": "zh-CN", "voice": "espeak:cmn-latn-pinyin", "voice_options": {"r
 PERSONAS = {
     "buyer": {**ZH, "turns": ["对，没错，是我", "可以可以", "我想买一个", "对，可以", "对，没错", "对，可以",
                               {"say": "好的，谢谢，再见", "voice_options": {"rate": 140}}]},
-    "refuse": {**ZH, "turns": ["对，没错，是我", "不用了，我不感兴趣。", "不用了，谢谢。"]},
+    # No comma inside a refusal: the pause at one is about the 400 ms end-of-turn silence, and a
+    # lone "谢谢" after "不需要" is a turn of its own then.
+    "refuse": {**ZH, "turns": ["对，没错，是我", "我不需要不感兴趣", "不用了谢谢"]},
     "callback": {**ZH, "turns": ["对，没错，是我", "我现在没时间明天再打给我"]},
     "busy": {"reject_with": 486},
     "no_answer": {"never_answer": True},

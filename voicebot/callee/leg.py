@@ -14,7 +14,7 @@ import numpy as np
 
 from voicebot.recording.recorder import CallRecorder
 from voicebot.sip.call import SipCall
-from voicebot.sip.port import drain
+from voicebot.transport.base import drain
 
 BOT_AUDIO_RMS = 300.0  # about -40 dBFS: above G.711 idle noise, far below speech
 BOT_ONSET_FRAMES = 2  # consecutive loud frames that count as the bot starting to talk

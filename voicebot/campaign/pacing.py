@@ -1,6 +1,6 @@
 """Dialer pacing shared by all workers: free bot channels, and human-agent load.
 
-A call may start only if in-flight calls < bot channels and
+A call may start only if in-flight calls < bot channels (the campaign's own, else the config's) and
 (in-flight + 1) x transfer rate <= free agents, where free agents = agents (or the supervisor's
 override in ``voicebot:agents:free``) minus transfers still within their handle time, and the
 transfer rate is the campaign's observed rate with a prior. Checked and reserved atomically in Lua.
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import redis
 
 from voicebot.campaign import keys
+from voicebot.campaign.controls import bot_channels
 from voicebot.config import CampaignConfig
 
 _ACQUIRE = """
@@ -55,10 +56,11 @@ class Pacer:
         return (transfers + self.cfg.transfer_rate_prior * self.PRIOR_WEIGHT) / (answered + self.PRIOR_WEIGHT)
 
     def acquire(self, attempt_id: str, now: float) -> PaceDecision:
+        # The campaign's own channel count (set from the console, controls.py) is read at every call.
         code, inflight, free = self._acquire(
             keys=[self.ck.inflight, keys.AGENT_TRANSFERS, keys.AGENTS_FREE_OVERRIDE],
-            args=[attempt_id, now, self.cfg.bot_channels, self.cfg.human_agents, self.transfer_rate(),
-                  self.cfg.agent_handle_s, self.stale_s])
+            args=[attempt_id, now, bot_channels(self.client, self.ck, self.cfg), self.cfg.human_agents,
+                  self.transfer_rate(), self.cfg.agent_handle_s, self.stale_s])
         reason = {1: "ok", 0: "channels", -1: "agents"}[int(code)]
         return PaceDecision(code == 1, reason, int(inflight), int(free))
 

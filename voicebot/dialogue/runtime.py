@@ -22,6 +22,8 @@ from voicebot.dialogue.base import (
 from voicebot.dialogue.confirm import ConfirmGate, ConfirmPolicy
 from voicebot.dialogue.escalation import EscalationTracker
 from voicebot.dialogue.faq import FaqReply, FaqResponder
+from voicebot.dialogue.instructions import ASK_CALLBACK_LINE, ORDER_INTENT, WRAP_UP_LINE, Order, understand
+from voicebot.dialogue.instructions import line as instruction_line
 from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE, IntentClassifier
 from voicebot.dialogue.outcome import INTENT_GRADES, OutcomeRecord
 from voicebot.dialogue.personalize import customer_values
@@ -382,12 +384,30 @@ class PlanDialogue:
         return self._no_agent(self.record.transfer_reason or detail)
 
     def on_instruction(self, text: str) -> list[Action]:
-        low = text.lower()
-        if "transfer" in low or "转" in text:
+        """A supervisor's order (typed or spoken, instructions.py), carried out with the plan's own lines."""
+        if self.done or self.transferring or self.record is None:
+            return []
+        order = understand(text)
+        log.info("supervisor_order", text=text, order=order, state=self.state)
+        if order is None:
+            return []
+        if order is Order.TRANSFER:
             return self._escalate("supervisor instruction")
-        if "hang" in low or "挂" in text:
+        if order is Order.HANG_UP:
             self.done = True
+            self.record.hangup_reason = "supervisor"
             return [HangUp("supervisor")]
+        if order is Order.ASK_CALLBACK:  # the customer's answer is booked by on_user_turn's callback planner
+            return [Say(instruction_line(ASK_CALLBACK_LINE, self.plan.locale))]
+        intent = ORDER_INTENT[order]
+        t = self.plan.spec.states[self.state].on.get(intent) or self.plan.spec.global_.get(intent)
+        if t is not None:
+            return self._apply(intent, t)
+        if order is Order.WRAP_UP:  # a plan without a goodbye: a polite line of ours, then hang up
+            self.done = True
+            self.record.hangup_reason = "supervisor_wrap_up"
+            return [Say(instruction_line(WRAP_UP_LINE, self.plan.locale)), HangUp("supervisor_wrap_up")]
+        log.info("supervisor_order_not_in_plan", order=order, intent=intent, plan=self.plan.name)
         return []
 
     def outcome(self) -> dict[str, Any]:

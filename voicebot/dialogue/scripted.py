@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from voicebot.dialogue.base import Action, CallInfo, HangUp, Locale, Say, ScheduleCallback, Transfer, UserTurn
+from voicebot.dialogue.instructions import Order, understand
 from voicebot.logs import get_logger
 
 log = get_logger("voicebot.dialogue.scripted")
@@ -176,9 +177,11 @@ class ScriptedDialogue:
         return [Say(self.script.no_agent), *self._goodbye("transfer_failed")]
 
     def on_instruction(self, text: str) -> list[Action]:
-        if "transfer" in text.lower() or "转" in text:
+        # The built-in script has no price or offer lines: it follows transfer and the two endings.
+        order = understand(text)
+        if order is Order.TRANSFER:
             return self._answer(next(a for a in self.script.answers if a.transfer))
-        if "hang" in text.lower() or "挂" in text:
+        if order in (Order.HANG_UP, Order.WRAP_UP):
             return self._goodbye("supervisor")
         return []
 

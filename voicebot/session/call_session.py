@@ -30,16 +30,14 @@ from voicebot.session.results import PendingTurn, SessionResult, TurnTiming
 from voicebot.session.partials import PartialTranscriber
 from voicebot.session.speaker import BotSpeaker, SpokenLine
 from voicebot.session.transfer import TransferRunner
-from voicebot.sip.agent import SipUserAgent
-from voicebot.sip.call import CallSignal, SipCall, unanswered_reason
-from voicebot.sip.port import drain
+from voicebot.transport.base import CallControl, CallLeg, CallSignal, drain, unanswered_reason
 
 LOCALE_LANGUAGE = {"en-US": "en", "zh-CN": "zh"}
 MIN_UNHEARD_TURN_S = 0.6
 
 
 class CallSession:
-    def __init__(self, ua: SipUserAgent, call: SipCall, engines: Engines, info: CallInfo) -> None:
+    def __init__(self, ua: CallControl, call: CallLeg, engines: Engines, info: CallInfo) -> None:
         self.ua, self.call, self.engines, self.info = ua, call, engines, info
         self.settings = engines.settings
         self.log = get_logger("voicebot.session", call_id=call.uid)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from voicebot.sip.port import CallAudioPort
+from voicebot.transport.base import MediaPort
 
 HOLD_LINES = {
     "en-US": "Please hold for a moment while I connect you to a colleague.",
@@ -30,7 +30,7 @@ def hold_music(rate: int, seconds: float = 8.0) -> np.ndarray:
 
 
 class HoldPlayer:
-    def __init__(self, port: CallAudioPort | None, rate: int, prompt: np.ndarray | None = None) -> None:
+    def __init__(self, port: MediaPort | None, rate: int, prompt: np.ndarray | None = None) -> None:
         self.port, self.rate = port, rate
         self._music = hold_music(rate).tobytes()
         self._pos = 0

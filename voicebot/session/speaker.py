@@ -12,6 +12,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from voicebot.logs import get_logger
+from voicebot.transport.base import MediaPort
 
 # Yields int16 chunks at the port's clock rate, first sentence first.
 RenderStream = Callable[[str, str], Iterator[np.ndarray]]
@@ -34,7 +35,7 @@ class SpokenLine:
 class BotSpeaker:
     """Lines play in order. ``interrupt()`` stops playout at the next clock tick and drops queued lines."""
 
-    def __init__(self, port, render: RenderStream, locale: str, pool: Executor, call_id: str) -> None:
+    def __init__(self, port: MediaPort, render: RenderStream, locale: str, pool: Executor, call_id: str) -> None:
         self._port = port
         self._render = render
         self._locale = locale

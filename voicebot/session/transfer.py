@@ -29,17 +29,16 @@ REPLACED_GRACE_S = 3.0
 
 if TYPE_CHECKING:
     from voicebot.session.engines import Engines
-    from voicebot.sip.agent import SipUserAgent
-    from voicebot.sip.call import SipCall
+    from voicebot.transport.base import CallControl, CallLeg
 
 
 class TransferRunner:
-    def __init__(self, ua: SipUserAgent, call: SipCall, action: Transfer, engines: Engines,
+    def __init__(self, ua: CallControl, call: CallLeg, action: Transfer, engines: Engines,
                  info: CallInfo, timeout_s: float) -> None:
         self.ua, self.call, self.action, self.engines, self.info = ua, call, action, engines, info
         self.timeout_s = timeout_s
         self.result: tuple[bool, str] = (False, "pending")
-        self.consult: SipCall | None = None
+        self.consult: CallLeg | None = None
         self.summary_played_at: float | None = None
         self.bridged = False  # both legs kept up and joined in our conference bridge
         self.replaces_ignored = False  # the agent's phone answered the customer as a new call
@@ -159,7 +158,7 @@ class TransferRunner:
         return f"{detail}; the agent's phone ignored Replaces and answered the customer as a new call, " \
                "the bot ended its consult leg"
 
-    def _await_answer(self, consult: SipCall) -> bool:
+    def _await_answer(self, consult: CallLeg) -> bool:
         deadline = time.time() + self.timeout_s
         media = answered = False
         while time.time() < deadline and not (media and answered):

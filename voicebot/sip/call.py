@@ -10,7 +10,6 @@ from __future__ import annotations
 import queue
 import uuid
 import weakref
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import pjsua2 as pj
@@ -18,31 +17,10 @@ import pjsua2 as pj
 from voicebot.errors import SipError
 from voicebot.logs import get_logger
 from voicebot.sip.port import CallAudioPort
+from voicebot.transport.base import CallSignal, SignalKind, unanswered_reason  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from voicebot.sip.agent import SipUserAgent
-
-SignalKind = Literal[
-    "ringing", "answered", "media_ready", "dtmf", "ended", "transfer_status", "transferred_to", "replaced"
-]
-
-
-def unanswered_reason(code: int) -> str:
-    """Why an outbound call never connected, from its final SIP status."""
-    if code in (408, 480, 487):
-        return "no_answer"
-    if code in (486, 600, 603):
-        return "busy"
-    if code in (404, 484, 604):
-        return "invalid"
-    return "failed"
-
-
-@dataclass(frozen=True)
-class CallSignal:
-    kind: SignalKind
-    data: dict[str, Any] = field(default_factory=dict)
-
 
 # pjsua2 objects whose C++ destructor must never run (see _PjCall) stay referenced here for the
 # life of the process: pjsua2 may still hold their pointer, and a director call into a freed Python

@@ -13,20 +13,12 @@ from collections import deque
 import pjsua2 as pj
 
 from voicebot.sip.fastbuf import FrameWriter, read_frame
+from voicebot.transport.base import drain, split_frames  # noqa: F401 (drain re-exported)
+
 # A callback slower than this counts as an overrun (the frame period is 20 ms; we aim for < 100 µs).
 OVERRUN_NS = 1_000_000
 HIST_NS = 10_000
 HIST_BUCKETS = 100
-
-
-def drain(dq: deque) -> list:
-    """Everything queued so far, oldest first (popleft is atomic: safe against the clock thread)."""
-    out = []
-    try:
-        while True:
-            out.append(dq.popleft())
-    except IndexError:
-        return out
 
 
 class CallAudioPort(pj.AudioMediaPort):
@@ -114,10 +106,7 @@ class CallAudioPort(pj.AudioMediaPort):
     # --- used by the session thread -------------------------------------------------
     def enqueue_audio(self, pcm_bytes: bytes) -> int:
         """Queue bot audio (int16 at clock_rate) for playout; returns the frames queued."""
-        n = self.frame_bytes
-        if len(pcm_bytes) % n:
-            pcm_bytes += b"\x00" * (n - len(pcm_bytes) % n)
-        frames = [pcm_bytes[i : i + n] for i in range(0, len(pcm_bytes), n)]
+        frames = split_frames(pcm_bytes, self.frame_bytes)
         self.tx.extend(frames)
         return len(frames)
 

@@ -26,6 +26,7 @@ from voicebot.logs import get_logger
 from voicebot.store.events import LIVE_CALLS, RedisEventReader
 from voicebot.supervisor import audit, i18n
 from voicebot.supervisor.auth import Authenticator, ConsoleSession
+from voicebot.supervisor.client_address import ClientAddressResolver
 from voicebot.supervisor.recordings import RecordingStore
 from voicebot.supervisor.security import (
     PRE_SESSION_COOKIE, Busy, LoginGate, SecurityHeaders, StreamLimits, client_source, new_csrf_token,
@@ -134,6 +135,7 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
     )
     registry.register(_ConsoleGauges(console))
     app.state.console = console
+    app.state.client_address = ClientAddressResolver.from_config(cfg.trusted_proxies)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.exception_handler(NotLoggedIn)
@@ -228,12 +230,14 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     from voicebot.supervisor import (
-        routes_audit, routes_calls, routes_campaigns, routes_live, routes_recordings, routes_wallboard,
+        routes_audit, routes_calls, routes_campaign_controls, routes_campaigns, routes_live, routes_recordings,
+        routes_wallboard,
     )
 
     routes_live.register(app, console)
     routes_recordings.register(app, console)
     routes_campaigns.register(app, console)
+    routes_campaign_controls.register(app, console)
     routes_wallboard.register(app, console)
     routes_calls.register(app, console)
     routes_audit.register(app, console)

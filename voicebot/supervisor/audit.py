@@ -23,7 +23,7 @@ _log = get_logger("voicebot.console.audit")
 # Actions, one table: the audit page filters on these names and labels them (i18n keys audit.<action>).
 ACTIONS = ("login", "login_refused", "login_locked", "login_throttled", "logout", "listen", "play", "download",
            "whisper", "barge", "phone_listen", "transfer", "hang_up", "flag", "unflag", "comment", "score",
-           "export", "campaign")
+           "export", "campaign", "campaign_controls", "whisper_not_understood")
 
 
 @dataclass

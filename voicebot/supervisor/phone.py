@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from voicebot.logs import get_logger
 from voicebot.media.frames import TurnEnded
 from voicebot.session.listener import CallListener
-from voicebot.sip.port import drain
+from voicebot.transport.base import drain
 from voicebot.supervisor.menu import PROMPTS, CallerLeft, DtmfReader, mode_name, pick_call, prompt
 from voicebot.supervisor.modes import Mode, Parties, teardown, transition
 

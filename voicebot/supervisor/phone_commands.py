@@ -15,7 +15,7 @@ from voicebot.config import Settings
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("supervise", help="whisper to a live call, or have the bot call a supervisor into it")
     actions = p.add_subparsers(dest="supervise_action", required=True)
-    a = actions.add_parser("instruct", help='typed whisper to the bot, e.g. "transfer now" or "hang up"')
+    a = actions.add_parser("instruct", help='typed whisper to the bot, e.g. "transfer now", "offer the discount", "礼貌结束通话"')
     a.add_argument("call_id")
     a.add_argument("text", nargs="+")
     a.set_defaults(func=cmd_instruct)
@@ -39,10 +39,19 @@ def _client(settings: Settings):
 def cmd_instruct(args: argparse.Namespace, settings: Settings) -> int:
     from voicebot.supervisor.channel import send_instruction
 
+    from voicebot.dialogue.instructions import Order, understand
+
+    text = " ".join(args.text)
+    order = understand(text)
+    if order is None:  # the same check as the console: the bot would not follow it, so nothing is sent
+        print(f"voicebot supervise: not understood, nothing sent: {text!r}; the bot follows "
+              f"{', '.join(o.value for o in Order)} (docs/console.md)", file=sys.stderr)
+        return 2
     client = _client(settings)
     if client is None:
         return 2
-    send_instruction(client, args.call_id, " ".join(args.text))
+    send_instruction(client, args.call_id, text)
+    print(f"sent ({order.value})")
     return 0
 
 

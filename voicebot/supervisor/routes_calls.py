@@ -1,7 +1,8 @@
 """Interventions on a live call from the browser: whisper, barge (take over), listen by phone, transfer, hang up.
 
 All go through the console channel the bot already reads (voicebot.supervisor.channel): a typed
-instruction for the dialogue ("transfer now", "hang up", or the supervisor's own words), or a
+instruction for the dialogue ("transfer now", "hang up", or the supervisor's own words, understood
+by voicebot.dialogue.instructions exactly as the bot will understand it), or a
 request that the bot call the supervisor's phone into the call (barge = take over: the supervisor
 talks with the customer and the bot leaves; phone_listen = listen on the desk phone).
 Supervisors only, CSRF-checked, and every action is audited before it is sent.
@@ -13,10 +14,13 @@ import asyncio
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from voicebot.dialogue.instructions import understand
 from voicebot.store.events import LIVE_CALLS
-from voicebot.supervisor.app import Console, require_supervisor_csrf
+from voicebot.supervisor import i18n
+from voicebot.supervisor.app import Console, locale_for, require_supervisor_csrf
 from voicebot.supervisor.auth import ConsoleSession
 from voicebot.supervisor.channel import request_supervisor_call, send_instruction
 
@@ -37,16 +41,23 @@ def register(app: FastAPI, console: Console) -> None:
         if len(call_id) > 200 or not console.client.sismember(LIVE_CALLS, call_id):
             raise HTTPException(404, "no such live call")
 
-    @app.post("/api/calls/{call_id}/whisper")
+    @app.post("/api/calls/{call_id}/whisper", response_model=None)
     async def whisper(call_id: str, body: Whisper, request: Request,
-                      session: ConsoleSession = Depends(require_supervisor_csrf)) -> dict[str, Any]:
+                      session: ConsoleSession = Depends(require_supervisor_csrf)) -> Any:
         text = body.text.strip()
         if not text:
             raise HTTPException(400, "the whisper is empty")
         await asyncio.to_thread(live_or_404, call_id)
-        await asyncio.to_thread(console.audit, request, "whisper", session.user, call_id, text=text)
+        # The bot understands the text with this same table (Dialogue.on_instruction): one it would not
+        # follow is answered here and never reaches the call.
+        order = understand(text)
+        t = i18n.translator(locale_for(request, session))
+        if order is None:
+            await asyncio.to_thread(console.audit, request, "whisper_not_understood", session.user, call_id, text=text)
+            return JSONResponse({"detail": t("whisper.not_understood"), "not_understood": True}, status_code=422)
+        await asyncio.to_thread(console.audit, request, "whisper", session.user, call_id, text=text, order=str(order))
         await asyncio.to_thread(send_instruction, console.client, call_id, text)
-        return {"ok": True, "sent": text}
+        return {"ok": True, "sent": text, "order": str(order), "order_label": t(f"order.{order}")}
 
     @app.post("/api/calls/{call_id}/{action}")
     async def act(call_id: str, action: str, request: Request,

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from voicebot.campaign import keys
+from voicebot.campaign.controls import read_controls
 from voicebot.campaign.kpi import breakdown, compute, load_results
 from voicebot.supervisor.app import Console, page, require_api, require_page, require_supervisor_csrf
 from voicebot.supervisor.auth import ConsoleSession
@@ -38,6 +39,7 @@ def campaign_data(console: Console, name: str) -> dict[str, Any] | None:
     total = compute(results, cfg)
     parts = breakdown(results, cfg)
     # Calls per hour they were placed (epoch hour buckets; the browser labels them in local time).
+    controls = read_controls(client, keys.CampaignKeys(name), cfg)
     per_hour = Counter(int(r["started"] // 3600) * 3600 for r in results)
     return {
         "campaign": name,
@@ -48,9 +50,10 @@ def campaign_data(console: Console, name: str) -> dict[str, Any] | None:
         "by_day": {g: k.as_dict() for g, k in parts["day"].items()},
         "calls_per_hour": [{"hour": h, "calls": n} for h, n in sorted(per_hour.items())],
         "unanswered": unanswered_questions(console, name),
-        # Pacing and calling hours are the campaign module's settings ([campaign]), shown read-only.
-        "rules": {"calling_hours": f"{cfg.calling_hours_start}–{cfg.calling_hours_end}",
-                  "timezone": cfg.default_timezone, "bot_channels": cfg.bot_channels,
+        # Pacing and calling hours in force: the campaign's own (set from this console) or the config's.
+        "controls": controls.as_dict(),
+        "rules": {"calling_hours": f"{controls.calling_hours_start}–{controls.calling_hours_end}",
+                  "timezone": controls.timezone, "bot_channels": controls.bot_channels,
                   "human_agents": cfg.human_agents, "agents_now": agents_now(console)},
     }
 

@@ -40,6 +40,8 @@ def present_row(row: LiveCall, session: ConsoleSession) -> dict[str, Any]:
 def present_event(event: dict[str, Any], session: ConsoleSession) -> dict[str, Any]:
     keep = {k: event[k] for k in ("type", "call_id", "ts", "text", "label", "confidence", "reason", "state")
             if k in event}
+    if event.get("type") == "instruction" and isinstance(event.get("actions"), list):
+        keep["actions"] = [str(a)[:40] for a in event["actions"][:10]]  # what the bot did with the whisper
     return keep if session.supervisor else mask_value(keep)
 
 

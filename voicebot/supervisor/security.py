@@ -102,7 +102,10 @@ def refuse_cross_site(request: Request) -> None:
 
 
 def client_source(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address: the TCP peer, or the one a trusted reverse proxy forwards (client_address.py)."""
+    peer = request.client.host if request.client else "unknown"
+    resolver = getattr(request.app.state, "client_address", None)
+    return resolver.resolve(peer, request.headers) if resolver is not None else peer
 
 
 class LoginGate:

@@ -12,7 +12,15 @@ async function load(e) {
   fill(tbody, data.entries.map(a => h("tr", {dataset: {action: a.action}},
     h("td", {class: "nowrap"}, time(a.ts)), h("td", null, a.user), h("td", null, label("audit", a.action)),
     h("td", {class: "long"}, a.call_id || ""), h("td", {class: "nowrap"}, a.source || ""),
-    h("td", {class: "long"}, Object.entries(a.detail || {}).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ")))));
+    h("td", {class: "long"}, Object.entries(a.detail || {}).map(([k, v]) => detail(k, v)).join(", ")))));
+}
+// Campaign changes read "Simultaneous calls: 4 → 1"; a whisper's order by its label; the rest as stored.
+function detail(k, v) {
+  if (k === "changes" && Array.isArray(v)) {
+    return v.map(c => `${label("camp.field", c && c.field)}: ${c && c.from} → ${c && c.to}`).join("; ");
+  }
+  if (k === "order") return `${k}: ${label("order", v)}`;
+  return `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`;
 }
 form.addEventListener("submit", load);
 load();

@@ -34,6 +34,7 @@ async function load() {
   const status = (d.meta && d.meta.status) || "";
   document.getElementById("campaign-status").textContent = status ? VB.label("camp.status", status) : "";
   showAgents(rules.agents_now);
+  showControls(d.controls);
   const toggle = document.getElementById("campaign-toggle");
   if (toggle) {
     toggle.hidden = !(status === "running" || status === "paused");
@@ -60,6 +61,45 @@ function showAgents(a) {
   if (!a) return;
   document.getElementById("agents-now").textContent = t(a.override ? "camp.agents_override" : "camp.agents_config",
     {agents: a.agents, busy: a.busy, free: a.free});
+}
+// Pacing and calling hours (supervisors only: viewers get no form, and the API answers them 403).
+const controlsForm = document.getElementById("controls-form");
+const CONTROL_FIELDS = ["bot_channels", "calling_hours_start", "calling_hours_end"];
+function showControls(c) {
+  if (!controlsForm || !c) return;
+  for (const f of CONTROL_FIELDS) {
+    const input = document.getElementById(`ctl-${f}`);
+    input.value = String(c[f]);
+    input.removeAttribute("aria-invalid");
+  }
+  const src = own => t(own ? "camp.from_campaign" : "camp.from_config");
+  document.getElementById("ctl-bot_channels-src").textContent = src(c.own.includes("bot_channels"));
+  document.getElementById("ctl-hours-src").textContent = src(c.own.includes("calling_hours_start"));
+  document.getElementById("ctl-hours-note").textContent = t("camp.hours_note", {tz: c.timezone});
+}
+async function saveControls(body) {
+  const msg = document.getElementById("controls-msg");
+  msg.classList.remove("error");
+  CONTROL_FIELDS.forEach(f => document.getElementById(`ctl-${f}`).removeAttribute("aria-invalid"));
+  try {
+    const c = await api("POST", `/api/campaigns/${encodeURIComponent(select.value)}/controls`, body);
+    msg.textContent = t(c.changed.length ? "camp.controls_saved" : "camp.controls_unchanged");
+    load();
+  } catch (err) {
+    msg.textContent = err.message;
+    msg.classList.add("error");
+    const field = err.data && err.data.field;
+    const input = field && document.getElementById(`ctl-${field}`);
+    if (input) { input.setAttribute("aria-invalid", "true"); input.focus(); }
+  }
+}
+if (controlsForm) {
+  controlsForm.addEventListener("submit", e => {
+    e.preventDefault();
+    saveControls(Object.fromEntries(CONTROL_FIELDS.map(f => [f, document.getElementById(`ctl-${f}`).value.trim()])));
+  });
+  document.getElementById("controls-reset").addEventListener("click",
+    () => saveControls({bot_channels: null, calling_hours_start: null, calling_hours_end: null}));
 }
 const agentsForm = document.getElementById("agents-form");
 async function setAgents(available) {

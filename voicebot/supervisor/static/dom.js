@@ -62,7 +62,11 @@ const VB = (() => {
     if (res.status === 401) { location.href = `/login?next=${encodeURIComponent(location.pathname)}`; throw new Error("login required"); }
     let data = null;
     try { data = await res.json(); } catch (e) { data = null; }
-    if (!res.ok) throw new Error((data && typeof data.detail === "string") ? data.detail : `HTTP ${res.status}`);
+    if (!res.ok) {
+      const err = new Error((data && typeof data.detail === "string") ? data.detail : `HTTP ${res.status}`);
+      err.data = data;  // e.g. {"field": ...}: which input to mark
+      throw err;
+    }
     return data;
   }
 

@@ -93,7 +93,11 @@ function transcriptLine(ev) {
     if (!li) { li = h("li", {class: "partial who-callee"}); list.appendChild(li); }
     li.textContent = `${label("who", "callee")}${t("common.colon")}${ev.text}…`;
   } else if (ev.type === "instruction") {
-    list.appendChild(h("li", {class: "who-supervisor"}, `${label("who", "supervisor")}${t("common.colon")}${ev.text || ""}`));
+    // The bot's answer to it: the actions it took (none: this call's plan had nothing for it).
+    const verdict = Array.isArray(ev.actions) ? h("span", {class: ev.actions.length ? "ok" : "error"},
+      ` — ${t(ev.actions.length ? "instruction.followed" : "instruction.not_followed")}`) : null;
+    list.appendChild(h("li", {class: "who-supervisor"}, `${label("who", "supervisor")}${t("common.colon")}${ev.text || ""}`,
+      verdict));
   } else if (ev.type === "call_ended") {
     document.getElementById("listen-status").textContent = t("listen.ended");
   }
@@ -165,19 +169,23 @@ const actionStatus = document.getElementById("action-status");
 async function act(path, body, what) {
   const callId = panel.dataset.call;
   try {
-    await api("POST", `/api/calls/${encodeURIComponent(callId)}/${path}`, body);
-    actionStatus.textContent = t("action.sent", {what});
+    const res = await api("POST", `/api/calls/${encodeURIComponent(callId)}/${path}`, body);
+    actionStatus.textContent = res && res.order_label ? t("action.whisper_sent", {what, order: res.order_label})
+      : t("action.sent", {what});
     actionStatus.className = "ok";
+    return true;
   } catch (err) {
-    actionStatus.textContent = t("action.failed", {error: err.message});
+    // "Not understood" is the whole answer (nothing reached the call); other failures say what failed.
+    actionStatus.textContent = err.data && err.data.not_understood ? err.message : t("action.failed", {error: err.message});
     actionStatus.className = "error";
+    return false;
   }
 }
 if (supervisor && document.getElementById("actions")) {
   document.getElementById("whisper-form").addEventListener("submit", e => {
     e.preventDefault();
     const input = document.getElementById("whisper-text"), text = input.value.trim();
-    if (text) act("whisper", {text}, text).then(() => { input.value = ""; });
+    if (text) act("whisper", {text}, text).then(ok => { if (ok) input.value = ""; });
   });
   document.querySelectorAll("#actions button[data-action]").forEach(b => b.addEventListener("click", () => {
     const action = b.dataset.action;

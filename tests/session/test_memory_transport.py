@@ -1,0 +1,146 @@
+"""The conversation core over the in-memory transport: real Whisper, real Piper, the real session,
+listener and speaker; no SIP, no second process. What only SIP can show stays in tests/voice."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+from voicebot.config import load_settings
+from voicebot.dialogue.base import CallInfo
+from voicebot.session.call_session import CallSession
+from voicebot.session.engines import Engines, load_engines
+from voicebot.session.events import CallEvent
+from voicebot.transport.memory import MemoryPhone, MemorySwitch
+
+AGENT = "sip:agent@memory"
+SPEED = 2.0  # the media clock at twice real time: turn-taking counts frames, not seconds
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory) -> Engines:
+    settings = load_settings()
+    settings.paths.recordings_dir = tmp_path_factory.mktemp("recordings")
+    settings.dialogue.agent_uri = AGENT
+    settings.emotion.enabled = False
+    engines = load_engines(settings)
+    yield engines
+    engines.close()
+
+
+class Call:
+    """One inbound call from a memory phone to a fresh session, with the events it published."""
+
+    def __init__(self, engines: Engines) -> None:
+        self.engines = engines
+        self.switch = MemorySwitch(engines.settings.media.clock_rate, engines.settings.media.frame_ms, SPEED)
+        self.switch.add_phone(AGENT)
+        self.phone: MemoryPhone = self.switch.add_phone("sip:customer@memory")
+        self.call = self.switch.incoming(self.phone)
+        self.events: list[CallEvent] = []
+        engines.sinks.append(self._sink)
+        info = CallInfo(self.call.uid, "inbound", self.phone.uri, "en-US")
+        self.session = CallSession(self.switch, self.call, engines, info)
+        self.session.start()
+
+    def _sink(self, event: CallEvent) -> None:
+        if event.call_id == self.call.uid:
+            self.events.append(event)
+
+    def kinds(self, kind: str) -> list[dict[str, Any]]:
+        return [e.data for e in list(self.events) if e.type == kind]
+
+    def wait(self, what: Callable[[], Any], timeout: float = 30.0) -> Any:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            got = what()
+            if got:
+                return got
+            time.sleep(0.02)
+        raise AssertionError(f"timed out; events so far: {[(e.type, e.data) for e in self.events]}")
+
+    def bot_quiet(self) -> bool:
+        speaker = self.session.speaker
+        return speaker is not None and not speaker.speaking and len(self.kinds("bot_turn")) > 0
+
+    def say(self, text: str) -> None:
+        self.phone.say(self.engines.renderer.render(text, "en-US"))
+
+    def finish(self, timeout: float = 30.0):
+        result = self.session.join(timeout)
+        self.engines.sinks.remove(self._sink)
+        assert result is not None, "the session did not finish"
+        return result
+
+
+def test_a_question_is_answered_and_goodbye_ends_the_call(engines):
+    c = Call(engines)
+    c.wait(c.bot_quiet)
+    assert c.phone.heard_speech_s() > 1.0  # the greeting reached the phone
+    c.say("What are your opening hours?")
+    c.wait(lambda: len(c.kinds("bot_turn")) >= 2)
+    assert "nine to six" in c.kinds("bot_turn")[1]["text"]
+    assert "hours" in c.kinds("user_turn")[0]["text"].lower()
+    c.wait(c.bot_quiet)
+    c.say("No thank you, goodbye.")
+    result = c.finish()
+    assert result.outcome["hung_up_by"] == "bot" and c.call.hung_up_by == "bot"
+    # End of speech -> first bot audio, measured on the frame clock of this line.
+    assert len(result.timings) == 2 and all(t.end_of_speech_to_first_audio_ms > 0 for t in result.timings)
+    assert [t["who"] for t in _transcript(result)] == ["bot", "callee", "bot", "callee", "bot"]
+
+
+def test_callee_speech_over_the_bot_stops_its_playout(engines):
+    c = Call(engines)
+    c.wait(lambda: c.session.speaker is not None and c.session.speaker.speaking)
+    time.sleep(0.3)
+    c.say("Sorry, can I talk to a person please?")
+    barge = c.wait(lambda: c.kinds("barge_in"))
+    assert barge[0]["stop_latency_ms"] < 200
+    # The caller's words still count: they asked for a person, the bot transfers (blind REFER).
+    c.wait(lambda: c.kinds("transfer"))
+    result = c.finish()
+    assert result.outcome["transfer"]["ok"] is True and c.switch.transfers == [(c.call.uid, AGENT)]
+    assert c.phone.transferred_to == AGENT and c.call.hung_up_by == "transferred"
+
+
+def test_a_key_press_reaches_the_dialogue_and_zero_means_a_person(engines):
+    c = Call(engines)
+    c.wait(c.bot_quiet)
+    c.phone.press("5")
+    c.wait(lambda: any("pressed 5" in t["text"] for t in c.kinds("bot_turn")))
+    c.wait(c.bot_quiet)
+    c.phone.press("0")
+    c.wait(lambda: c.kinds("transfer"))
+    result = c.finish()
+    assert result.outcome["dtmf"] == ["5", "0"] and result.outcome["transfer"]["ok"] is True
+
+
+def test_the_callee_hanging_up_mid_greeting_finishes_the_record(engines):
+    c = Call(engines)
+    c.wait(lambda: c.phone.heard_speech_s() > 0.5)
+    c.phone.hang_up()
+    result = c.finish()
+    assert result.outcome["hung_up_by"] == "remote" and result.outcome["answered_by"] == "human"
+    assert c.kinds("call_ended") and _transcript(result)[0]["interrupted"] is True
+
+
+def test_a_transfer_to_nobody_ends_with_the_no_agent_line(engines):
+    c = Call(engines)
+    c.switch.phones.pop(AGENT)  # the agent's number is unreachable: REFER gets a 404
+    c.wait(c.bot_quiet)
+    c.say("I would like to speak to an agent.")
+    result = c.finish(45)
+    assert result.outcome["transfer"]["ok"] is False and "404" in result.outcome["transfer"]["detail"]
+    assert any("no colleague is free" in t["text"] for t in c.kinds("bot_turn"))
+    assert result.outcome["hung_up_by"] == "bot"
+
+
+def _transcript(result) -> list[dict[str, Any]]:
+    import json
+    from pathlib import Path
+
+    return [json.loads(line) for line in Path(result.transcript).read_text().splitlines() if line.strip()]

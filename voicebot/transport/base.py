@@ -1,0 +1,103 @@
+"""What the conversation core needs from a phone line, and nothing more.
+
+Three small protocols, satisfied structurally (no base class to inherit):
+
+* ``MediaPort``: audio in (``rx``: callee frames, one per tick), audio out (``enqueue_audio``,
+  ``stop_playout`` for barge-in) and what actually went out each tick (``played``). Frames are int16
+  mono at ``clock_rate``, ``frame_ms`` long. The clock that moves them belongs to the transport.
+* ``CallLeg``: one call as the core sees it: identity, direction, state flags, its ``MediaPort``
+  once media is up, and ``signals``: a thread-safe queue of ``CallSignal`` (answered, media_ready,
+  dtmf, transfer_status, ended ...) that the transport fills from its own thread.
+* ``CallControl``: what the core does to calls: answer, hang up, place a call, transfers, bridge.
+
+The SIP implementation is ``voicebot.sip`` (``SipUserAgent``, ``SipCall``, ``CallAudioPort``);
+``voicebot.transport.memory`` is an in-process one for fast tests of everything above it.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+SignalKind = Literal[
+    "ringing", "answered", "media_ready", "dtmf", "ended", "transfer_status", "transferred_to", "replaced"
+]
+
+
+@dataclass(frozen=True)
+class CallSignal:
+    kind: SignalKind
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def unanswered_reason(code: int) -> str:
+    """Why an outbound call never connected, from its final (SIP) status."""
+    if code in (408, 480, 487):
+        return "no_answer"
+    if code in (486, 600, 603):
+        return "busy"
+    if code in (404, 484, 604):
+        return "invalid"
+    return "failed"
+
+
+def drain(dq: deque) -> list:
+    """Everything queued so far, oldest first (popleft is atomic: safe against the clock thread)."""
+    out = []
+    try:
+        while True:
+            out.append(dq.popleft())
+    except IndexError:
+        return out
+
+
+def split_frames(pcm_bytes: bytes, frame_bytes: int) -> list[bytes]:
+    """Bot audio cut into whole frames, the last one padded with silence."""
+    if len(pcm_bytes) % frame_bytes:
+        pcm_bytes += b"\x00" * (frame_bytes - len(pcm_bytes) % frame_bytes)
+    return [pcm_bytes[i: i + frame_bytes] for i in range(0, len(pcm_bytes), frame_bytes)]
+
+
+class MediaPort(Protocol):
+    clock_rate: int
+    frame_ms: int
+    frame_bytes: int
+    rx: deque[bytes]  # callee -> bot, one frame per tick
+    tx: deque[bytes]  # bot -> callee, waiting for playout
+    played: deque[bytes | None]  # what went out each tick (None = silence)
+
+    def enqueue_audio(self, pcm_bytes: bytes) -> int: ...
+
+    def stop_playout(self) -> int: ...
+
+    def callback_stats(self) -> dict[str, float]: ...
+
+
+class CallLeg(Protocol):
+    uid: str
+    direction: Literal["inbound", "outbound"]
+    signals: queue.Queue[CallSignal]
+    port: MediaPort | None
+    remote_uri: str
+    codec: str
+    answered: bool
+    ended: bool
+    last_stream_stats: dict[str, float]
+
+
+class CallControl(Protocol):
+    def answer(self, call: Any, code: int = 200) -> None: ...
+
+    def hangup(self, call: Any, code: int = 200, reason: str = "bot") -> None: ...
+
+    def make_call(self, uri: str, headers: dict[str, str] | None = None) -> Any: ...
+
+    def blind_transfer(self, call: Any, target_uri: str) -> None: ...
+
+    def attended_transfer(self, call: Any, consult: Any) -> None: ...
+
+    def connect_audio(self, a: Any, b: Any) -> None: ...
+
+    def send_dtmf(self, call: Any, digits: str, method: str | None = None) -> None: ...
