@@ -89,6 +89,16 @@ def test_en_faq_answer_and_intents_keep_their_meaning(factory):
     assert lp.nlu.parse("you are looking for somebody else").intent == "wrong_number"
 
 
+def test_a_statement_put_out_of_scope_needs_a_clearer_faq_match_than_a_question(factory):
+    lp = factory.select("", "en-US")
+    faq = lp.faq
+    # "store" is a word of the store entry's phrasings; said as a statement, it is small talk.
+    assert faq.retriever.match("I work in a store").score >= faq.retriever.min_score
+    assert faq.reply("I work in a store", OUT_OF_SCOPE) is None
+    reply = faq.reply("is there a shop near me where I can see it?", OUT_OF_SCOPE)
+    assert reply is not None and reply.answered and reply.entry_id == "store"
+
+
 def _copy_plan(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "dialplans/faq", tmp_path / "faq")
     path = tmp_path / "plan.yaml"

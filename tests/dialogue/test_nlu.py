@@ -71,6 +71,13 @@ def classifiers():
     ("en", "Yeah, sure, go ahead.", "affirm"),
     ("en", "I'm driving right now, call me back in 2 hours", "busy_call_later"),
     ("en", "Can you book me a flight to Boston?", OUT_OF_SCOPE),
+    # a bare backchannel is an answer, not silence; recognisers drop apostrophes
+    ("zh", "嗯嗯", "affirm"),
+    ("zh", "恩", "affirm"),
+    ("en", "uh huh", "affirm"),
+    ("en", "mhm", "affirm"),
+    ("en", "im driving right now", "busy_call_later"),
+    ("en", "i dont want any more calls", "stop_calling"),
 ])
 def test_robust_to_fillers_asr_errors_numbers(classifiers, lang, text, intent):
     r = classifiers[lang].parse(text)
@@ -82,6 +89,20 @@ def test_normalisation():
     assert normalize_zh("嗯，一百二十块！ＡＢＣ") == "120块 abc"
     assert normalize_zh("我要买两台") == "我要买两台"  # 两/一 alone stay words
     assert normalize_en("Um, I'm NOT, uh, interested... two hundred") == "i am not interested 2 100"
+
+
+def test_normalisation_of_backchannels_particles_and_asr_spelling():
+    assert normalize_zh("嗯嗯。") == normalize_zh("恩") == "嗯"  # kept: on a call a bare 嗯 answers
+    assert normalize_zh("呃……") == ""  # a hesitation alone still carries nothing
+    assert normalize_zh("啊？") == "啊"
+    assert normalize_zh("那个，可以的呀") == "可以的"
+    assert normalize_zh("哈喽") == "哈喽"
+    assert normalize_zh("价格呢？多少钱吗") == "价格呢 多少钱吗"  # 呢/吗 make questions: kept
+    assert normalize_en("uh huh") == normalize_en("Mm-hmm") == "yes"
+    assert normalize_en("im not interested dont call") == normalize_en("I'm not interested, don't call")
+    assert normalize_en("were good thanks") == "we are good thanks"
+    assert normalize_en("were you calling about my order") == "were you calling about my order"
+    assert normalize_en("have a good one") == "have a good one"  # "one" is a pronoun here, not 1
 
 
 def test_training_is_fast_and_parse_is_thread_safe_and_quick():

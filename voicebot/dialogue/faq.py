@@ -92,9 +92,12 @@ def load_faq(path: str | Path, locale: str | None = None) -> Faq:
     return Faq(spec, file, lines)
 
 
-_ZH_QUESTION = re.compile(r"[吗嘛么呢？?]\s*$|什么|怎么|怎样|多少|多大|多久|多长|几|哪|是否|能不能|可不可以|会不会|有没有|是不是|要不要")
+_ZH_QUESTION = re.compile(r"(?<!没)(?![不没])([\u4e00-\u9fff])[不没]\1|[吗嘛么呢？?]\s*$|什么|怎么|怎样|多少|多大|多久|多长|几|哪|是否|能不能|可不可以|会不会|有没有|是不是|要不要")
 _EN_QUESTION = re.compile(r"\?\s*$|^(what|how|who|where|when|why|which|can|could|do|does|did|is|are|will|would|should|have|has)\b",
                           re.IGNORECASE)
+
+
+STATEMENT_MARGIN = 0.1  # on the retriever's score scale (cosine + 0.3 x n-gram cosine)
 
 
 def looks_like_question(text: str, locale: str) -> bool:
@@ -163,9 +166,9 @@ class FaqRetriever:
         log.info("faq_calibrated", file=self.faq.path, min_score=round(best[1], 3), loo_cost=round(best[0], 3))
         return best[1]
 
-    def match(self, text: str, emb: np.ndarray | None = None) -> FaqMatch:
+    def match(self, text: str, emb: np.ndarray | None = None, margin: float = 0.0) -> FaqMatch:
         entry_id, score = self._best(self._scores([text], None if emb is None else emb[None, :])[0])
-        if score < self.min_score:
+        if score < self.min_score + margin:
             return FaqMatch("", score)
         return FaqMatch(entry_id, score, self.faq.entry(entry_id).answer)
 
@@ -189,7 +192,10 @@ class FaqResponder:
         """None = not a question for the FAQ (the plan's no-match handling applies)."""
         if intent not in (OUT_OF_SCOPE, FAQ_INTENT) or not text.strip():
             return None
-        m = self.retriever.match(text)
+        # A statement the classifier put out of scope ("my car is in the shop", 我在商场) answered from
+        # the FAQ is nearly always a word match (store, 商场), not a question: it needs a clearer match.
+        statement = intent == OUT_OF_SCOPE and not looks_like_question(text, self.locale)
+        m = self.retriever.match(text, margin=STATEMENT_MARGIN if statement else 0.0)
         if m.entry_id:
             log.info("faq_answered", entry=m.entry_id, score=round(m.score, 3), text=text)
             return FaqReply(True, m.answer, m.entry_id, text)
