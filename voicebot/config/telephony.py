@@ -97,6 +97,17 @@ class SipConfig(BaseModel):
     # New outbound calls per second from one process. pjlib frees a closed socket's slot only after
     # a grace period, so a burst of short calls (busy numbers) could exhaust its 64 handles and abort.
     max_calls_per_s: float = Field(5.0, gt=0)
+    # Incoming INVITEs per source IP (token bucket: this many per second, up to burst at once).
+    # Over it: 503 with Retry-After. Sized to pass any real caller (each process holds at most
+    # max_calls calls; a PBX re-trying after 486 sends a few a second) and stop floods that would
+    # exhaust pjlib's socket handles. 0 = off. The registrar(s), outbound proxy and
+    # inbound_trusted_sources (IPs or host names, resolved at start) are exempt: a PBX trunk.
+    inbound_calls_per_s_per_source: float = Field(5.0, ge=0)
+    inbound_burst_per_source: int = Field(10, ge=1)
+    # Live calls from one (non-exempt) source; over it: 486 with Retry-After. 0 = only max_calls.
+    # Off by default: in direct mode the PBX is one source carrying every call.
+    inbound_max_calls_per_source: int = Field(0, ge=0)
+    inbound_trusted_sources: list[str] = []
     user_agent: str = "voicebot/0.1"
 
     def tls_listen_port(self) -> int:

@@ -26,6 +26,7 @@ from voicebot.sip.call import SipCall, retire
 from voicebot.sip.call_control import CallControl
 from voicebot.sip.endpoint import (Transports, account_config, apply_codec_preference, create_transports,
                                    describe as _describe, ep_config)
+from voicebot.sip.admission import SourceAdmission, resolve_hosts, source_host
 from voicebot.sip.fastbuf import self_check
 from voicebot.sip.inbound import Refusal, screen_invite
 from voicebot.sip.port import CallAudioPort
@@ -47,7 +48,7 @@ class _BotAccount(pj.Account):
         self.ua = ua
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802
-        self.ua._incoming(prm.callId, prm.rdata.wholeMsg)
+        self.ua._incoming(prm.callId, prm.rdata.wholeMsg, prm.rdata.srcAddress)
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802
         self.ua.registration = {"code": prm.code, "reason": prm.reason, "expires": prm.expiration}
@@ -74,6 +75,7 @@ class SipUserAgent(CallControl):
         self.draining = False  # set on SIGTERM: new calls get 503, live ones go on
         self._commands: queue.Queue[tuple[Callable[[], Any], Future]] = queue.Queue()
         self._calls: dict[str, SipCall] = {}
+        self._refusing: dict[str, SipCall] = {}  # refused by source admission, until DISCONNECTED
         # pjsua2 objects must be destroyed on the SIP thread while the library is alive:
         # released calls and ports wait here until no one else holds them.
         self._graveyard: list[list[Any]] = []
@@ -90,6 +92,12 @@ class SipUserAgent(CallControl):
         self.heartbeat = time.monotonic()  # the SIP loop's last pass; watched by the server
         self._pace_lock = threading.Lock()
         self._next_call_at = 0.0
+        # Names are resolved here, once: the per-INVITE check on the SIP thread does no I/O.
+        self.admission = SourceAdmission(
+            sip.inbound_calls_per_s_per_source, sip.inbound_burst_per_source, sip.inbound_max_calls_per_source,
+            sip.busy_retry_after_s,
+            exempt=resolve_hosts([sip.registrar, *sip.registrar_failover, sip.outbound_proxy,
+                                  *sip.inbound_trusted_sources]))
 
     # --- lifecycle -------------------------------------------------------------------
     def start(self, timeout: float = 10.0) -> None:
@@ -202,11 +210,12 @@ class SipUserAgent(CallControl):
     def _destroy(self) -> None:
         if self.ep is None:
             return
-        for call in self._calls.values():
+        for call in [*self._calls.values(), *self._refusing.values()]:
             if call.pj is not None:
                 self._graveyard.append([0.0, call.pj])
                 call.pj = None
         self._calls.clear()
+        self._refusing.clear()
         self._bury(force=True)
         if self.account is not None:
             try:
@@ -264,7 +273,13 @@ class SipUserAgent(CallControl):
             fut.set_exception(exc)
 
     # --- calls ----------------------------------------------------------------------
-    def _incoming(self, call_index: int, invite: str = "") -> None:
+    def _incoming(self, call_index: int, invite: str = "", src_address: str = "") -> None:
+        source = source_host(src_address)
+        verdict = self.admission.check(source) if source else None
+        if verdict is not None and verdict.refusal is not None:
+            # Refused before anything else: no session, no media port, no call-table entry.
+            self._refuse_flood(call_index, source, verdict.refusal, verdict.report_count)
+            return
         call = SipCall(self, self.account, call_index, direction="inbound")
         call.invite = invite  # the raw INVITE: request URI and headers route supervisor calls
         self._calls[call.uid] = call
@@ -284,8 +299,22 @@ class SipUserAgent(CallControl):
             # returns, and a hang-up from within frees it first (assertion, process abort).
             self._commands.put((lambda: self._answer_now(call, refusal.code, refusal.headers), Future()))
             return
+        if source:
+            call.admitted_source = source
+            self.admission.started(source)
         self._answer_now(call, 180)
         self.on_incoming(call)
+
+    def _refuse_flood(self, call_index: int, source: str, refusal: Refusal, report_count: int) -> None:
+        if report_count:  # one line per source per second, however many INVITEs it sends
+            log.warning("inbound_refused", source=source, code=refusal.code, reason=refusal.reason,
+                        refused=report_count, refused_total=self.admission.refused(source))
+        # Held in _refusing (not _calls: it is no live call and counts toward no limit) until
+        # pjsua reports it DISCONNECTED; no port, session or recording is ever made for it.
+        call = SipCall(self, self.account, call_index, direction="inbound")
+        self._refusing[call.uid] = call
+        # Not inside onIncomingCall (see _incoming).
+        self._commands.put((lambda: self._answer_now(call, refusal.code, refusal.headers), Future()))
 
     @staticmethod
     def _answer_now(call: SipCall, code: int, headers: dict[str, str] | None = None) -> None:
@@ -362,8 +391,11 @@ class SipUserAgent(CallControl):
 
     def release_call(self, call: SipCall) -> None:
         """Called on DISCONNECTED (SIP thread): unhook media now, drop the object next loop."""
+        if self._refusing.pop(call.uid, None) is not None:
+            return
         call.detach_media()
-        self._calls.pop(call.uid, None)
+        if self._calls.pop(call.uid, None) is not None and getattr(call, "admitted_source", ""):
+            self.admission.ended(call.admitted_source)
         self._rtp_watch.pop(call.uid, None)
         if call.port is not None:  # the bridge may still hold the port for a tick or two
             self._graveyard.append([time.monotonic() + 2.0, call.port])
