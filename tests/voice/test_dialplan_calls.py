@@ -113,7 +113,7 @@ def test_en_sale_path(tmp_path):
     phone = answering(tmp_path, persona("en", "buyer", [
         # No commas inside a turn: the TTS pause at a comma is long enough to end a turn.
         "Yes speaking.", "Sure I have a minute.", "Great. I would like to buy one.", "Yes please send it.",
-        "Yes the address is right.", "The weekend is fine.", "No that is all thank you."]))
+        "Yes the address is right.", "Yes the weekend is fine.", "No that is all thank you."]))
     result = place_call(tmp_path, "en", phone)
     report = phone.report()
     out = result["outcome"]
