@@ -145,7 +145,7 @@ def test_faq_file_problems_name_file_and_line(tmp_path):
     faq.write_text(text, encoding="utf-8")
     with pytest.raises(DialplanError) as exc:
         load_dialplan(path)
-    line = next(i for i, s in enumerate(text.splitlines(), 1) if s == "  - id: noise" and i > 30)
+    line = [i for i, s in enumerate(text.splitlines(), 1) if s == "  - id: noise"][-1]  # the second one
     assert f"{faq}:{line}: entries." in str(exc.value) and "duplicate id 'noise'" in str(exc.value)
     path.write_text(path.read_text(encoding="utf-8").replace("faq: faq/en.yaml", "faq: faq/missing.yaml"), encoding="utf-8")
     with pytest.raises(DialplanError, match=r"plan.yaml:\d+: faq: no such FAQ file"):

@@ -29,6 +29,8 @@ log = get_logger("voicebot.dialogue.faq")
 
 # Weight of the character n-gram cosine next to the embedding cosine in the match score.
 NGRAM_WEIGHT = 0.3
+# Phrasings per entry the intent classifier trains its faq_question class on (see classifier_questions).
+CLASSIFIER_PHRASINGS_PER_ENTRY = 8
 
 
 class FaqEntry(BaseModel):
@@ -56,6 +58,10 @@ class Faq:
 
     def all_questions(self) -> list[str]:
         return [q for e in self.spec.entries for q in e.questions]
+
+    def classifier_questions(self, per_entry: int = CLASSIFIER_PHRASINGS_PER_ENTRY) -> list[str]:
+        """The first phrasings of each entry: what the intent classifier learns "an FAQ question" from."""
+        return [q for e in self.spec.entries for q in e.questions[:per_entry]]
 
     def entry(self, entry_id: str) -> FaqEntry:
         return next(e for e in self.spec.entries if e.id == entry_id)
