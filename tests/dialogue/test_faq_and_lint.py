@@ -239,3 +239,29 @@ def test_call_outcome_carries_unanswered_questions_to_the_campaign_result():
                                    "faq_answered": ["noise"]})
     assert res.unanswered_questions == ["能放在浴室里用吗"]
     assert CallResult.from_dict(res.to_dict()).unanswered_questions == ["能放在浴室里用吗"]
+
+
+def test_calibration_weighs_outside_questions_and_margins():
+    """Outside questions scoring as high as inside ones, but nearer a not-answered question: the
+    calibrated rule declines them through the margin, not by turning inside questions away."""
+    import numpy as np
+
+    from voicebot.dialogue.faq_decision import Candidates, calibrate_decision
+
+    inside = Candidates(np.array([0.9, 0.85, 0.8, 0.75]), np.array([True, True, True, False]),
+                        np.array([0.5, 0.5, 0.4, 0.5]), np.array([0.6, 0.6, 0.5, 0.74]))
+    outside = Candidates(np.array([0.9, 0.8]), np.zeros(2, bool), np.array([0.95, 0.85]), np.array([0.5, 0.5]))
+    d = calibrate_decision(inside, outside)
+    assert [d.accepts(s, n, sec) for s, n, sec in zip(inside.score, inside.negative, inside.second)] == \
+        [True, True, True, False]  # the last is the wrong entry by a hair: declined
+    assert not any(d.accepts(s, n, sec) for s, n, sec in zip(outside.score, outside.negative, outside.second))
+
+
+def test_near_miss_declined_and_a_question_after_scene_setting_answered(factory):
+    faq = factory.select("", "en-US").faq
+    # "do you ship overseas" is a not-answered example: shipping abroad is not the shipping_fee entry
+    reply = faq.reply("do you ship to japan", FAQ_INTENT)
+    assert reply is not None and not reply.answered
+    assert faq.retriever.match("my son has bad allergies, does it catch pollen").entry_id == "pm25"
+    zh = factory.select("", "zh-CN").faq
+    assert zh.retriever.match("我家孩子有鼻炎，开着对花粉有用吗").entry_id == "pm25"
