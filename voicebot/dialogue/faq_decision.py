@@ -25,6 +25,7 @@ NEGATIVE_MARGIN_GRID = np.round(np.arange(-0.2, 0.31, 0.02), 3)
 SECOND_MARGIN_GRID = np.round(np.arange(0.0, 0.13, 0.02), 3)
 # Extra cost of a wrong answer over a decline (it is already a miss).
 WRONG_WEIGHT = 0.5
+NEAR_BEST = 0.02  # LOO cost units
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Candidates:
 
 def calibrate_decision(inside: Candidates, outside: Candidates) -> FaqDecision:
     n_in, n_out = max(1, len(inside.score)), max(1, len(outside.score))
-    best: FaqDecision | None = None
+    found = []  # (cost, outside answered, in-FAQ right, decision)
     for a in NEGATIVE_MARGIN_GRID:
         for b in SECOND_MARGIN_GRID:
             ok_in = ((inside.score - inside.negative) >= a) & ((inside.score - inside.second) >= b)
@@ -61,8 +62,14 @@ def calibrate_decision(inside: Candidates, outside: Candidates) -> FaqDecision:
             acc_out = ok_out[None, :] & (outside.score[None, :] >= SCORE_GRID[:, None])
             right = (acc_in & inside.right[None, :]).sum(1)
             wrong = (acc_in & ~inside.right[None, :]).sum(1)
-            cost = (n_in - right) / n_in + WRONG_WEIGHT * wrong / n_in + acc_out.sum(1) / n_out
-            k = int(np.argmin(cost))
-            if best is None or cost[k] < best.cost - 1e-9:
-                best = FaqDecision(float(SCORE_GRID[k]), float(a), float(b), float(cost[k]))
-    return best
+            answered_out = acc_out.sum(1)
+            cost = (n_in - right) / n_in + WRONG_WEIGHT * wrong / n_in + answered_out / n_out
+            for k in range(len(SCORE_GRID)):
+                found.append((float(cost[k]), int(answered_out[k]), int(right[k]),
+                              (float(SCORE_GRID[k]), float(a), float(b))))
+    # The cost surface is flat near its minimum, and which near-best point is lowest moves with every
+    # phrasing added: among those within NEAR_BEST of the best, decline the most outside questions,
+    # then answer the most right.
+    best = min(c for c, *_ in found)
+    cost, _, _, (t, a, b) = min((f for f in found if f[0] <= best + NEAR_BEST), key=lambda f: (f[1], -f[2], f[0]))
+    return FaqDecision(t, a, b, cost)
