@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from voicebot.dialogue.base import CallInfo, Transfer
 from voicebot.logs import get_logger
 from voicebot.session.hold import HOLD_LINES, HoldPlayer
+from voicebot.transport.base import play_and_wait
 
 # How long the agent's phone gets to end the replaced consult dialog after the customer reached it.
 REPLACED_GRACE_S = 3.0
@@ -124,10 +125,7 @@ class TransferRunner:
             return False, "agent did not answer"
         summary = self.action.summary or self.action.reason or "Transferring a customer."
         audio = self.engines.renderer.render(summary, self.info.locale)
-        consult.port.enqueue_audio(audio.tobytes())
-        while consult.port.tx and not consult.ended and not self.call.ended:
-            self.hold.top_up()
-            time.sleep(0.02)
+        play_and_wait(consult.port, audio.tobytes(), lambda: not (consult.ended or self.call.ended), self.hold.top_up)
         self.summary_played_at = time.time()
         time.sleep(0.3)  # let the summary's last frames cross the network before the REFER
         if consult.ended or self.call.ended:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from voicebot.logs import get_logger
 from voicebot.media.frames import TurnEnded
 from voicebot.session.listener import CallListener
-from voicebot.transport.base import drain
+from voicebot.transport.base import drain, play_and_wait, wait_until_answered
 from voicebot.supervisor.menu import PROMPTS, CallerLeft, DtmfReader, mode_name, pick_call, prompt
 from voicebot.supervisor.modes import Mode, Parties, teardown, transition
 
@@ -185,22 +185,15 @@ class SupervisorSession:
         self._supervise()
 
     def _wait_for_media(self) -> bool:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.call.ended:
-                return False
-            if self.call.port is not None and self.call.answered:
-                return True
-            time.sleep(0.05)
-        return False
+        return wait_until_answered(self.call, 60)
 
     def _say(self, key: str, wait: bool = True, **values: Any) -> None:
         text = prompt(self.locale, key, **values)
         audio = self.engines.renderer.render(text, self.locale)
-        port = self.call.port
-        port.enqueue_audio(audio.tobytes())
-        while wait and port.tx and not self.call.ended:
-            time.sleep(0.02)
+        if wait:
+            play_and_wait(self.call.port, audio.tobytes(), lambda: not self.call.ended)
+        else:
+            self.call.port.enqueue_audio(audio.tobytes())
 
     def _cut_prompt(self) -> None:
         if self.call.port is not None:

@@ -17,9 +17,10 @@ The SIP implementation is ``voicebot.sip`` (``SipUserAgent``, ``SipCall``, ``Cal
 from __future__ import annotations
 
 import queue
+import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Callable, Literal, Protocol
 
 SignalKind = Literal[
     "ringing", "answered", "media_ready", "dtmf", "ended", "transfer_status", "transferred_to", "replaced"
@@ -101,3 +102,30 @@ class CallControl(Protocol):
     def connect_audio(self, a: Any, b: Any) -> None: ...
 
     def send_dtmf(self, call: Any, digits: str, method: str | None = None) -> None: ...
+
+
+def play_and_wait(port: MediaPort, pcm: bytes, still_up: Callable[[], bool],
+                  meanwhile: Callable[[], None] | None = None, poll_s: float = 0.02) -> bool:
+    """Queue ``pcm`` on ``port`` and wait until it has all gone out (True) or ``still_up()`` turned
+    False. ``meanwhile`` runs at every poll (e.g. topping up hold music on another line). For
+    prompts outside a conversation; a conversation's lines go through the session's ``BotSpeaker``."""
+    port.enqueue_audio(pcm)
+    while port.tx:
+        if not still_up():
+            return False
+        if meanwhile is not None:
+            meanwhile()
+        time.sleep(poll_s)
+    return still_up()
+
+
+def wait_until_answered(call: CallLeg, timeout_s: float, poll_s: float = 0.05) -> bool:
+    """True once ``call`` is answered with media up; False if it ended or ``timeout_s`` passed."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if call.ended:
+            return False
+        if call.port is not None and call.answered:
+            return True
+        time.sleep(poll_s)
+    return False
