@@ -39,7 +39,8 @@ def clean_transcript(text: str, language: str | None, prompt: str = "", speech_s
     """``language``: Whisper code (zh, en). ``prompt``: the decoder's initial prompt text."""
     zh = language == "zh"
     # Per second of *loud* frames (pauses and soft consonants excluded): brisk English reaches
-    # ~7 words there ("I would like to speak to an agent": 8 words in 1.2 s), Mandarin ~8 syllables.
-    screened = screen(text, prompt, speech_s, chars_per_s=8.0)
+    # ~7 words there ("I would like to speak to an agent": 8 words in 1.2 s), fluent Mandarin ~10
+    # syllables (a warm-transfer summary was dropped at 8). Hallucinations run far above either.
+    screened = screen(text, prompt, speech_s, chars_per_s=12.0 if zh else 8.0)
     out = clean_zh(screened.text) if zh and screened.text else screened.text
     return Cleaned(out, screened.reason)

@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from voicebot.dialogue.faq_decision import Candidates, FaqDecision, calibrate_decision
 from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE
 from voicebot.dialogue.nlu.encoder import CachedEncoder
 from voicebot.dialogue.nlu.normalize import normalize
@@ -28,6 +29,8 @@ log = get_logger("voicebot.dialogue.faq")
 
 # Weight of the character n-gram cosine next to the embedding cosine in the match score.
 NGRAM_WEIGHT = 0.3
+# Phrasings per entry the intent classifier trains its faq_question class on (see classifier_questions).
+CLASSIFIER_PHRASINGS_PER_ENTRY = 8
 
 
 class FaqEntry(BaseModel):
@@ -55,6 +58,10 @@ class Faq:
 
     def all_questions(self) -> list[str]:
         return [q for e in self.spec.entries for q in e.questions]
+
+    def classifier_questions(self, per_entry: int = CLASSIFIER_PHRASINGS_PER_ENTRY) -> list[str]:
+        """The first phrasings of each entry: what the intent classifier learns "an FAQ question" from."""
+        return [q for e in self.spec.entries for q in e.questions[:per_entry]]
 
     def entry(self, entry_id: str) -> FaqEntry:
         return next(e for e in self.spec.entries if e.id == entry_id)
@@ -97,13 +104,32 @@ _EN_QUESTION = re.compile(r"\?\s*$|^(what|how|who|where|when|why|which|can|could
                           re.IGNORECASE)
 
 
+# Where a question starts inside a longer turn (en: on the normalised text; zh: a clause after a pause mark).
+_EN_CLAUSE = re.compile(r"\b(?:does|do|did|will|would|is|are|can|could|should|how|what|when|where|who|which)\s+"
+                        r"(?:it|i|you|we|they|this|that|there|the|one|my)\b")
+_ZH_CLAUSE_BREAK = re.compile(r"[，,。.！!？?；;、\s]+")
+
+
+def question_clauses(text: str, locale: str) -> list[str]:
+    """The question part of a turn that carries more than a question (empty when it is all one clause)."""
+    if locale.startswith("zh"):
+        parts = [p for p in _ZH_CLAUSE_BREAK.split(text.strip()) if p]
+        return [parts[-1]] if len(parts) > 1 and len(parts[-1]) >= 3 else []
+    t = normalize(text, locale)
+    m = next((m for m in _EN_CLAUSE.finditer(t) if m.start() > 0), None)
+    return [t[m.start():]] if m is not None and len(t[m.start():].split()) >= 3 else []
+
+
 STATEMENT_MARGIN = 0.1  # on the retriever's score scale (cosine + 0.3 x n-gram cosine)
 
 
 def looks_like_question(text: str, locale: str) -> bool:
     """A question the FAQ could not answer deserves "I can't answer that", not "I didn't catch that"."""
     t = text.strip()
-    return bool((_ZH_QUESTION if locale.startswith("zh") else _EN_QUESTION).search(t))
+    if locale.startswith("zh"):
+        return bool(_ZH_QUESTION.search(t))
+    # "my wife is a light sleeper will it keep her up": a question after the scene-setting
+    return bool(_EN_QUESTION.search(t) or _EN_CLAUSE.search(normalize(t, locale)))
 
 
 @dataclass(frozen=True)
@@ -114,61 +140,96 @@ class FaqMatch:
 
 
 class FaqRetriever:
-    """Nearest phrasing by embedding cosine + weighted char n-gram cosine; threshold calibrated by
-    leave-one-out over the FAQ's phrasings against the plan's other sentences (see calibrate())."""
+    """Nearest phrasing by embedding cosine + weighted char n-gram cosine. Whether to answer is
+    faq_decision.FaqDecision: a score threshold plus margins over the nearest not-answered question
+    and over the next entry, calibrated by leave-one-out (see calibrate())."""
 
     def __init__(self, faq: Faq, encoder: CachedEncoder | None, negatives: list[str] = ()) -> None:
         self.faq, self.encoder = faq, encoder
         self.locale = faq.spec.locale
         self._ids = [e.id for e in faq.spec.entries for _ in e.questions]
+        # Phrasings are stored entry by entry: an entry's best score is a max over its slice.
+        sizes = [len(e.questions) for e in faq.spec.entries]
+        self._starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
+        self._entry_of = np.repeat(np.arange(len(sizes)), sizes)
         questions = faq.all_questions()
+        # Near-miss questions the FAQ does not answer compete with its entries at match time; the
+        # plan's out-of-scope examples (mostly chit-chat statements) only count in calibration.
+        self.negatives = list(faq.spec.not_answered_examples)
+        own = {normalize(t, self.locale) for t in self.negatives}
+        self.calibration_outside = [t for t in negatives if normalize(t, self.locale) not in own]
         self._ngrams = TfidfVectorizer(analyzer="char_wb" if not self.locale.startswith("zh") else "char",
                                        ngram_range=(1, 3) if self.locale.startswith("zh") else (2, 4), sublinear_tf=True)
         self._q_ngram = self._ngrams.fit_transform([normalize(q, self.locale) for q in questions])
+        self._n_ngram = self._ngrams.transform([normalize(q, self.locale) for q in self.negatives]) if self.negatives else None
         self._q_emb = encoder.encode(self._normalized(questions)) if encoder is not None else None
-        self.min_score = self.calibrate(list(negatives) + list(faq.spec.not_answered_examples))
+        self._n_emb = (encoder.encode(self._normalized(self.negatives)) if encoder is not None and self.negatives
+                       else None)
+        self.decision = self.calibrate()
+        self.min_score = self.decision.min_score
         if encoder is not None:
             encoder.save()
 
     def _normalized(self, texts: list[str]) -> list[str]:
         return [normalize(t, self.locale) or t for t in texts]
 
-    def _scores(self, texts: list[str], emb: np.ndarray | None) -> np.ndarray:
-        """(n texts, n phrasings) similarity."""
-        ng = (self._ngrams.transform([normalize(t, self.locale) for t in texts]) @ self._q_ngram.T).toarray()
+    def _scores(self, texts: list[str], emb: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(n texts, n phrasings) and (n texts, n not-answered questions) similarities."""
+        x = self._ngrams.transform([normalize(t, self.locale) for t in texts])
+        ng = (x @ self._q_ngram.T).toarray()
+        ng_neg = (x @ self._n_ngram.T).toarray() if self._n_ngram is not None else np.zeros((len(texts), 0))
         if self._q_emb is None:
-            return ng
+            return ng, ng_neg
         if emb is None:
             emb = self.encoder.encode(self._normalized(texts), remember=False)
-        return emb @ self._q_emb.T + NGRAM_WEIGHT * ng
+        neg = emb @ self._n_emb.T + NGRAM_WEIGHT * ng_neg if self._n_emb is not None else ng_neg
+        return emb @ self._q_emb.T + NGRAM_WEIGHT * ng, neg
 
-    def _best(self, row: np.ndarray, exclude: int | None = None) -> tuple[str, float]:
-        if exclude is not None:
-            row = row.copy()
-            row[exclude] = -np.inf
-        j = int(np.argmax(row))
-        return self._ids[j], float(row[j])
+    def _candidates(self, rows: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Per row: best phrasing index, its score, the nearest not-answered score, the next entry's score."""
+        per_entry = np.maximum.reduceat(rows, self._starts, axis=1)
+        j = np.argmax(rows, axis=1)
+        score = rows[np.arange(len(rows)), j]
+        masked = per_entry.copy()
+        masked[np.arange(len(rows)), self._entry_of[j]] = -np.inf
+        second = masked.max(axis=1) if masked.shape[1] > 1 else np.full(len(rows), -np.inf)
+        negative = neg.max(axis=1) if neg.shape[1] else np.full(len(rows), -np.inf)
+        return j, score, negative, second
 
-    def calibrate(self, negatives: list[str]) -> float:
-        """Leave-one-out: each phrasing, matched against the others, should find its own entry;
-        negatives should match nothing. The threshold minimises miss rate + false-answer rate."""
+    def calibrate(self) -> FaqDecision:
+        """Leave-one-out: each phrasing matched against the others should find its own entry; each
+        not-answered question, against the other ones, should be declined (faq_decision)."""
         questions = self.faq.all_questions()
-        own = self._scores(questions, self._q_emb)
-        pos = [self._best(own[i], exclude=i) for i in range(len(questions))]
-        pos_ok = np.array([s for (eid, s), want in zip(pos, self._ids) if eid == want])
-        neg = np.array([self._best(r)[1] for r in self._scores(negatives, None)]) if negatives else np.array([])
-        best = (np.inf, 0.5)
-        for t in np.arange(0.3, 1.3, 0.01):
-            miss = 1 - (pos_ok >= t).sum() / len(questions)
-            false = (neg >= t).mean() if len(neg) else 0.0
-            if miss + false < best[0] - 1e-9:
-                best = (miss + false, float(t))
-        log.info("faq_calibrated", file=self.faq.path, min_score=round(best[1], 3), loo_cost=round(best[0], 3))
-        return best[1]
+        own, own_neg = self._scores(questions, self._q_emb)
+        np.fill_diagonal(own, -np.inf)
+        j, s, n, sec = self._candidates(own, own_neg)
+        inside = Candidates(s, self._entry_of[j] == self._entry_of, n, sec)
+        s = n = sec = np.zeros(0)
+        if self.negatives:
+            out, out_neg = self._scores(self.negatives, self._n_emb)
+            np.fill_diagonal(out_neg, -np.inf)
+            _, s, n, sec = self._candidates(out, out_neg)
+        if self.calibration_outside:
+            _, s2, n2, sec2 = self._candidates(*self._scores(self.calibration_outside, None))
+            s, n, sec = np.concatenate([s, s2]), np.concatenate([n, n2]), np.concatenate([sec, sec2])
+        decision = calibrate_decision(inside, Candidates(s, np.zeros(len(s), bool), n, sec))
+        log.info("faq_calibrated", file=self.faq.path, min_score=decision.min_score,
+                 over_negative=decision.over_negative, over_second=decision.over_second,
+                 loo_cost=round(decision.cost, 3))
+        return decision
 
     def match(self, text: str, emb: np.ndarray | None = None, margin: float = 0.0) -> FaqMatch:
-        entry_id, score = self._best(self._scores([text], None if emb is None else emb[None, :])[0])
-        if score < self.min_score + margin:
+        # A caller often sets the scene before asking ("my kid has asthma, does it take out fine
+        # dust"): the question clause alone is matched too, and the closer of the two counts.
+        variants = [text] + question_clauses(text, self.locale)
+        rows, neg = self._scores(variants, None if emb is None else
+                                 np.vstack([emb[None, :], self.encoder.encode(self._normalized(variants[1:]), remember=False)])
+                                 if len(variants) > 1 and self.encoder is not None else emb[None, :])
+        j, score, negative, second = self._candidates(rows, neg)
+        k = int(np.argmax(score))
+        j, score, negative, second = int(j[k]), float(score[k]), float(negative[k]), float(second[k])
+        entry_id = self._ids[int(j)]
+        if not self.decision.accepts(score, negative, second, margin):
             return FaqMatch("", score)
         return FaqMatch(entry_id, score, self.faq.entry(entry_id).answer)
 

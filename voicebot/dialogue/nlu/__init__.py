@@ -40,7 +40,9 @@ def make_intent_classifier(plan: Any, settings: Settings) -> IntentClassifier:
         if faq is not None:
             # FAQ questions are one more class: the classifier learns where the script's intents end
             # and product questions begin (滤网多少钱 is the FAQ, 多少钱 is ask_price).
-            examples[FAQ_INTENT] = faq.all_questions()
+            # A few phrasings per entry: the whole FAQ would outweigh the script's intents (多少 is
+            # still ask_price); the retriever itself matches against every phrasing.
+            examples[FAQ_INTENT] = faq.classifier_questions()
         return EmbeddedIntentClassifier(examples, plan.locale, fixed,
                                         getattr(plan, "out_of_scope_examples", None),
                                         encoder=plan_encoder(settings))
