@@ -28,7 +28,9 @@ def health(server: VoicebotServer) -> tuple[bool, dict[str, Any]]:
 
     lag = time.monotonic() - server.ua.heartbeat
     ok = lag < SIP_STALL_S and server.ua.running
-    return ok, {"sip_thread_lag_s": round(lag, 2), "sip_running": server.ua.running}
+    # INVITEs refused by the per-source limits since start (sip/admission.py): a flood shows here.
+    return ok, {"sip_thread_lag_s": round(lag, 2), "sip_running": server.ua.running,
+                "inbound_refused_total": server.ua.admission.refused_total}
 
 
 def readiness(server: VoicebotServer) -> tuple[bool, dict[str, Any]]:
