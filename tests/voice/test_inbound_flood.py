@@ -40,6 +40,7 @@ def test_a_flood_from_one_source_is_refused_while_another_source_gets_through(tm
         caller_s = time.monotonic() - started
         flood_out = flood.communicate(timeout=40)[0]
         refused_events = bot.wait_events("inbound_refused", 2, mark, timeout=5)
+        flood_lines = bot.lines[mark:]
         assert bot.proc.poll() is None, "the bot must survive the flood"
         with urllib.request.urlopen(f"http://127.0.0.1:{health_port}/healthz", timeout=5) as resp:
             healthz = json.loads(resp.read())
@@ -49,6 +50,8 @@ def test_a_flood_from_one_source_is_refused_while_another_source_gets_through(tm
     assert refused_events and all(e["source"] == "127.0.0.1" and e["code"] == 503 for e in refused_events)
     # One line per second per source: the flood lasts ~2 s, not one line per INVITE.
     assert len(refused_events) <= 5 and sum(e["refused"] for e in refused_events) <= refused
+    # No line per refused INVITE either: only the admitted calls (flood's 1-2, the other caller's) log theirs.
+    assert sum("call_disconnected" in line for line in flood_lines) <= 6, flood_lines[:20]
     assert healthz["inbound_refused_total"] >= refused, healthz  # the counter a monitor reads
     assert not bot.events("call_rejected", mark), "nothing from 127.0.0.2 may be refused"
     print(f"flood: {refused}/60 refused with 503, {len(refused_events)} log lines; "

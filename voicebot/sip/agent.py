@@ -312,6 +312,7 @@ class SipUserAgent(CallControl):
         # Held in _refusing (not _calls: it is no live call and counts toward no limit) until
         # pjsua reports it DISCONNECTED; no port, session or recording is ever made for it.
         call = SipCall(self, self.account, call_index, direction="inbound")
+        call.quiet = True
         self._refusing[call.uid] = call
         # Not inside onIncomingCall (see _incoming).
         self._commands.put((lambda: self._answer_now(call, refusal.code, refusal.headers), Future()))

@@ -101,6 +101,8 @@ class SipCall:
         # Set when we end the call ("bot", "rtp_timeout", "shutdown"); None = the peer hung up.
         self.local_hangup_reason: str | None = None
         self.answered = False
+        # Refused by the per-source limits: no per-call log lines (a flood is summarised instead).
+        self.quiet = False
         self.log = get_logger("voicebot.sip.call", call_id=self.uid)
         # Audio media connected to our port, kept so we can disconnect before teardown.
         self._audio: pj.AudioMedia | None = None
@@ -125,7 +127,8 @@ class SipCall:
             self.signals.put(CallSignal("answered"))
         elif ci.state == pj.PJSIP_INV_STATE_DISCONNECTED and not self.ended:
             self.ended = True
-            self.log.info("call_disconnected", code=ci.lastStatusCode, reason=ci.lastReason)
+            if not self.quiet:
+                self.log.info("call_disconnected", code=ci.lastStatusCode, reason=ci.lastReason)
             self.signals.put(
                 CallSignal("ended", {"code": ci.lastStatusCode, "reason": ci.lastReason, "answered": self.answered,
                                      "hung_up_by": self.local_hangup_reason or "remote"})
