@@ -12,16 +12,9 @@ from voicebot.dialogue.base import CallInfo, HangUp, Say, ScheduleCallback, Send
 from voicebot.dialogue.factory import PlanDialogueFactory
 from voicebot.emotion.types import EmotionReading
 
+from .conftest import AGENT
+
 ROOT = Path(__file__).resolve().parents[2]
-AGENT = "sip:agent@127.0.0.1:5999"
-
-
-@pytest.fixture(scope="module")
-def factory() -> PlanDialogueFactory:
-    settings = Settings()
-    settings.dialogue.plan = str(ROOT / "dialplans")
-    settings.dialogue.agent_uri = AGENT
-    return PlanDialogueFactory(settings)
 
 
 class Call:

@@ -3,17 +3,13 @@ price, details, ask for a callback time, wrap up, transfer, hang up; anything el
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from voicebot.config import Settings
 from voicebot.dialogue.base import CallInfo, HangUp, Say, ScheduleCallback, Transfer, UserTurn
-from voicebot.dialogue.factory import PlanDialogueFactory
 from voicebot.dialogue.instructions import ASK_CALLBACK_LINE, Order, understand
 
-ROOT = Path(__file__).resolve().parents[2]
-AGENT = "sip:agent@127.0.0.1:5999"
+from .conftest import AGENT
+
 
 # How supervisors phrase orders, in both languages; None: not an order the bot may follow.
 PHRASES = {
@@ -34,14 +30,6 @@ PHRASES = {
 @pytest.mark.parametrize("order", list(PHRASES), ids=str)
 def test_phrases_give_their_order(order):
     assert {text: understand(text) for text in PHRASES[order]} == {text: order for text in PHRASES[order]}
-
-
-@pytest.fixture(scope="module")
-def factory() -> PlanDialogueFactory:
-    settings = Settings()
-    settings.dialogue.plan = str(ROOT / "dialplans")
-    settings.dialogue.agent_uri = AGENT
-    return PlanDialogueFactory(settings)
 
 
 def _call(factory, locale: str, segment: str = "price_sensitive"):

@@ -13,7 +13,7 @@ from collections import deque
 import pjsua2 as pj
 
 from voicebot.sip.fastbuf import FrameWriter, read_frame
-from voicebot.transport.base import drain, split_frames  # noqa: F401 (drain re-exported)
+from voicebot.transport.base import PlayoutQueue, drain  # noqa: F401 (drain re-exported)
 
 # A callback slower than this counts as an overrun (the frame period is 20 ms; we aim for < 100 µs).
 OVERRUN_NS = 1_000_000
@@ -21,7 +21,7 @@ HIST_NS = 10_000
 HIST_BUCKETS = 100
 
 
-class CallAudioPort(pj.AudioMediaPort):
+class CallAudioPort(pj.AudioMediaPort, PlayoutQueue):
     def __init__(self, clock_rate: int, frame_ms: int = 20) -> None:
         super().__init__()
         self.clock_rate = clock_rate
@@ -104,18 +104,6 @@ class CallAudioPort(pj.AudioMediaPort):
             self.overruns += 1
 
     # --- used by the session thread -------------------------------------------------
-    def enqueue_audio(self, pcm_bytes: bytes) -> int:
-        """Queue bot audio (int16 at clock_rate) for playout; returns the frames queued."""
-        frames = split_frames(pcm_bytes, self.frame_bytes)
-        self.tx.extend(frames)
-        return len(frames)
-
-    def stop_playout(self) -> int:
-        """Barge-in: drop everything not yet played. Takes effect at the next clock tick."""
-        dropped = len(self.tx)
-        self.tx.clear()
-        return dropped
-
     def callback_stats(self) -> dict[str, float]:
         """Mean/p50/p99/max callback cost in µs (percentiles at 10 µs resolution)."""
         total = sum(self.histogram)

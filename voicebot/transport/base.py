@@ -61,6 +61,26 @@ def split_frames(pcm_bytes: bytes, frame_bytes: int) -> list[bytes]:
     return [pcm_bytes[i: i + frame_bytes] for i in range(0, len(pcm_bytes), frame_bytes)]
 
 
+class PlayoutQueue:
+    """Bot audio waiting for the clock: ``tx`` holds whole frames; the transport's clock pops one a
+    tick. Shared by the SIP port and the memory port (a mixin: it needs ``tx`` and ``frame_bytes``)."""
+
+    tx: deque[bytes]
+    frame_bytes: int
+
+    def enqueue_audio(self, pcm_bytes: bytes) -> int:
+        """Queue bot audio (int16 at the port's clock rate) for playout; returns the frames queued."""
+        frames = split_frames(pcm_bytes, self.frame_bytes)
+        self.tx.extend(frames)
+        return len(frames)
+
+    def stop_playout(self) -> int:
+        """Barge-in: drop everything not yet played. Takes effect at the next clock tick."""
+        dropped = len(self.tx)
+        self.tx.clear()
+        return dropped
+
+
 class MediaPort(Protocol):
     clock_rate: int
     frame_ms: int

@@ -21,10 +21,10 @@ from typing import Literal
 
 import numpy as np
 
-from voicebot.transport.base import CallSignal, split_frames
+from voicebot.transport.base import CallSignal, PlayoutQueue, split_frames
 
 
-class MemoryPort:
+class MemoryPort(PlayoutQueue):
     """The pure-Python twin of the SIP media port: the same three queues, moved by ``tick``."""
 
     def __init__(self, clock_rate: int = 16000, frame_ms: int = 20) -> None:
@@ -46,16 +46,6 @@ class MemoryPort:
         self.played.append(out)
         self.frames_out += 1
         return out
-
-    def enqueue_audio(self, pcm_bytes: bytes) -> int:
-        frames = split_frames(pcm_bytes, self.frame_bytes)
-        self.tx.extend(frames)
-        return len(frames)
-
-    def stop_playout(self) -> int:
-        dropped = len(self.tx)
-        self.tx.clear()
-        return dropped
 
     def callback_stats(self) -> dict[str, float]:
         return {"frames": self.frames_in + self.frames_out}
