@@ -25,3 +25,8 @@ def whisper_language(locale: str) -> str | None:
     """Whisper's language for ``locale``; None (let it detect) for a locale not in the table."""
     info = LOCALES.get(locale)
     return info.asr_language if info else None
+
+
+def is_chinese(locale: str) -> bool:
+    """zh-CN, zh-TW, zh, or Whisper's 'zh': the locales written without spaces between words."""
+    return locale.lower().startswith("zh")

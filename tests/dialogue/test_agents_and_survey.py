@@ -15,6 +15,7 @@ from voicebot.config import Settings
 from voicebot.dialogue.agents import SipOptionsAvailability, make_availability, ping_options
 from voicebot.dialogue.base import CallInfo, HangUp, Say, Transfer, UserTurn
 from voicebot.dialogue.factory import PlanDialogueFactory
+from voicebot.dialogue import survey
 from voicebot.dialogue.survey import score_from_speech
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,8 +164,30 @@ def test_no_survey_when_the_call_reached_no_conclusion(survey_factory):
     d, actions = _talk(survey_factory, ["你打错了"], segment="brand_loyal")
     assert isinstance(actions[-1], HangUp) and d.outcome()["csat"] is None
     d, _ = _talk(survey_factory, SALE, segment="price_sensitive")
-    after = d.on_no_input()  # no answer to the question: hang up, no score
+    again = d.on_no_input()  # no answer: asked once more, with keys to press
+    assert [a.text for a in again] == [survey.ASK_AGAIN["zh-CN"]]
+    after = d.on_no_input()  # still nothing: hang up, no score, and no thanks for a rating never given
     assert isinstance(after[-1], HangUp) and d.outcome()["csat"] is None
+    assert survey.THANKS["zh-CN"] not in [a.text for a in after if isinstance(a, Say)]
+
+
+def test_survey_answer_misheard_by_its_sound_is_counted(survey_factory):
+    """Whisper wrote 满意 as 埋一 over G.711: heard by its sound, it counts. 以本 sounds as much like
+    一般 as 一分: asked again with keys rather than guessed."""
+    d, _ = _talk(survey_factory, SALE, segment="price_sensitive")
+    out = d.on_user_turn(UserTurn("埋一", 0.4, 0.0, 0.5))
+    assert d.outcome()["csat"] == 5
+    assert survey.THANKS["zh-CN"] in [a.text for a in out if isinstance(a, Say)]
+    d, _ = _talk(survey_factory, SALE, segment="price_sensitive")
+    assert [a.text for a in d.on_user_turn(UserTurn("以本", 0.4, 0.0, 0.5))] == [survey.ASK_AGAIN["zh-CN"]]
+
+
+def test_survey_unclear_answer_asks_again_with_keys_then_counts_the_key(survey_factory):
+    d, _ = _talk(survey_factory, SALE, segment="price_sensitive")
+    again = d.on_user_turn(UserTurn("我在外面呢", 0.4, 0.0, 1.0))
+    assert [a.text for a in again] == [survey.ASK_AGAIN["zh-CN"]]
+    done = d.on_dtmf("5")
+    assert isinstance(done[-1], HangUp) and d.outcome()["csat"] == 5
 
 
 @pytest.mark.parametrize("text,score", [("very satisfied", 5), ("not satisfied at all", 1), ("it was okay", 3),

@@ -18,6 +18,10 @@ class Transcript:
     raw_text: str = ""  # the decoder's text before hallucinations were removed and Chinese cleaned up
     dropped: str = ""  # why (part of) raw_text is not in text ('' = nothing dropped)
     no_speech_prob: float = 0.0  # whisper's estimate that nobody spoke
+    # State-aware recognition (asr/closed_set.py): the free transcript a chosen expected answer
+    # replaced ('' = none replaced), and how clearly the best expected answer won, in nats.
+    free_text: str = ""
+    expected_margin: float | None = None
 
 
 class RecognizerStream(Protocol):
@@ -35,9 +39,11 @@ class Recognizer(Protocol):
     name: str
     sample_rate: int  # rate ``transcribe`` expects
 
-    def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str = "") -> Transcript:
+    def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str = "",
+                   expected: tuple[str, ...] = ()) -> Transcript:
         """int16 (or float32 in -1..1) mono audio at ``sample_rate``. ``prompt``: the call's domain
-        words (company, product, offers) for backends that take a hint ('' = none)."""
+        words (company, product, offers) for backends that take a hint ('' = none). ``expected``:
+        short answers the call expects now, which a backend may score against the audio."""
 
     def stream(self, language: str | None = None) -> RecognizerStream | None:
         """A streaming session, or None when the backend only recognises whole utterances."""

@@ -25,6 +25,7 @@ import ctranslate2
 import numpy as np
 
 from voicebot.asr.base import Transcript
+from voicebot.asr.closed_set import ClosedSetResult, ClosedSetScorer
 from voicebot.asr.cleanup import Cleaned, clean_transcript, speech_seconds
 from voicebot.asr.hallucination import compression_ratio
 from voicebot.config import AsrConfig
@@ -88,6 +89,7 @@ class WhisperRecognizer:
         self._min_frames = int(cfg.min_window_s * FRAMES_PER_SECOND)
         self._eot = self._token("<|endoftext|>")
         self._prompts: dict[tuple[str | None, str], list[int]] = {}
+        self.closed_set = ClosedSetScorer(self._model, self._tokenizer, lambda lang: self._prompt(lang, ""))
         self.load_s = time.perf_counter() - t0
         log.info("whisper_loaded", model=str(model_dir), multilingual=self.multilingual, seconds=round(self.load_s, 2))
 
@@ -131,9 +133,11 @@ class WhisperRecognizer:
         return DecodeOptions(beam, text, tuple(cfg.temperatures), cfg.no_speech_threshold, cfg.logprob_threshold,
                              cfg.retry_without_prompt)
 
-    def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str = "") -> Transcript:
+    def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str = "",
+                   expected: tuple[str, ...] = ()) -> Transcript:
         """``prompt``: domain words of the call (company, product, offers), used when
-        ``asr.domain_prompt`` is on; otherwise the language's prompt from ``asr.prompts``."""
+        ``asr.domain_prompt`` is on; otherwise the language's prompt from ``asr.prompts``.
+        ``expected``: the answers the call expects now, scored against a short turn's audio."""
         t0 = time.perf_counter()
         lang = language_code(language)
         audio = pcm.astype(np.float32) / 32768.0 if pcm.dtype == np.int16 else pcm.astype(np.float32)
@@ -143,9 +147,11 @@ class WhisperRecognizer:
         opts = self.options(lang, prompt)
         texts, raws, scores, no_speech, dropped = [], [], [], [], []
         step = 30 * SAMPLE_RATE
+        scored: ClosedSetResult | None = None
         for start in range(0, len(audio), step):
             chunk = audio[start:start + step]
-            d, cleaned = self.recognise(self.encode(chunk), chunk, lang, opts)
+            encoded = self.encode(chunk)
+            d, cleaned = self.recognise(encoded, chunk, lang, opts)
             no_speech.append(d.no_speech_prob)
             raws.append(d.text)
             if d.silent:
@@ -153,8 +159,12 @@ class WhisperRecognizer:
                 continue
             if cleaned.dropped:
                 dropped.append(cleaned.dropped)
-            if cleaned.text:
-                texts.append(cleaned.text)
+            if expected and seconds <= self._cfg.closed_set_max_s and self._cfg.closed_set_margin > 0:
+                scored = self.closed_set.choose(encoded, len(chunk) // (SAMPLE_RATE // FRAMES_PER_SECOND), lang,
+                                                cleaned.text, list(expected[:self._cfg.closed_set_max_candidates]),
+                                                self._cfg.closed_set_margin)
+            if cleaned.text or (scored and scored.chosen):
+                texts.append(scored.chosen if scored and scored.chosen else cleaned.text)
                 scores.append(d.avg_logprob)
         joiner = "" if lang in ("zh", "ja") else " "
         text = joiner.join(texts).strip()
@@ -162,8 +172,13 @@ class WhisperRecognizer:
         confidence = float(np.clip(math.exp(np.mean(scores)), 0.0, 1.0)) if scores else 0.0
         if dropped and raw:
             log.info("asr_text_dropped", raw=raw, kept=text, reason="; ".join(dropped))
+        if scored is not None:
+            log.info("asr_expected_scored", free=scored.free.text if scored.free else "", best=scored.best.text,
+                     chosen=scored.chosen, margin=round(scored.margin, 2))
         return Transcript(text, confidence, lang or "", seconds, time.perf_counter() - t0,
-                          raw_text=raw, dropped="; ".join(dropped), no_speech_prob=max(no_speech, default=0.0))
+                          raw_text=raw, dropped="; ".join(dropped), no_speech_prob=max(no_speech, default=0.0),
+                          free_text=raw if scored and scored.chosen else "",
+                          expected_margin=round(scored.margin, 3) if scored else None)
 
     def recognise(self, encoded: ctranslate2.StorageView, audio: np.ndarray, lang: str | None,
                   opts: DecodeOptions) -> tuple[Decoded, Cleaned]:

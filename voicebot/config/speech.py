@@ -54,6 +54,13 @@ class AsrConfig(BaseModel):
     # call the session's own timeout decides (the same for a local model and the service); this one
     # bounds blocking transcribe() calls (supervisor phone, start-up warm-up).
     service_timeout_s: float = Field(20.0, gt=0)
+    # State-aware recognition of short turns (voicebot/asr/closed_set.py): the answers the call
+    # expects now are scored against the audio; one replaces the free transcript when its mean token
+    # log-prob beats it by this many nats. 0 disables. Chosen on the plans' own training examples
+    # (benchmarks/closed_set_dev.py), never on the spoken held-out sets.
+    closed_set_margin: float = Field(0.5, ge=0.0)
+    closed_set_max_s: float = Field(2.5, gt=0)  # longer turns are left to the free transcript
+    closed_set_max_candidates: int = Field(40, ge=1, le=200)
 
 
 class TtsConfig(BaseModel):

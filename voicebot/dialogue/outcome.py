@@ -29,6 +29,7 @@ class OutcomeRecord:
     variant: str = ""
     # Asked back before an irreversible action (voicebot/dialogue/confirm.py): question, answer, acted.
     confirmations: list[dict[str, Any]] = field(default_factory=list)
+    heard_as: list[dict[str, Any]] = field(default_factory=list)  # short turns taken by their sound
     pitch_delivered: bool = False  # the variant's pitch was spoken: the call is an A/B trial
     csat: int | None = None  # 1-5 from the post-call survey
     callback_at: str = ""  # ISO time booked, as said to the customer
@@ -61,6 +62,7 @@ class OutcomeRecord:
             "transfer_reason": self.transfer_reason, "escalation": self.escalation,
             "emotions": list(self.emotions), "offer": self.offer, "script_variant": self.variant,
             "confirmations": [dict(c) for c in self.confirmations],
+            "heard_as": [dict(h) for h in self.heard_as],
             "pitch_delivered": self.pitch_delivered, "csat": self.csat,
             **({"callback_at": self.callback_at} if self.callback_at else {}),
             "do_not_call": "do_not_call" in tags, "complaint": "complaint" in tags, "converted": "converted" in tags,

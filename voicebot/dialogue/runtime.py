@@ -21,10 +21,12 @@ from voicebot.dialogue.base import (
 )
 from voicebot.dialogue.confirm import ConfirmGate, ConfirmPolicy
 from voicebot.dialogue.escalation import EscalationTracker
+from voicebot.dialogue.expected import ExpectedAnswer, expected_now, spoken_form
 from voicebot.dialogue.faq import FaqReply, FaqResponder
 from voicebot.dialogue.instructions import ASK_CALLBACK_LINE, ORDER_INTENT, WRAP_UP_LINE, Order, understand
 from voicebot.dialogue.instructions import line as instruction_line
 from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE, IntentClassifier
+from voicebot.dialogue.nlu.phonetic import match as phonetic_match
 from voicebot.dialogue.outcome import INTENT_GRADES, OutcomeRecord
 from voicebot.dialogue.personalize import customer_values
 from voicebot.dialogue.plan import Dialplan
@@ -34,6 +36,7 @@ from voicebot.dialogue.plan.schema import (
 )
 from voicebot.dialogue.plan.templates import pick_variant, render
 from voicebot.dialogue.plan.variants import plan_segment, script_lines
+from voicebot.locales import is_chinese
 from voicebot.logs import get_logger
 
 log = get_logger("voicebot.dialogue.plan")
@@ -75,8 +78,10 @@ class PlanDialogue:
     asked_callback: CallbackTime | None = None  # the time the customer asked for
     next_callback: CallbackTime | None = None  # what the next schedule_callback books (and {follow_up} says)
     surveying: str = ""  # hang-up reason held while the survey question is answered
+    survey_asked_again: bool = False
     started: bool = False  # the call was answered and the plan began (set-up alone may precede it)
     faq: FaqResponder | None = None  # the plan's knowledge base (faq.py)
+    _expected: dict[tuple[str, bool], tuple[ExpectedAnswer, ...]] = field(default_factory=dict)
 
     # --- set-up -------------------------------------------------------------------
     def start(self, call: CallInfo) -> list[Action]:
@@ -271,17 +276,39 @@ class PlanDialogue:
             out.append(Say(self._text(st.say)))
         return out
 
+    def expected_answers(self, wide: bool = False) -> tuple[ExpectedAnswer, ...]:
+        """The short answers this point of the call expects (expected.py): a few per intent for the
+        recogniser, or (``wide``) every short example for the phonetic matcher."""
+        if self.record is None or self.done:
+            return ()
+        mode = "survey" if self.surveying else "confirm" if self.confirm.waiting else self.state
+        key = (mode, wide)
+        if key not in self._expected:
+            self._expected[key] = expected_now(self.plan.spec, self.plan.examples, mode, *((1000, 1000, 6) if wide else ()))
+        return self._expected[key]
+
+    def _hear(self, text: str) -> str:
+        """A short zh transcript heard by its sound (nlu/phonetic.py) as one of the expected answers."""
+        if not text or not is_chinese(self.plan.locale):
+            return text
+        found = phonetic_match(text, [(a.text, a.label) for a in self.expected_answers(wide=True)])
+        if found is None or found.text == spoken_form(text, self.plan.locale):
+            return text
+        log.info("heard_as", heard=text, taken_as=found.text, label=found.label, distance=found.distance, state=self.state)
+        self.record.heard_as.append({"heard": text, "taken_as": found.text, "distance": found.distance})
+        return found.text
+
     # --- the Dialogue interface -------------------------------------------------------
     def on_user_turn(self, turn: UserTurn) -> list[Action]:
         if self.done or self.transferring:
             return []
         if self.surveying:
-            return self._survey_answer(survey.score_from_speech(turn.text, self.plan.locale))
+            return self._survey_heard(turn.text.strip())
         rec = self.record
         rec.turns += 1
         emotion = turn.emotion.label if turn.emotion is not None else ""
         rec.emotions.append(emotion)
-        text = turn.text.strip()
+        text = self._hear(turn.text.strip())
         result = self.nlu.parse(text) if text else None
         intent = result.intent if result else UNHEARD
         rec.intents.append(intent)
@@ -346,11 +373,23 @@ class PlanDialogue:
         msg = self.plan.spec.voicemail.message
         return ([Say(self._text(msg), interruptible=False)] if msg else []) + [HangUp("voicemail")]
 
+    def _survey_heard(self, text: str) -> list[Action]:
+        score = survey.score_from_speech(text, self.plan.locale) if text else None
+        if score is None and text:
+            heard = self._hear(text)
+            score = survey.score_from_speech(heard, self.plan.locale) if heard != text else None
+        return self._survey_answer(score)
+
     def _survey_answer(self, score: int | None) -> list[Action]:
+        locale = self.plan.locale
+        if score is None and not self.survey_asked_again:
+            self.survey_asked_again = True  # once more, with keys to press
+            log.info("survey_not_understood")
+            return [Say(survey.ASK_AGAIN[locale])]
         self.done = True
         self.record.csat = score
         log.info("survey_answer", csat=score)
-        return [Say(survey.THANKS[self.plan.locale]), HangUp(self.surveying)]
+        return [Say(survey.THANKS[locale] if score is not None else survey.GOODBYE[locale]), HangUp(self.surveying)]
 
     def on_dtmf(self, digit: str) -> list[Action]:
         if self.done or self.transferring:

@@ -15,6 +15,11 @@ QUESTION = {
              "not satisfied, or just say satisfied, okay or not satisfied.",
 }
 THANKS = {"zh-CN": "感谢您的评价，再见！", "en-US": "Thank you for your feedback. Goodbye!"}
+# Asked once more when the answer was not understood: keys work whatever the line does to words.
+ASK_AGAIN = {"zh-CN": "不好意思，没有听清楚。满意请按5，一般请按3，不满意请按1。",
+             "en-US": "Sorry, I didn't catch that. Press 5 if you were satisfied, 3 for okay, or 1 if not."}
+# No answer was heard: no thanks for a rating nobody gave.
+GOODBYE = {"zh-CN": "好的，不打扰您了，再见！", "en-US": "All right, goodbye!"}
 # Phrase -> score, longest phrases first so 不满意 is not read as 满意.
 SPOKEN: dict[str, list[tuple[str, int]]] = {
     "zh-CN": [("非常不满意", 1), ("很不满意", 1), ("特别不满意", 1), ("不太满意", 2), ("不怎么满意", 2), ("不满意", 1),
@@ -47,3 +52,12 @@ def score_from_speech(text: str, locale: str) -> int | None:
         if (phrase in low) if locale.startswith("zh") else (f" {phrase} " in low):
             return score
     return None
+
+
+def expected(locale: str) -> list[tuple[str, int]]:
+    """The survey's short spoken answers, for state-aware recognition (dialogue/expected.py)."""
+    zh = locale.startswith("zh")
+    words = [(p, s) for p, s in SPOKEN["zh-CN" if zh else "en-US"] if len(p) <= 5 or not zh]
+    digits = [("五分", 5), ("四分", 4), ("三分", 3), ("两分", 2), ("一分", 1)] if zh else \
+        [("five", 5), ("four", 4), ("three", 3), ("two", 2), ("one", 1)]
+    return words + digits

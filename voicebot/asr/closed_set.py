@@ -1,0 +1,88 @@
+"""Scoring the answers a call expects against the audio, with Whisper itself.
+
+Free decoding of a one-word Mandarin answer through G.711 is mostly wrong (不是 → 普适), but the
+same model ranks a short list of expected answers well: force each candidate through the decoder
+(CTranslate2 ``align``) on the already-encoded audio and compare mean token log-probs. The free
+transcript is scored the same way, so a candidate only replaces it when it fits the audio clearly
+better (``asr.closed_set_margin``). Only short turns are scored: the expected answers are short,
+and a long turn that happens to contain one is better left to the intent classifier.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import ctranslate2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class CandidateScore:
+    text: str
+    logprob: float  # mean log-prob per token of the text given the audio
+
+
+@dataclass(frozen=True)
+class ClosedSetResult:
+    """What scoring found; ``chosen`` is '' when the free transcript stands."""
+    chosen: str
+    best: CandidateScore
+    runner_up: CandidateScore | None
+    free: CandidateScore | None
+
+    @property
+    def margin(self) -> float:
+        """Best candidate over the next one (the free text included): a confidence in nats."""
+        others = [s.logprob for s in (self.runner_up, self.free) if s is not None and s.text != self.best.text]
+        return self.best.logprob - max(others) if others else 1.0
+
+
+def mean_logprob(probs: list[float]) -> float:
+    return float(np.mean([math.log(max(p, 1e-9)) for p in probs])) if probs else -20.0
+
+
+class ClosedSetScorer:
+    """Stateless apart from a token cache; safe from several threads (CTranslate2 serialises)."""
+
+    def __init__(self, model: ctranslate2.models.Whisper, tokenizer, start_sequence) -> None:
+        self._model, self._tokenizer = model, tokenizer
+        self._start_sequence = start_sequence  # language -> the decoder's prefix (no prompt)
+        self._tokens: dict[str, list[int]] = {}
+
+    def tokens(self, text: str, language: str | None) -> list[int]:
+        key = f"{language}:{text}"
+        ids = self._tokens.get(key)
+        if ids is None:
+            ids = self._tokenizer.encode(text if language in ("zh", "ja") else " " + text,
+                                         add_special_tokens=False).ids
+            if len(self._tokens) < 4096:
+                self._tokens[key] = ids
+        return ids
+
+    def score(self, encoded: ctranslate2.StorageView, frames: int, language: str | None,
+              texts: list[str]) -> list[CandidateScore]:
+        """Each text's fit to the encoded audio (``frames``: mel frames of real audio)."""
+        texts = [t for t in dict.fromkeys(texts) if t.strip()]
+        if not texts:
+            return []
+        tokens = [self.tokens(t, language) for t in texts]
+        enc = np.asarray(encoded)  # (1, T, D) on the CPU
+        batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(enc, len(texts), axis=0)))
+        results = self._model.align(batch, self._start_sequence(language), tokens, frames)
+        return [CandidateScore(t, mean_logprob(list(r.text_token_probs)))
+                for t, r in zip(texts, results)]
+
+    def choose(self, encoded: ctranslate2.StorageView, frames: int, language: str | None, free_text: str,
+               candidates: list[str], margin: float) -> ClosedSetResult | None:
+        pool = [c for c in dict.fromkeys(candidates) if c]
+        if not pool:
+            return None
+        scored = self.score(encoded, frames, language, pool + ([free_text] if free_text and free_text not in pool else []))
+        free = next((s for s in scored if s.text == free_text), None) if free_text else None
+        ranked = sorted((s for s in scored if s.text in pool), key=lambda s: s.logprob, reverse=True)
+        best, runner_up = ranked[0], (ranked[1] if len(ranked) > 1 else None)
+        beats_free = free is None or free.text == best.text or best.logprob - free.logprob >= margin
+        beats_next = runner_up is None or best.logprob - runner_up.logprob >= margin / 2
+        chosen = best.text if beats_free and beats_next else ""
+        return ClosedSetResult(chosen, best, runner_up, free)

@@ -1,0 +1,84 @@
+"""What a call expects to hear next: the short answers the current state handles.
+
+At every point of a call the plan knows which answers make sense: the intents of the current state
+and the plan's global ones (their short examples), the survey's answers while the survey is open,
+yes and no while a confirmation is open. The recogniser scores these against a short turn's audio
+(asr/closed_set.py) and the phonetic matcher compares a short transcript with them
+(nlu/phonetic.py). Each phrase keeps the label it stands for, so a match says what was meant.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from voicebot.locales import is_chinese
+
+_PUNCT = re.compile(r"[\s，。？！、,.?!…~～'\"“”‘’]+")
+# Short = what customers say as a whole answer on the phone: 1-4 characters, or 1-3 words.
+MAX_ZH_CHARS = 4
+MAX_EN_WORDS = 3
+PER_INTENT = 3  # the shortest few examples of each intent: enough to cover how it is said briefly
+
+
+@dataclass(frozen=True)
+class ExpectedAnswer:
+    text: str
+    label: str  # intent name, "csat:N", or "yes" / "no"
+
+
+def short(text: str, locale: str, max_chars: int = MAX_ZH_CHARS) -> bool:
+    plain = _PUNCT.sub(" " if not is_chinese(locale) else "", text).strip()
+    if not plain:
+        return False
+    return len(plain) <= max_chars if is_chinese(locale) else len(plain.split()) <= MAX_EN_WORDS
+
+
+def spoken_form(text: str, locale: str) -> str:
+    """How the recogniser would write it: no trailing punctuation, zh without inner spaces."""
+    plain = _PUNCT.sub("" if is_chinese(locale) else " ", text).strip()
+    return plain if is_chinese(locale) else plain.lower()
+
+
+def answers_for_intents(intents: list[str], examples: dict[str, list[str]], locale: str,
+                        per_intent: int = PER_INTENT, max_chars: int = MAX_ZH_CHARS) -> list[ExpectedAnswer]:
+    """Interleaved by rank (each intent's shortest first), so a cap keeps every intent."""
+    per: list[list[str]] = []
+    for name in intents:
+        forms = sorted({spoken_form(e, locale) for e in examples.get(name, ()) if short(e, locale, max_chars)}, key=len)
+        per.append(forms[:per_intent])
+    out: list[ExpectedAnswer] = []
+    seen: set[str] = set()
+    for rank in range(per_intent):
+        for name, forms in zip(intents, per):
+            if rank < len(forms) and forms[rank] not in seen:
+                seen.add(forms[rank])
+                out.append(ExpectedAnswer(forms[rank], name))
+    return out
+
+
+MAX_ANSWERS = 24  # align() cost grows with the candidates: ~15 ms each on 2 threads
+
+
+def expected_now(spec, examples: dict[str, list[str]], mode: str, per_intent: int = PER_INTENT,
+                 max_answers: int = MAX_ANSWERS, max_chars: int = MAX_ZH_CHARS) -> tuple[ExpectedAnswer, ...]:
+    """``mode``: a state name, "survey" (the CSAT question is open) or "confirm" (did you mean…?).
+    The recogniser gets a few short answers per intent; the phonetic matcher, which costs
+    microseconds, every example up to six characters (``per_intent`` large)."""
+    from voicebot.dialogue import survey
+    from voicebot.dialogue.confirm import NO_WORDS, YES_WORDS
+
+    locale = spec.locale
+    if mode == "survey":
+        return tuple(ExpectedAnswer(text, f"csat:{score}") for text, score in survey.expected(locale))
+    if mode == "confirm":
+        words = [(w, "yes") for w in sorted(YES_WORDS)] + [(w, "no") for w in sorted(NO_WORDS)]
+        return tuple(ExpectedAnswer(w, label) for w, label in words
+                     if is_chinese(locale) == bool(re.search(r"[\u4e00-\u9fff]", w)) and short(w, locale))[:max_answers]
+    state = spec.states[mode]
+    intents = [*state.on, *(g for g in spec.global_ if g not in state.on)]
+    return tuple(answers_for_intents(intents, examples, locale, per_intent, max_chars)[:max_answers])
+
+
+def label_of(text: str, answers: tuple[ExpectedAnswer, ...]) -> str | None:
+    return next((a.label for a in answers if a.text == text), None)
