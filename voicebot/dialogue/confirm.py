@@ -1,7 +1,12 @@
 """No irreversible action on a doubtful turn.
 
-An intent the dialplan lists under ``confirm:`` (stop calling, wrong number, not interested, ...)
-whose transition would hang up or tag the customer is asked back first when the turn is doubtful:
+The engine protects the acts that close a customer for good, in every plan, whether its author
+wrote a ``confirm:`` section or not: a transition that puts the number on do-not-call, files it as
+a wrong number or closes the customer as refused (``closes_customer``), and the intents named for
+that (stop calling, wrong number, not interested). A plan may word the question itself, or opt out
+per intent with ``never: true`` (``dialplan check`` warns). Any other intent the dialplan lists under
+``confirm:`` whose transition would hang up or tag the customer is asked back the same way.
+Such a turn is asked back first when it is doubtful:
 the recogniser's confidence or the margin between the best and the second intent is low
 (``dialogue.confirm_asr_confidence`` / ``confirm_intent_margin``). Only a yes carries the action
 out; on a no the call goes on where it was (the plan's ``confirm.resume`` line, then the current
@@ -17,7 +22,9 @@ from typing import Any, Callable, Literal
 
 from voicebot.dialogue.base import Action, Say, UserTurn
 from voicebot.dialogue.nlu.base import OUT_OF_SCOPE, IntentResult
-from voicebot.dialogue.plan.schema import Confirmation, DialplanSpec, HangUpAction, TagAction, TransferAction, Transition
+from voicebot.dialogue.plan.schema import (
+    ConfirmIntent, DialplanSpec, HangUpAction, Prompt, TagAction, TransferAction, Transition,
+)
 from voicebot.logs import get_logger
 
 log = get_logger("voicebot.dialogue.confirm")
@@ -34,6 +41,25 @@ NO_OPENINGS = ("不是", "不对", "没有", "no ", "nope", "not ")
 YES_OPENINGS = ("对", "是的", "是啊", "没错", "嗯对", "yes ", "yeah ", "right ", "correct")
 NOT_AN_ANSWER = frozenset({OUT_OF_SCOPE, "unheard", "greet", "ask_repeat"})
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+# What closes a customer for good: these tags and hang-up reasons, and the intents named for them.
+CLOSING_TAGS = frozenset({"do_not_call", "wrong_number", "not_interested", "opt_out"})
+CLOSING_HANGUPS = frozenset({"do_not_call", "wrong_number", "refused", "not_interested", "opt_out"})
+CLOSING_INTENTS = frozenset({"stop_calling", "do_not_call", "wrong_number", "wrong_person", "not_interested"})
+# The engine's own questions, for plans that word none. {heard}: the customer's words as recognised.
+DEFAULT_QUESTION: dict[str, dict[str, str]] = {
+    "zh-CN": {"stop_calling": "跟您确认一下，您是说以后不要再给您打电话了，对吗？",
+              "do_not_call": "跟您确认一下，您是说以后不要再给您打电话了，对吗？",
+              "wrong_number": "不好意思，跟您确认一下，您是说我们打错电话了，对吗？",
+              "wrong_person": "不好意思，跟您确认一下，您是说我们打错电话了，对吗？",
+              "": "不好意思，跟您确认一下，您是说不需要了，以后也不用再联系您，对吗？"},
+    "en-US": {"stop_calling": "Just to be sure: you'd like us to stop calling you, is that right?",
+              "do_not_call": "Just to be sure: you'd like us to stop calling you, is that right?",
+              "wrong_number": "Sorry, just to check: we have the wrong number, is that right?",
+              "wrong_person": "Sorry, just to check: we have the wrong number, is that right?",
+              "": "Just to be sure: you're not interested, and we shouldn't contact you again, is that right?"},
+}
+DEFAULT_RESUME = {"zh-CN": "好的，不好意思，是我听错了。", "en-US": "Sorry, my mistake."}
 
 
 @dataclass(frozen=True)
@@ -71,6 +97,17 @@ def irreversible(t: Transition, spec: DialplanSpec) -> bool:
     if any(isinstance(a, final) for a in t.actions):
         return True
     return t.goto is not None and any(isinstance(a, final) for a in spec.states[t.goto].actions)
+
+
+def closes_customer(intent: str, t: Transition, spec: DialplanSpec) -> bool:
+    """The transition (or the state it enters) closes the customer: do-not-call, wrong number, refused."""
+    actions = [*t.actions, *(spec.states[t.goto].actions if t.goto else [])]
+    for a in actions:
+        if isinstance(a, TagAction) and CLOSING_TAGS & set(a.tags):
+            return True
+        if isinstance(a, HangUpAction) and a.reason in CLOSING_HANGUPS:
+            return True
+    return intent in CLOSING_INTENTS and irreversible(t, spec)
 
 
 def margin(result: IntentResult | None) -> float:
@@ -112,27 +149,46 @@ class ConfirmGate:
     open: OpenQuestion | None = None
 
     @property
-    def rules(self) -> Confirmation | None:
-        return self.spec.confirm
-
-    @property
     def waiting(self) -> bool:
         return self.open is not None
 
-    def doubt(self, intent: str, t: Transition, result: IntentResult | None, turn: UserTurn) -> Doubt | None:
+    def rule(self, intent: str, t: Transition) -> ConfirmIntent | None:
+        """The plan's rule for this intent, the engine's default for an act that closes the customer,
+        or None (act at once)."""
+        written = self.spec.confirm.intents.get(intent) if self.spec.confirm else None
+        if written is not None:
+            return None if written.never or not irreversible(t, self.spec) else written
+        return ConfirmIntent() if closes_customer(intent, t, self.spec) else None
+
+    def question(self, intent: str, rule: ConfirmIntent) -> Prompt:
+        if rule.say is not None:
+            return rule.say
+        table = DEFAULT_QUESTION.get(self.spec.locale, DEFAULT_QUESTION["en-US"])
+        return table.get(intent, table[""])
+
+    def resume_line(self) -> Prompt:
+        if self.spec.confirm is not None and self.spec.confirm.resume is not None:
+            return self.spec.confirm.resume
+        return DEFAULT_RESUME.get(self.spec.locale, DEFAULT_RESUME["en-US"])
+
+    def doubt(self, intent: str, t: Transition, result: IntentResult | None, turn: UserTurn,
+              heard_by_sound: bool = False) -> Doubt | None:
         """Why this turn must be asked back before acting, or None to act at once."""
-        rules = self.rules
-        if rules is None or intent not in rules.intents or not irreversible(t, self.spec):
-            return None
-        if rules.intents[intent].in_states and self.state_of() not in rules.intents[intent].in_states:
+        rule = self.rule(intent, t)
+        if rule is None or (rule.in_states and self.state_of() not in rule.in_states):
             return None
         m = margin(result)
         reasons = []
+        if heard_by_sound:
+            reasons.append("words taken by their sound")
+        plain = _PUNCT.sub(" ", turn.text.lower()).strip()
+        if intent in CLOSING_INTENTS and plain.startswith(YES_OPENINGS) and not plain.startswith(NO_OPENINGS):
+            reasons.append("a closing intent from words that open with a yes")  # 对，我就是车主 -> wrong_number
         if turn.confidence < self.policy.asr_confidence:
             reasons.append(f"asr confidence {turn.confidence:.2f} < {self.policy.asr_confidence}")
         if m < self.policy.intent_margin:
             reasons.append(f"intent margin {m:.2f} < {self.policy.intent_margin}")
-        if rules.intents[intent].always:
+        if rule.always:
             reasons.append("always confirmed")
         if not reasons:
             return None
@@ -140,7 +196,7 @@ class ConfirmGate:
                      tuple(reasons))
 
     def ask(self, intent: str, t: Transition, state: str, heard: str, doubt: Doubt) -> list[Action]:
-        question = self.render(self.rules.intents[intent].say)
+        question = self.render(self.question(intent, self.rule(intent, t) or ConfirmIntent()))
         self.open = OpenQuestion(intent, t, state, heard, doubt, question)
         log.info("confirm_asked", intent=intent, heard=heard, reasons=list(doubt.reasons), state=state)
         return [Say(question)]
@@ -169,4 +225,4 @@ class ConfirmGate:
             return apply(q.intent, q.transition)
         if answer == "other":
             return None
-        return [Say(self.render(self.rules.resume)), *question_again()]
+        return [Say(self.render(self.resume_line())), *question_again()]

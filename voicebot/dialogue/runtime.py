@@ -309,6 +309,7 @@ class PlanDialogue:
         emotion = turn.emotion.label if turn.emotion is not None else ""
         rec.emotions.append(emotion)
         text = self._hear(turn.text.strip())
+        by_sound = text != turn.text.strip()
         result = self.nlu.parse(text) if text else None
         intent = result.intent if result else UNHEARD
         rec.intents.append(intent)
@@ -328,7 +329,8 @@ class PlanDialogue:
             if out is not None:
                 return out
         spec = self.plan.spec
-        asked = self.planner.asked(text) if self.planner is not None and text else None
+        # A time inside a question or small talk ("明天会下雨吗") is no request to be called back.
+        asked = self.planner.asked(text) if self.planner is not None and text and not _is_question(text) else None
         if asked is not None:
             self.asked_callback = asked  # said and booked as this one value from now on
             self._plan_callback(None)
@@ -347,7 +349,7 @@ class PlanDialogue:
             return self._faq_answer(faq)
         if t is None:
             return self._no_match(no_input=False)
-        doubt = self.confirm.doubt(intent, t, result, turn)
+        doubt = self.confirm.doubt(intent, t, result, turn, by_sound)
         if doubt is not None:
             return self.confirm.ask(intent, t, self.state, text, doubt)
         return self._apply(intent, t)
@@ -452,6 +454,26 @@ class PlanDialogue:
     def outcome(self) -> dict[str, Any]:
         # A call never answered has no conversation outcome (its lines may have been prepared while it rang).
         return self.record.as_dict() if self.record and self.started else {"plan": self.plan.name, "turns": 0}
+
+
+_QUESTION_ENDS = ("吗", "呢", "么", "?", "？", "没有")
+_QUESTION_WORDS = ("什么", "怎么", "会不会", "是不是", "能不能", "有没有", "几点", "多少", "哪", "谁", "为什么")
+_EN_QUESTION_STARTS = ("what", "will", "how", "is ", "are ", "does", "do ", "did", "when", "where", "why", "who",
+                       "can ", "could", "would", "should", "which")
+
+
+_CALL_WORDS = ("打", "联系", "回电", "call", "ring", "phone")
+
+
+def _is_question(text: str) -> bool:
+    """The customer asks about something else ("明天会下雨吗", "will it rain tomorrow?"): not a
+    callback time. "能不能明天再打" / "can you call back after six" still ask for a call."""
+    plain = text.strip().rstrip("。.!！~ ")
+    if any(w in plain.lower() for w in _CALL_WORDS):
+        return False
+    if plain.endswith(_QUESTION_ENDS) or any(w in plain for w in _QUESTION_WORDS):
+        return True
+    return plain.lower().startswith(_EN_QUESTION_STARTS)
 
 
 def _only_a_time(text: str) -> bool:

@@ -196,15 +196,18 @@ class Voicemail(_Strict):
 
 
 class ConfirmIntent(_Strict):
-    say: Prompt  # the question: "您是说以后不要再给您打电话了，对吗？"
+    say: Prompt | None = None  # the question: "您是说以后不要再给您打电话了，对吗？" (None = the engine's)
     always: bool = False  # ask even when the turn was heard and understood clearly
     in_states: list[str] = Field(default_factory=list)  # only in these states (empty = wherever it acts)
+    # Opt out of the engine's own confirmation of an act that closes the customer (dialplan check warns).
+    never: bool = False
 
     @model_validator(mode="before")
     @classmethod
     def _short_form(cls, value: Any) -> Any:
         # A line, or script variants of it ({default: ..., vip: ...}), stands for {say: ...}.
-        if isinstance(value, str) or (isinstance(value, dict) and not {"say", "always", "in_states"} & value.keys()):
+        keys = {"say", "always", "in_states", "never"}
+        if isinstance(value, str) or (isinstance(value, dict) and value and not keys & value.keys()):
             return {"say": value}
         return value
 
@@ -213,7 +216,7 @@ class Confirmation(_Strict):
     """Intents whose transition cannot be undone (hang up, tag the customer): on a doubtful turn
     the bot asks back first and acts only on a yes (voicebot/dialogue/confirm.py)."""
     intents: dict[str, ConfirmIntent] = Field(default_factory=dict)
-    resume: Prompt  # on a no: said before the current question is asked again
+    resume: Prompt | None = None  # on a no: said before the current question is asked again (None = the engine's)
 
 
 class NluSettings(_Strict):

@@ -112,12 +112,14 @@ class _Checker:
         c = self.spec.confirm
         if c is None:
             return
-        self.prompt(("confirm", "resume"), c.resume)
+        if c.resume is not None:
+            self.prompt(("confirm", "resume"), c.resume)
         for intent, ci in c.intents.items():
             path = ("confirm", "intents", intent)
             if intent not in self.spec.intents:
                 self.problem(path, f"unknown intent {intent!r} (intents: {', '.join(self.spec.intents)})")
-            self.prompt((*path, "say") if isinstance(ci.say, dict) else path, ci.say)
+            if ci.say is not None:
+                self.prompt((*path, "say") if isinstance(ci.say, dict) else path, ci.say)
             for i, state in enumerate(ci.in_states):
                 self.state_ref((*path, "in_states", i), state)
         missing = [i for i in ("affirm", "deny") if i not in self.spec.intents]
