@@ -27,6 +27,7 @@ from voicebot.session.emergency import EmergencyPlan, EngineFailure
 from voicebot.session.engines import Engines
 from voicebot.session.events import CallEvent, public_customer
 from voicebot.session.listener import CallListener
+from voicebot.campaign.optout import OptOutWatch, dialogue_tags
 from voicebot.session.results import PendingTurn, SessionResult
 from voicebot.session.partials import PartialTranscriber
 from voicebot.session.speaker import BotSpeaker
@@ -34,6 +35,14 @@ from voicebot.session.turn_recognition import TurnRecognition
 from voicebot.transport.base import CallControl, CallLeg, CallSignal, drain, unanswered_reason
 
 MIN_UNHEARD_TURN_S = 0.6
+
+
+def _opt_out_watch(settings: Any, info: CallInfo) -> OptOutWatch | None:
+    if not settings.redis.url:
+        return None  # no shared do-not-call list to write to (the worker records the outcome)
+    from voicebot.store.redis_server import connect_redis
+
+    return OptOutWatch(lambda: connect_redis(settings), info)
 
 
 class CallSession:
@@ -65,6 +74,7 @@ class CallSession:
         self.result: SessionResult | None = None
         self.tap = None  # live-listen tap (voicebot.supervisor.audio_tap), when the process has one
         self._state = ""
+        self.opt_out = _opt_out_watch(self.settings, info)  # do-not-call written the moment it is asked for
         self._thread = threading.Thread(target=self._run_safely, name=f"call-{call.uid}", daemon=True)
 
     # --- lifecycle -------------------------------------------------------------------
@@ -124,6 +134,8 @@ class CallSession:
                 break
             self._check_engines()
             self.runner.run()
+            if self.opt_out is not None:
+                self.opt_out.check(dialogue_tags(self.dialogue, self.outcome["tags"]))
             self._check_no_input()
             time.sleep(0.01)
 
