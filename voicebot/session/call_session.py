@@ -113,9 +113,7 @@ class CallSession:
         self.runner = ActionRunner(self.speaker, self.ua, self.call, self.engines, self.info, self.outcome,
                                    self._publish, self.dialogue.on_transfer_result)
         if self.settings.recording.enabled:
-            self.recorder = self.runner.recorder = CallRecorder(
-                self.settings.paths.recordings_dir, self.call.uid, port.clock_rate, port.frame_bytes,
-                mask_numbers=self.settings.recording.mask_transcripts, raw_key=self.engines.transcript_key)
+            self._open_recorder(port)
         if self.engines.listen_taps is not None:
             self.tap = self.engines.listen_taps.open(self.call.uid, port.clock_rate)
         self.answered_at = self.runner.answered_at = self.last_activity = time.time()
@@ -211,6 +209,19 @@ class CallSession:
                 self._turn_ended(event)
         if self.partials and in_turn and self.listener.callee_speaking and callee:
             self.partials.feed(np.frombuffer(b"".join(callee), dtype=np.int16))
+
+    def _open_recorder(self, port: Any) -> None:
+        """A recorder that cannot even open its files (full disk, read-only mount) must not end the
+        call: it goes on unrecorded, with the error logged, published and kept in the outcome."""
+        try:
+            self.recorder = self.runner.recorder = CallRecorder(
+                self.settings.paths.recordings_dir, self.call.uid, port.clock_rate, port.frame_bytes,
+                mask_numbers=self.settings.recording.mask_transcripts, raw_key=self.engines.transcript_key)
+        except OSError as exc:
+            error = f"cannot open the recording: {exc.strerror or exc}"
+            self.outcome["recording_error"] = error
+            self.log.error("recording_failed", error=error, errno=exc.errno)
+            self._publish("recording_failed", error=error)
 
     def _check_recorder(self) -> None:
         """Reported once; the call goes on unrecorded (a full disk must not hang up on a customer)."""
