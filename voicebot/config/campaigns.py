@@ -11,6 +11,9 @@ class RedisConfig(BaseModel):
     # Empty = start a private redis-server on a unix socket under cache_dir. A password in it
     # (redis://:pw@host) is shown as *** in repr and logs.
     url: str = ""
+    # A Redis with neither AOF nor RDB loses the campaign and the do-not-call list on a restart:
+    # the server refuses it unless this is set (or --allow-ephemeral-redis is given), loudly.
+    allow_ephemeral: bool = False
 
     def __repr_args__(self):  # type: ignore[override]
         from voicebot.secret_fields import hide_userinfo
