@@ -46,3 +46,16 @@ def test_calls_csv_is_0640_whatever_the_umask(redis_client, tmp_path):
         os.umask(old)
     assert path == again and stat.S_IMODE(path.stat().st_mode) == 0o640
     assert path.read_text(encoding="utf-8-sig").startswith(text_for("zh-CN")["calls_csv"][0])
+
+
+def test_retention_trims_the_event_stream_by_age(redis_client):
+    from voicebot.store.events import EVENTS_STREAM, trim_event_stream
+
+    now = NOW.timestamp()
+    for days_ago in (200, 120, 91, 89, 1):
+        ms = int((now - days_ago * 86400) * 1000)
+        redis_client.xadd(EVENTS_STREAM, {"json": json.dumps({"days_ago": days_ago})}, id=f"{ms}-0")
+    assert trim_event_stream(redis_client, 0, now=now) == 0  # 0 keeps everything
+    assert trim_event_stream(redis_client, 90, now=now) == 3
+    left = [json.loads(f["json"])["days_ago"] for _, f in redis_client.xrange(EVENTS_STREAM)]
+    assert left == [89, 1]

@@ -124,6 +124,16 @@ class RedisEventSink:
         pipe.execute()
 
 
+def trim_event_stream(client: redis.Redis, retention_days: int, now: float | None = None) -> int:
+    """Retention for the event stream: entries older than ``retention_days`` go (XTRIM MINID; the
+    stream id is the time in ms). 0 keeps everything (the sink's MAXLEN still bounds it). Returns
+    how many entries were deleted."""
+    if retention_days <= 0:
+        return 0
+    cutoff_ms = int(((time.time() if now is None else now) - retention_days * 86400) * 1000)
+    return int(client.xtrim(EVENTS_STREAM, minid=f"{cutoff_ms}-0", approximate=False))
+
+
 def masked_record(event: CallEvent) -> dict[str, Any]:
     """The event as stored in Redis: what was said (``text`` of turns, partials, whispers, and the
     outcome's unanswered questions) masked by the one rule, so the stream and the live hashes never
