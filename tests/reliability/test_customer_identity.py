@@ -174,3 +174,17 @@ def test_no_generated_spelling_of_a_dnc_number_is_allowed(redis_client, uri):
     assert DNC in ident.readings, (uri, ident)
     with pytest.raises(CallRefused, match="do_not_call"):
         check_customer_call(lambda: redis_client, CampaignConfig(), uri, path="place_call", now=shanghai(11))
+
+
+@hsettings(max_examples=500, deadline=None)
+@given(st.text(max_size=80))
+def test_any_text_gives_a_clear_answer_never_an_exception(text):
+    ident = dial_identity(text)
+    assert ident.number is None or (ident.number.startswith("+") and ident.number[1:].isdigit())
+    assert ident.number is None or ident.number == ident.readings[0]
+    assert not (ident.number and ident.unparseable)
+
+
+def test_a_non_string_target_is_a_clear_error():
+    with pytest.raises(TypeError, match="must be a string"):
+        dial_identity(13800138000)  # type: ignore[arg-type]
