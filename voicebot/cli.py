@@ -33,6 +33,8 @@ COMMAND_MODULES = [
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="voicebot", description="Telephony voice-agent server")
     parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default: config)")
+    parser.add_argument("--allow-ephemeral-redis", action="store_true",
+                        help="accept a Redis with neither AOF nor RDB (a restart loses campaigns and the DNC list)")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         try:
@@ -58,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ValueError) as exc:
         print(f"voicebot: configuration error: {exc}", file=sys.stderr)
         return 2
+    if args.allow_ephemeral_redis:
+        settings.redis.allow_ephemeral = True
     configure_logging(args.log_level or settings.logging.level, settings.logging.json_output)
     try:
         return int(args.func(args, settings) or 0)

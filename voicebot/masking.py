@@ -26,7 +26,7 @@ from typing import Any, Iterable
 
 import phonenumbers
 
-from voicebot.pii import redact_pii
+from voicebot.pii import SEPARATORS, STREAM_ID, digit_view, is_small_number_list, redact_pii
 
 # Regions whose national formats the matcher understands (numbers with + work for every region).
 REGIONS = ("CN", "US")
@@ -35,16 +35,22 @@ MIN_DIGITS = 7
 MAX_DIGITS = 15  # E.164: a longer run is an order or account number, not a phone number
 
 _D = rf"[\d{CN_DIGITS}]"  # a digit: ASCII, full-width (１３８), any Unicode decimal, or Chinese (一, 幺)
+_SEP = f"[{SEPARATORS}()]{{0,2}}"
 
-# The table: what a number looks like, and what only looks like one. Order does not matter: spans merge.
+# The table: what a number looks like, and what only looks like one. Order does not matter: spans
+# merge. The patterns run on ``voicebot.pii.digit_view`` (every digit ASCII, %-escapes decoded).
 PHONE_PATTERNS: dict[str, re.Pattern[str]] = {
     # 7+ digits of any kind, mixed too (幺三八 1234 5678), with the separators people and ASR put
-    # between groups; not glued to ASCII letters (identifiers), glued to Chinese text is fine (号码是138…).
+    # between groups (138，1234，5678 · 415, 555, 0123 · 一三八、一二三四、五六七八); not glued to ASCII
+    # letters (identifiers), glued to Chinese text is fine (号码是138…).
     "digits with separators": re.compile(
-        rf"(?<![A-Za-z0-9_.])\+?\(?{_D}(?:[ \-.()]{{0,2}}{_D}){{{MIN_DIGITS - 1},}}\)?(?![A-Za-z0-9_])"),
-    "chinese digits": re.compile(rf"[{CN_DIGITS}](?:[ \-]?[{CN_DIGITS}]){{{MIN_DIGITS - 1},}}"),
+        rf"(?<![A-Za-z0-9_.])\+?\(?\d(?:{_SEP}\d){{{MIN_DIGITS - 1},}}\)?(?![A-Za-z0-9_])"),
+    # A few letters glued in front (TEL13912345678, tel:+86…): masked when the digits are a valid number.
+    "letter prefix": re.compile(r"(?<![A-Za-z0-9_])[A-Za-z]{1,8}(\+?\d{7,15})(?![A-Za-z0-9_])"),
 }
 NOT_PHONES: dict[str, re.Pattern[str]] = {
+    "redis stream id": STREAM_ID,  # 1790000000000-0
+    "thousands": re.compile(r"(?<![\d,])\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?(?![\d,])"),  # 1,299,000
     "iso date": re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"),
     "time": re.compile(r"\d{1,2}:\d{2}(?::\d{2})?"),
     "ipv4": re.compile(r"\d{1,3}(?:\.\d{1,3}){3}"),
@@ -77,21 +83,32 @@ def _inside_word(text: str, start: int, end: int) -> bool:
         (end < len(text) and text[end].isascii() and text[end].isalnum())
 
 
+def _valid_phone(digits: str) -> bool:
+    for text, region in ((digits, "CN"), ("+" + digits.lstrip("+"), None)):
+        try:
+            if phonenumbers.is_valid_number(phonenumbers.parse(text, region)):
+                return True
+        except phonenumbers.NumberParseException:
+            pass
+    return False
+
+
 def _spans(original: str) -> list[tuple[int, int]]:
-    text = _blank_lookalikes(original)
+    text = _blank_lookalikes(digit_view(original))
     spans: list[tuple[int, int]] = []
+    prefixed = [m.span(1) for m in PHONE_PATTERNS["letter prefix"].finditer(text) if _valid_phone(m.group(1))]
     for region in REGIONS:
         try:
             spans += [(m.start, m.end) for m in
                       phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE)]
         except Exception:  # the matcher must never make logging or a page fail
             pass
-    for pattern in PHONE_PATTERNS.values():
-        spans += [m.span() for m in pattern.finditer(text)]
-    kept = []
+    spans += [m.span() for m in PHONE_PATTERNS["digits with separators"].finditer(text)]
+    kept = list(prefixed)
     for start, end in spans:
         piece = text[start:end]
-        if MIN_DIGITS <= len(_DIGIT.findall(piece)) <= MAX_DIGITS and not _inside_word(text, start, end):
+        if MIN_DIGITS <= len(_DIGIT.findall(piece)) <= MAX_DIGITS and not _inside_word(text, start, end) \
+                and not is_small_number_list(piece):
             kept.append((start, end))
     kept.sort()
     merged: list[tuple[int, int]] = []
@@ -103,9 +120,11 @@ def _spans(original: str) -> list[tuple[int, int]]:
     return merged
 
 
-def _mask_piece(piece: str) -> str:
-    symbols = [i for i, c in enumerate(piece) if c == "+" or _DIGIT.match(c)]
-    digits = [i for i in symbols if piece[i] != "+"]
+def _mask_piece(piece: str, view: str) -> str:
+    """``piece`` with its digits starred but the first three symbols and the last two digits;
+    which characters are digits is read in the digit view (a %-escape's last character stands for it)."""
+    symbols = [i for i, c in enumerate(view) if c == "+" or c.isdigit()]
+    digits = [i for i in symbols if view[i] != "+"]
     keep = set(symbols[:3]) | set(digits[-2:])
     return "".join("*" if (i in digits and i not in keep) else c for i, c in enumerate(piece))
 
@@ -116,11 +135,11 @@ def mask_text(text: str) -> str:
     if not isinstance(text, str):
         return text
     text = redact_pii(text)
-    if len(_DIGIT.findall(text)) < MIN_DIGITS:
+    if len(_DIGIT.findall(text)) < MIN_DIGITS and "%" not in text:
         return text  # the common case, and cheap: no number can hide in fewer digits
-    out, last = [], 0
+    out, last, view = [], 0, digit_view(text)
     for start, end in _spans(text):
-        out += [text[last:start], _mask_piece(text[start:end])]
+        out += [text[last:start], _mask_piece(text[start:end], view[start:end])]
         last = end
     out.append(text[last:])
     return "".join(out)

@@ -3,14 +3,14 @@
 ``voicebot.masking.mask_text`` applies this table first and its phone rule after, so logs, the
 console's viewer role and (by setting) stored transcripts hide all of them with one call.
 
-Numbers are masked only when they *are* what they look like, so amounts, dates, times and order
-numbers stay readable:
+Amounts, dates, times and Redis stream ids stay readable. ID-card and bank-card numbers:
 
-* a resident ID number (居民身份证号) has 18 symbols, the last a check digit (ISO 7064 MOD 11-2, may be
-  X) and a real birth date in the middle; the old 15-digit ones have a birth date (YYMMDD) and no check;
-* a bank-card number has 13-19 digits and passes the Luhn check;
-* both may be spoken with spaces or dashes between groups and in Chinese digits as ASR writes them
-  (六二二二 零二一二 ...), full-width digits too.
+* 15-19 digits, or 17 digits and an X, are masked whatever their check digit says: ASR mishears a
+  digit and the rest is still somebody's ID (居民身份证号, ISO 7064 check) or card (Luhn);
+* 13-14 digits only when they pass the Luhn check (short card numbers);
+* spoken with any separator ASR writes between groups (space, - . , ， 、, full-width) and in
+  Chinese digits (六二二二，零二一二 ..., 幺 for one), full-width digits and %-escapes too
+  (``digit_view``); a comma-separated list of small numbers (100，200，300) is not one number.
 
 Addresses are masked from the street down (road, house number, building, unit, room, estate) when
 the address holds a number: "北京市朝阳区建国路88号3号楼2单元501室" keeps "北京市朝阳区", as a
@@ -29,9 +29,36 @@ CN_DIGIT_VALUES = {"零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "
 _TO_ASCII = str.maketrans({**CN_DIGIT_VALUES, **{chr(0xFF10 + i): str(i) for i in range(10)},
                            "Ｘ": "X", "ｘ": "x"})
 
-# Digit runs (in the ASCII copy of the text) with the separators people and ASR put between groups.
-_NUMBER_RUN = re.compile(r"(?<![A-Za-z0-9_.+])\d(?:[ \-]?\d){12,18}(?:[ \-]?[Xx])?(?![A-Za-z0-9_.])")
+# What people and ASR put between groups of digits: spaces, dashes, dots, commas (，,、) and the
+# full-width forms. One class for every rule here and in voicebot.masking.
+SEPARATORS = " \u3000\\-.,，、．"
+_SEP = f"[{SEPARATORS}]{{0,2}}"
+# Digit runs (in the digit view of the text): 13-19 digits, or 17 and an X, with separators.
+_NUMBER_RUN = re.compile(rf"(?<![A-Za-z0-9_.+])\d(?:{_SEP}\d){{12,18}}(?:{_SEP}[Xx])?(?![A-Za-z0-9_])")
 _ISO_DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")  # 2000-01-01 1999-01-04 is two dates, not a card
+# Redis stream ids (milliseconds-sequence) are not personal: 1790000000000-0.
+STREAM_ID = re.compile(r"(?<![\d-])\d{13}-\d{1,6}(?![\d-])")
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+_GROUPS = re.compile(rf"[{SEPARATORS}]+")
+
+
+def digit_view(text: str) -> str:
+    """``text`` with the same length and every digit as ASCII: full-width and Chinese digits (幺 is
+    one), and percent-escapes in URIs (``%2B86…`` reads "  +86…", ``%31`` reads "  1"). Spans found
+    in the view are spans of the original text."""
+    def escape(m: re.Match[str]) -> str:
+        ch = chr(int(m.group(1), 16))
+        return "  " + ch if ch.isdigit() or ch in "+-" else "   "
+    return _PERCENT.sub(escape, text.translate(_TO_ASCII)) if "%" in text else text.translate(_TO_ASCII)
+
+
+def is_small_number_list(piece: str) -> bool:
+    """"100，200，300": a list of small numbers separated by commas, not one number spoken in groups
+    (a phone or card number has a group of four or more digits somewhere)."""
+    if not any(c in piece for c in ",，、"):
+        return False
+    groups = [g for g in _GROUPS.split(piece) if g]
+    return len(groups) > 1 and max(len(g) for g in groups) <= 3
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -111,14 +138,24 @@ def _stars(piece: str, keep_head: int, keep_tail: int) -> str:
     return "".join("*" if (c.isalnum() and i not in keep) else c for i, c in enumerate(piece))
 
 
+def _blank(pattern: re.Pattern[str], text: str) -> str:
+    return pattern.sub(lambda m: "_" * len(m.group(0)), text)
+
+
 def _numbers(text: str, ascii_text: str) -> list[Found]:
+    """ID and card numbers. 15-19 digits (or 17 and an X) are masked whatever their check digit
+    says: a misheard digit is still somebody's ID or card. 13-14 digits only when Luhn-valid."""
     out = []
-    for m in _NUMBER_RUN.finditer(_ISO_DATE.sub(lambda d: "_" * len(d.group(0)), ascii_text)):
-        symbols = re.sub(r"[ \-]", "", m.group(0))
+    for m in _NUMBER_RUN.finditer(_blank(STREAM_ID, _blank(_ISO_DATE, ascii_text))):
+        if is_small_number_list(m.group(0)):
+            continue
+        symbols = _GROUPS.sub("", m.group(0))
         if is_resident_id(symbols):
             out.append(Found(m.start(), m.end(), "resident_id"))
         elif luhn_valid(symbols):
             out.append(Found(m.start(), m.end(), "bank_card"))
+        elif len(symbols) >= 15 and (symbols.isdigit() or len(symbols) == 18):
+            out.append(Found(m.start(), m.end(), "resident_id" if len(symbols) in (15, 18) else "bank_card"))
     return out
 
 
@@ -160,7 +197,7 @@ def find_pii(text: str) -> list[Found]:
     """Non-overlapping findings, left to right (an earlier, longer one wins an overlap)."""
     if not isinstance(text, str) or not text:
         return []
-    ascii_text = text.translate(_TO_ASCII)  # same length: spans map one to one
+    ascii_text = digit_view(text)  # same length: spans map one to one
     found: list[Found] = []
     for kind in PII_KINDS.values():
         if kind.worth_looking(text):

@@ -135,10 +135,12 @@ def test_supervisor_call_outs_to_customers_go_through_the_gate(redis_client, log
     assert [(r["reason"], r["path"]) for r in logs()] == [("do_not_call", "supervisor_call_out")]
 
 
-def test_voicebot_call_to_a_dnc_number_is_refused_before_any_invite(redis_server, tmp_path):
+@pytest.mark.parametrize("target", [f"sip:{PHONE}@127.0.0.1:9", f"SIP:{PHONE[3:]}@127.0.0.1:9"])
+def test_voicebot_call_to_a_dnc_number_is_refused_before_any_invite(redis_server, tmp_path, target):
     """`voicebot call` (and the voice dialer: both use VoicebotServer.place_call) refuses a customer's
-    number on the do-not-call list before sending an INVITE, exits 3 and logs why. A real bot
-    process: 4-12 s on the shared machine."""
+    number on the do-not-call list before sending an INVITE, exits 3 and logs why, however the URI
+    is written (the issue's repro: 'SIP:13800138000@…' rang a listed number). A real bot process:
+    4-12 s on the shared machine."""
     import os
     import subprocess
     import sys
@@ -151,7 +153,7 @@ def test_voicebot_call_to_a_dnc_number_is_refused_before_any_invite(redis_server
     (tmp_path / "voicebot.toml").write_text("# defaults\n", encoding="utf-8")
     env = {**os.environ, "VOICEBOT_CONFIG": str(tmp_path / "voicebot.toml"),
            "VOICEBOT_REDIS__URL": f"unix://{redis_server.socket_path}", "VOICEBOT_RECORDING__ENABLED": "false"}
-    proc = subprocess.run([sys.executable, "-m", "voicebot", "call", f"sip:{PHONE}@127.0.0.1:9", "--port", str(port),
+    proc = subprocess.run([sys.executable, "-m", "voicebot", "call", target, "--port", str(port),
                            "--rtp-port", str(rtp), "--timeout", "5"], capture_output=True, text=True, env=env,
                           timeout=240)
     assert proc.returncode == 3, proc.stderr[-3000:]
@@ -159,4 +161,4 @@ def test_voicebot_call_to_a_dnc_number_is_refused_before_any_invite(redis_server
     events = [json.loads(x) for x in proc.stderr.splitlines() if x.startswith("{")]
     refused = [e for e in events if e.get("event") == "call_refused"]
     assert [(e["reason"], e["path"]) for e in refused] == [("do_not_call", "place_call")]
-    assert PHONE not in proc.stderr  # masked in the log
+    assert PHONE not in proc.stderr and PHONE[3:] not in proc.stderr  # masked in the log

@@ -47,7 +47,7 @@ def test_uris_and_nested_values():
     value = {"call_id": "13812345678", "customer": {"name": "王 138 1234 5678"}, "lines": ["415-555-0123"]}
     assert mask_value(value) == {"call_id": "13812345678", "customer": {"name": "王 138 **** **78"},
                                  "lines": ["415-***-**23"]}
-    assert set(PHONE_PATTERNS) == {"digits with separators", "chinese digits"}  # one table
+    assert set(PHONE_PATTERNS) == {"digits with separators", "letter prefix"}  # one table
 
 
 def test_logs_use_the_same_rule(monkeypatch):

@@ -5,39 +5,74 @@ Every outbound call to a customer asks ``ComplianceGate.may_call`` first:
 
 * campaign workers, for first attempts, retries and callbacks alike (voicebot.campaign.worker),
   whatever dialer places the call (the voice loop, the text dialer, the simulator);
-* ``VoicebotServer.place_call`` (the voice dialer and ``voicebot call``), for any URI whose user
-  part is a phone number, unless it carries the worker's fresh Decision for that same number;
-* supervisor call-outs (voicebot.supervisor.phone): a call to a supervisor's own phone is not a
-  customer call. A supervisor's phone is one listed as a console user's ``phone`` or in
-  ``phone_supervision.supervisor_phones``, or a named SIP account (sip:boss@pbx): customers are
-  reached by number. Any other number is asked about here like any customer.
+* ``VoicebotServer.place_call`` (the voice dialer and ``voicebot call``), unless it carries the
+  worker's fresh Decision for that same number;
+* supervisor call-outs (voicebot.supervisor.phone) and transfers to external numbers
+  (voicebot.session.transfer).
+
+The target is first reduced to one canonical number by ``voicebot.campaign.identity`` (any URI
+spelling). Only staff destinations bypass the gate: ``campaign.staff_numbers``, console users'
+``phone`` and ``phone_supervision.supervisor_phones``; a named SIP account with no phone number in
+it (``sip:boss@pbx``) is an internal destination. Hours are checked in the number's own time zone
+when the call carries none.
+
+The frequency cap is one record per number across all campaigns (``keys.number_calls``): a Lua
+script checks it and records the call in one step, so concurrent campaigns cannot both pass. A
+call that turns out not to be a conversation (no answer, busy, voicemail) is released again.
 
 A refusal is logged (``call_refused`` with the path and reason; the number masked by the logs).
 """
 
 from __future__ import annotations
 
-import re
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import redis
 
 from voicebot.campaign import keys
 from voicebot.campaign.dnc import DoNotCallList
-from voicebot.campaign.phones import PhoneError, normalise_phone
+from voicebot.campaign.identity import DialIdentity, StaffList, customer_number, dial_identity
+from voicebot.campaign.phones import timezone_for
 from voicebot.campaign.scheduler import CallingRules
 from voicebot.config import CampaignConfig
 from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger
 
+__all__ = ["CallRefused", "ComplianceGate", "Decision", "check_customer_call", "customer_number",
+           "is_supervisor_phone", "release_call", "staff_destinations"]
+
 log = get_logger("voicebot.compliance")
 
-Reason = Literal["allowed", "do_not_call", "outside_hours", "frequency_cap"]
+Reason = Literal["allowed", "do_not_call", "outside_hours", "frequency_cap", "unparseable_number"]
 # How long a worker's Decision vouches for the call it places (the dial follows within a second).
 DECISION_VALID_S = 60.0
+
+# Check every cap window and record the call in one step. KEYS[1]: the number's calls (zset,
+# member -> when). ARGV: now, member, ttl, then window/limit pairs. Returns nil when recorded, else
+# the time the number is free again. A call exactly one window ago no longer counts.
+_CAP_SCRIPT = """
+local now = tonumber(ARGV[1])
+local free = nil
+for i = 4, #ARGV, 2 do
+  local window, limit = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+  local recent = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - window), '+inf', 'WITHSCORES')
+  local count = #recent / 2
+  if count >= limit then
+    local at = tonumber(recent[2 * (count - limit + 1)]) + window
+    if free == nil or at > free then free = at end
+  end
+end
+if free ~= nil then return tostring(free) end
+if ARGV[2] ~= '' then
+  redis.call('ZADD', KEYS[1], now, ARGV[2])
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+end
+return nil
+"""
 
 
 @dataclass(frozen=True)
@@ -49,6 +84,7 @@ class Decision:
     retry_at: float | None = None  # the earliest time the call would be allowed (None: never / now)
     # Wall time, not ``at``: campaign clocks may be simulated, the dial that follows is not.
     issued: float = field(default_factory=time.monotonic, compare=False)
+    hold: str = ""  # the cap record this call holds (release_call frees it if no conversation)
 
     def vouches_for(self, phone: str) -> bool:
         return self.allowed and self.phone == phone and 0 <= time.monotonic() - self.issued <= DECISION_VALID_S
@@ -64,74 +100,95 @@ class ComplianceGate:
     def __init__(self, client: redis.Redis, cfg: CampaignConfig) -> None:
         self.client, self.cfg = client, cfg
         self.dnc = DoNotCallList(client)
+        self._cap = client.register_script(_CAP_SCRIPT)
 
     def may_call(self, phone: str, now: float, *, path: str, kind: str = "first",
                  rules: CallingRules | None = None, timezone: str | None = None,
-                 window: tuple[int, int] | None = None, campaign: str = "") -> Decision:
-        """Do-not-call first (never allowed), then calling hours in the customer's zone, then the
-        frequency cap (``max_calls_per_day`` for every kind; ``freq_cap_*`` except for callbacks the
-        customer asked for)."""
+                 window: tuple[int, int] | None = None, campaign: str = "", hold: str | None = None,
+                 also: tuple[str, ...] = ()) -> Decision:
+        """Do-not-call first (never allowed; ``also``: other readings of the same dial string),
+        then calling hours in the customer's zone (the number's own zone when none is given), then
+        the frequency cap (``max_calls_per_day`` for every kind; ``freq_cap_*`` except for callbacks
+        the customer asked for). With ``hold`` (a unique id for this call) an allowed call is
+        recorded in the cap in the same atomic step."""
         rules = rules or CallingRules.from_config(self.cfg)
-        if self.dnc.contains(phone):
+        timezone = timezone or timezone_for(phone)
+        if any(self.dnc.contains(p) for p in dict.fromkeys((phone, *also))):
             decision = Decision(False, "do_not_call", phone, now)
         elif not rules.is_allowed(now, timezone):
             decision = Decision(False, "outside_hours", phone, now, rules.next_allowed(now, timezone, window))
-        elif (free_at := self._frequency_cap_free_at(phone, now, kind)) is not None:
+        elif (free_at := self._cap_check(phone, now, kind, hold or "")) is not None:
             decision = Decision(False, "frequency_cap", phone, now, rules.next_allowed(free_at, timezone, window))
         else:
-            return Decision(True, "allowed", phone, now)
+            return Decision(True, "allowed", phone, now, hold=hold or "")
         log.info("call_refused", phone=phone, reason=decision.reason, path=path, kind=kind, campaign=campaign,
                  retry_at=round(decision.retry_at) if decision.retry_at else None)
         return decision
 
-    def _frequency_cap_free_at(self, phone: str, now: float, kind: str) -> float | None:
-        """When this number may be called again, or None for now."""
+    def _caps(self, kind: str) -> list[tuple[float, int]]:
         caps = [(86400.0, self.cfg.max_calls_per_day)]
         if kind != "callback" and self.cfg.freq_cap_calls > 0:
             caps.append((self.cfg.freq_cap_days * 86400, self.cfg.freq_cap_calls))
-        longest = max(w for w, _ in caps)
-        # Exclusive lower bound: a call exactly one window ago no longer counts.
-        recent = self.client.zrangebyscore(keys.number_calls(phone), f"({now - longest}", "+inf", withscores=True)
-        free = [scores[-limit] + window for window, limit in caps
-                if len(scores := [t for _, t in recent if t > now - window]) >= limit]
-        return max(free) if free else None
+        return caps
+
+    def _cap_check(self, phone: str, now: float, kind: str, hold: str) -> float | None:
+        """When this number may be called again, or None for now (and then ``hold`` is recorded)."""
+        caps = self._caps(kind)
+        ttl = int(max(w for w, _ in caps)) + 86400
+        args: list[str | float | int] = [repr(float(now)), hold, ttl]
+        for window, limit in caps:
+            args += [repr(float(window)), limit]
+        free = self._cap(keys=[keys.number_calls(phone)], args=args)
+        return None if free is None else float(free)
+
+    def release(self, phone: str, hold: str, pipe: redis.client.Pipeline | None = None) -> None:
+        """The held call was no conversation (refused later, no answer, busy, voicemail)."""
+        if hold:
+            (pipe or self.client).zrem(keys.number_calls(phone), hold)
 
 
-_URI_USER = re.compile(r"^(?:sips?:|tel:)?(?P<user>[^@;>]+)")
+def release_call(client: redis.Redis, decision: Decision | None) -> None:
+    if decision is not None and decision.allowed and decision.hold:
+        client.zrem(keys.number_calls(decision.phone), decision.hold)
 
 
-def is_supervisor_phone(uri: str, supervisor_phones: list[str]) -> bool:
-    """A console user's or listed supervisor phone (same URI, or same number), or a named account."""
-    number = customer_number(uri)
-    return number is None or uri in supervisor_phones or number in {customer_number(p) for p in supervisor_phones}
+def staff_destinations(settings: Any) -> list[str]:
+    """The allow-list that bypasses the gate: ``campaign.staff_numbers``, console users' phones,
+    ``phone_supervision.supervisor_phones`` and the configured agent (``dialogue.agent_uri``)."""
+    users = getattr(getattr(settings, "supervisor", None), "users", {}) or {}
+    return [*settings.campaign.staff_numbers, *(u.phone for u in users.values() if u.phone),
+            *settings.phone_supervision.supervisor_phones,
+            *([settings.dialogue.agent_uri] if settings.dialogue.agent_uri else [])]
 
 
-def customer_number(uri: str, region: str = "CN") -> str | None:
-    """The E.164 number a URI dials, or None for a named account or short extension (staff)."""
-    m = _URI_USER.match(uri.strip().lstrip("<"))
-    if not m:
-        return None
-    user = m.group("user")
-    if sum(c.isdigit() for c in user) < 7 or re.search(r"[A-Za-z]", user):
-        return None
-    try:
-        return normalise_phone(user, region)
-    except PhoneError:
-        return None
+def is_supervisor_phone(uri: str, supervisor_phones: list[str], staff: list[str] = ()) -> bool:  # type: ignore[assignment]
+    """A staff destination: a listed supervisor / staff phone (any spelling of the same number,
+    every reading of it), or a named account with no phone number in it."""
+    ident = dial_identity(uri)
+    if not ident.is_number:
+        return True
+    return StaffList.of([*supervisor_phones, *staff]).covers(ident)
 
 
 def check_customer_call(client_factory: Callable[[], redis.Redis], cfg: CampaignConfig, uri: str, *, path: str,
-                        cleared: Decision | None = None, now: float | None = None) -> Decision | None:
-    """For calls placed outside a campaign worker: None when ``uri`` is not a customer's number,
-    else the gate's decision (or the worker's own, when it vouches for this number). Raises
-    ``CallRefused`` when the call may not be placed."""
-    phone = customer_number(uri)
-    if phone is None:
-        return None
+                        cleared: Decision | None = None, now: float | None = None,
+                        staff: list[str] | tuple[str, ...] = ()) -> Decision | None:
+    """For calls placed outside a campaign worker: None when ``uri`` reaches no customer (a named
+    account, a staff number in ``staff`` or ``cfg.staff_numbers``), else the gate's decision (or the
+    worker's own, when it vouches for this number). An allowed call is counted in the cap at once.
+    Raises ``CallRefused`` when the call may not be placed."""
+    ident: DialIdentity = dial_identity(uri)
     now = time.time() if now is None else now
-    if cleared is not None and cleared.vouches_for(phone):
+    if not ident.is_number or StaffList.of([*cfg.staff_numbers, *staff]).covers(ident):
+        return None
+    if ident.number is None:  # enough digits to be someone's number, but no valid reading: fail closed
+        decision = Decision(False, "unparseable_number", ident.user, now)
+        log.info("call_refused", phone=ident.user, reason=decision.reason, path=path)
+        raise CallRefused(decision)
+    if cleared is not None and cleared.vouches_for(ident.number) and set(ident.readings) <= {ident.number}:
         return cleared
-    decision = ComplianceGate(client_factory(), cfg).may_call(phone, now, path=path)
+    decision = ComplianceGate(client_factory(), cfg).may_call(ident.number, now, path=path, also=ident.readings,
+                                                               hold=f"{path}:{uuid.uuid4().hex}")
     if not decision.allowed:
         raise CallRefused(decision)
     return decision

@@ -77,6 +77,9 @@ class CallResult:
     csat: int | None = None
     emotions: list[str] = field(default_factory=list)  # per-turn emotion labels, in order
     unanswered_questions: list[str] = field(default_factory=list)  # the FAQ had no answer (faq_misses.py)
+    # The engine that failed during the call ("asr" / "tts"), "" when none: the emergency plan took
+    # over, so the call is recorded as engine_failure, never as a lead.
+    engine_failure: str = ""
 
     @property
     def success(self) -> bool:
@@ -135,6 +138,8 @@ class CallResult:
             csat=_csat(outcome.get("csat")),
             emotions=[str(e) for e in outcome.get("emotions", []) if e],
             unanswered_questions=[str(q) for q in outcome.get("unanswered_questions", [])],
+            engine_failure=str((outcome.get("engine_failure") or {}).get("engine", "")
+                               if isinstance(outcome.get("engine_failure"), dict) else outcome.get("engine_failure") or ""),
         )
 
 

@@ -18,6 +18,18 @@ from voicebot.campaign import keys
 
 DNC_INFO = "voicebot:dnc:info"
 DNC_AUDIT = "voicebot:dnc:audit"
+# Add a number unless it is listed already for the same reason or a complaint (the strongest).
+# KEYS: the set, reasons, info, audit. ARGV: number, reason, info JSON, audit JSON.
+# Returns 0: nothing written, 1: reason updated, 2: newly listed.
+_ADD_SCRIPT = """
+local added = redis.call('SADD', KEYS[1], ARGV[1])
+local old = redis.call('HGET', KEYS[2], ARGV[1])
+if added == 0 and (old == ARGV[2] or old == 'complaint') then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+redis.call('XADD', KEYS[4], '*', 'json', ARGV[4])
+return added + 1
+"""
 
 
 @dataclass(frozen=True)
@@ -48,21 +60,23 @@ class DoNotCallList:
     def add_in(self, pipe: redis.client.Pipeline, e164: str, reason: str, by: str, call_id: str = "",
                at: float | None = None) -> None:
         """Queues the add on ``pipe`` (the worker records it with the call, atomically)."""
-        at = time.time() if at is None else at
-        info = {"since": at, "reason": reason, "by": by, "call_id": call_id}
-        pipe.sadd(keys.DNC, e164)
-        pipe.hset(keys.DNC_REASONS, e164, reason)
-        pipe.hset(DNC_INFO, e164, json.dumps(info, ensure_ascii=False))
-        pipe.xadd(DNC_AUDIT, {"json": json.dumps({"at": at, "action": "add", "number": e164, "reason": reason,
-                                                  "by": by, "call_id": call_id}, ensure_ascii=False)})
+        self._write(pipe, e164, reason, by, call_id, at)
 
     def add(self, e164: str, reason: str = "requested", by: str = "system", call_id: str = "") -> bool:
-        """True if the number was not on the list yet (re-adding only refreshes reason and audit)."""
-        was = self.contains(e164)
-        pipe = self.client.pipeline()
-        self.add_in(pipe, e164, reason, by, call_id)
-        pipe.execute()
-        return not was
+        """True if the number was not on the list yet. Idempotent: the same opt-out written twice (at
+        once and again at call end) is one entry and one audit event; a stronger reason (complaint)
+        updates the entry."""
+        return self._write(self.client, e164, reason, by, call_id, None) == 2
+
+    def _write(self, client: redis.Redis | redis.client.Pipeline, e164: str, reason: str, by: str, call_id: str,
+               at: float | None) -> int | None:
+        at = time.time() if at is None else at
+        info = json.dumps({"since": at, "reason": reason, "by": by, "call_id": call_id}, ensure_ascii=False)
+        audit = json.dumps({"at": at, "action": "add", "number": e164, "reason": reason, "by": by,
+                            "call_id": call_id}, ensure_ascii=False)
+        script = self.client.register_script(_ADD_SCRIPT)
+        return script(keys=[keys.DNC, keys.DNC_REASONS, DNC_INFO, DNC_AUDIT], args=[e164, reason, info, audit],
+                      client=client)
 
     def remove(self, e164: str, reason: str, by: str) -> bool:
         if not self.contains(e164):

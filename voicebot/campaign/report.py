@@ -27,6 +27,7 @@ from voicebot.campaign.report_charts import COLOURS, bars_with_n, chart
 from voicebot.campaign.report_text import text_for
 from voicebot.campaign.satisfaction import satisfaction
 from voicebot.campaign.throughput import Throughput, measure
+from voicebot.recording.recorder import open_private
 from voicebot.config import CampaignConfig
 from voicebot.supervisor.masking import mask_name, mask_number
 
@@ -189,7 +190,8 @@ def _write_calls_csv(client: redis.Redis, path: Path, results: list[dict[str, An
     ids = sorted({r["customer_id"] for r in results})
     customers = {c["id"]: c for c in CustomerStore(client).get_many(ids)}
     yes_no = lambda v: t["yes"] if v else t["no"]
-    with path.open("w", newline="", encoding=encoding, errors="replace") as fh:
+    # Names and numbers: 0640 like the recordings (voicebot.recording.recorder.open_private).
+    with open_private(path, "w", encoding=encoding, newline="", errors="replace") as fh:
         w = csv.writer(fh)
         w.writerow(t["calls_csv"])
         for r in results:

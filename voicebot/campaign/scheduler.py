@@ -98,6 +98,9 @@ Status = Literal["converted", "interested", "callback", "not_interested", "do_no
 _WRONG_NUMBER_TAGS = {"wrong_number", "wrong_person", "not_the_customer"}
 
 
+_REFUSED_TAGS = frozenset({"not_interested", "refused", "declined"})
+
+
 @dataclass(frozen=True)
 class NextStep:
     kind: Literal["retry", "callback", "done"]
@@ -115,6 +118,8 @@ def next_step(job: CallJob, result: CallResult, now: float, rules: CallingRules,
         return NextStep("done", "do_not_call")
     if result.answered_by == "invalid" or _WRONG_NUMBER_TAGS & set(result.tags):
         return NextStep("done", "wrong_number")
+    if result.engine_failure:
+        return _after_engine_failure(job, result, now, rules, cfg, callbacks_booked)
     if result.callback_at is not None and callbacks_booked < cfg.max_callbacks:  # no endless "call me later"
         # The dialogue said this time, already at least callback_min_delay_s after it spoke: book it as said.
         earliest = (started if started is not None else now) + cfg.callback_min_delay_s
@@ -131,3 +136,15 @@ def next_step(job: CallJob, result: CallResult, now: float, rules: CallingRules,
     if result.transferred:  # handed to a person because they wanted more: a lead unless they refused
         return NextStep("done", "not_interested" if result.intent_grade == "D" else "interested")
     return NextStep("done", "interested" if result.success else "not_interested")
+
+
+def _after_engine_failure(job: CallJob, result: CallResult, now: float, rules: CallingRules, cfg: CampaignConfig,
+                          callbacks_booked: int) -> NextStep:
+    """The emergency plan ended the conversation: never a lead (the customer may have heard only an
+    apology), and never a callback for a customer who had already refused."""
+    refused = result.intent_grade == "D" or bool(_REFUSED_TAGS & set(result.tags))
+    if refused:
+        return NextStep("done", "not_interested")
+    if result.callback_at is not None and not result.transferred and callbacks_booked < cfg.max_callbacks:
+        return NextStep("callback", "engine_failure", rules.next_allowed(max(result.callback_at, now), job.timezone))
+    return NextStep("done", "engine_failure")

@@ -42,6 +42,9 @@ PACING_RETRY_S = 30.0
 ATTEMPT_TTL_S = 60 * 86400
 REDIS_RETRY_S = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # waits while Redis is unreachable, then the last one
 REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
+# A worker that died mid-call cannot say whether the customer answered: that attempt keeps
+# counting in the frequency cap; any other call that was no conversation is released from it.
+INTERRUPTED = "worker died during the call"
 
 
 @dataclass
@@ -187,11 +190,14 @@ class CampaignWorker:
             if verdict is not None:
                 return verdict
         state = self.client.hgetall(self.ck.state(job.customer_id))
+        limit = self.cfg.max_attempts + (self.cfg.max_callbacks if job.kind == "callback" else 0)
+        # The cap is checked and this call recorded in it in one step (one record per number across
+        # every campaign); every way out below that places no call releases the hold again.
         decision = self.gate.may_call(job.phone, now, path=f"campaign_{job.kind}", kind=job.kind, rules=self.rules,
-                                      timezone=job.timezone, window=_window(state), campaign=self.ck.name)
+                                      timezone=job.timezone, window=_window(state), campaign=self.ck.name,
+                                      hold=None if job.attempt > limit else self._hold_id(job))
         if decision.reason == "do_not_call":
             return self._drop(claimed, job, "do_not_call")
-        limit = self.cfg.max_attempts + (self.cfg.max_callbacks if job.kind == "callback" else 0)
         if job.attempt > limit:  # every kind of call has an attempt limit
             return self._drop(claimed, job, "unreachable")
         if not decision.allowed:
@@ -200,10 +206,12 @@ class CampaignWorker:
         pace = self.pacer.acquire(attempt_id, now)
         if not pace.ok:
             self.stats.paced += 1
+            self.gate.release(job.phone, decision.hold)
             return self._defer(claimed, job, now + PACING_RETRY_S, f"pacing_{pace.reason}", count=False)
         if not self.client.set(attempt_key, json.dumps({"state": "dialing", "worker": self.worker_id, "at": now}),
                                nx=True, ex=ATTEMPT_TTL_S):
             self.client.zrem(self.ck.inflight, attempt_id)
+            self.gate.release(job.phone, decision.hold)
             verdict = self._check_reclaimed(claimed, job, attempt_key)
             return verdict or "skipped"
         variants = [v for v in state.get("variants", "").split(",") if v]
@@ -238,7 +246,7 @@ class CampaignWorker:
         self.stats.interrupted += 1
         self.log.warning("attempt_interrupted", job=job.job_id, dead_worker=info["worker"])
         state = self.client.hgetall(self.ck.state(job.customer_id))
-        self._record(claimed, job, CallResult("failed", error="worker died during the call"), info["at"], state)
+        self._record(claimed, job, CallResult("failed", error=INTERRUPTED), info["at"], state)
         return "interrupted"
 
     def _liveness_trusted(self) -> bool:
@@ -263,6 +271,10 @@ class CampaignWorker:
             except REDIS_DOWN as exc:
                 time.sleep(self._redis_unavailable(exc, failures))
                 failures += 1
+
+    def _hold_id(self, job: CallJob) -> str:
+        """This attempt's entry in the number's cap record (unique across campaigns)."""
+        return f"{self.ck.name}:{job.customer_id}:{job.attempt}"
 
     def _ack_only(self, msg_id: str) -> None:
         pipe = self.client.pipeline()
@@ -291,8 +303,9 @@ class CampaignWorker:
     def _daily_budget_free_at(self, phone: str, now: float) -> float:
         """When a further call is allowed if this one is answered (0 = any time)."""
         limit = self.cfg.max_calls_per_day
+        # This call is already in the record (held when the gate allowed it).
         times = [t for _, t in self.client.zrangebyscore(keys.number_calls(phone), f"({now - 86400}", "+inf",
-                                                          withscores=True)] + [now]
+                                                          withscores=True)]
         return times[-limit] + 86400 if len(times) >= limit else 0.0
 
     def _record(self, claimed: ClaimedJob, job: CallJob, result: CallResult, started: float, state: dict) -> None:
@@ -324,8 +337,9 @@ class CampaignWorker:
         if result.do_not_call or result.complaint:
             self.dnc.add_in(pipe, job.phone, "complaint" if result.complaint else "stop_calling",
                             by=f"call:{self.ck.name}/{job.job_id}", call_id=result.call_id, at=now)
-        if result.answered_by == "human":  # the frequency cap counts conversations, not rings or voicemails
-            pipe.zadd(keys.number_calls(job.phone), {attempt_id: now})
+        if result.answered_by != "human" and result.error != INTERRUPTED:  # the cap counts conversations only
+            self.gate.release(job.phone, self._hold_id(job), pipe)
+        if result.answered_by == "human":
             pipe.hincrby(self.ck.meta, "n_human", 1)
             if result.ab_trial and result.variant in ("", job.script_variant):
                 # A trial only once the pitch was spoken, and only for the variant actually spoken.

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class RedisConfig(BaseModel):
     # Empty = start a private redis-server on a unix socket under cache_dir. A password in it
     # (redis://:pw@host) is shown as *** in repr and logs.
     url: str = ""
+    # A Redis with neither AOF nor RDB loses the campaign and the do-not-call list on a restart:
+    # the server refuses it unless this is set (or --allow-ephemeral-redis is given), loudly.
+    allow_ephemeral: bool = False
 
     def __repr_args__(self):  # type: ignore[override]
         from voicebot.secret_fields import hide_userinfo
@@ -64,5 +67,20 @@ class CampaignConfig(BaseModel):
     # Callbacks a customer may ask for in one campaign (on top of max_attempts), and the soonest
     # one is booked after a call (the bot says the booked time, so both agree).
     max_callbacks: int = Field(2, ge=0)
+    # Staff destinations that are not customer calls and so skip the compliance gate (numbers in
+    # any spelling, or named SIP accounts). Console users' phones and
+    # phone_supervision.supervisor_phones count as staff too. Nothing else does.
+    staff_numbers: list[str] = []
     callback_min_delay_s: float = Field(1800.0, ge=0)
     events_stream_maxlen: int = 100_000
+
+    @field_validator("staff_numbers")
+    @classmethod
+    def _staff_entries_are_destinations(cls, entries: list[str]) -> list[str]:
+        from voicebot.campaign.identity import dial_identity
+
+        for entry in entries:
+            ident = dial_identity(entry)
+            if not ident.user or ident.unparseable:
+                raise ValueError(f"campaign.staff_numbers: {entry!r} is neither a valid phone number nor an account")
+        return entries

@@ -138,12 +138,27 @@ def check_redis(settings: Settings) -> list[Finding]:
     import redis
 
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2, decode_responses=True)
         client.ping()
-        return [Finding("redis", True, f"{_safe_url(url)} answers PING")]
+        return [Finding("redis", True, f"{_safe_url(url)} answers PING"), _redis_persistence(settings, client)]
     except redis.RedisError as exc:
         return [Finding("redis", False, f"cannot reach Redis at {_safe_url(url)}: {exc}",
                         "start it (systemctl start redis-server / docker compose up redis) or fix redis.url")]
+
+
+def _redis_persistence(settings: Settings, client) -> Finding:
+    from voicebot.store.redis_server import persistence
+
+    found = persistence(client)
+    if found.ephemeral:
+        return Finding("redis persistence", settings.redis.allow_ephemeral,
+                       "neither AOF nor RDB: a Redis restart loses campaigns, outcomes and the do-not-call list",
+                       "CONFIG SET appendonly yes (and appendonly yes in redis.conf)", warning=settings.redis.allow_ephemeral)
+    if found.aof is None and found.rdb is None:
+        return Finding("redis persistence", True, "the server does not report its persistence (CONFIG disabled)",
+                       warning=True)
+    kinds = [k for k, on in (("AOF", found.aof), ("RDB", found.rdb)) if on]
+    return Finding("redis persistence", True, " + ".join(kinds) or "unknown")
 
 
 def _safe_url(url: str) -> str:

@@ -32,8 +32,14 @@ def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
         print("voicebot: --days must be 0 (keep everything) or more")
         return 2
     report = purge_expired(settings.paths.recordings_dir, days, dry_run=args.dry_run)
+    trimmed = 0
+    if settings.redis.url and not args.dry_run:  # the event stream is a copy of what was said too
+        from voicebot.store.events import trim_event_stream
+        from voicebot.store.redis_server import connect_redis
+
+        trimmed = trim_event_stream(connect_redis(settings), days)
     print(json.dumps({"dry_run": args.dry_run, "retention_days": days, **report.to_dict(),
-                      "files": report.deleted_files}, ensure_ascii=False, indent=1))
+                      "events_trimmed": trimmed, "files": report.deleted_files}, ensure_ascii=False, indent=1))
     return 1 if report.errors else 0
 
 

@@ -36,11 +36,13 @@ def make_private_dir(path: Path) -> None:
     os.chmod(path, DIR_MODE)
 
 
-def open_private(path: Path, mode: str, encoding: str | None = None):
+def open_private(path: Path, mode: str, encoding: str | None = None, **kwargs):
+    """``open()`` for files with personal data: created (or truncated) as 0640 from the start.
+    ``kwargs``: newline / errors, as for ``open()``."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
     fd = os.open(path, flags, FILE_MODE)
     os.fchmod(fd, FILE_MODE)
-    return os.fdopen(fd, mode, encoding=encoding)
+    return os.fdopen(fd, mode, encoding=encoding, **kwargs)
 
 
 class StreamingWavWriter:

@@ -1,6 +1,6 @@
 """Retention: recordings and transcripts older than ``recording.retention_days`` are deleted.
 
-Recordings live in ``<recordings_dir>/<YYYY-MM-DD>/<call-id>.{wav,jsonl}`` (UTC day of the call).
+Recordings live in ``<recordings_dir>/<YYYY-MM-DD>/<call-id>.{wav,jsonl,json}`` (UTC day of the call).
 A day folder is expired when its whole day lies more than ``retention_days`` in the past, so a
 call is kept at least that long. Every deletion is written to ``<recordings_dir>/retention.log``
 (JSON lines: when, what, why) before the file goes, so the trail survives a crash half way.
@@ -20,7 +20,8 @@ from voicebot.logs import get_logger
 from voicebot.recording.recorder import FILE_MODE
 
 DAY_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-RECORDING_SUFFIXES = (".wav", ".jsonl", ".enc")  # .raw.enc: the encrypted unmasked transcript
+# .raw.enc: the encrypted unmasked transcript; .json: the console's sidecar (number, name, outcome).
+RECORDING_SUFFIXES = (".wav", ".jsonl", ".enc", ".json")
 LOG_NAME = "retention.log"
 
 log = get_logger("voicebot.recording.retention")

@@ -27,6 +27,7 @@ from voicebot.session.emergency import EmergencyPlan, EngineFailure
 from voicebot.session.engines import Engines
 from voicebot.session.events import CallEvent, public_customer
 from voicebot.session.listener import CallListener
+from voicebot.campaign.optout import OptOutWatch, dialogue_tags
 from voicebot.session.results import PendingTurn, SessionResult
 from voicebot.session.partials import PartialTranscriber
 from voicebot.session.speaker import BotSpeaker
@@ -34,6 +35,14 @@ from voicebot.session.turn_recognition import TurnRecognition
 from voicebot.transport.base import CallControl, CallLeg, CallSignal, drain, unanswered_reason
 
 MIN_UNHEARD_TURN_S = 0.6
+
+
+def _opt_out_watch(settings: Any, info: CallInfo) -> OptOutWatch | None:
+    if not settings.redis.url:
+        return None  # no shared do-not-call list to write to (the worker records the outcome)
+    from voicebot.store.redis_server import connect_redis
+
+    return OptOutWatch(lambda: connect_redis(settings), info)
 
 
 class CallSession:
@@ -65,6 +74,7 @@ class CallSession:
         self.result: SessionResult | None = None
         self.tap = None  # live-listen tap (voicebot.supervisor.audio_tap), when the process has one
         self._state = ""
+        self.opt_out = _opt_out_watch(self.settings, info)  # do-not-call written the moment it is asked for
         self._thread = threading.Thread(target=self._run_safely, name=f"call-{call.uid}", daemon=True)
 
     # --- lifecycle -------------------------------------------------------------------
@@ -103,9 +113,7 @@ class CallSession:
         self.runner = ActionRunner(self.speaker, self.ua, self.call, self.engines, self.info, self.outcome,
                                    self._publish, self.dialogue.on_transfer_result)
         if self.settings.recording.enabled:
-            self.recorder = self.runner.recorder = CallRecorder(
-                self.settings.paths.recordings_dir, self.call.uid, port.clock_rate, port.frame_bytes,
-                mask_numbers=self.settings.recording.mask_transcripts, raw_key=self.engines.transcript_key)
+            self._open_recorder(port)
         if self.engines.listen_taps is not None:
             self.tap = self.engines.listen_taps.open(self.call.uid, port.clock_rate)
         self.answered_at = self.runner.answered_at = self.last_activity = time.time()
@@ -124,6 +132,8 @@ class CallSession:
                 break
             self._check_engines()
             self.runner.run()
+            if self.opt_out is not None:
+                self.opt_out.check(dialogue_tags(self.dialogue, self.outcome["tags"]))
             self._check_no_input()
             time.sleep(0.01)
 
@@ -199,6 +209,19 @@ class CallSession:
                 self._turn_ended(event)
         if self.partials and in_turn and self.listener.callee_speaking and callee:
             self.partials.feed(np.frombuffer(b"".join(callee), dtype=np.int16))
+
+    def _open_recorder(self, port: Any) -> None:
+        """A recorder that cannot even open its files (full disk, read-only mount) must not end the
+        call: it goes on unrecorded, with the error logged, published and kept in the outcome."""
+        try:
+            self.recorder = self.runner.recorder = CallRecorder(
+                self.settings.paths.recordings_dir, self.call.uid, port.clock_rate, port.frame_bytes,
+                mask_numbers=self.settings.recording.mask_transcripts, raw_key=self.engines.transcript_key)
+        except OSError as exc:
+            error = f"cannot open the recording: {exc.strerror or exc}"
+            self.outcome["recording_error"] = error
+            self.log.error("recording_failed", error=error, errno=exc.errno)
+            self._publish("recording_failed", error=error)
 
     def _check_recorder(self) -> None:
         """Reported once; the call goes on unrecorded (a full disk must not hang up on a customer)."""

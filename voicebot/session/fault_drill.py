@@ -43,10 +43,11 @@ class DrillRecognizer:
         self._inner, self._mode, self._count = inner, cfg.asr, _Countdown(cfg.after_uses)
         self.name, self.sample_rate = f"drill({inner.name})", inner.sample_rate
 
-    def transcribe(self, pcm: np.ndarray, language: str | None = None) -> Transcript:
+    def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str = "") -> Transcript:
+        """Same signature as the recognisers it wraps: the session passes the domain prompt."""
         if self._count.failing():
             _fail(self._mode, "asr")
-        return self._inner.transcribe(pcm, language)
+        return self._inner.transcribe(pcm, language, prompt) if prompt else self._inner.transcribe(pcm, language)
 
     def stream(self, language: str | None = None):
         return None  # drills run on whole utterances

@@ -137,10 +137,17 @@ class VoicebotServer:
                    cleared: Any = None) -> CallSession:
         """Raises ``CallRefused`` for a customer's number the compliance gate refuses (``cleared``: a
         campaign worker's fresh Decision for this number, so the gate is not asked twice)."""
-        from voicebot.campaign.compliance import check_customer_call
+        from voicebot.campaign.compliance import check_customer_call, release_call, staff_destinations
 
-        check_customer_call(self._compliance_redis, self.settings.campaign, uri, path="place_call", cleared=cleared)
-        call = self.ua.make_call(uri)
+        # Counted in the number's frequency cap from here (released if the INVITE cannot be sent).
+        decision = check_customer_call(self._compliance_redis, self.settings.campaign, uri, path="place_call",
+                                       cleared=cleared, staff=staff_destinations(self.settings))
+        try:
+            call = self.ua.make_call(uri)
+        except Exception:
+            if decision is not cleared:
+                release_call(self._compliance_redis(), decision)
+            raise
         info = CallInfo(call.uid, "outbound", uri, locale or self.settings.dialogue.locale, dict(customer or {}))
         return self._start_session(call, info)
 

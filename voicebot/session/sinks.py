@@ -27,5 +27,6 @@ def make_event_sinks(settings: Settings) -> list[EventSink]:
     if settings.recording.enabled:
         from voicebot.supervisor.recordings import RecordingIndexSink
 
-        sinks.append(RecordingIndexSink())  # <call-id>.json beside each recording, for the console
+        # <call-id>.json beside each recording, for the console (masked like the transcript)
+        sinks.append(RecordingIndexSink(mask=settings.recording.mask_transcripts))
     return sinks

@@ -63,9 +63,27 @@ class TransferRunner:
                 "bridged": self.bridged, "replaces_ignored": self.replaces_ignored,
                 "hold_audio_s": round(self.hold.played_s, 1) if self.hold else 0.0}
 
+    def _refused(self) -> str | None:
+        """Why the compliance gate refuses this transfer target, or None: a transfer to an external
+        number is a call to that number (staff and agent destinations are not customers)."""
+        from voicebot.campaign.compliance import CallRefused, check_customer_call, staff_destinations
+        from voicebot.store.redis_server import connect_redis
+
+        settings = self.engines.settings
+        try:
+            check_customer_call(lambda: connect_redis(settings), settings.campaign, self.action.target,
+                                path="transfer", staff=staff_destinations(settings))
+        except CallRefused as exc:
+            return exc.decision.reason
+        return None
+
     def _run(self) -> None:
         try:
-            self.result = self._warm() if self.action.mode == "warm" else self._blind()
+            refused = self._refused()
+            if refused is not None:
+                self.result = (False, f"refused: {refused}")
+            else:
+                self.result = self._warm() if self.action.mode == "warm" else self._blind()
         except Exception as exc:
             self.log.exception("transfer_error")
             self.result = (False, f"error: {exc}")

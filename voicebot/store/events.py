@@ -97,7 +97,7 @@ class RedisEventSink:
     def _write(self, events: list[CallEvent]) -> None:
         pipe = self.client.pipeline(transaction=False)
         for event in events:
-            record = event.as_dict()
+            record = masked_record(event)
             if self.worker:
                 record.setdefault("worker", self.worker)
             pipe.xadd(EVENTS_STREAM, {"json": json.dumps(record, ensure_ascii=False, default=str)},
@@ -105,23 +105,48 @@ class RedisEventSink:
             key = call_key(event.call_id)
             live = {"last_event": event.type, "updated": event.ts}
             for name in _STATE_FIELDS.get(event.type, ()):
-                if name in event.data:
-                    live[name] = _flat(event.data[name])
+                if name in record:
+                    live[name] = _flat(record[name])
             if event.type == "call_started":
                 live["started"] = event.ts
                 pipe.sadd(LIVE_CALLS, event.call_id)
             if event.type == "user_turn":
                 pipe.hincrby(key, "user_turns", 1)
-                live["last_user_text"] = _flat(event.data.get("text", ""))
+                live["last_user_text"] = _flat(record.get("text", ""))
             if event.type == "bot_turn":
-                live["last_bot_text"] = _flat(event.data.get("text", ""))
+                live["last_bot_text"] = _flat(record.get("text", ""))
             if event.type == "call_ended":
                 live["ended"] = event.ts
-                live["outcome"] = _flat(event.data.get("outcome", {}))
+                live["outcome"] = _flat(record.get("outcome", {}))
                 pipe.srem(LIVE_CALLS, event.call_id)
             pipe.hset(key, mapping=live)
             pipe.expire(key, self.ended_ttl_s if event.type == "call_ended" else self.live_ttl_s)
         pipe.execute()
+
+
+def trim_event_stream(client: redis.Redis, retention_days: int, now: float | None = None) -> int:
+    """Retention for the event stream: entries older than ``retention_days`` go (XTRIM MINID; the
+    stream id is the time in ms). 0 keeps everything (the sink's MAXLEN still bounds it). Returns
+    how many entries were deleted."""
+    if retention_days <= 0:
+        return 0
+    cutoff_ms = int(((time.time() if now is None else now) - retention_days * 86400) * 1000)
+    return int(client.xtrim(EVENTS_STREAM, minid=f"{cutoff_ms}-0", approximate=False))
+
+
+def masked_record(event: CallEvent) -> dict[str, Any]:
+    """The event as stored in Redis: what was said (``text`` of turns, partials, whispers, and the
+    outcome's unanswered questions) masked by the one rule, so the stream and the live hashes never
+    hold a number, ID or card; identifiers and the call's own number fields stay for supervisors."""
+    from voicebot.masking import mask_text, mask_value
+
+    record = event.as_dict()
+    if isinstance(record.get("text"), str):
+        record["text"] = mask_text(record["text"])
+    outcome = record.get("outcome")
+    if isinstance(outcome, dict) and outcome.get("unanswered_questions"):
+        record["outcome"] = {**outcome, "unanswered_questions": mask_value(outcome["unanswered_questions"])}
+    return record
 
 
 def _flat(value: Any) -> str | int | float:

@@ -106,6 +106,48 @@ def private_redis(settings: Settings) -> PrivateRedis:
     return PrivateRedis(Path(settings.paths.cache_dir) / "redis")
 
 
+_WARNED: set[str] = set()
+
+
+@dataclass(frozen=True)
+class Persistence:
+    aof: bool | None  # None: the server would not say (CONFIG disabled on a managed Redis)
+    rdb: bool | None
+
+    @property
+    def ephemeral(self) -> bool:
+        """Known to keep nothing across a restart."""
+        return self.aof is False and self.rdb is False
+
+
+def persistence(client: redis.Redis) -> Persistence:
+    """AOF and RDB as the server reports them (INFO for AOF, CONFIG GET save for RDB snapshots)."""
+    info = client.info("persistence")
+    aof = bool(int(info["aof_enabled"])) if "aof_enabled" in info else None
+    try:
+        save = client.config_get("save").get("save")
+        rdb = None if save is None else bool(str(save).strip())
+    except redis.ResponseError:  # CONFIG renamed or disabled
+        rdb = None
+    return Persistence(aof, rdb)
+
+
+def check_persistence(client: redis.Redis, allow_ephemeral: bool, where: str) -> Persistence:
+    """Refuses (StoreError) a Redis that persists nothing, unless allowed; then warns loudly."""
+    found = persistence(client)
+    if found.ephemeral:
+        if not allow_ephemeral:
+            raise StoreError(f"redis at {where} has neither AOF nor RDB persistence: a restart would lose every "
+                             "campaign, outcome and do-not-call entry. Enable appendonly (CONFIG SET appendonly yes, "
+                             "and in redis.conf), or start with --allow-ephemeral-redis (redis.allow_ephemeral) "
+                             "to accept that risk")
+        if where not in _WARNED:  # once per process, not once per connection
+            _WARNED.add(where)
+            _log.warning("redis_ephemeral", redis=where,
+                         detail="neither AOF nor RDB: a Redis restart loses campaigns and the do-not-call list")
+    return found
+
+
 def connect_redis(settings: Settings) -> redis.Redis:
     """A client with ``decode_responses=True``; starts the private server when no URL is set."""
     if not settings.redis.url:
@@ -116,4 +158,5 @@ def connect_redis(settings: Settings) -> redis.Redis:
     except redis.RedisError as exc:
         raise StoreError(f"cannot reach redis at {hide_userinfo(settings.redis.url)}: "
                          f"{hide_userinfo(str(exc))}") from exc
+    check_persistence(client, settings.redis.allow_ephemeral, hide_userinfo(settings.redis.url))
     return client

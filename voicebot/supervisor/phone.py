@@ -115,12 +115,11 @@ class SupervisorLine:
         """A supervisor's own phone (console users' ``phone``, ``phone_supervision.supervisor_phones``,
         a named SIP account) is not a customer call; any other number goes through the compliance
         gate like every customer call (raises ``CallRefused``)."""
-        from voicebot.campaign.compliance import check_customer_call, is_supervisor_phone
+        from voicebot.campaign.compliance import check_customer_call, staff_destinations
 
         settings = self.server.settings
-        own = [u.phone for u in settings.supervisor.users.values() if u.phone] + list(self.config.supervisor_phones)
-        if not is_supervisor_phone(uri, own):
-            check_customer_call(self.server._compliance_redis, settings.campaign, uri, path="supervisor_call_out")
+        check_customer_call(self.server._compliance_redis, settings.campaign, uri, path="supervisor_call_out",
+                            staff=staff_destinations(settings))
 
     def _start(self, call: SipCall, request: SupervisorRequest) -> SupervisorSession:
         session = SupervisorSession(self, call, request)

@@ -30,8 +30,10 @@ KINDS = {"wav": "audio/wav", "jsonl": "application/x-ndjson", "json": "applicati
 class RecordingIndexSink:
     """Writes the metadata file when a call ends (once per call, small, atomic rename)."""
 
-    def __init__(self) -> None:
+    def __init__(self, mask: bool = False) -> None:
         self._started: dict[str, dict[str, Any]] = {}
+        # recording.mask_transcripts: the metadata file is a stored copy too, masked by the same rule.
+        self.mask = mask
 
     def __call__(self, event: CallEvent) -> None:
         if event.type == "call_started":
@@ -51,6 +53,10 @@ class RecordingIndexSink:
                 "variant": customer.get("variant", ""), "outcome": event.data.get("outcome") or {},
                 "latency_ms": event.data.get("latency_ms") or [],
             }
+            if self.mask:
+                from voicebot.masking import mask_value
+
+                meta = mask_value(meta)
             path = Path(recording).with_suffix(".json")
             tmp = path.with_suffix(".json.tmp")
             try:
