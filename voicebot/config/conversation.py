@@ -39,6 +39,9 @@ class DialogueConfig(BaseModel):
     # margin between the best and second intent under these (figures: docs/chinese.md).
     confirm_asr_confidence: float = Field(0.6, ge=0.0, le=1.0)
     confirm_intent_margin: float = Field(0.3, ge=0.0, le=1.0)
+    # Short zh turns compared by sound (toneless pinyin) with the answers the state expects
+    # (dialogue/nlu/phonetic.py): 普适 heard as 不是. Such a turn never closes a customer unconfirmed.
+    hear_by_sound: bool = True
     # Who can take a hand-over right now (voicebot/dialogue/agents.py): "options" pings the agent URI
     # with SIP OPTIONS, "capacity" trusts agent_capacity, "always" assumes someone answers. The
     # proactive high-value hand-over happens only when someone is available; otherwise the bot

@@ -1,4 +1,4 @@
-"""``voicebot dialplan check FILE...``, ``voicebot nlu parse --dialplan D`` and ``voicebot nlu evaluate``."""
+"""``voicebot dialplan check FILE...``, ``voicebot nlu parse --dialplan D``, ``nlu evaluate`` and ``nlu hear``."""
 
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--test", help="TSV of text<TAB>intent (or intent<TAB>text); none = leave-one-out over the examples")
     c.add_argument("--json", help="also write the figures to this JSON file")
     c.set_defaults(func=cmd_evaluate)
+    c = nsub.add_parser("hear", help="recordings -> transcript, intent and confidences, as a call at STATE hears them")
+    c.add_argument("--dialplan", required=True, help="dialplan file")
+    c.add_argument("--state", required=True, help="a state of the plan, or 'survey' (the satisfaction question)")
+    c.add_argument("--json", action="store_true", help="one JSON object a recording")
+    c.add_argument("wavs", nargs="+", help="WAV files (any rate; what the bot heard)")
+    c.set_defaults(func=cmd_hear)
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -108,4 +114,45 @@ def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
         if args.ranking:
             out["ranking"] = [list(x) for x in r.ranking]
         print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_hear(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from voicebot.asr import load_recognizer
+    from voicebot.audio.pcm import read_wav
+    from voicebot.dialogue.factory import PlanDialogueFactory
+    from voicebot.dialogue.hearing import hear_audio
+    from voicebot.dialogue.plan import DialplanError
+    from voicebot.locales import whisper_language
+
+    missing = [w for w in args.wavs if not Path(w).is_file()]
+    if missing:
+        print(f"no such recording: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    settings.dialogue.plan = args.dialplan
+    try:
+        factory = PlanDialogueFactory(settings)
+    except DialplanError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    locale = factory.plans[0].plan.locale
+    recognizer = load_recognizer(settings)
+    closed_set = settings.asr.closed_set_margin > 0
+    for wav in args.wavs:
+        try:
+            pcm, _ = read_wav(wav, 16000)
+            heard = hear_audio(recognizer, factory, locale, args.state, pcm, whisper_language(locale), closed_set)
+        except ValueError as exc:
+            print(f"{wav}: {exc}", file=sys.stderr)
+            return 2
+        if args.json:
+            print(json.dumps({"wav": wav, **heard.as_dict()}, ensure_ascii=False), flush=True)
+        else:
+            taken = f" -> taken as {heard.taken_as!r}" if heard.taken_as else ""
+            flags = "".join([" [asked back]" if heard.asked_back else "", " [closes customer]" if heard.closed_customer else "",
+                             " [callback]" if heard.booked_callback else ""])
+            print(f"{wav}: heard {heard.transcript!r} (asr {heard.asr_confidence:.2f}){taken} => {heard.label} "
+                  f"({heard.intent_confidence:.2f}){flags}", flush=True)
     return 0

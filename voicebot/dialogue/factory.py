@@ -114,7 +114,7 @@ class PlanDialogueFactory:
                             survey_after=frozenset(d.survey.after) if d.survey.enabled else frozenset(),
                             faq=lp.faq,
                             confirm_policy=ConfirmPolicy.from_settings(d),
-                            recognition_prompt=lp.recognition_prompt)
+                            recognition_prompt=lp.recognition_prompt, hear_by_sound=d.hear_by_sound)
 
     def availability(self, plan: Dialplan) -> AgentAvailability:
         """One availability check per agent URI, shared by every call (the OPTIONS ping runs in the background)."""

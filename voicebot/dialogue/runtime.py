@@ -79,6 +79,7 @@ class PlanDialogue:
     next_callback: CallbackTime | None = None  # what the next schedule_callback books (and {follow_up} says)
     surveying: str = ""  # hang-up reason held while the survey question is answered
     survey_asked_again: bool = False
+    hear_by_sound: bool = True  # dialogue.hear_by_sound
     started: bool = False  # the call was answered and the plan began (set-up alone may precede it)
     faq: FaqResponder | None = None  # the plan's knowledge base (faq.py)
     _expected: dict[tuple[str, bool], tuple[ExpectedAnswer, ...]] = field(default_factory=dict)
@@ -289,7 +290,7 @@ class PlanDialogue:
 
     def _hear(self, text: str) -> str:
         """A short zh transcript heard by its sound (nlu/phonetic.py) as one of the expected answers."""
-        if not text or not is_chinese(self.plan.locale):
+        if not text or not self.hear_by_sound or not is_chinese(self.plan.locale):
             return text
         found = phonetic_match(text, [(a.text, a.label) for a in self.expected_answers(wide=True)])
         if found is None or found.text == spoken_form(text, self.plan.locale):

@@ -60,7 +60,8 @@ class CallSession:
         self.emergency = EmergencyPlan(self.settings, info.locale)
         self.recorder: CallRecorder | None = None
         self.turns = TurnRecognition(engines, info.locale, call.uid, self.emergency,
-                                     lambda: getattr(self.dialogue, "recognition_prompt", ""), self.partials)
+                                     lambda: getattr(self.dialogue, "recognition_prompt", ""), self.partials,
+                                     self._expected_answers)
         self.runner: ActionRunner | None = None  # once media is up
         self.outcome: dict[str, Any] = {"tags": [], "callbacks": [], "offers": []}
         # Supervision (voicebot.supervisor.phone): instructions and barge arrive from other threads.
@@ -273,6 +274,11 @@ class CallSession:
         self.turns.clear()
         self.runner.replace(actions)
         self._carrying_out_order = True  # the apology is said in full
+
+    def _expected_answers(self) -> tuple[str, ...]:
+        """The dialogue's expected short answers now (dialogue/expected.py); () for engines without them."""
+        expected = getattr(self.dialogue, "expected_answers", None)
+        return tuple(a.text for a in expected()) if expected is not None else ()
 
     def _handle_turn(self, turn: PendingTurn, transcript: Transcript) -> None:
         fms = self.settings.media.frame_ms / 1000

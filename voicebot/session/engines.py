@@ -48,7 +48,7 @@ class Engines:
                 log.exception("event_sink_failed", sink=repr(sink))
 
     def recognise(self, audio: Any, language: str | None, call_id: str, speculative: bool = False,
-                  prompt: str = "") -> Future:
+                  prompt: str = "", expected: tuple[str, ...] = ()) -> Future:
         """Recognition of one utterance. A recognition service (asr.service) takes the call id and
         whether the turn has ended, so end-of-turn work goes first and stale speculation is dropped."""
         submit = getattr(self.recognizer, "submit", None)
@@ -57,6 +57,8 @@ class Engines:
 
             return submit(audio, language, call_id, Kind.SPECULATIVE if speculative else Kind.FINAL,
                           sample_rate=self.settings.media.clock_rate)
+        if expected:  # the state's expected answers, scored against a short turn (asr.closed_set_margin)
+            return self.asr_pool.submit(self.recognizer.transcribe, audio, language, prompt, expected)
         if prompt:  # the call's domain words (asr.domain_prompt); the recognition service takes none
             return self.asr_pool.submit(self.recognizer.transcribe, audio, language, prompt)
         return self.asr_pool.submit(self.recognizer.transcribe, audio, language)

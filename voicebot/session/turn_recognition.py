@@ -28,10 +28,11 @@ if TYPE_CHECKING:
 
 class TurnRecognition:
     def __init__(self, engines: Engines, locale: str, call_id: str, emergency: EmergencyPlan,
-                 prompt: Callable[[], str], partials: PartialTranscriber | None) -> None:
+                 prompt: Callable[[], str], partials: PartialTranscriber | None,
+                 expected: Callable[[], tuple[str, ...]] | None = None) -> None:
         self.engines, self.call_id, self.emergency = engines, call_id, emergency
         self.language = whisper_language(locale)
-        self._prompt, self.partials = prompt, partials
+        self._prompt, self.partials, self._expected = prompt, partials, expected
         self.pending: list[PendingTurn] = []
         self._speculative: tuple[int, Future] | None = None  # (start_frame, future)
         self._spec_last: Future | None = None
@@ -90,4 +91,7 @@ class TurnRecognition:
 
     def _recognise(self, audio: np.ndarray, speculative: bool = False) -> Future:
         # The plan's domain words (company, product, offers), used when asr.domain_prompt is on.
-        return self.engines.recognise(audio, self.language, self.call_id, speculative, self._prompt())
+        expected: tuple[str, ...] = ()
+        if self.engines.settings.asr.closed_set_margin > 0 and self._expected is not None:
+            expected = self._expected()
+        return self.engines.recognise(audio, self.language, self.call_id, speculative, self._prompt(), expected)

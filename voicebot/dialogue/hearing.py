@@ -1,0 +1,84 @@
+"""One callee turn understood exactly as a call at a given state understands it.
+
+Used by ``voicebot nlu hear`` and by the spoken benchmark: the same recogniser (with the state's
+expected answers when ``asr.closed_set_margin`` is on), the same hearing by sound, intent
+classifier, confirmation rules and survey scoring as a live call, because it runs the call's own
+dialogue, put at that state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from voicebot.dialogue.base import Action, CallInfo, HangUp, Say, ScheduleCallback, Tag, UserTurn
+from voicebot.dialogue.confirm import CLOSING_HANGUPS, CLOSING_TAGS
+
+SURVEY = "survey"  # the pseudo-state of the satisfaction question
+
+
+@dataclass(frozen=True)
+class HeardTurn:
+    transcript: str  # what the recogniser wrote
+    asr_confidence: float
+    taken_as: str  # the words the dialogue took (after hearing by sound); '' = the transcript
+    label: str  # the intent, or csat:N in the survey ('unheard', 'out_of_scope', 'csat:none')
+    intent_confidence: float
+    asked_back: bool  # the bot asked "did you mean …?" instead of acting
+    closed_customer: bool  # the turn put the number on do-not-call / closed the customer
+    booked_callback: bool
+    said: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def closes(actions: list[Action]) -> bool:
+    return any((isinstance(a, Tag) and CLOSING_TAGS & set(a.tags)) or (isinstance(a, HangUp) and a.reason in CLOSING_HANGUPS)
+               for a in actions)
+
+
+def new_call(factory, locale: str, state: str, customer: dict[str, Any] | None = None):
+    info = CallInfo("hear", "outbound", "sip:hear@localhost", locale,  # type: ignore[arg-type]
+                    customer or {"name": "王先生" if locale.startswith("zh") else "Mr Wang", "segment": "default"})
+    d = factory.new_dialogue(info)
+    d.start(info)
+    if state == SURVEY:
+        d.surveying = "completed"
+    elif state not in d.plan.spec.states:
+        raise ValueError(f"state {state!r} is not in plan {d.plan.name} (states: {', '.join(d.plan.spec.states)}, "
+                         f"or '{SURVEY}')")
+    else:
+        d.state = state
+    return d
+
+
+def understand(factory, locale: str, state: str, transcript: str, asr_confidence: float) -> HeardTurn:
+    d = new_call(factory, locale, state)
+    actions = d.on_user_turn(UserTurn(transcript, asr_confidence, 1.0, 2.0))
+    rec = d.record
+    taken = rec.heard_as[-1]["taken_as"] if rec.heard_as else ""
+    if state == SURVEY:
+        label = f"csat:{rec.csat}" if rec.csat is not None else "csat:none"
+        confidence = 1.0 if rec.csat is not None else 0.0
+    else:
+        label = rec.intents[-1] if rec.intents else "unheard"
+        confidence = 0.0
+        if transcript.strip():
+            confidence = d.nlu.parse(taken or transcript.strip()).confidence
+    return HeardTurn(transcript, round(asr_confidence, 3), taken, label, round(confidence, 3), d.confirm.waiting,
+                     closes(actions), any(isinstance(a, ScheduleCallback) for a in actions),
+                     tuple(a.text for a in actions if isinstance(a, Say)))
+
+
+def expected_texts(factory, locale: str, state: str) -> tuple[str, ...]:
+    return tuple(a.text for a in new_call(factory, locale, state).expected_answers())
+
+
+def hear_audio(recognizer, factory, locale: str, state: str, pcm16k: np.ndarray, language: str | None,
+               closed_set: bool) -> HeardTurn:
+    expected = expected_texts(factory, locale, state) if closed_set else ()
+    t = recognizer.transcribe(pcm16k, language, expected=expected) if expected else recognizer.transcribe(pcm16k, language)
+    return understand(factory, locale, state, t.text, t.confidence)
