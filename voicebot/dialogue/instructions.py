@@ -8,7 +8,10 @@ offer (it never invents a "20%" it was not given); "wrap up" is the plan's goodb
 checks a typed instruction here before sending it, so one that is not understood is answered
 "not understood" and never reaches the call.
 
-A negated instruction ("don't hang up", "别挂") is not understood rather than half-followed.
+A negated, cancelled or conditional instruction ("don’t hang up", "别挂", "cancel the transfer",
+"stop offering the discount", "if he gets angry hang up", "如果他生气就挂") is refused as not
+understood rather than half-followed: doing the opposite of an order is the one error that must
+never happen. Quotes and apostrophes are normalised first (phones and macOS type ’).
 """
 
 from __future__ import annotations
@@ -49,9 +52,18 @@ PATTERNS: tuple[tuple[Order, str], ...] = (
                     r"|介绍|详细|功能|特点|卖点"),
 )
 _COMPILED = tuple((order, re.compile(pattern, re.IGNORECASE)) for order, pattern in PATTERNS)
-# "别" negates ("别挂") except inside words (道别 goodbye, 区别, 特别, 别的 ...).
-NEGATION = re.compile(r"\b(don'?t|do not|never|no need to)\b|不要|不用|不能|不许|暂时不"
+# "别" negates ("别挂") except inside words (道别 goodbye, 区别, 特别, 别的 ...). Cancelling ("cancel",
+# "stop", 取消) and conditions ("if", "unless", 如果, 要是) are refused the same way: the table knows
+# orders to carry out now, not orders to undo or to keep for later.
+NEGATION = re.compile(r"\b(don'?t|dont|do not|doesn'?t|never|no need to|not|no|without|avoid|hold off|wait)\b"
+                      r"|\b(cancel\w*|stop\w*|abort\w*|halt|undo|call off|scrap|forget)\b"
+                      r"|\b(if|unless|in case|only after|until)\b"
+                      r"|\b(when(ever)?|once|after|as soon as) (he|she|they|the (customer|caller))\b"
+                      r"|不要|不用|不能|不许|不必|不准|暂时不|先不|别再|取消|停止|停下|撤销|算了|等一下|等等"
+                      r"|如果|要是|假如|万一|的话|一旦|除非|等他|等她|等客户"
                       r"|(?<![道告区特分级类性识])别(?![的人])", re.IGNORECASE)
+# Typed quotes and apostrophes in their many forms, as one ASCII apostrophe.
+_QUOTES = str.maketrans({c: "'" for c in "’‘`´′ʼ＇‛"})
 # Which intent's answer in the dialplan carries each order out (the state's own first, then the plan's global).
 ORDER_INTENT: dict[Order, str] = {Order.WRAP_UP: "goodbye", Order.REPEAT_PRICE: "ask_price",
                                   Order.OFFER: "ask_discount", Order.DETAILS: "ask_details"}
@@ -65,7 +77,7 @@ MAX_LENGTH = 500
 
 def understand(text: str) -> Order | None:
     """The order a supervisor's words give, or None when they give none this table knows."""
-    text = " ".join((text or "").split())[:MAX_LENGTH]
+    text = " ".join((text or "").translate(_QUOTES).split())[:MAX_LENGTH]
     if not text or NEGATION.search(text):
         return None
     for order, pattern in _COMPILED:
