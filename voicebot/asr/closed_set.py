@@ -3,9 +3,11 @@
 Free decoding of a one-word Mandarin answer through G.711 is mostly wrong (不是 → 普适), but the
 same model ranks a short list of expected answers well: force each candidate through the decoder
 (CTranslate2 ``align``) on the already-encoded audio and compare mean token log-probs. The free
-transcript is scored the same way, so a candidate only replaces it when it fits the audio clearly
-better (``asr.closed_set_margin``). Only short turns are scored: the expected answers are short,
-and a long turn that happens to contain one is better left to the intent classifier.
+transcript is scored the same way. Being the decoder's own best path it nearly always scores
+highest, so a candidate replaces it when it comes close (``asr.closed_set_within``) and clearly
+beats every other candidate (``asr.closed_set_margin``): 满意 heard as 妈妈 scored -2.3 against
+-2.2, the next answer -3.3. Only short turns are scored: the expected answers are short, and a
+long turn that happens to contain one is better left to the intent classifier.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ class ClosedSetScorer:
                 for t, r in zip(texts, results)]
 
     def choose(self, encoded: ctranslate2.StorageView, frames: int, language: str | None, free_text: str,
-               candidates: list[str], margin: float) -> ClosedSetResult | None:
+               candidates: list[str], margin: float, within: float) -> ClosedSetResult | None:
         pool = [c for c in dict.fromkeys(candidates) if c]
         if not pool:
             return None
@@ -82,7 +84,7 @@ class ClosedSetScorer:
         free = next((s for s in scored if s.text == free_text), None) if free_text else None
         ranked = sorted((s for s in scored if s.text in pool), key=lambda s: s.logprob, reverse=True)
         best, runner_up = ranked[0], (ranked[1] if len(ranked) > 1 else None)
-        beats_free = free is None or free.text == best.text or best.logprob - free.logprob >= margin
-        beats_next = runner_up is None or best.logprob - runner_up.logprob >= margin / 2
-        chosen = best.text if beats_free and beats_next else ""
+        near_free = free is None or free.text == best.text or best.logprob >= free.logprob - within
+        beats_next = runner_up is None or best.logprob - runner_up.logprob >= margin
+        chosen = best.text if near_free and beats_next else ""
         return ClosedSetResult(chosen, best, runner_up, free)

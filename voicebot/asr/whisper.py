@@ -159,10 +159,10 @@ class WhisperRecognizer:
                 continue
             if cleaned.dropped:
                 dropped.append(cleaned.dropped)
-            if expected and seconds <= self._cfg.closed_set_max_s and self._cfg.closed_set_margin > 0:
+            if expected and seconds <= self._cfg.closed_set_max_s and self._cfg.closed_set != "off":
                 scored = self.closed_set.choose(encoded, len(chunk) // (SAMPLE_RATE // FRAMES_PER_SECOND), lang,
-                                                cleaned.text, list(expected[:self._cfg.closed_set_max_candidates]),
-                                                self._cfg.closed_set_margin)
+                                                cleaned.text, list(expected), self._cfg.closed_set_margin,
+                                                self._cfg.closed_set_within)
             if cleaned.text or (scored and scored.chosen):
                 texts.append(scored.chosen if scored and scored.chosen else cleaned.text)
                 scores.append(d.avg_logprob)

@@ -55,10 +55,16 @@ class AsrConfig(BaseModel):
     # bounds blocking transcribe() calls (supervisor phone, start-up warm-up).
     service_timeout_s: float = Field(20.0, gt=0)
     # State-aware recognition of short turns (voicebot/asr/closed_set.py): the answers the call
-    # expects now are scored against the audio; one replaces the free transcript when its mean token
-    # log-prob beats it by this many nats. 0 disables. Chosen on the plans' own training examples
-    # (benchmarks/closed_set_dev.py), never on the spoken held-out sets.
-    closed_set_margin: float = Field(0.0, ge=0.0)  # off: see benchmarks/results/closed_set_dev.json
+    # expects now are scored against the audio with Whisper itself. "questions" = while the
+    # satisfaction question is open, where every answer is one of a few (never for the yes of a
+    # "did you mean …?": that yes must be the customer's own words); "all" = in every state (measured: no gain over the free
+    # transcript plus hearing by sound, and 0.3-0.6 s per turn: benchmarks/closed_set_dev.py); "off".
+    closed_set: Literal["off", "questions", "all"] = "questions"
+    # A candidate replaces the free transcript when it scores within ``closed_set_within`` nats of it
+    # (the free decode is the model's own best guess, so candidates rarely beat it) and beats every
+    # other candidate by ``closed_set_margin``. Chosen on the plans' own examples, not the held-out sets.
+    closed_set_margin: float = Field(0.5, ge=0.0)
+    closed_set_within: float = Field(0.5, ge=0.0)
     closed_set_max_s: float = Field(2.5, gt=0)  # longer turns are left to the free transcript
     closed_set_max_candidates: int = Field(40, ge=1, le=200)
 

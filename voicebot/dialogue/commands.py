@@ -139,7 +139,7 @@ def cmd_hear(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     locale = factory.plans[0].plan.locale
     recognizer = load_recognizer(settings)
-    closed_set = settings.asr.closed_set_margin > 0
+    closed_set = settings.asr.closed_set
     for wav in args.wavs:
         try:
             pcm, _ = read_wav(wav, 16000)
@@ -151,6 +151,8 @@ def cmd_hear(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps({"wav": wav, **heard.as_dict()}, ensure_ascii=False), flush=True)
         else:
             taken = f" -> taken as {heard.taken_as!r}" if heard.taken_as else ""
+            if heard.free_transcript:
+                taken = f" (free decode {heard.free_transcript!r}, scored against the expected answers){taken}"
             flags = "".join([" [asked back]" if heard.asked_back else "", " [closes customer]" if heard.closed_customer else "",
                              " [callback]" if heard.booked_callback else ""])
             print(f"{wav}: heard {heard.transcript!r} (asr {heard.asr_confidence:.2f}){taken} => {heard.label} "

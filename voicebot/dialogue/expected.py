@@ -70,7 +70,7 @@ def expected_now(spec, examples: dict[str, list[str]], mode: str, per_intent: in
 
     locale = spec.locale
     if mode == "survey":
-        return tuple(ExpectedAnswer(text, f"csat:{score}") for text, score in survey.expected(locale))
+        return tuple(ExpectedAnswer(text, f"csat:{score}") for text, score in survey.expected(locale, wide=max_answers > MAX_ANSWERS))
     if mode == "confirm":
         words = [(w, "yes") for w in sorted(YES_WORDS)] + [(w, "no") for w in sorted(NO_WORDS)]
         return tuple(ExpectedAnswer(w, label) for w, label in words

@@ -8,7 +8,7 @@ dialogue, put at that state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ SURVEY = "survey"  # the pseudo-state of the satisfaction question
 
 @dataclass(frozen=True)
 class HeardTurn:
-    transcript: str  # what the recogniser wrote
+    transcript: str  # what the recogniser wrote (an expected answer it scored, if it chose one)
     asr_confidence: float
     taken_as: str  # the words the dialogue took (after hearing by sound); '' = the transcript
     label: str  # the intent, or csat:N in the survey ('unheard', 'out_of_scope', 'csat:none')
@@ -30,6 +30,7 @@ class HeardTurn:
     closed_customer: bool  # the turn put the number on do-not-call / closed the customer
     booked_callback: bool
     said: tuple[str, ...]
+    free_transcript: str = ""  # the free decode an expected answer replaced ('' = none replaced)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -73,12 +74,14 @@ def understand(factory, locale: str, state: str, transcript: str, asr_confidence
                      tuple(a.text for a in actions if isinstance(a, Say)))
 
 
-def expected_texts(factory, locale: str, state: str) -> tuple[str, ...]:
-    return tuple(a.text for a in new_call(factory, locale, state).expected_answers())
+def expected_texts(factory, locale: str, state: str, closed_only: bool) -> tuple[str, ...]:
+    return tuple(a.text for a in new_call(factory, locale, state).expected_answers(closed_only=closed_only))
 
 
 def hear_audio(recognizer, factory, locale: str, state: str, pcm16k: np.ndarray, language: str | None,
-               closed_set: bool) -> HeardTurn:
-    expected = expected_texts(factory, locale, state) if closed_set else ()
+               closed_set: str) -> HeardTurn:
+    """``closed_set``: asr.closed_set ("off", "questions", "all")."""
+    expected = expected_texts(factory, locale, state, closed_set == "questions") if closed_set != "off" else ()
     t = recognizer.transcribe(pcm16k, language, expected=expected) if expected else recognizer.transcribe(pcm16k, language)
-    return understand(factory, locale, state, t.text, t.confidence)
+    heard = understand(factory, locale, state, t.text, t.confidence)
+    return replace(heard, free_transcript=t.free_text) if t.free_text else heard

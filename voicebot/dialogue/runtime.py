@@ -277,12 +277,17 @@ class PlanDialogue:
             out.append(Say(self._text(st.say)))
         return out
 
-    def expected_answers(self, wide: bool = False) -> tuple[ExpectedAnswer, ...]:
+    def expected_answers(self, wide: bool = False, closed_only: bool = False) -> tuple[ExpectedAnswer, ...]:
         """The short answers this point of the call expects (expected.py): a few per intent for the
-        recogniser, or (``wide``) every short example for the phonetic matcher."""
+        recogniser, or (``wide``) every short example for the phonetic matcher. ``closed_only``:
+        only while the survey question is open."""
         if self.record is None or self.done:
             return ()
         mode = "survey" if self.surveying else "confirm" if self.confirm.waiting else self.state
+        # The yes of a "did you mean …?" carries out an act that cannot be undone: it must be the
+        # customer's own words, never the best of a list, so only the survey is scored closed-set.
+        if closed_only and mode != "survey":
+            return ()
         key = (mode, wide)
         if key not in self._expected:
             self._expected[key] = expected_now(self.plan.spec, self.plan.examples, mode, *((1000, 1000, 6) if wide else ()))

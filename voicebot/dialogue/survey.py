@@ -54,10 +54,18 @@ def score_from_speech(text: str, locale: str) -> int | None:
     return None
 
 
-def expected(locale: str) -> list[tuple[str, int]]:
-    """The survey's short spoken answers, for state-aware recognition (dialogue/expected.py)."""
-    zh = locale.startswith("zh")
-    words = [(p, s) for p, s in SPOKEN["zh-CN" if zh else "en-US"] if len(p) <= 5 or not zh]
-    digits = [("五分", 5), ("四分", 4), ("三分", 3), ("两分", 2), ("一分", 1)] if zh else \
-        [("five", 5), ("four", 4), ("three", 3), ("two", 2), ("one", 1)]
-    return words + digits
+# The answers people give most, first: state-aware recognition scores these against the audio
+# (dialogue/expected.py), so the list stays short; the phonetic matcher also takes SPOKEN.
+COMMON = {"zh-CN": [("满意", 5), ("一般", 3), ("不满意", 1), ("很满意", 5), ("非常满意", 5), ("还行", 3), ("还可以", 4),
+                    ("比较满意", 4), ("不太满意", 2), ("挺好", 4), ("不错", 4), ("很差", 1), ("五分", 5), ("四分", 4),
+                    ("三分", 3), ("两分", 2), ("一分", 1)],
+          "en-US": [("satisfied", 5), ("okay", 3), ("not satisfied", 1), ("very satisfied", 5), ("good", 4),
+                    ("great", 5), ("fine", 3), ("bad", 1), ("terrible", 1), ("five", 5), ("four", 4), ("three", 3),
+                    ("two", 2), ("one", 1)]}
+
+
+def expected(locale: str, wide: bool = False) -> list[tuple[str, int]]:
+    """The survey's short spoken answers: the common ones, or (``wide``) every phrase and score."""
+    key = "zh-CN" if locale.startswith("zh") else "en-US"
+    common = COMMON[key]
+    return common + [p for p in SPOKEN[key] if p not in common] if wide else common

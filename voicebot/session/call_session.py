@@ -278,7 +278,9 @@ class CallSession:
     def _expected_answers(self) -> tuple[str, ...]:
         """The dialogue's expected short answers now (dialogue/expected.py); () for engines without them."""
         expected = getattr(self.dialogue, "expected_answers", None)
-        return tuple(a.text for a in expected()) if expected is not None else ()
+        if expected is None:
+            return ()
+        return tuple(a.text for a in expected(closed_only=self.settings.asr.closed_set == "questions"))
 
     def _handle_turn(self, turn: PendingTurn, transcript: Transcript) -> None:
         fms = self.settings.media.frame_ms / 1000

@@ -92,6 +92,6 @@ class TurnRecognition:
     def _recognise(self, audio: np.ndarray, speculative: bool = False) -> Future:
         # The plan's domain words (company, product, offers), used when asr.domain_prompt is on.
         expected: tuple[str, ...] = ()
-        if self.engines.settings.asr.closed_set_margin > 0 and self._expected is not None:
+        if self.engines.settings.asr.closed_set != "off" and self._expected is not None:
             expected = self._expected()
         return self.engines.recognise(audio, self.language, self.call_id, speculative, self._prompt(), expected)
