@@ -8,7 +8,7 @@ at the line's state (voicebot/dialogue/hearing.py): the same path as ``voicebot 
 
 Reported per language and condition: top-1 (intent, or CSAT score in the survey), the same for
 short turns (1-4 characters / 1-3 words), and the irreversible acts (do-not-call, wrong number,
-closed as refused) taken on a turn whose meaning was not the customer's. "before" switches
+closed as refused) taken on a turn whose meaning, in that state, would not have closed the customer. "before" switches
 dialogue.hear_by_sound off; the engine's default confirmations stay on in both (they are not a
 recognition step), and "before_no_confirm" shows the acts without them.
 
@@ -109,6 +109,17 @@ def transcribe_all(langs: list[str], respeak: bool) -> dict:
     return cache
 
 
+def expected_closes(factory, state: str, expected: str) -> bool:
+    """Whether what the customer meant closes them in this state (a refusal at the objection does)."""
+    from voicebot.dialogue.confirm import closes_customer
+
+    spec = factory.plans[0].plan.spec
+    if state == "survey" or expected.startswith("csat:"):
+        return False
+    t = spec.states[state].on.get(expected) or spec.global_.get(expected)
+    return t is not None and closes_customer(expected, t, spec)
+
+
 def evaluate(lang: str, transcripts: dict, hear_by_sound: bool, confirm: bool) -> dict:
     from voicebot.dialogue.factory import PlanDialogueFactory
     from voicebot.dialogue.hearing import understand
@@ -133,8 +144,8 @@ def evaluate(lang: str, transcripts: dict, hear_by_sound: bool, confirm: bool) -
             if is_short(text, lang):
                 short_n += 1
                 short_right += ok
-            if h.closed_customer and not ok:
-                acts += 1
+            if h.closed_customer and not expected_closes(factory, state, expected):
+                acts += 1  # closed for good, where the customer's words asked for something else
             if not ok:
                 misses.append([state, text, heard, h.taken_as, h.label, expected])
         out[cond] = {"n": len(data), "top1": round(right / len(data), 3), "short_n": short_n,

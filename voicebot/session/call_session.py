@@ -297,7 +297,10 @@ class CallSession:
             except Exception:
                 self.log.exception("emotion_failed")
         self.last_activity = time.time()
+        # The recognition's own doubt, beside the dialogue's intent margin (its "intent" line).
         self.log.info("user_turn", text=text, confidence=round(transcript.confidence, 3),
+                      no_speech=round(transcript.no_speech_prob, 3), expected_margin=transcript.expected_margin,
+                      free_text=transcript.free_text or None,
                       asr_ms=round(transcript.elapsed_s * 1000), emotion=getattr(emotion, "label", None))
         if self.recorder:
             self.recorder.add_transcript("callee", text, start_s, end_s, transcript.confidence,
