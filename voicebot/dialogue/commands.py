@@ -63,6 +63,15 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{f}: ok ({spec.name}, {spec.locale}, {len(spec.states)} states, {len(spec.intents)} intents, "
               f"{examples} examples{faq}, {len(spec.segments)} segment strategies, "
               f"{sum(len(seg.variants) for seg in spec.segments.values())} script variants, {warnings} lint warnings)")
+        inh = plan.inheritance
+        if inh.library:
+            excluded = f"; excluded: {', '.join(inh.excluded)}" if inh.excluded else ""
+            print(f"  inherits the everyday intents of {inh.library}{excluded} "
+                  f"({inh.dropped} library examples left out: the plan labels the same text itself):")
+            for line in inh.summary():
+                print(f"    {line}")
+        else:
+            print("  inherits nothing (everyday.enabled: false, or no library for the locale)")
     return status
 
 
