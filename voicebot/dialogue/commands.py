@@ -48,9 +48,13 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         warnings = 0
         if not args.no_lint:
             from voicebot.dialogue.nlu import plan_encoder
+            from voicebot.dialogue.nlu import make_intent_classifier
             from voicebot.dialogue.nlu.lint import lint_plan
+            from voicebot.dialogue.nlu.lint_traps import lint_traps
 
-            for finding in lint_plan(plan, plan_encoder(settings)):
+            findings = lint_plan(plan, plan_encoder(settings))
+            findings += lint_traps(plan, make_intent_classifier(plan, settings).parse)
+            for finding in sorted(findings, key=lambda f: (f.file, f.line)):
                 print(str(finding), file=sys.stderr)
                 if finding.severity == "error":
                     status = 1
