@@ -95,37 +95,29 @@ def lint_plan(plan, encoder: CachedEncoder | None) -> list[Finding]:
                f"example {items[k][0]!r} ({labels[k]}) is {'the same as' if same else 'near-same as'} "
                f"{items[m][0]!r} ({labels[m]}, line {other})")
     # Misplaced: nearer (centroid and nearest neighbour) to another intent than to its own, and a
-    # cross-validated classifier that never saw it puts it in that other intent too.
-    names = sorted({str(x) for x in labels})
+    # cross-validated classifier that never saw it puts it in that other intent too, and is sure of it.
     from voicebot.dialogue.nlu.oos import cross_val_predictions
 
     cv = cross_val_predictions(texts, [str(x) for x in labels], spec.locale, emb)
     for i in range(len(items)):
-        own_label = labels[i]
-        if own_label == OUT_OF_SCOPE or not own[i]:
+        own_label, other_label = labels[i], cv[i].predicted
+        if own_label == OUT_OF_SCOPE or not own[i] or other_label == own_label:
             continue
-        best_other, best_other_c, best_other_nn = "", -1.0, -1.0
         own_mask = (labels == own_label)
         own_mask[i] = False
-        if not own_mask.any():
+        other_mask = labels == other_label
+        if not own_mask.any() or not other_mask.any():
             continue
-        own_c, own_nn = float(sim[i, own_mask].mean()), float(sim[i, own_mask].max())
-        for name in names:
-            if name == own_label:
-                continue
-            mask = labels == name
-            c = float(sim[i, mask].mean())
-            if c > best_other_c:
-                best_other, best_other_c, best_other_nn = name, c, float(sim[i, mask].max())
-        short = len(texts[i].split()) <= 2 if not spec.locale.startswith("zh") else len(texts[i]) <= 3
         # Short answers (没毛病, 啊, no use) sit near everything: their similarities say little.
-        if not short and cv[i].probability >= MISPLACED_PROBABILITY and \
-                cv[i].predicted == best_other and best_other_c > own_c + MISPLACED_MARGIN and best_other_nn > own_nn and \
-                not any((min(i, k), max(i, k)) in reported for k in np.flatnonzero(labels == best_other)):
-            other = "out-of-scope examples" if best_other == OUT_OF_SCOPE else f"intent {best_other!r}"
+        short = len(texts[i].split()) <= 2 if not spec.locale.startswith("zh") else len(texts[i]) <= 3
+        own_c, own_nn = float(sim[i, own_mask].mean()), float(sim[i, own_mask].max())
+        other_c, other_nn = float(sim[i, other_mask].mean()), float(sim[i, other_mask].max())
+        if not short and cv[i].probability >= MISPLACED_PROBABILITY and other_c > own_c + MISPLACED_MARGIN and \
+                other_nn > own_nn and not any((min(i, k), max(i, k)) in reported for k in np.flatnonzero(other_mask)):
+            other = "out-of-scope examples" if other_label == OUT_OF_SCOPE else f"intent {other_label!r}"
             at_loc(items[i][2], "warning",
-               f"example {items[i][0]!r} of intent {own_label!r} is nearer to {other} (mean similarity "
-               f"{best_other_c:.2f} vs {own_c:.2f}): misplaced?")
+                   f"example {items[i][0]!r} of intent {own_label!r} is nearer to {other} (mean similarity "
+                   f"{other_c:.2f} vs {own_c:.2f}): misplaced?")
 
     faq = getattr(plan, "faq", None)
     if faq is not None and emb is not None:
