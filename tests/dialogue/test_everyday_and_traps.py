@@ -83,7 +83,7 @@ def test_override_and_exclude(tmp_path):
     assert plan.inheritance.intents["affirm"].mode == "overridden"
     assert "ask_robot" not in plan.inheritance.intents["ask_who_is_calling"].sources
     off, _ = _plan(tmp_path, NO_LIBRARY)
-    assert set(off.examples) == {"affirm", "deny", "renew"} and not off.inheritance.library
+    assert set(off.examples) == {"affirm", "deny", "renew"} and not off.inheritance.source
 
 
 def test_traps_are_reported_with_file_and_line(tmp_path):

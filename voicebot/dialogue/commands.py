@@ -68,9 +68,9 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
               f"{examples} examples{faq}, {len(spec.segments)} segment strategies, "
               f"{sum(len(seg.variants) for seg in spec.segments.values())} script variants, {warnings} lint warnings)")
         inh = plan.inheritance
-        if inh.library:
+        if inh.source:
             excluded = f"; excluded: {', '.join(inh.excluded)}" if inh.excluded else ""
-            print(f"  inherits the everyday intents of {inh.library}{excluded} "
+            print(f"  inherits the everyday intents of {inh.source}{excluded} "
                   f"({inh.dropped} library examples left out: the plan labels the same text itself):")
             for line in inh.summary():
                 print(f"    {line}")

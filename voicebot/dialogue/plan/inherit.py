@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 class InheritedIntent:
     name: str  # the plan intent the examples went to
     mode: str  # "inherited" | "extended" | "overridden" | "merged"
-    library_examples: int  # examples taken from the library
+    taken: int  # examples taken from the library
     sources: tuple[str, ...] = ()  # library intents whose examples went here
     handled: bool = True
 
@@ -38,7 +38,7 @@ class InheritedIntent:
 class Inheritance:
     """What the plan took from the library, and where each example came from (for file:line)."""
 
-    library: str = ""  # library file; "" = nothing inherited
+    source: str = ""  # the library file; "" = nothing inherited
     intents: dict[str, InheritedIntent] = field(default_factory=dict)
     excluded: tuple[str, ...] = ()
     # intent -> one entry per example of the merged plan: None = the plan's own (its line map), else the library's
@@ -51,7 +51,7 @@ class Inheritance:
         for it in sorted(self.intents.values(), key=lambda i: i.name):
             via = f" (from {', '.join(it.sources)})" if it.sources and it.sources != (it.name,) else ""
             note = "" if it.handled else "; no transition handles it: such turns get the no-match reply"
-            out.append(f"{it.name}: {it.mode}, {it.library_examples} library examples{via}{note}")
+            out.append(f"{it.name}: {it.mode}, {it.taken} library examples{via}{note}")
         return out
 
 
