@@ -13,6 +13,8 @@ by Whisper base, and the transcript goes through the same pipeline. Transcripts 
 benchmarks/results/nlu_spoken_transcripts.json (recomputed with --respeak).
 
 Usage: .venv/bin/python benchmarks/nlu.py [--spoken] [--respeak] [--encoders] [--repeat 5]
+       .venv/bin/python benchmarks/nlu.py --accuracy-only   (typed accuracy, no timing; also the everyday
+       library and the two new plans: benchmarks/nlu_typed.py)
 Writes benchmarks/results/nlu.json.
 """
 
@@ -236,8 +238,30 @@ def main() -> None:
     ap.add_argument("--spoken-budget-s", type=float, help="stop speaking after this long (the rest stays untested)")
     ap.add_argument("--encoders", action="store_true", help="also compare the sentence encoders")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--accuracy-only", action="store_true",
+                    help="typed accuracy only, no timing (sample plans, everyday library, new plans)")
     args = ap.parse_args()
     settings = load_settings()
+    if args.accuracy_only:
+        import sys
+
+        sys.path.insert(0, str(Path(__file__).parent))
+        import nlu_typed
+
+        res = nlu_typed.accuracy_only(settings, sys.modules[__name__], RESULTS / "nlu.json")
+        for lang in LOCALES:
+            t, b = res["plans"][lang]["typed"], res["plans"][lang].get("typed_before", {})
+            for name in ("heldout1", "heldout2", "check"):
+                before = b.get(name, {}).get("top1")
+                print(f"{lang} {name}: top-1 {t[name]['top1']:.1%} of {t[name]['n']} (before: {before})")
+            print(f"{lang} heldout2, who-is-this lines as ask_who_is_calling: {t['heldout2']['top1_who_is_this_as_ask_who_is_calling']:.1%}")
+            print(f"{lang} FAQ: right {t['faq']['right_answer_rate']}, declined {t['faq']['declined_rate']}")
+            print(f"{lang} issue 19 phrases: {t['issue19_phrases']}")
+        for lang, x in res["everyday_library"].items():
+            print(f"everyday {lang}: top-1 {x['top1']:.1%} of {x['n']}")
+        for name, x in res["new_plans"].items():
+            print(f"{name}: top-1 {x['top1']:.1%} of {x['n']}")
+        return
     spoken = None
     if args.spoken:
         texts = {}

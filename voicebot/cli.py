@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "voicebot.callee.commands",
     "voicebot.dialogue.commands",
     "voicebot.dialogue.rasa_commands",
+    "voicebot.dialogue.chat_commands",
     "voicebot.emotion.commands",
     "voicebot.campaign.commands",
     "voicebot.campaign.dnc_commands",

@@ -100,7 +100,9 @@ def test_normalisation():
 
 def test_normalisation_of_backchannels_particles_and_asr_spelling():
     assert normalize_zh("嗯嗯。") == normalize_zh("恩") == "嗯"  # kept: on a call a bare 嗯 answers
-    assert normalize_zh("呃……") == ""  # a hesitation alone still carries nothing
+    # a hesitation alone is the everyday `filler` intent (喂/呃/hang on), one token, not silence
+    assert normalize_zh("呃……") == normalize_zh("哦") == "呃" and normalize_zh("……") == ""
+    assert normalize_en("um...") == normalize_en("hmm") == "um" and normalize_en("mm-hm") == "yes"
     assert normalize_zh("啊？") == "啊"
     assert normalize_zh("那个，可以的呀") == "可以的"
     assert normalize_zh("哈喽") == "哈喽"

@@ -54,9 +54,13 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         warnings = 0
         if not args.no_lint:
             from voicebot.dialogue.nlu import plan_encoder
+            from voicebot.dialogue.nlu import make_intent_classifier
             from voicebot.dialogue.nlu.lint import lint_plan
+            from voicebot.dialogue.nlu.lint_traps import lint_traps
 
-            for finding in lint_plan(plan, plan_encoder(settings)):
+            findings = lint_plan(plan, plan_encoder(settings))
+            findings += lint_traps(plan, make_intent_classifier(plan, settings).parse)
+            for finding in sorted(findings, key=lambda f: (f.file, f.line)):
                 print(str(finding), file=sys.stderr)
                 if finding.severity == "error":
                     status = 1
@@ -69,6 +73,15 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{f}: ok ({spec.name}, {spec.locale}, {len(spec.states)} states, {len(spec.intents)} intents, "
               f"{examples} examples{faq}, {len(spec.segments)} segment strategies, "
               f"{sum(len(seg.variants) for seg in spec.segments.values())} script variants, {warnings} lint warnings)")
+        inh = plan.inheritance
+        if inh.source:
+            excluded = f"; excluded: {', '.join(inh.excluded)}" if inh.excluded else ""
+            print(f"  inherits the everyday intents of {inh.source}{excluded} "
+                  f"({inh.dropped} library examples left out: the plan labels the same text itself):")
+            for line in inh.summary():
+                print(f"    {line}")
+        else:
+            print("  inherits nothing (everyday.enabled: false, or no library for the locale)")
     return status
 
 

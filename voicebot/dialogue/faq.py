@@ -218,7 +218,8 @@ class FaqRetriever:
                  loo_cost=round(decision.cost, 3))
         return decision
 
-    def match(self, text: str, emb: np.ndarray | None = None, margin: float = 0.0) -> FaqMatch:
+    def best(self, text: str, emb: np.ndarray | None = None) -> FaqCandidate:
+        """The nearest entry with the three figures the decision looks at (no decision taken)."""
         # A caller often sets the scene before asking ("my kid has asthma, does it take out fine
         # dust"): the question clause alone is matched too, and the closer of the two counts.
         variants = [text] + question_clauses(text, self.locale)
@@ -227,11 +228,34 @@ class FaqRetriever:
                                  if len(variants) > 1 and self.encoder is not None else emb[None, :])
         j, score, negative, second = self._candidates(rows, neg)
         k = int(np.argmax(score))
-        j, score, negative, second = int(j[k]), float(score[k]), float(negative[k]), float(second[k])
-        entry_id = self._ids[int(j)]
-        if not self.decision.accepts(score, negative, second, margin):
-            return FaqMatch("", score)
-        return FaqMatch(entry_id, score, self.faq.entry(entry_id).answer)
+        return FaqCandidate(self._ids[int(j[k])], float(score[k]), float(negative[k]), float(second[k]))
+
+    def match(self, text: str, emb: np.ndarray | None = None, margin: float = 0.0) -> FaqMatch:
+        c = self.best(text, emb)
+        if not self.decision.accepts(c.score, c.negative, c.second, margin):
+            return FaqMatch("", c.score)
+        return FaqMatch(c.entry_id, c.score, self.faq.entry(c.entry_id).answer)
+
+    def why_declined(self, text: str, margin: float = 0.0) -> str:
+        """Which rule turned the nearest entry away ("" when it would be answered): for `faq ask`."""
+        c, d = self.best(text), self.decision
+        reasons = []
+        if c.score < d.min_score + margin:
+            reasons.append(f"nearest entry {c.entry_id!r} scores {c.score:.2f}, under the calibrated minimum "
+                           f"{d.min_score + margin:.2f}")
+        if c.score - c.negative < d.over_negative:
+            reasons.append(f"a not-answered example is as near ({c.negative:.2f}; margin needed {d.over_negative:.2f})")
+        if c.score - c.second < d.over_second:
+            reasons.append(f"the next entry is as near ({c.second:.2f}; margin needed {d.over_second:.2f})")
+        return "; ".join(reasons)
+
+
+@dataclass(frozen=True)
+class FaqCandidate:
+    entry_id: str
+    score: float
+    negative: float  # nearest not-answered question
+    second: float  # next entry
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from voicebot.dialogue.nlu.normalize import normalize
 MIN_EXAMPLES = 15
 NEAR_SAME_EMBEDDING = 0.93  # cosine of two sentence embeddings
 NEAR_SAME_NGRAMS = 0.9  # cosine of character n-gram TF-IDF
-MISPLACED_MARGIN = 0.1  # another intent's centroid (and nearest example) must be this much nearer
+MISPLACED_MARGIN = 0.15 # another intent's centroid (and nearest example) must be this much nearer
+MISPLACED_PROBABILITY = 0.8  # and a model that never saw the example is this sure of the other intent
 
 
 @dataclass(frozen=True)
@@ -43,70 +44,80 @@ def lint_plan(plan, encoder: CachedEncoder | None) -> list[Finding]:
     def at(path: tuple, severity: str, message: str, where_file: str = file, where_lines=lines) -> None:
         out.append(Finding(where_file, where_lines.line(path), severity, message))
 
+    def at_loc(where: tuple[str, int], severity: str, message: str) -> None:
+        out.append(Finding(where[0], where[1], severity, message))
+
     handled = set(spec.global_) | {i for st in spec.states.values() for i in st.on}
     if spec.escalation.request_human:
         handled.add("request_human")  # the escalation rules hand these to a person
     if spec.escalation.complex_in_a_row:
         handled |= {name for name, i in spec.intents.items() if i.complex}
+    origins = getattr(getattr(plan, "inheritance", None), "origins", {})
+    library_only = {n for n, o in origins.items() if all(x is not None for x in o)}
     for intent, ispec in spec.intents.items():
+        if intent in library_only:
+            continue  # listed by `dialplan check` as inherited (handled or not)
         if len(ispec.examples) < MIN_EXAMPLES:
             at(("intents", intent), "warning",
                f"intent {intent!r} has {len(ispec.examples)} examples; under {MIN_EXAMPLES} it generalises poorly")
         if intent not in handled:
             at(("intents", intent), "warning", f"intent {intent!r} is trained but no state or global transition handles it")
 
-    # (text, label, path) for every example; OOS examples count as their own "intent" here.
-    items = [(ex, intent, ("intents", intent, "examples", i))
-             for intent, ispec in spec.intents.items() for i, ex in enumerate(ispec.examples)]
-    items += [(ex, OUT_OF_SCOPE, ("out_of_scope_examples", i)) for i, ex in enumerate(spec.out_of_scope_examples)]
+    # (text, label, (file, line)) for every example; OOS examples count as their own "intent" here.
+    # Examples inherited from the everyday library carry the library's file:line; pairs of two
+    # library examples are the library's business (checked where it is written), not the plan's.
+    inherited = plan.inheritance if hasattr(plan, "inheritance") else None
+    loc = plan.example_location if inherited is not None else (lambda n, i: (file, lines.line(("intents", n, "examples", i))))
+    oloc = plan.oos_location if inherited is not None else (lambda i: (file, lines.line(("out_of_scope_examples", i))))
+    items = [(ex, intent, loc(intent, i)) for intent, ispec in spec.intents.items() for i, ex in enumerate(ispec.examples)]
+    items += [(ex, OUT_OF_SCOPE, oloc(i)) for i, ex in enumerate(spec.out_of_scope_examples)]
+    own = np.array([loc_[0] == file for _, _, loc_ in items])
     texts = [normalize(t, spec.locale) for t, _, _ in items]
     labels = np.array([lab for _, lab, _ in items], dtype=object)
     ngram = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit_transform(texts)
     sim_ng = (ngram @ ngram.T).toarray()
     emb = encoder.encode([n or t for n, (t, _, _) in zip(texts, items)]) if encoder is not None else None
     sim = emb @ emb.T if emb is not None else sim_ng
-    n = len(items)
     reported: set[tuple[int, int]] = set()
-    for i in range(n):
-        for j in range(i + 1, n):
-            if labels[i] == labels[j]:
-                continue
-            same = texts[i] == texts[j]
-            near = sim_ng[i, j] >= NEAR_SAME_NGRAMS or (emb is not None and sim[i, j] >= NEAR_SAME_EMBEDDING)
-            if same or near:
-                reported.add((i, j))
-                at(items[j][2], "warning" if not same else "error",
-                   f"example {items[j][0]!r} ({labels[j]}) is {'the same as' if same else 'near-same as'} "
-                   f"{items[i][0]!r} ({labels[i]}, line {lines.line(items[i][2])})")
+    # Candidate pairs first (vectorised: a plan with the library has ~2000 examples).
+    close = sim_ng >= NEAR_SAME_NGRAMS
+    if emb is not None:
+        close |= sim >= NEAR_SAME_EMBEDDING
+    close &= labels[:, None] != labels[None, :]
+    close &= own[:, None] & own[None, :]  # the plan's own examples (library texts it relabels are dropped)
+    for i, j in zip(*np.nonzero(np.triu(close, 1))):
+        i, j = int(i), int(j)
+        same = texts[i] == texts[j]
+        reported.add((i, j))
+        k, m = (j, i) if own[j] else (i, j)  # report at the plan's own example
+        other = items[m][2][1] if items[m][2][0] == file else f"{items[m][2][0]}:{items[m][2][1]}"
+        at_loc(items[k][2], "warning" if not same else "error",
+               f"example {items[k][0]!r} ({labels[k]}) is {'the same as' if same else 'near-same as'} "
+               f"{items[m][0]!r} ({labels[m]}, line {other})")
     # Misplaced: nearer (centroid and nearest neighbour) to another intent than to its own, and a
-    # cross-validated classifier that never saw it puts it in that other intent too.
-    names = sorted({str(x) for x in labels})
+    # cross-validated classifier that never saw it puts it in that other intent too, and is sure of it.
     from voicebot.dialogue.nlu.oos import cross_val_predictions
 
     cv = cross_val_predictions(texts, [str(x) for x in labels], spec.locale, emb)
-    for i in range(n):
-        own = labels[i]
-        if own == OUT_OF_SCOPE:
+    for i in range(len(items)):
+        own_label, other_label = labels[i], cv[i].predicted
+        if own_label == OUT_OF_SCOPE or not own[i] or other_label == own_label:
             continue
-        best_other, best_other_c, best_other_nn = "", -1.0, -1.0
-        own_mask = (labels == own)
+        own_mask = (labels == own_label)
         own_mask[i] = False
-        if not own_mask.any():
+        other_mask = labels == other_label
+        if not own_mask.any() or not other_mask.any():
             continue
+        # Short answers (没毛病, 啊, no use) sit near everything: their similarities say little.
+        short = len(texts[i].split()) <= 2 if not spec.locale.startswith("zh") else len(texts[i]) <= 3
         own_c, own_nn = float(sim[i, own_mask].mean()), float(sim[i, own_mask].max())
-        for name in names:
-            if name == own:
-                continue
-            mask = labels == name
-            c = float(sim[i, mask].mean())
-            if c > best_other_c:
-                best_other, best_other_c, best_other_nn = name, c, float(sim[i, mask].max())
-        if cv[i].predicted == best_other and best_other_c > own_c + MISPLACED_MARGIN and best_other_nn > own_nn and \
-                not any((min(i, k), max(i, k)) in reported for k in np.flatnonzero(labels == best_other)):
-            other = "out-of-scope examples" if best_other == OUT_OF_SCOPE else f"intent {best_other!r}"
-            at(items[i][2], "warning",
-               f"example {items[i][0]!r} of intent {own!r} is nearer to {other} (mean similarity "
-               f"{best_other_c:.2f} vs {own_c:.2f}): misplaced?")
+        other_c, other_nn = float(sim[i, other_mask].mean()), float(sim[i, other_mask].max())
+        if not short and cv[i].probability >= MISPLACED_PROBABILITY and other_c > own_c + MISPLACED_MARGIN and \
+                other_nn > own_nn and not any((min(i, k), max(i, k)) in reported for k in np.flatnonzero(other_mask)):
+            other = "out-of-scope examples" if other_label == OUT_OF_SCOPE else f"intent {other_label!r}"
+            at_loc(items[i][2], "warning",
+                   f"example {items[i][0]!r} of intent {own_label!r} is nearer to {other} (mean similarity "
+                   f"{other_c:.2f} vs {own_c:.2f}): misplaced?")
 
     faq = getattr(plan, "faq", None)
     if faq is not None and emb is not None:
@@ -118,5 +129,5 @@ def lint_plan(plan, encoder: CachedEncoder | None) -> list[Finding]:
             b = int(np.argmax(cross[a]))
             if cross[a, b] >= NEAR_SAME_EMBEDDING and labels[b] != OUT_OF_SCOPE:
                 at(path, "warning", f"FAQ question {q!r} ({eid}) is near-same as example {items[b][0]!r} of intent "
-                   f"{labels[b]!r} ({file}:{lines.line(items[b][2])}): the intent will win", faq.path, faq.lines)
+                   f"{labels[b]!r} ({items[b][2][0]}:{items[b][2][1]}): the intent will win", faq.path, faq.lines)
     return sorted(out, key=lambda f: (f.file, f.line))

@@ -20,7 +20,7 @@ ZH_FILLERS = ("嗯嗯", "嗯", "呃", "额", "哦", "噢", "唔", "哎", "诶", 
 ZH_NOISE = ("以下是普通话的句子", "普通话的句子", "请不吝点赞", "订阅转发", "字幕由")
 EN_FILLERS = {"um", "umm", "uh", "uhh", "uhm", "er", "erm", "ah", "hmm", "hm", "mm"}
 # Said to agree, not to hesitate ("uh huh" is one word to the recogniser sometimes, two others).
-_EN_BACKCHANNEL = re.compile(r"\b(?:uh[ -]?huh|mm[ -]?hmm+|mhm+|mmhm+)\b")
+_EN_BACKCHANNEL = re.compile(r"\b(?:uh[ -]?huh|mm+[ -]?hm+|m+hm+|um[ -]?hm+)\b")
 # Whole-utterance backchannels in Chinese: kept as 嗯 (an answer) where other fillers are dropped.
 ZH_BACKCHANNEL = re.compile(r"^[嗯恩]+$")
 # Sentence-final particles that only colour the tone (吗/呢/吧 stay: they make questions and suggestions).
@@ -96,6 +96,8 @@ def normalize_zh(text: str) -> str:
     t = _SPACES.sub(" ", t).strip()
     if not t and re.sub(r"\W", "", text) in ("啊", "啊啊", "哈", "嗯"):
         return "啊"  # a bare 啊？ asks to repeat: an answer, not silence
+    if not t and re.sub(r"\W", "", text):
+        return "呃"  # nothing but hesitation (呃/哦/那个): the everyday `filler` intent, not silence
     return t
 
 
@@ -113,6 +115,8 @@ def normalize_en(text: str) -> str:
         words.extend(EN_NUMBERS.get(x, x) for x in w.split())
     # Repeated words ("yes yes", "I I want") are disfluencies, not meaning.
     deduped = [w for i, w in enumerate(words) if i == 0 or w != words[i - 1]]
+    if not deduped and t.strip():
+        return "um"  # nothing but hesitation (um, hmm): the everyday `filler` intent, not silence
     return " ".join(deduped)
 
 

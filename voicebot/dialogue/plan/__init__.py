@@ -10,6 +10,8 @@ from voicebot.dialogue.plan.loader import DialplanError, LineMap, parse_spec, re
 from voicebot.dialogue.plan.schema import DialplanSpec
 from voicebot.dialogue.plan.validate import validate
 
+from voicebot.dialogue.plan.inherit import Inheritance, inherit
+
 if TYPE_CHECKING:
     from voicebot.dialogue.faq import Faq
 
@@ -20,6 +22,20 @@ class Dialplan:
     path: str
     lines: LineMap = field(repr=False, default_factory=LineMap)
     faq: Faq | None = None  # the knowledge base the plan points to
+    inheritance: Inheritance = field(default_factory=Inheritance)  # what came from the everyday library
+
+    def example_location(self, intent: str, index: int) -> tuple[str, int]:
+        """(file, line) of an example of the merged plan: the plan's own, or the library's."""
+        origins = self.inheritance.origins.get(intent)
+        if origins is not None and index < len(origins) and origins[index] is not None:
+            return origins[index].file, origins[index].line
+        return self.path, self.lines.line(("intents", intent, "examples", index))
+
+    def oos_location(self, index: int) -> tuple[str, int]:
+        o = self.inheritance.oos_origins
+        if index < len(o) and o[index] is not None:
+            return o[index].file, o[index].line
+        return self.path, self.lines.line(("out_of_scope_examples", index))
 
     @property
     def name(self) -> str:
@@ -43,7 +59,7 @@ def load_dialplan(path: str | Path) -> Dialplan:
     """Reads and validates a dialplan; raises DialplanError listing file:line: reason for each problem."""
     file = str(path)
     data, lines = read_yaml(path)
-    spec = parse_spec(data, lines, file)
+    spec, inheritance = inherit(parse_spec(data, lines, file))
     validate(spec, lines, file)
     faq = None
     if spec.faq:
@@ -53,7 +69,7 @@ def load_dialplan(path: str | Path) -> Dialplan:
         if not faq_path.is_file():
             raise DialplanError(file, [(lines.line(("faq",)), f"faq: no such FAQ file {str(faq_path)!r}")])
         faq = load_faq(faq_path, spec.locale)
-    return Dialplan(spec, file, lines, faq)
+    return Dialplan(spec, file, lines, faq, inheritance)
 
 
-__all__ = ["Dialplan", "DialplanError", "load_dialplan"]
+__all__ = ["Dialplan", "DialplanError", "Inheritance", "load_dialplan"]

@@ -115,7 +115,9 @@ class Transition(_Strict):
 
 
 class IntentSpec(_Strict):
-    examples: list[str] = Field(min_length=3)
+    # An intent of the everyday library (plan/inherit.py) may be extended by a single example.
+    examples: list[str] = Field(min_length=1)
+    override: bool = False  # a library intent of this name: use these examples only (default: extend it)
     complex: bool = False  # counts toward "complex need twice in a row" escalation
     grade: Grade | None = None  # what this intent says about the lead, when a transition does not say
 
@@ -219,6 +221,12 @@ class Confirmation(_Strict):
     resume: Prompt | None = None  # on a no: said before the current question is asked again (None = the engine's)
 
 
+class EverydaySettings(_Strict):
+    """The shipped everyday-intent library (voicebot/dialogue/everyday/) the plan inherits."""
+    enabled: bool = True
+    exclude: list[str] = Field(default_factory=list)  # library intents this plan does not want
+
+
 class NluSettings(_Strict):
     threshold: float | None = Field(default=None, ge=0, le=1)  # None = settings dialogue.out_of_scope_threshold
 
@@ -233,6 +241,7 @@ class DialplanSpec(_Strict):
     offers: dict[str, str] = Field(default_factory=dict)  # offer key -> how it is said
     segments: dict[str, SegmentStrategy]
     nlu: NluSettings = NluSettings()
+    everyday: EverydaySettings = EverydaySettings()
     intents: dict[str, IntentSpec]
     out_of_scope_examples: list[str] = Field(default_factory=list)  # negatives for the classifier
     faq: str | None = None  # FAQ file (knowledge base), relative to the dialplan file; docs/nlu.md
