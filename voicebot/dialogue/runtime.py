@@ -15,18 +15,19 @@ from typing import Any
 from voicebot.dialogue import survey
 from voicebot.dialogue.agents import NOBODY, AgentAvailability
 from voicebot.dialogue.amd import AnsweringMachineDetector
+from voicebot.dialogue.callback_request import is_question, only_a_time
 from voicebot.dialogue.callback_time import CallbackPlanner, CallbackTime, CallingHours
 from voicebot.dialogue.base import (
     Action, CallInfo, HangUp, Say, ScheduleCallback, SendOffer, Tag, Transfer, UserTurn,
 )
 from voicebot.dialogue.confirm import ConfirmGate, ConfirmPolicy
 from voicebot.dialogue.escalation import EscalationTracker
-from voicebot.dialogue.expected import ExpectedAnswer, expected_now, spoken_form
+from voicebot.dialogue.call_hearing import CallHearing
+from voicebot.dialogue.expected import ExpectedAnswer
 from voicebot.dialogue.faq import FaqReply, FaqResponder
 from voicebot.dialogue.instructions import ASK_CALLBACK_LINE, ORDER_INTENT, WRAP_UP_LINE, Order, understand
 from voicebot.dialogue.instructions import line as instruction_line
 from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE, IntentClassifier
-from voicebot.dialogue.nlu.phonetic import match as phonetic_match
 from voicebot.dialogue.outcome import INTENT_GRADES, OutcomeRecord
 from voicebot.dialogue.personalize import customer_values
 from voicebot.dialogue.plan import Dialplan
@@ -36,7 +37,6 @@ from voicebot.dialogue.plan.schema import (
 )
 from voicebot.dialogue.plan.templates import pick_variant, render
 from voicebot.dialogue.plan.variants import plan_segment, script_lines
-from voicebot.locales import is_chinese
 from voicebot.logs import get_logger
 
 log = get_logger("voicebot.dialogue.plan")
@@ -80,9 +80,12 @@ class PlanDialogue:
     surveying: str = ""  # hang-up reason held while the survey question is answered
     survey_asked_again: bool = False
     hear_by_sound: bool = True  # dialogue.hear_by_sound
+
+    def __post_init__(self) -> None:
+        self.hearing = CallHearing(self.plan, self.hear_by_sound)
     started: bool = False  # the call was answered and the plan began (set-up alone may precede it)
     faq: FaqResponder | None = None  # the plan's knowledge base (faq.py)
-    _expected: dict[tuple[str, bool], tuple[ExpectedAnswer, ...]] = field(default_factory=dict)
+    hearing: CallHearing = field(init=False)
 
     # --- set-up -------------------------------------------------------------------
     def start(self, call: CallInfo) -> list[Action]:
@@ -278,31 +281,16 @@ class PlanDialogue:
         return out
 
     def expected_answers(self, wide: bool = False, closed_only: bool = False) -> tuple[ExpectedAnswer, ...]:
-        """The short answers this point of the call expects (expected.py): a few per intent for the
-        recogniser, or (``wide``) every short example for the phonetic matcher. ``closed_only``:
-        only while the survey question is open."""
+        """The short answers this point of the call expects (call_hearing.py)."""
         if self.record is None or self.done:
             return ()
-        mode = "survey" if self.surveying else "confirm" if self.confirm.waiting else self.state
-        # The yes of a "did you mean …?" carries out an act that cannot be undone: it must be the
-        # customer's own words, never the best of a list, so only the survey is scored closed-set.
-        if closed_only and mode != "survey":
-            return ()
-        key = (mode, wide)
-        if key not in self._expected:
-            self._expected[key] = expected_now(self.plan.spec, self.plan.examples, mode, *((1000, 1000, 6) if wide else ()))
-        return self._expected[key]
+        return self.hearing.expected(self._mode(), self.state, wide, closed_only)
+
+    def _mode(self) -> str:
+        return "survey" if self.surveying else "confirm" if self.confirm.waiting else self.state
 
     def _hear(self, text: str) -> str:
-        """A short zh transcript heard by its sound (nlu/phonetic.py) as one of the expected answers."""
-        if not text or not self.hear_by_sound or not is_chinese(self.plan.locale):
-            return text
-        found = phonetic_match(text, [(a.text, a.label) for a in self.expected_answers(wide=True)])
-        if found is None or found.text == spoken_form(text, self.plan.locale):
-            return text
-        log.info("heard_as", heard=text, taken_as=found.text, label=found.label, distance=found.distance, state=self.state)
-        self.record.heard_as.append({"heard": text, "taken_as": found.text, "distance": found.distance})
-        return found.text
+        return self.hearing.hear(text, self._mode(), self.state, self.record)
 
     # --- the Dialogue interface -------------------------------------------------------
     def on_user_turn(self, turn: UserTurn) -> list[Action]:
@@ -336,11 +324,11 @@ class PlanDialogue:
                 return out
         spec = self.plan.spec
         # A time inside a question or small talk ("明天会下雨吗") is no request to be called back.
-        asked = self.planner.asked(text) if self.planner is not None and text and not _is_question(text) else None
+        asked = self.planner.asked(text) if self.planner is not None and text and not is_question(text) else None
         if asked is not None:
             self.asked_callback = asked  # said and booked as this one value from now on
             self._plan_callback(None)
-            if intent in (OUT_OF_SCOPE, UNHEARD) and "busy_call_later" in spec.intents and _only_a_time(text):
+            if intent in (OUT_OF_SCOPE, UNHEARD) and "busy_call_later" in spec.intents and only_a_time(text):
                 intent = rec.intents[-1] = "busy_call_later"  # "明天下午吧": a time alone asks for a callback
         t = None
         if intent not in (OUT_OF_SCOPE, UNHEARD, FAQ_INTENT):
@@ -460,30 +448,3 @@ class PlanDialogue:
     def outcome(self) -> dict[str, Any]:
         # A call never answered has no conversation outcome (its lines may have been prepared while it rang).
         return self.record.as_dict() if self.record and self.started else {"plan": self.plan.name, "turns": 0}
-
-
-_QUESTION_ENDS = ("吗", "呢", "么", "?", "？", "没有")
-_QUESTION_WORDS = ("什么", "怎么", "会不会", "是不是", "能不能", "有没有", "几点", "多少", "哪", "谁", "为什么")
-_EN_QUESTION_STARTS = ("what", "will", "how", "is ", "are ", "does", "do ", "did", "when", "where", "why", "who",
-                       "can ", "could", "would", "should", "which")
-
-
-_CALL_WORDS = ("打", "联系", "回电", "call", "ring", "phone")
-
-
-def _is_question(text: str) -> bool:
-    """The customer asks about something else ("明天会下雨吗", "will it rain tomorrow?"): not a
-    callback time. "能不能明天再打" / "can you call back after six" still ask for a call."""
-    plain = text.strip().rstrip("。.!！~ ")
-    if any(w in plain.lower() for w in _CALL_WORDS):
-        return False
-    if plain.endswith(_QUESTION_ENDS) or any(w in plain for w in _QUESTION_WORDS):
-        return True
-    return plain.lower().startswith(_EN_QUESTION_STARTS)
-
-
-def _only_a_time(text: str) -> bool:
-    """"明天下午吧" / "tomorrow afternoon": a time and little else (not "what's the weather tomorrow")."""
-    if any(w in text.lower() for w in ("打", "联系", "call", "ring", "phone")):
-        return True
-    return len(text) <= 8 if any("\u4e00" <= ch <= "\u9fff" for ch in text) else len(text.split()) <= 4
