@@ -23,7 +23,7 @@ from voicebot.campaign.campaign import Campaign
 from voicebot.campaign.costs import UnitCosts, unit_costs
 from voicebot.campaign.customers import CustomerStore
 from voicebot.campaign.kpi import Kpis, breakdown, compute, load_results
-from voicebot.campaign.report_charts import COLOURS, bars_with_n, chart
+from voicebot.campaign.report_charts import COLOURS, bars_with_n, chart, variant_bars
 from voicebot.campaign.report_text import text_for
 from voicebot.campaign.satisfaction import satisfaction
 from voicebot.campaign.throughput import Throughput, measure
@@ -140,14 +140,9 @@ def write_report(client: redis.Redis, name: str, out_dir: Path, cfg: CampaignCon
             variant_rows.append((segment, s))
 
     def variants(ax):
-        rows = [(seg, s) for seg, s in variant_rows if s.trials]
-        bars_with_n(ax, [s.variant for _, s in rows], [s.rate * 100 for _, s in rows], [s.trials for _, s in rows],
-                    COLOURS["warn"], "{:.0f}%",
-                    yerr=[[(s.rate - s.ci_low) * 100 for _, s in rows], [(s.ci_high - s.rate) * 100 for _, s in rows]]
-                    if rows else None)
-        ax.set_title(t["chart_variants"])
-        ax.set_ylabel(t["chart_pct"])
-        ax.tick_params(axis="x", labelrotation=60, labelsize=7)
+        tried = [s for _, s in variant_rows if s.trials]
+        variant_bars(ax, [s.variant for s in tried], [s.rate for s in tried], [s.ci_low for s in tried],
+                     [s.ci_high for s in tried], [s.trials for s in tried], t["chart_variants"], t["chart_pct"])
     charts.append(chart(out_dir / "variants.png", variants, zh, height=4.2))
 
     def per_day(ax):
