@@ -120,10 +120,9 @@ def next_step(job: CallJob, result: CallResult, now: float, rules: CallingRules,
         return NextStep("done", "wrong_number")
     if result.engine_failure:
         return _after_engine_failure(job, result, now, rules, cfg, callbacks_booked)
-    if result.callback_at is not None and callbacks_booked < cfg.max_callbacks:  # no endless "call me later"
-        # The dialogue said this time, already at least callback_min_delay_s after it spoke: book it as said.
-        earliest = (started if started is not None else now) + cfg.callback_min_delay_s
-        return NextStep("callback", "callback", rules.next_allowed(max(result.callback_at, earliest, now), job.timezone))
+    booked = book_callback(job, result, now, rules, cfg, callbacks_booked, started)
+    if booked is not None:  # no endless "call me later": decide_callback says None once max_callbacks is used
+        return NextStep("callback", "callback", booked)
     unanswered = result.answered_by in ("no_answer", "busy", "failed") or (
         result.answered_by == "voicemail" and cfg.retry_voicemail)
     if unanswered:
@@ -145,6 +144,28 @@ def _after_engine_failure(job: CallJob, result: CallResult, now: float, rules: C
     refused = result.intent_grade == "D" or bool(_REFUSED_TAGS & set(result.tags))
     if refused:
         return NextStep("done", "not_interested")
-    if result.callback_at is not None and not result.transferred and callbacks_booked < cfg.max_callbacks:
-        return NextStep("callback", "engine_failure", rules.next_allowed(max(result.callback_at, now), job.timezone))
+    booked = None if result.transferred else book_callback(job, result, now, rules, cfg, callbacks_booked, None)
+    if booked is not None:
+        return NextStep("callback", "engine_failure", booked)
     return NextStep("done", "engine_failure")
+
+
+def book_callback(job: CallJob, result: CallResult, now: float, rules: CallingRules, cfg: CampaignConfig,
+                  callbacks_booked: int, started: float | None) -> float | None:
+    """The time the dialogue said, booked through the same decision that chose it
+    (``voicebot.dialogue.callback_time.decide_callback``): same hours, zone, caps and callbacks left,
+    so the same time. None when there is no callback to book."""
+    if result.callback_at is None:
+        return None
+    from voicebot.dialogue.callback_time import CallbackLimits, When, decide_callback  # dialogue imports campaign
+
+    zone = _zone(job.timezone or rules.default_tz)
+    limits = CallbackLimits(job.timezone or rules.default_tz, rules, cfg.callback_min_delay_s,
+                            float(job.customer.get("callback_not_before") or 0.0),
+                            cfg.max_callbacks - callbacks_booked)
+    spoke_at = datetime.fromtimestamp(started if started is not None else now, zone)
+    decision = decide_callback(When(datetime.fromtimestamp(result.callback_at, zone), False), spoke_at, limits,
+                               job.locale, True)
+    if decision is None:
+        return None
+    return decision.ts if decision.ts >= now else rules.next_allowed(now, job.timezone)

@@ -24,10 +24,13 @@ class DialogueDialer:
                  transfer_answered: bool = True) -> None:
         self.dialogues, self.callee, self.clock = dialogues, callee, clock
         self.max_turns, self.transfer_answered = max_turns, transfer_answered
+        self.said: dict[str, list[str]] = {}  # job id -> every line the bot said, the closing one included
 
     def dial(self, job: CallJob) -> CallResult:
         info = job.call_info(f"text-{job.job_id}", f"sip:{job.phone}@text")
         dialogue = self.dialogues.new_dialogue(info)
+        if hasattr(dialogue, "clock"):
+            dialogue.clock = self.clock.now  # a simulated campaign's clock reaches the callback times said
         outcome: dict[str, Any] = {"tags": [], "callbacks": [], "offers": []}
         pending = list(dialogue.start(info))
         hung_up_by = ""
@@ -39,6 +42,7 @@ class DialogueDialer:
                 action = pending.pop(0)
                 if isinstance(action, Say):
                     lines.append(action.text)
+                    self.said.setdefault(job.job_id, []).append(action.text)
                 elif isinstance(action, Tag):
                     outcome["tags"].extend(action.tags)
                 elif isinstance(action, ScheduleCallback):

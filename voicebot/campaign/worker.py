@@ -219,6 +219,11 @@ class CampaignWorker:
         # The soonest a callback could be placed after this call under max_calls_per_day: the bot then
         # offers that time, so what it says is what gets booked.
         job.customer["callback_not_before"] = self._daily_budget_free_at(job.phone, now)
+        # The callback decision's other inputs as they are now: hours changed by `campaign hours`, and
+        # how many callbacks max_callbacks still allows (0: the bot must not promise one).
+        job.customer["calling_hours_start"] = f"{self.rules.open_minute // 60:02d}:{self.rules.open_minute % 60:02d}"
+        job.customer["calling_hours_end"] = f"{self.rules.close_minute // 60:02d}:{self.rules.close_minute % 60:02d}"
+        job.customer["callbacks_left"] = max(0, self.cfg.max_callbacks - int(state.get("callbacks", 0)))
         job.cleared = decision  # the voice dialer's place_call sees the gate was asked
         self.client.rpush(self.ck.dials, attempt_id)
         started = self.clock.now()

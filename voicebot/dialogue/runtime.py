@@ -15,7 +15,7 @@ from typing import Any
 from voicebot.dialogue import survey
 from voicebot.dialogue.agents import NOBODY, AgentAvailability
 from voicebot.dialogue.amd import AnsweringMachineDetector
-from voicebot.dialogue.callback_time import CallbackPlanner, CallbackTime, CallingHours
+from voicebot.dialogue.callback_time import CallbackPlanner, CallbackTime, CallingHours, hours_now, no_callback_line
 from voicebot.dialogue.base import (
     Action, CallInfo, HangUp, Say, ScheduleCallback, SendOffer, Tag, Transfer, UserTurn,
 )
@@ -134,9 +134,13 @@ class PlanDialogue:
                                          agent_available=self.availability.available)
         self.confirm = ConfirmGate(spec, self.confirm_policy, self.record, self._text, lambda: self.state)
         if self.hours is not None:
+            left = customer.get("callbacks_left")
             self.planner = CallbackPlanner(spec.locale, str(customer.get("timezone") or self.default_timezone),
-                                           self.hours, self.clock, self.callback_min_delay_s,
-                                           float(customer.get("callback_not_before") or 0.0))
+                                           hours_now(self.hours, customer.get("calling_hours_start"),
+                                                     customer.get("calling_hours_end")),
+                                           self.clock, self.callback_min_delay_s,
+                                           float(customer.get("callback_not_before") or 0.0),
+                                           None if left in (None, "") else int(left))
             self._plan_callback(self.strategy.follow_up_s)
 
     # --- helpers ------------------------------------------------------------------
@@ -150,12 +154,17 @@ class PlanDialogue:
         """Fixes the next callback's time before any line says it: the customer's, else the default."""
         if self.planner is None:
             return
-        if self.asked_callback is not None:
+        if self.planner.exhausted:
+            self.next_callback = None  # nothing to promise: _enter and _no_agent say so honestly
+        elif self.asked_callback is not None:
             self.next_callback = self.asked_callback
         elif delay_s is not None:
             self.next_callback = self.planner.default(delay_s)
         if self.next_callback is not None:
             self.values["follow_up"] = self.next_callback.said
+
+    def _no_callback_possible(self) -> bool:
+        return self.planner is not None and self.planner.exhausted
 
     def _callback_action(self, delay_s: float, note: str) -> ScheduleCallback:
         if self.planner is None or self.next_callback is None:
@@ -176,6 +185,8 @@ class PlanDialogue:
         self.record.set_grade(st.grade)
         self._prepare(st.actions)
         out: list[Action] = [Say(self._text(st.say))] if st.say is not None else []
+        if self._no_callback_possible() and any(isinstance(a, CallbackAction) for a in st.actions):
+            out = [Say(no_callback_line(self.plan.locale))]  # its line would promise a call nobody makes
         for spec in st.actions:
             out += self._do(spec)
         return out
@@ -186,6 +197,9 @@ class PlanDialogue:
         if isinstance(spec, TransferAction):
             return self._transfer(spec.reason, spec.mode, spec.target)
         if isinstance(spec, CallbackAction):
+            if self._no_callback_possible():
+                self.record.tag("callback_unavailable")
+                return []
             self.record.tag("callback")
             delay = spec.delay_s if spec.delay_s is not None else self.strategy.follow_up_s
             return [self._callback_action(delay, spec.note or f"follow-up ({self.record.segment})")]
@@ -231,9 +245,13 @@ class PlanDialogue:
         if self.plan.spec.transfer_failed:
             return self._enter(self.plan.spec.transfer_failed)
         self.done = True
+        self.record.hangup_reason = "no_agent"
+        if self._no_callback_possible():
+            self.record.tag("callback_unavailable")
+            self.record.final_state = "no_agent"
+            return [Say(no_callback_line(self.plan.locale, after_transfer=True)), HangUp("no_agent")]
         self.record.tag("callback")
         self.record.final_state = "callback_after_failed_transfer"
-        self.record.hangup_reason = "no_agent"
         self._plan_callback(rules.callback_delay_s)
         return [Say(self._text(rules.no_agent)), self._callback_action(rules.callback_delay_s, f"agent callback: {reason}"),
                 HangUp("no_agent")]
@@ -330,10 +348,12 @@ class PlanDialogue:
                 return out
         spec = self.plan.spec
         # A time inside a question or small talk ("明天会下雨吗") is no request to be called back.
-        asked = self.planner.asked(text) if self.planner is not None and text and not _is_question(text) else None
+        heard = self.planner is not None and bool(text) and not _is_question(text) and self.planner.heard_time(text)
+        asked = self.planner.asked(text) if heard else None
         if asked is not None:
             self.asked_callback = asked  # said and booked as this one value from now on
             self._plan_callback(None)
+        if heard:
             if intent in (OUT_OF_SCOPE, UNHEARD) and "busy_call_later" in spec.intents and _only_a_time(text):
                 intent = rec.intents[-1] = "busy_call_later"  # "明天下午吧": a time alone asks for a callback
         t = None
