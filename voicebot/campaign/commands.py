@@ -194,6 +194,13 @@ def _print_preview(report, first: list[dict[str, Any]]) -> None:
     print(f"first {len(first)} customers as they will be stored:")
     for record in first:
         print("  " + json.dumps(record, ensure_ascii=False, default=str))
+    notes = [r["preferred_time"] for r in first if r.get("preferred_time")]
+    if notes:
+        from voicebot.campaign.freeform import parse_contact_time
+
+        print("calling notes read as constraints:")
+        for note in dict.fromkeys(notes):
+            print(f"  {note!r} -> {parse_contact_time(note).describe()}")
 
 
 def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:

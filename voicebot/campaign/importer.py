@@ -262,6 +262,8 @@ def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str]
                 record["preferred_hour"], record["preferred_hour_end"] = value.start, value.end
             if value.days != "any":
                 record["preferred_days"] = value.days
+            if value.avoid is not None:  # 中午别打: hours never to call, not a preference
+                record["avoid_hour"], record["avoid_hour_end"] = value.avoid
             continue
         record[fld] = value
     if "name" not in record and (record.get("first_name") or record.get("last_name")):

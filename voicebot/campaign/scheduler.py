@@ -55,38 +55,54 @@ class CallingRules:
     def zone(self, tz: str | None) -> ZoneInfo:
         return _zone(tz or self.default_tz)
 
-    def is_allowed(self, ts: float, tz: str | None = None) -> bool:
+    def is_allowed(self, ts: float, tz: str | None = None, avoid: tuple[int, int] | None = None) -> bool:
+        """Inside calling hours on a working day, and outside the hours the customer excluded."""
         local = datetime.fromtimestamp(ts, self.zone(tz))
         minute = local.hour * 60 + local.minute
+        if avoid is not None and avoid[0] * 60 <= minute < avoid[1] * 60:
+            return False
         return local.date() not in self.holidays and self.open_minute <= minute < self.close_minute
 
-    def next_allowed(self, ts: float, tz: str | None = None, window: tuple[int, int] | None = None) -> float:
-        """Earliest time >= ts inside calling hours; inside the preferred (start, end) hour window
-        if one comes within ``prefer_within_days``."""
+    def next_allowed(self, ts: float, tz: str | None = None, window: tuple[int, int] | None = None,
+                     avoid: tuple[int, int] | None = None) -> float:
+        """Earliest time >= ts inside calling hours and outside ``avoid`` (the customer's 中午别打);
+        inside the preferred (start, end) hour window if one comes within ``prefer_within_days``."""
         zone = self.zone(tz)
         if window is not None:
             lo, hi = max(self.open_minute, window[0] * 60), min(self.close_minute, window[1] * 60)
             if lo < hi:
-                found = self._first_slot(ts, zone, lo, hi, self.prefer_within_days + 1)
+                found = self._first_slot(ts, zone, lo, hi, self.prefer_within_days + 1, avoid)
                 if found is not None:
                     return found
-        found = self._first_slot(ts, zone, self.open_minute, self.close_minute, self.search_days)
+        found = self._first_slot(ts, zone, self.open_minute, self.close_minute, self.search_days, avoid)
+        if found is None:
+            found = self._first_slot(ts, zone, self.open_minute, self.close_minute, self.search_days)
         if found is None:
             raise ValueError(f"no allowed calling time in the {self.search_days} days after {ts}")
         return found
 
-    def _first_slot(self, ts: float, zone: ZoneInfo, lo: int, hi: int, days: int) -> float | None:
+    def _first_slot(self, ts: float, zone: ZoneInfo, lo: int, hi: int, days: int,
+                    avoid: tuple[int, int] | None = None) -> float | None:
         day = datetime.fromtimestamp(ts, zone).date()
         for offset in range(days):
             d = day + timedelta(days=offset)
             if d in self.holidays:
                 continue
-            start = datetime.combine(d, time(lo // 60, lo % 60), zone).timestamp()
-            end = datetime.combine(d, time(hi // 60 % 24, hi % 60), zone).timestamp() if hi < 1440 else \
-                datetime.combine(d + timedelta(days=1), time(0), zone).timestamp()
-            if ts < end:
-                return max(ts, start)
+            for a, b in _minus(lo, hi, avoid):
+                start = datetime.combine(d, time(a // 60, a % 60), zone).timestamp()
+                end = datetime.combine(d, time(b // 60 % 24, b % 60), zone).timestamp() if b < 1440 else \
+                    datetime.combine(d + timedelta(days=1), time(0), zone).timestamp()
+                if ts < end:
+                    return max(ts, start)
         return None
+
+
+def _minus(lo: int, hi: int, avoid: tuple[int, int] | None) -> list[tuple[int, int]]:
+    """The minute ranges of [lo, hi) outside the avoided hours."""
+    if avoid is None:
+        return [(lo, hi)]
+    a, b = avoid[0] * 60, avoid[1] * 60
+    return [(x, y) for x, y in ((lo, min(hi, a)), (max(lo, b), hi)) if x < y]
 
 
 # A customer's status after a call; one table, read by the worker, the report and the docs.
@@ -109,7 +125,8 @@ class NextStep:
 
 
 def next_step(job: CallJob, result: CallResult, now: float, rules: CallingRules, cfg: CampaignConfig,
-              window: tuple[int, int] | None = None, callbacks_booked: int = 0, started: float | None = None) -> NextStep:
+              window: tuple[int, int] | None = None, callbacks_booked: int = 0, started: float | None = None,
+              avoid: tuple[int, int] | None = None) -> NextStep:
     """The status follows the outcome, strongest fact first: a sale is a sale even if the customer
     also asked to be called again or not to be called (the DNC list still records that)."""
     if result.converted:
@@ -129,7 +146,7 @@ def next_step(job: CallJob, result: CallResult, now: float, rules: CallingRules,
         if job.attempt >= cfg.max_attempts:
             return NextStep("done", "unreachable" if result.answered_by != "voicemail" else "voicemail")
         backoff = cfg.retry_backoff_s[min(job.attempt - 1, len(cfg.retry_backoff_s) - 1)]
-        return NextStep("retry", "retry", rules.next_allowed(now + backoff, job.timezone, window))
+        return NextStep("retry", "retry", rules.next_allowed(now + backoff, job.timezone, window, avoid))
     if result.answered_by == "voicemail":
         return NextStep("done", "voicemail")
     if result.transferred:  # handed to a person because they wanted more: a lead unless they refused

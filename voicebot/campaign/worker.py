@@ -194,7 +194,8 @@ class CampaignWorker:
         # The cap is checked and this call recorded in it in one step (one record per number across
         # every campaign); every way out below that places no call releases the hold again.
         decision = self.gate.may_call(job.phone, now, path=f"campaign_{job.kind}", kind=job.kind, rules=self.rules,
-                                      timezone=job.timezone, window=_window(state), campaign=self.ck.name,
+                                      timezone=job.timezone, window=_window(state), avoid=_avoid(state),
+                                      campaign=self.ck.name,
                                       hold=None if job.attempt > limit else self._hold_id(job))
         if decision.reason == "do_not_call":
             return self._drop(claimed, job, "do_not_call")
@@ -316,7 +317,7 @@ class CampaignWorker:
     def _record(self, claimed: ClaimedJob, job: CallJob, result: CallResult, started: float, state: dict) -> None:
         now = self.clock.now()
         step = next_step(job, result, now, self.rules, self.cfg, _window(state), int(state.get("callbacks", 0)),
-                         started)
+                         started, _avoid(state))
         attempt_id = f"{job.customer_id}:{job.attempt}"
         record = {"campaign": self.ck.name, "job_id": job.job_id, "customer_id": job.customer_id,
                   "attempt": job.attempt, "kind": job.kind, "segment": job.segment, "variant": job.script_variant,
@@ -368,6 +369,13 @@ class CampaignWorker:
         pipe.execute()
         self.log.info("call_recorded", job=job.job_id, answered_by=result.answered_by, grade=result.intent_grade,
                       next=step.kind, status=step.status)
+
+
+def _avoid(state: dict[str, str]) -> tuple[int, int] | None:
+    """Hours the customer's calling note excluded (中午别打), stored at planning."""
+    if state.get("avoid_start_hour"):
+        return int(state["avoid_start_hour"]), int(state["avoid_end_hour"])
+    return None
 
 
 def _window(state: dict[str, str]) -> tuple[int, int] | None:
