@@ -26,6 +26,7 @@ from voicebot.campaign.kpi import Kpis, breakdown, compute, load_results
 from voicebot.campaign.report_charts import COLOURS, bars_with_n, chart, variant_bars
 from voicebot.campaign.report_text import text_for
 from voicebot.campaign.satisfaction import satisfaction
+from voicebot.campaign.capacity import Projection, load_capacity, project
 from voicebot.campaign.throughput import Throughput, measure
 from voicebot.recording.recorder import open_private
 from voicebot.config import CampaignConfig
@@ -228,17 +229,28 @@ td:first-child,th:first-child,td.l{text-align:left}.note{font-size:12px;color:#6
 """
 
 
+def _projection_note(t: dict[str, Any], tp: Throughput, p: Projection) -> str:
+    """Both sources with their n, then the projection from the one that counts (never from a handful of calls)."""
+    b = p.bench
+    lines = [t["proj_bench"].format(cores=b.cores, config=b.config, n=b.conversations, rate=b.calls_per_channel_hour,
+                                    per_machine=b.channels_per_machine, p95=b.p95_ms) if b else t["proj_bench_none"]]
+    lines.append(t["proj_campaign"].format(n=p.campaign_n, rate=p.campaign_rate) if p.campaign_rate
+                 else t["proj_campaign_few" if p.campaign_n < p.min_n else "proj_campaign_unmeasured"]
+                 .format(n=p.campaign_n, min_n=p.min_n))
+    if p.rate_source is not None and p.projected_per_day is not None:
+        lines.append(t["proj_result"].format(source=t["proj_source"][p.rate_source], hours=tp.calling_hours_per_day,
+                                             channels=p.channels, projected=p.projected_per_day,
+                                             target=tp.target_per_day, need=p.channels_for_target,
+                                             machines=p.machines_for_target or "–"))
+    return "<br>".join(lines)
+
+
 def _page(t, name, status, total: Kpis, tp: Throughput, sat, costs: UnitCosts, charts, parts, variant_rows,
           seg_label, variant_label, questions, role, calls_csv: Path, kpis_csv: Path, zone, locale) -> str:
     money = lambda v: "–" if v is None else f"{costs.symbol}{v:,.2f}"
     n = lambda k: t["n"].format(n=k)
     # 1. calls a day
-    if tp.calls_per_channel_hour:
-        volume_note = t["card_volume_note"].format(rate=tp.calls_per_channel_hour, hours=tp.calling_hours_per_day,
-                                                   target=tp.target_per_day, channels=tp.channels_for_target,
-                                                   configured=tp.configured_channels, projected=tp.projected_per_day)
-    else:
-        volume_note = t["card_volume_nodata"]
+    volume_note = _projection_note(t, tp, project(tp, total.attempts, load_capacity()))
     volume_verdict = None if not total.attempts else ("met" if tp.calls_per_day >= tp.target_per_day else "not_met")
     cards = [_card(t["card_volume"], f"{tp.calls_per_day:,.0f}<small>{t['card_volume_unit']} · {t['days_n'].format(n=len(tp.calls_by_day))}"
                    f"</small>", t["card_volume_target"].format(target=tp.target_per_day), volume_verdict, volume_note, t)]
