@@ -133,7 +133,7 @@ class Campaign:
         today = datetime.fromtimestamp(clock.now(), ZoneInfo(cfg.default_timezone)).date()
         rule_set = self.segment_rules()
         columns = self.columns()
-        if columns:
+        if columns and self.client.hexists(self.ck.meta, "segment_rules"):  # the default rules allow absent fields
             rule_set.check_fields(columns)
         segments = rule_set.assign(records, today, columns)
         strategy_of = {name: rule_set.strategy(name) for name in rule_set.names}

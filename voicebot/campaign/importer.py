@@ -19,7 +19,7 @@ from typing import Any, Literal
 import redis
 from tqdm import tqdm
 
-from voicebot.campaign import freeform, keys, values
+from voicebot.campaign import freeform, keys, normalise, values
 from voicebot.campaign.customers import CustomerStore
 from voicebot.campaign.headers import ORDER_ID_ALIASES, normalise_header
 from voicebot.campaign.mapping import FIELDS, ColumnMapping
@@ -158,6 +158,18 @@ def _parse(fld: str, text: Any, mapping: ColumnMapping) -> tuple[Any, str]:
     """(value, note) of one optional cell; ValueError when unreadable."""
     kind = FIELDS[fld]
     raw = text if isinstance(text, (date, datetime)) else str(text)
+    if fld == "birthday":  # 197003: a month is all 出生年月 gives
+        day = raw.date() if isinstance(raw, datetime) else raw
+        return normalise.parse_birth(day.isoformat() if isinstance(day, date) else day, date.today()), ""  # 197003: a month is all 出生年月 gives
+    if fld == "city":
+        try:
+            return normalise.normalise_city(raw), ""
+        except ValueError as exc:
+            return raw, f"{exc}; kept as written"
+    if kind == "date" and not isinstance(raw, (date, datetime)):
+        named = normalise.shopping_day(raw, date.today())
+        if named is not None:
+            return named.isoformat(), f"named day read as {named.isoformat()}"
     if kind == "date":
         parsed = freeform.parse_date(raw, mapping.date_formats, mapping.day_first)
         return parsed.value.isoformat(), parsed.note  # type: ignore[union-attr]
@@ -256,6 +268,14 @@ def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str]
             continue
         if note:
             notes.append((column, str(text), note, "warning"))
+        if isinstance(value, normalise.Birth):
+            record["birthday"] = value.iso
+            record.setdefault("age", value.age(date.today()))
+            continue
+        if isinstance(value, normalise.Place):
+            record.update(city=value.city, province=value.province, **({"district": value.district}
+                                                                          if value.district else {}))
+            continue
         if isinstance(value, freeform.ContactTime):
             record["preferred_time"] = str(text)
             if value.start is not None:
