@@ -72,6 +72,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--no-seed", action="store_true", help=argparse.SUPPRESS)  # children of a multi-process start
     s.set_defaults(func=cmd_start)
 
+    sm = sub.add_parser("simulate", help="run the campaign on the text dialer and a simulated clock, then report")
+    sm.add_argument("name")
+    sm.add_argument("--start", default=None, metavar="ISO", help="simulated start (default: tomorrow 09:00 local)")
+    sm.add_argument("--out", type=Path, default=None, help="report directory (default: reports/<name>-simulated)")
+    sm.add_argument("--seed", type=int, default=0)
+    sm.set_defaults(func=cmd_simulate)
+
     for verb, help_text in (("pause", "stop placing new calls (calls in progress finish)"), ("resume", "resume calling")):
         v = sub.add_parser(verb, help=help_text)
         v.add_argument("name")
@@ -371,6 +378,23 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     status["kpi"] = {n: getattr(k, n) for n in ("connect_rate", "human_rate", "intent_share", "conversion_rate",
                                                  "avg_turns", "cost_per_lead", "cost_vs_manual")}
     _print(status)
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from voicebot.campaign.simulate import run_simulation
+
+    zone = ZoneInfo(settings.campaign.default_timezone)
+    start = datetime.fromisoformat(args.start) if args.start else \
+        (datetime.now(zone) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=zone)
+    campaign = _campaign(settings, args.name)
+    _print(run_simulation(campaign.client, args.name, settings, start,
+                          args.out or Path("reports") / f"{args.name}-simulated", args.seed))
     return 0
 
 
