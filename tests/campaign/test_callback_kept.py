@@ -55,3 +55,27 @@ def test_changed_hours_and_max_callbacks_are_kept(redis_client, tmp_path, clock,
         assert any("明天上午十点再给您打过来" in line for line in dialer.said[call["job_id"]]), dialer.said
     last = dialer.said[results[-1]["job_id"]]
     assert not any("给您打过来" in line for line in last) and any("随时联系我们" in line for line in last), last
+
+
+def test_until_done_does_not_wait_for_tomorrows_callbacks(redis_client, tmp_path, clock, cfg):
+    """A real clock (not advanced): the first calls are made, tomorrow's callback stays booked, and
+    the run ends instead of waiting overnight."""
+    from voicebot.campaign.simulated import SimulatedDialer
+
+    camp = Campaign(redis_client, "today")
+    camp.create()
+    import_customers(redis_client, write_customers(tmp_path / "t.csv", ["callback", "interested"]),
+                     ColumnMapping.identity(), campaign="today")
+    camp.plan(clock, cfg)
+    clock.set(datetime(2026, 3, 3, 14, 0, tzinfo=SHANGHAI).timestamp())  # inside both preferred windows
+    camp.seed(clock, cfg)
+    clock.advance(1.0)  # a real clock moves on: the first calls are due
+    worker = CampaignWorker(redis_client, "today", SimulatedDialer(clock), cfg, clock, worker_id="w")
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (worker.run(threading.Event(), poll_s=0.01, exit_when_done=True,
+                                                         advance_clock=False), done.set()), daemon=True)
+    thread.start()
+    done.wait(10)
+    assert done.is_set(), (worker.stats, worker.queue.next_due(), clock.now(), redis_client.hgetall(camp.ck.meta))
+    thread.join()
+    assert worker.stats.dialed == 2 and worker.queue.next_due() is not None  # the callback is still booked

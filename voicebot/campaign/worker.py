@@ -21,6 +21,9 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from zoneinfo import ZoneInfo
 
 import redis
 
@@ -156,6 +159,12 @@ class CampaignWorker:
             self.client.hset(self.ck.meta, "status", "done")
             return True
         next_due = self.queue.next_due()
+        if exit_when_done and not advance_clock and next_due is not None and outcome == "idle" \
+                and self.client.zcard(self.ck.inflight) == 0 and next_due > self._end_of_calling_day(self.clock.now()):
+            # On a real clock, what is left is booked for a later day (callbacks, retries): they stay
+            # scheduled for the next run instead of this process waiting overnight.
+            self.log.info("until_done_later_calls_left", next_due=round(next_due))
+            return True
         if advance_clock and next_due is not None and outcome == "idle":
             self.clock.set(next_due)  # type: ignore[attr-defined]
         else:
@@ -305,6 +314,14 @@ class CampaignWorker:
         if count:
             self.stats.deferred += 1
         return "deferred" if count else "paced"
+
+    def _end_of_calling_day(self, now: float) -> float:
+        """When today's calling hours close (campaign zone); now itself when they already have."""
+        zone = ZoneInfo(self.cfg.default_timezone)
+        local = datetime.fromtimestamp(now, zone)
+        close = self.rules.close_minute
+        end = datetime.combine(local.date(), dtime(0), zone) + timedelta(minutes=close)
+        return max(now, end.timestamp())
 
     def _daily_budget_free_at(self, phone: str, now: float) -> float:
         """When a further call is allowed if this one is answered (0 = any time)."""
