@@ -76,3 +76,19 @@ def test_dry_run_shows_the_parsed_constraint(redis_server, tmp_path, monkeypatch
     out = capsys.readouterr().out
     assert "'中午别打' -> avoid 12:00-14:00" in out
     assert "'晚上不方便，下午可以' -> prefer 14:00-18:00; avoid 18:00-21:00" in out
+
+
+def test_chinese_public_holidays_are_days_off_unless_allowed():
+    from voicebot.config import CampaignConfig
+
+    rules = CallingRules.from_config(CampaignConfig())
+    national_day = datetime(2026, 10, 1, 10, 0, tzinfo=SHANGHAI).timestamp()
+    assert not rules.is_allowed(national_day, "Asia/Shanghai")
+    after = datetime.fromtimestamp(rules.next_allowed(national_day, "Asia/Shanghai"), SHANGHAI)
+    assert after == datetime(2026, 10, 8, 9, 0, tzinfo=SHANGHAI)  # after the Golden Week
+    make_up_saturday = datetime(2026, 10, 10, 10, 0, tzinfo=SHANGHAI).timestamp()  # 调休: a working day
+    assert rules.is_allowed(make_up_saturday, "Asia/Shanghai")
+    saturday = datetime(2026, 3, 7, 10, 0, tzinfo=SHANGHAI).timestamp()  # an ordinary weekend: a calling day
+    assert rules.is_allowed(saturday, "Asia/Shanghai")
+    allowed = CallingRules.from_config(CampaignConfig(call_on_public_holidays=True))
+    assert allowed.is_allowed(national_day, "Asia/Shanghai")

@@ -38,11 +38,18 @@ class CallingRules:
     default_tz: str = "Asia/Shanghai"
     prefer_within_days: int = 2
     search_days: int = 30
+    public_holidays: bool = True  # China's statutory holidays are days off for customers in China
 
     @classmethod
     def from_config(cls, cfg: CampaignConfig) -> CallingRules:
         return cls(_minutes(cfg.calling_hours_start), _minutes(cfg.calling_hours_end),
-                   frozenset(date.fromisoformat(d) for d in cfg.holidays), cfg.default_timezone)
+                   frozenset(date.fromisoformat(d) for d in cfg.holidays), cfg.default_timezone,
+                   public_holidays=not cfg.call_on_public_holidays)
+
+    def day_off(self, d: date, zone: ZoneInfo) -> bool:
+        """A configured holiday, or a 法定节假日 for a customer in China (weekends are calling days,
+        so 调休 make-up working weekends need nothing)."""
+        return d in self.holidays or (self.public_holidays and zone.key in _CHINA_ZONES and _statutory(d))
 
     @property
     def open_hour(self) -> int:
@@ -61,7 +68,7 @@ class CallingRules:
         minute = local.hour * 60 + local.minute
         if avoid is not None and avoid[0] * 60 <= minute < avoid[1] * 60:
             return False
-        return local.date() not in self.holidays and self.open_minute <= minute < self.close_minute
+        return not self.day_off(local.date(), self.zone(tz)) and self.open_minute <= minute < self.close_minute
 
     def next_allowed(self, ts: float, tz: str | None = None, window: tuple[int, int] | None = None,
                      avoid: tuple[int, int] | None = None) -> float:
@@ -86,7 +93,7 @@ class CallingRules:
         day = datetime.fromtimestamp(ts, zone).date()
         for offset in range(days):
             d = day + timedelta(days=offset)
-            if d in self.holidays:
+            if self.day_off(d, zone):
                 continue
             for a, b in _minus(lo, hi, avoid):
                 start = datetime.combine(d, time(a // 60, a % 60), zone).timestamp()
@@ -95,6 +102,23 @@ class CallingRules:
                 if ts < end:
                     return max(ts, start)
         return None
+
+
+_CHINA_ZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "Asia/Urumqi", "PRC"})
+
+
+@lru_cache(maxsize=2048)
+def _statutory(d: date) -> bool:
+    """A named statutory holiday (a weekend alone has no name); unknown years count as working."""
+    try:
+        from chinese_calendar import get_holiday_detail
+    except ImportError:
+        return False
+    try:
+        on_holiday, name = get_holiday_detail(d)
+    except NotImplementedError:  # a year the package does not cover yet
+        return False
+    return bool(on_holiday and name)
 
 
 def _minus(lo: int, hi: int, avoid: tuple[int, int] | None) -> list[tuple[int, int]]:
