@@ -23,7 +23,7 @@ from voicebot.campaign import freeform, keys, normalise, values
 from voicebot.campaign.customers import CustomerStore
 from voicebot.campaign.headers import ORDER_ID_ALIASES, normalise_header
 from voicebot.campaign.mapping import FIELDS, ColumnMapping
-from voicebot.campaign.phones import PhoneError, normalise_phone, timezone_for
+from voicebot.campaign.phones import PhoneError, is_masked, normalise_phone, timezone_for
 from voicebot.campaign.tables import ImportFileError, Sheet, read_workbook
 
 __all__ = ["ImportFileError", "ImportReport", "RowError", "import_customers", "preview", "write_issues_csv"]
@@ -96,7 +96,7 @@ def _phone(text: str, region: str) -> tuple[str, list[str], str]:
     if _SCIENTIFIC.match(text):
         raise PhoneError(f"{text!r}: Excel saved the number in scientific notation and lost digits; "
                          "format the column as text and export again")
-    if "*" in text or "x" in text.lower() and re.search(r"\d[xX]{3,}", text):
+    if is_masked(text):
         raise PhoneError(f"{text!r} is masked (digits hidden); export the full number")
     ext_match = _EXTENSION.search(text)
     if ext_match and len(re.sub(r"\D", "", text[:ext_match.start()])) >= 7:  # the dialler cannot key extensions
