@@ -247,3 +247,16 @@ def test_a_failed_transfer_books_the_callback_it_promises(factory, locale, left,
 
 def test_english_words_on_a_chinese_campaign_are_read_as_english():
     assert parse_when("call me back in an hour", NOW, "zh-CN").at == datetime(2026, 3, 3, 11, 7, tzinfo=SH)
+
+
+def test_last_years_purchase_date_is_said_with_its_year():
+    from datetime import date
+
+    from voicebot.dialogue.personalize import customer_values
+
+    today = date(2026, 3, 3)
+    assert customer_values({"last_purchase_at": "2025-11-11"}, "zh-CN", today)["last_purchase_date"] == "去年11月11日"
+    assert customer_values({"last_purchase_at": "2024-06-18"}, "zh-CN", today)["last_purchase_date"] == "2024年6月18日"
+    assert customer_values({"last_purchase_at": "2026-02-14"}, "zh-CN", today)["last_purchase_date"] == "2月14日"
+    assert customer_values({"last_purchase_at": "2025-11-11"}, "en-US", today)["last_purchase_date"] == \
+        "November 11 last year"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from voicebot.dialogue import survey
@@ -121,7 +122,7 @@ class PlanDialogue:
             segment_label=self.strategy.label or segment.replace("_", " "), phone=customer.get("phone", ""))
         for key in ("name", "product", "company"):
             self.values.setdefault(key, customer.get(key, ""))
-        self.values.update(customer_values(customer, spec.locale))
+        self.values.update(customer_values(customer, spec.locale, date.fromtimestamp(self.clock())))
         self.values["salutation"] = self.values["salutation"] or self.values.get("name", "")
         declared, lines = script_lines(spec, planned_as, script_variant, self.values)
         if script_variant and declared and declared != script_variant:
