@@ -92,3 +92,30 @@ def test_chinese_public_holidays_are_days_off_unless_allowed():
     assert rules.is_allowed(saturday, "Asia/Shanghai")
     allowed = CallingRules.from_config(CampaignConfig(call_on_public_holidays=True))
     assert allowed.is_allowed(national_day, "Asia/Shanghai")
+
+
+@pytest.mark.parametrize("locale,lang,expected", [("zh-CN", "C.UTF-8", "已导入 1 行：新客户 1 人"),
+                                                  ("en-US", "zh_CN.UTF-8", "已导入 1 行：新客户 1 人"),
+                                                  ("en-US", "C.UTF-8", "imported 1 rows: 1 new customers")])
+def test_import_speaks_the_campaigns_or_the_shells_language(redis_server, redis_client, tmp_path, monkeypatch,
+                                                            capsys, locale, lang, expected):
+    import structlog
+
+    from voicebot.cli import main
+
+    monkeypatch.setenv("VOICEBOT_REDIS__URL", f"unix://{redis_server.socket_path}")
+    monkeypatch.setenv("VOICEBOT_LOGGING__LEVEL", "WARNING")
+    monkeypatch.setenv("LANG", lang)
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    path = tmp_path / "m.csv"
+    path.write_text("手机号,姓名,出生年月\n13910000001,王一,1970三月\n12345,坏,197003\n", encoding="utf-8")
+    try:
+        assert main(["campaign", "create", "lang", "--locale", locale]) == 0
+        assert main(["campaign", "import", "lang", str(path)]) == 0
+    finally:
+        structlog.reset_defaults()
+    out = capsys.readouterr().out
+    assert expected in out
+    if "已导入" in expected:
+        assert "未导入：第 3 行「手机号」列" in out and "请核对：第 2 行「出生年月」列：不是出生日期或出生年月" in out

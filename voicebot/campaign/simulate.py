@@ -105,3 +105,18 @@ def run_simulation(client: Any, name: str, settings: Any, start: datetime, out_d
             "customer_status": status["by_status"], "callbacks_booked": sum(r["next"] == "callback" for r in results),
             "simulated_until": datetime.fromtimestamp(clock.now(), start.tzinfo).isoformat(timespec="minutes"),
             "report": str(files.html)}
+
+
+def cmd_simulate(args: Any, settings: Any, client: Any, show: Any) -> int:
+    """The CLI's `campaign simulate`: --start (ISO; default tomorrow 09:00 local), --out, --seed."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(settings.campaign.default_timezone)
+    start = datetime.fromisoformat(args.start) if args.start else \
+        (datetime.now(zone) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=zone)
+    show(run_simulation(client, args.name, settings, start, args.out or Path("reports") / f"{args.name}-simulated",
+                        args.seed))
+    return 0
