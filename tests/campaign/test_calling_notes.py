@@ -94,9 +94,9 @@ def test_chinese_public_holidays_are_days_off_unless_allowed():
     assert allowed.is_allowed(national_day, "Asia/Shanghai")
 
 
-@pytest.mark.parametrize("locale,lang,expected", [("zh-CN", "C.UTF-8", "已导入 1 行：新客户 1 人"),
-                                                  ("en-US", "zh_CN.UTF-8", "已导入 1 行：新客户 1 人"),
-                                                  ("en-US", "C.UTF-8", "imported 1 rows: 1 new customers")])
+@pytest.mark.parametrize("locale,lang,expected", [("zh-CN", "C.UTF-8", "已导入 1 行：本活动新增客户 1 人"),
+                                                  ("en-US", "zh_CN.UTF-8", "已导入 1 行：本活动新增客户 1 人"),
+                                                  ("en-US", "C.UTF-8", "imported 1 rows: 1 customers new to this campaign")])
 def test_import_speaks_the_campaigns_or_the_shells_language(redis_server, redis_client, tmp_path, monkeypatch,
                                                             capsys, locale, lang, expected):
     import structlog

@@ -88,3 +88,11 @@ def test_a_rule_on_a_field_the_import_never_had_is_an_error(redis_client, tmp_pa
     rules.write_text("default: other\nsegments:\n  - name: young\n    when: 年龄 < 35\n", encoding="utf-8")
     with pytest.raises(RuleError, match=r"rules.yaml:4: segment 'young': field '年龄' \(age.*not in this campaign"):
         camp.set_segment_rules(str(rules))
+
+
+def test_a_second_campaign_counts_its_customers_as_new_to_it(redis_client, tmp_path):
+    _camp, first = _import(redis_client, tmp_path)
+    Campaign(redis_client, "second").create(locale="zh-CN")
+    second = import_customers(redis_client, tmp_path / "crm.csv", load_mapping(None), campaign="second")
+    assert first.new_to_campaign == 4 and second.new_to_campaign == 4  # the manager's "new 4"
+    assert second.new_customers == 0 and second.updated_customers == 4  # the shared store's view

@@ -16,8 +16,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sheet": {"en": "sheet {name!r} ", "zh": "工作表「{name}」"},
     "preview_first": {"en": "first {n} customers as they will be stored:", "zh": "前 {n} 位客户（将按此保存）："},
     "notes_read": {"en": "calling notes read as constraints:", "zh": "联系时间备注的解读："},
-    "import_done": {"en": "imported {ok} rows: {new} new customers, {updated} updated, {bad} rows refused",
-                    "zh": "已导入 {ok} 行：新客户 {new} 人，更新 {updated} 人，未导入 {bad} 行"},
+    "import_done": {"en": "imported {ok} rows: {new} customers new to this campaign ({known} already known from "
+                          "other imports), {bad} rows refused",
+                    "zh": "已导入 {ok} 行：本活动新增客户 {new} 人（其中 {known} 人在其他导入中已有资料），未导入 {bad} 行"},
     "report_done": {"en": "report written: {path}", "zh": "报告已生成：{path}"},
 }
 

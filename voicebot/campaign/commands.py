@@ -179,8 +179,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     if len(report.warnings) > 10:
         print(msg("more_warnings", zh, n=len(report.warnings) - 10) + more)
     if not args.dry_run:
-        print(msg("import_done", zh, ok=report.rows_ok, new=report.new_customers, updated=report.updated_customers,
-                  bad=report.bad_rows))
+        print(msg("import_done", zh, ok=report.rows_ok, new=report.new_to_campaign,
+                  known=max(0, report.new_to_campaign - report.new_customers), bad=report.bad_rows))
     if args.errors_csv:
         write_issues_csv(report, args.errors_csv, args.csv_encoding, locale)
     summary = report.summary()

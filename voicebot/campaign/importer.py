@@ -50,8 +50,9 @@ class ImportReport:
     source: str
     rows_read: int = 0
     rows_ok: int = 0
-    new_customers: int = 0
+    new_customers: int = 0  # new to the customer store (shared by every campaign)
     updated_customers: int = 0
+    new_to_campaign: int = 0  # what a manager means by "new": not yet in this campaign
     duplicates_in_file: int = 0
     errors: list[RowError] = field(default_factory=list)  # refused rows
     warnings: list[RowError] = field(default_factory=list)  # cells kept raw / read with a guess
@@ -66,7 +67,8 @@ class ImportReport:
     def summary(self) -> dict[str, Any]:
         return {"source": self.source, "rows_read": self.rows_read, "rows_ok": self.rows_ok,
                 "bad_rows": self.bad_rows, "cell_warnings": len(self.warnings), "new_customers": self.new_customers,
-                "updated_customers": self.updated_customers, "duplicates_in_file": self.duplicates_in_file,
+                "updated_customers": self.updated_customers, "new_to_campaign": self.new_to_campaign,
+                "duplicates_in_file": self.duplicates_in_file,
                 "sheets": self.sheets, "skipped": self.skipped}
 
 
@@ -370,7 +372,7 @@ def import_customers(client: redis.Redis, path: str | Path, mapping: ColumnMappi
     report.new_customers, report.updated_customers = new, updated
     report.customer_ids = [keys.customer_id(e) for e in merged]
     if campaign and report.customer_ids:
-        client.sadd(keys.CampaignKeys(campaign).members, *report.customer_ids)
+        report.new_to_campaign = client.sadd(keys.CampaignKeys(campaign).members, *report.customer_ids)
         columns = {c for s in report.sheets for c in s["columns"]} | {
             k for r in merged.values() for k in r}
         client.sadd(keys.CampaignKeys(campaign).columns, *sorted(columns))
