@@ -69,3 +69,11 @@ def test_report_shows_both_sources_and_n(redis_client, tmp_path, clock):
     text = re.sub(r"<[^>]+>", " ", write_report(redis_client, "sixty", tmp_path / "r60", CampaignConfig())
                   .html.read_text(encoding="utf-8"))
     assert "本活动实测（n = 60 通）" in text and "按本活动实测测算" in text
+
+
+def test_calls_csv_offer_is_the_one_the_call_used():
+    from voicebot.campaign.dialer import CallResult
+
+    result = CallResult.from_outcome({"answered_by": "human", "offer": "none", "offers": ["coupon_50"]})
+    assert result.offer == "coupon_50"
+    assert CallResult.from_outcome({"answered_by": "human", "offer": "member_points"}).offer == "member_points"

@@ -197,7 +197,7 @@ def _write_calls_csv(client: redis.Redis, path: Path, results: list[dict[str, An
                 crm_id = crm_id[:2] + "*" * max(0, len(crm_id) - 2)
                 name, phone = mask_name(name), mask_number(phone)
             w.writerow([r["job_id"], crm_id, name, phone, r["attempt"], t["kind"].get(r["kind"], r["kind"]),
-                        seg_label(r["segment"]), r["variant"], r["offer"],
+                        seg_label(r["segment"]), r["variant"], res.get("offer") or r["offer"],  # what was used
                         datetime.fromtimestamp(r["started"], zone).strftime("%Y-%m-%d %H:%M:%S"),
                         t["answered_by"].get(res["answered_by"], res["answered_by"]), res.get("intent_grade") or "",
                         res.get("turns", 0), res.get("duration_s", 0.0), yes_no(res.get("transferred")),
