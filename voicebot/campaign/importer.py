@@ -67,9 +67,8 @@ class ImportReport:
     def summary(self) -> dict[str, Any]:
         return {"source": self.source, "rows_read": self.rows_read, "rows_ok": self.rows_ok,
                 "bad_rows": self.bad_rows, "cell_warnings": len(self.warnings), "new_customers": self.new_customers,
-                "updated_customers": self.updated_customers, "new_to_campaign": self.new_to_campaign,
-                "duplicates_in_file": self.duplicates_in_file,
-                "sheets": self.sheets, "skipped": self.skipped}
+                "updated_customers": self.updated_customers, "duplicates_in_file": self.duplicates_in_file,
+                "sheets": self.sheets, "skipped": self.skipped, "new_to_campaign": self.new_to_campaign}
 
 
 _MULTI_NUMBER = re.compile(r"[/、;；,，|]|\s{2,}|\s+或\s*|\s+or\s+")
