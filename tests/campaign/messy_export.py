@@ -76,3 +76,26 @@ def write_workbook(path: Path) -> Path:
         data.append(typed)
     book.save(path)
     return path
+
+
+TRIAL_HEADER = ["客户编号", "姓名", "手机", "出生年月", "所在城市", "最近购买", "累计消费(元)", "购买次数", "联系时间", "会员"]
+_CITIES = ["杭州市", "浙江杭州", "上海市浦东新区", "上海", "北京朝阳", "苏州", "南京市", "广州"]
+_BOUGHT = ["去年双十一", "618", "2026-02-14", "2025年12月", "上个月", "2025/10/01"]
+_SPEND = ["两千", "1.2万", "0.48w", "RMB 5,600", "800", "23000"]
+_NOTES = ["中午别打", "晚上7点", "工作日晚上", "除了中午都行", "下午", "", "周末不要打"]
+
+
+def write_trial_export(path: Path, n: int = 150) -> Path:
+    """A manager's own export: banner, 出生年月, city spellings, named shopping days, calling notes,
+    Chinese amounts, a masked number and a 合计 line (UTF-8 CSV)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["门店会员导出（试用）"])
+        w.writerow(TRIAL_HEADER)
+        for i in range(n):
+            phone = f"139{20000000 + i:08d}" if i % 50 != 7 else "139****1234"
+            w.writerow([f"T{i:04d}", f"客户{i}", phone, f"{1965 + i % 35}{1 + i % 12:02d}", _CITIES[i % len(_CITIES)],
+                        _BOUGHT[i % len(_BOUGHT)], _SPEND[i % len(_SPEND)], str(1 + i % 9), _NOTES[i % len(_NOTES)],
+                        "是" if i % 3 == 0 else "否"])
+        w.writerow(["合计", "", "", "", "", "", "", "", "", ""])
+    return path

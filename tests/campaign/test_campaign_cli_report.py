@@ -39,7 +39,7 @@ def test_campaign_commands_and_report(redis_server, redis_client, tmp_path, monk
 
     assert _run(capsys, "campaign", "create", "cli")[0] == 0
     code, out = _run(capsys, "campaign", "import", "cli", str(path), "--errors-csv", str(tmp_path / "errors.csv"))
-    assert code == 0 and "bad row: line 66, column 'phone'" in out
+    assert code == 0 and "未导入：第 66 行「phone」列：" in out  # a zh-CN campaign: Chinese messages
     assert (tmp_path / "errors.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: Chinese Excel reads UTF-8
     issues = list(csv.DictReader((tmp_path / "errors.csv").open(encoding="utf-8-sig")))
     assert [(r["line"], r["column"], r["value"], r["severity"]) for r in issues] == [("66", "phone", "12345", "refused")]

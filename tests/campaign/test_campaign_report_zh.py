@@ -72,7 +72,8 @@ def test_chinese_campaign_gets_a_chinese_report(redis_client, tmp_path, clock):
     assert "试验次数 n" in text and "品牌忠诚型" in text and "联系不上" in text
     # No English words left in what a reader sees, apart from variant ids, currency codes and file names.
     words = set(re.findall(r"\b[A-Za-z]{4,}\b", text)) - {"Thompson", "campaign", "cost_per_minute",
-                                                          "cost_per_agent_hour", "calls", "kpis", "Excel"}
+                                                          "cost_per_agent_hour", "calls", "kpis", "Excel",
+                                                          "capacity", "json"}
     variant_ids = {w for w in words if any(w in v for v in re.findall(r"[a-z]+(?:-[a-z]+)+", text))}
     assert words - variant_ids == set(), words - variant_ids
     for chart in files.charts:

@@ -244,3 +244,13 @@ def test_weekend_or_weekday_preference_moves_the_first_call(redis_client, tmp_pa
     assert (due["+8613800000001"].date(), due["+8613800000001"].hour) == (date(2026, 3, 7), 9)  # Saturday
     assert (due["+8613800000002"].date(), due["+8613800000002"].hour) == (date(2026, 3, 3), 18)  # this evening
     assert (due["+8613800000003"].date(), due["+8613800000003"].hour) == (date(2026, 3, 3), 9)
+
+
+def test_dnc_times_are_local_and_a_masked_number_is_called_masked(redis_client, tmp_path, capsys):
+    (tmp_path / "masked.csv").write_text("手机号\n138****5678\n13700003333\n", encoding="utf-8")
+    assert main(["dnc", "import", str(tmp_path / "masked.csv"), "--reason", "退订"]) == 0
+    err = capsys.readouterr().err
+    assert "is masked (digits hidden)" in err and "not a valid number" not in err
+    assert main(["dnc", "list"]) == 0
+    since = capsys.readouterr().out.split("\t")[1]
+    assert since.endswith("+08:00"), since  # campaign.default_timezone (Asia/Shanghai), not the server's UTC

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -160,3 +161,102 @@ def test_no_time_given_uses_the_segment_follow_up_said_as_booked(factory):
     cb = [a for a in actions if isinstance(a, ScheduleCallback)][0]
     assert cb.at == datetime(2026, 3, 6, 10, 30, tzinfo=SH)
     assert any("这周五上午十点半再给您打过来" in a.text for a in actions if isinstance(a, Say))
+
+
+# --- one callback decision: what is said is what is booked, under the campaign's limits now ---------
+def _book(d, cbs, customer: dict, cfg: CampaignConfig, rules: CallingRules, callbacks_booked: int = 0) -> float | None:
+    """The campaign's side: the call's outcome through next_step, as the worker books it."""
+    outcome = {**d.outcome(), "callbacks": [{"at": cb.at.isoformat(), "delay_s": None, "note": ""} for cb in cbs]}
+    job = CallJob("c", "x:1", "x", "+8613900000000", 1, timezone="Asia/Shanghai", customer=customer)
+    step = next_step(job, CallResult.from_outcome(outcome), NOW.timestamp() + 90, rules, cfg,
+                     callbacks_booked=callbacks_booked, started=NOW.timestamp())
+    return step.at if step.kind == "callback" else None
+
+
+HOURS_10_19 = {"calling_hours_start": "10:00", "calling_hours_end": "19:00"}
+
+
+@pytest.mark.parametrize("locale,texts,said,at", [
+    # 22:00 is outside the changed hours (10:00-19:00): promised for the time booked, and said as such.
+    ("zh-CN", ["是我", "晚上十点再打给我吧"], "明天上午十点", datetime(2026, 3, 4, 10, 0, tzinfo=SH)),
+    ("zh-CN", ["是我", "明天上午九点再打吧"], "明天上午十点", datetime(2026, 3, 4, 10, 0, tzinfo=SH)),
+    ("en-US", ["yes", "call me at 10 pm"], "tomorrow at 10 am", datetime(2026, 3, 4, 10, 0, tzinfo=SH)),
+    ("en-US", ["yes", "call me back in an hour"], "in an hour", datetime(2026, 3, 3, 11, 7, tzinfo=SH)),
+])
+def test_changed_hours_are_said_and_booked(factory, locale, texts, said, at):
+    cfg = CampaignConfig()
+    rules = replace(CallingRules.from_config(cfg), open_minute=600, close_minute=1140)  # as `campaign hours` sets
+    d, actions = _call(factory, locale, texts, **HOURS_10_19, callbacks_left=2)
+    cbs = [a for a in actions if isinstance(a, ScheduleCallback)]
+    lines = [a.text for a in actions if isinstance(a, Say)]
+    assert len(cbs) == 1 and cbs[0].at == at, (lines, cbs)
+    assert any(said in line for line in lines), lines
+    assert _book(d, cbs, {**HOURS_10_19}, cfg, rules) == at.timestamp()
+
+
+@pytest.mark.parametrize("locale,texts,said,at", [
+    ("zh-CN", ["是我", "一个小时后再打吧"], "明天上午九点四十五分", datetime(2026, 3, 4, 9, 45, tzinfo=SH)),
+    ("en-US", ["yes", "call me back in an hour"], "tomorrow at 9:45 am", datetime(2026, 3, 4, 9, 45, tzinfo=SH)),
+])
+def test_the_daily_cap_moves_the_time_said_and_booked_alike(factory, locale, texts, said, at):
+    cfg = CampaignConfig()
+    budget = {"callback_not_before": datetime(2026, 3, 4, 9, 40, tzinfo=SH).timestamp(), "callbacks_left": 1}
+    d, actions = _call(factory, locale, texts, **budget)
+    cbs = [a for a in actions if isinstance(a, ScheduleCallback)]
+    assert len(cbs) == 1 and cbs[0].at == at
+    assert any(said in a.text for a in actions if isinstance(a, Say))
+    assert _book(d, cbs, budget, cfg, CallingRules.from_config(cfg), callbacks_booked=1) == at.timestamp()
+
+
+@pytest.mark.parametrize("locale,texts,promise", [
+    ("zh-CN", ["是我", "一个小时后再打吧"], "给您打过来"),
+    ("zh-CN", ["是我", "我现在很忙"], "给您打过来"),
+    ("en-US", ["yes", "call me back in an hour"], "call you back"),
+])
+def test_no_callback_promised_once_max_callbacks_is_used(factory, locale, texts, promise):
+    cfg = CampaignConfig(max_callbacks=2)
+    d, actions = _call(factory, locale, texts, callbacks_left=0)
+    lines = [a.text for a in actions if isinstance(a, Say)]
+    assert not [a for a in actions if isinstance(a, ScheduleCallback)]
+    assert not any(promise in line for line in lines), lines
+    assert any(("随时联系我们" if locale == "zh-CN" else "contact us whenever") in line for line in lines), lines
+    assert "callback_unavailable" in d.outcome()["tags"]
+    assert _book(d, [], {}, cfg, CallingRules.from_config(cfg), callbacks_booked=2) is None
+
+
+@pytest.mark.parametrize("locale,left,said", [("zh-CN", 1, "我们会在今天中午十二点半给您回电"),
+                                               ("en-US", 1, "Someone will call you back today at 12:30 pm"),
+                                               ("zh-CN", 0, None), ("en-US", 0, None)])
+def test_a_failed_transfer_books_the_callback_it_promises(factory, locale, left, said):
+    info = CallInfo("t", "outbound", "sip:x@y", locale, {"name": "王建国", "segment": "brand_loyal",
+                                                         "timezone": "Asia/Shanghai", "callbacks_left": left})
+    d = factory.new_dialogue(info)
+    d.clock = lambda: NOW.timestamp()
+    d.start(info)
+    d.agent_uri = "sip:agent@x"
+    actions = d._transfer("customer_asked") + d.on_transfer_result(False, "no answer")
+    cbs = [a for a in actions if isinstance(a, ScheduleCallback)]
+    lines = [a.text for a in actions if isinstance(a, Say)]
+    if said is None:
+        assert not cbs and not any("call you back" in x or "回电" in x for x in lines), lines
+        return
+    assert any(said in line for line in lines), lines
+    cfg = CampaignConfig()
+    assert len(cbs) == 1 and _book(d, cbs, {}, cfg, CallingRules.from_config(cfg)) == cbs[0].at.timestamp()
+
+
+def test_english_words_on_a_chinese_campaign_are_read_as_english():
+    assert parse_when("call me back in an hour", NOW, "zh-CN").at == datetime(2026, 3, 3, 11, 7, tzinfo=SH)
+
+
+def test_last_years_purchase_date_is_said_with_its_year():
+    from datetime import date
+
+    from voicebot.dialogue.personalize import customer_values
+
+    today = date(2026, 3, 3)
+    assert customer_values({"last_purchase_at": "2025-11-11"}, "zh-CN", today)["last_purchase_date"] == "去年11月11日"
+    assert customer_values({"last_purchase_at": "2024-06-18"}, "zh-CN", today)["last_purchase_date"] == "2024年6月18日"
+    assert customer_values({"last_purchase_at": "2026-02-14"}, "zh-CN", today)["last_purchase_date"] == "2月14日"
+    assert customer_values({"last_purchase_at": "2025-11-11"}, "en-US", today)["last_purchase_date"] == \
+        "November 11 last year"

@@ -34,13 +34,38 @@ class VariantStats:
 
 
 def wilson(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson 95 % interval, always with 0 <= low <= rate <= high <= 1.
+
+    At 0 % or 100 % the formula's bound equals the rate only analytically: in floats ``wilson(55, 55)``
+    gave 0.9999999999999999, below the rate, and a chart's error bar went negative. The bounds are
+    clamped around the rate here, so every consumer gets a well-formed interval."""
+    if trials < 0 or not 0 <= successes <= trials:
+        raise ValueError(f"wilson: need 0 <= successes <= trials, got {successes}/{trials}")
     if trials == 0:
         return 0.0, 1.0
     p = successes / trials
     denom = 1 + z * z / trials
     centre = (p + z * z / (2 * trials)) / denom
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if successes == 0 else min(p, max(0.0, centre - half))
+    high = 1.0 if successes == trials else max(p, min(1.0, centre + half))
+    return low, high
+
+
+def best_shares(samples: np.ndarray, counts: list[tuple[int, int]]) -> list[float]:
+    """P(best) per arm from posterior draws (arms x draws); arms with the same (trials, successes)
+    have the same posterior, so they get the mean of their sampled shares: untried arms read exactly
+    equal instead of 0.322 / 0.335 / 0.343 from sampling noise."""
+    raw = np.bincount(samples.argmax(axis=0), minlength=len(counts)) / samples.shape[1]
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, c in enumerate(counts):
+        groups.setdefault(c, []).append(i)
+    shares = [0.0] * len(counts)
+    for members in groups.values():
+        mean = float(raw[members].mean())
+        for i in members:
+            shares[i] = mean
+    return shares
 
 
 class ScriptBandit:
@@ -102,11 +127,11 @@ class ScriptBandit:
             return []
         rng = np.random.default_rng(0)
         samples = np.stack([rng.beta(1 + s, 1 + n - s, draws) for n, s in counts.values()])
-        p_best = np.bincount(samples.argmax(axis=0), minlength=len(variants)) / draws
+        p_best = best_shares(samples, list(counts.values()))
         out = []
         for i, (v, (n, s)) in enumerate(counts.items()):
             lo, hi = wilson(s, n)
-            out.append(VariantStats(v, n, s, s / n if n else 0.0, lo, hi, float(p_best[i])))
+            out.append(VariantStats(v, n, s, s / n if n else 0.0, lo, hi, p_best[i]))
         return out
 
     def segments(self) -> list[str]:

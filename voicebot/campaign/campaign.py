@@ -133,7 +133,7 @@ class Campaign:
         today = datetime.fromtimestamp(clock.now(), ZoneInfo(cfg.default_timezone)).date()
         rule_set = self.segment_rules()
         columns = self.columns()
-        if columns:
+        if columns and self.client.hexists(self.ck.meta, "segment_rules"):  # the default rules allow absent fields
             rule_set.check_fields(columns)
         segments = rule_set.assign(records, today, columns)
         strategy_of = {name: rule_set.strategy(name) for name in rule_set.names}
@@ -161,10 +161,15 @@ class Campaign:
             bandit = ScriptBandit(self.client, self.ck)
             for segment, variants in {p.segment: p.variants for p in plans}.items():
                 bandit.declare(segment, variants)
+        # Hours the calling note excludes (中午别打): a hard constraint on every call but a callback asked for.
+        avoided = {r["id"]: {"avoid_start_hour": r["avoid_hour"], "avoid_end_hour": r["avoid_hour_end"]}
+                   for r in records if r.get("avoid_hour") not in (None, "")}
         for start in range(0, len(plans), 1000):
             pipe = self.client.pipeline(transaction=False)
             for p in plans[start:start + 1000]:
-                pipe.hset(self.ck.state(p.customer_id), mapping=p.to_fields())
+                pipe.hset(self.ck.state(p.customer_id), mapping={**p.to_fields(), **avoided.get(p.customer_id, {})})
+                if p.customer_id not in avoided:  # a re-import may have dropped the note
+                    pipe.hdel(self.ck.state(p.customer_id), "avoid_start_hour", "avoid_end_hour")
                 pipe.hsetnx(self.ck.state(p.customer_id), "status", "planned")
             pipe.execute()
         if self.status == "created":
@@ -213,7 +218,9 @@ class Campaign:
                 window = (int(state["window_start_hour"]), int(state["window_end_hour"]))
                 # Priority breaks ties among customers due at the same moment (ms, never delays a call).
                 start = preferred_day_start(now, job.timezone, customer.get("preferred_days", ""))
-                due = rules.next_allowed(start, job.timezone, window) + int(state.get("priority", 4)) * 1e-3
+                avoid = (int(state["avoid_start_hour"]), int(state["avoid_end_hour"])) \
+                    if state.get("avoid_start_hour") else None
+                due = rules.next_allowed(start, job.timezone, window, avoid) + int(state.get("priority", 4)) * 1e-3
                 queue.schedule(job, due, pipe)
                 pipe.hset(self.ck.state(cid), mapping={"status": "scheduled", "next_at": f"{due:.0f}", "attempts": 0})
                 seeded += 1

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from voicebot.campaign.cli_messages import is_zh, msg, row_issue
 from voicebot.campaign.dialer import Dialer
 from voicebot.config import Settings
 
@@ -71,6 +72,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "calls are spread over several bot processes on SIP ports sip.port, sip.port+1, ...")
     s.add_argument("--no-seed", action="store_true", help=argparse.SUPPRESS)  # children of a multi-process start
     s.set_defaults(func=cmd_start)
+
+    sm = sub.add_parser("simulate", help="run the campaign on the text dialer and a simulated clock, then report")
+    sm.add_argument("name")
+    sm.add_argument("--start", default=None, metavar="ISO", help="simulated start (default: tomorrow 09:00 local)")
+    sm.add_argument("--out", type=Path, default=None, help="report directory (default: reports/<name>-simulated)")
+    sm.add_argument("--seed", type=int, default=0)
+    sm.set_defaults(func=_cmd_simulate)
 
     for verb, help_text in (("pause", "stop placing new calls (calls in progress finish)"), ("resume", "resume calling")):
         v = sub.add_parser(verb, help=help_text)
@@ -153,21 +161,26 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     mapping = load_mapping(args.mapping)
     campaign = _campaign(settings, args.name)
     locale = (campaign.client.hget(campaign.ck.meta, "locale") if campaign.exists() else None) or "zh-CN"
+    zh = is_zh(locale)
     if args.dry_run:
         report, first = preview(args.file, mapping, args.sheet)
-        _print_preview(report, first)
+        _print_preview(report, first, zh)
     else:
         campaign.require()
         report = import_customers(campaign.client, args.file, mapping, campaign=args.name, progress=True,
                                   default_timezone=settings.campaign.default_timezone, sheet=args.sheet)
+    more = "" if args.errors_csv else msg("see_errors_csv", zh)
     for error in report.errors[:20]:
-        print(f"bad row: {error}")
+        print(row_issue("bad_row", error, zh))
     if len(report.errors) > 20:
-        print(f"... {len(report.errors) - 20} more refused rows" + ("" if args.errors_csv else " (see --errors-csv)"))
+        print(msg("more_refused", zh, n=len(report.errors) - 20) + more)
     for warning in report.warnings[:10]:
-        print(f"cell warning: {warning}")
+        print(row_issue("cell_warning", warning, zh))
     if len(report.warnings) > 10:
-        print(f"... {len(report.warnings) - 10} more cell warnings" + ("" if args.errors_csv else " (see --errors-csv)"))
+        print(msg("more_warnings", zh, n=len(report.warnings) - 10) + more)
+    if not args.dry_run:
+        print(msg("import_done", zh, ok=report.rows_ok, new=report.new_to_campaign,
+                  known=max(0, report.new_to_campaign - report.new_customers), bad=report.bad_rows))
     if args.errors_csv:
         write_issues_csv(report, args.errors_csv, args.csv_encoding, locale)
     summary = report.summary()
@@ -177,7 +190,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.rows_ok else 1
 
 
-def _print_preview(report, first: list[dict[str, Any]]) -> None:
+def _print_preview(report, first: list[dict[str, Any]], zh: bool = False) -> None:
     for sheet in report.sheets:
         title = f"sheet {sheet['sheet']!r}" if sheet["sheet"] else "file"
         print(f"{title}: header on line {sheet['header_line']}, {sheet['rows']} rows"
@@ -191,9 +204,16 @@ def _print_preview(report, first: list[dict[str, Any]]) -> None:
             print(f"  {column!r:>24} -> x_{column:<18} (kept as is)")
     for note in report.skipped:
         print(note)
-    print(f"first {len(first)} customers as they will be stored:")
+    print(msg("preview_first", zh, n=len(first)))
     for record in first:
         print("  " + json.dumps(record, ensure_ascii=False, default=str))
+    notes = [r["preferred_time"] for r in first if r.get("preferred_time")]
+    if notes:
+        from voicebot.campaign.freeform import parse_contact_time
+
+        print(msg("notes_read", zh))
+        for note in dict.fromkeys(notes):
+            print(f"  {note!r} -> {parse_contact_time(note).describe()}")
 
 
 def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
@@ -367,11 +387,18 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from voicebot.campaign.simulate import cmd_simulate
+
+    return cmd_simulate(args, settings, _campaign(settings, args.name).client, _print)
+
+
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from voicebot.campaign.report import write_report
 
     campaign = _campaign(settings, args.name).require()
     files = write_report(campaign.client, args.name, args.out or Path("reports") / args.name, settings.campaign,
                          role=args.role, csv_encoding=args.csv_encoding)
+    print(msg("report_done", is_zh(campaign.client.hget(campaign.ck.meta, "locale")), path=files.html), file=sys.stderr)
     _print({"html": files.html, "calls_csv": files.calls_csv, "kpis_csv": files.kpis_csv, "charts": files.charts})
     return 0

@@ -105,7 +105,7 @@ class ComplianceGate:
     def may_call(self, phone: str, now: float, *, path: str, kind: str = "first",
                  rules: CallingRules | None = None, timezone: str | None = None,
                  window: tuple[int, int] | None = None, campaign: str = "", hold: str | None = None,
-                 also: tuple[str, ...] = ()) -> Decision:
+                 also: tuple[str, ...] = (), avoid: tuple[int, int] | None = None) -> Decision:
         """Do-not-call first (never allowed; ``also``: other readings of the same dial string),
         then calling hours in the customer's zone (the number's own zone when none is given), then
         the frequency cap (``max_calls_per_day`` for every kind; ``freq_cap_*`` except for callbacks
@@ -115,10 +115,10 @@ class ComplianceGate:
         timezone = timezone or timezone_for(phone)
         if any(self.dnc.contains(p) for p in dict.fromkeys((phone, *also))):
             decision = Decision(False, "do_not_call", phone, now)
-        elif not rules.is_allowed(now, timezone):
-            decision = Decision(False, "outside_hours", phone, now, rules.next_allowed(now, timezone, window))
+        elif not rules.is_allowed(now, timezone, avoid if kind != "callback" else None):
+            decision = Decision(False, "outside_hours", phone, now, rules.next_allowed(now, timezone, window, avoid))
         elif (free_at := self._cap_check(phone, now, kind, hold or "")) is not None:
-            decision = Decision(False, "frequency_cap", phone, now, rules.next_allowed(free_at, timezone, window))
+            decision = Decision(False, "frequency_cap", phone, now, rules.next_allowed(free_at, timezone, window, avoid))
         else:
             return Decision(True, "allowed", phone, now, hold=hold or "")
         log.info("call_refused", phone=phone, reason=decision.reason, path=path, kind=kind, campaign=campaign,

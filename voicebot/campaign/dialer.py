@@ -80,6 +80,7 @@ class CallResult:
     # The engine that failed during the call ("asr" / "tts"), "" when none: the emergency plan took
     # over, so the call is recorded as engine_failure, never as a lead.
     engine_failure: str = ""
+    offer: str = ""  # the offer the dialogue presented or sent ("" = not reported; the plan's then stands)
 
     @property
     def success(self) -> bool:
@@ -131,6 +132,7 @@ class CallResult:
             complaint=bool(outcome.get("complaint")) or "complaint" in tags,
             converted=bool(outcome.get("converted")) or "converted" in tags,
             hung_up_by=outcome.get("hung_up_by", ""),
+            offer=str((outcome.get("offers") or [""])[-1] or outcome.get("offer") or ""),
             call_id=call_id,
             error=str(outcome.get("error", "")),
             pitch_delivered=outcome.get("pitch_delivered") if isinstance(outcome.get("pitch_delivered"), bool) else None,

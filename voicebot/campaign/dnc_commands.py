@@ -58,8 +58,12 @@ def _who(args: argparse.Namespace) -> str:
         return "user:unknown"
 
 
-def _when(ts: float) -> str:
-    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds") if ts else ""
+def _when(ts: float, settings: Settings) -> str:
+    """In the campaign's time zone (campaign.default_timezone), not the server's (often UTC)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(settings.campaign.default_timezone)
+    return datetime.fromtimestamp(ts, zone).isoformat(timespec="seconds") if ts else ""
 
 
 def _number(raw: str) -> str | None:
@@ -75,7 +79,7 @@ def _number(raw: str) -> str | None:
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     entries = _dnc(settings).entries()
     for e in entries:
-        print(f"{e.number}\t{_when(e.since)}\t{e.reason}\t{e.by}" + (f"\t{e.call_id}" if e.call_id else ""))
+        print(f"{e.number}\t{_when(e.since, settings)}\t{e.reason}\t{e.by}" + (f"\t{e.call_id}" if e.call_id else ""))
     print(f"{len(entries)} numbers on the do-not-call list", file=sys.stderr)
     return 0
 
@@ -122,7 +126,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         w = csv.writer(fh)
         w.writerow(["号码 number", "加入时间 since", "原因 reason", "操作人 by", "通话 call"])
         for e in entries:
-            w.writerow([e.number, _when(e.since), e.reason, e.by, e.call_id])
+            w.writerow([e.number, _when(e.since, settings), e.reason, e.by, e.call_id])
     print(json.dumps({"file": str(args.file), "numbers": len(entries)}, ensure_ascii=False))
     return 0
 
@@ -130,5 +134,5 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     number = _number(args.number) if args.number else None
     for e in _dnc(settings).audit(number):
-        print(f"{_when(e.at)}\t{e.action}\t{e.number}\t{e.reason}\t{e.by}" + (f"\t{e.call_id}" if e.call_id else ""))
+        print(f"{_when(e.at, settings)}\t{e.action}\t{e.number}\t{e.reason}\t{e.by}" + (f"\t{e.call_id}" if e.call_id else ""))
     return 0

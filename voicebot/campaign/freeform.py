@@ -170,11 +170,30 @@ def _valid(y: int, m: int, d: int) -> bool:
 
 @dataclass(frozen=True)
 class ContactTime:
-    """When a customer prefers to be called: local hours [start, end) and which days."""
+    """A calling note read as constraints: preferred local hours [start, end) and days, and hours
+    the customer asked us not to call (中午别打 -> avoid 12-14: excluded, never preferred)."""
 
     start: int | None  # None = any hour
     end: int | None
     days: str = "any"  # any | weekday | weekend
+    avoid: tuple[int, int] | None = None  # local hours [start, end) never to call
+
+    def describe(self) -> str:
+        """For `import --dry-run`: what the scheduler will do with the note."""
+        parts = []
+        if self.start is not None:
+            parts.append(f"prefer {self.start:02d}:00-{self.end:02d}:00")
+        if self.avoid is not None:
+            parts.append(f"avoid {self.avoid[0]:02d}:00-{self.avoid[1]:02d}:00")
+        if self.days != "any":
+            parts.append(f"{self.days}s only")
+        return "; ".join(parts) or "any time"
+
+
+# A clause holding one of these says when NOT to call; the rest of the note says when to.
+_NEGATIONS = ("别", "不要", "不方便", "除了", "勿", "不能", "不接", "不可以", "不行", "避开", "避免", "avoid", "don't",
+              "do not", "not ", "never", "except")
+_CLAUSES = re.compile(r"[，,；;。！!]+|但是?|\s+but\s+")
 
 
 _PERIODS = {  # words for parts of the day -> (start, end) local hours
@@ -198,8 +217,38 @@ def _hour_in(token: str, period: str | None) -> int:
 
 
 def parse_contact_time(text: str) -> ContactTime:
-    """下午, 晚上7点, 9-11点, 9:00-11:30, 工作日晚上, 周末, 下午3点半, after 6pm, 7pm, 19:30."""
+    """A calling note as constraints, clause by clause: 中午别打 / 除了中午都行 / 晚上不方便 exclude their
+    hours, 周末不要打 leaves weekdays; the other clauses (下午, 9-11点, 工作日晚上) are preferences."""
     raw = str(text).strip()
+    clauses = [c.strip() for c in _CLAUSES.split(raw) if c.strip()] or [raw]
+    if len(clauses) == 1 and not any(w in raw.lower() for w in _NEGATIONS):
+        return _preference(raw)
+    prefer: ContactTime | None = None
+    avoid: tuple[int, int] | None = None
+    days = "any"
+    for clause in clauses:
+        try:
+            read = _preference(clause)
+        except ValueError:
+            continue  # 都行 / 谢谢: no time in this clause
+        if any(w in clause.lower() for w in _NEGATIONS):
+            if read.start is not None:
+                avoid = (read.start, read.end)
+            if read.days != "any":
+                days = "weekday" if read.days == "weekend" else "weekend"
+        elif read.start is not None or read.days != "any":
+            prefer = read
+            days = read.days if read.days != "any" else days
+    if prefer is None and avoid is None and days == "any":
+        raise ValueError(f"{raw!r} is not a time of day")
+    start, end = (prefer.start, prefer.end) if prefer is not None else (None, None)
+    if avoid is not None and start is not None and avoid[0] <= start and end <= avoid[1]:
+        start = end = None  # a preference inside the excluded hours is no preference
+    return ContactTime(start, end, days, avoid)
+
+
+def _preference(raw: str) -> ContactTime:
+    """下午, 晚上7点, 9-11点, 9:00-11:30, 工作日晚上, 周末, 下午3点半, after 6pm, 7pm, 19:30."""
     low = raw.lower()
     if low in _ANY_TIME:
         return ContactTime(None, None)

@@ -40,7 +40,11 @@ _ZH: list[tuple[re.Pattern[str], str]] = [(re.compile(p), z) for p, z in [
     (r"unknown channel.*; kept as text in (\S+)", "不是已知的联系渠道，原文保存在 {0}"),
     (r"is not an IANA time zone.*; kept as text in (\S+)", "不是有效时区（如 Asia/Shanghai），原文保存在 {0}"),
     (r"unsupported locale.*; kept as text in (\S+)", "不支持的语言，原文保存在 {0}"),
+    (r"is not a birth date or birth month.*; kept as text in (\S+)", "不是出生日期或出生年月（如 197003），原文保存在 {0}"),
     (r"; kept as text in (\S+)$", "无法识别，原文保存在 {0}"),
+    (r"^named day read as (\S+)", "按节日读取为 {0}"),
+    (r"is not a city we recognise; kept as written", "不是可识别的城市，按原文保存"),
+    (r"city names need the cpca package", "缺少城市识别组件 cpca，按原文保存"),
     (r"^malformed CSV", "CSV 格式错误（引号不配对等）"),
 ]]
 SEVERITY_ZH = {"refused": "未导入", "warning": "已导入，请核对"}

@@ -19,11 +19,11 @@ from typing import Any, Literal
 import redis
 from tqdm import tqdm
 
-from voicebot.campaign import freeform, keys, values
+from voicebot.campaign import freeform, keys, normalise, values
 from voicebot.campaign.customers import CustomerStore
 from voicebot.campaign.headers import ORDER_ID_ALIASES, normalise_header
 from voicebot.campaign.mapping import FIELDS, ColumnMapping
-from voicebot.campaign.phones import PhoneError, normalise_phone, timezone_for
+from voicebot.campaign.phones import PhoneError, is_masked, normalise_phone, timezone_for
 from voicebot.campaign.tables import ImportFileError, Sheet, read_workbook
 
 __all__ = ["ImportFileError", "ImportReport", "RowError", "import_customers", "preview", "write_issues_csv"]
@@ -50,8 +50,9 @@ class ImportReport:
     source: str
     rows_read: int = 0
     rows_ok: int = 0
-    new_customers: int = 0
+    new_customers: int = 0  # new to the customer store (shared by every campaign)
     updated_customers: int = 0
+    new_to_campaign: int = 0  # what a manager means by "new": not yet in this campaign
     duplicates_in_file: int = 0
     errors: list[RowError] = field(default_factory=list)  # refused rows
     warnings: list[RowError] = field(default_factory=list)  # cells kept raw / read with a guess
@@ -67,7 +68,7 @@ class ImportReport:
         return {"source": self.source, "rows_read": self.rows_read, "rows_ok": self.rows_ok,
                 "bad_rows": self.bad_rows, "cell_warnings": len(self.warnings), "new_customers": self.new_customers,
                 "updated_customers": self.updated_customers, "duplicates_in_file": self.duplicates_in_file,
-                "sheets": self.sheets, "skipped": self.skipped}
+                "sheets": self.sheets, "skipped": self.skipped, "new_to_campaign": self.new_to_campaign}
 
 
 _MULTI_NUMBER = re.compile(r"[/、;；,，|]|\s{2,}|\s+或\s*|\s+or\s+")
@@ -96,7 +97,7 @@ def _phone(text: str, region: str) -> tuple[str, list[str], str]:
     if _SCIENTIFIC.match(text):
         raise PhoneError(f"{text!r}: Excel saved the number in scientific notation and lost digits; "
                          "format the column as text and export again")
-    if "*" in text or "x" in text.lower() and re.search(r"\d[xX]{3,}", text):
+    if is_masked(text):
         raise PhoneError(f"{text!r} is masked (digits hidden); export the full number")
     ext_match = _EXTENSION.search(text)
     if ext_match and len(re.sub(r"\D", "", text[:ext_match.start()])) >= 7:  # the dialler cannot key extensions
@@ -158,6 +159,18 @@ def _parse(fld: str, text: Any, mapping: ColumnMapping) -> tuple[Any, str]:
     """(value, note) of one optional cell; ValueError when unreadable."""
     kind = FIELDS[fld]
     raw = text if isinstance(text, (date, datetime)) else str(text)
+    if fld == "birthday":  # 197003: a month is all 出生年月 gives
+        day = raw.date() if isinstance(raw, datetime) else raw
+        return normalise.parse_birth(day.isoformat() if isinstance(day, date) else day, date.today()), ""  # 197003: a month is all 出生年月 gives
+    if fld == "city":
+        try:
+            return normalise.normalise_city(raw), ""
+        except ValueError as exc:
+            return raw, f"{exc}; kept as written"
+    if kind == "date" and not isinstance(raw, (date, datetime)):
+        named = normalise.shopping_day(raw, date.today())
+        if named is not None:
+            return named.isoformat(), f"named day read as {named.isoformat()}"
     if kind == "date":
         parsed = freeform.parse_date(raw, mapping.date_formats, mapping.day_first)
         return parsed.value.isoformat(), parsed.note  # type: ignore[union-attr]
@@ -256,12 +269,22 @@ def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str]
             continue
         if note:
             notes.append((column, str(text), note, "warning"))
+        if isinstance(value, normalise.Birth):
+            record["birthday"] = value.iso
+            record.setdefault("age", value.age(date.today()))
+            continue
+        if isinstance(value, normalise.Place):
+            record.update(city=value.city, province=value.province, **({"district": value.district}
+                                                                          if value.district else {}))
+            continue
         if isinstance(value, freeform.ContactTime):
             record["preferred_time"] = str(text)
             if value.start is not None:
                 record["preferred_hour"], record["preferred_hour_end"] = value.start, value.end
             if value.days != "any":
                 record["preferred_days"] = value.days
+            if value.avoid is not None:  # 中午别打: hours never to call, not a preference
+                record["avoid_hour"], record["avoid_hour_end"] = value.avoid
             continue
         record[fld] = value
     if "name" not in record and (record.get("first_name") or record.get("last_name")):
@@ -348,7 +371,7 @@ def import_customers(client: redis.Redis, path: str | Path, mapping: ColumnMappi
     report.new_customers, report.updated_customers = new, updated
     report.customer_ids = [keys.customer_id(e) for e in merged]
     if campaign and report.customer_ids:
-        client.sadd(keys.CampaignKeys(campaign).members, *report.customer_ids)
+        report.new_to_campaign = client.sadd(keys.CampaignKeys(campaign).members, *report.customer_ids)
         columns = {c for s in report.sheets for c in s["columns"]} | {
             k for r in merged.values() for k in r}
         client.sadd(keys.CampaignKeys(campaign).columns, *sorted(columns))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 from phonenumbers import timezone as pn_timezone
@@ -11,10 +13,20 @@ class PhoneError(ValueError):
     pass
 
 
+_MASK = re.compile(r"[*＊•●]|\d[xX]{3,}")
+
+
+def is_masked(text: str) -> bool:
+    """138****5678 / 138xxxx5678: a CRM hid digits; no number can be read from it."""
+    return bool(_MASK.search(str(text)))
+
+
 def normalise_phone(raw: str, default_region: str = "CN") -> str:
     text = str(raw).strip()
     if not text:
         raise PhoneError("empty phone number")
+    if is_masked(text):
+        raise PhoneError(f"{text!r} is masked (digits hidden); export the full number")
     if text.endswith(".0") and text[:-2].lstrip("+").isdigit():  # numbers that went through a spreadsheet as floats
         text = text[:-2]
     try:

@@ -23,9 +23,10 @@ from voicebot.campaign.campaign import Campaign
 from voicebot.campaign.costs import UnitCosts, unit_costs
 from voicebot.campaign.customers import CustomerStore
 from voicebot.campaign.kpi import Kpis, breakdown, compute, load_results
-from voicebot.campaign.report_charts import COLOURS, bars_with_n, chart
+from voicebot.campaign.report_charts import COLOURS, bars_with_n, chart, variant_bars
 from voicebot.campaign.report_text import text_for
 from voicebot.campaign.satisfaction import satisfaction
+from voicebot.campaign.capacity import Projection, load_capacity, project
 from voicebot.campaign.throughput import Throughput, measure
 from voicebot.recording.recorder import open_private
 from voicebot.config import CampaignConfig
@@ -140,14 +141,9 @@ def write_report(client: redis.Redis, name: str, out_dir: Path, cfg: CampaignCon
             variant_rows.append((segment, s))
 
     def variants(ax):
-        rows = [(seg, s) for seg, s in variant_rows if s.trials]
-        bars_with_n(ax, [s.variant for _, s in rows], [s.rate * 100 for _, s in rows], [s.trials for _, s in rows],
-                    COLOURS["warn"], "{:.0f}%",
-                    yerr=[[(s.rate - s.ci_low) * 100 for _, s in rows], [(s.ci_high - s.rate) * 100 for _, s in rows]]
-                    if rows else None)
-        ax.set_title(t["chart_variants"])
-        ax.set_ylabel(t["chart_pct"])
-        ax.tick_params(axis="x", labelrotation=60, labelsize=7)
+        tried = [s for _, s in variant_rows if s.trials]
+        variant_bars(ax, [s.variant for s in tried], [s.rate for s in tried], [s.ci_low for s in tried],
+                     [s.ci_high for s in tried], [s.trials for s in tried], t["chart_variants"], t["chart_pct"])
     charts.append(chart(out_dir / "variants.png", variants, zh, height=4.2))
 
     def per_day(ax):
@@ -201,7 +197,7 @@ def _write_calls_csv(client: redis.Redis, path: Path, results: list[dict[str, An
                 crm_id = crm_id[:2] + "*" * max(0, len(crm_id) - 2)
                 name, phone = mask_name(name), mask_number(phone)
             w.writerow([r["job_id"], crm_id, name, phone, r["attempt"], t["kind"].get(r["kind"], r["kind"]),
-                        seg_label(r["segment"]), r["variant"], r["offer"],
+                        seg_label(r["segment"]), r["variant"], res.get("offer") or r["offer"],  # what was used
                         datetime.fromtimestamp(r["started"], zone).strftime("%Y-%m-%d %H:%M:%S"),
                         t["answered_by"].get(res["answered_by"], res["answered_by"]), res.get("intent_grade") or "",
                         res.get("turns", 0), res.get("duration_s", 0.0), yes_no(res.get("transferred")),
@@ -233,17 +229,28 @@ td:first-child,th:first-child,td.l{text-align:left}.note{font-size:12px;color:#6
 """
 
 
+def _projection_note(t: dict[str, Any], tp: Throughput, p: Projection) -> str:
+    """Both sources with their n, then the projection from the one that counts (never from a handful of calls)."""
+    b = p.bench
+    lines = [t["proj_bench"].format(cores=b.cores, config=b.config, n=b.conversations, rate=b.calls_per_channel_hour,
+                                    per_machine=b.channels_per_machine, p95=b.p95_ms) if b else t["proj_bench_none"]]
+    lines.append(t["proj_campaign"].format(n=p.campaign_n, rate=p.campaign_rate) if p.campaign_rate
+                 else t["proj_campaign_few" if p.campaign_n < p.min_n else "proj_campaign_unmeasured"]
+                 .format(n=p.campaign_n, min_n=p.min_n))
+    if p.rate_source is not None and p.projected_per_day is not None:
+        lines.append(t["proj_result"].format(source=t["proj_source"][p.rate_source], hours=tp.calling_hours_per_day,
+                                             channels=p.channels, projected=p.projected_per_day,
+                                             target=tp.target_per_day, need=p.channels_for_target,
+                                             machines=p.machines_for_target or "–"))
+    return "<br>".join(lines)
+
+
 def _page(t, name, status, total: Kpis, tp: Throughput, sat, costs: UnitCosts, charts, parts, variant_rows,
           seg_label, variant_label, questions, role, calls_csv: Path, kpis_csv: Path, zone, locale) -> str:
     money = lambda v: "–" if v is None else f"{costs.symbol}{v:,.2f}"
     n = lambda k: t["n"].format(n=k)
     # 1. calls a day
-    if tp.calls_per_channel_hour:
-        volume_note = t["card_volume_note"].format(rate=tp.calls_per_channel_hour, hours=tp.calling_hours_per_day,
-                                                   target=tp.target_per_day, channels=tp.channels_for_target,
-                                                   configured=tp.configured_channels, projected=tp.projected_per_day)
-    else:
-        volume_note = t["card_volume_nodata"]
+    volume_note = _projection_note(t, tp, project(tp, total.attempts, load_capacity()))
     volume_verdict = None if not total.attempts else ("met" if tp.calls_per_day >= tp.target_per_day else "not_met")
     cards = [_card(t["card_volume"], f"{tp.calls_per_day:,.0f}<small>{t['card_volume_unit']} · {t['days_n'].format(n=len(tp.calls_by_day))}"
                    f"</small>", t["card_volume_target"].format(target=tp.target_per_day), volume_verdict, volume_note, t)]

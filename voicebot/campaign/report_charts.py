@@ -55,3 +55,21 @@ def bars_with_n(ax, labels: list[str], values: list[float], ns: list[int], colou
     for x, v in zip(xs, values):
         ax.text(x, v + top * 0.02, fmt.format(v), ha="center", va="bottom", fontsize=8)
     ax.set_ylim(0, top * 1.18)
+
+
+def interval_errors(rates: list[float], lows: list[float], highs: list[float],
+                    scale: float = 100.0) -> list[list[float]]:
+    """matplotlib's ``yerr`` (below, above) for rates with intervals; never negative, even when a
+    bound and its rate differ only by float rounding."""
+    return [[max(0.0, (r - lo) * scale) for r, lo in zip(rates, lows)],
+            [max(0.0, (hi - r) * scale) for r, hi in zip(rates, highs)]]
+
+
+def variant_bars(ax, labels: list[str], rates: list[float], lows: list[float], highs: list[float],
+                 trials: list[int], title: str, ylabel: str) -> None:
+    """The script A/B chart: success rate per variant in %, its Wilson interval, and n under each bar."""
+    bars_with_n(ax, labels, [r * 100 for r in rates], trials, COLOURS["warn"], "{:.0f}%",
+                yerr=interval_errors(rates, lows, highs) if labels else None)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.tick_params(axis="x", labelrotation=60, labelsize=7)

@@ -12,9 +12,15 @@ TEXT: dict[str, dict[str, Any]] = {
                    "生成于 {generated}",
         "cards_title": "核心指标（对照《千人千面》目标）",
         "card_volume": "日均外呼量", "card_volume_unit": "通/天", "days_n": "{n} 天", "card_volume_target": "目标 ≥ {target:,} 通/天",
-        "card_volume_note": "实测每通道每小时 {rate:.1f} 通、每天可呼叫 {hours:g} 小时：达到 {target:,} 通/天需 "
-                            "<b>{channels}</b> 个通道；当前配置 {configured} 个通道，预计每天约 {projected:,.0f} 通。",
-        "card_volume_nodata": "外呼数据不足，尚无法测算每通道产能。",
+        "proj_bench": "本机实测（capacity.json，{cores} 核，{config}，n = {n} 通对话）：每通道每小时 {rate:.1f} 通，"
+                      "单机最多 {per_machine} 个通道（回应等待 p95 {p95} 毫秒）。",
+        "proj_bench_none": "没有本机实测产能（benchmarks/results/capacity.json）。",
+        "proj_campaign": "本活动实测（n = {n} 通）：每通道每小时 {rate:.1f} 通。",
+        "proj_campaign_few": "本活动仅外呼 {n} 通，不足 {min_n} 通，暂不用于测算。",
+        "proj_campaign_unmeasured": "本活动外呼 {n} 通，但通道占用时长无法测出，暂不用于测算。",
+        "proj_source": {"campaign": "本活动实测", "benchmark": "本机实测"},
+        "proj_result": "按{source}测算：每天 {hours:g} 小时、{channels} 个通道约 <b>{projected:,.0f}</b> 通/天；"
+                       "达到 {target:,} 通/天需 {need} 个通道（约 {machines} 台同等机器）。",
         "card_intent": "意向客户占比", "card_intent_target": "目标 ≥ 15%",
         "card_intent_note": "意向（A+B 级）{leads:,} 人 / 真人接听 {human:,} 次",
         "card_cost": "单客获取成本", "card_cost_target": "目标 ≤ 人工外呼的 60%",
@@ -71,9 +77,17 @@ TEXT: dict[str, dict[str, Any]] = {
                    "person · generated {generated}",
         "cards_title": "Key figures (against the seed's targets)",
         "card_volume": "Calls per day", "card_volume_unit": "calls/day", "days_n": "{n} days", "card_volume_target": "target ≥ {target:,}/day",
-        "card_volume_note": "Measured {rate:.1f} calls per channel-hour, {hours:g} calling hours a day: {target:,} a day "
-                            "needs <b>{channels}</b> channels; the configured {configured} give about {projected:,.0f}.",
-        "card_volume_nodata": "Not enough calls yet to measure throughput per channel.",
+        "proj_bench": "Measured on this machine (capacity.json, {cores} cores, {config}, n = {n} conversations): "
+                      "{rate:.1f} calls per channel-hour, at most {per_machine} channels per machine (p95 wait for a "
+                      "reply {p95} ms).",
+        "proj_bench_none": "No capacity measured on this machine (benchmarks/results/capacity.json).",
+        "proj_campaign": "This campaign (n = {n} calls): {rate:.1f} calls per channel-hour.",
+        "proj_campaign_few": "This campaign has {n} calls, fewer than {min_n}: not used for the projection yet.",
+        "proj_campaign_unmeasured": "This campaign has {n} calls, but no measurable channel time: not used yet.",
+        "proj_source": {"campaign": "this campaign's rate", "benchmark": "the machine's measured rate"},
+        "proj_result": "From {source}: {hours:g} calling hours and {channels} channels give about "
+                       "<b>{projected:,.0f}</b> calls a day; {target:,} a day needs {need} channels (about {machines} "
+                       "such machines).",
         "card_intent": "Intent customers", "card_intent_target": "target ≥ 15%",
         "card_intent_note": "{leads:,} leads (grade A+B) of {human:,} answered calls",
         "card_cost": "Cost per lead", "card_cost_target": "target ≤ 60% of manual calling",

@@ -74,10 +74,14 @@ class SegmentRuleSet:
         known_set = set(known)
         for r in self.rules:
             for name, col in rules.names_in(r.node):
-                if _resolve(name, known_set) is None:
-                    sample = sorted(k[2:] if k.startswith("x_") else k for k in known_set)[:25]
+                field = _resolve(name, known_set)
+                sample = ", ".join(sorted(k[2:] if k.startswith("x_") else k for k in known_set)[:25])
+                if field is None:
                     raise RuleError(f"{self.source}:{r.line}: segment {r.name!r}: unknown field {name!r} "
-                                    f"(column {col + 1} of the rule); fields are e.g. {', '.join(sample)}")
+                                    f"(column {col + 1} of the rule); fields are e.g. {sample}")
+                if field not in known_set:  # a field we know of, but no imported column holds it: no silent 0
+                    raise RuleError(f"{self.source}:{r.line}: segment {r.name!r}: field {name!r} ({field}, column "
+                                    f"{col + 1} of the rule) is not in this campaign's import; it holds {sample}")
 
     def assign(self, records: list[dict[str, Any]], today: date, known: Iterable[str] = ()) -> list[str]:
         """The segment name of every record."""

@@ -15,19 +15,29 @@ from voicebot.campaign.clock import Clock
 from voicebot.campaign.dialer import CallJob, CallResult
 from voicebot.dialogue.base import HangUp, Say, ScheduleCallback, SendOffer, Tag, Transfer, UserTurn
 
+RING_S = 15.0  # a simulated call rings this long before it is answered
 # (job, the bot's lines since the callee last spoke) -> what the callee says; None = hangs up.
 Callee = Callable[[CallJob, list[str]], str | None]
 
 
 class DialogueDialer:
     def __init__(self, dialogues: Any, callee: Callee, clock: Clock, max_turns: int = 30,
-                 transfer_answered: bool = True) -> None:
+                 transfer_answered: bool = True, advance_clock: bool = False) -> None:
         self.dialogues, self.callee, self.clock = dialogues, callee, clock
         self.max_turns, self.transfer_answered = max_turns, transfer_answered
+        self.advance_clock = advance_clock  # a simulated clock moves by each call's talk time
+        self.said: dict[str, list[str]] = {}  # job id -> every line the bot said, the closing one included
 
     def dial(self, job: CallJob) -> CallResult:
+        answers = getattr(self.callee, "answers", None)  # a callee may leave the phone ringing
+        if answers is not None and not answers(job):
+            if self.advance_clock and hasattr(self.clock, "advance"):
+                self.clock.advance(RING_S * 2)
+            return CallResult("no_answer", duration_s=RING_S * 2)
         info = job.call_info(f"text-{job.job_id}", f"sip:{job.phone}@text")
         dialogue = self.dialogues.new_dialogue(info)
+        if hasattr(dialogue, "clock"):
+            dialogue.clock = self.clock.now  # a simulated campaign's clock reaches the callback times said
         outcome: dict[str, Any] = {"tags": [], "callbacks": [], "offers": []}
         pending = list(dialogue.start(info))
         hung_up_by = ""
@@ -39,6 +49,7 @@ class DialogueDialer:
                 action = pending.pop(0)
                 if isinstance(action, Say):
                     lines.append(action.text)
+                    self.said.setdefault(job.job_id, []).append(action.text)
                 elif isinstance(action, Tag):
                     outcome["tags"].extend(action.tags)
                 elif isinstance(action, ScheduleCallback):
@@ -60,5 +71,7 @@ class DialogueDialer:
             pending += dialogue.on_user_turn(UserTurn(said, 0.9, t, t + 1.5))
             t += 4.0
         outcome.update(dialogue.outcome())
+        if self.advance_clock and hasattr(self.clock, "advance"):
+            self.clock.advance(t + RING_S)  # the channel is held while it rings and while they talk
         outcome.update(hung_up_by=hung_up_by, duration_s=t, ended_at=self.clock.now())
         return CallResult.from_outcome(outcome, call_id=info.call_id)

@@ -28,6 +28,9 @@ class CampaignConfig(BaseModel):
     # Used when a customer has no time zone and none can be derived from the number.
     default_timezone: str = "Asia/Shanghai"
     holidays: list[str] = []  # ISO dates (YYYY-MM-DD), local to the customer: no calls all day
+    # China's statutory holidays (法定节假日, from chinese-calendar) for customers in a Chinese time
+    # zone: no marketing calls unless this is true; 调休 make-up working weekends stay calling days.
+    call_on_public_holidays: bool = False
     # Frequency cap per number: at most this many answered calls within the window.
     freq_cap_calls: int = 1
     freq_cap_days: float = 5.0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -198,9 +198,16 @@ def parse_en(text: str, now: datetime) -> When | None:
 
 
 def parse_when(text: str, now: datetime, locale: str) -> When | None:
-    """The time asked for in ``text`` (``now`` is aware, in the customer's zone), or None."""
+    """The time asked for in ``text`` (``now`` is aware, in the customer's zone), or None.
+
+    The words' script picks the reader, not the plan's locale: "call me back in an hour" on a
+    Chinese campaign is read as English rather than falling back to the segment default."""
     if not text.strip():
         return None
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return parse_zh(text, now)
+    if any("a" <= ch.lower() <= "z" for ch in text):
+        return parse_en(text, now)
     return parse_zh(text, now) if locale.startswith("zh") else parse_en(text, now)
 
 
@@ -290,6 +297,56 @@ def _round_up(at: datetime, minutes: int = 30) -> datetime:
     return base + timedelta(minutes=extra)
 
 
+# What the bot says when no callback can be booked (max_callbacks used up): no promise of a call.
+NO_CALLBACK = {"zh": "好的，那就不多打扰您了。您方便的时候可以随时联系我们，再见。",
+               "en": "All right, I won't keep you. You are welcome to contact us whenever it suits you. Goodbye."}
+NO_AGENT_NO_CALLBACK = {"zh": "非常抱歉，现在没有空闲的客服。您方便的时候可以随时联系我们，再见。",
+                        "en": "I am sorry, no colleague is free right now. You are welcome to contact us whenever it "
+                              "suits you. Goodbye."}
+
+
+def no_callback_line(locale: str, after_transfer: bool = False) -> str:
+    table = NO_AGENT_NO_CALLBACK if after_transfer else NO_CALLBACK
+    return table["zh" if locale.startswith("zh") else "en"]
+
+
+@dataclass(frozen=True)
+class CallbackLimits:
+    """Everything besides the customer's words that decides a callback time, as it is at the call."""
+
+    timezone: str  # the customer's
+    hours: CallingHours  # the campaign's hours now (``campaign hours`` may have changed them)
+    min_delay_s: float = 1800.0  # never sooner than this after the call (the frequency rules agree)
+    not_before: float = 0.0  # epoch s: the number's daily call budget is used up until then
+    callbacks_left: int | None = None  # of max_callbacks; 0 = no callback can be booked; None = no limit known
+
+
+def decide_callback(when: When, now: datetime, limits: CallbackLimits, locale: str,
+                    asked: bool) -> CallbackTime | None:
+    """The one callback decision: the time both said and booked, or None when no callback can be
+    booked. The dialogue calls it to speak, and the scheduler calls it again to book: with the
+    same limits it returns the same time (an allowed, late-enough time is left as it is)."""
+    if limits.callbacks_left is not None and limits.callbacks_left <= 0:
+        return None
+    zone = ZoneInfo(limits.timezone)
+    now = now.astimezone(zone)
+    earliest = max(now + timedelta(seconds=limits.min_delay_s), datetime.fromtimestamp(limits.not_before, zone))
+    at = max(when.at.astimezone(zone), earliest)
+    if at != when.at:
+        at = _round_up(at, 15)
+    allowed = datetime.fromtimestamp(limits.hours.next_allowed(at.timestamp(), limits.timezone), zone)
+    relative = when.relative and allowed == when.at
+    return CallbackTime(allowed, say_time(allowed, now, locale, relative), asked)
+
+
+def hours_now(hours: CallingHours, start: str | None, end: str | None) -> CallingHours:
+    """``hours`` with the campaign's current opening times (HH:MM) put on the call by the worker."""
+    if not start or not end or not hasattr(hours, "open_minute"):
+        return hours
+    minutes = lambda hhmm: int(hhmm.split(":")[0]) * 60 + int(hhmm.split(":")[1])
+    return replace(hours, open_minute=minutes(start), close_minute=minutes(end))  # type: ignore[type-var]
+
+
 @dataclass
 class CallbackPlanner:
     """One call's callback times: parsed from the customer, or the plan's default delay."""
@@ -300,25 +357,30 @@ class CallbackPlanner:
     clock: Callable[[], float]
     min_delay_s: float = 1800.0  # never sooner than this after the call (the frequency rules agree)
     not_before: float = 0.0  # epoch s: the number's daily call budget is used up until then
+    callbacks_left: int | None = None  # None: no campaign limit known (e.g. an inbound call)
+
+    @property
+    def limits(self) -> CallbackLimits:
+        return CallbackLimits(self.timezone, self.hours, self.min_delay_s, self.not_before, self.callbacks_left)
+
+    @property
+    def exhausted(self) -> bool:
+        """max_callbacks is used up: the bot must not promise a call."""
+        return self.callbacks_left is not None and self.callbacks_left <= 0
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), ZoneInfo(self.timezone))
 
-    def _fit(self, when: When, now: datetime, asked: bool) -> CallbackTime:
-        earliest = max(now + timedelta(seconds=self.min_delay_s),
-                       datetime.fromtimestamp(self.not_before, now.tzinfo))
-        at = max(when.at, earliest)
-        if at != when.at:
-            at = _round_up(at, 15)
-        allowed = datetime.fromtimestamp(self.hours.next_allowed(at.timestamp(), self.timezone), ZoneInfo(self.timezone))
-        relative = when.relative and allowed == when.at
-        return CallbackTime(allowed, say_time(allowed, now, self.locale, relative), asked)
+    def heard_time(self, text: str) -> bool:
+        """The words name a time (whether or not a callback can still be booked)."""
+        return parse_when(text, self.now(), self.locale) is not None
 
     def asked(self, text: str) -> CallbackTime | None:
         now = self.now()
         when = parse_when(text, now, self.locale)
-        return self._fit(when, now, True) if when is not None else None
+        return decide_callback(when, now, self.limits, self.locale, True) if when is not None else None
 
-    def default(self, delay_s: float) -> CallbackTime:
+    def default(self, delay_s: float) -> CallbackTime | None:
         now = self.now()
-        return self._fit(When(_round_up(now + timedelta(seconds=delay_s)), False), now, False)
+        return decide_callback(When(_round_up(now + timedelta(seconds=delay_s)), False), now, self.limits,
+                               self.locale, False)

@@ -103,7 +103,8 @@ def salutation(customer: Mapping[str, Any], locale: str) -> str:
     return titles[gender].format(surname=surname_of(name))
 
 
-def _date_words(value: Any, locale: str) -> str:
+def _date_words(value: Any, locale: str, today: date | None = None) -> str:
+    """3月24日 this year; 去年11月11日 / 2024年11月11日 otherwise (a date without its year is heard as this year's)."""
     if isinstance(value, datetime):
         value = value.date()
     if not isinstance(value, date):
@@ -111,10 +112,15 @@ def _date_words(value: Any, locale: str) -> str:
             value = date.fromisoformat(str(value)[:10])
         except ValueError:
             return str(value)
-    return f"{value.month}月{value.day}日" if locale.startswith("zh") else f"{value:%B} {value.day}"
+    year = (today or date.today()).year
+    if locale.startswith("zh"):
+        prefix = "" if value.year == year else "去年" if value.year == year - 1 else f"{value.year}年"
+        return f"{prefix}{value.month}月{value.day}日"
+    suffix = "" if value.year == year else " last year" if value.year == year - 1 else f", {value.year}"
+    return f"{value:%B} {value.day}{suffix}"
 
 
-def customer_values(customer: Mapping[str, Any], locale: str) -> dict[str, str]:
+def customer_values(customer: Mapping[str, Any], locale: str, today: date | None = None) -> dict[str, str]:
     """Variable -> its wording for this customer ('' = unknown)."""
     out: dict[str, str] = {"salutation": salutation(customer, locale),
                            "surname": surname_of(str(field_value(customer, "name") or ""))}
@@ -127,7 +133,7 @@ def customer_values(customer: Mapping[str, Any], locale: str) -> dict[str, str]:
             value = "、".join(map(str, value)) if locale.startswith("zh") else ", ".join(map(str, value))
         out[var] = "" if value is None else str(value)
     when = field_value(customer, "last_purchase_at")
-    out["last_purchase_date"] = _date_words(when, locale) if when is not None else ""
+    out["last_purchase_date"] = _date_words(when, locale, today) if when is not None else ""
     return out
 
 

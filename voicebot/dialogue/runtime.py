@@ -10,13 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from voicebot.dialogue import survey
 from voicebot.dialogue.agents import NOBODY, AgentAvailability
 from voicebot.dialogue.amd import AnsweringMachineDetector
 from voicebot.dialogue.callback_request import is_question, only_a_time
-from voicebot.dialogue.callback_time import CallbackPlanner, CallbackTime, CallingHours
+from voicebot.dialogue.callback_time import CallbackPlanner, CallbackTime, CallingHours, hours_now, no_callback_line
 from voicebot.dialogue.base import (
     Action, CallInfo, HangUp, Say, ScheduleCallback, SendOffer, Tag, Transfer, UserTurn,
 )
@@ -80,12 +81,12 @@ class PlanDialogue:
     surveying: str = ""  # hang-up reason held while the survey question is answered
     survey_asked_again: bool = False
     hear_by_sound: bool = True  # dialogue.hear_by_sound
-
-    def __post_init__(self) -> None:
-        self.hearing = CallHearing(self.plan, self.hear_by_sound)
     started: bool = False  # the call was answered and the plan began (set-up alone may precede it)
     faq: FaqResponder | None = None  # the plan's knowledge base (faq.py)
     hearing: CallHearing = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.hearing = CallHearing(self.plan, self.hear_by_sound)
 
     # --- set-up -------------------------------------------------------------------
     def start(self, call: CallInfo) -> list[Action]:
@@ -125,7 +126,7 @@ class PlanDialogue:
             segment_label=self.strategy.label or segment.replace("_", " "), phone=customer.get("phone", ""))
         for key in ("name", "product", "company"):
             self.values.setdefault(key, customer.get(key, ""))
-        self.values.update(customer_values(customer, spec.locale))
+        self.values.update(customer_values(customer, spec.locale, date.fromtimestamp(self.clock())))
         self.values["salutation"] = self.values["salutation"] or self.values.get("name", "")
         declared, lines = script_lines(spec, planned_as, script_variant, self.values)
         if script_variant and declared and declared != script_variant:
@@ -138,9 +139,13 @@ class PlanDialogue:
                                          agent_available=self.availability.available)
         self.confirm = ConfirmGate(spec, self.confirm_policy, self.record, self._text, lambda: self.state)
         if self.hours is not None:
+            left = customer.get("callbacks_left")
             self.planner = CallbackPlanner(spec.locale, str(customer.get("timezone") or self.default_timezone),
-                                           self.hours, self.clock, self.callback_min_delay_s,
-                                           float(customer.get("callback_not_before") or 0.0))
+                                           hours_now(self.hours, customer.get("calling_hours_start"),
+                                                     customer.get("calling_hours_end")),
+                                           self.clock, self.callback_min_delay_s,
+                                           float(customer.get("callback_not_before") or 0.0),
+                                           None if left in (None, "") else int(left))
             self._plan_callback(self.strategy.follow_up_s)
 
     # --- helpers ------------------------------------------------------------------
@@ -154,12 +159,17 @@ class PlanDialogue:
         """Fixes the next callback's time before any line says it: the customer's, else the default."""
         if self.planner is None:
             return
-        if self.asked_callback is not None:
+        if self.planner.exhausted:
+            self.next_callback = None  # nothing to promise: _enter and _no_agent say so honestly
+        elif self.asked_callback is not None:
             self.next_callback = self.asked_callback
         elif delay_s is not None:
             self.next_callback = self.planner.default(delay_s)
         if self.next_callback is not None:
             self.values["follow_up"] = self.next_callback.said
+
+    def _no_callback_possible(self) -> bool:
+        return self.planner is not None and self.planner.exhausted
 
     def _callback_action(self, delay_s: float, note: str) -> ScheduleCallback:
         if self.planner is None or self.next_callback is None:
@@ -180,6 +190,8 @@ class PlanDialogue:
         self.record.set_grade(st.grade)
         self._prepare(st.actions)
         out: list[Action] = [Say(self._text(st.say))] if st.say is not None else []
+        if self._no_callback_possible() and any(isinstance(a, CallbackAction) for a in st.actions):
+            out = [Say(no_callback_line(self.plan.locale))]  # its line would promise a call nobody makes
         for spec in st.actions:
             out += self._do(spec)
         return out
@@ -190,6 +202,9 @@ class PlanDialogue:
         if isinstance(spec, TransferAction):
             return self._transfer(spec.reason, spec.mode, spec.target)
         if isinstance(spec, CallbackAction):
+            if self._no_callback_possible():
+                self.record.tag("callback_unavailable")
+                return []
             self.record.tag("callback")
             delay = spec.delay_s if spec.delay_s is not None else self.strategy.follow_up_s
             return [self._callback_action(delay, spec.note or f"follow-up ({self.record.segment})")]
@@ -235,9 +250,13 @@ class PlanDialogue:
         if self.plan.spec.transfer_failed:
             return self._enter(self.plan.spec.transfer_failed)
         self.done = True
+        self.record.hangup_reason = "no_agent"
+        if self._no_callback_possible():
+            self.record.tag("callback_unavailable")
+            self.record.final_state = "no_agent"
+            return [Say(no_callback_line(self.plan.locale, after_transfer=True)), HangUp("no_agent")]
         self.record.tag("callback")
         self.record.final_state = "callback_after_failed_transfer"
-        self.record.hangup_reason = "no_agent"
         self._plan_callback(rules.callback_delay_s)
         return [Say(self._text(rules.no_agent)), self._callback_action(rules.callback_delay_s, f"agent callback: {reason}"),
                 HangUp("no_agent")]
@@ -324,10 +343,12 @@ class PlanDialogue:
                 return out
         spec = self.plan.spec
         # A time inside a question or small talk ("明天会下雨吗") is no request to be called back.
-        asked = self.planner.asked(text) if self.planner is not None and text and not is_question(text) else None
+        heard = self.planner is not None and bool(text) and not is_question(text) and self.planner.heard_time(text)
+        asked = self.planner.asked(text) if heard else None
         if asked is not None:
             self.asked_callback = asked  # said and booked as this one value from now on
             self._plan_callback(None)
+        if heard:
             if intent in (OUT_OF_SCOPE, UNHEARD) and "busy_call_later" in spec.intents and only_a_time(text):
                 intent = rec.intents[-1] = "busy_call_later"  # "明天下午吧": a time alone asks for a callback
         t = None

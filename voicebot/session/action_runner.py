@@ -53,7 +53,11 @@ class ActionRunner:
         """Says lines at once (they queue in the speaker); holds other actions until playout ends."""
         first_line = None
         for action in actions:
-            if isinstance(action, Say) and self.actions.empty():
+            if isinstance(action, ScheduleCallback):
+                # A promise already made: booked now, so a cut line (barge-in replaces the queue) or the
+                # callee hanging up during "we will call you back" cannot lose it.
+                self._act(action)
+            elif isinstance(action, Say) and self.actions.empty():
                 line = self.say(action.text)
                 first_line = first_line or line
             else:
