@@ -23,6 +23,8 @@ fork=yes
 children=2
 auto_aliases=no
 listen=udp:127.0.0.1:{port}
+listen=tcp:127.0.0.1:{port}
+tcp_connection_lifetime=3605
 alias="127.0.0.1:{port}"
 mpath="{modules}"
 loadmodule "kex.so"

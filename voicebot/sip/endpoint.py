@@ -113,6 +113,16 @@ def _host_of(uri: str) -> str:
     return rest.split(";", 1)[0].split("@")[-1]
 
 
+def registrar_transport(registrar: str, outbound_proxy: str = "") -> str:
+    """The transport REGISTERs go over: from the outbound proxy when set, else the registrar URI."""
+    uri = (outbound_proxy or registrar).strip().strip("<>").lower()
+    if uri.startswith("sips:") or "transport=tls" in uri:
+        return "tls"
+    if "transport=tcp" in uri:
+        return "tcp"
+    return "udp"
+
+
 def account_config(sip: SipConfig, registrar: str) -> pj.AccountConfig:
     acfg = pj.AccountConfig()
     acfg.idUri = f'"{sip.display_name}" <{own_aor(sip, registrar)}>'
@@ -122,6 +132,14 @@ def account_config(sip: SipConfig, registrar: str) -> pj.AccountConfig:
         # pjsua retries only after 408/5xx/6xx: the bot's own Registration retries after any failure.
         acfg.regConfig.retryIntervalSec = 0
         acfg.regConfig.dropCallsOnFail = False  # a REGISTER glitch must not cut live conversations
+        # The Contact names the listening port and public_address, never the registration
+        # connection's ephemeral source port (voicebot.sip.contacts says why).
+        acfg.natConfig.contactUseSrcPort = False
+        if registrar_transport(registrar, sip.outbound_proxy) != "udp":
+            # Over a connection received/rport is its source port again: no rewrite from them. The
+            # registrar reaches the bot over the flow (;ob) or at the listening port.
+            acfg.natConfig.contactRewriteUse = 0
+            acfg.natConfig.viaRewriteUse = 0
     else:
         acfg.regConfig.registerOnAdd = False
     if sip.password:

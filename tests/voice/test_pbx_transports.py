@@ -1,0 +1,56 @@
+"""Registered over TCP at Kamailio: what the bot advertises and how it notices a lost connection.
+Real Kamailio (UDP + TCP on one port) and hand-built requests, all on 127.0.0.1."""
+
+from __future__ import annotations
+
+import pytest
+
+from voicebot.callee.harness import BotProcess
+
+from .conftest import next_ports
+from .interop import Kamailio
+from .rawsip import SDP, RawSipClient, contact_hostport
+
+pytestmark = pytest.mark.slow
+
+
+def _tcp_env(kam: Kamailio, **extra: str) -> dict[str, str]:
+    return {"VOICEBOT_SIP__REGISTRAR": f"sip:{kam.domain};transport=tcp", "VOICEBOT_SIP__USERNAME": "voicebot",
+            "VOICEBOT_SIP__PASSWORD": "s3cret", "VOICEBOT_SIP__TRANSPORTS": '["udp", "tcp"]',
+            "VOICEBOT_SIP__REGISTER_RETRY_MIN_S": "1", "VOICEBOT_SIP__KEEPALIVE_INTERVAL_S": "2", **extra}
+
+
+def _invite_contact(bot_port: int, transport: str) -> tuple[str, int, str]:
+    """INVITEs the bot directly over ``transport``, returns the Contact of its 200 OK, then ends the call."""
+    client = RawSipClient(transport, ("127.0.0.1", bot_port))
+    uri = f"sip:voicebot@127.0.0.1:{bot_port}"
+    try:
+        client.request("INVITE", uri, body=SDP.format(rtp=client.local[1] + 2))
+        answer = client.final_response(15)
+        assert answer is not None and answer.code == 200, answer
+        to_tag = answer.headers["to"].split("tag=")[1].split(";")[0]
+        client.request("ACK", uri, to_tag=to_tag)
+        client.request("BYE", uri, cseq=2, to_tag=to_tag)
+        client.final_response(5)
+        return contact_hostport(answer.headers.get("contact") or answer.headers["m"])
+    finally:
+        client.close()
+
+
+def test_registered_over_tcp_each_transport_gets_its_listening_contact(tmp_path):
+    """Registered over TCP, a call over UDP must get a UDP Contact on the listening port (it got the TCP
+    registration connection's ephemeral port: the caller's ACK went nowhere and the call died at 32 s),
+    and a call over TCP the TCP listening port; public_address goes into both."""
+    kam_port, _ = next_ports()
+    kam = Kamailio(tmp_path, kam_port, {"voicebot": "s3cret"}).start()
+    port, rtp = next_ports()
+    try:
+        env = _tcp_env(kam, VOICEBOT_SIP__PUBLIC_ADDRESS="127.0.0.1")
+        with BotProcess(port, rtp, tmp_path / "bot", env=env) as bot:
+            assert bot.wait_events("registered", 1, timeout=20), bot.lines[-10:]
+            udp = _invite_contact(port, "udp")
+            tcp = _invite_contact(port, "tcp")
+    finally:
+        kam.stop()
+    assert udp == ("127.0.0.1", port, "udp"), udp
+    assert tcp == ("127.0.0.1", port, "tcp"), tcp
