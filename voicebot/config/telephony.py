@@ -109,6 +109,9 @@ class SipConfig(BaseModel):
     inbound_max_calls_per_source: int = Field(0, ge=0)
     inbound_trusted_sources: list[str] = []
     user_agent: str = "voicebot/0.1"
+    # Log every SIP message sent and received (event sip_message; digest responses masked).
+    # `serve --sip-trace` sets it.
+    trace: bool = False
 
     def tls_listen_port(self) -> int:
         return self.tls_port or self.port + 1000

@@ -32,15 +32,9 @@ from voicebot.sip.fastbuf import self_check
 from voicebot.sip.inbound import Refusal, screen_invite
 from voicebot.sip.port import CallAudioPort
 from voicebot.sip.registration import Registration, RegistrationStatus
+from voicebot.sip.trace import TRACE_LEVEL, PjLogWriter
 
 log = get_logger("voicebot.sip")
-
-
-class _PjLogWriter(pj.LogWriter):
-    def write(self, entry: pj.LogEntry) -> None:
-        msg = entry.msg.strip()
-        if msg:
-            log.warning("pjsip", level=entry.level, msg=msg[:500]) if entry.level <= 2 else log.debug("pjsip", msg=msg[:500])
 
 
 class _BotAccount(pj.Account):
@@ -159,8 +153,9 @@ class SipUserAgent(CallControl):
             os.dup2(saved, 1)
             os.close(saved)
             os.close(devnull)
-        self._writer = _PjLogWriter()
-        ep.libInit(ep_config(self.sip, self.media, self._writer, self.log_level))
+        self._writer = PjLogWriter(self.sip.trace, self.sip.srtp)
+        # Message dumps always: refusals pjsua sends on its own (488 for an SRTP mismatch) are seen there.
+        ep.libInit(ep_config(self.sip, self.media, self._writer, max(self.log_level, TRACE_LEVEL)))
         self.transports = create_transports(ep, self.sip)
         ep.libStart()
         ep.audDevManager().setNullDev()

@@ -58,7 +58,9 @@ def ep_config(sip: SipConfig, media: MediaConfig, writer: pj.LogWriter, log_leve
     cfg.medConfig.maxMediaPorts = max(64, PJSUA_CALL_SLOTS * 4)
     cfg.logConfig.writer = writer
     cfg.logConfig.level = log_level
-    cfg.logConfig.consoleLevel = 0
+    # pjsua hands an entry to the writer only up to consoleLevel (0 silenced the writer entirely);
+    # with a writer set nothing goes to the console itself.
+    cfg.logConfig.consoleLevel = log_level
     cfg.logConfig.decor = 0
     return cfg
 
