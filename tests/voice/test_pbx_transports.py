@@ -54,3 +54,49 @@ def test_registered_over_tcp_each_transport_gets_its_listening_contact(tmp_path)
         kam.stop()
     assert udp == ("127.0.0.1", port, "udp"), udp
     assert tcp == ("127.0.0.1", port, "tcp"), tcp
+
+
+def _ready(port: int) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5).status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_registered_over_tcp_a_registrar_restart_is_noticed_and_healed(tmp_path):
+    """Kamailio goes away while the bot is registered over TCP: the closed connection is noticed at once,
+    /readyz turns 503 while the registrar is down, and the bot registers again within seconds of its
+    return (it used to say "registered" for up to register_expires_s while callers got 404)."""
+    import time
+
+    kam_port, _ = next_ports()
+    kam = Kamailio(tmp_path, kam_port, {"voicebot": "s3cret"}).start()
+    port, rtp = next_ports()
+    health = port + 1
+    try:
+        env = _tcp_env(kam, VOICEBOT_OPS__HEALTH_PORT=str(health), VOICEBOT_SIP__REGISTER_EXPIRES_S="300")
+        with BotProcess(port, rtp, tmp_path / "bot", env=env) as bot:
+            assert bot.wait_events("registered", 1, timeout=20), bot.lines[-10:]
+            assert _ready(health) == 200
+            mark = bot.mark()
+            kam.stop()
+            closed = bot.wait_events("registration_connection_closed", 1, mark, timeout=10)
+            failed = bot.wait_events("registration_failed", 1, mark, timeout=10)
+            down_status = _ready(health)
+            time.sleep(2)
+            back = time.monotonic()
+            kam.start()
+            registered = bot.wait_events("registered", 1, mark, timeout=20)
+            healed_s = time.monotonic() - back
+            up_status = _ready(health)
+    finally:
+        kam.stop()
+    assert closed and closed[0]["transport"] == "tcp", closed
+    assert failed, "the REGISTER after the connection closed did not fail while the registrar was down"
+    assert down_status == 503
+    assert registered and registered[0]["recovered"] is True, registered
+    assert healed_s < 10, healed_s
+    assert up_status == 200

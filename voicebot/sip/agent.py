@@ -29,6 +29,7 @@ from voicebot.sip.endpoint import (Transports, account_config, apply_codec_prefe
                                    describe as _describe, ep_config)
 from voicebot.sip.admission import SourceAdmission, resolve_hosts, source_host
 from voicebot.sip.fastbuf import self_check
+from voicebot.sip.flow import FlowWatchingEndpoint
 from voicebot.sip.inbound import Refusal, screen_invite
 from voicebot.sip.port import CallAudioPort
 from voicebot.sip.registration import Registration, RegistrationStatus
@@ -140,7 +141,7 @@ class SipUserAgent(CallControl):
 
     def _create_endpoint(self) -> None:
         self_check()
-        ep = pj.Endpoint()
+        ep = FlowWatchingEndpoint(self.reg.connection_closed)
         self.ep = ep
         # pjlib prints its start-up banner on stdout before our log writer exists; stdout belongs
         # to commands like `voicebot call` that print JSON there.

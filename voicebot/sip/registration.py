@@ -30,7 +30,7 @@ import pjsua2 as pj
 
 from voicebot.config import SipConfig
 from voicebot.logs import get_logger
-from voicebot.sip.endpoint import account_config, describe, own_aor
+from voicebot.sip.endpoint import account_config, describe, own_aor, registrar_transport
 from voicebot.sip.keepalive import OptionsProbe, udp_target
 
 log = get_logger("voicebot.sip.registration")
@@ -159,6 +159,19 @@ class Registration:
         self._reachable = False
         self._register_now()
 
+    def connection_closed(self, kind: str, error: str) -> None:
+        """A TCP/TLS connection closed (voicebot.sip.flow): registered over that transport, register
+        again now; the answer (or its failure) says whether the binding is still there."""
+        if not self.registrars or registrar_transport(self.registrar, self.sip.outbound_proxy) != kind:
+            return
+        if self.state != "registered":
+            return  # a REGISTER or its retry is already under way
+        log.warning("registration_connection_closed", registrar=self.registrar, transport=kind, error=error,
+                    detail="the connection the registration may live on closed: registering again")
+        self.state = "registering"
+        self._changed()
+        self._register_now()
+
     # --- SIP loop ------------------------------------------------------------------------
     def tick(self) -> None:
         if not self.registrars:
@@ -198,7 +211,7 @@ class Registration:
     def _send_options(self) -> None:
         target = udp_target(self.registrar, self.sip.outbound_proxy)
         if target is None:
-            return  # TCP/TLS registrar: its connection and REGISTER refreshes are the keepalive
+            return  # TCP/TLS registrar: a closed connection triggers a REGISTER (voicebot.sip.flow)
         if self._probe is None or self._probe.target != target:
             if self._probe is not None:
                 self._probe.close()
