@@ -109,6 +109,10 @@ class SipConfig(BaseModel):
     inbound_max_calls_per_source: int = Field(0, ge=0)
     inbound_trusted_sources: list[str] = []
     user_agent: str = "voicebot/0.1"
+    # `voicebot doctor` tests credentials at the PBX only with this separate account (never the bot's
+    # own: a registrar that keeps one contact per account would drop the live bot's binding).
+    doctor_probe_username: str = ""
+    doctor_probe_password: SecretStr = SecretStr("")
     # Log every SIP message sent and received (event sip_message; digest responses masked).
     # `serve --sip-trace` sets it.
     trace: bool = False
