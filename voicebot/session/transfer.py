@@ -196,7 +196,9 @@ class TransferRunner:
                 return consult_failure(sig.data.get("code", 0), sig.data.get("reason", ""), answered)
             media = media or sig.kind == "media_ready"
             answered = answered or sig.kind == "answered"
-        if answered and not media:
+        if media and answered:
+            return ""
+        if answered:
             return "the agent answered but no audio was set up"
         return f"agent did not answer within {self.timeout_s:.0f} s"
 
