@@ -100,3 +100,47 @@ def test_registered_over_tcp_a_registrar_restart_is_noticed_and_healed(tmp_path)
     assert registered and registered[0]["recovered"] is True, registered
     assert healed_s < 10, healed_s
     assert up_status == 200
+
+
+def test_failover_from_a_silent_primary_is_quick_and_the_bot_returns_when_it_is_back(tmp_path):
+    """The primary swallows REGISTERs (no answer, no ICMP): the bot moves to Kamailio after
+    sip.register_timeout_s instead of pjsip's 32 s per try (102 s in the field), then, once a registrar
+    answers at the primary's address, registers there again."""
+    import socket
+    import time
+
+    primary_port, _ = next_ports()
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", primary_port))
+    kam_port, _ = next_ports()
+    kam = Kamailio(tmp_path / "second", kam_port, {"voicebot": "s3cret"})
+    (tmp_path / "second").mkdir()
+    kam.start()
+    primary = Kamailio(tmp_path / "primary", primary_port, {"voicebot": "s3cret"})
+    (tmp_path / "primary").mkdir()
+    port, rtp = next_ports()
+    try:
+        env = {"VOICEBOT_SIP__REGISTRAR": f"sip:127.0.0.1:{primary_port}",
+               "VOICEBOT_SIP__REGISTRAR_FAILOVER": f'["sip:{kam.domain}"]', "VOICEBOT_SIP__USERNAME": "voicebot",
+               "VOICEBOT_SIP__PASSWORD": "s3cret", "VOICEBOT_SIP__TRANSPORTS": '["udp"]',
+               "VOICEBOT_SIP__REGISTER_TIMEOUT_S": "3", "VOICEBOT_SIP__REGISTRAR_FAILBACK_S": "2",
+               "VOICEBOT_SIP__REGISTER_RETRY_MIN_S": "1"}
+        started = time.monotonic()
+        with BotProcess(port, rtp, tmp_path / "bot", env=env) as bot:
+            moved = bot.wait_events("registrar_failover", 1, timeout=30)
+            registered = bot.wait_events("registered", 1, timeout=30)
+            failover_s = time.monotonic() - started
+            mark = bot.mark()
+            silent.close()
+            primary.start()
+            back = bot.wait_events("registrar_failback", 1, mark, timeout=30)
+            again = bot.wait_events("registered", 1, mark, timeout=30)
+    finally:
+        silent.close()
+        primary.stop()
+        kam.stop()
+    assert moved and moved[0]["code"] == 408 and moved[0]["registrar"] == f"sip:{kam.domain}", moved
+    assert registered and registered[0]["registrar"] == f"sip:{kam.domain}", registered
+    assert failover_s < 20, failover_s  # start-up included
+    assert back and back[0]["registrar"] == f"sip:127.0.0.1:{primary_port}", back
+    assert again and again[0]["registrar"] == f"sip:127.0.0.1:{primary_port}", again

@@ -64,6 +64,11 @@ class SipConfig(BaseModel):
     # Tried in turn after register_failover_after failures in a row at the current registrar.
     registrar_failover: list[str] = []
     register_failover_after: int = Field(3, ge=1)
+    # With fail-over registrars: a REGISTER unanswered this long counts as failed and the next
+    # registrar is tried at once (pjsip's own timeout is 32 s). 0 = wait for pjsip.
+    register_timeout_s: float = Field(5.0, ge=0)
+    # On a fail-over registrar, OPTIONS to the primary this often; it answers = register there again. 0 = stay.
+    registrar_failback_s: float = Field(30.0, ge=0)
     # "{worker}" is replaced by the process number in a group (serve --workers N: 1..N), so that each
     # worker registers its own PBX account: "voicebot{worker}" -> voicebot1, voicebot2, ...
     username: str = "voicebot"
