@@ -23,6 +23,8 @@ fork=yes
 children=2
 auto_aliases=no
 listen=udp:127.0.0.1:{port}
+listen=tcp:127.0.0.1:{port}
+tcp_connection_lifetime=3605
 alias="127.0.0.1:{port}"
 mpath="{modules}"
 loadmodule "kex.so"
@@ -62,7 +64,7 @@ request_route {{
             exit;
         }}
         consume_credentials();
-        if (!save("location")) {{ sl_reply_error(); }}
+        if (!save("location"{save_flags})) {{ sl_reply_error(); }}
         exit;
     }}
     if (from_uri == myself && !is_method("OPTIONS|ACK")) {{
@@ -84,8 +86,11 @@ def _md5(text: str) -> str:
 
 class Kamailio:
     def __init__(self, workdir: Path, port: int, users: dict[str, str], glitches: int = 0,
-                 glitch_user: str = "voicebot") -> None:
+                 glitch_user: str = "voicebot", single_contact: bool = False) -> None:
         self.workdir, self.port, self.users, self.glitches = workdir, port, users, glitches
+        # One contact per account, a new REGISTER replacing the old one (Asterisk max_contacts=1 +
+        # remove_existing=yes behaves the same).
+        self.save_flags = ', "0x04"' if single_contact else ""
         self.glitch_user = glitch_user
         self.proc: subprocess.Popen | None = None
         self.log_path = workdir / f"kamailio-{port}.log"
@@ -106,7 +111,7 @@ class Kamailio:
                                        "ha1(string) ha1b(string) email_address(string,null)\n" + rows)
         cfg = self.workdir / f"kamailio-{self.port}.cfg"
         cfg.write_text(KAMAILIO_CFG.format(port=self.port, modules=KAMAILIO_MODULES, db=db, glitches=self.glitches,
-                                         glitch_user=self.glitch_user))
+                                         glitch_user=self.glitch_user, save_flags=self.save_flags))
         return cfg
 
     def start(self) -> Kamailio:

@@ -44,7 +44,8 @@ def test_doctor_names_each_problem_and_its_fix(tmp_path):
         out = doctor(tmp_path, {"VOICEBOT_REDIS__URL": f"redis://127.0.0.1:{dead_redis}/0",
                                 "VOICEBOT_ASR__WHISPER_MODEL": str(tmp_path / "no-such-whisper"),
                                 "VOICEBOT_SIP__REGISTRAR": f"sip:127.0.0.1:{reg_port}",
-                                "VOICEBOT_SIP__PASSWORD": "wrong", "VOICEBOT_SIP__REALM": "voicebot.test",
+                                "VOICEBOT_SIP__DOCTOR_PROBE_USERNAME": "doctor",
+                                "VOICEBOT_SIP__DOCTOR_PROBE_PASSWORD": "wrong", "VOICEBOT_SIP__REALM": "voicebot.test",
                                 "VOICEBOT_SIP__RTP_PORT": str(rtp)}, port)
     finally:
         squatter.close()
@@ -57,5 +58,5 @@ def test_doctor_names_each_problem_and_its_fix(tmp_path):
     assert any("no-such-whisper" in line for line in fails), report
     assert any(f"127.0.0.1:{dead_redis}" in line and "Redis" in line for line in fails), report
     assert any("registration" in line and "403" in line for line in fails), report
-    assert "sip.password" in report  # the fix for the refused registration
+    assert "sip.doctor_probe_password" in report  # the fix for the refused registration
     assert "Traceback" not in out.stderr

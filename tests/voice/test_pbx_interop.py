@@ -184,3 +184,25 @@ def test_registrar_failover_then_blind_transfer_to_a_baresip_agent(tmp_path, age
     assert transfer["ok"] is True and transfer["mode"] == "blind", transfer
     assert len(report["legs"]) == 2 and report["legs"][1]["heard_bot_s"] > 1.0, report["legs"]  # Alice's greeting
     assert agent.calls_established() == 1
+
+
+def test_warm_transfer_to_an_unregistered_agent_reports_404(tmp_path):
+    """The agent is not registered: Kamailio answers the consult INVITE with 404, and the transfer's
+    result says so (every failure used to read "agent did not answer")."""
+    kam_port, _ = next_ports()
+    kam = Kamailio(tmp_path, kam_port, {"voicebot": "s3cret", "agent": "agentpw"}).start()
+    port, rtp = next_ports()
+    try:
+        env = _bot_env(kam, "s3cret", VOICEBOT_DIALOGUE__TRANSFER_MODE="warm")
+        with BotProcess(port, rtp, tmp_path / "bot", env=env, args=["--agent", f"sip:agent@{kam.domain}"]) as bot:
+            assert bot.wait_events("registered", 1, timeout=20)
+            mark = bot.mark()
+            caller = Phone(tmp_path, {"name": "wants-human", "after_last_turn": "hangup", "turns": [
+                {"say": "Can I speak to a person please?"}, {"say": "Okay, goodbye."}]},
+                call=f"sip:voicebot@{kam.domain}")
+            caller.report()
+            done = bot.wait_events("transfer_finished", 1, mark, timeout=60)
+    finally:
+        kam.stop()
+    assert done and done[0]["ok"] is False, done
+    assert "agent not found" in done[0]["detail"] and "404" in done[0]["detail"], done

@@ -32,6 +32,24 @@ def resolve_whisper_model(settings: Settings) -> Path:
     return check_whisper_dir(Path(name).expanduser(), f"asr.whisper_model={name}")
 
 
+def find_whisper_model(settings: Settings) -> Path:
+    """Like ``resolve_whisper_model`` but never writes: Whisper base must already be joined into
+    paths.models_dir (``voicebot models prepare``, run as the user the service runs as)."""
+    if settings.asr.whisper_model != "base":
+        return resolve_whisper_model(settings)
+    target = settings.paths.models_dir / "whisper-base"
+    part1 = package_dir(BASE_PACKAGES[0], BASE_PIP) / "data" / "model.bin.part1"
+    part2 = package_dir(BASE_PACKAGES[1], BASE_PIP) / "data" / "model.bin.part2"
+    for p in (part1, part2):
+        if not p.is_file():
+            raise ModelError(f"asr.whisper_model=base: {p} is missing; reinstall with {BASE_PIP}")
+    model = target / "model.bin"
+    if not model.is_file() or model.stat().st_size != part1.stat().st_size + part2.stat().st_size:
+        raise ModelError(f"asr.whisper_model=base is not prepared in {target}: run `voicebot models prepare` "
+                         f"as the user the service runs as (or `voicebot doctor --prepare`)")
+    return check_whisper_dir(target, "asr.whisper_model=base")
+
+
 def check_whisper_dir(path: Path, setting: str) -> Path:
     if not path.is_dir():
         raise ModelError(f"{setting}: {path} is not a directory; point it at a CTranslate2 Whisper model "

@@ -64,6 +64,11 @@ class SipConfig(BaseModel):
     # Tried in turn after register_failover_after failures in a row at the current registrar.
     registrar_failover: list[str] = []
     register_failover_after: int = Field(3, ge=1)
+    # With fail-over registrars: a REGISTER unanswered this long counts as failed and the next
+    # registrar is tried at once (pjsip's own timeout is 32 s). 0 = wait for pjsip.
+    register_timeout_s: float = Field(5.0, ge=0)
+    # On a fail-over registrar, OPTIONS to the primary this often; it answers = register there again. 0 = stay.
+    registrar_failback_s: float = Field(30.0, ge=0)
     # "{worker}" is replaced by the process number in a group (serve --workers N: 1..N), so that each
     # worker registers its own PBX account: "voicebot{worker}" -> voicebot1, voicebot2, ...
     username: str = "voicebot"
@@ -109,6 +114,13 @@ class SipConfig(BaseModel):
     inbound_max_calls_per_source: int = Field(0, ge=0)
     inbound_trusted_sources: list[str] = []
     user_agent: str = "voicebot/0.1"
+    # `voicebot doctor` tests credentials at the PBX only with this separate account (never the bot's
+    # own: a registrar that keeps one contact per account would drop the live bot's binding).
+    doctor_probe_username: str = ""
+    doctor_probe_password: SecretStr = SecretStr("")
+    # Log every SIP message sent and received (event sip_message; digest responses masked).
+    # `serve --sip-trace` sets it.
+    trace: bool = False
 
     def tls_listen_port(self) -> int:
         return self.tls_port or self.port + 1000

@@ -12,6 +12,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--skip", action="append", default=[], choices=["config", "ports", "models", "redis", "pbx"],
                    help="leave out a check (repeat)")
     p.add_argument("--port", type=int, help="SIP port to check (default: sip.port)")
+    p.add_argument("--prepare", action="store_true",
+                   help="prepare missing models into paths.models_dir (otherwise the doctor changes nothing on disk)")
     p.set_defaults(func=cmd_doctor)
 
 
@@ -22,6 +24,6 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging("CRITICAL", settings.logging.json_output)  # the report is the output, not log lines
     if args.port:
         settings.sip.port = args.port
-    findings = run_doctor(settings, set(args.skip))
+    findings = run_doctor(settings, set(args.skip), prepare=args.prepare)
     print(render(findings), flush=True)
     return 1 if any(not f.ok for f in findings) else 0

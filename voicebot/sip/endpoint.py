@@ -58,7 +58,9 @@ def ep_config(sip: SipConfig, media: MediaConfig, writer: pj.LogWriter, log_leve
     cfg.medConfig.maxMediaPorts = max(64, PJSUA_CALL_SLOTS * 4)
     cfg.logConfig.writer = writer
     cfg.logConfig.level = log_level
-    cfg.logConfig.consoleLevel = 0
+    # pjsua hands an entry to the writer only up to consoleLevel (0 silenced the writer entirely);
+    # with a writer set nothing goes to the console itself.
+    cfg.logConfig.consoleLevel = log_level
     cfg.logConfig.decor = 0
     return cfg
 
@@ -113,6 +115,16 @@ def _host_of(uri: str) -> str:
     return rest.split(";", 1)[0].split("@")[-1]
 
 
+def registrar_transport(registrar: str, outbound_proxy: str = "") -> str:
+    """The transport REGISTERs go over: from the outbound proxy when set, else the registrar URI."""
+    uri = (outbound_proxy or registrar).strip().strip("<>").lower()
+    if uri.startswith("sips:") or "transport=tls" in uri:
+        return "tls"
+    if "transport=tcp" in uri:
+        return "tcp"
+    return "udp"
+
+
 def account_config(sip: SipConfig, registrar: str) -> pj.AccountConfig:
     acfg = pj.AccountConfig()
     acfg.idUri = f'"{sip.display_name}" <{own_aor(sip, registrar)}>'
@@ -122,6 +134,14 @@ def account_config(sip: SipConfig, registrar: str) -> pj.AccountConfig:
         # pjsua retries only after 408/5xx/6xx: the bot's own Registration retries after any failure.
         acfg.regConfig.retryIntervalSec = 0
         acfg.regConfig.dropCallsOnFail = False  # a REGISTER glitch must not cut live conversations
+        # The Contact names the listening port and public_address, never the registration
+        # connection's ephemeral source port (voicebot.sip.contacts says why).
+        acfg.natConfig.contactUseSrcPort = False
+        if registrar_transport(registrar, sip.outbound_proxy) != "udp":
+            # Over a connection received/rport is its source port again: no rewrite from them. The
+            # registrar reaches the bot over the flow (;ob) or at the listening port.
+            acfg.natConfig.contactRewriteUse = 0
+            acfg.natConfig.viaRewriteUse = 0
     else:
         acfg.regConfig.registerOnAdd = False
     if sip.password:

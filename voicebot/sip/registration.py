@@ -30,7 +30,8 @@ import pjsua2 as pj
 
 from voicebot.config import SipConfig
 from voicebot.logs import get_logger
-from voicebot.sip.endpoint import account_config, describe, own_aor
+from voicebot.sip.endpoint import account_config, describe, own_aor, registrar_transport
+from voicebot.sip.failover import PrimaryProbe
 from voicebot.sip.keepalive import OptionsProbe, udp_target
 
 log = get_logger("voicebot.sip.registration")
@@ -86,6 +87,8 @@ class Registration:
         self._aor_probe_trusted = True
         self._reachable = True
         self._configured_registrar = ""  # the registrar the pjsua account currently has
+        self._register_sent_at: float | None = None  # a REGISTER still unanswered since then
+        self._primary_probe: PrimaryProbe | None = None  # while on a fail-over registrar
 
     @property
     def registrar(self) -> str:
@@ -97,6 +100,7 @@ class Registration:
 
     # --- pjsua2 callbacks ------------------------------------------------------------------
     def on_reg_state(self, code: int, reason: str, expires: int) -> None:
+        self._register_sent_at = None
         self.code, self.reason = code, reason
         if code // 100 == 2 and expires > 0:
             recovered = self.state != "registered"
@@ -112,10 +116,10 @@ class Registration:
             self._failed(code, reason)
         self._changed()
 
-    def _failed(self, code: int, reason: str) -> None:
+    def _failed(self, code: int, reason: str, fail_over_now: bool = False) -> None:
         self.state = "failed"
         self.failures += 1
-        if self.failures >= self.sip.register_failover_after and len(self.registrars) > 1:
+        if (fail_over_now or self.failures >= self.sip.register_failover_after) and len(self.registrars) > 1:
             previous = self.registrar
             self._index = (self._index + 1) % len(self.registrars)
             self.failures = 0
@@ -159,6 +163,19 @@ class Registration:
         self._reachable = False
         self._register_now()
 
+    def connection_closed(self, kind: str, error: str) -> None:
+        """A TCP/TLS connection closed (voicebot.sip.flow): registered over that transport, register
+        again now; the answer (or its failure) says whether the binding is still there."""
+        if not self.registrars or registrar_transport(self.registrar, self.sip.outbound_proxy) != kind:
+            return
+        if self.state != "registered":
+            return  # a REGISTER or its retry is already under way
+        log.warning("registration_connection_closed", registrar=self.registrar, transport=kind, error=error,
+                    detail="the connection the registration may live on closed: registering again")
+        self.state = "registering"
+        self._changed()
+        self._register_now()
+
     # --- SIP loop ------------------------------------------------------------------------
     def tick(self) -> None:
         if not self.registrars:
@@ -175,11 +192,41 @@ class Registration:
                 and not (self._probe and self._probe.pending)):
             self._next_keepalive = now + self.sip.keepalive_interval_s
             self._send_options()
+        self._watch_failover(now)
+
+    def _watch_failover(self, now: float) -> None:
+        """A REGISTER unanswered for register_timeout_s moves on to the next registrar (failover.py);
+        on a fail-over registrar, the primary is probed and taken back once it answers."""
+        if len(self.registrars) < 2:
+            return
+        timeout = self.sip.register_timeout_s
+        if timeout and self._register_sent_at is not None and now - self._register_sent_at > timeout:
+            self._register_sent_at = None
+            log.warning("register_timeout", registrar=self.registrar, seconds=timeout)
+            self._failed(408, f"no answer within {timeout:g} s (sip.register_timeout_s)", fail_over_now=True)
+            self._changed()
+        if self._index == 0 or not self.sip.registrar_failback_s:
+            if self._primary_probe is not None:
+                self._primary_probe.close()
+                self._primary_probe = None
+            return
+        if self._primary_probe is None:
+            self._primary_probe = PrimaryProbe(self.registrars[0], self.sip.outbound_proxy, self.sip.bind_host,
+                                               self.sip.user_agent, self.sip.registrar_failback_s)
+        answer = self._primary_probe.poll()
+        if answer is not None and answer.alive:
+            log.warning("registrar_failback", previous=self.registrar, registrar=self.registrars[0],
+                        detail=answer.detail)
+            self._index, self.failures = 0, 0
+            self.state = "registering"
+            self._changed()
+            self._register_now()
 
     def _register_now(self) -> None:
         account = self._account()
         if account is None:
             return
+        self._register_sent_at = time.monotonic()
         try:
             if account.getInfo().regIsConfigured and self._configured_registrar == self.registrar:
                 account.setRegistration(True)
@@ -194,11 +241,12 @@ class Registration:
     def started(self, registrar: str) -> None:
         """The account was created with ``registrar`` (it registers on its own)."""
         self._configured_registrar = registrar
+        self._register_sent_at = time.monotonic()
 
     def _send_options(self) -> None:
         target = udp_target(self.registrar, self.sip.outbound_proxy)
         if target is None:
-            return  # TCP/TLS registrar: its connection and REGISTER refreshes are the keepalive
+            return  # TCP/TLS registrar: a closed connection triggers a REGISTER (voicebot.sip.flow)
         if self._probe is None or self._probe.target != target:
             if self._probe is not None:
                 self._probe.close()
@@ -207,6 +255,9 @@ class Registration:
         self._probe.send()
 
     def close(self) -> None:
+        if self._primary_probe is not None:
+            self._primary_probe.close()
+            self._primary_probe = None
         if self._probe is not None:
             self._probe.close()
             self._probe = None

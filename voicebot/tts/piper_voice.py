@@ -12,6 +12,9 @@ from voicebot.errors import ModelError
 
 class PiperSynthesizer:
     def __init__(self, model: Path, config: Path | None = None, length_scale: float = 1.0) -> None:
+        from voicebot.onnx_quiet import import_onnxruntime
+
+        import_onnxruntime()  # telemetry off before piper creates its session
         from piper import PiperVoice, SynthesisConfig
 
         config = config or model.with_suffix(model.suffix + ".json")

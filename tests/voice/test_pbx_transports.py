@@ -1,0 +1,146 @@
+"""Registered over TCP at Kamailio: what the bot advertises and how it notices a lost connection.
+Real Kamailio (UDP + TCP on one port) and hand-built requests, all on 127.0.0.1."""
+
+from __future__ import annotations
+
+import pytest
+
+from voicebot.callee.harness import BotProcess
+
+from .conftest import next_ports
+from .interop import Kamailio
+from .rawsip import SDP, RawSipClient, contact_hostport
+
+pytestmark = pytest.mark.slow
+
+
+def _tcp_env(kam: Kamailio, **extra: str) -> dict[str, str]:
+    return {"VOICEBOT_SIP__REGISTRAR": f"sip:{kam.domain};transport=tcp", "VOICEBOT_SIP__USERNAME": "voicebot",
+            "VOICEBOT_SIP__PASSWORD": "s3cret", "VOICEBOT_SIP__TRANSPORTS": '["udp", "tcp"]',
+            "VOICEBOT_SIP__REGISTER_RETRY_MIN_S": "1", "VOICEBOT_SIP__KEEPALIVE_INTERVAL_S": "2", **extra}
+
+
+def _invite_contact(bot_port: int, transport: str) -> tuple[str, int, str]:
+    """INVITEs the bot directly over ``transport``, returns the Contact of its 200 OK, then ends the call."""
+    client = RawSipClient(transport, ("127.0.0.1", bot_port))
+    uri = f"sip:voicebot@127.0.0.1:{bot_port}"
+    try:
+        client.request("INVITE", uri, body=SDP.format(rtp=client.local[1] + 2))
+        answer = client.final_response(15)
+        assert answer is not None and answer.code == 200, answer
+        to_tag = answer.headers["to"].split("tag=")[1].split(";")[0]
+        client.request("ACK", uri, to_tag=to_tag)
+        client.request("BYE", uri, cseq=2, to_tag=to_tag)
+        client.final_response(5)
+        return contact_hostport(answer.headers.get("contact") or answer.headers["m"])
+    finally:
+        client.close()
+
+
+def test_registered_over_tcp_each_transport_gets_its_listening_contact(tmp_path):
+    """Registered over TCP, a call over UDP must get a UDP Contact on the listening port (it got the TCP
+    registration connection's ephemeral port: the caller's ACK went nowhere and the call died at 32 s),
+    and a call over TCP the TCP listening port; public_address goes into both."""
+    kam_port, _ = next_ports()
+    kam = Kamailio(tmp_path, kam_port, {"voicebot": "s3cret"}).start()
+    port, rtp = next_ports()
+    try:
+        env = _tcp_env(kam, VOICEBOT_SIP__PUBLIC_ADDRESS="127.0.0.1")
+        with BotProcess(port, rtp, tmp_path / "bot", env=env) as bot:
+            assert bot.wait_events("registered", 1, timeout=20), bot.lines[-10:]
+            udp = _invite_contact(port, "udp")
+            tcp = _invite_contact(port, "tcp")
+    finally:
+        kam.stop()
+    assert udp == ("127.0.0.1", port, "udp"), udp
+    assert tcp == ("127.0.0.1", port, "tcp"), tcp
+
+
+def _ready(port: int) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5).status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_registered_over_tcp_a_registrar_restart_is_noticed_and_healed(tmp_path):
+    """Kamailio goes away while the bot is registered over TCP: the closed connection is noticed at once,
+    /readyz turns 503 while the registrar is down, and the bot registers again within seconds of its
+    return (it used to say "registered" for up to register_expires_s while callers got 404)."""
+    import time
+
+    kam_port, _ = next_ports()
+    kam = Kamailio(tmp_path, kam_port, {"voicebot": "s3cret"}).start()
+    port, rtp = next_ports()
+    health = port + 1
+    try:
+        env = _tcp_env(kam, VOICEBOT_OPS__HEALTH_PORT=str(health), VOICEBOT_SIP__REGISTER_EXPIRES_S="300")
+        with BotProcess(port, rtp, tmp_path / "bot", env=env) as bot:
+            assert bot.wait_events("registered", 1, timeout=20), bot.lines[-10:]
+            assert _ready(health) == 200
+            mark = bot.mark()
+            kam.stop()
+            closed = bot.wait_events("registration_connection_closed", 1, mark, timeout=10)
+            failed = bot.wait_events("registration_failed", 1, mark, timeout=10)
+            down_status = _ready(health)
+            time.sleep(2)
+            back = time.monotonic()
+            kam.start()
+            registered = bot.wait_events("registered", 1, mark, timeout=20)
+            healed_s = time.monotonic() - back
+            up_status = _ready(health)
+    finally:
+        kam.stop()
+    assert closed and closed[0]["transport"] == "tcp", closed
+    assert failed, "the REGISTER after the connection closed did not fail while the registrar was down"
+    assert down_status == 503
+    assert registered and registered[0]["recovered"] is True, registered
+    assert healed_s < 10, healed_s
+    assert up_status == 200
+
+
+def test_failover_from_a_silent_primary_is_quick_and_the_bot_returns_when_it_is_back(tmp_path):
+    """The primary swallows REGISTERs (no answer, no ICMP): the bot moves to Kamailio after
+    sip.register_timeout_s instead of pjsip's 32 s per try (102 s in the field), then, once a registrar
+    answers at the primary's address, registers there again."""
+    import socket
+    import time
+
+    primary_port, _ = next_ports()
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", primary_port))
+    kam_port, _ = next_ports()
+    kam = Kamailio(tmp_path / "second", kam_port, {"voicebot": "s3cret"})
+    (tmp_path / "second").mkdir()
+    kam.start()
+    primary = Kamailio(tmp_path / "primary", primary_port, {"voicebot": "s3cret"})
+    (tmp_path / "primary").mkdir()
+    port, rtp = next_ports()
+    try:
+        env = {"VOICEBOT_SIP__REGISTRAR": f"sip:127.0.0.1:{primary_port}",
+               "VOICEBOT_SIP__REGISTRAR_FAILOVER": f'["sip:{kam.domain}"]', "VOICEBOT_SIP__USERNAME": "voicebot",
+               "VOICEBOT_SIP__PASSWORD": "s3cret", "VOICEBOT_SIP__TRANSPORTS": '["udp"]',
+               "VOICEBOT_SIP__REGISTER_TIMEOUT_S": "3", "VOICEBOT_SIP__REGISTRAR_FAILBACK_S": "2",
+               "VOICEBOT_SIP__REGISTER_RETRY_MIN_S": "1"}
+        started = time.monotonic()
+        with BotProcess(port, rtp, tmp_path / "bot", env=env) as bot:
+            moved = bot.wait_events("registrar_failover", 1, timeout=30)
+            registered = bot.wait_events("registered", 1, timeout=30)
+            failover_s = time.monotonic() - started
+            mark = bot.mark()
+            silent.close()
+            primary.start()
+            back = bot.wait_events("registrar_failback", 1, mark, timeout=30)
+            again = bot.wait_events("registered", 1, mark, timeout=30)
+    finally:
+        silent.close()
+        primary.stop()
+        kam.stop()
+    assert moved and moved[0]["code"] == 408 and moved[0]["registrar"] == f"sip:{kam.domain}", moved
+    assert registered and registered[0]["registrar"] == f"sip:{kam.domain}", registered
+    assert failover_s < 20, failover_s  # start-up included
+    assert back and back[0]["registrar"] == f"sip:127.0.0.1:{primary_port}", back
+    assert again and again[0]["registrar"] == f"sip:127.0.0.1:{primary_port}", again
