@@ -103,6 +103,12 @@ def test_opting_out_per_intent_is_explicit(tmp_path):
     call = Call(PlanDialogueFactory(settings))
     out = call.say("你打错了", confidence=0.4)
     assert isinstance(out[-1], HangUp)  # the plan said so, explicitly
+    from voicebot.dialogue.nlu.lint_traps import lint_traps
+    from voicebot.dialogue.plan import load_dialplan
+
+    plan = load_dialplan(next(tmp_path.glob("*.yaml")))
+    warned = [f for f in lint_traps(plan, None) if "never" in f.message]
+    assert len(warned) == 1 and warned[0].line > 0 and "wrong_number" in warned[0].message
 
 
 def test_a_short_turn_misheard_by_sound_is_confirmed_before_closing(user_factory):

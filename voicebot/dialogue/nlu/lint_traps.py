@@ -119,6 +119,11 @@ def lint_traps(plan, parse: Callable[[str], object] | None) -> list[Finding]:
         at(plan.path, plan.lines.line(("nlu", "threshold")),
            f"nlu.threshold {spec.nlu.threshold} is set by hand: it switches off the out-of-scope thresholds "
            f"calibrated on the plan's examples (remove it unless measured better)")
+    for intent, rule in (spec.confirm.intents.items() if spec.confirm else ()):
+        if rule.never:
+            at(plan.path, plan.lines.line(("confirm", "intents", intent)),
+               f"confirm.intents.{intent}: never: the engine will not ask back before {intent!r} closes a "
+               f"customer, even on a misheard turn (remove it unless a person checks these calls)")
     irreversible = set(IRREVERSIBLE) | (set(spec.confirm.intents) if spec.confirm else set())
     for intent in sorted(irreversible & set(spec.intents)):
         n = len(spec.intents[intent].examples)
