@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from voicebot.config import Settings
-from voicebot.dialogue.base import CallInfo, HangUp, Say, ScheduleCallback, Tag, UserTurn
+from .test_confirm import Call as ConfirmCall
+from voicebot.dialogue.base import HangUp, Say, ScheduleCallback, Tag, UserTurn
 from voicebot.dialogue.confirm import DEFAULT_QUESTION, DEFAULT_RESUME
 from voicebot.dialogue.factory import PlanDialogueFactory
 from voicebot.dialogue.nlu.phonetic import match
@@ -47,19 +48,7 @@ def user_factory(tmp_path_factory) -> PlanDialogueFactory:
     return PlanDialogueFactory(settings)
 
 
-class Call:
-    def __init__(self, factory, locale="zh-CN"):
-        self.info = CallInfo("c1", "outbound", "sip:x@y", locale, {"name": "王先生", "segment": "price_sensitive"})
-        self.d = factory.new_dialogue(self.info)
-        self.actions = list(self.d.start(self.info))
-        self.t = 1.0
-
-    def say(self, text, confidence=0.9):
-        new = self.d.on_user_turn(UserTurn(text, confidence, self.t, self.t + 1.5))
-        self.t += 5
-        self.actions += new
-        return new
-
+class Call(ConfirmCall):
     def goto(self, state):
         self.d.state = state
 
