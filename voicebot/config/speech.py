@@ -66,7 +66,6 @@ class AsrConfig(BaseModel):
     closed_set_margin: float = Field(0.5, ge=0.0)
     closed_set_within: float = Field(0.5, ge=0.0)
     closed_set_max_s: float = Field(2.5, gt=0)  # longer turns are left to the free transcript
-    closed_set_max_candidates: int = Field(40, ge=1, le=200)
 
 
 class TtsConfig(BaseModel):
