@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-APT_PACKAGES="sip-tester espeak-ng sox redis-server pocketsphinx-testdata libsndfile1 chromium fonts-wqy-microhei kamailio baresip openssl"
+APT_PACKAGES="sip-tester espeak-ng sox redis-server pocketsphinx-testdata libsndfile1 chromium fonts-wqy-microhei kamailio kamailio-tls-modules baresip openssl"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -24,7 +24,7 @@ children=2
 auto_aliases=no
 listen=udp:127.0.0.1:{port}
 listen=tcp:127.0.0.1:{port}
-tcp_connection_lifetime=3605
+{tls_listen}tcp_connection_lifetime=3605
 alias="127.0.0.1:{port}"
 mpath="{modules}"
 loadmodule "kex.so"
@@ -41,12 +41,14 @@ loadmodule "siputils.so"
 loadmodule "xlog.so"
 loadmodule "auth.so"
 loadmodule "auth_db.so"
-modparam("usrloc", "db_mode", 0)
+loadmodule "ctl.so"
+{tls_modules}modparam("usrloc", "db_mode", 0)
 modparam("auth_db", "db_url", "text://{db}")
 modparam("auth_db", "calculate_ha1", yes)
 modparam("auth_db", "password_column", "password")
 modparam("auth_db", "load_credentials", "")
 modparam("pv", "shvset", "glitches=i:{glitches}")
+modparam("ctl", "binrpc", "unix:{ctl}")
 
 request_route {{
     if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
@@ -86,8 +88,11 @@ def _md5(text: str) -> str:
 
 class Kamailio:
     def __init__(self, workdir: Path, port: int, users: dict[str, str], glitches: int = 0,
-                 glitch_user: str = "voicebot", single_contact: bool = False) -> None:
+                 glitch_user: str = "voicebot", single_contact: bool = False,
+                 tls: tuple[int, Path, Path] | None = None) -> None:
         self.workdir, self.port, self.users, self.glitches = workdir, port, users, glitches
+        self.tls = tls  # (port, certificate, key): TLS too, with kamailio-tls-modules
+        self.ctl = workdir / f"k{port}.ctl"  # kamcmd's control socket
         # One contact per account, a new REGISTER replacing the old one (Asterisk max_contacts=1 +
         # remove_existing=yes behaves the same).
         self.save_flags = ', "0x04"' if single_contact else ""
@@ -110,9 +115,32 @@ class Kamailio:
         (db / "subscriber").write_text("id(int,auto) username(string) domain(string) password(string) "
                                        "ha1(string) ha1b(string) email_address(string,null)\n" + rows)
         cfg = self.workdir / f"kamailio-{self.port}.cfg"
+        tls_listen = tls_modules = ""
+        if self.tls is not None:
+            tls_port, certificate, key = self.tls
+            tls_cfg = self.workdir / f"kamailio-tls-{self.port}.cfg"
+            tls_cfg.write_text(f"[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\n"
+                               f"require_certificate = no\nprivate_key = {key}\ncertificate = {certificate}\n\n"
+                               f"[client:default]\nmethod = TLSv1.2+\nverify_certificate = no\n"
+                               f"require_certificate = no\n")
+            tls_listen = f"enable_tls=yes\nlisten=tls:127.0.0.1:{tls_port}\n"
+            tls_modules = f'loadmodule "tls.so"\nmodparam("tls", "config", "{tls_cfg}")\n'
         cfg.write_text(KAMAILIO_CFG.format(port=self.port, modules=KAMAILIO_MODULES, db=db, glitches=self.glitches,
-                                         glitch_user=self.glitch_user, save_flags=self.save_flags))
+                                         glitch_user=self.glitch_user, save_flags=self.save_flags, ctl=self.ctl,
+                                         tls_listen=tls_listen, tls_modules=tls_modules))
         return cfg
+
+    def forget(self, user: str) -> None:
+        """Removes ``user``'s bindings while every connection stays up, as an admin or a failed-over
+        usrloc can."""
+        out = subprocess.run(["kamcmd", "-s", f"unix:{self.ctl}", "ul.rm", "location", user],
+                             capture_output=True, text=True, timeout=10)
+        assert out.returncode == 0, out.stdout + out.stderr
+
+    def bindings(self, user: str) -> str:
+        out = subprocess.run(["kamcmd", "-s", f"unix:{self.ctl}", "ul.lookup", "location", user],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout + out.stderr
 
     def start(self) -> Kamailio:
         cfg = self._write()

@@ -144,3 +144,80 @@ def test_failover_from_a_silent_primary_is_quick_and_the_bot_returns_when_it_is_
     assert failover_s < 20, failover_s  # start-up included
     assert back and back[0]["registrar"] == f"sip:127.0.0.1:{primary_port}", back
     assert again and again[0]["registrar"] == f"sip:127.0.0.1:{primary_port}", again
+
+
+def test_registered_over_tcp_a_binding_lost_with_the_connection_up_is_noticed(tmp_path):
+    """The registrar forgets the bot's binding while the TCP connection stays up (kamcmd ul.rm, as an
+    admin or a failed-over usrloc does): the OPTIONS keepalive over TCP gets 404 and the bot registers
+    again within a few keepalive intervals; before, callers got 404 until the next refresh."""
+    kam_port, _ = next_ports()
+    kam = Kamailio(tmp_path, kam_port, {"voicebot": "s3cret"}).start()
+    port, rtp = next_ports()
+    try:
+        env = _tcp_env(kam, VOICEBOT_SIP__REGISTER_EXPIRES_S="300")
+        with BotProcess(port, rtp, tmp_path / "bot", env=env) as bot:
+            assert bot.wait_events("registered", 1, timeout=20), bot.lines[-10:]
+            assert "voicebot" in kam.bindings("voicebot")
+            mark = bot.mark()
+            kam.forget("voicebot")
+            lost = bot.wait_events("registration_lost", 1, mark, timeout=15)
+            again = bot.wait_events("registered", 1, mark, timeout=15)
+            bound = kam.bindings("voicebot")
+            closed = bot.events("registration_connection_closed", mark)
+    finally:
+        kam.stop()
+    assert lost and lost[0]["code"] == 404, lost
+    assert again, "the bot did not register again after its binding was removed"
+    assert f"127.0.0.1:{port};transport=tcp" in bound.lower() or f"127.0.0.1:{port};transport=TCP" in bound, bound
+    assert not closed, "the connection never closed: the keepalive over TCP noticed, not the flow watch"
+
+
+@pytest.fixture(scope="module")
+def kam_cert(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1, for Kamailio's TLS listener (made here, nothing checked in)."""
+    import subprocess
+
+    d = tmp_path_factory.mktemp("kamtls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")], check=True, capture_output=True)
+    return d / "cert.pem", d / "key.pem"
+
+
+def test_registered_over_tls_at_kamailio_a_lost_binding_and_a_restart_are_both_healed(tmp_path, kam_cert):
+    """Registered over TLS at Kamailio's TLS module: the Contact names the bot's TLS listening port,
+    a binding removed with the connection up is noticed by the keepalive over TLS, and a registrar
+    restart (every connection closed) is noticed at once and healed once Kamailio is back."""
+    import time
+
+    kam_port, _ = next_ports()
+    kam_tls = kam_port + 1  # next_ports() leaves every other port free
+    kam = Kamailio(tmp_path, kam_port, {"voicebot": "s3cret"}, tls=(kam_tls, *kam_cert)).start()
+    port, rtp = next_ports()
+    tls_port = port + 1
+    env = {"VOICEBOT_SIP__REGISTRAR": f"sip:127.0.0.1:{kam_tls};transport=tls",
+           "VOICEBOT_SIP__DOMAIN": kam.domain, "VOICEBOT_SIP__USERNAME": "voicebot",
+           "VOICEBOT_SIP__PASSWORD": "s3cret", "VOICEBOT_SIP__TRANSPORTS": '["udp", "tls"]',
+           "VOICEBOT_SIP__TLS_PORT": str(tls_port), "VOICEBOT_SIP__TLS_CERT_FILE": str(kam_cert[0]),
+           "VOICEBOT_SIP__TLS_KEY_FILE": str(kam_cert[1]), "VOICEBOT_SIP__REGISTER_RETRY_MIN_S": "1",
+           "VOICEBOT_SIP__KEEPALIVE_INTERVAL_S": "2", "VOICEBOT_SIP__REGISTER_EXPIRES_S": "300"}
+    try:
+        with BotProcess(port, rtp, tmp_path / "bot", env=env) as bot:
+            assert bot.wait_events("registered", 1, timeout=30), bot.lines[-20:]
+            bound = kam.bindings("voicebot")
+            mark = bot.mark()
+            kam.forget("voicebot")
+            lost = bot.wait_events("registration_lost", 1, mark, timeout=15)
+            again = bot.wait_events("registered", 1, mark, timeout=15)
+            mark = bot.mark()
+            kam.stop()
+            closed = bot.wait_events("registration_connection_closed", 1, mark, timeout=10)
+            time.sleep(2)
+            kam.start()
+            healed = bot.wait_events("registered", 1, mark, timeout=30)
+    finally:
+        kam.stop()
+    assert f"127.0.0.1:{tls_port};transport=tls" in bound.lower(), bound
+    assert lost and lost[0]["code"] == 404, lost
+    assert again, "no REGISTER over TLS after the binding was removed"
+    assert closed and closed[0]["transport"] == "tls", closed
+    assert healed and healed[0]["recovered"] is True, healed

@@ -41,6 +41,8 @@ def udp_target(registrar: str, outbound_proxy: str = "") -> Target | None:
 
 
 class OptionsProbe:
+    transport = "udp"
+
     def __init__(self, target: Target, aor: str, bind_host: str, user_agent: str, timeout_s: float = 5.0) -> None:
         self.target, self.aor, self.timeout_s, self.user_agent = target, aor, timeout_s, user_agent
         family = socket.AF_INET6 if ":" in target.host else socket.AF_INET

@@ -7,7 +7,8 @@ retry is off (``retryIntervalSec = 0``) and every failure takes the same path: l
 the status, wait (2 s, 4 s, ... up to ``register_retry_max_s``), register again, and after
 ``register_failover_after`` failures in a row move to the next registrar in the list.
 
-The keepalive sends OPTIONS to our own address-of-record through the registrar: a registrar that
+The keepalive sends OPTIONS to our own address-of-record through the registrar, over the
+registration's transport (stream_keepalive.py for TCP/TLS): a registrar that
 still holds our binding forwards it to us (pjsua answers 200); one that lost it (restart with
 in-memory bindings) says 404/480, and we register again at once instead of being unreachable until
 the next refresh. No answer / 5xx means the registrar is unreachable: we register again too, which
@@ -31,8 +32,9 @@ import pjsua2 as pj
 from voicebot.config import SipConfig
 from voicebot.logs import get_logger
 from voicebot.sip.endpoint import account_config, describe, own_aor, registrar_transport
-from voicebot.sip.failover import PrimaryProbe
+from voicebot.sip.failover import PrimaryProbe, stream_target
 from voicebot.sip.keepalive import OptionsProbe, udp_target
+from voicebot.sip.stream_keepalive import StreamOptionsProbe, tls_client_context
 
 log = get_logger("voicebot.sip.registration")
 
@@ -82,7 +84,7 @@ class Registration:
         self.registered_at = 0.0
         self._retry_at: float | None = None
         self._next_keepalive = time.monotonic() + sip.keepalive_interval_s
-        self._probe: OptionsProbe | None = None
+        self._probe: OptionsProbe | StreamOptionsProbe | None = None
         self._reregistered_for_404_at: float | None = None
         self._aor_probe_trusted = True
         self._reachable = True
@@ -244,14 +246,22 @@ class Registration:
         self._register_sent_at = time.monotonic()
 
     def _send_options(self) -> None:
-        target = udp_target(self.registrar, self.sip.outbound_proxy)
+        kind = registrar_transport(self.registrar, self.sip.outbound_proxy)
+        target = (udp_target(self.registrar, self.sip.outbound_proxy) if kind == "udp"
+                  else stream_target(self.sip.outbound_proxy or self.registrar))
         if target is None:
-            return  # TCP/TLS registrar: a closed connection triggers a REGISTER (voicebot.sip.flow)
-        if self._probe is None or self._probe.target != target:
+            return
+        if self._probe is None or self._probe.target != target or self._probe.transport != kind:
             if self._probe is not None:
                 self._probe.close()
-            self._probe = OptionsProbe(target, own_aor(self.sip, self.registrar), self.sip.bind_host,
-                                       self.sip.user_agent)
+            aor = own_aor(self.sip, self.registrar)
+            if kind == "udp":
+                self._probe = OptionsProbe(target, aor, self.sip.bind_host, self.sip.user_agent)
+            else:
+                # Over TCP/TLS a closed connection is noticed at once (flow.py); this catches a binding
+                # lost while the connection stays up.
+                tls = tls_client_context(self.sip.tls_ca_file, self.sip.tls_verify_server) if kind == "tls" else None
+                self._probe = StreamOptionsProbe(target, kind, aor, self.sip.user_agent, tls=tls)
         self._probe.send()
 
     def close(self) -> None:
