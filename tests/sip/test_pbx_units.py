@@ -135,3 +135,17 @@ def test_a_broken_plan_on_reload_keeps_the_old_one_in_service(tmp_path):
     server = SimpleNamespace(settings=settings, engines=SimpleNamespace(dialogues=old), sessions={})
     assert VoicebotServer.reload_dialplans(server) is False
     assert server.engines.dialogues is old
+
+
+def test_an_outbound_call_that_bypasses_the_registrar_uses_its_destinations_transport():
+    from voicebot.sip.contacts import outbound_transport
+
+    tcp = "sip:pbx.example.com;transport=tcp"
+    assert outbound_transport("sip:13800138000@pbx.example.com", tcp) is None  # the PBX routes it
+    assert outbound_transport("sip:13800138000@pbx.example.com:5060", tcp) is None
+    assert outbound_transport("sip:phone@10.0.0.7:5062", tcp) == "udp"
+    assert outbound_transport("sips:phone@10.0.0.7", tcp) == "tls"
+    assert outbound_transport("sip:phone@10.0.0.7;transport=TCP", tcp) is None  # same transport
+    assert outbound_transport("sip:phone@10.0.0.7", "sip:pbx.example.com") is None
+    assert outbound_transport("sip:phone@10.0.0.7", tcp, outbound_proxy="sip:sbc;transport=tcp") is None
+    assert outbound_transport("sip:phone@10.0.0.7", "") is None  # direct mode

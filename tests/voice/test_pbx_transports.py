@@ -221,3 +221,43 @@ def test_registered_over_tls_at_kamailio_a_lost_binding_and_a_restart_are_both_h
     assert again, "no REGISTER over TLS after the binding was removed"
     assert closed and closed[0]["transport"] == "tls", closed
     assert healed and healed[0]["recovered"] is True, healed
+
+
+def test_registered_over_tcp_a_direct_outbound_call_over_udp_carries_a_udp_contact(tmp_path):
+    """`voicebot call` to a UDP phone that is not behind the registrar, while registered over TCP: the
+    INVITE's Contact names the UDP listening port (it named the TCP one, so the phone's ACK and BYE
+    went to a transport it may not speak)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    kam_port, _ = next_ports()
+    kam = Kamailio(tmp_path, kam_port, {"voicebot": "s3cret"}).start()
+    port, rtp = next_ports()
+    phone = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    phone.bind(("127.0.0.1", 0))
+    phone.settimeout(60)
+    phone_port = phone.getsockname()[1]
+    env = {**os.environ, **_tcp_env(kam), "VOICEBOT_SIP__BIND_HOST": "127.0.0.1",
+           "VOICEBOT_RECORDING__ENABLED": "false"}
+    proc = subprocess.Popen([sys.executable, "-m", "voicebot", "call", f"sip:phone@127.0.0.1:{phone_port}",
+                             "--port", str(port), "--rtp-port", str(rtp), "--timeout", "20"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        data, peer = phone.recvfrom(65535)
+        invite = data.decode("utf-8", "replace")
+        head = invite.split("\r\n\r\n", 1)[0].split("\r\n")
+        keep = [h for h in head[1:] if h.split(":", 1)[0].strip().lower() in ("via", "from", "call-id", "cseq", "to")]
+        busy = ["SIP/2.0 486 Busy Here", *[h + (";tag=busy1" if h.lower().startswith("to:") else "") for h in keep],
+                "Content-Length: 0", "", ""]
+        phone.sendto("\r\n".join(busy).encode(), peer)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        phone.close()
+        kam.stop()
+    contact = next(h.split(":", 1)[1] for h in head if h.split(":", 1)[0].strip().lower() in ("contact", "m"))
+    assert invite.startswith("INVITE sip:phone@"), invite[:200]
+    assert contact_hostport(contact) == ("127.0.0.1", port, "udp"), (contact, stderr[-2000:])

@@ -24,7 +24,7 @@ from voicebot.errors import SipError
 from voicebot.logs import get_logger
 from voicebot.sip.call import SipCall, retire
 from voicebot.sip.call_control import CallControl
-from voicebot.sip.contacts import local_account_config, local_account_plans
+from voicebot.sip.contacts import local_account_config, local_account_plans, outbound_transport
 from voicebot.sip.endpoint import (Transports, account_config, apply_codec_preference, create_transports,
                                    describe as _describe, ep_config)
 from voicebot.sip.admission import SourceAdmission, resolve_hosts, source_host
@@ -85,7 +85,7 @@ class SipUserAgent(CallControl):
         self._rtp_watch: dict[str, tuple[int, float]] = {}
         self.ep: pj.Endpoint | None = None
         self.account: _BotAccount | None = None
-        self.local_accounts: list[_BotAccount] = []  # one per transport besides the registration's
+        self.local_accounts: dict[str, _BotAccount] = {}  # by transport, besides the registration's
         self.heartbeat = time.monotonic()  # the SIP loop's last pass; watched by the server
         self._pace_lock = threading.Lock()
         self._next_call_at = 0.0
@@ -167,7 +167,7 @@ class SipUserAgent(CallControl):
         for plan in local_account_plans(self.sip, self.transports, self.reg.registrar):
             local = _BotAccount(self)
             local.create(local_account_config(self.sip, self.reg.registrar, plan))
-            self.local_accounts.append(local)
+            self.local_accounts[plan.kind] = local
         log.info("sip_started", ua=self.name, host=self.sip.bind_host, port=self.sip.port,
                  transports=self.transports.listening, registrar=self.reg.registrar or "direct")
 
@@ -219,7 +219,7 @@ class SipUserAgent(CallControl):
         self._calls.clear()
         self._refusing.clear()
         self._bury(force=True)
-        for acc in [*self.local_accounts, self.account]:
+        for acc in [*self.local_accounts.values(), self.account]:
             if acc is None:
                 continue
             try:
@@ -354,7 +354,8 @@ class SipUserAgent(CallControl):
             self._pace_call_setup()
 
         def place() -> SipCall:
-            call = SipCall(self, self.account, direction="outbound")
+            kind = outbound_transport(uri, self.reg.registrar, self.sip.outbound_proxy)
+            call = SipCall(self, self.local_accounts.get(kind or "", self.account), direction="outbound")
             prm = pj.CallOpParam(True)
             for name, value in (headers or {}).items():
                 h = pj.SipHeader()

@@ -12,6 +12,11 @@ after 32 s. Two settings fix it:
 * one local (non-registering) account bound to each other transport: pjsua matches an incoming
   request to the account of its transport type first, and a local account builds its Contact from
   the transport the request came in on (listening port, published address).
+
+Outbound calls need the same choice: a call placed from the registering account carries its
+Contact, so a call to a UDP phone while registered over TCP advertised the TCP port and the phone's
+ACK and BYE went to a transport it may not speak. A call that does not go through the registrar
+(``outbound_transport``) is placed from the local account of its destination's transport.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from dataclasses import dataclass
 import pjsua2 as pj
 
 from voicebot.config import SipConfig
-from voicebot.sip.endpoint import Transports, account_config, registrar_transport
+from voicebot.sip.endpoint import Transports, account_config, host_of, registrar_transport
 
 
 @dataclass(frozen=True)
@@ -49,3 +54,27 @@ def local_account_config(sip: SipConfig, registrar: str, plan: LocalAccountPlan)
     # one on a request over this transport, and must lose the tie.
     acfg.priority = 1
     return acfg
+
+
+def outbound_transport(uri: str, registrar: str, outbound_proxy: str = "") -> str | None:
+    """The transport whose local account places a call to ``uri``; None = the registering account
+    (no registration, a call through the outbound proxy or the registrar itself, or the same transport)."""
+    if not registrar or outbound_proxy:
+        return None
+    target = uri.strip().strip("<>")
+    if _host(target) == _host(registrar):
+        return None  # the PBX routes it: its Contact is the registered one
+    kind = registrar_transport(target)
+    return None if kind == registrar_transport(registrar) else kind
+
+
+def _host(uri: str) -> tuple[str, int]:
+    """(host, port) with the scheme's default port: the PBX at ``pbx`` and ``pbx:5060`` is one PBX."""
+    hostport = host_of(uri).lower()
+    if hostport.startswith("["):
+        host, _, port = hostport[1:].partition("]")
+        port = port.lstrip(":")
+    else:
+        host, _, port = hostport.partition(":")
+    default = 5061 if registrar_transport(uri) == "tls" else 5060
+    return host, int(port) if port.isdigit() else default
