@@ -4,6 +4,7 @@ account settings for NAT/proxy/SRTP, registration backoff and failover, the regi
 from __future__ import annotations
 
 import pjsua2 as pj
+import pytest
 
 from voicebot.config import SipConfig
 from voicebot.sip.endpoint import account_config, own_aor
@@ -149,3 +150,14 @@ def test_an_outbound_call_that_bypasses_the_registrar_uses_its_destinations_tran
     assert outbound_transport("sip:phone@10.0.0.7", "sip:pbx.example.com") is None
     assert outbound_transport("sip:phone@10.0.0.7", tcp, outbound_proxy="sip:sbc;transport=tcp") is None
     assert outbound_transport("sip:phone@10.0.0.7", "") is None  # direct mode
+
+
+def test_turn_without_ice_is_refused_with_the_setting_named():
+    from pydantic import ValidationError
+
+    from voicebot.config import SipConfig
+
+    with pytest.raises(ValidationError, match="sip.ice"):
+        SipConfig(turn_server="turn.example.com:3478")
+    cfg = SipConfig(ice=True, turn_server="turn.example.com:3478", turn_username="vb", turn_password="pw")
+    assert "pw" not in repr(cfg)

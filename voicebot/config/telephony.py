@@ -55,6 +55,15 @@ class SipConfig(BaseModel):
     # Address advertised in Contact/Via and SDP when the bot sits behind NAT with port forwarding.
     public_address: str = ""
     stun_servers: list[str] = []  # "host:port"; used to learn the public address when none is set
+    # ICE (RFC 8445) for media when callers sit behind NAT without an SBC: candidates in the SDP,
+    # connectivity checks before audio. Off by default: a PBX or SBC on the path anchors media, and
+    # most SIP trunks do not speak ICE. STUN servers above give server-reflexive candidates.
+    ice: bool = False
+    # TURN relay candidates (needs ice): "host:port" of a TURN server, e.g. coturn.
+    turn_server: str = ""
+    turn_transport: Literal["udp", "tcp", "tls"] = "udp"
+    turn_username: str = ""
+    turn_password: SecretStr = SecretStr("")
     outbound_proxy: str = ""  # every request goes through it, e.g. "sip:sbc.example.com;lr"
     # RTP ports: each UA on a host needs its own range (pjsua defaults every UA to 4000).
     rtp_port: int = 40000
@@ -121,6 +130,13 @@ class SipConfig(BaseModel):
     # Log every SIP message sent and received (event sip_message; digest responses masked).
     # `serve --sip-trace` sets it.
     trace: bool = False
+
+    @model_validator(mode="after")
+    def _turn_needs_ice(self) -> SipConfig:
+        if self.turn_server and not self.ice:
+            raise ValueError("sip.turn_server is set but sip.ice is false: TURN relays only ICE candidates; "
+                             "set sip.ice = true")
+        return self
 
     def tls_listen_port(self) -> int:
         return self.tls_port or self.port + 1000

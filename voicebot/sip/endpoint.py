@@ -155,16 +155,35 @@ def account_config(sip: SipConfig, registrar: str) -> pj.AccountConfig:
         acfg.natConfig.viaRewriteUse = 0
         acfg.natConfig.sdpNatRewriteUse = 0
         acfg.mediaConfig.transportConfig.publicAddress = sip.public_address
+    _apply_ice(acfg.natConfig, sip)
     mcfg = acfg.mediaConfig
     mcfg.transportConfig.port = sip.rtp_port
     mcfg.transportConfig.portRange = sip.rtp_port_range
-    if sip.bind_host not in ("", "0.0.0.0"):
+    if sip.bind_host not in ("", "0.0.0.0") and not sip.ice:
+        # pjsua cannot bind an ICE media transport to one address (PJ_EINVAL, every call 500):
+        # with ICE the host candidates come from every interface.
         mcfg.transportConfig.boundAddress = sip.bind_host
     mcfg.srtpUse = _SRTP_USE[sip.srtp]
     # 0: SDES keys are offered over any SIP transport (1 would demand TLS, 2 end-to-end sips:).
     # docs/deployment.md says to pair SRTP with TLS outside a trusted network.
     mcfg.srtpSecureSignaling = 0
     return acfg
+
+
+_TURN_TRANSPORT = {"udp": pj.PJ_TURN_TP_UDP, "tcp": pj.PJ_TURN_TP_TCP, "tls": pj.PJ_TURN_TP_TLS}
+
+
+def _apply_ice(nat: pj.AccountNatConfig, sip: SipConfig) -> None:
+    if not sip.ice:
+        return
+    nat.iceEnabled = True
+    if sip.turn_server:
+        nat.turnEnabled = True
+        nat.turnServer = sip.turn_server
+        nat.turnConnType = _TURN_TRANSPORT[sip.turn_transport]
+        nat.turnUserName = sip.turn_username
+        nat.turnPasswordType = 0  # plain text (pj_stun_passwd_type PJ_STUN_PASSWD_PLAIN)
+        nat.turnPassword = sip.turn_password.get_secret_value()
 
 
 def apply_codec_preference(ep: pj.Endpoint, codecs: list[str]) -> None:
