@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import threading
+import time
 import wave
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from voicebot.config import ConsoleUser, Settings
 from voicebot.supervisor.auth import hash_password
+from voicebot.supervisor.commands import server_config
 
 PASSWORDS = {"sue": "sup3rvisor-pass", "vic": "v1ewer-pass"}
 # Low iteration count: the unit tests log in many times; the default (200k) is for real configs.
@@ -80,3 +84,32 @@ def csrf_of(client: TestClient) -> str:
 
 
 from voice.conftest import artifacts  # noqa: E402,F401  (the shared tests/artifacts/ fixture)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Served:
+    """The console app on uvicorn in a thread (real HTTP, SSE and WebSocket)."""
+
+    def __init__(self, app) -> None:
+        self.port = _free_port()
+        import uvicorn
+
+        self.server = uvicorn.Server(server_config(app, "127.0.0.1", self.port, grace_s=1))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.time() + 15
+        while not self.server.started:
+            assert time.time() < deadline, "console did not start"
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import http.server
 import json
-import socket
 import threading
 import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import sync_playwright
 
 from voicebot.session.events import CallEvent
@@ -25,7 +23,7 @@ from voicebot.supervisor.channel import instruct_key, supervise_key
 
 from . import attack_seed as A
 from .campaign_seed import seed_campaign
-from .conftest import PASSWORDS, console_settings
+from .conftest import PASSWORDS, Served, console_settings
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -49,34 +47,6 @@ def wait_js(page, expression: str, timeout: float = 30_000) -> None:
     while not page.evaluate(expression):
         assert time.time() < deadline, f"timed out waiting for {expression}"
         time.sleep(0.05)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Served:
-    """The console app on uvicorn in a thread (real HTTP, SSE and WebSocket)."""
-
-    def __init__(self, app) -> None:
-        self.port = _free_port()
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    ws="websockets-sansio", timeout_graceful_shutdown=1))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.time() + 15
-        while not self.server.started:
-            assert time.time() < deadline, "console did not start"
-            time.sleep(0.05)
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 def _attacker_site(console_url: str) -> tuple[http.server.ThreadingHTTPServer, str]:

@@ -62,3 +62,19 @@ def test_two_clients_behind_a_trusted_proxy_are_throttled_and_locked_separately(
     locked = audit.recent(redis_client, action="login_locked")
     assert locked and {e["source"] for e in locked} == {"198.51.100.1"}
     assert {e["source"] for e in audit.recent(redis_client, action="login")} == {"198.51.100.2"}
+
+
+def test_served_by_uvicorn_a_local_peer_cannot_forge_its_address(tmp_path, redis_client):
+    """Over real HTTP: uvicorn's own proxy_headers trusted X-Forwarded-For from any 127.0.0.1 peer even
+    with trusted_proxies=[] (40 wrong logins went unthrottled, a user was locked "at" 198.51.100.7 and
+    the audit source was forged). Served as `voicebot console` serves it, the peer address counts."""
+    import httpx
+
+    from .conftest import Served
+
+    app = _app(tmp_path, redis_client, login_attempts_per_source=3, trusted_proxies=[])
+    with Served(app) as url, httpx.Client(base_url=url) as client:
+        codes = [post_login(client, f"x{i}", "bad", headers={"x-forwarded-for": f"198.51.100.{i}"}).status_code
+                 for i in range(5)]
+    assert codes == [401, 401, 401, 429, 429]
+    assert {e["source"] for e in audit.recent(redis_client, action="login_refused")} == {"127.0.0.1"}

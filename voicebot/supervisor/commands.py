@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import Any
 
 from voicebot.config import Settings
 from voicebot.logs import get_logger
@@ -40,8 +41,6 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.supervisor.users:
         print(NO_USERS, file=sys.stderr)
         return 2
-    import uvicorn
-
     from voicebot.store.redis_server import connect_redis
     from voicebot.supervisor.app import create_app
 
@@ -50,9 +49,20 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     app = create_app(settings, connect_redis(settings))
     log.info("console_ready", url=f"http://{host}:{port}/", users=len(settings.supervisor.users),
              recordings=str(settings.paths.recordings_dir))
-    # Open live streams end with the server: don't wait for browsers to hang up.
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2, ws="websockets-sansio")
+    uvicorn.Server(server_config(app, host, port)).run()
     return 0
+
+
+def server_config(app: Any, host: str, port: int, grace_s: float = 2) -> Any:
+    """How the console is served (tests serve it the same way)."""
+    import uvicorn
+
+    # proxy_headers off: uvicorn would take X-Forwarded-For from any 127.0.0.1 peer whatever
+    # supervisor.trusted_proxies says (forged audit sources, unthrottled logins); the console reads
+    # it itself, from trusted proxies only (client_address.py). Open live streams end with the
+    # server: the short graceful timeout does not wait for browsers to hang up.
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=grace_s,
+                          ws="websockets-sansio", proxy_headers=False)
 
 
 def _hash_password(from_stdin: bool, log_n: int) -> int:
