@@ -348,3 +348,57 @@ def test_language_from_user_setting_then_browser(tmp_path, redis_client):
         assert "实时通话" in sue_zh.get("/live").text and "登录" in sue_zh.get("/login").text
         page = sue_en.get("/live").text
         assert "Live calls" in page and 'lang="en-US"' in page
+
+
+def test_a_changed_password_ends_the_users_sessions(tmp_path, redis_client):
+    from voicebot.config import ConsoleUser
+    from voicebot.supervisor.app import create_app
+    from voicebot.supervisor.auth import hash_password
+
+    from .conftest import console_settings, login
+
+    settings = console_settings(tmp_path)
+    with TestClient(create_app(settings, redis_client)) as client:
+        login(client, "sue")
+        assert client.get("/api/me").status_code == 200
+        # The admin changes sue's password in the config; the console restarts with it.
+        settings.supervisor.users["sue"] = ConsoleUser(password_hash=hash_password("n3w-pass", iterations=1000),
+                                                       role="supervisor")
+        with TestClient(create_app(settings, redis_client), cookies=dict(client.cookies)) as same_cookie:
+            assert same_cookie.get("/api/me").status_code == 401
+
+
+def test_a_tossed_in_session_cookie_never_becomes_the_session(console_app):
+    """A page on another port set its own vb_session (a viewer's) beside the supervisor's, with a
+    narrower path so the browser sends it first: the console ran as the viewer. A request that
+    carries the session cookie twice now has no session."""
+    from .conftest import login
+
+    app, _ = console_app
+    with TestClient(app) as sue, TestClient(app) as vic:
+        login(sue, "sue")
+        login(vic, "vic")
+        tossed = f"vb_session={vic.cookies['vb_session']}; vb_session={sue.cookies['vb_session']}"
+        with TestClient(app) as victim:
+            r = victim.get("/api/me", headers={"cookie": tossed})
+            assert r.status_code == 401
+            r = victim.get("/api/me", headers={"cookie": f"vb_session={sue.cookies['vb_session']}"})
+            assert r.status_code == 200
+
+
+def test_over_https_the_session_cookie_is_host_prefixed(console_app):
+    """__Host-: a browser takes it only from a secure origin with Path=/ and no Domain, so no other
+    port or subdomain can set it; the plain name is not read over HTTPS."""
+    from .conftest import PASSWORDS, post_login
+
+    app, _ = console_app
+    with TestClient(app, base_url="https://testserver") as client:
+        r = post_login(client, "sue", PASSWORDS["sue"])
+        assert r.status_code == 303
+        set_cookie = r.headers["set-cookie"]
+        assert set_cookie.startswith("__Host-vb_session=") and "Secure" in set_cookie and "Path=/" in set_cookie
+        assert "Domain" not in set_cookie
+        assert client.get("/api/me").status_code == 200
+        token = client.cookies["__Host-vb_session"]
+    with TestClient(app, base_url="https://testserver") as plain:
+        assert plain.get("/api/me", headers={"cookie": f"vb_session={token}"}).status_code == 401

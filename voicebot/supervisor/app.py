@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from fastapi import Depends, FastAPI, Form, HTTPException, Request
+from fastapi import Depends, FastAPI, Form, HTTPException, Request, WebSocket
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -32,9 +32,9 @@ from voicebot.supervisor.security import (
     PRE_SESSION_COOKIE, Busy, LoginGate, SecurityHeaders, StreamLimits, client_source, new_csrf_token,
     refuse_cross_site, submitted_token, tokens_match,
 )
+from voicebot.supervisor.session_cookie import cookie_name, session_token
 
 HERE = Path(__file__).parent
-COOKIE = "vb_session"
 LANG_COOKIE = "vb_lang"
 _log = get_logger("voicebot.console")
 
@@ -67,13 +67,13 @@ class Console:
         source = source or (client_source(request) if request is not None else "")
         audit.record(self.client, audit.AuditEntry(action, user, source, call_id, detail))
 
-    def secure_cookie(self, request: Request) -> bool:
-        return self.settings.supervisor.secure_cookies or request.url.scheme == "https"
+    def secure_cookie(self, request: Request | WebSocket) -> bool:
+        return self.settings.supervisor.secure_cookies or request.url.scheme in ("https", "wss")
 
 
 def current_session(request: Request) -> ConsoleSession | None:
     console: Console = request.app.state.console
-    return console.auth.session(request.cookies.get(COOKIE))
+    return console.auth.session(session_token(request.headers.get("cookie"), console.secure_cookie(request)))
 
 
 def require_api(request: Request) -> ConsoleSession:
@@ -193,8 +193,9 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
         _log.info("console_login", user=username, role=session.role)
         console.audit(request, "login", session.user, role=session.role)
         response = RedirectResponse(_safe_next(next), status_code=303)
-        response.set_cookie(COOKIE, session.token, max_age=cfg.session_ttl_s, httponly=True,
-                            samesite="strict", secure=console.secure_cookie(request))
+        secure = console.secure_cookie(request)
+        response.set_cookie(cookie_name(secure), session.token, max_age=cfg.session_ttl_s, httponly=True,
+                            samesite="strict", secure=secure, path="/")
         response.delete_cookie(PRE_SESSION_COOKIE, path="/login")
         return response
 
@@ -203,7 +204,8 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
         console.auth.logout(session.token)
         console.audit(request, "logout", session.user)
         response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(COOKIE)
+        secure = console.secure_cookie(request)
+        response.delete_cookie(cookie_name(secure), path="/", secure=secure, httponly=True, samesite="strict")
         return response
 
     @app.post("/lang")

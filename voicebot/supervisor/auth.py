@@ -3,7 +3,7 @@
 Sessions live in Redis so several console processes behind one address share them and they expire
 on their own (absolute expiry, from login). The key is the SHA-256 of the token
 (``voicebot:console:session:<sha256>``): whoever can read Redis sees no usable cookie. Each session
-carries its own CSRF token.
+carries its own CSRF token, and ends when the user's password is changed in the config.
 
 Wrong passwords are counted per (user name, source address): ten from one address lock that name
 for that address only, so nobody can lock a named supervisor out from elsewhere. Hashes weaker than
@@ -95,7 +95,9 @@ class Authenticator:
         token = secrets.token_urlsafe(32)
         expires = time.time() + self.cfg.session_ttl_s
         csrf = secrets.token_urlsafe(24)
-        record = {"user": user, "role": account.role, "expires": expires, "csrf": csrf}
+        # Tied to the configured hash: a password changed in the config ends the user's sessions.
+        record = {"user": user, "role": account.role, "expires": expires, "csrf": csrf,
+                  "pw": _digest(account.password_hash)}
         self.client.set(session_key(token), json.dumps(record), ex=self.cfg.session_ttl_s)
         return LoginResult(ConsoleSession(token, user, account.role, expires, csrf), "ok")
 
@@ -143,6 +145,8 @@ class Authenticator:
         account = self.cfg.users.get(user)
         if account is None:  # user removed from the config: their sessions die with them
             return None
+        if record.get("pw") != _digest(account.password_hash):
+            return None  # the password was changed since this login
         return ConsoleSession(token, user, account.role, expires, csrf)
 
     def logout(self, token: str) -> None:

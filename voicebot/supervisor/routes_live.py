@@ -13,7 +13,8 @@ from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket, WebSock
 from fastapi.responses import Response, StreamingResponse
 
 from voicebot.logs import get_logger
-from voicebot.supervisor.app import COOKIE, Console, page, require_api, require_page
+from voicebot.supervisor.app import Console, page, require_api, require_page
+from voicebot.supervisor.session_cookie import session_token
 from voicebot.supervisor.audio_tap import audio_channel, listen_key
 from voicebot.supervisor.auth import ConsoleSession
 from voicebot.supervisor.event_hub import OVERFLOW, EventHub, id_after
@@ -118,7 +119,8 @@ def register(app: FastAPI, console: Console) -> None:
 
     @app.websocket("/ws/listen/{call_id}")
     async def listen(ws: WebSocket, call_id: str) -> None:
-        session = await asyncio.to_thread(console.auth.session, ws.cookies.get(COOKIE))
+        token = session_token(ws.headers.get("cookie"), console.secure_cookie(ws))
+        session = await asyncio.to_thread(console.auth.session, token)
         origin = ws.headers.get("origin")
         if origin and urlsplit(origin).netloc != ws.headers.get("host"):
             await ws.close(code=4403)  # another site's page using our cookie (cross-site WebSocket hijacking)
