@@ -103,7 +103,6 @@ def _number(value: Any, locale: str) -> str:
 # variable -> how its CRM value is said (one table: a new template variable gets its row here)
 SPOKEN: dict[str, Callable[[Any, str], str]] = {
     "city": lambda v, loc: spoken_city(v, loc),
-    "surname": lambda v, loc: str(v),
     "points": _number,
     "last_purchase": spoken_product,
 }
