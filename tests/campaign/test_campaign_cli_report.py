@@ -78,12 +78,13 @@ def test_campaign_commands_and_report(redis_server, redis_client, tmp_path, monk
 
 def test_start_of_an_empty_campaign_says_what_to_do(redis_server, redis_client, monkeypatch, capsys):
     monkeypatch.setenv("VOICEBOT_REDIS__URL", f"unix://{redis_server.socket_path}")
-    assert main(["campaign", "create", "nodialer"]) == 0
+    assert main(["campaign", "create", "nodialer", "--locale", "en-US"]) == 0
     capsys.readouterr()
     assert main(["campaign", "start", "nodialer"]) == 1
     err = capsys.readouterr().err
     # Fails before any model is loaded (no engine log lines), naming the fix.
-    assert "has no customers; import some with --campaign nodialer" in err and "engines_loaded" not in err
+    assert "has no customers; import some with `voicebot campaign import nodialer FILE`" in err
+    assert "engines_loaded" not in err
     assert redis_client.hget("voicebot:campaign:nodialer", "status") == "created"  # nothing changed
     assert main(["campaign", "status", "missing-campaign"]) == 1
     assert "does not exist" in capsys.readouterr().err

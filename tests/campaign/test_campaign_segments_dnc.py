@@ -87,7 +87,7 @@ def test_segments_from_a_rule_file_over_imported_columns(redis_client, tmp_path,
     write_gbk_csv(tmp_path / "crm.csv")
     (tmp_path / "rules.yaml").write_text(RULES, encoding="utf-8")
     (tmp_path / "bad.yaml").write_text(RULES.replace("客户来源", "客户来路"), encoding="utf-8")
-    assert main(["campaign", "create", "shop"]) == 0
+    assert main(["campaign", "create", "shop", "--locale", "en-US"]) == 0  # English output (zh: test_cli_language)
     assert main(["campaign", "import", "shop", str(tmp_path / "crm.csv")]) == 0
     capsys.readouterr()
     # A rule naming a column the campaign does not have fails with file:line, nothing stored.

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import redis
 
 from voicebot.campaign import keys
+from voicebot.campaign.cli_messages import said
 from voicebot.campaign.clock import Clock
 from voicebot.campaign.customers import CustomerStore
 from voicebot.campaign.dnc import DoNotCallList
@@ -49,12 +50,12 @@ class Campaign:
 
     def require(self) -> Campaign:
         if not self.exists():
-            raise CampaignError(f"campaign {self.name!r} does not exist; create it with `voicebot campaign create {self.name}`")
+            raise said(CampaignError, "no_campaign", name=self.name)
         return self
 
     def create(self, description: str = "", locale: str = "zh-CN") -> None:
         if self.exists():
-            raise CampaignError(f"campaign {self.name!r} already exists")
+            raise said(CampaignError, "campaign_exists", name=self.name)
         self.client.hset(self.ck.meta, mapping={"status": "created", "created": f"{time.time():.0f}",
                                                 "description": description, "locale": locale})
         self.client.sadd(keys.CAMPAIGNS, self.name)
@@ -77,7 +78,7 @@ class Campaign:
     def require_members(self) -> list[str]:
         ids = self.require().members()
         if not ids:
-            raise CampaignError(f"campaign {self.name!r} has no customers; import some with --campaign {self.name}")
+            raise said(CampaignError, "no_customers", name=self.name)
         return ids
 
     # --- segment rules (a YAML file per campaign, kept in Redis so every worker and host sees it) ---

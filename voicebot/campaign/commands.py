@@ -1,4 +1,5 @@
-"""`voicebot campaign create|import|plan|start|pause|resume|status|report`."""
+"""`voicebot campaign create|hours|plan|start|simulate|pause|resume|status|report` (import and
+segments: ``import_commands``). Each says what it did in the campaign's language (``cli_language``)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from voicebot.campaign.cli_messages import is_zh, msg, row_issue
+from voicebot.campaign.cli_language import localise_all, tell
+from voicebot.campaign.cli_messages import msg, status_word
 from voicebot.campaign.dialer import Dialer
+from voicebot.campaign.import_commands import cmd_import, cmd_segments
 from voicebot.config import Settings
 
 
@@ -97,6 +100,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.add_argument("--csv-encoding", default="utf-8-sig", choices=["utf-8-sig", "gbk"],
                    help="CSV encoding: UTF-8 with BOM (Excel 2016+, WPS) or GBK (older Chinese Excel)")
     r.set_defaults(func=cmd_report)
+    localise_all(p)
 
 
 def _client(settings: Settings):
@@ -124,23 +128,8 @@ def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
     campaign.create(args.description, args.locale)
     if args.segments:
         campaign.set_segment_rules(str(args.segments))
+    tell("created", args.zh, name=args.name, locale=args.locale)
     _print({"campaign": args.name, "status": "created"})
-    return 0
-
-
-def cmd_segments(args: argparse.Namespace, settings: Settings) -> int:
-    from voicebot.campaign.clock import SystemClock
-
-    campaign = _campaign(settings, args.name).require()
-    if args.rules:
-        campaign.set_segment_rules(str(args.rules))
-    summary = campaign.segment_summary(SystemClock(), settings.campaign, args.examples)
-    print(f"{summary['customers']} customers, rules from {summary['rules']}:")
-    for seg, info in summary["segments"].items():
-        share = info["count"] / summary["customers"] if summary["customers"] else 0.0
-        print(f"  {info['label']} ({seg}): {info['count']} ({share:.0%})   when: {info['rule']}")
-        for ex in info["examples"]:
-            print("      " + json.dumps(ex, ensure_ascii=False))
     return 0
 
 
@@ -150,70 +139,9 @@ def cmd_hours(args: argparse.Namespace, settings: Settings) -> int:
     campaign = _campaign(settings, args.name).require()
     hours = set_hours(campaign.client, campaign.ck, None if args.reset else args.start, None if args.reset else args.end)
     start, end = hours or (settings.campaign.calling_hours_start, settings.campaign.calling_hours_end)
+    tell("hours_set", args.zh, name=args.name, start=start, end=end, source="" if hours else msg("hours_from_config", args.zh))
     _print({"campaign": args.name, "calling_hours": f"{start}-{end}", "from": "campaign" if hours else "config"})
     return 0
-
-
-def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from voicebot.campaign.importer import import_customers, preview, write_issues_csv
-    from voicebot.campaign.mapping import load_mapping
-
-    mapping = load_mapping(args.mapping)
-    campaign = _campaign(settings, args.name)
-    locale = (campaign.client.hget(campaign.ck.meta, "locale") if campaign.exists() else None) or "zh-CN"
-    zh = is_zh(locale)
-    if args.dry_run:
-        report, first = preview(args.file, mapping, args.sheet)
-        _print_preview(report, first, zh)
-    else:
-        campaign.require()
-        report = import_customers(campaign.client, args.file, mapping, campaign=args.name, progress=True,
-                                  default_timezone=settings.campaign.default_timezone, sheet=args.sheet)
-    more = "" if args.errors_csv else msg("see_errors_csv", zh)
-    for error in report.errors[:20]:
-        print(row_issue("bad_row", error, zh))
-    if len(report.errors) > 20:
-        print(msg("more_refused", zh, n=len(report.errors) - 20) + more)
-    for warning in report.warnings[:10]:
-        print(row_issue("cell_warning", warning, zh))
-    if len(report.warnings) > 10:
-        print(msg("more_warnings", zh, n=len(report.warnings) - 10) + more)
-    if not args.dry_run:
-        print(msg("import_done", zh, ok=report.rows_ok, new=report.new_to_campaign,
-                  known=max(0, report.new_to_campaign - report.new_customers), bad=report.bad_rows))
-    if args.errors_csv:
-        write_issues_csv(report, args.errors_csv, args.csv_encoding, locale)
-    summary = report.summary()
-    if args.dry_run:  # the mapping was printed above
-        summary = {k: v for k, v in summary.items() if k not in ("sheets", "new_customers", "updated_customers")}
-    _print(summary)
-    return 0 if report.rows_ok else 1
-
-
-def _print_preview(report, first: list[dict[str, Any]], zh: bool = False) -> None:
-    for sheet in report.sheets:
-        title = f"sheet {sheet['sheet']!r}" if sheet["sheet"] else "file"
-        print(f"{title}: header on line {sheet['header_line']}, {sheet['rows']} rows"
-              + (f", encoding {sheet['encoding']}" if sheet["encoding"] else "")
-              + (", one row per order (amounts summed per customer)" if sheet["one_row_per_order"] else ""))
-        for note in sheet["skipped_above_header"]:
-            print(f"  {note}")
-        for fld, column in sheet["columns"].items():
-            print(f"  {column!r:>24} -> {fld:<20} ({sheet['how'][fld]})")
-        for column in sheet["unmapped"]:
-            print(f"  {column!r:>24} -> x_{column:<18} (kept as is)")
-    for note in report.skipped:
-        print(note)
-    print(msg("preview_first", zh, n=len(first)))
-    for record in first:
-        print("  " + json.dumps(record, ensure_ascii=False, default=str))
-    notes = [r["preferred_time"] for r in first if r.get("preferred_time")]
-    if notes:
-        from voicebot.campaign.freeform import parse_contact_time
-
-        print(msg("notes_read", zh))
-        for note in dict.fromkeys(notes):
-            print(f"  {note!r} -> {parse_contact_time(note).describe()}")
 
 
 def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
@@ -223,7 +151,10 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
 
     plans = _campaign(settings, args.name).plan(SystemClock(), settings.campaign, kmeans_k=args.kmeans,
                                                 scripts=_scripts(settings))
-    _print({"campaign": args.name, "planned": len(plans), "segments": dict(Counter(p.segment for p in plans)),
+    segments = Counter(p.segment for p in plans)
+    tell("planned", args.zh, n=len(plans), segments=msg("list_sep", args.zh).join(
+        msg("count_item", args.zh, name=k, n=v) for k, v in segments.most_common()))
+    _print({"campaign": args.name, "planned": len(plans), "segments": dict(segments),
             "offers": dict(Counter(p.offer for p in plans))})
     return 0
 
@@ -249,7 +180,7 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     campaign = _campaign(settings, args.name)
     campaign.require_members()  # before the dialer loads models: a campaign with nobody to call fails fast
     if args.simulated_start and not args.simulate:
-        print("voicebot: --simulated-start needs --simulate")
+        tell("error", args.zh, text=msg("needs_simulate", args.zh))
         return 2
     clock = FakeClock(datetime.fromisoformat(args.simulated_start)) if args.simulated_start else SystemClock()
     requested = args.channels or settings.campaign.bot_channels
@@ -302,6 +233,8 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     total_stats = {k: sum(getattr(w.stats, k) for w in workers)
                    for k in ("dialed", "deferred", "dropped", "paced", "interrupted")}
     total_stats["interrupted_reclaimed"] = total_stats.pop("interrupted")
+    tell("started_done", args.zh, dialed=total_stats["dialed"], deferred=total_stats["deferred"], name=args.name,
+         status=status_word(campaign.status, args.zh))
     _print({"worker": base_id, "channels": channels, "seeded": seeded, **total_stats, "status": campaign.status})
     return 0
 
@@ -364,6 +297,7 @@ def _finals(campaign) -> list[str | None]:
 def cmd_pause(args: argparse.Namespace, settings: Settings) -> int:
     campaign = _campaign(settings, args.name).require()
     campaign.set_status("paused")
+    tell("paused", args.zh, name=args.name)
     _print({"campaign": args.name, "status": "paused"})
     return 0
 
@@ -371,6 +305,7 @@ def cmd_pause(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
     campaign = _campaign(settings, args.name).require()
     campaign.set_status("running")
+    tell("resumed", args.zh, name=args.name)
     _print({"campaign": args.name, "status": "running"})
     return 0
 
@@ -383,6 +318,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     k = compute(load_results(campaign.client, args.name), settings.campaign)
     status["kpi"] = {n: getattr(k, n) for n in ("connect_rate", "human_rate", "intent_share", "conversion_rate",
                                                  "avg_turns", "cost_per_lead", "cost_vs_manual")}
+    tell("status_line", args.zh, name=args.name, status=status_word(status["status"], args.zh),
+         customers=status["customers"], calls=status["calls_made"], queued=status["queue"]["scheduled"] + status["queue"]["queued"],
+         in_flight=status["in_flight"])
     _print(status)
     return 0
 
@@ -399,6 +337,6 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     campaign = _campaign(settings, args.name).require()
     files = write_report(campaign.client, args.name, args.out or Path("reports") / args.name, settings.campaign,
                          role=args.role, csv_encoding=args.csv_encoding)
-    print(msg("report_done", is_zh(campaign.client.hget(campaign.ck.meta, "locale")), path=files.html), file=sys.stderr)
+    tell("report_done", args.zh, path=files.html)
     _print({"html": files.html, "calls_csv": files.calls_csv, "kpis_csv": files.kpis_csv, "charts": files.charts})
     return 0

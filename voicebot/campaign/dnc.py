@@ -117,9 +117,9 @@ class DoNotCallList:
         return events
 
 
-def read_numbers(path) -> tuple[list[str], list[str]]:
+def read_numbers(path) -> tuple[list[str], list[tuple[int, str, str]]]:
     """Numbers from a CSV/XLSX with a phone column, or a text file of one number a line:
-    (E.164 numbers, problems "line N: reason")."""
+    (E.164 numbers, problems as (line, cell text, reason))."""
     from pathlib import Path
 
     from voicebot.campaign.headers import detect_columns
@@ -144,5 +144,5 @@ def read_numbers(path) -> tuple[list[str], list[str]]:
         try:
             numbers.append(normalise_phone(raw))
         except PhoneError as exc:
-            problems.append(f"line {line}: {raw!r}: {exc}")
+            problems.append((line, raw, str(exc)))
     return list(dict.fromkeys(numbers)), problems

@@ -6,10 +6,12 @@ import argparse
 import csv
 import getpass
 import json
-import sys
 from datetime import datetime
 from pathlib import Path
 
+from voicebot.campaign.cli_language import localise_all, tell
+from voicebot.campaign.cli_messages import msg
+from voicebot.campaign.import_messages import reason_zh
 from voicebot.config import Settings
 
 
@@ -42,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     au = sub.add_parser("audit", help="every change: when, add/remove, number, reason, by whom / which call")
     au.add_argument("number", nargs="?", default=None)
     au.set_defaults(func=cmd_audit)
+    localise_all(p)
 
 
 def _dnc(settings: Settings):
@@ -66,13 +69,13 @@ def _when(ts: float, settings: Settings) -> str:
     return datetime.fromtimestamp(ts, zone).isoformat(timespec="seconds") if ts else ""
 
 
-def _number(raw: str) -> str | None:
+def _number(raw: str, zh: bool) -> str | None:
     from voicebot.campaign.phones import PhoneError, normalise_phone
 
     try:
         return normalise_phone(raw)
     except PhoneError as exc:
-        print(f"voicebot: {raw!r} is not a phone number ({exc}); skipped", file=sys.stderr)
+        tell("dnc_not_number", zh, raw=raw, reason=reason_zh(str(exc)) if zh else exc)
         return None
 
 
@@ -80,7 +83,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     entries = _dnc(settings).entries()
     for e in entries:
         print(f"{e.number}\t{_when(e.since, settings)}\t{e.reason}\t{e.by}" + (f"\t{e.call_id}" if e.call_id else ""))
-    print(f"{len(entries)} numbers on the do-not-call list", file=sys.stderr)
+    tell("dnc_count", args.zh, n=len(entries))
     return 0
 
 
@@ -89,12 +92,15 @@ def _change(args: argparse.Namespace, settings: Settings, remove: bool) -> int:
     dnc, by, changed, bad = _dnc(settings), _who(args), 0, 0
     apply = dnc.remove if remove else dnc.add
     for raw in args.numbers:
-        number = _number(raw)
+        number = _number(raw, args.zh)
         if number is None:
             bad += 1
             continue
         changed += apply(number, args.reason, by)
     done, unchanged = ("removed", "not_listed") if remove else ("added", "already_listed")
+    tell("dnc_changed", args.zh, done=msg(f"dnc_{done}", args.zh), changed=changed,
+         unchanged=len(args.numbers) - changed - bad, unchanged_word=msg("dnc_not_listed" if remove else "dnc_already",
+                                                                          args.zh), bad=bad)
     print(json.dumps({done: changed, unchanged: len(args.numbers) - changed - bad, "invalid": bad}))
     return 0 if not bad else 1
 
@@ -113,8 +119,9 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     numbers, problems = read_numbers(args.file)
     dnc, by = _dnc(settings), _who(args)
     added = sum(dnc.add(n, args.reason, by) for n in numbers)
-    for p in problems[:20]:
-        print(f"skipped: {p}", file=sys.stderr)
+    for line, raw, reason in problems[:20]:
+        tell("dnc_skipped", args.zh, line=line, raw=raw, reason=reason_zh(reason) if args.zh else reason)
+    tell("dnc_imported", args.zh, read=len(numbers), added=added, already=len(numbers) - added, skipped=len(problems))
     print(json.dumps({"read": len(numbers), "added": added, "already_listed": len(numbers) - added,
                       "skipped": len(problems)}))
     return 0 if numbers or not problems else 1
@@ -127,12 +134,13 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         w.writerow(["号码 number", "加入时间 since", "原因 reason", "操作人 by", "通话 call"])
         for e in entries:
             w.writerow([e.number, _when(e.since, settings), e.reason, e.by, e.call_id])
+    tell("dnc_exported", args.zh, n=len(entries), path=args.file)
     print(json.dumps({"file": str(args.file), "numbers": len(entries)}, ensure_ascii=False))
     return 0
 
 
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
-    number = _number(args.number) if args.number else None
+    number = _number(args.number, args.zh) if args.number else None
     for e in _dnc(settings).audit(number):
         print(f"{_when(e.at, settings)}\t{e.action}\t{e.number}\t{e.reason}\t{e.by}" + (f"\t{e.call_id}" if e.call_id else ""))
     return 0

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import redis
 
+from voicebot.campaign.cli_messages import said
 from voicebot.campaign.keys import CampaignKeys
 from voicebot.campaign.scheduler import CallingRules, _minutes
 from voicebot.config import CampaignConfig
@@ -31,7 +32,7 @@ class HoursError(VoicebotError):
 def check_hhmm(text: str) -> str:
     m = _HHMM.match(text.strip())
     if not m or (m.group(1) == "24" and m.group(2) != "00"):
-        raise HoursError(f"{text!r} is not a time HH:MM (00:00-24:00)")
+        raise said(HoursError, "bad_hhmm", text=text)
     return f"{int(m.group(1)):02d}:{m.group(2)}"
 
 
@@ -49,10 +50,10 @@ def set_hours(client: redis.Redis, ck: CampaignKeys, start: str | None, end: str
         client.hdel(ck.meta, "calling_hours_start", "calling_hours_end")
         return None
     if start is None or end is None:
-        raise HoursError("give both --start and --end (or --reset)")
+        raise said(HoursError, "hours_both")
     s, e = check_hhmm(start), check_hhmm(end)
     if _minutes(s) >= _minutes(e):
-        raise HoursError(f"calling hours {s}-{e}: the start must be before the end")
+        raise said(HoursError, "hours_order", start=s, end=e)
     client.hset(ck.meta, mapping={"calling_hours_start": s, "calling_hours_end": e})
     return s, e
 

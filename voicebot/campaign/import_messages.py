@@ -46,8 +46,13 @@ _ZH: list[tuple[re.Pattern[str], str]] = [(re.compile(p), z) for p, z in [
     (r"is not a city we recognise; kept as written", "不是可识别的城市，按原文保存"),
     (r"city names need the cpca package", "缺少城市识别组件 cpca，按原文保存"),
     (r"^malformed CSV", "CSV 格式错误（引号不配对等）"),
+    (r"^line (\d+): '(.*)' above the header, skipped", "第 {0} 行「{1}」在表头上方，已跳过"),
+    (r"^sheet '(.*)': no header with a phone column, skipped", "工作表「{0}」没有带电话列的表头，已跳过"),
 ]]
 SEVERITY_ZH = {"refused": "未导入", "warning": "已导入，请核对"}
+# How a column was matched to a field (``ColumnMapping.resolve``), for import --dry-run.
+HOW_ZH = {"mapping file": "列对应文件指定", "recognised": "按表头识别", "recognised (partial header)": "按表头部分识别",
+          "recognised from its values (phone numbers)": "按内容识别（电话号码）"}
 
 
 def reason_zh(reason: str) -> str:

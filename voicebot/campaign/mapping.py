@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from voicebot.campaign.cli_messages import said
 from voicebot.errors import VoicebotError
 
 # field -> type: str, int, float, date, bool, hour (a contact time), list (";"-separated), gender, share
@@ -102,13 +103,12 @@ class ColumnMapping:
 
     def check_headers(self, columns: dict[str, str], headers: list[str], source: str) -> None:
         if "phone" not in columns:
-            raise MappingError(f"{source}: no phone column recognised in header {headers}; name it in a mapping file "
-                               f"(columns: {{phone: <header>}})")
+            raise said(MappingError, "mapping_no_phone", path=source, headers=headers)
         if columns["phone"] not in headers:
-            raise MappingError(f"{source}: phone column {columns['phone']!r} not in header {headers}")
+            raise said(MappingError, "mapping_phone_absent", path=source, column=columns["phone"], headers=headers)
         missing = [f"{fld} -> {col!r}" for fld, col in columns.items() if col not in headers]
         if missing and not self.optional_columns:
-            raise MappingError(f"{source}: mapped columns not in header: {', '.join(missing)}; header is {headers}")
+            raise said(MappingError, "mapping_absent", path=source, missing=", ".join(missing), headers=headers)
 
 
 def load_mapping(path: str | Path | None) -> ColumnMapping:
@@ -116,19 +116,20 @@ def load_mapping(path: str | Path | None) -> ColumnMapping:
         return ColumnMapping.identity()
     path = Path(path)
     if not path.exists():
-        raise MappingError(f"mapping file {path} does not exist")
+        raise said(MappingError, "mapping_missing", path=path)
     text = path.read_text(encoding="utf-8")
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise MappingError(f"mapping file {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from exc
+        raise said(MappingError, "mapping_invalid", path=path, kind="JSON" if path.suffix == ".json" else "YAML",
+                   exc=exc) from exc
     if isinstance(data, dict) and data.get("columns") is None:
         data["columns"] = {}
     if not isinstance(data, dict) or not isinstance(data.get("columns"), dict):
-        raise MappingError(f"mapping file {path} needs a 'columns:' table of field: column header")
+        raise said(MappingError, "mapping_no_columns", path=path)
     unknown = sorted(set(data["columns"]) - set(FIELDS))
     if unknown:
-        raise MappingError(f"mapping file {path}: unknown fields {unknown}; known fields are {sorted(FIELDS)}")
+        raise said(MappingError, "mapping_unknown", path=path, unknown=unknown, known=sorted(FIELDS))
     formats = data.get("date_formats", [])
     if isinstance(formats, str):
         formats = [formats]

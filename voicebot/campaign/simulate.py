@@ -117,6 +117,11 @@ def cmd_simulate(args: Any, settings: Any, client: Any, show: Any) -> int:
         (datetime.now(zone) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
     if start.tzinfo is None:
         start = start.replace(tzinfo=zone)
-    show(run_simulation(client, args.name, settings, start, args.out or Path("reports") / f"{args.name}-simulated",
-                        args.seed))
+    from voicebot.campaign.cli_language import tell
+
+    result = run_simulation(client, args.name, settings, start, args.out or Path("reports") / f"{args.name}-simulated",
+                            args.seed)
+    show(result)
+    tell("simulated", getattr(args, "zh", False), until=result["simulated_until"], calls=result["calls"],
+         customers=result["customers"], callbacks=result["callbacks_booked"], report=result["report"])
     return 0

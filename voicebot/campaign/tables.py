@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from voicebot.campaign.cli_messages import said
 from voicebot.campaign.headers import header_score, match_field
 from voicebot.errors import VoicebotError
 
@@ -57,28 +58,28 @@ def decode_text(raw: bytes, source: str) -> tuple[str, str]:
     try:
         return raw.decode("big5"), "big5"
     except UnicodeDecodeError:
-        raise ImportFileError(f"{source}: text is neither UTF-8, GBK/GB18030 nor Big5; save it as UTF-8 CSV") from None
+        raise said(ImportFileError, "file_encoding", path=source) from None
 
 
 def read_workbook(path: Path, sheet: str | None = None, phone_headers: frozenset[str] = frozenset()) -> Workbook:
     if not path.exists():
-        raise ImportFileError(f"{path} does not exist")
+        raise said(ImportFileError, "file_missing", path=path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path, sheet, phone_headers)
     if suffix == ".xls":
-        raise ImportFileError(f"{path}: old Excel .xls format; open it in Excel/WPS and save as .xlsx or CSV")
+        raise said(ImportFileError, "file_xls", path=path)
     if suffix in (".csv", ".txt", ".tsv", ""):
         if sheet:
-            raise ImportFileError(f"{path}: --sheet is for .xlsx workbooks, this is a text file")
+            raise said(ImportFileError, "file_sheet_text", path=path)
         return _read_csv(path, phone_headers)
-    raise ImportFileError(f"{path}: unsupported file type {suffix!r}; use .csv or .xlsx")
+    raise said(ImportFileError, "file_type", path=path, suffix=suffix)
 
 
 def _read_csv(path: Path, phone_headers: frozenset[str] = frozenset()) -> Workbook:
     text, encoding = decode_text(path.read_bytes(), str(path))
     if not text.strip():
-        raise ImportFileError(f"{path}: empty file, no header row")
+        raise said(ImportFileError, "file_empty", path=path)
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
     except csv.Error:
@@ -97,7 +98,7 @@ def _read_csv(path: Path, phone_headers: frozenset[str] = frozenset()) -> Workbo
             lines.append((reader.line_num, cells))
     found = _with_header(str(path), "", lines, phone_headers)
     if found is None:
-        raise ImportFileError(f"{path}: no header row with a phone column in the first {HEADER_SCAN_ROWS} lines")
+        raise said(ImportFileError, "file_no_header", path=path, n=HEADER_SCAN_ROWS)
     found.encoding = encoding
     return Workbook([found], [])
 
@@ -111,11 +112,11 @@ def _read_xlsx(path: Path, only: str | None, phone_headers: frozenset[str] = fro
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise ImportFileError(f"{path}: not a readable .xlsx workbook: {exc}") from exc
+        raise said(ImportFileError, "file_bad_xlsx", path=path, exc=exc) from exc
     try:
         names = book.sheetnames
         if only is not None and only not in names:
-            raise ImportFileError(f"{path}: no sheet {only!r}; sheets are {names}")
+            raise said(ImportFileError, "file_no_sheet", path=path, sheet=only, names=", ".join(names))
         sheets, skipped = [], []
         for ws in book.worksheets:
             if only is not None and ws.title != only:
@@ -131,7 +132,7 @@ def _read_xlsx(path: Path, only: str | None, phone_headers: frozenset[str] = fro
     finally:
         book.close()
     if not sheets:
-        raise ImportFileError(f"{path}: no sheet has a header row with a phone column ({'; '.join(skipped)})")
+        raise said(ImportFileError, "file_no_sheet_header", path=path, skipped="; ".join(skipped))
     return Workbook(sheets, skipped)
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
+
+from voicebot.dialogue.spoken import spoken_name, spoken_value
 
 if TYPE_CHECKING:  # the plan package imports this module: no import of it at load time
     from voicebot.dialogue.plan.schema import ScriptLine
@@ -90,7 +92,7 @@ def _already_titled(name: str) -> bool:
 
 
 def salutation(customer: Mapping[str, Any], locale: str) -> str:
-    name = str(field_value(customer, "name") or "").strip()
+    name = spoken_name(str(field_value(customer, "name") or ""))
     if not name:
         return ""
     if _already_titled(name):
@@ -103,37 +105,14 @@ def salutation(customer: Mapping[str, Any], locale: str) -> str:
     return titles[gender].format(surname=surname_of(name))
 
 
-def _date_words(value: Any, locale: str, today: date | None = None) -> str:
-    """3月24日 this year; 去年11月11日 / 2024年11月11日 otherwise (a date without its year is heard as this year's)."""
-    if isinstance(value, datetime):
-        value = value.date()
-    if not isinstance(value, date):
-        try:
-            value = date.fromisoformat(str(value)[:10])
-        except ValueError:
-            return str(value)
-    year = (today or date.today()).year
-    if locale.startswith("zh"):
-        prefix = "" if value.year == year else "去年" if value.year == year - 1 else f"{value.year}年"
-        return f"{prefix}{value.month}月{value.day}日"
-    suffix = "" if value.year == year else " last year" if value.year == year - 1 else f", {value.year}"
-    return f"{value:%B} {value.day}{suffix}"
-
-
 def customer_values(customer: Mapping[str, Any], locale: str, today: date | None = None) -> dict[str, str]:
-    """Variable -> its wording for this customer ('' = unknown)."""
+    """Variable -> its wording for this customer ('' = unknown), each in its spoken form (``spoken``)."""
     out: dict[str, str] = {"salutation": salutation(customer, locale),
-                           "surname": surname_of(str(field_value(customer, "name") or ""))}
-    for var in ("city", "points", "last_purchase"):
+                           "surname": surname_of(spoken_name(str(field_value(customer, "name") or "")))}
+    for var in ("city", "points", "last_purchase", "last_purchase_date"):
         value = next((field_value(customer, f) for f in CUSTOMER_VARIABLES[var].fields
                       if field_value(customer, f) is not None), None)
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, list):
-            value = "、".join(map(str, value)) if locale.startswith("zh") else ", ".join(map(str, value))
-        out[var] = "" if value is None else str(value)
-    when = field_value(customer, "last_purchase_at")
-    out["last_purchase_date"] = _date_words(when, locale, today) if when is not None else ""
+        out[var] = spoken_value(var, value, locale, today)
     return out
 
 
