@@ -109,9 +109,8 @@ def jionlp_reader() -> tuple[Reader | None, str]:
     try:
         import jionlp as jio  # noqa: PLC0415 - optional: measured only where installed
     except ImportError as exc:
-        return None, (f"jionlp is not importable here ({exc}): it is not a dependency of the project, and no "
-                      "offline wheel or Debian package of it exists on this machine; nothing was installed for "
-                      "this run, so only the product's readers are scored")
+        return None, (f"jionlp is not importable here ({exc}): it is not a dependency of the project; "
+                      "`pip install jionlp` (PyPI) to score it too")
     base = REFERENCE.replace(tzinfo=None)
 
     def parse(phrase: str) -> dict | None:
@@ -143,7 +142,10 @@ def jionlp_reader() -> tuple[Reader | None, str]:
             return at.date() if at else None
         if not res or res.get("type") not in ("time_point", "time_span"):
             return None
-        lo, hi = (datetime.fromisoformat(str(t)) for t in res["time"][:2])
+        try:
+            lo, hi = (datetime.fromisoformat(str(t)) for t in res["time"][:2])
+        except ValueError:  # an open span ("inf") names no window
+            return None
         return Note((lo.hour, min(24, hi.hour + 1)) if (hi - lo) < timedelta(days=1) else None, None, "any")
 
     return read, ""
@@ -180,7 +182,9 @@ def main() -> int:
         result["jionlp"] = {"available": False, "reason": reason}
         result["kept"] = "product (jionlp could not be measured)"
     else:
-        result["jionlp"] = {"available": True, **score(jio, rows)}
+        import jionlp  # noqa: PLC0415
+
+        result["jionlp"] = {"available": True, "version": getattr(jionlp, "__version__", "?"), **score(jio, rows)}
         better = result["jionlp"]["right"] > result["product"]["right"]
         result["kept"] = "jionlp" if better else "product"
     OUT.parent.mkdir(parents=True, exist_ok=True)
