@@ -99,3 +99,19 @@ def test_dnc_commands_in_both_languages(tmp_path, capsys, monkeypatch):
     assert code == 1 and "「12345」不是电话号码" in err and "已加入 1 个" in err
     code, _, err = _run(capsys, "dnc", "list")
     assert "免打扰名单共 2 个号码" in err
+
+
+def test_a_bad_segment_rule_is_named_in_chinese_with_its_file_and_line(tmp_path, capsys):
+    """Segment-rule faults (file:line, column) come from the same table as every other message."""
+    _run(capsys, "campaign", "create", "会员回访")
+    write_customers(tmp_path / "c.csv", ["interested", "not_interested"])
+    _run(capsys, "campaign", "import", "会员回访", str(tmp_path / "c.csv"))
+    rules = tmp_path / "分群.yaml"
+    rules.write_text("segments:\n  - name: 老客户\n    when: 累计消费 >= \n  - name: 老客户\n    when: 1 > 0\n"
+                     "default: 新客户\n", encoding="utf-8")
+    code, _, err = _run(capsys, "campaign", "segments", "会员回访", "--rules", str(rules))
+    assert code == 1 and f"{rules}:3：分群「老客户」：第 " in err and "列应为一个值" in err, err
+    rules.write_text("segments:\n  - name: 大客户\n    when: 爱好 == \"钓鱼\"\ndefault: 新客户\n",
+                     encoding="utf-8")
+    code, _, err = _run(capsys, "campaign", "segments", "会员回访", "--rules", str(rules))
+    assert code == 1 and "分群「大客户」" in err and "爱好" in err and "unknown field" not in err, err

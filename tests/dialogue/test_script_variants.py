@@ -158,9 +158,15 @@ def test_campaign_check_names_the_line_and_the_field(tmp_path):
     customers = [{"id": "c1", "name": "王建国", "city": "杭州"}, {"id": "c2", "name": "李秀英", "crm_id": "CRM-2"}]
     errors, _ = scripts.check_fields({"promo_discount"}, "zh-CN", customers)
     line = _line_of(path, "{city}的老会员")
-    assert errors == [f"{path}:{line}: segments.price_sensitive.variants.a.pitch uses {{city}}, but 1 of 2 customers "
-                      f"have no 'city' (e.g. CRM-2); fill the field or write the line as a list whose last wording "
-                      f"uses no customer field (the fallback)"]
+    assert [str(e) for e in errors] == [
+        f"{path}:{line}: segments.price_sensitive.variants.a.pitch uses {{city}}, but 1 of 2 customers "
+        f"have no 'city' (e.g. CRM-2); fill the field or write the line as a list whose last wording "
+        f"uses no customer field (the fallback)"]
+    # The same fault for a Chinese manager, from the same table.
+    from voicebot.campaign.cli_messages import error_text
+
+    assert error_text(errors[0], True).endswith("用到了 {city}，但 2 位客户中有 1 位没有「city」（例如 CRM-2）；"
+                                                "请补全该字段，或把这句话写成列表，并让最后一种说法不引用客户字段（作为兜底）")
     # The sample plan always has a fallback: customers without points or city only warn, when nobody has them.
     errors, warnings = CampaignScripts([load_dialplan(PLANS["zh"])]).check_fields(
         {"promo_discount", "general"}, "zh-CN", customers)
@@ -171,6 +177,7 @@ def test_campaign_start_warns_when_escalation_has_no_agent():
     scripts = CampaignScripts([load_dialplan(PLANS["zh"])])
     settings = Settings()
     assert "no agent is configured" in scripts.escalation_warning(settings)
+    assert "没有配置坐席" in scripts.escalation_warning(settings, zh=True)
     settings.dialogue.agent_uri = "sip:agents@pbx.example"
     assert scripts.escalation_warning(settings) == ""
     settings.dialogue.agent_check = "capacity"

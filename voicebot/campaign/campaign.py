@@ -153,8 +153,7 @@ class Campaign:
         if scripts is not None and plans:
             errors, warnings = scripts.check_fields({p.dialplan for p in plans}, locale, records)
             if errors:
-                raise CampaignError("the dialplan's script lines use customer fields some customers lack:\n"
-                                    + "\n".join(errors))
+                raise said(CampaignError, "fields_lacking", lines=errors)
             for warning in warnings:
                 log.warning("script_field_missing", detail=warning)
             from voicebot.campaign.bandit import ScriptBandit
@@ -260,9 +259,10 @@ class Campaign:
 
 
 def _missing(path: str) -> str:
+    from voicebot.campaign.cli_messages import said
     from voicebot.campaign.rules import RuleError
 
-    raise RuleError(f"segment rule file {path} does not exist")
+    raise said(RuleError, "rules_missing", path=path)
 
 
 def make_job(campaign: str, customer: dict[str, Any], state: dict[str, str], attempt: int, kind: str) -> CallJob:

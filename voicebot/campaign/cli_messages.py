@@ -106,6 +106,55 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dnc_imported": {"en": "{read} numbers read: {added} added, {already} already listed, {skipped} lines skipped",
                      "zh": "读取 {read} 个号码：新加入 {added} 个，原本就在名单中 {already} 个，跳过 {skipped} 行"},
     "dnc_exported": {"en": "{n} numbers written to {path}", "zh": "已把 {n} 个号码写入 {path}"},
+    # segment rules: what is wrong, where (file:line, column of the rule)
+    "rule_char": {"en": "unexpected character {char!r} at column {col}", "zh": "第 {col} 列有无法识别的字符「{char}」"},
+    "rule_expected": {"en": "expected {want!r} at column {col}, found {got!r}",
+                      "zh": "第 {col} 列应为「{want}」，实际是「{got}」"},
+    "rule_unexpected": {"en": "unexpected {text!r} at column {col}", "zh": "第 {col} 列多出了「{text}」"},
+    "rule_list": {"en": "expected a list like [\"上海\", \"杭州\"] at column {col}, found {got!r}",
+                  "zh": "第 {col} 列应为列表，例如 [\"上海\", \"杭州\"]，实际是「{got}」"},
+    "rule_list_items": {"en": "the list at column {col} may hold only numbers and \"text\"",
+                        "zh": "第 {col} 列的列表只能包含数字和带引号的文字"},
+    "rule_value": {"en": "expected a value at column {col}, found {got!r}", "zh": "第 {col} 列应为一个值，实际是「{got}」"},
+    "rule_empty": {"en": "empty rule", "zh": "条件是空的"},
+    "rule_function": {"en": "unknown function {name!r}", "zh": "没有「{name}」这个函数"},
+    "rule_cannot": {"en": "cannot evaluate {op}", "zh": "无法计算「{op}」"},
+    "rule_end": {"en": "end of rule", "zh": "条件结尾"},
+    "rules_missing": {"en": "segment rule file {path} does not exist", "zh": "分群规则文件 {path} 不存在"},
+    "rules_yaml": {"en": "{source}: not valid YAML: {detail}", "zh": "{source}：不是有效的 YAML：{detail}"},
+    "rules_shape": {"en": "{source}:1: needs 'segments:' (a list of name/when rules) and 'default:'",
+                    "zh": "{source}:1：需要 segments:（每项含 name 和 when 的列表）和 default:"},
+    "rules_default": {"en": "{source}:1: needs 'default: <segment name>' for customers no rule matches",
+                      "zh": "{source}:1：需要 default: <分群名>，用于不符合任何规则的客户"},
+    "rules_item": {"en": "{source}:{line}: each segment needs 'name:' and 'when:'",
+                   "zh": "{source}:{line}：每个分群都需要 name: 和 when:"},
+    "rules_twice": {"en": "{source}:{line}: segment {name!r} defined twice", "zh": "{source}:{line}：分群「{name}」定义了两次"},
+    "rules_in_segment": {"en": "{source}:{line}: segment {name!r}: {detail}", "zh": "{source}:{line}：分群「{name}」：{detail}"},
+    "rules_unknown_function": {"en": "unknown function {fn!r} at column {col}; functions are {known}",
+                               "zh": "第 {col} 列的函数「{fn}」不存在；可用的函数有 {known}"},
+    "rules_unknown_keys": {"en": "unknown keys {keys}", "zh": "无法识别的键 {keys}"},
+    "rules_priority": {"en": "priority must be a whole number", "zh": "priority 必须是整数"},
+    "rules_unknown_field": {"en": "unknown field {name!r} (column {col} of the rule); fields are e.g. {sample}",
+                            "zh": "没有「{name}」这个字段（条件第 {col} 列）；可用字段例如：{sample}"},
+    "rules_field_not_imported": {"en": "field {name!r} ({field}, column {col} of the rule) is not in this campaign's "
+                                       "import; it holds {sample}",
+                                 "zh": "字段「{name}」（{field}，条件第 {col} 列）不在本活动导入的数据中；现有字段：{sample}"},
+    # starting a campaign
+    "no_agent": {"en": "warning: dialplan {plan} hands calls to a person (escalation rules) but no agent is configured "
+                       "(dialogue.agent_uri): customers who ask for one will be promised a callback, and high-value "
+                       "customers will hear the bot's pitch instead of a dedicated agent",
+                 "zh": "注意：话术 {plan} 设有转人工规则，但没有配置坐席（dialogue.agent_uri）：要求转人工的客户只会被告知稍后回电，"
+                       "高价值客户也只能听机器人介绍，无法转给专属坐席"},
+    "no_agent_capacity": {"en": "warning: dialplan {plan} has escalation rules but dialogue.agent_capacity is 0: "
+                                "no proactive hand-over will happen",
+                          "zh": "注意：话术 {plan} 设有转人工规则，但 dialogue.agent_capacity 为 0：不会主动转给坐席"},
+    "fields_lacking": {"en": "the dialplan's script lines use customer fields some customers lack:\n{lines}",
+                       "zh": "话术中引用了部分客户缺少的客户字段：\n{lines}"},
+    "field_lacking": {"en": "{where} uses {{{var}}}, but {lacking} of {total} customers have no {field!r} (e.g. "
+                            "{example}); fill the field or write the line as a list whose last wording uses no "
+                            "customer field (the fallback)",
+                      "zh": "{where} 用到了 {{{var}}}，但 {total} 位客户中有 {lacking} 位没有「{field}」（例如 {example}）；"
+                            "请补全该字段，或把这句话写成列表，并让最后一种说法不引用客户字段（作为兜底）"},
 }
 
 
@@ -126,14 +175,27 @@ def status_word(status: str | None, zh: bool) -> str:
 def said(error_class: type[Exception], key: str, **values: object) -> Exception:
     """An error whose text is a row of the table: English as its str() (logs, tests), and
     ``error_text`` gives it in the reader's language."""
-    exc = error_class(msg(key, False, **values))
+    exc = error_class(msg(key, False, **{k: _rendered(v, False) for k, v in values.items()}))
     exc.message_key, exc.message_values = key, values  # type: ignore[attr-defined]
     return exc
 
 
 def error_text(exc: BaseException, zh: bool) -> str:
+    """An error from ``said`` in the reader's language; values that are such errors themselves (a rule's
+    fault inside its file:line) are rendered in the same language."""
     key = getattr(exc, "message_key", None)
-    return msg(key, zh, **exc.message_values) if key else str(exc)  # type: ignore[attr-defined]
+    if not key:
+        return str(exc)
+    return msg(key, zh, **{k: _rendered(v, zh) for k, v in exc.message_values.items()})  # type: ignore[attr-defined]
+
+
+def _rendered(value: object, zh: bool) -> object:
+    """An error (or a list of them, one per line) in the reader's language; other values as they are."""
+    if isinstance(value, BaseException):
+        return error_text(value, zh)
+    if isinstance(value, list) and value and all(isinstance(v, BaseException) for v in value):
+        return "\n".join(error_text(v, zh) for v in value)
+    return value
 
 
 def row_issue(key: str, issue, zh: bool) -> str:

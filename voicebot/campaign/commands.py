@@ -185,10 +185,10 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     clock = FakeClock(datetime.fromisoformat(args.simulated_start)) if args.simulated_start else SystemClock()
     requested = args.channels or settings.campaign.bot_channels
     if not args.simulate and requested > settings.campaign.calls_per_process:
-        _prepare(campaign, clock, settings)
+        _prepare(campaign, clock, settings, args.zh)
         return _start_group(args, settings, requested)
     dialer = SimulatedDialer(clock) if args.simulate else dialer_factory(settings, clock)  # fails before any change
-    seeded = 0 if args.no_seed else _prepare(campaign, clock, settings)
+    seeded = 0 if args.no_seed else _prepare(campaign, clock, settings, args.zh)
     # One worker per channel, sharing this process's dialer (one bot, many calls at once). A simulated
     # clock is advanced by its worker, so it gets exactly one.
     channels = 1 if isinstance(clock, FakeClock) else max(1, requested)
@@ -245,10 +245,10 @@ def _scripts(settings: Settings):
     return CampaignScripts.from_settings(settings)
 
 
-def _prepare(campaign, clock, settings: Settings) -> int:
+def _prepare(campaign, clock, settings: Settings, zh: bool = False) -> int:
     """Plans customers imported since the last plan and schedules first attempts; safe to repeat."""
     scripts = _scripts(settings)
-    warning = scripts.escalation_warning(settings) if scripts is not None else ""
+    warning = scripts.escalation_warning(settings, zh) if scripts is not None else ""
     if warning:
         print(f"voicebot: {warning}", file=sys.stderr)
     if campaign.status == "created" or campaign.unplanned():

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from voicebot.campaign.cli_messages import said
 from voicebot.errors import VoicebotError
 
 
@@ -65,7 +66,7 @@ def tokenize(text: str) -> list[Token]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m:
-            raise RuleError(f"unexpected character {text[pos]!r} at column {pos + 1}")
+            raise said(RuleError, "rule_char", char=text[pos], col=pos + 1)
         kind = m.lastgroup or ""
         value = m.group(kind)
         if kind == "num":
@@ -109,7 +110,7 @@ class _Parser:
         if tok.kind != kind or (text is not None and tok.text != text):
             want = text or kind
             got = tok.text or "end of rule"
-            raise RuleError(f"expected {want!r} at column {tok.pos + 1}, found {got!r}")
+            raise said(RuleError, "rule_expected", want=want, col=tok.pos + 1, got=got)
         return tok
 
     def is_(self, kind: str, *texts: str) -> bool:
@@ -120,7 +121,7 @@ class _Parser:
         node = self.or_()
         if not self.is_("end"):
             tok = self.peek()
-            raise RuleError(f"unexpected {tok.text!r} at column {tok.pos + 1}")
+            raise said(RuleError, "rule_unexpected", text=tok.text, col=tok.pos + 1)
         return node
 
     def or_(self) -> Node:
@@ -173,8 +174,7 @@ class _Parser:
     def list_(self) -> Node:
         if not self.is_("op", "[", "("):
             tok = self.peek()
-            raise RuleError(f"expected a list like [\"上海\", \"杭州\"] at column {tok.pos + 1}, "
-                            f"found {tok.text or 'end of rule'!r}")
+            raise said(RuleError, "rule_list", col=tok.pos + 1, got=tok.text or "end of rule")
         start = self.take().pos
         close = "]" if self.tokens[self.i - 1].text == "[" else ")"
         items = []
@@ -184,7 +184,7 @@ class _Parser:
                 self.expect("op", ",")
         self.take()
         if not all(i.op in ("num", "str") for i in items):
-            raise RuleError(f"the list at column {start + 1} may hold only numbers and \"text\"")
+            raise said(RuleError, "rule_list_items", col=start + 1)
         return Node("list", tuple(i.args[0] for i in items), start)
 
     def sum_(self) -> Node:
@@ -234,12 +234,12 @@ class _Parser:
                 self.take()
                 return Node("call", (tok.text, tuple(args)), tok.pos)
             return Node("field", (tok.text,), tok.pos)
-        raise RuleError(f"expected a value at column {tok.pos + 1}, found {tok.text or 'end of rule'!r}")
+        raise said(RuleError, "rule_value", col=tok.pos + 1, got=tok.text or "end of rule")
 
 
 def parse(text: str) -> Node:
     if not str(text).strip():
-        raise RuleError("empty rule")
+        raise said(RuleError, "rule_empty")
     return _Parser(str(text)).parse()
 
 
@@ -338,7 +338,7 @@ def evaluate(node: Node, cols: Columns, want: str = "bool") -> np.ndarray:
             return out
         if name == "days_since":
             return cols.helpers["__days_since"](args[0].args[0])  # type: ignore[operator]
-        raise RuleError(f"unknown function {name!r}")
+        raise said(RuleError, "rule_function", name=name)
     if op == "neg":
         return -evaluate(a[0], cols, "num")
     if op == "bin":
@@ -394,7 +394,7 @@ def evaluate(node: Node, cols: Columns, want: str = "bool") -> np.ndarray:
         return (x & y) if op == "and" else (x | y)
     if op == "not":
         return ~evaluate(a[0], cols, "bool")
-    raise RuleError(f"cannot evaluate {op}")
+    raise said(RuleError, "rule_cannot", op=op)
 
 
 def _is_text(node: Node) -> bool:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from voicebot.campaign.campaign import CampaignError
+from voicebot.campaign.cli_messages import msg, said
 from voicebot.config import Settings
 from voicebot.dialogue.personalize import CUSTOMER_VARIABLES, columns_for, customer_fields_used, wordings
 from voicebot.dialogue.plan import Dialplan, load_dialplan
@@ -59,7 +61,7 @@ class CampaignScripts:
         """(errors, warnings) about customer fields the script lines use. Error: a line with no
         fallback wording, and customers without that field. Warning: no customer has the field, so
         everyone hears the fallback."""
-        errors: list[str] = []
+        errors: list[CampaignError] = []
         warnings: list[str] = []
         seen: set[str] = set()
         for name in sorted(dialplan_names):
@@ -83,16 +85,16 @@ class CampaignScripts:
                                 field = CUSTOMER_VARIABLES[var].fields[0]
                                 if lacking and i == len(options) - 1:
                                     example = lacking[0].get("crm_id") or lacking[0].get("name") or lacking[0].get("id")
-                                    errors.append(f"{where} uses {{{var}}}, but {len(lacking)} of {len(records)} customers "
-                                                  f"have no {field!r} (e.g. {example}); fill the field or write the line "
-                                                  f"as a list whose last wording uses no customer field (the fallback)")
+                                    errors.append(said(CampaignError, "field_lacking", where=where, var=var,
+                                                       lacking=len(lacking), total=len(records), field=field,
+                                                       example=example))
                                 elif len(lacking) == len(records):
                                     warnings.append(f"{where} uses {{{var}}}, but no customer has a {field!r} field "
                                                     f"(columns read: {', '.join(columns_for(var))}): everyone hears the "
                                                     f"fallback wording")
         return errors, list(dict.fromkeys(warnings))
 
-    def escalation_warning(self, settings: Settings) -> str:
+    def escalation_warning(self, settings: Settings, zh: bool = False) -> str:
         """Escalation rules exist but nobody could take a hand-over: say so when the campaign starts."""
         d = settings.dialogue
         for plan in self.plans:
@@ -101,10 +103,7 @@ class CampaignScripts:
             if not has_rules:
                 continue
             if not (rules.agent or d.agent_uri):
-                return (f"warning: dialplan {plan.name} hands calls to a person (escalation rules) but no agent is "
-                        f"configured (dialogue.agent_uri): customers who ask for one will be promised a callback, "
-                        f"and high-value customers will hear the bot's pitch instead of a dedicated agent")
+                return msg("no_agent", zh, plan=plan.name)
             if d.agent_check == "capacity" and d.agent_capacity == 0:
-                return (f"warning: dialplan {plan.name} has escalation rules but dialogue.agent_capacity is 0: "
-                        f"no proactive hand-over will happen")
+                return msg("no_agent_capacity", zh, plan=plan.name)
         return ""

@@ -30,6 +30,7 @@ import numpy as np
 import yaml
 
 from voicebot.campaign import rules
+from voicebot.campaign.cli_messages import said
 from voicebot.campaign.headers import field_for_name
 from voicebot.campaign.mapping import DERIVED_FIELDS, FIELDS
 from voicebot.campaign.rules import Node, RuleError
@@ -77,11 +78,12 @@ class SegmentRuleSet:
                 field = _resolve(name, known_set)
                 sample = ", ".join(sorted(k[2:] if k.startswith("x_") else k for k in known_set)[:25])
                 if field is None:
-                    raise RuleError(f"{self.source}:{r.line}: segment {r.name!r}: unknown field {name!r} "
-                                    f"(column {col + 1} of the rule); fields are e.g. {sample}")
+                    raise said(RuleError, "rules_in_segment", source=self.source, line=r.line, name=r.name,
+                               detail=said(RuleError, "rules_unknown_field", name=name, col=col + 1, sample=sample))
                 if field not in known_set:  # a field we know of, but no imported column holds it: no silent 0
-                    raise RuleError(f"{self.source}:{r.line}: segment {r.name!r}: field {name!r} ({field}, column "
-                                    f"{col + 1} of the rule) is not in this campaign's import; it holds {sample}")
+                    raise said(RuleError, "rules_in_segment", source=self.source, line=r.line, name=r.name,
+                               detail=said(RuleError, "rules_field_not_imported", name=name, field=field,
+                                           col=col + 1, sample=sample))
 
     def assign(self, records: list[dict[str, Any]], today: date, known: Iterable[str] = ()) -> list[str]:
         """The segment name of every record."""
@@ -93,7 +95,8 @@ class SegmentRuleSet:
             try:
                 mask = rules.evaluate(r.node, cols, "bool")
             except RuleError as exc:
-                raise RuleError(f"{self.source}:{r.line}: segment {r.name!r}: {exc}") from None
+                raise said(RuleError, "rules_in_segment", source=self.source, line=r.line, name=r.name,
+                           detail=exc) from None
             hit = mask & ~done
             out[hit] = r.name
             done |= hit
@@ -147,39 +150,42 @@ def load_rules(text: str, source: str = "<rules>") -> SegmentRuleSet:
     try:
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
-        raise RuleError(f"{source}: not valid YAML: {exc}") from None
+        raise said(RuleError, "rules_yaml", source=source, detail=exc) from None
     data = yaml.safe_load(text) if root is not None else None
     if not isinstance(data, dict) or not isinstance(data.get("segments"), list):
-        raise RuleError(f"{source}:1: needs 'segments:' (a list of name/when rules) and 'default:'")
+        raise said(RuleError, "rules_shape", source=source)
     seg_nodes = next(v for k, v in root.value if k.value == "segments").value  # type: ignore[union-attr]
     default = data.get("default")
     if not isinstance(default, str) or not default.strip():
-        raise RuleError(f"{source}:1: needs 'default: <segment name>' for customers no rule matches")
+        raise said(RuleError, "rules_default", source=source)
     out, seen = [], set()
     for i, (item, node) in enumerate(zip(data["segments"], seg_nodes)):
         line = node.start_mark.line + 1
         if not isinstance(item, dict) or "name" not in item or "when" not in item:
-            raise RuleError(f"{source}:{line}: each segment needs 'name:' and 'when:'")
+            raise said(RuleError, "rules_item", source=source, line=line)
         name = str(item["name"]).strip()
         if name in seen:
-            raise RuleError(f"{source}:{line}: segment {name!r} defined twice")
+            raise said(RuleError, "rules_twice", source=source, line=line, name=name)
         seen.add(name)
         when_line = next((v.start_mark.line + 1 for k, v in node.value if k.value == "when"), line)
         try:
             parsed = rules.parse(str(item["when"]))
         except RuleError as exc:
-            raise RuleError(f"{source}:{when_line}: segment {name!r}: {exc}") from None
+            raise said(RuleError, "rules_in_segment", source=source, line=when_line, name=name, detail=exc) from None
         for fn, col in rules.calls_in(parsed):
             if fn not in HELPERS:
-                raise RuleError(f"{source}:{when_line}: segment {name!r}: unknown function {fn!r} at column "
-                                f"{col + 1}; functions are {', '.join(HELPERS)}")
+                raise said(RuleError, "rules_in_segment", source=source, line=when_line, name=name,
+                           detail=said(RuleError, "rules_unknown_function", fn=fn, col=col + 1,
+                                       known=", ".join(HELPERS)))
         unknown = set(item) - {"name", "when", "label", "priority", "strategy"}
         if unknown:
-            raise RuleError(f"{source}:{line}: segment {name!r}: unknown keys {sorted(unknown)}")
+            raise said(RuleError, "rules_in_segment", source=source, line=line, name=name,
+                           detail=said(RuleError, "rules_unknown_keys", keys=sorted(unknown)))
         try:
             priority = int(item.get("priority", 100))
         except (TypeError, ValueError):
-            raise RuleError(f"{source}:{line}: segment {name!r}: priority must be a whole number") from None
+            raise said(RuleError, "rules_in_segment", source=source, line=line, name=name,
+                           detail=said(RuleError, "rules_priority")) from None
         out.append((priority, i, SegmentRule(name, str(item["when"]), parsed, priority, when_line,
                                              str(item.get("label", "")), str(item.get("strategy", "")))))
     ordered = [r for _p, _i, r in sorted(out, key=lambda t: (t[0], t[1]))]
@@ -189,7 +195,7 @@ def load_rules(text: str, source: str = "<rules>") -> SegmentRuleSet:
 def load_rules_file(path: str | Path) -> SegmentRuleSet:
     path = Path(path)
     if not path.exists():
-        raise RuleError(f"segment rule file {path} does not exist")
+        raise said(RuleError, "rules_missing", path=path)
     return load_rules(path.read_text(encoding="utf-8"), str(path))
 
 
