@@ -47,3 +47,21 @@ def test_simulate_on_a_150_customer_messy_export(redis_server, redis_client, tmp
     summary = _simulate(redis_server, tmp_path, monkeypatch, capsys, 150)
     assert summary["customers"] == 147  # three masked numbers are refused
     print(json.dumps(summary, ensure_ascii=False, indent=2))
+
+
+def test_simulate_before_a_plan_is_chosen_uses_the_sample_plans(redis_server, redis_client, tmp_path, monkeypatch,
+                                                                 capsys):
+    """dialogue.plan left at its default ("scripted", which has no text conversation) failed with
+    "no dialplan has that name": a manager trying a campaign first gets the shipped sample plans."""
+    monkeypatch.setenv("VOICEBOT_REDIS__URL", f"unix://{redis_server.socket_path}")
+    monkeypatch.setenv("VOICEBOT_LOGGING__LEVEL", "WARNING")
+    monkeypatch.delenv("VOICEBOT_DIALOGUE__PLAN", raising=False)
+    path = write_trial_export(tmp_path / "trial.csv", 12)
+    assert main(["campaign", "create", "first_try"]) == 0
+    assert main(["campaign", "import", "first_try", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["campaign", "simulate", "first_try", "--start", "2026-03-03T09:00:00+08:00",
+                 "--out", str(tmp_path / "report")]) == 0
+    out = capsys.readouterr().out
+    summary = json.loads(out[out.index("{"):])
+    assert summary["calls"] >= summary["customers"] > 0 and Path(summary["report"]).exists()

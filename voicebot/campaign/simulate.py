@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from voicebot.campaign.dialer import CallJob
+from voicebot.logs import get_logger
+
+log = get_logger("voicebot.campaign.simulate")
 
 # What a simulated customer does once greeted: (share, its lines in order). None ends the call.
 REACTIONS_ZH: list[tuple[float, list[str | None]]] = [
@@ -88,6 +91,12 @@ def run_simulation(client: Any, name: str, settings: Any, start: datetime, out_d
 
     campaign = Campaign(client, name).require()
     campaign.require_members()
+    if settings.dialogue.plan == "scripted":
+        # The built-in scripted plan has no text conversation: a manager trying a campaign before
+        # choosing a plan gets the shipped sample plans (dialplans/), as the demo does.
+        settings = settings.model_copy(deep=True)
+        settings.dialogue.plan = str(settings.paths.dialplans_dir)
+        log.info("simulate_with_sample_plans", plans=settings.dialogue.plan)
     clock = FakeClock(start)
     cfg = settings.campaign
     campaign.plan(clock, cfg, scripts=CampaignScripts.from_settings(settings))
