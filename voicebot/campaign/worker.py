@@ -34,6 +34,7 @@ from voicebot.campaign.clock import Clock
 from voicebot.campaign.compliance import ComplianceGate
 from voicebot.campaign.dnc import DoNotCallList
 from voicebot.campaign.dialer import CallJob, CallResult, Dialer
+from voicebot.campaign.engine_pause import EnginePause
 from voicebot.campaign.hours import calling_rules
 from voicebot.campaign.pacing import Pacer
 from voicebot.campaign.queue import ClaimedJob, JobQueue
@@ -48,6 +49,9 @@ REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
 # A worker that died mid-call cannot say whether the customer answered: that attempt keeps
 # counting in the frequency cap; any other call that was no conversation is released from it.
 INTERRUPTED = "worker died during the call"
+# Step outcomes after which a worker waits before the next step: no due job, the campaign paused,
+# or its engines failing (engine_pause).
+WAITING = ("idle", "paused", "engine_paused")
 
 
 @dataclass
@@ -59,6 +63,7 @@ class WorkerStats:
     skipped: int = 0
     interrupted: int = 0
     redis_outages: int = 0
+    engine_pauses: int = 0  # times dialling stopped after engine failures in a row (engine_pause)
     steps: dict[str, int] = field(default_factory=dict)
 
 
@@ -76,6 +81,7 @@ class CampaignWorker:
         self.gate = ComplianceGate(client, cfg)  # do-not-call, hours, frequency cap: voicebot.campaign.compliance
         self.stats = WorkerStats()
         self.log = get_logger("voicebot.campaign.worker", campaign=campaign, worker=self.worker_id)
+        self.engine_pause = EnginePause(cfg.engine_failures_to_pause, cfg.engine_probe_interval_s, self.log)
         self._current_msg: str | None = None
         self._stop_heartbeat = threading.Event()
         self._heartbeat: threading.Thread | None = None
@@ -122,7 +128,7 @@ class CampaignWorker:
         self.start_heartbeat()
         try:
             for _ in range(max_steps):
-                if self.step() in ("idle", "paused"):
+                if self.step() in WAITING:
                     break
         finally:
             self.stop_heartbeat()
@@ -153,7 +159,7 @@ class CampaignWorker:
     def _run_once(self, poll_s: float, exit_when_done: bool, advance_clock: bool, stop: threading.Event) -> bool:
         """One step of ``run``; True when the campaign is done."""
         outcome = self.step()
-        if outcome not in ("idle", "paused"):
+        if outcome not in WAITING:
             return False
         if exit_when_done and self.queue.empty() and self.client.zcard(self.ck.inflight) == 0:
             self.client.hset(self.ck.meta, "status", "done")
@@ -174,6 +180,8 @@ class CampaignWorker:
     def step(self) -> str:
         if self.client.hget(self.ck.meta, "status") == "paused":
             return "paused"
+        if not self.engine_pause.may_dial(getattr(self.dialer, "probe_engines", None)):
+            return "engine_paused"  # claims nothing: other workers' engines may be fine
         now = self.clock.now()
         self.rules = calling_rules(self.client, self.ck, self.cfg)  # hours may change while calling
         self.queue.promote_due(now)
@@ -243,6 +251,8 @@ class CampaignWorker:
             self.log.exception("dial_failed", job=job.job_id)
             result = CallResult("failed", error=f"dialer error: {exc}")
         self._record_durably(claimed, job, result, started, state)
+        self.engine_pause.record(result, getattr(self.dialer, "probe_engines", None))
+        self.stats.engine_pauses = self.engine_pause.pauses
         self.stats.dialed += 1
         return "dialed"
 

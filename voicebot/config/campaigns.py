@@ -78,6 +78,11 @@ class CampaignConfig(BaseModel):
     # name to anyone. An entry without a host matches that user on any host; ports are ignored.
     staff_accounts: list[str] = []
     callback_min_delay_s: float = Field(1800.0, ge=0)
+    # A worker whose calls ended in this many engine failures (ASR/TTS) in a row stops dialling
+    # (each such call spends a customer's attempt on an apology) and dials again once its engines
+    # answer a probe, tried every engine_probe_interval_s. 0 = never pause.
+    engine_failures_to_pause: int = Field(3, ge=0)
+    engine_probe_interval_s: float = Field(30.0, gt=0)
     events_stream_maxlen: int = 100_000
 
     @field_validator("staff_numbers")
