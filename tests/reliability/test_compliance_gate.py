@@ -92,7 +92,8 @@ def test_text_dialer_path(redis_client, logs):
         heard.extend(lines)
         return None  # hangs up after the greeting
 
-    refused_then_allowed(redis_client, logs, "first", 1, lambda clock: DialogueDialer(dialogues, callee, clock))
+    refused_then_allowed(redis_client, logs, "first", 1,
+                          lambda clock: DialogueDialer(dialogues, callee, clock, opt_outs=lambda: redis_client))
     assert len(heard) >= 1  # only the allowed call was placed, and it was a real dialogue
 
 
