@@ -275,11 +275,14 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
             bar.update(done - bar.n)
 
     threading.Thread(target=progress, daemon=True).start()
+    crashed: list[str] = []
+
     def work(worker: CampaignWorker) -> None:
         try:
             worker.run(stop, exit_when_done=args.until_done, advance_clock=isinstance(clock, FakeClock))
         except Exception:  # one channel's failure must not leave the others running blind
             worker.log.exception("worker_crashed")
+            crashed.append(worker.worker_id)
             stop.set()
 
     threads = [threading.Thread(target=work, args=(w,), name=f"channel-{i}") for i, w in enumerate(workers)]
@@ -302,8 +305,9 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     total_stats = {k: sum(getattr(w.stats, k) for w in workers)
                    for k in ("dialed", "deferred", "dropped", "paced", "interrupted")}
     total_stats["interrupted_reclaimed"] = total_stats.pop("interrupted")
-    _print({"worker": base_id, "channels": channels, "seeded": seeded, **total_stats, "status": campaign.status})
-    return 0
+    _print({"worker": base_id, "channels": channels, "seeded": seeded, **total_stats, "status": campaign.status,
+            **({"crashed": crashed} if crashed else {})})
+    return 1 if crashed else 0  # a crashed channel stopped the run early: supervisors must see a failure
 
 
 def _scripts(settings: Settings):

@@ -35,6 +35,7 @@ from voicebot.campaign.compliance import ComplianceGate
 from voicebot.campaign.dnc import DoNotCallList
 from voicebot.campaign.dialer import CallJob, CallResult, Dialer
 from voicebot.campaign.engine_pause import EnginePause
+from voicebot.campaign.heartbeat import REDIS_RETRY_S, WorkerHeartbeat
 from voicebot.campaign.hours import calling_rules
 from voicebot.campaign.pacing import Pacer
 from voicebot.campaign.queue import ClaimedJob, JobQueue
@@ -44,7 +45,6 @@ from voicebot.logs import get_logger
 
 PACING_RETRY_S = 30.0
 ATTEMPT_TTL_S = 60 * 86400
-REDIS_RETRY_S = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # waits while Redis is unreachable, then the last one
 REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
 # A worker that died mid-call cannot say whether the customer answered: that attempt keeps
 # counting in the frequency cap; any other call that was no conversation is released from it.
@@ -64,6 +64,7 @@ class WorkerStats:
     interrupted: int = 0
     redis_outages: int = 0
     engine_pauses: int = 0  # times dialling stopped after engine failures in a row (engine_pause)
+    groups_recreated: int = 0  # the job stream's consumer group was gone (NOGROUP) and made again
     steps: dict[str, int] = field(default_factory=dict)
 
 
@@ -83,38 +84,16 @@ class CampaignWorker:
         self.log = get_logger("voicebot.campaign.worker", campaign=campaign, worker=self.worker_id)
         self.engine_pause = EnginePause(cfg.engine_failures_to_pause, cfg.engine_probe_interval_s, self.log)
         self._current_msg: str | None = None
-        self._stop_heartbeat = threading.Event()
-        self._heartbeat: threading.Thread | None = None
+        self.heartbeat = WorkerHeartbeat(client, self.queue, self.worker_id, cfg.visibility_timeout_s, self.log,
+                                         lambda: self._current_msg)
 
-    # --- liveness ------------------------------------------------------------------
+    # --- liveness ---------------------------------------------------------------------
     def start_heartbeat(self) -> None:
         """Marks this worker alive and keeps its in-progress job from being reclaimed."""
-        if self._heartbeat is not None:
-            return
-        self._beat()
-        self._heartbeat = threading.Thread(target=self._heartbeat_loop, name=f"hb-{self.worker_id}", daemon=True)
-        self._heartbeat.start()
+        self.heartbeat.start()
 
     def stop_heartbeat(self) -> None:
-        self._stop_heartbeat.set()
-        if self._heartbeat is not None:
-            self._heartbeat.join(5)
-        self.client.delete(keys.worker_alive(self.worker_id))
-
-    def _beat(self) -> None:
-        self.client.set(keys.worker_alive(self.worker_id), "1", px=int(self.cfg.visibility_timeout_s * 1000))
-        if self._current_msg is not None:
-            self.queue.touch(self.worker_id, self._current_msg)
-
-    def _heartbeat_loop(self) -> None:
-        wait = self.cfg.visibility_timeout_s / 3
-        while not self._stop_heartbeat.wait(wait):
-            try:
-                self._beat()
-                wait = self.cfg.visibility_timeout_s / 3
-            except redis.RedisError as exc:
-                self.log.warning("heartbeat_failed", error=str(exc))
-                wait = min(REDIS_RETRY_S[0], wait)  # beat again as soon as Redis is back
+        self.heartbeat.stop()
 
     def _redis_unavailable(self, exc: Exception, failures: int) -> float:
         if failures == 0:
@@ -185,7 +164,13 @@ class CampaignWorker:
         now = self.clock.now()
         self.rules = calling_rules(self.client, self.ck, self.cfg)  # hours may change while calling
         self.queue.promote_due(now)
-        claimed = self.queue.claim(self.worker_id)
+        try:
+            claimed = self.queue.claim(self.worker_id)
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            self._recreate_lost_group(exc)
+            return "idle"
         if claimed is None:
             return "idle"
         self._current_msg = claimed.msg_id
@@ -255,6 +240,16 @@ class CampaignWorker:
         self.stats.engine_pauses = self.engine_pause.pauses
         self.stats.dialed += 1
         return "dialed"
+
+    def _recreate_lost_group(self, exc: redis.ResponseError) -> None:
+        """The job stream or its consumer group is gone (a Redis without persistence restarted, or
+        the key was deleted): jobs queued in it are lost. Said loudly, and the group made again so
+        jobs scheduled from now on are dialled; silently carrying on (or exiting 0) hid the loss."""
+        self.stats.groups_recreated += 1
+        self.log.error("job_queue_group_lost", error=str(exc), stream=self.ck.stream,
+                       detail="queued jobs were lost with it; group recreated (check Redis persistence: "
+                              "voicebot doctor)")
+        self.queue.ensure_group()
 
     def _check_reclaimed(self, claimed: ClaimedJob, job: CallJob, attempt_key: str) -> str | None:
         raw = self.client.get(attempt_key)
