@@ -8,7 +8,6 @@ in-memory transport: only SIP is left out."""
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import datetime
 
@@ -19,7 +18,6 @@ from voicebot.campaign.dialer import CallJob, CallResult
 from voicebot.campaign.queue import JobQueue
 from voicebot.campaign.worker import CampaignWorker
 from voicebot.config import CampaignConfig, load_settings
-from voicebot.logs import configure_logging
 from voicebot.session.call_session import CallSession
 from voicebot.session.engine_probe import probe_engines
 from voicebot.session.engines import Engines, load_engines
@@ -67,19 +65,8 @@ def drilled_engines(tmp_path_factory):
     engines.close()
 
 
-@pytest.fixture
-def events(capsys):
-    configure_logging("INFO", json_output=True)
-    seen: list[dict] = []
-
-    def named(*names: str) -> list[dict]:
-        seen.extend(json.loads(x) for x in capsys.readouterr().err.splitlines() if x.startswith("{"))
-        return [x for x in seen if x.get("event") in names]
-    return named
-
-
 def test_three_engine_failures_in_a_row_pause_dialling_until_the_engine_answers(redis_client, drilled_engines,
-                                                                                 events):
+                                                                                 log_events):
     cfg = CampaignConfig(engine_failures_to_pause=3, engine_probe_interval_s=PROBE_EVERY_S, freq_cap_calls=0)
     clock = FakeClock(datetime.fromtimestamp(SHANGHAI_11).astimezone())
     worker = CampaignWorker(redis_client, "drill", MemoryLineDialer(drilled_engines), cfg, clock, worker_id="w1")
@@ -97,11 +84,11 @@ def test_three_engine_failures_in_a_row_pause_dialling_until_the_engine_answers(
     assert worker.step() == "engine_paused"  # probed: the TTS still fails
     assert worker.stats.dialed == 3 and worker.stats.engine_pauses == 1
     assert redis_client.xlen(worker.ck.stream) + redis_client.zcard(worker.ck.scheduled) >= 2  # c3, c4 wait
-    assert [e["event"] for e in events("engine_dialling_paused", "engine_probe_failed")] == [
+    assert [e["event"] for e in log_events("engine_dialling_paused", "engine_probe_failed")] == [
         "engine_dialling_paused", "engine_probe_failed"]
-    paused = events("engine_dialling_paused")[0]
+    paused = log_events("engine_dialling_paused")[0]
     assert paused["failures_in_row"] == 3 and paused["engine"] == "tts"
-    assert "tts" in events("engine_probe_failed")[0]["problem"]
+    assert "tts" in log_events("engine_probe_failed")[0]["problem"]
 
     # The TTS is back (the drill's wrapped engine answers again): the next probe resumes dialling.
     drill = drilled_engines.renderer
@@ -109,7 +96,7 @@ def test_three_engine_failures_in_a_row_pause_dialling_until_the_engine_answers(
     try:
         time.sleep(PROBE_EVERY_S + 0.1)
         assert worker.step() == "dialed"
-        resumed = events("engine_dialling_resumed")
+        resumed = log_events("engine_dialling_resumed")
         assert len(resumed) == 1 and resumed[0]["paused_s"] >= PROBE_EVERY_S
         status = redis_client.hget(worker.ck.state("c3"), "status")
         assert status is not None and status != "engine_failure", status  # the greeting was spoken

@@ -10,7 +10,6 @@ campaign worker.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import tempfile
@@ -27,7 +26,6 @@ from voicebot.campaign.queue import JobQueue
 from voicebot.campaign.simulated import SimulatedDialer
 from voicebot.campaign.worker import CampaignWorker
 from voicebot.config import CampaignConfig
-from voicebot.logs import configure_logging
 from voicebot.session.events import CallEvent
 from voicebot.store.events import LIVE_CALLS, RedisEventReader, RedisEventSink
 from voicebot.store.redis_server import PrivateRedis
@@ -57,18 +55,7 @@ def kill(server: PrivateRedis) -> None:
     raise AssertionError("redis-server did not die")
 
 
-@pytest.fixture
-def log_lines(capsys):
-    configure_logging("INFO", json_output=True)
-    seen: list[dict] = []
-
-    def named(*names: str) -> list[dict]:
-        seen.extend(json.loads(x) for x in capsys.readouterr().err.splitlines() if x.startswith("{"))
-        return [x for x in seen if x.get("event") in names]
-    return named
-
-
-def test_events_of_an_outage_are_written_in_order_when_redis_is_back(own_redis, log_lines):
+def test_events_of_an_outage_are_written_in_order_when_redis_is_back(own_redis, log_events):
     """The repro: calls went on for 8 s with Redis down; their events were never replayed and the
     ended call stayed "live" on the console."""
     sink = RedisEventSink(own_redis.client())
@@ -95,9 +82,9 @@ def test_events_of_an_outage_are_written_in_order_when_redis_is_back(own_redis, 
     assert [c["call_id"] for c in reader.live_calls()] == ["c2"]  # c1 ended during the outage: no ghost
     assert sink.dropped == 0
     # One warning for the outage and one line for its end, not one per retry.
-    assert [e["event"] for e in log_lines("redis_event_sink_unavailable", "redis_event_sink_recovered")] == [
+    assert [e["event"] for e in log_events("redis_event_sink_unavailable", "redis_event_sink_recovered")] == [
         "redis_event_sink_unavailable", "redis_event_sink_recovered"]
-    assert log_lines("redis_event_sink_recovered")[0]["replayed"] == 4
+    assert log_events("redis_event_sink_recovered")[0]["replayed"] == 4
     sink.close()
 
 
@@ -136,7 +123,7 @@ def test_a_live_call_whose_process_died_leaves_the_console_within_its_lease(redi
     assert time.monotonic() < deadline
 
 
-def test_heartbeat_warns_once_per_outage_and_says_when_redis_is_back(own_redis, log_lines):
+def test_heartbeat_warns_once_per_outage_and_says_when_redis_is_back(own_redis, log_events):
     cfg = CampaignConfig(visibility_timeout_s=0.6)
     clock = FakeClock(datetime.fromtimestamp(SHANGHAI_11).astimezone())
     worker = CampaignWorker(own_redis.client(), "hb", SimulatedDialer(clock), cfg, clock, worker_id="w1")
@@ -146,16 +133,16 @@ def test_heartbeat_warns_once_per_outage_and_says_when_redis_is_back(own_redis, 
         time.sleep(2.0)  # 20 retries at 0.1 s
         own_redis.start()
         deadline = time.monotonic() + 10
-        while not log_lines("heartbeat_recovered") and time.monotonic() < deadline:
+        while not log_events("heartbeat_recovered") and time.monotonic() < deadline:
             time.sleep(0.1)
     finally:
         worker.stop_heartbeat()
-    assert [e["event"] for e in log_lines("heartbeat_failed", "heartbeat_recovered")] == [
+    assert [e["event"] for e in log_events("heartbeat_failed", "heartbeat_recovered")] == [
         "heartbeat_failed", "heartbeat_recovered"]
-    assert log_lines("heartbeat_recovered")[0]["outage_s"] >= 1.5
+    assert log_events("heartbeat_recovered")[0]["outage_s"] >= 1.5
 
 
-def test_a_wiped_job_stream_is_recreated_loudly_and_later_jobs_are_dialled(redis_client, log_lines):
+def test_a_wiped_job_stream_is_recreated_loudly_and_later_jobs_are_dialled(redis_client, log_events):
     """The repro: a Redis without persistence restarted; four `worker_crashed` (NOGROUP) and exit 0."""
     cfg = CampaignConfig(freq_cap_calls=0)
     clock = FakeClock(datetime.fromtimestamp(SHANGHAI_11).astimezone())
@@ -166,7 +153,7 @@ def test_a_wiped_job_stream_is_recreated_loudly_and_later_jobs_are_dialled(redis
     redis_client.hset(worker.ck.jobs, job.job_id, job.to_json())
     redis_client.zadd(worker.ck.scheduled, {job.job_id: SHANGHAI_11 - 1})
     assert worker.step() == "idle"  # NOGROUP: said, group made again; the promoted entry predates it
-    lost = log_lines("job_queue_group_lost")
+    lost = log_events("job_queue_group_lost")
     assert len(lost) == 1 and lost[0]["level"] == "error" and "NOGROUP" in lost[0]["error"]
     assert worker.stats.groups_recreated == 1
     JobQueue(redis_client, worker.ck).schedule(CallJob("wiped", "c2:1", "c2", "+8613900139000", 1,
