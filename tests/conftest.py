@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -11,6 +12,9 @@ import pytest
 
 from voicebot.config import _default_cache_dir
 from voicebot.store.redis_server import PrivateRedis
+
+
+TEST_PHONE_ACCOUNTS = ["sip:phone@127.0.0.1"]
 
 
 def pytest_configure(config):
@@ -27,6 +31,9 @@ def pytest_configure(config):
     os.environ["VOICEBOT_CONFIG"] = str(session_dir / "voicebot.toml")
     os.environ["VOICEBOT_PATHS__CACHE_DIR"] = str(session_dir / "cache")
     os.environ["VOICEBOT_PATHS__MODELS_DIR"] = models
+    # The test phones' SIP account (tests/voice, the callee harness): the bot may dial a named
+    # account only when it is configured staff, so the tests list theirs like a deployment would.
+    os.environ["VOICEBOT_CAMPAIGN__STAFF_ACCOUNTS"] = json.dumps(TEST_PHONE_ACCOUNTS)
     config._voicebot_session_dir = session_dir
 
 

@@ -42,7 +42,8 @@ def test_changed_hours_and_max_callbacks_are_kept(redis_client, tmp_path, clock,
     camp.plan(clock, cfg)
     camp.seed(clock, cfg)
     set_hours(redis_client, camp.ck, "10:00", "19:00")  # after planning: the hours in force at dial time count
-    dialer = DialogueDialer(PlanDialogueFactory(settings), late_evening_customer, clock)
+    dialer = DialogueDialer(PlanDialogueFactory(settings), late_evening_customer, clock,
+                            opt_outs=lambda: redis_client)
     worker = CampaignWorker(redis_client, "late", dialer, cfg, clock, worker_id="w")
     worker.run(threading.Event(), poll_s=0.01, exit_when_done=True, advance_clock=True)
 

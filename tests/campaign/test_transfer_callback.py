@@ -62,7 +62,8 @@ def test_failed_transfer_books_the_callback_it_promised(locale, redis_client, tm
     # Changed after planning: 10:00-11:30 leaves no room for the plan's two-hour agent callback
     # today, so the promise moves to tomorrow's opening, and the bot must say so.
     set_hours(redis_client, camp.ck, "10:00", "11:30")
-    dialer = DialogueDialer(PlanDialogueFactory(settings), _wants_a_person(locale), clock, transfer_answered=False)
+    dialer = DialogueDialer(PlanDialogueFactory(settings), _wants_a_person(locale), clock, transfer_answered=False,
+                            opt_outs=lambda: redis_client)
     CampaignWorker(redis_client, camp.name, dialer, cfg, clock, worker_id="w").run(
         threading.Event(), poll_s=0.01, exit_when_done=True, advance_clock=True)
 

@@ -92,7 +92,8 @@ def test_text_dialer_path(redis_client, logs):
         heard.extend(lines)
         return None  # hangs up after the greeting
 
-    refused_then_allowed(redis_client, logs, "first", 1, lambda clock: DialogueDialer(dialogues, callee, clock))
+    refused_then_allowed(redis_client, logs, "first", 1,
+                          lambda clock: DialogueDialer(dialogues, callee, clock, opt_outs=lambda: redis_client))
     assert len(heard) >= 1  # only the allowed call was placed, and it was a real dialogue
 
 
@@ -110,7 +111,8 @@ def test_place_call_path_refuses_and_trusts_only_a_fresh_decision_for_the_same_n
         check_customer_call(lambda: redis_client, cfg, "sip:+8613900139000@pbx", path="place_call", now=at(22))
     assert check_customer_call(lambda: redis_client, cfg, "sip:+8613900139000@pbx", path="place_call",
                                cleared=other, now=at(22)) is other  # the worker asked with the campaign's hours
-    assert check_customer_call(lambda: redis_client, cfg, "sip:callee@127.0.0.1:5080", path="place_call") is None
+    staff_cfg = CampaignConfig(staff_accounts=["sip:callee@127.0.0.1"])
+    assert check_customer_call(lambda: redis_client, staff_cfg, "sip:callee@127.0.0.1:5080", path="place_call") is None
     assert [(r["reason"], r["path"]) for r in logs()] == [("do_not_call", "place_call"), ("do_not_call", "place_call"),
                                                           ("outside_hours", "place_call")]
 
@@ -119,7 +121,8 @@ def test_supervisor_call_outs_to_customers_go_through_the_gate(redis_client, log
     from voicebot.supervisor.phone import SupervisorLine
 
     settings = Settings(supervisor={"users": {"boss": ConsoleUser(password_hash="x", phone="sip:+8613700137000@pbx")}},
-                        phone_supervision={"pin": "", "supervisor_phones": ["+8613600136000"]})
+                        phone_supervision={"pin": "", "supervisor_phones": ["+8613600136000"]},
+                        campaign={"staff_accounts": ["sip:desk@pbx"]})
     live = SimpleNamespace(call=None)
     server = SimpleNamespace(settings=settings, _compliance_redis=lambda: redis_client,
                              find_session=lambda ref: live if ref == "live1" else None)
@@ -127,12 +130,15 @@ def test_supervisor_call_outs_to_customers_go_through_the_gate(redis_client, log
     DoNotCallList(redis_client).add(PHONE, "requested", by="test")
     with pytest.raises(CallRefused, match="do_not_call"):
         line.call_out(f"sip:{PHONE}@pbx", "live1", "listen")
-    # Supervisors' own phones, by console user, by the list, or a named account: not customer calls,
-    # so not refused on the gate (even when their number happens to be on the do-not-call list).
+    # Supervisors' own phones, by console user, by the list, or a listed staff account: not customer
+    # calls, so not refused on the gate (even when their number happens to be on the do-not-call list).
     DoNotCallList(redis_client).add("+8613700137000", "requested", by="test")
-    for own in ("sip:+8613700137000@pbx", "sip:13600136000@pbx", "sip:boss@pbx"):
+    for own in ("sip:+8613700137000@pbx", "sip:13600136000@pbx", "sip:desk@pbx"):
         line._check_not_a_customer(own)
-    assert [(r["reason"], r["path"]) for r in logs()] == [("do_not_call", "supervisor_call_out")]
+    with pytest.raises(CallRefused, match="unlisted_account"):  # a console user's name is no staff account
+        line._check_not_a_customer("sip:boss@pbx")
+    assert [(r["reason"], r["path"]) for r in logs()] == [("do_not_call", "supervisor_call_out"),
+                                                          ("unlisted_account", "supervisor_call_out")]
 
 
 @pytest.mark.parametrize("target", [f"sip:{PHONE}@127.0.0.1:9", f"SIP:{PHONE[3:]}@127.0.0.1:9"])

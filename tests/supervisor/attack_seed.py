@@ -34,7 +34,8 @@ REC_PLAIN = "rec-plain"
 
 
 def seed_live(client) -> None:
-    sink = RedisEventSink(client, worker=TEMPLATE)
+    # No process renews these calls' leases once the sink closes: an hour covers the whole module.
+    sink = RedisEventSink(client, worker=TEMPLATE, live_ttl_s=3600)
     sink(CallEvent("call_started", ATTACK_CALL, {
         "direction": ATTR, "remote": f'"{TAG}" <sip:{SINGLE}@pbx>', "locale": SVG,
         "customer": {"name": TAG + SVG, "segment": SCRIPT, "phone": NUMBERS[0]}}))

@@ -206,11 +206,14 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
             bar.update(done - bar.n)
 
     threading.Thread(target=progress, daemon=True).start()
+    crashed: list[str] = []
+
     def work(worker: CampaignWorker) -> None:
         try:
             worker.run(stop, exit_when_done=args.until_done, advance_clock=isinstance(clock, FakeClock))
         except Exception:  # one channel's failure must not leave the others running blind
             worker.log.exception("worker_crashed")
+            crashed.append(worker.worker_id)
             stop.set()
 
     threads = [threading.Thread(target=work, args=(w,), name=f"channel-{i}") for i, w in enumerate(workers)]
@@ -235,8 +238,9 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     total_stats["interrupted_reclaimed"] = total_stats.pop("interrupted")
     tell("started_done", args.zh, dialed=total_stats["dialed"], deferred=total_stats["deferred"], name=args.name,
          status=status_word(campaign.status, args.zh))
-    _print({"worker": base_id, "channels": channels, "seeded": seeded, **total_stats, "status": campaign.status})
-    return 0
+    _print({"worker": base_id, "channels": channels, "seeded": seeded, **total_stats, "status": campaign.status,
+            **({"crashed": crashed} if crashed else {})})
+    return 1 if crashed else 0  # a crashed channel stopped the run early: supervisors must see a failure
 
 
 def _scripts(settings: Settings):

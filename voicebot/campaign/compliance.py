@@ -11,10 +11,12 @@ Every outbound call to a customer asks ``ComplianceGate.may_call`` first:
   (voicebot.session.transfer).
 
 The target is first reduced to one canonical number by ``voicebot.campaign.identity`` (any URI
-spelling). Only staff destinations bypass the gate: ``campaign.staff_numbers``, console users'
-``phone`` and ``phone_supervision.supervisor_phones``; a named SIP account with no phone number in
-it (``sip:boss@pbx``) is an internal destination. Hours are checked in the number's own time zone
-when the call carries none.
+spelling). Only staff destinations bypass the gate: the numbers in ``campaign.staff_numbers``,
+console users' ``phone``, ``phone_supervision.supervisor_phones`` and ``dialogue.agent_uri``, and
+the named accounts in ``campaign.staff_accounts`` (the allow-list for names, empty by default). A
+named destination with no phone number in it (``sip:boss@pbx``) that no setting declares staff is
+refused: a PBX may route any name to anyone. Hours are checked in the
+number's own time zone when the call carries none.
 
 The frequency cap is one record per number across all campaigns (``keys.number_calls``): a Lua
 script checks it and records the call in one step, so concurrent campaigns cannot both pass. A
@@ -42,12 +44,13 @@ from voicebot.config import CampaignConfig
 from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger
 
-__all__ = ["CallRefused", "ComplianceGate", "Decision", "check_customer_call", "customer_number",
-           "is_supervisor_phone", "release_call", "staff_destinations"]
+__all__ = ["CallRefused", "ComplianceGate", "Decision", "check_customer_call", "customer_number", "release_call",
+           "staff_destinations"]
 
 log = get_logger("voicebot.compliance")
 
-Reason = Literal["allowed", "do_not_call", "outside_hours", "frequency_cap", "unparseable_number"]
+Reason = Literal["allowed", "do_not_call", "outside_hours", "frequency_cap", "unparseable_number",
+                 "unlisted_account"]
 # How long a worker's Decision vouches for the call it places (the dial follows within a second).
 DECISION_VALID_S = 60.0
 
@@ -91,8 +94,8 @@ class Decision:
 
 
 class CallRefused(VoicebotError):
-    def __init__(self, decision: Decision) -> None:
-        super().__init__(f"call to a customer refused: {decision.reason}")
+    def __init__(self, decision: Decision, detail: str = "") -> None:
+        super().__init__(f"call to a customer refused: {decision.reason}" + (f" ({detail})" if detail else ""))
         self.decision = decision
 
 
@@ -153,38 +156,37 @@ def release_call(client: redis.Redis, decision: Decision | None) -> None:
 
 
 def staff_destinations(settings: Any) -> list[str]:
-    """The allow-list that bypasses the gate: ``campaign.staff_numbers``, console users' phones,
-    ``phone_supervision.supervisor_phones`` and the configured agent (``dialogue.agent_uri``)."""
+    """Staff destinations configured outside the campaign section: console users' phones,
+    ``phone_supervision.supervisor_phones`` and the agent (``dialogue.agent_uri``), each declared
+    staff by its setting. ``check_customer_call`` adds ``campaign.staff_numbers``/``staff_accounts``."""
     users = getattr(getattr(settings, "supervisor", None), "users", {}) or {}
-    return [*settings.campaign.staff_numbers, *(u.phone for u in users.values() if u.phone),
+    return [*(u.phone for u in users.values() if u.phone),
             *settings.phone_supervision.supervisor_phones,
             *([settings.dialogue.agent_uri] if settings.dialogue.agent_uri else [])]
 
 
-def is_supervisor_phone(uri: str, supervisor_phones: list[str], staff: list[str] = ()) -> bool:  # type: ignore[assignment]
-    """A staff destination: a listed supervisor / staff phone (any spelling of the same number,
-    every reading of it), or a named account with no phone number in it."""
-    ident = dial_identity(uri)
-    if not ident.is_number:
-        return True
-    return StaffList.of([*supervisor_phones, *staff]).covers(ident)
+def _refuse(decision: Decision, path: str, detail: str = "") -> CallRefused:
+    log.info("call_refused", phone=decision.phone, reason=decision.reason, path=path)
+    return CallRefused(decision, detail)
 
 
 def check_customer_call(client_factory: Callable[[], redis.Redis], cfg: CampaignConfig, uri: str, *, path: str,
                         cleared: Decision | None = None, now: float | None = None,
                         staff: list[str] | tuple[str, ...] = ()) -> Decision | None:
-    """For calls placed outside a campaign worker: None when ``uri`` reaches no customer (a named
-    account, a staff number in ``staff`` or ``cfg.staff_numbers``), else the gate's decision (or the
-    worker's own, when it vouches for this number). An allowed call is counted in the cap at once.
-    Raises ``CallRefused`` when the call may not be placed."""
+    """For calls placed outside a campaign worker: None when ``uri`` is a staff destination (in
+    ``staff``, ``cfg.staff_numbers`` or ``cfg.staff_accounts``), else the
+    gate's decision (or the worker's own, when it vouches for this number). An allowed call is
+    counted in the cap at once. Raises ``CallRefused`` when the call may not be placed, a named
+    destination not on ``cfg.staff_accounts`` included."""
     ident: DialIdentity = dial_identity(uri)
     now = time.time() if now is None else now
-    if not ident.is_number or StaffList.of([*cfg.staff_numbers, *staff]).covers(ident):
+    if StaffList.of([*cfg.staff_numbers, *cfg.staff_accounts, *staff]).covers(ident):
         return None
+    if not ident.is_number:
+        raise _refuse(Decision(False, "unlisted_account", uri, now), path,
+                      f"{uri!r} is a named destination, not on campaign.staff_accounts")
     if ident.number is None:  # enough digits to be someone's number, but no valid reading: fail closed
-        decision = Decision(False, "unparseable_number", ident.user, now)
-        log.info("call_refused", phone=ident.user, reason=decision.reason, path=path)
-        raise CallRefused(decision)
+        raise _refuse(Decision(False, "unparseable_number", ident.user, now), path)
     if cleared is not None and cleared.vouches_for(ident.number) and set(ident.readings) <= {ident.number}:
         return cleared
     decision = ComplianceGate(client_factory(), cfg).may_call(ident.number, now, path=path, also=ident.readings,

@@ -14,14 +14,16 @@ however the target was spelled:
 Dial strings can be ambiguous (``9`` as an outside line, or part of the number): the first valid
 reading is the customer's number, and every valid reading is kept in ``readings`` so do-not-call
 refuses the call if *any* of them is listed. A user part with fewer than ``MIN_PHONE_DIGITS`` digits
-(``sip:boss@pbx``, extension ``1001``) is an internal destination, not a customer. One with enough
-digits that is no valid number is ``unparseable``: the gate refuses it (fail closed).
+(``sip:boss@pbx``, extension ``1001``) is no phone number: the gate lets it through only when it is
+on the staff account list (``StaffList``), since a PBX may route any name to anyone. One with
+enough digits that is no valid number is ``unparseable``: the gate refuses it (fail closed).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -57,18 +59,34 @@ def _decode(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def user_part(uri: str) -> str:
-    """The dialled user of a SIP/tel URI or a bare dial string: no display name, scheme, host,
-    parameters or headers."""
+def _addr_spec(uri: str) -> str:
+    """``user@host;params`` of a URI: decoded, no display name, no scheme (``sip:tel:…`` too)."""
     text = _decode(str(uri)).strip()
     if "<" in text:  # name-addr: "Display" <sip:user@host;params>
         inner = text[text.index("<") + 1:]
         text = inner.split(">", 1)[0]
     text = text.strip().strip('"').strip()
-    while (m := _SCHEME.match(text)) is not None:  # "sip:tel:…" too
+    while (m := _SCHEME.match(text)) is not None:
         text = text[m.end():]
-    text = re.split(r"[@;?>]", text, maxsplit=1)[0]
-    return text.strip()
+    return text
+
+
+def user_part(uri: str) -> str:
+    """The dialled user of a SIP/tel URI or a bare dial string: no display name, scheme, host,
+    parameters or headers."""
+    return re.split(r"[@;?>]", _addr_spec(uri), maxsplit=1)[0].strip()
+
+
+def account_key(uri: str) -> tuple[str, str]:
+    """A named destination as (user, host), lower-case, without scheme, port or parameters: how
+    staff accounts are matched (``sip:Boss@PBX:5060;transport=tcp`` is ``("boss", "pbx")``)."""
+    text = re.split(r"[;?>]", _addr_spec(uri), maxsplit=1)[0]
+    user, _, host = text.partition("@")
+    if host.startswith("["):  # IPv6 literal: [::1]:5060
+        host = host[: host.find("]") + 1]
+    else:
+        host = host.rsplit(":", 1)[0] if ":" in host else host
+    return user.strip().lower(), host.strip().lower()
 
 
 def _dial_string(user: str) -> str:
@@ -135,23 +153,29 @@ def customer_number(uri: str, region: str = "CN") -> str | None:
 
 @dataclass(frozen=True)
 class StaffList:
-    """Destinations that are staff, not customers: their numbers (E.164) and account names."""
+    """Destinations that are staff, not customers: numbers (every E.164 reading) and named accounts
+    (``account_key``; an entry without a host matches that user on any host)."""
     numbers: frozenset[str] = frozenset()
-    accounts: frozenset[str] = frozenset()  # lower-case user parts of named accounts
+    accounts: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
-    def of(cls, entries: list[str], region: str = "CN") -> StaffList:
-        numbers, accounts = set(), set()
+    def of(cls, entries: Iterable[str], region: str = "CN") -> StaffList:
+        """Each entry a phone number (in any spelling) or a named account."""
+        numbers: set[str] = set()
+        accounts: set[tuple[str, str]] = set()
         for entry in entries:
             ident = dial_identity(entry, region)
             if ident.number:
                 numbers.update(ident.readings)
-            elif ident.user:
-                accounts.add(ident.user.lower())
+            elif ident.user and not ident.unparseable:
+                accounts.add(account_key(entry))
         return cls(frozenset(numbers), frozenset(accounts))
 
     def covers(self, ident: DialIdentity) -> bool:
         if ident.number is not None:
             # Every reading must be staff: "9" + a staff number must not unlock another reading.
             return all(r in self.numbers for r in ident.readings)
-        return ident.user.lower() in self.accounts
+        if ident.unparseable:
+            return False
+        user, host = account_key(ident.raw)
+        return (user, host) in self.accounts or (user, "") in self.accounts

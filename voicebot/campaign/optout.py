@@ -4,6 +4,9 @@ A customer who says 「以后别给我打电话了」 or complains is on the do-
 dialogue tags the call (``stop_calling`` / ``do_not_call`` / ``complaint``): a worker or bot process
 that dies later in the call cannot lose it. The write is idempotent (``DoNotCallList.add``), so the
 worker recording the same opt-out at call end adds nothing and audits nothing twice.
+
+Both dialler paths run it: the voice path's ``CallSession`` every step, the text dialer
+(``DialogueDialer``) after every bot turn.
 """
 
 from __future__ import annotations

@@ -4,6 +4,11 @@ No SIP, ASR or TTS: the callee reads the bot's lines and answers (or hangs up), 
 actions are gathered the way the call session gathers them, and the outcome goes through
 ``CallResult.from_outcome`` like a real call's. For A/B simulations on the real scripts (the callee
 decides on what it actually heard) and for tests.
+
+With ``opt_outs`` (a Redis client factory; required, None only where no do-not-call list is
+shared) an opt-out is written to the do-not-call list the moment
+the dialogue confirms it, between turns, as the voice path's CallSession does
+(voicebot.campaign.optout): a worker that dies later in the call cannot lose it.
 """
 
 from __future__ import annotations
@@ -11,8 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import redis
+
 from voicebot.campaign.clock import Clock
 from voicebot.campaign.dialer import CallJob, CallResult
+from voicebot.campaign.optout import OptOutWatch, dialogue_tags
 from voicebot.dialogue.base import HangUp, Say, ScheduleCallback, SendOffer, Tag, Transfer, UserTurn
 
 RING_S = 15.0  # a simulated call rings this long before it is answered
@@ -22,8 +30,10 @@ Callee = Callable[[CallJob, list[str]], str | None]
 
 class DialogueDialer:
     def __init__(self, dialogues: Any, callee: Callee, clock: Clock, max_turns: int = 30,
-                 transfer_answered: bool = True, advance_clock: bool = False) -> None:
+                 transfer_answered: bool = True, advance_clock: bool = False, *,
+                 opt_outs: Callable[[], redis.Redis] | None) -> None:
         self.dialogues, self.callee, self.clock = dialogues, callee, clock
+        self.opt_outs = opt_outs
         self.max_turns, self.transfer_answered = max_turns, transfer_answered
         self.advance_clock = advance_clock  # a simulated clock moves by each call's talk time
         self.said: dict[str, list[str]] = {}  # job id -> every line the bot said, the closing one included
@@ -39,6 +49,7 @@ class DialogueDialer:
         if hasattr(dialogue, "clock"):
             dialogue.clock = self.clock.now  # a simulated campaign's clock reaches the callback times said
         outcome: dict[str, Any] = {"tags": [], "callbacks": [], "offers": []}
+        opt_out = OptOutWatch(self.opt_outs, info) if self.opt_outs is not None else None
         pending = list(dialogue.start(info))
         hung_up_by = ""
         t = 0.5
@@ -62,6 +73,8 @@ class DialogueDialer:
                     pending += dialogue.on_transfer_result(self.transfer_answered, "text dialer")
                 elif isinstance(action, HangUp):
                     hung_up_by, ended = "bot", True
+            if opt_out is not None:  # confirmed in this turn: on the list before the next one
+                opt_out.check(dialogue_tags(dialogue, outcome["tags"]))
             if ended or outcome.get("transfer", {}).get("ok"):
                 break
             said = self.callee(job, lines)

@@ -34,6 +34,8 @@ from voicebot.campaign.clock import Clock
 from voicebot.campaign.compliance import ComplianceGate
 from voicebot.campaign.dnc import DoNotCallList
 from voicebot.campaign.dialer import CallJob, CallResult, Dialer
+from voicebot.campaign.engine_pause import EnginePause
+from voicebot.campaign.heartbeat import REDIS_RETRY_S, WorkerHeartbeat
 from voicebot.campaign.hours import calling_rules
 from voicebot.campaign.pacing import Pacer
 from voicebot.campaign.queue import ClaimedJob, JobQueue
@@ -43,11 +45,13 @@ from voicebot.logs import get_logger
 
 PACING_RETRY_S = 30.0
 ATTEMPT_TTL_S = 60 * 86400
-REDIS_RETRY_S = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # waits while Redis is unreachable, then the last one
 REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
 # A worker that died mid-call cannot say whether the customer answered: that attempt keeps
 # counting in the frequency cap; any other call that was no conversation is released from it.
 INTERRUPTED = "worker died during the call"
+# Step outcomes after which a worker waits before the next step: no due job, the campaign paused,
+# or its engines failing (engine_pause).
+WAITING = ("idle", "paused", "engine_paused")
 
 
 @dataclass
@@ -59,6 +63,8 @@ class WorkerStats:
     skipped: int = 0
     interrupted: int = 0
     redis_outages: int = 0
+    engine_pauses: int = 0  # times dialling stopped after engine failures in a row (engine_pause)
+    groups_recreated: int = 0  # the job stream's consumer group was gone (NOGROUP) and made again
     steps: dict[str, int] = field(default_factory=dict)
 
 
@@ -76,39 +82,18 @@ class CampaignWorker:
         self.gate = ComplianceGate(client, cfg)  # do-not-call, hours, frequency cap: voicebot.campaign.compliance
         self.stats = WorkerStats()
         self.log = get_logger("voicebot.campaign.worker", campaign=campaign, worker=self.worker_id)
+        self.engine_pause = EnginePause(cfg.engine_failures_to_pause, cfg.engine_probe_interval_s, self.log)
         self._current_msg: str | None = None
-        self._stop_heartbeat = threading.Event()
-        self._heartbeat: threading.Thread | None = None
+        self.heartbeat = WorkerHeartbeat(client, self.queue, self.worker_id, cfg.visibility_timeout_s, self.log,
+                                         lambda: self._current_msg)
 
-    # --- liveness ------------------------------------------------------------------
+    # --- liveness ---------------------------------------------------------------------
     def start_heartbeat(self) -> None:
         """Marks this worker alive and keeps its in-progress job from being reclaimed."""
-        if self._heartbeat is not None:
-            return
-        self._beat()
-        self._heartbeat = threading.Thread(target=self._heartbeat_loop, name=f"hb-{self.worker_id}", daemon=True)
-        self._heartbeat.start()
+        self.heartbeat.start()
 
     def stop_heartbeat(self) -> None:
-        self._stop_heartbeat.set()
-        if self._heartbeat is not None:
-            self._heartbeat.join(5)
-        self.client.delete(keys.worker_alive(self.worker_id))
-
-    def _beat(self) -> None:
-        self.client.set(keys.worker_alive(self.worker_id), "1", px=int(self.cfg.visibility_timeout_s * 1000))
-        if self._current_msg is not None:
-            self.queue.touch(self.worker_id, self._current_msg)
-
-    def _heartbeat_loop(self) -> None:
-        wait = self.cfg.visibility_timeout_s / 3
-        while not self._stop_heartbeat.wait(wait):
-            try:
-                self._beat()
-                wait = self.cfg.visibility_timeout_s / 3
-            except redis.RedisError as exc:
-                self.log.warning("heartbeat_failed", error=str(exc))
-                wait = min(REDIS_RETRY_S[0], wait)  # beat again as soon as Redis is back
+        self.heartbeat.stop()
 
     def _redis_unavailable(self, exc: Exception, failures: int) -> float:
         if failures == 0:
@@ -122,7 +107,7 @@ class CampaignWorker:
         self.start_heartbeat()
         try:
             for _ in range(max_steps):
-                if self.step() in ("idle", "paused"):
+                if self.step() in WAITING:
                     break
         finally:
             self.stop_heartbeat()
@@ -153,7 +138,7 @@ class CampaignWorker:
     def _run_once(self, poll_s: float, exit_when_done: bool, advance_clock: bool, stop: threading.Event) -> bool:
         """One step of ``run``; True when the campaign is done."""
         outcome = self.step()
-        if outcome not in ("idle", "paused"):
+        if outcome not in WAITING:
             return False
         if exit_when_done and self.queue.empty() and self.client.zcard(self.ck.inflight) == 0:
             self.client.hset(self.ck.meta, "status", "done")
@@ -174,10 +159,18 @@ class CampaignWorker:
     def step(self) -> str:
         if self.client.hget(self.ck.meta, "status") == "paused":
             return "paused"
+        if not self.engine_pause.may_dial(getattr(self.dialer, "probe_engines", None)):
+            return "engine_paused"  # claims nothing: other workers' engines may be fine
         now = self.clock.now()
         self.rules = calling_rules(self.client, self.ck, self.cfg)  # hours may change while calling
         self.queue.promote_due(now)
-        claimed = self.queue.claim(self.worker_id)
+        try:
+            claimed = self.queue.claim(self.worker_id)
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            self._recreate_lost_group(exc)
+            return "idle"
         if claimed is None:
             return "idle"
         self._current_msg = claimed.msg_id
@@ -243,8 +236,20 @@ class CampaignWorker:
             self.log.exception("dial_failed", job=job.job_id)
             result = CallResult("failed", error=f"dialer error: {exc}")
         self._record_durably(claimed, job, result, started, state)
+        self.engine_pause.record(result, getattr(self.dialer, "probe_engines", None))
+        self.stats.engine_pauses = self.engine_pause.pauses
         self.stats.dialed += 1
         return "dialed"
+
+    def _recreate_lost_group(self, exc: redis.ResponseError) -> None:
+        """The job stream or its consumer group is gone (a Redis without persistence restarted, or
+        the key was deleted): jobs queued in it are lost. Said loudly, and the group made again so
+        jobs scheduled from now on are dialled; silently carrying on (or exiting 0) hid the loss."""
+        self.stats.groups_recreated += 1
+        self.log.error("job_queue_group_lost", error=str(exc), stream=self.ck.stream,
+                       detail="queued jobs were lost with it; group recreated (check Redis persistence: "
+                              "voicebot doctor)")
+        self.queue.ensure_group()
 
     def _check_reclaimed(self, claimed: ClaimedJob, job: CallJob, attempt_key: str) -> str | None:
         raw = self.client.get(attempt_key)

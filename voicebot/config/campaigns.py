@@ -70,20 +70,44 @@ class CampaignConfig(BaseModel):
     # Callbacks a customer may ask for in one campaign (on top of max_attempts), and the soonest
     # one is booked after a call (the bot says the booked time, so both agree).
     max_callbacks: int = Field(2, ge=0)
-    # Staff destinations that are not customer calls and so skip the compliance gate (numbers in
-    # any spelling, or named SIP accounts). Console users' phones and
-    # phone_supervision.supervisor_phones count as staff too. Nothing else does.
+    # Staff phone numbers (any spelling) that are not customer calls and so skip the compliance
+    # gate. Console users' phones and phone_supervision.supervisor_phones count as staff too.
     staff_numbers: list[str] = []
+    # The only named destinations (SIP accounts, short extensions: no phone number in them) the bot
+    # may dial, e.g. "sip:agent@pbx" or "1001". Any other name is refused, since a PBX may route a
+    # name to anyone. An entry without a host matches that user on any host; ports are ignored.
+    staff_accounts: list[str] = []
     callback_min_delay_s: float = Field(1800.0, ge=0)
+    # A worker whose calls ended in this many engine failures (ASR/TTS) in a row stops dialling
+    # (each such call spends a customer's attempt on an apology) and dials again once its engines
+    # answer a probe, tried every engine_probe_interval_s. 0 = never pause.
+    engine_failures_to_pause: int = Field(3, ge=0)
+    engine_probe_interval_s: float = Field(30.0, gt=0)
     events_stream_maxlen: int = 100_000
 
     @field_validator("staff_numbers")
     @classmethod
-    def _staff_entries_are_destinations(cls, entries: list[str]) -> list[str]:
+    def _staff_numbers_are_numbers(cls, entries: list[str]) -> list[str]:
         from voicebot.campaign.identity import dial_identity
 
         for entry in entries:
             ident = dial_identity(entry)
-            if not ident.user or ident.unparseable:
-                raise ValueError(f"campaign.staff_numbers: {entry!r} is neither a valid phone number nor an account")
+            if ident.number is None and ident.user and not ident.unparseable:
+                raise ValueError(f"campaign.staff_numbers: {entry!r} is a named account, not a phone number: "
+                                 "list it in campaign.staff_accounts")
+            if ident.number is None:
+                raise ValueError(f"campaign.staff_numbers: {entry!r} is no valid phone number")
+        return entries
+
+    @field_validator("staff_accounts")
+    @classmethod
+    def _staff_accounts_are_names(cls, entries: list[str]) -> list[str]:
+        from voicebot.campaign.identity import account_key, dial_identity
+
+        for entry in entries:
+            if dial_identity(entry).is_number:
+                raise ValueError(f"campaign.staff_accounts: {entry!r} is a phone number: list it in "
+                                 "campaign.staff_numbers (numbers are matched in any spelling there)")
+            if not account_key(entry)[0]:
+                raise ValueError(f"campaign.staff_accounts: {entry!r} names no account")
         return entries

@@ -150,6 +150,9 @@ class OpsConfig(BaseModel):
     # (also registered, when a registrar is set, and not draining). 0 = off.
     health_port: int = 0
     health_host: str = "127.0.0.1"
+    # /readyz answers 503 (not 200 with "degraded") while recordings cannot be written: for sites
+    # that must not take a call they cannot record. Off: a full disk must not stop every call.
+    unready_when_degraded: bool = False
     # SIGTERM: refuse new calls (503) and wait this long for active calls to end before hanging up.
     drain_timeout_s: float = 300.0
 

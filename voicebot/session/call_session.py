@@ -221,6 +221,7 @@ class CallSession:
         except OSError as exc:
             error = f"cannot open the recording: {exc.strerror or exc}"
             self.outcome["recording_error"] = error
+            self.engines.recording_health.failed(error)
             self.log.error("recording_failed", error=error, errno=exc.errno)
             self._publish("recording_failed", error=error)
 
@@ -228,6 +229,7 @@ class CallSession:
         """Reported once; the call goes on unrecorded (a full disk must not hang up on a customer)."""
         if self.recorder.error is not None and "recording_error" not in self.outcome:
             self.outcome["recording_error"] = self.recorder.error
+            self.engines.recording_health.failed(self.recorder.error)
             self.log.error("recording_failed", error=self.recorder.error, recording=str(self.recorder.wav_path))
             self._publish("recording_failed", error=self.recorder.error)
 
@@ -417,6 +419,9 @@ class CallSession:
             self.runner.stop()
         if self.recorder is not None:
             self.recorder.close()
+            self._check_recorder()  # closing may fail too (the last buffered bytes)
+            if self.recorder.error is None:
+                self.engines.recording_health.succeeded()
         if self.tap is not None:
             self.tap.close()
         ended = self.ended or {}

@@ -43,6 +43,12 @@ class VoiceLoopDialer:
             return CallResult(answered_by="failed", call_id=session.call.uid, error="call did not finish")
         return CallResult.from_outcome(result.outcome, result.call_id)
 
+    def probe_engines(self) -> str | None:
+        """Whether this bot's ASR and TTS answer now (a paused campaign worker asks before it dials)."""
+        from voicebot.session.engine_probe import probe_engines
+
+        return probe_engines(self.server.engines)
+
     def close(self) -> None:
         self.server.stop()
 

@@ -12,6 +12,7 @@ from voicebot.config import Settings
 from voicebot.dialogue.base import DialogueFactory
 from voicebot.logs import get_logger
 from voicebot.session.events import CallEvent, EventSink
+from voicebot.session.recording_health import RecordingHealth
 
 log = get_logger("voicebot.engines")
 
@@ -26,6 +27,8 @@ class Engines:
     streaming_asr: bool = False  # the recognizer gives partial results (vosk)
     sinks: list[EventSink] = field(default_factory=list)
     listen_taps: Any = None  # voicebot.supervisor.audio_tap.ListenTaps when calls can be listened to
+    # Whether recordings are being written (a full disk degrades /readyz until one is again).
+    recording_health: RecordingHealth = field(default_factory=RecordingHealth)
     # Recognition is CPU-bound C++ that releases the GIL: two workers keep both cores busy.
     asr_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="asr"))
     tts_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="tts"))

@@ -3,6 +3,13 @@
 healthz: the process answers and its SIP thread turns (a stalled SIP thread freezes every call).
 readyz: also registered at the PBX (when a registrar is configured) and not draining: the state in
 which the PBX can reach the bot and the bot takes calls. Both answer JSON; 200 = yes, 503 = no.
+
+A bot that takes calls but cannot record them (full disk) is *degraded*: /readyz says
+``"degraded": ["recording"]`` with the error, until a later recording is written. It stays 200 by
+default: every load balancer (HAProxy, Kubernetes, Consul, AWS) treats any 2xx as in service and
+anything else as out, and pulling bots whose shared recordings disk is full would turn a recording
+fault into no calls at all; operators alert on the body and the ``recording_failed`` log/event.
+``ops.unready_when_degraded`` makes it 503 where unrecorded calls must not be taken.
 """
 
 from __future__ import annotations
@@ -38,7 +45,11 @@ def readiness(server: VoicebotServer) -> tuple[bool, dict[str, Any]]:
     reg = server.ua.registration_status
     detail.update(registration=asdict(reg), draining=server.ua.draining, calls=len(server.sessions),
                   max_calls=server.settings.sip.max_calls)
-    return ok and reg.ok and not server.ua.draining, detail
+    recording = server.engines.recording_health.detail()
+    if recording:
+        detail.update(degraded=["recording"], **recording)
+    degraded_out = bool(recording) and server.settings.ops.unready_when_degraded
+    return ok and reg.ok and not server.ua.draining and not degraded_out, detail
 
 
 class HealthEndpoint:

@@ -2,7 +2,7 @@
 
 Keys: ``voicebot:events`` (stream, field ``json``), ``voicebot:call:<id>`` (hash, TTL),
 ``voicebot:calls:live`` (set). The sink never raises into, nor blocks, the voice loop: events
-are written from a background thread; a Redis failure is counted in ``errors`` and logged.
+are written from a background thread; while Redis is away they wait in a bounded local backlog.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ import json
 import queue
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 import redis
@@ -21,6 +23,10 @@ from voicebot.session.events import CallEvent
 
 EVENTS_STREAM = "voicebot:events"
 LIVE_CALLS = "voicebot:calls:live"
+# A live call's hash lives this long unless its process renews it (RedisEventSink): a call whose
+# end was never written (the process died) leaves the console within a minute.
+LIVE_TTL_S = 60
+RETRY_S = 1.0  # a Redis that is away is tried again this often
 _log = get_logger("voicebot.store.events")
 
 
@@ -39,33 +45,68 @@ _STATE_FIELDS = {
 
 class RedisEventSink:
     """Queues events and writes them from its own thread, in order and in batches, so the voice
-    loop never waits on Redis. A full buffer or a Redis error is counted, logged, and survived."""
+    loop never waits on Redis.
 
-    def __init__(self, client: redis.Redis, maxlen: int = 100_000, live_ttl_s: int = 3600,
+    While Redis is away (restart, failover) events are kept in a local backlog, bounded by
+    ``buffer`` (the oldest go first, counted in ``dropped``), and written in their order once it is
+    back: the console's history and live state catch up instead of losing the outage. One warning
+    when an outage starts and one line when it ends, however long it lasts.
+
+    Live calls are leased: each live call's hash lives ``live_ttl_s`` and this sink renews it every
+    quarter of that while the call is up in this process. A call whose ``call_ended`` never arrives
+    (the process died, the backlog overflowed) leaves the console within ``live_ttl_s``.
+    """
+
+    def __init__(self, client: redis.Redis, maxlen: int = 100_000, live_ttl_s: int = LIVE_TTL_S,
                  ended_ttl_s: int = 600, worker: str = "", buffer: int = 10_000) -> None:
         self.client, self.maxlen, self.worker = client, maxlen, worker
         self.live_ttl_s, self.ended_ttl_s = live_ttl_s, ended_ttl_s
-        self.errors = 0  # events lost to Redis errors
-        self.dropped = 0  # events lost to a full buffer
+        self.errors = 0  # failed writes (each retried from the backlog)
+        self.dropped = 0  # events lost: the queue or the backlog was full
         self.published = 0
         self._queue: queue.Queue[CallEvent | None] = queue.Queue(maxsize=buffer)
+        self._backlog: deque[CallEvent] = deque()
+        self._backlog_max = buffer
+        self._down_since: float | None = None  # time.monotonic() the current outage began
+        self._retry_at = 0.0
+        self._live: set[str] = set()  # calls up in this process: their leases are renewed
+        self._live_lock = threading.Lock()
+        self._renewed_at = time.monotonic()
         self._thread = threading.Thread(target=self._drain, name="redis-event-sink", daemon=True)
         self._thread.start()
 
     def __call__(self, event: CallEvent) -> None:
+        with self._live_lock:  # here, not after the write: a lease outlives a Redis outage
+            if event.type == "call_started":
+                self._live.add(event.call_id)
+            elif event.type == "call_ended":
+                self._live.discard(event.call_id)
         try:
             self._queue.put_nowait(event)
-        except queue.Full:
-            self.dropped += 1
-            if self.dropped == 1 or self.dropped % 1000 == 0:
-                _log.warning("redis_event_sink_full", dropped=self.dropped)
+        except queue.Full:  # the writer is stuck (a Redis connect timing out): the oldest event goes
+            try:
+                self._queue.get_nowait()
+                self._queue.task_done()
+            except queue.Empty:
+                pass
+            self._lost(1, "redis_event_sink_full")
+            try:
+                self._queue.put_nowait(event)
+            except queue.Full:
+                self._lost(1, "redis_event_sink_full")
+
+    @property
+    def backlog(self) -> int:
+        """Events waiting for Redis to come back."""
+        return len(self._backlog)
 
     def flush(self, timeout_s: float = 5.0) -> bool:
-        """Waits until every queued event has been written (or failed); False on timeout."""
+        """Waits until every queued event has been written; False on timeout (e.g. Redis is away
+        and events wait in the backlog)."""
         deadline = time.monotonic() + timeout_s
-        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+        while (self._queue.unfinished_tasks or self._backlog) and time.monotonic() < deadline:
             time.sleep(0.005)
-        return not self._queue.unfinished_tasks
+        return not (self._queue.unfinished_tasks or self._backlog)
 
     def close(self, timeout_s: float = 5.0) -> None:
         self.flush(timeout_s)
@@ -73,26 +114,78 @@ class RedisEventSink:
         self._thread.join(timeout_s)
 
     def _drain(self) -> None:
-        while True:
-            batch = [self._queue.get()]
-            while len(batch) < 200:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            events = [e for e in batch if e is not None]
+        closing = False
+        while not closing:
+            wait = max(0.0, self._retry_at - time.monotonic()) if self._backlog else self.live_ttl_s / 4
+            batch: list[CallEvent | None] = []
             try:
-                if events:
-                    self._write(events)
-                    self.published += len(events)
+                batch.append(self._queue.get(timeout=wait))
+                while len(batch) < 200:
+                    batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                pass
+            closing = None in batch
+            self._backlog.extend(e for e in batch if e is not None)
+            overflow = len(self._backlog) - self._backlog_max
+            if overflow > 0:  # the oldest go: the newest say where each call is now
+                for _ in range(overflow):
+                    self._backlog.popleft()
+                self._lost(overflow, "redis_event_backlog_full")
+            for _ in batch:
+                self._queue.task_done()
+            self._write_backlog()
+            self._renew_leases()
+
+    def _write_backlog(self) -> None:
+        if not self._backlog or time.monotonic() < self._retry_at:
+            return
+        replayed = 0
+        while self._backlog:
+            chunk = list(islice(self._backlog, 200))
+            try:
+                self._write(chunk)
             except (redis.RedisError, OSError) as exc:
-                self.errors += len(events)
-                _log.warning("redis_event_sink_error", error=str(exc), errors=self.errors)
-            finally:
-                for _ in batch:
-                    self._queue.task_done()
-            if len(events) < len(batch):
-                return  # close() sent None
+                self._unavailable(exc)
+                return
+            for _ in chunk:
+                self._backlog.popleft()
+            self.published += len(chunk)
+            replayed += len(chunk)
+        if self._down_since is not None:
+            _log.info("redis_event_sink_recovered", replayed=replayed, dropped=self.dropped,
+                      outage_s=round(time.monotonic() - self._down_since, 1))
+            self._down_since = None
+
+    def _unavailable(self, exc: Exception) -> None:
+        self.errors += 1
+        self._retry_at = time.monotonic() + RETRY_S
+        if self._down_since is None:  # once per outage: a retry a second must not flood the log
+            self._down_since = time.monotonic()
+            _log.warning("redis_event_sink_unavailable", error=str(exc), backlog=len(self._backlog),
+                         detail="events are kept and written in order when Redis is back")
+
+    def _renew_leases(self) -> None:
+        now = time.monotonic()
+        if now - self._renewed_at < self.live_ttl_s / 4 or self._down_since is not None:
+            return
+        self._renewed_at = now
+        with self._live_lock:
+            live = list(self._live)
+        if not live:
+            return
+        pipe = self.client.pipeline(transaction=False)
+        for call_id in live:
+            pipe.sadd(LIVE_CALLS, call_id)  # back on the console if a long outage let its lease lapse
+            pipe.expire(call_key(call_id), self.live_ttl_s)
+        try:
+            pipe.execute()
+        except (redis.RedisError, OSError) as exc:
+            self._unavailable(exc)
+
+    def _lost(self, n: int, why: str) -> None:
+        before, self.dropped = self.dropped, self.dropped + n
+        if before == 0 or before // 1000 != self.dropped // 1000:
+            _log.warning(why, dropped=self.dropped)
 
     def _write(self, events: list[CallEvent]) -> None:
         pipe = self.client.pipeline(transaction=False)
