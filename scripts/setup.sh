@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-APT_PACKAGES="sip-tester espeak-ng sox redis-server pocketsphinx-testdata libsndfile1 chromium fonts-wqy-microhei kamailio kamailio-tls-modules baresip openssl"
+APT_PACKAGES="sip-tester espeak-ng sox redis-server pocketsphinx-testdata libsndfile1 chromium fonts-wqy-microhei kamailio kamailio-tls-modules baresip openssl nftables coturn"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
@@ -16,6 +16,11 @@ if [ -n "$missing" ]; then
   echo "==> apt-get install$missing"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+  # coturn is here for the NAT test (a TURN server in a network namespace), not as a service of
+  # this machine: never leave it listening on 3478.
+  if [[ "$missing" == *coturn* ]] && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now coturn >/dev/null 2>&1 || true
+  fi
 fi
 
 PY=""

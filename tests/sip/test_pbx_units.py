@@ -161,3 +161,18 @@ def test_turn_without_ice_is_refused_with_the_setting_named():
         SipConfig(turn_server="turn.example.com:3478")
     cfg = SipConfig(ice=True, turn_server="turn.example.com:3478", turn_username="vb", turn_password="pw")
     assert "pw" not in repr(cfg)
+
+
+def test_stun_servers_reach_the_endpoint_config():
+    """`sip.stun_servers` crashed start-up ("StringVector has no attribute extend") before the NAT test
+    exercised it; ignored when public_address is set."""
+    from voicebot.config import MediaConfig
+    from voicebot.sip.endpoint import ep_config
+    from voicebot.sip.trace import PjLogWriter
+
+    cfg = ep_config(SipConfig(stun_servers=["stun1.example.com:3478", "stun2.example.com"]), MediaConfig(),
+                    PjLogWriter(False), 3)
+    assert list(cfg.uaConfig.stunServer) == ["stun1.example.com:3478", "stun2.example.com"]
+    fixed = ep_config(SipConfig(stun_servers=["stun1.example.com"], public_address="203.0.113.5"), MediaConfig(),
+                      PjLogWriter(False), 3)
+    assert list(fixed.uaConfig.stunServer) == []

@@ -43,7 +43,8 @@ def ep_config(sip: SipConfig, media: MediaConfig, writer: pj.LogWriter, log_leve
     cfg.uaConfig.maxCalls = PJSUA_CALL_SLOTS
     cfg.uaConfig.userAgent = sip.user_agent
     if sip.stun_servers and not sip.public_address:
-        cfg.uaConfig.stunServer.extend(sip.stun_servers)
+        for server in sip.stun_servers:  # a SWIG StringVector: append only (extend crashed start-up)
+            cfg.uaConfig.stunServer.append(server)
         cfg.uaConfig.stunIgnoreFailure = True  # a dead STUN server must not stop the bot: warn, go on
     cfg.medConfig.clockRate = media.clock_rate
     cfg.medConfig.sndClockRate = media.clock_rate
