@@ -129,7 +129,18 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     ctx = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 800})
     page = ctx.new_page()
     alerts: list[str] = []
-    page.on("dialog", lambda d: (d.accept() if d.type == "confirm" else (alerts.append(d.message), d.dismiss())))
+    confirms: list[str] = []
+    decline = [False]  # the supervisor's answer to the next confirm()
+
+    def on_dialog(d) -> None:
+        if d.type != "confirm":
+            alerts.append(d.message)
+            d.dismiss()
+            return
+        confirms.append(d.message)
+        d.dismiss() if decline[0] else d.accept()
+
+    page.on("dialog", on_dialog)
     _login(page, url, "sue")
     wait_js(page, "document.querySelectorAll('#calls tbody tr').length === 2", timeout=10_000)
     ids = page.evaluate("[...document.querySelectorAll('#calls tbody tr')].map(tr => tr.dataset.call)")
@@ -162,12 +173,24 @@ def _supervisor_pass(browser, url: str, redis_client, shots: Path) -> None:
     page.click("#whisper-send")
     page.wait_for_selector("#action-status.ok", timeout=15_000)
     assert "the bot will offer this customer's discount" in page.inner_text("#action-status")
+    # A typed order that ends the call asks first; declined, nothing reaches the call and the text stays.
+    decline[0] = True
+    page.evaluate("document.getElementById('action-status').className = ''")
+    page.fill("#whisper-text", "hang up on him")
+    page.click("#whisper-send")
+    wait_js(page, "document.getElementById('action-status').textContent.startsWith('Not sent')", timeout=15_000)
+    assert confirms[-1].startswith("Typed orders that end") and "hang up on him" in confirms[-1], confirms
+    assert redis_client.llen(instruct_key(A.PLAIN_CALL)) == 1  # the offer only
+    assert page.input_value("#whisper-text") == "hang up on him"
+    decline[0] = False
+    page.click("#whisper-send")  # asked again, confirmed this time
+    page.wait_for_selector("#action-status.ok", timeout=15_000)
     for button in ("#act-transfer", "#act-barge", "#act-hang-up"):
         page.evaluate("document.getElementById('action-status').className = ''")
         page.click(button)
         page.wait_for_selector("#action-status.ok", timeout=15_000)
     sent = [json.loads(x)["text"] for x in redis_client.lrange(instruct_key(A.PLAIN_CALL), 0, -1)]
-    assert sent == ["offer the annual plan", "transfer now", "hang up"]
+    assert sent == ["offer the annual plan", "hang up on him", "transfer now", "hang up"]
     assert json.loads(redis_client.lpop(supervise_key(A.PLAIN_CALL)))["uri"] == "sip:sue@pbx.example"
     # A whisper to the call whose id is a payload goes to that exact call.
     page.click("#listen-stop")

@@ -42,3 +42,32 @@ def test_typed_whisper_understood_or_refused_before_it_reaches_the_call(console_
     assert whispers == [("whisper", "wrap_up"), ("whisper", "ask_callback"), ("whisper", "offer"),
                         ("whisper_not_understood", None), ("whisper_not_understood", None),
                         ("whisper_not_understood", None)]
+
+
+def test_a_typed_hang_up_or_transfer_waits_for_the_supervisors_yes(console_app, redis_client):
+    """Typed text that ends or hands over the call is not carried out on the first send: the answer
+    (409) says what the bot would do, the page asks, and only the confirmed resend reaches the call."""
+    app, _ = console_app
+    A.seed_live(redis_client)
+    cid = A.PLAIN_CALL
+    url = f"/api/calls/{cid}/whisper"
+    with TestClient(app) as sup:
+        login(sup, "sue")
+        h = {"x-csrf-token": csrf_of(sup)}
+        for text, order in (("hang up, he is rude", "hang_up"), ("put him through to an agent", "transfer"),
+                            ("转人工", "transfer"), ("直接挂断", "hang_up")):
+            r = sup.post(url, json={"text": text}, headers=h)
+            assert r.status_code == 409 and r.json()["needs_confirmation"] is True and r.json()["order"] == order, r.text
+            assert text in r.json()["detail"]
+        assert redis_client.llen(instruct_key(cid)) == 0  # nothing reached the call unconfirmed
+        sup.cookies.set("vb_lang", "zh-CN")
+        r = sup.post(url, json={"text": "直接挂断"}, headers=h)
+        assert r.json()["detail"].startswith("这条指令会让机器人挂断")
+        r = sup.post(url, json={"text": "直接挂断", "confirmed": True}, headers=h)
+        assert r.status_code == 200 and r.json()["order"] == "hang_up"
+        # Orders that keep the call going are not held up.
+        assert sup.post(url, json={"text": "给他优惠券"}, headers=h).status_code == 200
+        sent = [json.loads(x)["text"] for x in redis_client.lrange(instruct_key(cid), 0, -1)]
+        entries = sup.get("/api/audit").json()["entries"]
+    assert sent == ["直接挂断", "给他优惠券"]
+    assert [e["detail"].get("order") for e in entries if e["action"] == "whisper"] == ["offer", "hang_up"]

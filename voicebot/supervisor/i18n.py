@@ -93,6 +93,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "action.whisper_placeholder": ("e.g. offer the discount / ask when to call back",
                                    "例如：给他优惠券 / 问他什么时候方便"),
     "action.whisper_sent": ("Sent: {what} (the bot will {order})", "已发送：{what}（机器人将{order}）"),
+    "whisper.confirm": ("Typed orders that end or hand over the call wait for you: the bot will {order} "
+                        "(you typed: \u201c{text}\u201d). Carry it out now?",
+                        "这条指令会让机器人{order}（您输入的是：\u201c{text}\u201d），通话会因此结束或转走。确定现在执行吗？"),
+    "whisper.cancelled": ("Not sent: nothing reached the call.", "已取消，没有发给通话。"),
     "whisper.not_understood": ("Not understood: nothing was sent to the call. The bot follows: offer the "
                                "discount, repeat the price, product details, ask when to call back, wrap up "
                                "politely, transfer, hang up.",

@@ -17,7 +17,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from voicebot.dialogue.instructions import understand
+from voicebot.dialogue.instructions import Order, understand
 from voicebot.store.events import LIVE_CALLS
 from voicebot.supervisor import i18n
 from voicebot.supervisor.app import Console, locale_for, require_supervisor_csrf
@@ -34,6 +34,12 @@ PHONE_MODES = {"barge": "barge", "phone_listen": "listen"}
 
 class Whisper(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_WHISPER)
+    # A typed order that ends or hands over the call runs only once the supervisor confirmed it in the
+    # page: a slip of the keyboard must not cost the customer (the buttons confirm the same way).
+    confirmed: bool = False
+
+
+CONFIRM_FIRST = (Order.HANG_UP, Order.TRANSFER)
 
 
 def register(app: FastAPI, console: Console) -> None:
@@ -55,6 +61,10 @@ def register(app: FastAPI, console: Console) -> None:
         if order is None:
             await asyncio.to_thread(console.audit, request, "whisper_not_understood", session.user, call_id, text=text)
             return JSONResponse({"detail": t("whisper.not_understood"), "not_understood": True}, status_code=422)
+        if order in CONFIRM_FIRST and not body.confirmed:
+            label = t(f"order.{order}")
+            return JSONResponse({"detail": t("whisper.confirm", order=label, text=text), "needs_confirmation": True,
+                                 "order": str(order), "order_label": label}, status_code=409)
         await asyncio.to_thread(console.audit, request, "whisper", session.user, call_id, text=text, order=str(order))
         await asyncio.to_thread(send_instruction, console.client, call_id, text)
         return {"ok": True, "sent": text, "order": str(order), "order_label": t(f"order.{order}")}

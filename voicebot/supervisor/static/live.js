@@ -175,6 +175,7 @@ async function act(path, body, what) {
     actionStatus.className = "ok";
     return true;
   } catch (err) {
+    if (err.data && err.data.needs_confirmation) return {confirm: err.message};  // the caller asks first
     // "Not understood" is the whole answer (nothing reached the call); other failures say what failed.
     actionStatus.textContent = err.data && err.data.not_understood ? err.message : t("action.failed", {error: err.message});
     actionStatus.className = "error";
@@ -185,7 +186,17 @@ if (supervisor && document.getElementById("actions")) {
   document.getElementById("whisper-form").addEventListener("submit", e => {
     e.preventDefault();
     const input = document.getElementById("whisper-text"), text = input.value.trim();
-    if (text) act("whisper", {text}, text).then(ok => { if (ok) input.value = ""; });
+    if (!text) return;
+    act("whisper", {text}, text).then(async result => {
+      if (result && result.confirm) {  // a typed hang-up or transfer: the supervisor says yes first
+        if (!confirm(result.confirm)) {
+          actionStatus.textContent = t("whisper.cancelled"); actionStatus.className = "";
+          return;
+        }
+        result = await act("whisper", {text, confirmed: true}, text);
+      }
+      if (result === true) input.value = "";
+    });
   });
   document.querySelectorAll("#actions button[data-action]").forEach(b => b.addEventListener("click", () => {
     const action = b.dataset.action;
