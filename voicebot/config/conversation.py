@@ -20,16 +20,18 @@ class DialogueConfig(BaseModel):
     # A dialplan file, a folder of them, a plan name/alias (in paths.dialplans_dir), or "scripted"
     # for the built-in minimal conversation. See dialplans/README.md.
     plan: str = "scripted"
+    # The language of calls whose plan or customer does not say (en-US or zh-CN).
     locale: Literal["en-US", "zh-CN"] = "en-US"
+    # The dialogue engine: the embedded classifier and plan runtime, or an external Rasa.
     engine: Literal["embedded", "rasa"] = "embedded"
-    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_url: str = "http://127.0.0.1:5005"  # the Rasa server's REST address (engine = "rasa")
     rasa_timeout_s: float = 2.0  # per /model/parse; a slower answer reads as out_of_scope
     rasa_bin: str = ""  # the rasa executable; empty = <repo>/.venv-rasa/bin/rasa (scripts/setup-rasa.sh)
     # Where "talk to a person" goes (SIP URI of an agent or queue); empty = no transfer.
     agent_uri: str = ""
     # The built-in scripted plan's transfer: "blind" REFER, or "warm" (agent hears a summary first).
     transfer_mode: Literal["blind", "warm"] = "blind"
-    transfer_timeout_s: float = 25.0
+    transfer_timeout_s: float = 25.0  # an agent who does not answer a transfer this long counts as not answering
     out_of_scope_threshold: float = 0.45  # Rasa; the embedded classifier calibrates its own (docs/nlu.md)
     # Sentence encoder inside the embedded classifier and the FAQ retriever: "use-m3" (USE-multilingual,
     # ~1-3 ms), "e5-small" (multilingual-e5-small, ~6-15 ms), or "none" (character n-grams only).
@@ -38,6 +40,7 @@ class DialogueConfig(BaseModel):
     # again?") before its irreversible action when the turn is doubtful: ASR confidence or the
     # margin between the best and second intent under these (figures: docs/chinese.md).
     confirm_asr_confidence: float = Field(0.6, ge=0.0, le=1.0)
+    # A closing intent whose lead over the second intent is below this is asked back first.
     confirm_intent_margin: float = Field(0.3, ge=0.0, le=1.0)
     # Short zh turns compared by sound (toneless pinyin) with the answers the state expects
     # (dialogue/nlu/phonetic.py): 普适 heard as 不是. Such a turn never closes a customer unconfirmed.
@@ -47,9 +50,9 @@ class DialogueConfig(BaseModel):
     # proactive high-value hand-over happens only when someone is available; otherwise the bot
     # carries on with its pitch.
     agent_check: Literal["options", "capacity", "always"] = "options"
-    agent_capacity: int = Field(0, ge=0)
-    agent_check_interval_s: float = Field(15.0, gt=0)
-    survey: SurveyConfig = SurveyConfig()
+    agent_capacity: int = Field(0, ge=0)  # agents taking hand-overs at once (0 = no proactive hand-over)
+    agent_check_interval_s: float = Field(15.0, gt=0)  # how often the agents' availability is checked
+    survey: SurveyConfig = SurveyConfig()  # the satisfaction survey at the end of a call
 
 
 class EmergencyConfig(BaseModel):
@@ -60,7 +63,7 @@ class EmergencyConfig(BaseModel):
     # machine (or vosk catching up on a long turn) is slow, not broken.
     asr_timeout_s: float = Field(15.0, gt=0)
     tts_timeout_s: float = Field(6.0, gt=0)  # a line's synthesis with nothing new to play
-    callback_delay_s: float = Field(1800.0, ge=0)
+    callback_delay_s: float = Field(1800.0, ge=0)  # the callback booked when no agent takes an emergency hand-over
     # Rendered into the prompt cache at start-up, so they play even when synthesis is down.
     lines: dict[str, str] = {
         "en-US": "Sorry, our system is having a technical problem. A colleague will follow up with you shortly.",
@@ -71,6 +74,8 @@ class EmergencyConfig(BaseModel):
 class FaultDrillConfig(BaseModel):
     """Emergency drills: make an engine fail on purpose to rehearse the fallback (off by default)."""
 
+    # Make recognition raise or hang, to rehearse an engine failure (never in production).
     asr: Literal["", "raise", "hang"] = ""
+    # Make synthesis raise or hang, to rehearse an engine failure (never in production).
     tts: Literal["", "raise", "hang"] = ""
     after_uses: int = Field(0, ge=0)  # the engine works this many times per process first

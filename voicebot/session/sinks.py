@@ -23,7 +23,8 @@ def make_event_sinks(settings: Settings) -> list[EventSink]:
         from voicebot.store.redis_server import connect_redis
 
         # The worker name tells the console which process holds a call.
-        sinks.append(RedisEventSink(connect_redis(settings), worker=f"{socket.gethostname()}:{os.getpid()}"))
+        sinks.append(RedisEventSink(connect_redis(settings), maxlen=settings.campaign.events_stream_maxlen,
+                                    worker=f"{socket.gethostname()}:{os.getpid()}"))
     if settings.recording.enabled:
         from voicebot.supervisor.recordings import RecordingIndexSink
 
