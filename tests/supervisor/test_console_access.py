@@ -215,3 +215,26 @@ def test_listen_socket_from_another_site_is_refused(console_app, redis_client):
             assert json.loads(ws.receive_text()) == {"type": "format", "rate": 8000, "encoding": "s16le", "channels": 1}
             # The listener announced itself for the bot holding the call.
             assert redis_client.get("voicebot:listen:live1") == "sue"
+
+
+def test_metrics_can_require_a_bearer_token(tmp_path, redis_client):
+    """/metrics answers without a login (Prometheus scrapes it; counts only). With
+    supervisor.metrics_token set it needs that token, and a console session is not enough."""
+    from pydantic import SecretStr
+
+    from voicebot.supervisor.app import create_app
+
+    from .conftest import console_settings, login
+
+    open_app = create_app(console_settings(tmp_path), redis_client)
+    with TestClient(open_app) as client:
+        assert client.get("/metrics").status_code == 200
+    app = create_app(console_settings(tmp_path, metrics_token=SecretStr("scrape-me")), redis_client)
+    with TestClient(app) as client:
+        refused = client.get("/metrics")
+        assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+        assert client.get("/metrics", headers={"authorization": "Bearer wrong"}).status_code == 401
+        login(client, "sue")
+        assert client.get("/metrics").status_code == 401
+        scraped = client.get("/metrics", headers={"authorization": "Bearer scrape-me"})
+        assert scraped.status_code == 200 and "voicebot_console_logins_total" in scraped.text

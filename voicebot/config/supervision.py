@@ -61,6 +61,10 @@ class SupervisorConfig(BaseModel):
     # Prometheus endpoint of `voicebot serve` (0 = off).
     metrics_port: int = 0
     metrics_host: str = "127.0.0.1"  # address the Prometheus /metrics endpoint listens on
+    # The console's own /metrics (login counts, live streams) answers without a login so Prometheus
+    # can scrape it; set a token to require `Authorization: Bearer <token>` (Prometheus:
+    # `authorization: {credentials: ...}`). Its figures name no customer and no call.
+    metrics_token: SecretStr = SecretStr("")
     # Publish call events to the private Redis (under cache_dir) even when redis.url is empty,
     # so a console on the same machine sees the calls. With redis.url set, events always go there.
     publish_events: bool = False

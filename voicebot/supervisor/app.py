@@ -2,7 +2,7 @@
 
 Pages are server-rendered (Jinja2) with small plain-JavaScript files: no front-end build step,
 nothing fetched from the internet, no inline script (the CSP forbids it). Every page and API
-except /login, /static and /metrics needs a session cookie; audio (listen live, recordings) and
+except /login, /static and /metrics (a bearer token when supervisor.metrics_token is set) needs a session cookie; audio (listen live, recordings) and
 interventions need the supervisor role; every state-changing request needs a CSRF token
 (security.py). Labels come from one table in both languages (i18n.py).
 """
@@ -228,7 +228,11 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
                 "locale": locale_for(request, session)}
 
     @app.get("/metrics")
-    def metrics() -> Response:
+    def metrics(request: Request) -> Response:
+        token = cfg.metrics_token.get_secret_value()
+        if token and not tokens_match(request.headers.get("authorization", ""), f"Bearer {token}"):
+            return Response("metrics need the bearer token (supervisor.metrics_token)\n", status_code=401,
+                            headers={"WWW-Authenticate": "Bearer"})
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     from voicebot.supervisor import (
