@@ -2,8 +2,8 @@
 
 Pages are server-rendered (Jinja2) with small plain-JavaScript files: no front-end build step,
 nothing fetched from the internet, no inline script (the CSP forbids it). Every page and API
-except /login, /static and /metrics (a bearer token when supervisor.metrics_token is set) needs a session cookie; audio (listen live, recordings) and
-interventions need the supervisor role; every state-changing request needs a CSRF token
+except /login, /static and /metrics (a bearer token when supervisor.metrics_token is set) needs a
+session cookie; audio (listen live, recordings) and interventions need the supervisor role; every state-changing request needs a CSRF token
 (security.py). Labels come from one table in both languages (i18n.py).
 """
 
