@@ -172,17 +172,6 @@ def test_registered_over_tcp_a_binding_lost_with_the_connection_up_is_noticed(tm
     assert not closed, "the connection never closed: the keepalive over TCP noticed, not the flow watch"
 
 
-@pytest.fixture(scope="module")
-def kam_cert(tmp_path_factory):
-    """A self-signed certificate for 127.0.0.1, for Kamailio's TLS listener (made here, nothing checked in)."""
-    import subprocess
-
-    d = tmp_path_factory.mktemp("kamtls")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")], check=True, capture_output=True)
-    return d / "cert.pem", d / "key.pem"
-
-
 def test_registered_over_tls_at_kamailio_a_lost_binding_and_a_restart_are_both_healed(tmp_path, kam_cert):
     """Registered over TLS at Kamailio's TLS module: the Contact names the bot's TLS listening port,
     a binding removed with the connection up is noticed by the keepalive over TLS, and a registrar

@@ -143,7 +143,9 @@ class SipConfig(BaseModel):
         return self
 
     def tls_listen_port(self) -> int:
-        return self.tls_port or self.port + 1000
+        if self.tls_port or not self.port:
+            return self.tls_port  # port 0 (a probe's random port): TLS on a random port too
+        return self.port + 1000
 
     def account_user(self) -> str:
         return self.username.replace("{worker}", str(self.worker))

@@ -175,22 +175,28 @@ def check_pbx(settings: Settings, wait_s: float = 12.0) -> list[Finding]:
     sip = settings.sip
     if not sip.registrar:
         return [Finding("pbx", True, "no registrar: direct mode (the PBX sends calls to this host's address)")]
+    from voicebot.sip.endpoint import registrar_transport
+    from voicebot.sip.failover import stream_target
     from voicebot.sip.keepalive import OptionsProbe, udp_target
+    from voicebot.sip.stream_keepalive import StreamOptionsProbe, tls_client_context
 
     out = []
     for registrar in [sip.registrar, *sip.registrar_failover]:
-        target = udp_target(registrar, sip.outbound_proxy)
-        if target is None:
-            out.append(_tcp_reachable(registrar, sip.outbound_proxy))
-            continue
+        kind = registrar_transport(registrar, sip.outbound_proxy)
+        target = (udp_target(registrar, sip.outbound_proxy) if kind == "udp"
+                  else stream_target(sip.outbound_proxy or registrar))
         try:
             socket.getaddrinfo(target.host, target.port)
         except OSError as exc:
             out.append(Finding("pbx", False, f"{registrar}: cannot resolve {target.host}: {exc}",
                                "fix sip.registrar (host name or address of the PBX) or the DNS"))
             continue
-        probe = OptionsProbe(target, registrar if registrar.startswith("sip") else f"sip:{registrar}",
-                             sip.bind_host, sip.user_agent, timeout_s=3.0)
+        aor = registrar if registrar.startswith("sip") else f"sip:{registrar}"
+        # The same OPTIONS the bot's keepalive sends, over the registrar's own transport.
+        probe: OptionsProbe | StreamOptionsProbe = (
+            OptionsProbe(target, aor, sip.bind_host, sip.user_agent, timeout_s=3.0) if kind == "udp" else
+            StreamOptionsProbe(target, kind, aor, sip.user_agent, timeout_s=3.0,
+                               tls=tls_client_context(sip.tls_ca_file, sip.tls_verify_server) if kind == "tls" else None))
         try:
             probe.send()
             answer = None
@@ -200,11 +206,12 @@ def check_pbx(settings: Settings, wait_s: float = 12.0) -> list[Finding]:
         finally:
             probe.close()
         code, reason = answer
-        if code in (408, 503) and "no" in reason:
-            out.append(Finding("pbx", False, f"{registrar}: {reason} to OPTIONS",
+        over = "" if kind == "udp" else f" over {kind.upper()}"
+        if (code in (408, 503) and "no" in reason) or (code == 503 and "failed" in reason):
+            out.append(Finding("pbx", False, f"{registrar}: {reason} to OPTIONS{over}",
                                "check the PBX runs and listens there, and that its firewall lets this host in"))
         else:
-            out.append(Finding("pbx", True, f"{registrar}: answers OPTIONS ({code} {reason})"))
+            out.append(Finding("pbx", True, f"{registrar}: answers OPTIONS{over} ({code} {reason})"))
     if not sip.doctor_probe_username:
         out.append(Finding("registration", True, f"not tested: the doctor never registers the bot's own account "
                                                   f"({sip.account_user()}); the running bot's /readyz says whether "
@@ -216,30 +223,16 @@ def check_pbx(settings: Settings, wait_s: float = 12.0) -> list[Finding]:
     return out
 
 
-def _tcp_reachable(registrar: str, outbound_proxy: str) -> Finding:
-    from voicebot.sip.admission import uri_host
-
-    uri = outbound_proxy or registrar
-    host = uri_host(uri)
-    hostport = uri.split(":", 1)[1].split(";", 1)[0].split("@")[-1] if ":" in uri else uri
-    port_text = hostport.rpartition(":")[2] if ":" in hostport else ""
-    tls = uri.startswith("sips:") or "transport=tls" in uri.lower()
-    port = int(port_text) if port_text.isdigit() else (5061 if tls else 5060)
-    try:
-        with socket.create_connection((host, port), timeout=3):
-            return Finding("pbx", True, f"{registrar}: accepts {'TLS' if tls else 'TCP'} connections on {host}:{port}")
-    except OSError as exc:
-        return Finding("pbx", False, f"{registrar}: cannot connect to {host}:{port}: {exc.strerror or exc}",
-                       "check the PBX runs and listens there, and that its firewall lets this host in")
-
-
 def _test_registration(settings: Settings, wait_s: float) -> Finding:
     """Registers the probe identity once from a random port, then unregisters."""
     from voicebot.errors import SipError
     from voicebot.sip.agent import SipUserAgent
+    from voicebot.sip.endpoint import registrar_transport
 
     sip = copy.deepcopy(settings.sip)
-    sip.port, sip.transports, sip.keepalive_interval_s = 0, ["udp"], 0
+    # Its own random port, and the registrar's transport besides UDP (a TCP/TLS registrar needs it).
+    kind = registrar_transport(sip.registrar, sip.outbound_proxy)
+    sip.port, sip.transports, sip.keepalive_interval_s = 0, ["udp"] if kind == "udp" else ["udp", kind], 0
     sip.registrar_failover = []
     sip.username, sip.password = sip.doctor_probe_username, sip.doctor_probe_password
     ua = SipUserAgent(sip, settings.media, name="doctor")
