@@ -6,13 +6,14 @@ second registrar configured the bot stops waiting after ``sip.register_timeout_s
 once. On a fail-over registrar it pings the primary with OPTIONS every ``sip.registrar_failback_s``
 and registers there again as soon as it answers (it used to stay on the fail-over registrar forever).
 
-Runs on the SIP thread from ``Registration.tick``; the probe is a plain UDP socket (keepalive.py), so
-a primary reached over TCP/TLS gets a TCP connect check instead.
+Runs on the SIP thread from ``Registration.tick``; the probe is the keepalive's OPTIONS over the
+primary's own transport (keepalive.py for UDP, stream_keepalive.py for TCP/TLS): any SIP answer
+means it is back.
 """
 
 from __future__ import annotations
 
-import socket
+import ssl
 import time
 from dataclasses import dataclass
 
@@ -36,35 +37,36 @@ def stream_target(uri: str) -> Target:
 class PrimaryProbe:
     """Asks now and then whether the primary registrar is back; ``poll()`` gives the answer once."""
 
-    def __init__(self, primary: str, outbound_proxy: str, bind_host: str, user_agent: str, every_s: float) -> None:
+    def __init__(self, primary: str, outbound_proxy: str, bind_host: str, user_agent: str, every_s: float,
+                 tls: ssl.SSLContext | None = None) -> None:
+        from voicebot.sip.stream_keepalive import StreamOptionsProbe
+
         self.primary, self.every_s = primary, every_s
-        self._udp = udp_target(primary, "")  # the primary itself, not the proxy in front of both
-        self._probe = (OptionsProbe(self._udp, primary if primary.startswith("sip") else f"sip:{primary}",
-                                    bind_host, user_agent, timeout_s=3.0) if self._udp else None)
+        aor = primary if primary.startswith("sip") else f"sip:{primary}"
+        udp = udp_target(primary, "")  # the primary itself, not the proxy in front of both
+        if udp is not None:
+            self._probe: OptionsProbe | StreamOptionsProbe = OptionsProbe(udp, aor, bind_host, user_agent,
+                                                                          timeout_s=3.0)
+        else:
+            kind = "tls" if primary.startswith("sips:") or "transport=tls" in primary.lower() else "tcp"
+            self._probe = StreamOptionsProbe(stream_target(primary), kind, aor, user_agent, timeout_s=3.0,
+                                             tls=tls if kind == "tls" else None)
         self._next = time.monotonic() + every_s
 
     def poll(self) -> FailbackAnswer | None:
         now = time.monotonic()
-        if self._probe is not None and self._probe.pending:
+        if self._probe.pending:
             answer = self._probe.poll()
             if answer is None:
                 return None
             code, reason = answer
-            alive = code not in (408, 503) or "no" not in reason  # any SIP answer means it is up
+            # Any SIP answer means it is up; the probes' own 408/503 mean no answer or no connection.
+            alive = not (code in (408, 503) and ("no " in reason or "failed" in reason))
             return FailbackAnswer(alive, f"{code} {reason}")
-        if now < self._next:
-            return None
-        self._next = now + self.every_s
-        if self._probe is not None:
+        if now >= self._next:
+            self._next = now + self.every_s
             self._probe.send()
-            return None
-        target = stream_target(self.primary)
-        try:
-            with socket.create_connection((target.host, target.port), timeout=1.0):
-                return FailbackAnswer(True, "accepts connections")
-        except OSError as exc:
-            return FailbackAnswer(False, exc.strerror or str(exc))
+        return None
 
     def close(self) -> None:
-        if self._probe is not None:
-            self._probe.close()
+        self._probe.close()

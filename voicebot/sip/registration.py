@@ -214,7 +214,8 @@ class Registration:
             return
         if self._primary_probe is None:
             self._primary_probe = PrimaryProbe(self.registrars[0], self.sip.outbound_proxy, self.sip.bind_host,
-                                               self.sip.user_agent, self.sip.registrar_failback_s)
+                                               self.sip.user_agent, self.sip.registrar_failback_s,
+                                               tls_client_context(self.sip.tls_ca_file, self.sip.tls_verify_server))
         answer = self._primary_probe.poll()
         if answer is not None and answer.alive:
             log.warning("registrar_failback", previous=self.registrar, registrar=self.registrars[0],
