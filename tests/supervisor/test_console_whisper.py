@@ -5,6 +5,7 @@ in the supervisor's language, audited, and never reaches the call."""
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 from fastapi.testclient import TestClient
 
@@ -14,14 +15,20 @@ from . import attack_seed as A
 from .conftest import csrf_of, login
 
 
-def test_typed_whisper_understood_or_refused_before_it_reaches_the_call(console_app, redis_client):
+@contextmanager
+def _supervisor_on_a_live_call(console_app, redis_client):
+    """Sue logged in, with her CSRF header, while the seeded calls are live."""
     app, _ = console_app
     A.seed_live(redis_client)
-    cid = A.PLAIN_CALL
-    url = f"/api/calls/{cid}/whisper"
     with TestClient(app) as sup:
         login(sup, "sue")
-        h = {"x-csrf-token": csrf_of(sup)}
+        yield sup, {"x-csrf-token": csrf_of(sup)}
+
+
+def test_typed_whisper_understood_or_refused_before_it_reaches_the_call(console_app, redis_client):
+    cid = A.PLAIN_CALL
+    url = f"/api/calls/{cid}/whisper"
+    with _supervisor_on_a_live_call(console_app, redis_client) as (sup, h):
         r = sup.post(url, json={"text": "be a bit nicer to her"}, headers=h)
         assert r.status_code == 422 and r.json()["not_understood"] is True
         assert r.json()["detail"].startswith("Not understood: nothing was sent to the call.")
@@ -47,13 +54,9 @@ def test_typed_whisper_understood_or_refused_before_it_reaches_the_call(console_
 def test_a_typed_hang_up_or_transfer_waits_for_the_supervisors_yes(console_app, redis_client):
     """Typed text that ends or hands over the call is not carried out on the first send: the answer
     (409) says what the bot would do, the page asks, and only the confirmed resend reaches the call."""
-    app, _ = console_app
-    A.seed_live(redis_client)
     cid = A.PLAIN_CALL
     url = f"/api/calls/{cid}/whisper"
-    with TestClient(app) as sup:
-        login(sup, "sue")
-        h = {"x-csrf-token": csrf_of(sup)}
+    with _supervisor_on_a_live_call(console_app, redis_client) as (sup, h):
         for text, order in (("hang up, he is rude", "hang_up"), ("put him through to an agent", "transfer"),
                             ("转人工", "transfer"), ("直接挂断", "hang_up")):
             r = sup.post(url, json={"text": text}, headers=h)

@@ -98,11 +98,12 @@ __all__ = ["Phone", "call_result", "channel_rms", "read_transcript", "next_ports
 
 
 @pytest.fixture(scope="session")
-def kam_cert(tmp_path_factory):
-    """A self-signed certificate for 127.0.0.1, for Kamailio's TLS listener (made here, nothing checked in)."""
+def cert(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 (key, certificate), for the bot's, the phones' and
+    Kamailio's TLS; made here, nothing secret is checked in."""
     import subprocess
 
-    d = tmp_path_factory.mktemp("kamtls")
+    d = tmp_path_factory.mktemp("tls")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
                     "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")], check=True, capture_output=True)
     return d / "cert.pem", d / "key.pem"

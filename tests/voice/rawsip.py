@@ -103,3 +103,20 @@ def contact_hostport(contact: str) -> tuple[str, int, str]:
     assert m, f"no SIP URI in Contact {contact!r}"
     t = re.search(r";transport=(\w+)", m.group(3), re.IGNORECASE)
     return m.group(1), int(m.group(2) or 5060), (t.group(1).lower() if t else "udp")
+
+
+def answered_invite(bot_port: int, transport: str = "udp") -> Response:
+    """INVITEs the bot directly over ``transport``, ends the call (ACK, BYE) and returns its 200 OK."""
+    client = RawSipClient(transport, ("127.0.0.1", bot_port))
+    uri = f"sip:voicebot@127.0.0.1:{bot_port}"
+    try:
+        client.request("INVITE", uri, body=SDP.format(rtp=client.local[1] + 2))
+        answer = client.final_response(15)
+        assert answer is not None and answer.code == 200, answer
+        to_tag = answer.headers["to"].split("tag=")[1].split(";")[0]
+        client.request("ACK", uri, to_tag=to_tag)
+        client.request("BYE", uri, cseq=2, to_tag=to_tag)
+        client.final_response(5)
+        return answer
+    finally:
+        client.close()

@@ -70,19 +70,19 @@ def test_doctor_leaves_the_live_bots_binding_alone(tmp_path):
 
 
 @pytest.mark.parametrize("transport", ["tcp", "tls"])
-def test_doctor_checks_a_tcp_or_tls_registrar_with_sip_and_its_probe_identity(tmp_path, transport, kam_cert):
+def test_doctor_checks_a_tcp_or_tls_registrar_with_sip_and_its_probe_identity(tmp_path, transport, cert):
     """Over TCP/TLS the doctor only tried a TCP connect, and its probe registration could not even start
     (it listened on UDP only). Now: an OPTIONS over the registrar's transport, and the probe identity
     registered over it."""
     kam_port, _ = next_ports()
     kam = Kamailio(tmp_path, kam_port, {"voicebot": "s3cret", "doctor": "probepw"},
-                   tls=(kam_port + 1, *kam_cert)).start()
+                   tls=(kam_port + 1, *cert)).start()
     registrar = (f"sip:{kam.domain};transport=tcp" if transport == "tcp"
                  else f"sip:127.0.0.1:{kam_port + 1};transport=tls")
     env = {"VOICEBOT_SIP__REGISTRAR": registrar, "VOICEBOT_SIP__DOMAIN": kam.domain,
            "VOICEBOT_SIP__USERNAME": "voicebot", "VOICEBOT_SIP__PASSWORD": "s3cret",
            "VOICEBOT_SIP__DOCTOR_PROBE_USERNAME": "doctor", "VOICEBOT_SIP__DOCTOR_PROBE_PASSWORD": "probepw",
-           "VOICEBOT_SIP__TLS_CERT_FILE": str(kam_cert[0]), "VOICEBOT_SIP__TLS_KEY_FILE": str(kam_cert[1])}
+           "VOICEBOT_SIP__TLS_CERT_FILE": str(cert[0]), "VOICEBOT_SIP__TLS_KEY_FILE": str(cert[1])}
     doctor_port, doctor_rtp = next_ports()
     try:
         out = _doctor(tmp_path, {**env, "VOICEBOT_SIP__RTP_PORT": str(doctor_rtp)}, "--port", str(doctor_port),

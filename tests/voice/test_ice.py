@@ -12,7 +12,7 @@ import pytest
 from voicebot.callee.harness import BotProcess
 
 from .conftest import call_result, next_ports
-from .rawsip import SDP, RawSipClient
+from .rawsip import answered_invite
 from .test_sip_transport_security import phone
 
 pytestmark = pytest.mark.slow
@@ -21,19 +21,7 @@ ICE = {"VOICEBOT_SIP__ICE": "true", "VOICEBOT_SIP__TRANSPORTS": '["udp"]'}
 
 
 def _answer_sdp(bot_port: int) -> str:
-    client = RawSipClient("udp", ("127.0.0.1", bot_port))
-    uri = f"sip:voicebot@127.0.0.1:{bot_port}"
-    try:
-        client.request("INVITE", uri, body=SDP.format(rtp=client.local[1] + 2))
-        answer = client.final_response(15)
-        assert answer is not None and answer.code == 200, answer
-        to_tag = answer.headers["to"].split("tag=")[1].split(";")[0]
-        client.request("ACK", uri, to_tag=to_tag)
-        client.request("BYE", uri, cseq=2, to_tag=to_tag)
-        client.final_response(5)
-        return answer.raw.split("\r\n\r\n", 1)[1]
-    finally:
-        client.close()
+    return answered_invite(bot_port).raw.split("\r\n\r\n", 1)[1]
 
 
 def test_with_ice_the_answer_carries_candidates_and_a_call_has_audio_both_ways(tmp_path):

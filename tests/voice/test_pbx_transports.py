@@ -9,7 +9,7 @@ from voicebot.callee.harness import BotProcess
 
 from .conftest import next_ports
 from .interop import Kamailio
-from .rawsip import SDP, RawSipClient, contact_hostport
+from .rawsip import answered_invite, contact_hostport
 
 pytestmark = pytest.mark.slow
 
@@ -21,20 +21,9 @@ def _tcp_env(kam: Kamailio, **extra: str) -> dict[str, str]:
 
 
 def _invite_contact(bot_port: int, transport: str) -> tuple[str, int, str]:
-    """INVITEs the bot directly over ``transport``, returns the Contact of its 200 OK, then ends the call."""
-    client = RawSipClient(transport, ("127.0.0.1", bot_port))
-    uri = f"sip:voicebot@127.0.0.1:{bot_port}"
-    try:
-        client.request("INVITE", uri, body=SDP.format(rtp=client.local[1] + 2))
-        answer = client.final_response(15)
-        assert answer is not None and answer.code == 200, answer
-        to_tag = answer.headers["to"].split("tag=")[1].split(";")[0]
-        client.request("ACK", uri, to_tag=to_tag)
-        client.request("BYE", uri, cseq=2, to_tag=to_tag)
-        client.final_response(5)
-        return contact_hostport(answer.headers.get("contact") or answer.headers["m"])
-    finally:
-        client.close()
+    """The Contact of the bot's 200 OK to a direct INVITE over ``transport``."""
+    answer = answered_invite(bot_port, transport)
+    return contact_hostport(answer.headers.get("contact") or answer.headers["m"])
 
 
 def test_registered_over_tcp_each_transport_gets_its_listening_contact(tmp_path):
@@ -226,7 +215,7 @@ def test_registered_over_tcp_a_binding_lost_with_the_connection_up_is_noticed(tm
     assert not closed, "the connection never closed: the keepalive over TCP noticed, not the flow watch"
 
 
-def test_registered_over_tls_at_kamailio_a_lost_binding_and_a_restart_are_both_healed(tmp_path, kam_cert):
+def test_registered_over_tls_at_kamailio_a_lost_binding_and_a_restart_are_both_healed(tmp_path, cert):
     """Registered over TLS at Kamailio's TLS module: the Contact names the bot's TLS listening port,
     a binding removed with the connection up is noticed by the keepalive over TLS, and a registrar
     restart (every connection closed) is noticed at once and healed once Kamailio is back."""
@@ -234,14 +223,14 @@ def test_registered_over_tls_at_kamailio_a_lost_binding_and_a_restart_are_both_h
 
     kam_port, _ = next_ports()
     kam_tls = kam_port + 1  # next_ports() leaves every other port free
-    kam = Kamailio(tmp_path, kam_port, {"voicebot": "s3cret"}, tls=(kam_tls, *kam_cert)).start()
+    kam = Kamailio(tmp_path, kam_port, {"voicebot": "s3cret"}, tls=(kam_tls, *cert)).start()
     port, rtp = next_ports()
     tls_port = port + 1
     env = {"VOICEBOT_SIP__REGISTRAR": f"sip:127.0.0.1:{kam_tls};transport=tls",
            "VOICEBOT_SIP__DOMAIN": kam.domain, "VOICEBOT_SIP__USERNAME": "voicebot",
            "VOICEBOT_SIP__PASSWORD": "s3cret", "VOICEBOT_SIP__TRANSPORTS": '["udp", "tls"]',
-           "VOICEBOT_SIP__TLS_PORT": str(tls_port), "VOICEBOT_SIP__TLS_CERT_FILE": str(kam_cert[0]),
-           "VOICEBOT_SIP__TLS_KEY_FILE": str(kam_cert[1]), "VOICEBOT_SIP__REGISTER_RETRY_MIN_S": "1",
+           "VOICEBOT_SIP__TLS_PORT": str(tls_port), "VOICEBOT_SIP__TLS_CERT_FILE": str(cert[0]),
+           "VOICEBOT_SIP__TLS_KEY_FILE": str(cert[1]), "VOICEBOT_SIP__REGISTER_RETRY_MIN_S": "1",
            "VOICEBOT_SIP__KEEPALIVE_INTERVAL_S": "2", "VOICEBOT_SIP__REGISTER_EXPIRES_S": "300"}
     try:
         with BotProcess(port, rtp, tmp_path / "bot", env=env) as bot:

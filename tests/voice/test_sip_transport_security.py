@@ -4,7 +4,6 @@ phones (the callee simulator, pjsua2) configured through the same settings an op
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
@@ -16,15 +15,6 @@ pytestmark = pytest.mark.slow
 
 SHORT = {"name": "secure", "after_last_turn": "hangup",
          "turns": [{"say": "What are your opening hours?"}, {"say": "Thank you, goodbye."}]}
-
-
-@pytest.fixture(scope="module")
-def cert(tmp_path_factory):
-    """A self-signed certificate for 127.0.0.1, made here (nothing secret is checked in)."""
-    d = tmp_path_factory.mktemp("tls")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")], check=True, capture_output=True)
-    return d / "cert.pem", d / "key.pem"
 
 
 def tls_env(cert, tls_port: int, srtp: str) -> dict[str, str]:
