@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -99,6 +100,7 @@ class Lab:
         self.client = self.server.start()
         self.cfg, self.turn_s = cfg, turn_s
         self.procs: dict[str, subprocess.Popen[str]] = {}
+        self.campaigns: list[Campaign] = []
         self.ended_at = 0.0
 
     def campaign(self, name: str, personas: list[str], first: int = 0) -> Campaign:
@@ -110,7 +112,14 @@ class Lab:
         camp.add_members([keys.customer_id(c["phone"]) for c in customers])
         camp.plan(SystemClock(), self.cfg)
         camp.seed(SystemClock(), self.cfg)
+        camp.set_status("paused")  # workers load models for seconds each: none dials before all can (go)
+        self.campaigns.append(camp)
         return camp
+
+    def go(self) -> None:
+        self.wait_ready()
+        for camp in self.campaigns:
+            camp.set_status("running")
 
     def start_worker(self, campaign: str, worker_id: str, channels: int, hold_s: float = 60.0) -> None:
         argv = [sys.executable, str(WORKER), "--socket", str(self.server.socket_path), "--campaign", campaign,
@@ -210,6 +219,14 @@ def event_figures(client: redis.Redis, calls_made: int, killed_calls: int = 0) -
     return EventFigures(started, ended, calls_made, started == calls_made and ended == calls_made - killed_calls)
 
 
+def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no {what} within {timeout_s} s")
+        time.sleep(0.02)
+
+
 def personas_of(camp: Campaign) -> dict[str, str]:
     return {c["id"]: c["persona"] for c in CustomerStore(camp.client).get_many(camp.members())}
 
@@ -222,11 +239,10 @@ def redis_kill(outage_s: float, processes: int, channels: int, n: int = 34) -> t
     camp = lab.campaign("outage", [mix[i % len(mix)] for i in range(n)])
     for i in range(processes):
         lab.start_worker("outage", f"w{i}", channels)
-    lab.wait_ready()
+    lab.go()
     t0 = time.monotonic()
     expected = sum(DIALS[mix[i % len(mix)]] for i in range(n))
-    while lab.client.llen(camp.ck.dials) < expected // 3:  # about a third of the calls made
-        time.sleep(0.05)
+    wait_for(lambda: lab.client.llen(camp.ck.dials) >= expected // 3, "a third of the calls made")
     in_flight = lab.client.zcard(camp.ck.inflight)
     dials_before = lab.client.llen(camp.ck.dials)
     lab.kill_redis(outage_s)
@@ -250,11 +266,10 @@ def worker_kill() -> tuple[ScenarioResult, Lab]:
     phone = CustomerStore(lab.client).get_many([held])[0]["phone"]
     lab.start_worker("killed", "a", 1)
     lab.start_worker("killed", "b", 1)
-    lab.wait_ready()
+    lab.go()
     t0 = time.monotonic()
     dnc = DoNotCallList(lab.client)
-    while not dnc.contains(phone):  # the opt-out is written while the call is still up
-        time.sleep(0.02)
+    wait_for(lambda: dnc.contains(phone), "the opt-out written while the call is up")
     attempt = json.loads(lab.client.get(camp.ck.attempt(held, 1)))
     victim = attempt["worker"].rsplit("-", 1)[0]
     lab.procs[victim].send_signal(signal.SIGKILL)
@@ -287,19 +302,23 @@ def three_campaigns(numbers: int = 8) -> ScenarioResult:
         camps = [lab.campaign(name, ["refuse"] * numbers) for name in names]  # same phones in each
         for name in names:
             lab.start_worker(name, name, 2)
-        lab.wait_ready()
+        lab.go()
         t0 = time.monotonic()
         stats = lab.wait_workers()
         answered: Counter[str] = Counter()
+        spans = []  # each campaign's first call start and last call end: they overlap when run at once
         for camp in camps:
-            for r in load_results(lab.client, camp.name):
+            results = load_results(lab.client, camp.name)
+            spans.append((min(r["started"] for r in results), max(r["ended"] for r in results)))
+            for r in results:
                 answered[r["customer_id"]] += r["result"]["answered_by"] == "human"
         cap_records = [lab.client.zcard(keys.number_calls(c["phone"]))
                        for c in CustomerStore(lab.client).get_many(camps[0].members())]
         return ScenarioResult("three_campaigns_cap_2", round(time.monotonic() - t0, 1), [], None, {
             "numbers": numbers, "max_calls_per_day": 2, "answered_per_number": dict(Counter(answered.values())),
             "max_answered": max(answered.values()), "over_cap": sum(v > 2 for v in answered.values()),
-            "cap_record_max": max(cap_records), "workers": stats})
+            "cap_record_max": max(cap_records),
+            "campaigns_overlap_s": round(min(e for _, e in spans) - max(b for b, _ in spans), 2), "workers": stats})
     finally:
         lab.close()
 
