@@ -235,62 +235,70 @@ def redis_kill(outage_s: float, processes: int, channels: int, n: int = 34) -> t
     """Scenario a. Returns the lab still running: the ghost check comes GHOST_WAIT_S later."""
     cfg = scenario_cfg(bot_channels=processes * channels)
     lab = Lab(cfg)
-    mix = list(DIALS)
-    camp = lab.campaign("outage", [mix[i % len(mix)] for i in range(n)])
-    for i in range(processes):
-        lab.start_worker("outage", f"w{i}", channels)
-    lab.go()
-    t0 = time.monotonic()
-    expected = sum(DIALS[mix[i % len(mix)]] for i in range(n))
-    wait_for(lambda: lab.client.llen(camp.ck.dials) >= expected // 3, "a third of the calls made")
-    in_flight = lab.client.zcard(camp.ck.inflight)
-    dials_before = lab.client.llen(camp.ck.dials)
-    lab.kill_redis(outage_s)
-    stats = lab.wait_workers()
-    camp = Campaign(lab.client, "outage")
-    figs = figures(lab.client, camp, personas_of(camp), cfg)
-    return ScenarioResult(
-        f"redis_killed_{outage_s}s_{processes * channels}ch", round(time.monotonic() - t0, 1), [figs],
-        event_figures(lab.client, figs.calls_made),
-        {"outage_s": outage_s, "channels": processes * channels, "worker_processes": processes,
-         "calls_in_progress_at_kill": in_flight, "dials_before_kill": dials_before,
-         "persistence": asdict(persistence(lab.client)), "workers": stats}), lab
+    try:
+        mix = list(DIALS)
+        camp = lab.campaign("outage", [mix[i % len(mix)] for i in range(n)])
+        for i in range(processes):
+            lab.start_worker("outage", f"w{i}", channels)
+        lab.go()
+        t0 = time.monotonic()
+        expected = sum(DIALS[mix[i % len(mix)]] for i in range(n))
+        wait_for(lambda: lab.client.llen(camp.ck.dials) >= expected // 3, "a third of the calls made")
+        in_flight = lab.client.zcard(camp.ck.inflight)
+        dials_before = lab.client.llen(camp.ck.dials)
+        lab.kill_redis(outage_s)
+        stats = lab.wait_workers()
+        camp = Campaign(lab.client, "outage")
+        figs = figures(lab.client, camp, personas_of(camp), cfg)
+        return ScenarioResult(
+            f"redis_killed_{outage_s}s_{processes * channels}ch", round(time.monotonic() - t0, 1), [figs],
+            event_figures(lab.client, figs.calls_made),
+            {"outage_s": outage_s, "channels": processes * channels, "worker_processes": processes,
+             "calls_in_progress_at_kill": in_flight, "dials_before_kill": dials_before,
+             "persistence": asdict(persistence(lab.client)), "workers": stats}), lab
+    except BaseException:  # a failed scenario leaves no redis-server or worker behind
+        lab.close()
+        raise
 
 
 def worker_kill() -> tuple[ScenarioResult, Lab]:
     """Scenario b: the worker holding the "held" customer's call is killed after the opt-out."""
     cfg = scenario_cfg(bot_channels=2)
     lab = Lab(cfg)
-    camp = lab.campaign("killed", ["held", "refuse", "interested", "no_answer", "busy_then_refuse", "refuse"])
-    held = next(cid for cid, p in personas_of(camp).items() if p == "held")
-    phone = CustomerStore(lab.client).get_many([held])[0]["phone"]
-    lab.start_worker("killed", "a", 1)
-    lab.start_worker("killed", "b", 1)
-    lab.go()
-    t0 = time.monotonic()
-    dnc = DoNotCallList(lab.client)
-    wait_for(lambda: dnc.contains(phone), "the opt-out written while the call is up")
-    attempt = json.loads(lab.client.get(camp.ck.attempt(held, 1)))
-    victim = attempt["worker"].rsplit("-", 1)[0]
-    lab.procs[victim].send_signal(signal.SIGKILL)
-    lab.procs[victim].wait()
-    killed_at = time.monotonic() - t0
-    stats = lab.wait_workers()
-    figs = figures(lab.client, camp, {**personas_of(camp), held: "stop_calling"}, cfg)
-    rs = [r for r in load_results(lab.client, "killed") if r["customer_id"] == held]
-    transcript = next((lab.dir / "rec").glob(f"*/text-{held}:1.jsonl"), None)
-    lines = [json.loads(x) for x in transcript.read_text(encoding="utf-8").splitlines()] if transcript else []
-    return ScenarioResult("worker_killed_mid_call", round(time.monotonic() - t0, 1), [figs],
-                          event_figures(lab.client, figs.calls_made, killed_calls=1), {
-        "killed_worker": victim, "killed_after_s": round(killed_at, 1), "state_at_kill": attempt["state"],
-        "held_customer_dials": sum(d.startswith(f"{held}:") for d in lab.client.lrange(camp.ck.dials, 0, -1)),
-        "held_customer_records": [(r["attempt"], r["result"]["answered_by"], r["result"].get("error")) for r in rs],
-        "held_customer_status": lab.client.hget(camp.ck.state(held), "status"),
-        "on_do_not_call_list": dnc.contains(phone),
-        "partial_transcript_lines": len(lines),
-        "partial_transcript_valid": bool(lines) and all({"who", "text"} <= set(x) for x in lines)
-        and any(x["who"] == "callee" and "别给我打电话" in x["text"] for x in lines),
-        "workers": stats}), lab
+    try:
+        camp = lab.campaign("killed", ["held", "refuse", "interested", "no_answer", "busy_then_refuse", "refuse"])
+        held = next(cid for cid, p in personas_of(camp).items() if p == "held")
+        phone = CustomerStore(lab.client).get_many([held])[0]["phone"]
+        lab.start_worker("killed", "a", 1)
+        lab.start_worker("killed", "b", 1)
+        lab.go()
+        t0 = time.monotonic()
+        dnc = DoNotCallList(lab.client)
+        wait_for(lambda: dnc.contains(phone), "the opt-out written while the call is up")
+        attempt = json.loads(lab.client.get(camp.ck.attempt(held, 1)))
+        victim = attempt["worker"].rsplit("-", 1)[0]
+        lab.procs[victim].send_signal(signal.SIGKILL)
+        lab.procs[victim].wait()
+        killed_at = time.monotonic() - t0
+        stats = lab.wait_workers()
+        figs = figures(lab.client, camp, {**personas_of(camp), held: "stop_calling"}, cfg)
+        rs = [r for r in load_results(lab.client, "killed") if r["customer_id"] == held]
+        transcript = next((lab.dir / "rec").glob(f"*/text-{held}:1.jsonl"), None)
+        lines = [json.loads(x) for x in transcript.read_text(encoding="utf-8").splitlines()] if transcript else []
+        return ScenarioResult("worker_killed_mid_call", round(time.monotonic() - t0, 1), [figs],
+                              event_figures(lab.client, figs.calls_made, killed_calls=1), {
+            "killed_worker": victim, "killed_after_s": round(killed_at, 1), "state_at_kill": attempt["state"],
+            "held_customer_dials": sum(d.startswith(f"{held}:") for d in lab.client.lrange(camp.ck.dials, 0, -1)),
+            "held_customer_records": [(r["attempt"], r["result"]["answered_by"], r["result"].get("error")) for r in rs],
+            "held_customer_status": lab.client.hget(camp.ck.state(held), "status"),
+            "on_do_not_call_list": dnc.contains(phone),
+            "partial_transcript_lines": len(lines),
+            "partial_transcript_valid": bool(lines) and all({"who", "text"} <= set(x) for x in lines)
+            and any(x["who"] == "callee" and "别给我打电话" in x["text"] for x in lines),
+            "workers": stats}), lab
+    except BaseException:  # a failed scenario leaves no redis-server or worker behind
+        lab.close()
+        raise
 
 
 def three_campaigns(numbers: int = 8) -> ScenarioResult:
