@@ -1,16 +1,23 @@
 """Redis killed (SIGKILL) and restarted mid-campaign: the workers ride it out, no job is lost or
-doubled, and the outcome of a call that was live while Redis was down is recorded afterwards."""
+doubled, and the outcome of a call that was live while Redis was down is recorded afterwards.
+
+The first test runs worker threads in-process on a simulated clock; the slow one runs the
+benchmark's scenario (benchmarks/fault_scenarios.py) end to end: worker processes on the real
+zh dialplan, the product's AOF Redis SIGKILLed and restarted."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
+import sys
 import tempfile
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from campaign_data import write_customers
 
 from voicebot.campaign.campaign import Campaign
@@ -22,6 +29,15 @@ from voicebot.campaign.worker import CampaignWorker
 from voicebot.store.redis_server import PrivateRedis
 
 PERSONAS = ["interested", "refuse", "busy", "price_sensitive", "stop_calling"] * 6
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _fault_scenarios():
+    spec = importlib.util.spec_from_file_location("fault_scenarios", ROOT / "benchmarks" / "fault_scenarios.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_redis_killed_and_restarted_mid_campaign_loses_and_doubles_nothing(tmp_path, clock, cfg):
@@ -77,3 +93,18 @@ def test_redis_killed_and_restarted_mid_campaign_loses_and_doubles_nothing(tmp_p
         assert sum(w.stats.redis_outages for w in workers) >= 1
     finally:
         server.stop()
+
+
+@pytest.mark.slow
+def test_redis_killed_under_worker_processes_on_the_text_dialer_loses_and_doubles_nothing():
+    bench = _fault_scenarios()
+    result, lab = bench.redis_kill(outage_s=3.0, processes=2, channels=1, n=15)
+    lab.close()
+    [figures] = result.campaigns
+    assert result.detail["calls_in_progress_at_kill"] >= 1, "Redis must die with calls up"
+    assert (figures.lost, figures.doubled) == (0, 0), figures.deviations
+    assert figures.called_per_rules == figures.customers == 15, figures.deviations
+    assert figures.calls_made == sum(bench.DIALS[p] for p in list(bench.DIALS) * 3)
+    assert figures.kpi_matches_records
+    assert result.events.none_lost, result.events  # every call's events, the outage's included
+    assert all(w["redis_outages"] >= 1 and w["events_dropped"] == 0 for w in result.detail["workers"].values())
