@@ -1,8 +1,11 @@
 """Call events in Redis: a capped stream for history, a hash per live call, a set of live calls.
 
-Keys: ``voicebot:events`` (stream, field ``json``), ``voicebot:call:<id>`` (hash, TTL),
+Keys: ``voicebot:events`` (stream, field ``json``), ``voicebot:call:<id>`` (hash: the call's
+``LiveCall`` row, see live_state.py, plus ``last_event``/``updated``/``user_turns``; TTL),
 ``voicebot:calls:live`` (set). The sink never raises into, nor blocks, the voice loop: events
 are written from a background thread; a Redis failure is counted in ``errors`` and logged.
+A live call's hash lives ``live_ttl_s`` and the sink refreshes it every ``heartbeat_s`` while the
+call lasts, so a silent call stays on the board and a dead worker's calls leave it within the TTL.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import redis
 
 from voicebot.logs import get_logger
 from voicebot.session.events import CallEvent
+from voicebot.store.live_state import LiveCall, apply_event, row_to_hash
 
 EVENTS_STREAM = "voicebot:events"
 LIVE_CALLS = "voicebot:calls:live"
@@ -28,23 +32,19 @@ def call_key(call_id: str) -> str:
     return f"voicebot:call:{call_id}"
 
 
-# Which event types update which live-state field (the rest only touch last_event/updated).
-_STATE_FIELDS = {
-    "call_started": ("direction", "remote", "locale"),
-    "state": ("state",),
-    "transfer": ("target", "reason"),
-    "emotion": ("label", "score"),
-}
-
-
 class RedisEventSink:
     """Queues events and writes them from its own thread, in order and in batches, so the voice
     loop never waits on Redis. A full buffer or a Redis error is counted, logged, and survived."""
 
-    def __init__(self, client: redis.Redis, maxlen: int = 100_000, live_ttl_s: int = 3600,
-                 ended_ttl_s: int = 600, worker: str = "", buffer: int = 10_000) -> None:
+    def __init__(self, client: redis.Redis, maxlen: int = 100_000, live_ttl_s: float = 120,
+                 ended_ttl_s: int = 600, worker: str = "", buffer: int = 10_000,
+                 heartbeat_s: float | None = None) -> None:
+        if live_ttl_s <= 0 or (heartbeat_s is not None and not 0 < heartbeat_s < live_ttl_s):
+            raise ValueError(f"live_ttl_s ({live_ttl_s}) must be positive and above heartbeat_s ({heartbeat_s})")
         self.client, self.maxlen, self.worker = client, maxlen, worker
         self.live_ttl_s, self.ended_ttl_s = live_ttl_s, ended_ttl_s
+        self.heartbeat_s = heartbeat_s if heartbeat_s is not None else live_ttl_s / 4
+        self._rows: dict[str, LiveCall] = {}  # this worker's live calls (only the drain thread touches it)
         self.errors = 0  # events lost to Redis errors
         self.dropped = 0  # events lost to a full buffer
         self.published = 0
@@ -73,8 +73,16 @@ class RedisEventSink:
         self._thread.join(timeout_s)
 
     def _drain(self) -> None:
+        next_beat = time.monotonic() + self.heartbeat_s
         while True:
-            batch = [self._queue.get()]
+            if time.monotonic() >= next_beat:
+                next_beat = time.monotonic() + self.heartbeat_s
+                self._heartbeat()
+            try:
+                first = self._queue.get(timeout=max(0.01, next_beat - time.monotonic()))
+            except queue.Empty:
+                continue
+            batch = [first]
             while len(batch) < 200:
                 try:
                     batch.append(self._queue.get_nowait())
@@ -94,8 +102,21 @@ class RedisEventSink:
             if len(events) < len(batch):
                 return  # close() sent None
 
+    def _heartbeat(self) -> None:
+        if not self._rows:
+            return
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for call_id in self._rows:
+                pipe.pexpire(call_key(call_id), int(self.live_ttl_s * 1000))
+            pipe.execute()
+        except (redis.RedisError, OSError) as exc:
+            _log.warning("redis_event_sink_heartbeat_error", error=str(exc))
+
     def _write(self, events: list[CallEvent]) -> None:
-        pipe = self.client.pipeline(transaction=False)
+        # MULTI: an event and its call's row change together, so a console snapshot (which reads the
+        # rows and the stream's last id atomically) never counts an event twice or misses one.
+        pipe = self.client.pipeline(transaction=True)
         for event in events:
             record = masked_record(event)
             if self.worker:
@@ -103,24 +124,20 @@ class RedisEventSink:
             pipe.xadd(EVENTS_STREAM, {"json": json.dumps(record, ensure_ascii=False, default=str)},
                       maxlen=self.maxlen, approximate=True)
             key = call_key(event.call_id)
-            live = {"last_event": event.type, "updated": event.ts}
-            for name in _STATE_FIELDS.get(event.type, ()):
-                if name in record:
-                    live[name] = _flat(record[name])
+            row = self._rows.get(event.call_id) or LiveCall(event.call_id)
+            apply_event(row, record)
+            live: dict[str, Any] = {**row_to_hash(row), "last_event": event.type, "updated": event.ts}
             if event.type == "call_started":
-                live["started"] = event.ts
                 pipe.sadd(LIVE_CALLS, event.call_id)
             if event.type == "user_turn":
                 pipe.hincrby(key, "user_turns", 1)
-                live["last_user_text"] = _flat(record.get("text", ""))
-            if event.type == "bot_turn":
-                live["last_bot_text"] = _flat(record.get("text", ""))
             if event.type == "call_ended":
-                live["ended"] = event.ts
-                live["outcome"] = _flat(record.get("outcome", {}))
+                self._rows.pop(event.call_id, None)
                 pipe.srem(LIVE_CALLS, event.call_id)
+            else:
+                self._rows[event.call_id] = row
             pipe.hset(key, mapping=live)
-            pipe.expire(key, self.ended_ttl_s if event.type == "call_ended" else self.live_ttl_s)
+            pipe.pexpire(key, int((self.ended_ttl_s if event.type == "call_ended" else self.live_ttl_s) * 1000))
         pipe.execute()
 
 
@@ -149,10 +166,16 @@ def masked_record(event: CallEvent) -> dict[str, Any]:
     return record
 
 
-def _flat(value: Any) -> str | int | float:
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str)
+# The live set, each live call's hash and the stream's last id, atomically (a script runs alone).
+_SNAPSHOT = """
+local ids = redis.call('SMEMBERS', KEYS[1])
+local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+local out = {}
+for _, id in ipairs(ids) do
+  out[#out + 1] = {id, redis.call('HGETALL', ARGV[1] .. id)}
+end
+return {last, out}
+"""
 
 
 @dataclass
@@ -179,6 +202,18 @@ class RedisEventReader:
             else:
                 self.client.srem(LIVE_CALLS, call_id)
         return calls
+
+    def live_snapshot(self) -> tuple[list[dict[str, Any]], str]:
+        """(the hash of every live call, the stream's last id), read in one atomic step: an event
+        after that id is not yet in any hash, and every event up to it is."""
+        last, hashes = self.client.eval(_SNAPSHOT, 2, LIVE_CALLS, EVENTS_STREAM, call_key(""))
+        calls = []
+        for call_id, flat in hashes:
+            if flat:
+                calls.append({"call_id": call_id, **dict(zip(flat[::2], flat[1::2]))})
+            else:  # hash expired: a call whose worker died or never sent call_ended
+                self.client.srem(LIVE_CALLS, call_id)
+        return calls, (last[0][0] if last else "0-0")
 
     def call_state(self, call_id: str) -> dict[str, Any]:
         return self.client.hgetall(call_key(call_id))
