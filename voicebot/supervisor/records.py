@@ -167,7 +167,7 @@ def _outcome(value: Any) -> dict[str, Any]:
             out[str(key)[:64]] = item
     for name in ("answered_by", "hangup_reason", "hung_up_by", "final_state", "intent_grade", "escalation"):
         if name in out and not isinstance(out[name], (str, type(None))):
-            out[name] = _text(out[name], name, 200)
+            del out[name]  # shown and filtered on as text: a number or object here is a bad field
     for name in ("tags", "intents", "emotions"):
         if name in out and not isinstance(out[name], list):
             del out[name]
