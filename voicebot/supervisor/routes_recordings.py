@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
 from voicebot.logs import get_logger
+from voicebot.masking import contains_phone_number
 from voicebot.supervisor import qa
 from voicebot.supervisor.app import (
     Console, locale_for, page, require_api, require_page, require_supervisor, require_supervisor_csrf,
@@ -74,6 +75,10 @@ def register(app: FastAPI, console: Console) -> None:
         return q
 
     def run(q: SearchQuery, session: ConsoleSession) -> list[dict[str, Any]]:
+        if not session.supervisor and contains_phone_number(q.customer):
+            # Matching hidden digits would answer yes/no per digit typed: refused, not silently empty.
+            raise HTTPException(403, "searching by customer number is for supervisors; search by name, "
+                                     "the masked number as shown (e.g. 138******78) or the call id")
         entries = search(store, q, session.supervisor, lambda d, c: qa.is_flagged(console.client, d, c))
         return [present_entry(e, session) for e in entries]
 
