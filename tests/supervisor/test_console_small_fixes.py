@@ -53,3 +53,17 @@ def test_csv_started_is_local_iso_time(tmp_path, redis_client):
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["started"] == datetime.fromtimestamp(started).astimezone().isoformat(timespec="seconds")
     assert datetime.fromisoformat(row["started"]).utcoffset() is not None  # the offset says which local time
+
+
+def test_log_masking_keeps_redis_stream_ids_and_still_masks_numbers(capsys):
+    from voicebot.logs import get_logger, mask_phone_numbers
+
+    ids = ["1791234567890-0", "1791234567890-12"]
+    for entry_id in ids:
+        out = mask_phone_numbers(None, "warning", {"event": "console_record_skipped", "where": entry_id,
+                                                   "error": f"bad entry {entry_id} after 1791234567000-3"})
+        assert out["where"] == entry_id and entry_id in out["error"]
+    out = mask_phone_numbers(None, "info", {"event": "x", "remote": "sip:+8613912345678@pbx", "text": "138，1234，5678"})
+    assert "13912345678" not in out["remote"] and "1234" not in out["text"]
+    get_logger("voicebot.console.test").warning("console_record_skipped", where="1791234567890-0")
+    assert "1791234567890-0" in capsys.readouterr().out
