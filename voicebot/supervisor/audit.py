@@ -114,10 +114,14 @@ def trim(client: redis.Redis, now: float | None = None) -> None:
         client.xtrim(trail.stream, minid=f"{cutoff_ms}-0", approximate=False)
         oldest = client.xrange(trail.stream, count=1)
         floor = _score(oldest[0][0]) if oldest else _score(f"{int(now * 1000)}-999")
-        for key in client.smembers(trail.indexes):
-            client.zremrangebyscore(key, "-inf", f"({floor}")
-            if not client.exists(key):
-                client.srem(trail.indexes, key)
+        keys = list(client.smembers(trail.indexes))
+        pipe = client.pipeline(transaction=False)
+        for key in keys:  # one round trip for all of them: a trail has an index per call
+            pipe.zremrangebyscore(key, "-inf", f"({floor}")
+            pipe.exists(key)
+        gone = [key for key, exists in zip(keys, pipe.execute()[1::2]) if not exists]
+        if gone:
+            client.srem(trail.indexes, *gone)
 
 
 @dataclass
