@@ -146,3 +146,18 @@ def test_a_dead_workers_call_leaves_the_board_and_a_silent_call_stays(tmp_path, 
         assert client.get("/api/wallboard").json()["tiles"]["waiting"]["value"] == 0
     assert not redis_client.sismember("voicebot:calls:live", "orphan")
     alive.close()
+
+
+def test_a_second_sink_continues_a_call_from_its_row_in_redis(redis_client):
+    from voicebot.store.events import RedisEventReader
+
+    first = RedisEventSink(redis_client, worker="w1")
+    first(CallEvent("call_started", "c1", {"direction": "inbound", "remote": "sip:1@x", "customer": {"name": "王"}}))
+    first(CallEvent("call_answered", "c1", {}))
+    first.close()
+    second = RedisEventSink(redis_client, worker="w1")  # e.g. the sink restarted mid-call
+    second(CallEvent("user_turn", "c1", {"text": "你好"}))
+    second.close()
+    state = RedisEventReader(redis_client).call_state("c1")
+    assert (state["direction"], state["remote"], state["state"]) == ("inbound", "sip:1@x", "talking")
+    assert '"name": "王"' in state["customer"] and "你好" in state["utterances"]

@@ -113,6 +113,20 @@ class RedisEventSink:
         except (redis.RedisError, OSError) as exc:
             _log.warning("redis_event_sink_heartbeat_error", error=str(exc))
 
+    def _known_row(self, event: CallEvent) -> LiveCall:
+        """A call this sink has not seen start (another sink in the process, or this one restarted): go on
+        from the row in Redis rather than overwrite it with an empty one."""
+        if event.type != "call_started":
+            from voicebot.supervisor.records import BadRecord, clean_live_row
+
+            flat = self.client.hgetall(call_key(event.call_id))
+            if flat:
+                try:
+                    return clean_live_row({**flat, "call_id": event.call_id})
+                except BadRecord as exc:
+                    _log.warning("redis_event_sink_bad_row", call_id=event.call_id, error=str(exc))
+        return LiveCall(event.call_id)
+
     def _write(self, events: list[CallEvent]) -> None:
         # MULTI: an event and its call's row change together, so a console snapshot (which reads the
         # rows and the stream's last id atomically) never counts an event twice or misses one.
@@ -124,7 +138,7 @@ class RedisEventSink:
             pipe.xadd(EVENTS_STREAM, {"json": json.dumps(record, ensure_ascii=False, default=str)},
                       maxlen=self.maxlen, approximate=True)
             key = call_key(event.call_id)
-            row = self._rows.get(event.call_id) or LiveCall(event.call_id)
+            row = self._rows.get(event.call_id) or self._known_row(event)
             apply_event(row, record)
             live: dict[str, Any] = {**row_to_hash(row), "last_event": event.type, "updated": event.ts}
             if event.type == "call_started":
