@@ -1,5 +1,6 @@
-"""In Debian's Chromium: the audit page pages over the whole trail (zh-CN), a campaign named with "/"
-loads on the campaign page, and a viewer's recording page has no comment form."""
+"""In Debian's Chromium: a long call stays on the live board with its customer after 6,000 later events,
+the audit page pages over the whole trail (zh-CN), a campaign named with "/" loads on the campaign
+page, and a viewer's recording page has no comment form."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import time
 from playwright.sync_api import sync_playwright
 
 from voicebot.campaign import keys
+from voicebot.session.events import CallEvent
+from voicebot.store.events import RedisEventSink
 from voicebot.supervisor import audit
 
 from .conftest import console_settings, write_recording
@@ -28,12 +31,23 @@ def test_audit_pages_slashed_campaign_and_viewer_without_comment_form(tmp_path, 
         audit.record(redis_client, audit.AuditEntry("login_refused", f"u{i}"))
     redis_client.sadd(keys.CAMPAIGNS, "华东/二月")
     redis_client.hset(keys.CampaignKeys("华东/二月").meta, mapping={"status": "running", "created": "1772000000"})
+    sink = RedisEventSink(redis_client, worker="w1")
+    sink(CallEvent("call_started", "long-call", {"direction": "outbound", "remote": "sip:+8613912345678@pbx",
+                                                 "customer": {"name": "周女士", "segment": "vip"}}))
+    sink(CallEvent("call_answered", "long-call", {}))
+    for i in range(6000):  # other calls' events: the long call's first ones are far behind
+        sink(CallEvent("partial_transcript", f"other-{i % 15}", {"text": "嗯"}))
+    sink.close()
     app = create_app(settings, redis_client)
     with Served(app) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
         page = ctx.new_page()
-        _login(page, url, "sue", "/audit")
+        _login(page, url, "sue", "/live")
+        wait_js(page, "document.querySelector('#calls tr[data-call=\"long-call\"]') !== null", timeout=10_000)
+        row = page.inner_text('#calls tr[data-call="long-call"]')
+        assert "周女士" in row and "通话中" in row and "振铃" not in row, row
+        page.goto(f"{url}/audit")
         wait_js(page, f"{ROWS} === 100", timeout=10_000)
         assert page.inner_text("#audit-page") == "第 1 页" and page.is_disabled("#audit-newer")
         first = page.inner_text("#audit tbody tr:first-child")
