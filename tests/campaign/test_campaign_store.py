@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import time
@@ -45,7 +46,8 @@ def test_event_sink_stream_live_state_and_reader(redis_client):
     reader = RedisEventReader(redis_client)
     live = {c["call_id"]: c for c in reader.live_calls()}
     assert set(live) == {"call-1", "call-2"}
-    assert live["call-1"]["last_user_text"] == "多少钱" and live["call-1"]["user_turns"] == "1"
+    assert live["call-1"]["user_turns"] == "1" and live["call-1"]["state"] == "ringing"
+    assert [u["text"] for u in json.loads(live["call-1"]["utterances"])] == ["多少钱", "现在八折"]
     sink(CallEvent("call_ended", "call-1", {"outcome": {"answered_by": "human", "intent_grade": "B"}}))
     sink.close()
     assert [c["call_id"] for c in reader.live_calls()] == ["call-2"]

@@ -1,12 +1,14 @@
 """Call events in Redis: a capped stream for history, a hash per live call, a set of live calls.
 
-Keys: ``voicebot:events`` (stream, field ``json``), ``voicebot:call:<id>`` (hash, TTL),
+Keys: ``voicebot:events`` (stream, field ``json``), ``voicebot:call:<id>`` (hash: the call's
+``LiveCall`` row, see live_state.py, plus ``last_event``/``updated``/``user_turns``; TTL),
 ``voicebot:calls:live`` (set). The sink never raises into, nor blocks, the voice loop: events
 are written from a background thread; while Redis is away they wait in a bounded local backlog.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import queue
 import threading
@@ -20,6 +22,7 @@ import redis
 
 from voicebot.logs import get_logger
 from voicebot.session.events import CallEvent
+from voicebot.store.live_state import LiveCall, apply_event, row_to_hash
 
 EVENTS_STREAM = "voicebot:events"
 LIVE_CALLS = "voicebot:calls:live"
@@ -34,15 +37,6 @@ def call_key(call_id: str) -> str:
     return f"voicebot:call:{call_id}"
 
 
-# Which event types update which live-state field (the rest only touch last_event/updated).
-_STATE_FIELDS = {
-    "call_started": ("direction", "remote", "locale"),
-    "state": ("state",),
-    "transfer": ("target", "reason"),
-    "emotion": ("label", "score"),
-}
-
-
 class RedisEventSink:
     """Queues events and writes them from its own thread, in order and in batches, so the voice
     loop never waits on Redis.
@@ -52,15 +46,25 @@ class RedisEventSink:
     back: the console's history and live state catch up instead of losing the outage. One warning
     when an outage starts and one line when it ends, however long it lasts.
 
+    Each call's state is one ``LiveCall`` row, folded from its events here and written whole to
+    the call's hash with each event (one MULTI with the stream entry), so the console reads a
+    call's state directly instead of replaying a window of the stream.
+
     Live calls are leased: each live call's hash lives ``live_ttl_s`` and this sink renews it every
-    quarter of that while the call is up in this process. A call whose ``call_ended`` never arrives
-    (the process died, the backlog overflowed) leaves the console within ``live_ttl_s``.
+    ``heartbeat_s`` (a quarter of that by default) while the call is up in this process: a silent
+    call stays on the board, and one whose ``call_ended`` never arrives (the process died, the
+    backlog overflowed) leaves the console within ``live_ttl_s``.
     """
 
-    def __init__(self, client: redis.Redis, maxlen: int = 100_000, live_ttl_s: int = LIVE_TTL_S,
-                 ended_ttl_s: int = 600, worker: str = "", buffer: int = 10_000) -> None:
+    def __init__(self, client: redis.Redis, maxlen: int = 100_000, live_ttl_s: float = LIVE_TTL_S,
+                 ended_ttl_s: int = 600, worker: str = "", buffer: int = 10_000,
+                 heartbeat_s: float | None = None) -> None:
+        if live_ttl_s <= 0 or (heartbeat_s is not None and not 0 < heartbeat_s < live_ttl_s):
+            raise ValueError(f"live_ttl_s ({live_ttl_s}) must be positive and above heartbeat_s ({heartbeat_s})")
         self.client, self.maxlen, self.worker = client, maxlen, worker
         self.live_ttl_s, self.ended_ttl_s = live_ttl_s, ended_ttl_s
+        self.heartbeat_s = heartbeat_s if heartbeat_s is not None else live_ttl_s / 4
+        self._rows: dict[str, LiveCall] = {}  # this worker's live calls (only the drain thread touches it)
         self.errors = 0  # failed writes (each retried from the backlog)
         self.dropped = 0  # events lost: the queue or the backlog was full
         self.published = 0
@@ -116,7 +120,8 @@ class RedisEventSink:
     def _drain(self) -> None:
         closing = False
         while not closing:
-            wait = max(0.0, self._retry_at - time.monotonic()) if self._backlog else self.live_ttl_s / 4
+            wait = max(0.0, (self._retry_at if self._backlog else self._renewed_at + self.heartbeat_s)
+                       - time.monotonic())
             batch: list[CallEvent | None] = []
             try:
                 batch.append(self._queue.get(timeout=wait))
@@ -166,7 +171,7 @@ class RedisEventSink:
 
     def _renew_leases(self) -> None:
         now = time.monotonic()
-        if now - self._renewed_at < self.live_ttl_s / 4 or self._down_since is not None:
+        if now - self._renewed_at < self.heartbeat_s or self._down_since is not None:
             return
         self._renewed_at = now
         with self._live_lock:
@@ -176,7 +181,7 @@ class RedisEventSink:
         pipe = self.client.pipeline(transaction=False)
         for call_id in live:
             pipe.sadd(LIVE_CALLS, call_id)  # back on the console if a long outage let its lease lapse
-            pipe.expire(call_key(call_id), self.live_ttl_s)
+            pipe.pexpire(call_key(call_id), int(self.live_ttl_s * 1000))
         try:
             pipe.execute()
         except (redis.RedisError, OSError) as exc:
@@ -187,8 +192,25 @@ class RedisEventSink:
         if before == 0 or before // 1000 != self.dropped // 1000:
             _log.warning(why, dropped=self.dropped)
 
+    def _known_row(self, event: CallEvent) -> LiveCall:
+        """A call this sink has not seen start (another sink in the process, or this one restarted): go on
+        from the row in Redis rather than overwrite it with an empty one."""
+        if event.type != "call_started":
+            from voicebot.supervisor.records import BadRecord, clean_live_row
+
+            flat = self.client.hgetall(call_key(event.call_id))
+            if flat:
+                try:
+                    return clean_live_row({**flat, "call_id": event.call_id})
+                except BadRecord as exc:
+                    _log.warning("redis_event_sink_bad_row", call_id=event.call_id, error=str(exc))
+        return LiveCall(event.call_id)
+
     def _write(self, events: list[CallEvent]) -> None:
-        pipe = self.client.pipeline(transaction=False)
+        # MULTI: an event and its call's row change together, so a console snapshot (which reads the
+        # rows and the stream's last id atomically) never counts an event twice or misses one.
+        pipe = self.client.pipeline(transaction=True)
+        staged: dict[str, LiveCall] = {}  # rows as they will be once this batch is written
         for event in events:
             record = masked_record(event)
             if self.worker:
@@ -196,25 +218,26 @@ class RedisEventSink:
             pipe.xadd(EVENTS_STREAM, {"json": json.dumps(record, ensure_ascii=False, default=str)},
                       maxlen=self.maxlen, approximate=True)
             key = call_key(event.call_id)
-            live = {"last_event": event.type, "updated": event.ts}
-            for name in _STATE_FIELDS.get(event.type, ()):
-                if name in record:
-                    live[name] = _flat(record[name])
+            # Folded on a copy: a batch that fails is written again from the backlog, and must not
+            # be folded into the row twice.
+            row = staged.get(event.call_id) or copy.deepcopy(self._rows.get(event.call_id)) or self._known_row(event)
+            apply_event(row, record)
+            live: dict[str, Any] = {**row_to_hash(row), "last_event": event.type, "updated": event.ts}
             if event.type == "call_started":
-                live["started"] = event.ts
                 pipe.sadd(LIVE_CALLS, event.call_id)
             if event.type == "user_turn":
                 pipe.hincrby(key, "user_turns", 1)
-                live["last_user_text"] = _flat(record.get("text", ""))
-            if event.type == "bot_turn":
-                live["last_bot_text"] = _flat(record.get("text", ""))
             if event.type == "call_ended":
-                live["ended"] = event.ts
-                live["outcome"] = _flat(record.get("outcome", {}))
                 pipe.srem(LIVE_CALLS, event.call_id)
+            staged[event.call_id] = row
             pipe.hset(key, mapping=live)
-            pipe.expire(key, self.ended_ttl_s if event.type == "call_ended" else self.live_ttl_s)
+            pipe.pexpire(key, int((self.ended_ttl_s if event.type == "call_ended" else self.live_ttl_s) * 1000))
         pipe.execute()
+        for call_id, row in staged.items():
+            if not row.live:
+                self._rows.pop(call_id, None)
+            else:
+                self._rows[call_id] = row
 
 
 def trim_event_stream(client: redis.Redis, retention_days: int, now: float | None = None) -> int:
@@ -242,10 +265,16 @@ def masked_record(event: CallEvent) -> dict[str, Any]:
     return record
 
 
-def _flat(value: Any) -> str | int | float:
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str)
+# The live set, each live call's hash and the stream's last id, atomically (a script runs alone).
+_SNAPSHOT = """
+local ids = redis.call('SMEMBERS', KEYS[1])
+local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+local out = {}
+for _, id in ipairs(ids) do
+  out[#out + 1] = {id, redis.call('HGETALL', ARGV[1] .. id)}
+end
+return {last, out}
+"""
 
 
 @dataclass
@@ -272,6 +301,18 @@ class RedisEventReader:
             else:
                 self.client.srem(LIVE_CALLS, call_id)
         return calls
+
+    def live_snapshot(self) -> tuple[list[dict[str, Any]], str]:
+        """(the hash of every live call, the stream's last id), read in one atomic step: an event
+        after that id is not yet in any hash, and every event up to it is."""
+        last, hashes = self.client.eval(_SNAPSHOT, 2, LIVE_CALLS, EVENTS_STREAM, call_key(""))
+        calls = []
+        for call_id, flat in hashes:
+            if flat:
+                calls.append({"call_id": call_id, **dict(zip(flat[::2], flat[1::2]))})
+            else:  # hash expired: a call whose worker died or never sent call_ended
+                self.client.srem(LIVE_CALLS, call_id)
+        return calls, (last[0][0] if last else "0-0")
 
     def call_state(self, call_id: str) -> dict[str, Any]:
         return self.client.hgetall(call_key(call_id))

@@ -41,6 +41,8 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.supervisor.users:
         print(NO_USERS, file=sys.stderr)
         return 2
+    import uvicorn
+
     from voicebot.store.redis_server import connect_redis
     from voicebot.supervisor.app import create_app
 

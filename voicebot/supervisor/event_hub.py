@@ -9,7 +9,6 @@ keep up is dropped (its browser reconnects and gets a fresh snapshot).
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +16,7 @@ import redis
 
 from voicebot.logs import get_logger
 from voicebot.store.events import EVENTS_STREAM
-from voicebot.supervisor.records import BadRecord, clean_event, log_skipped
+from voicebot.supervisor.records import BadRecord, log_skipped, parse_event
 
 _log = get_logger("voicebot.console.hub")
 BLOCK_MS = 1000
@@ -76,8 +75,8 @@ class EventHub:
             for entry_id, fields in entries:
                 self._last_id = entry_id
                 try:
-                    event = clean_event(json.loads(fields.get("json") or "null"))
-                except (BadRecord, ValueError) as exc:
+                    event = parse_event(fields.get("json"))
+                except BadRecord as exc:
                     log_skipped("event", entry_id, exc)
                     continue
                 for queue in list(self.subscribers):

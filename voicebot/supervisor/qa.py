@@ -24,12 +24,17 @@ def _key(day: str, call_id: str) -> str:
 
 def review(client: redis.Redis, day: str, call_id: str) -> dict[str, Any]:
     raw = client.hgetall(_key(day, call_id))
+    from voicebot.supervisor.records import BadRecord, load_json, log_skipped
+
     comments = []
     for item in client.lrange(_key(day, call_id) + ":comments", 0, 500):
         try:
-            comments.append(json.loads(item))
-        except ValueError:
+            comment = load_json(item, "comment")
+        except BadRecord as exc:
+            log_skipped("qa comment", f"{day}/{call_id}", exc)
             continue
+        if isinstance(comment, dict) and isinstance(comment.get("text"), str):
+            comments.append(comment)
     try:
         score = json.loads(raw.get("score") or "{}")
     except ValueError:

@@ -18,7 +18,10 @@ from typing import Any
 
 from voicebot.logs import get_logger
 from voicebot.recording.recorder import open_private
-from voicebot.supervisor.records import MAX_FILE_BYTES, clean_transcript_line, log_skipped
+from voicebot.supervisor.records import (
+    MAX_FILE_BYTES, MAX_RECORD_BYTES, BadRecord, RecordingMeta, clean_metadata, clean_transcript_line, load_json,
+    log_skipped,
+)
 from voicebot.session.events import CallEvent
 
 _log = get_logger("voicebot.supervisor.recordings")
@@ -97,34 +100,34 @@ class RecordingStore:
         wav = self.path(day, call_id, "wav")
         if wav is None:
             return None
-        meta_path = wav.with_suffix(".json")
-        meta: dict[str, Any] = {}
-        if meta_path.is_file():
-            try:
-                meta = json.loads(_read_capped(meta_path))
-            except (OSError, ValueError):
-                meta = {"error": "unreadable metadata"}
-        if not isinstance(meta, dict):
-            meta = {"error": "unreadable metadata"}
-        for name in ("outcome", "customer"):
-            if not isinstance(meta.get(name) or {}, dict):
-                log_skipped("recording metadata", f"{day}/{call_id}.json", ValueError(f"{name} is not an object"))
-                meta[name] = {}
-        try:
-            started = float(meta.get("started") or wav.stat().st_mtime)
-        except (TypeError, ValueError):
-            started = wav.stat().st_mtime
-        outcome = meta.get("outcome") or {}
+        meta = self.metadata(day, call_id, wav.with_suffix(".json"))
+        outcome = meta.outcome
         return {
-            "day": day, "call_id": call_id, "started": started,
-            "duration_s": outcome.get("duration_s"), "remote": meta.get("remote") or "",
-            "customer": meta.get("customer") or {}, "segment": meta.get("segment") or "",
-            "variant": meta.get("variant") or "", "answered_by": outcome.get("answered_by", ""),
-            "hangup": outcome.get("hangup_reason") or outcome.get("hung_up_by", ""),
-            "final_state": outcome.get("final_state", ""), "intent_grade": outcome.get("intent_grade") or "",
+            "day": day, "call_id": call_id, "started": meta.started or wav.stat().st_mtime,
+            "duration_s": meta.duration_s, "remote": meta.remote,
+            "customer": meta.customer, "segment": meta.segment,
+            "variant": meta.variant, "answered_by": outcome.get("answered_by") or "",
+            "hangup": outcome.get("hangup_reason") or outcome.get("hung_up_by") or "",
+            "final_state": outcome.get("final_state") or "", "intent_grade": outcome.get("intent_grade") or "",
             "escalation": outcome.get("escalation") or "", "transfer": outcome.get("transfer"),
             "tags": outcome.get("tags") or [], "emotions": outcome.get("emotions") or [], "outcome": outcome,
         }
+
+    @staticmethod
+    def metadata(day: str, call_id: str, path: Path) -> RecordingMeta:
+        """The sidecar, validated: a missing file is empty metadata, a bad one is skipped (logged once)."""
+        where = f"{day}/{call_id}.json"
+        if not path.is_file():
+            return RecordingMeta()
+        try:
+            with open(path, "rb") as f:
+                meta = clean_metadata(load_json(f.read(MAX_RECORD_BYTES + 1), "metadata file"))
+        except (OSError, BadRecord) as exc:
+            log_skipped("recording metadata", where, exc)
+            return RecordingMeta(problems=[str(exc)])
+        for problem in meta.problems:
+            log_skipped("recording metadata field", where, BadRecord(problem))
+        return meta
 
     def search(self, q: RecordingQuery) -> list[dict[str, Any]]:
         if not self.root.is_dir():
@@ -147,13 +150,15 @@ class RecordingStore:
         path = self.path(day, call_id, "jsonl")
         if path is None:
             return []
+        wav = self.path(day, call_id, "wav")
+        duration = self.metadata(day, call_id, wav.with_suffix(".json")).duration_s if wav else None
         lines, bad = [], None
         for n, raw in enumerate(_read_capped(path).splitlines(), 1):
             if not raw.strip():
                 continue
             try:
-                lines.append(clean_transcript_line(json.loads(raw)))
-            except ValueError as exc:  # a line cut by a crash, or written wrong: skip it, keep the rest
+                lines.append(clean_transcript_line(load_json(raw, "transcript line"), duration))
+            except BadRecord as exc:  # a line cut by a crash, or written wrong: skip it, keep the rest
                 bad = bad or (n, exc)
         if bad:
             log_skipped("transcript line", f"{day}/{call_id}.jsonl:{bad[0]}", bad[1])
@@ -168,7 +173,14 @@ def _matches(entry: dict[str, Any], q: RecordingQuery) -> bool:
     if q.outcome and q.outcome not in (entry["answered_by"], entry["hangup"], entry["final_state"]):
         return False
     if q.customer:
-        fields = [json.dumps(entry["customer"], ensure_ascii=False), entry["call_id"]]
+        customer = entry["customer"]
+        if not q.include_numbers:
+            # A viewer searches what a viewer is shown (masked, no phone field): a hidden digit never
+            # matches, so trying prefixes cannot read a number one digit at a time.
+            from voicebot.masking import mask_value
+
+            customer = mask_value({k: v for k, v in customer.items() if k != "phone"})
+        fields = [json.dumps(customer, ensure_ascii=False), entry["call_id"]]
         if q.include_numbers:
             fields.append(entry["remote"])
         hay = " ".join(fields).lower()

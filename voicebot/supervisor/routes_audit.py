@@ -21,10 +21,13 @@ def register(app: FastAPI, console: Console) -> None:
         return page(console, request, "audit.html", session, actions=audit.ACTIONS)
 
     @app.get("/api/audit")
-    async def audit_entries(action: str = "", user: str = "", call_id: str = "", limit: int = 500,
-                            session: ConsoleSession = Depends(require_supervisor)) -> dict[str, Any]:
+    async def audit_entries(action: str = "", user: str = "", call_id: str = "", limit: int = 100,
+                            before: str = "", session: ConsoleSession = Depends(require_supervisor)) -> dict[str, Any]:
         if action and action not in audit.ACTIONS:
             raise HTTPException(400, f"unknown action {action!r}")
-        entries = await asyncio.to_thread(audit.recent, console.client, max(1, min(limit, 2000)), action,
-                                          user[:64], call_id[:200])
-        return {"entries": entries}
+        if before and not (before.isdigit() and len(before) < 20):
+            raise HTTPException(400, f"before is the cursor of a previous page (digits), got {before[:40]!r}")
+        if not 1 <= limit <= 500:
+            raise HTTPException(400, f"limit is 1..500 entries a page, got {limit}")
+        result = await asyncio.to_thread(audit.page, console.client, limit, before, action, user[:64], call_id[:200])
+        return {"entries": result.entries, "next_before": result.next_before}

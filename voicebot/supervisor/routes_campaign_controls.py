@@ -18,6 +18,7 @@ from voicebot.campaign.controls import ControlError, change_controls, read_contr
 from voicebot.supervisor import i18n
 from voicebot.supervisor.app import Console, locale_for, require_api, require_supervisor_csrf
 from voicebot.supervisor.auth import ConsoleSession
+from voicebot.supervisor.routes_campaigns import CampaignName  # noqa: F401  (registers {name:campaign})
 
 
 def register(app: FastAPI, console: Console) -> None:
@@ -26,11 +27,11 @@ def register(app: FastAPI, console: Console) -> None:
             raise HTTPException(404, f"no campaign {name!r}")
         return keys.CampaignKeys(name)
 
-    @app.get("/api/campaigns/{name}/controls")
+    @app.get("/api/campaigns/{name:campaign}/controls")
     def get_controls(name: str, session: ConsoleSession = Depends(require_api)) -> dict[str, Any]:
         return read_controls(console.client, known(name), console.settings.campaign).as_dict()
 
-    @app.post("/api/campaigns/{name}/controls", response_model=None)
+    @app.post("/api/campaigns/{name:campaign}/controls", response_model=None)
     async def set_controls(name: str, request: Request, body: dict[str, Any] = Body(...),
                            session: ConsoleSession = Depends(require_supervisor_csrf)) -> Any:
         ck = await asyncio.to_thread(known, name)

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.convertors import Convertor, register_url_convertor
 
 from voicebot.campaign import keys
 from voicebot.campaign.controls import read_controls
@@ -70,6 +71,22 @@ class AgentsAvailable(BaseModel):
     available: int | None = Field(default=None, ge=0, le=10_000)  # None: back to campaign.human_agents
 
 
+
+class CampaignName(Convertor):
+    """A campaign name in a URL path, "/" included (names like "华东/二月" are sent as %2F, which the
+    server decodes before routing): everything up to the route's last segment. A name ending in
+    /controls or /status would be read as that sub-route, so the detail route refuses those endings."""
+    regex = r".+?(?<!/controls)(?<!/status)"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("campaign", CampaignName())
+
 def agents_now(console: Console) -> dict[str, Any]:
     """The dialer's view of human agents (voicebot.campaign.pacing): configured or overridden, minus
     transfers still within their handle time."""
@@ -83,7 +100,7 @@ def agents_now(console: Console) -> dict[str, Any]:
 
 
 def register(app: FastAPI, console: Console) -> None:
-    @app.post("/api/campaigns/{name}/status")
+    @app.post("/api/campaigns/{name:campaign}/status")
     def set_status(name: str, body: StatusChange, request: Request,
                    session: ConsoleSession = Depends(require_supervisor_csrf)) -> dict[str, Any]:
         from voicebot.campaign.campaign import Campaign
@@ -119,7 +136,7 @@ def register(app: FastAPI, console: Console) -> None:
     def campaigns(session: ConsoleSession = Depends(require_api)) -> dict[str, Any]:
         return {"campaigns": sorted(console.client.smembers(keys.CAMPAIGNS))}
 
-    @app.get("/api/campaigns/{name}")
+    @app.get("/api/campaigns/{name:campaign}")
     async def campaign(name: str, session: ConsoleSession = Depends(require_api)) -> dict[str, Any]:
         data = await asyncio.to_thread(campaign_data, console, name)
         if data is None:

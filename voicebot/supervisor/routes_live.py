@@ -20,10 +20,14 @@ from voicebot.supervisor.auth import ConsoleSession
 from voicebot.supervisor.event_hub import OVERFLOW, EventHub, id_after
 from voicebot.supervisor.live import LiveBoard, LiveCall, fold
 from voicebot.supervisor.masking import mask_value
+from voicebot.supervisor.rate_limits import CLOSE_TOO_MANY, SocketLimits
 from voicebot.supervisor.recordings import CALL_ID
 
 _log = get_logger("voicebot.console.live")
 LISTEN_TTL_S = 5  # the listener key outlives a dead console by at most this long
+# How a closed listen socket shows up: Starlette's disconnect, a send after close (RuntimeError), or
+# the server's ClientDisconnected (an OSError) when the browser left while audio was being sent.
+CLOSED = (WebSocketDisconnect, RuntimeError, OSError)
 
 
 SESSION_CHECK_S = 5.0  # how often an open stream re-checks that its session is still valid
@@ -57,6 +61,7 @@ def async_twin(client: redis.Redis) -> aioredis.Redis:
 
 def register(app: FastAPI, console: Console) -> None:
     board = LiveBoard(console.reader)
+    sockets = SocketLimits()
     hubs: dict[int, EventHub] = {}  # one per event loop (tests run several TestClients at once)
 
     def hub() -> EventHub:
@@ -129,6 +134,10 @@ def register(app: FastAPI, console: Console) -> None:
             await ws.close(code=4403 if session else 4401)
             return
         await ws.accept()
+        if not sockets.acquire(session.key):
+            # Accepted first so the browser sees the code and reason (a refusal before accept is a bare 403).
+            await ws.close(code=CLOSE_TOO_MANY, reason=f"at most {sockets.per_session} listen sockets per session")
+            return
         console.listeners += 1
         _log.info("listen_live", call_id=call_id, user=session.user)
         await asyncio.to_thread(console.audit, None, "listen", session.user, call_id,
@@ -154,10 +163,11 @@ def register(app: FastAPI, console: Console) -> None:
                         break
                     await aio.set(listen_key(call_id), session.user, ex=LISTEN_TTL_S)
             closed.cancel()
-        except (WebSocketDisconnect, RuntimeError):
-            pass
+        except CLOSED:
+            pass  # the browser went away mid-send: the normal end of listening, not an error to log
         finally:
             console.listeners -= 1
+            sockets.release(session.key)
             try:
                 # The listener key is left to expire (TTL): another supervisor may be listening too.
                 await pubsub.aclose()
@@ -166,7 +176,7 @@ def register(app: FastAPI, console: Console) -> None:
                 pass
             try:
                 await ws.close()
-            except RuntimeError:
+            except CLOSED:
                 pass
 
 
@@ -177,7 +187,7 @@ async def _wait_closed(ws: WebSocket) -> None:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
                 return
-    except (WebSocketDisconnect, RuntimeError):
+    except CLOSED:
         return
 
 

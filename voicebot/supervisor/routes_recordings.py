@@ -11,12 +11,14 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
 from voicebot.logs import get_logger
+from voicebot.masking import contains_phone_number
 from voicebot.supervisor import qa
 from voicebot.supervisor.app import (
-    Console, locale_for, page, require_api, require_csrf, require_page, require_supervisor, require_supervisor_csrf,
+    Console, locale_for, page, require_api, require_page, require_supervisor, require_supervisor_csrf,
 )
 from voicebot.supervisor.auth import ConsoleSession
 from voicebot.supervisor.masking import mask_value
+from voicebot.supervisor.rate_limits import COMMENTS
 from voicebot.supervisor.recordings import CALL_ID, DAY
 from voicebot.supervisor.search import SORTS, SearchQuery, search, to_csv
 
@@ -73,6 +75,10 @@ def register(app: FastAPI, console: Console) -> None:
         return q
 
     def run(q: SearchQuery, session: ConsoleSession) -> list[dict[str, Any]]:
+        if not session.supervisor and contains_phone_number(q.customer):
+            # Matching hidden digits would answer yes/no per digit typed: refused, not silently empty.
+            raise HTTPException(403, "searching by customer number is for supervisors; search by name, "
+                                     "the masked number as shown (e.g. 138******78) or the call id")
         entries = search(store, q, session.supervisor, lambda d, c: qa.is_flagged(console.client, d, c))
         return [present_entry(e, session) for e in entries]
 
@@ -145,15 +151,18 @@ def register(app: FastAPI, console: Console) -> None:
 
     @app.post("/api/recordings/{day}/{call_id}/comments")
     def comment(day: str, call_id: str, body: Comment, request: Request,
-                session: ConsoleSession = Depends(require_csrf)) -> dict[str, Any]:
+                session: ConsoleSession = Depends(require_supervisor_csrf)) -> dict[str, Any]:
         existing(day, call_id)
+        wait = COMMENTS.spend(console.client, session.key)
+        if wait:
+            raise HTTPException(429, f"at most {COMMENTS.limit} comments a minute per session; try again in {wait} s",
+                                headers={"Retry-After": str(wait)})
         try:
             qa.add_comment(console.client, day, call_id, session.user, body.text)
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
         console.audit(request, "comment", session.user, call_id, day=day)
-        review = qa.review(console.client, day, call_id)
-        return review if session.supervisor else mask_value(review)
+        return qa.review(console.client, day, call_id)
 
     @app.get("/files/recordings/{rel:path}")
     def recording_file(rel: str, request: Request, download: bool = False,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable
 
 from voicebot.masking import mask_text
@@ -98,7 +99,7 @@ def to_csv(entries: list[dict[str, Any]]) -> str:
     writer.writerow(CSV_COLUMNS)
     for e in entries:
         transfer = e.get("transfer")
-        row = [e["day"], e["call_id"], e["started"], e["duration_s"] if e["duration_s"] is not None else "",
+        row = [e["day"], e["call_id"], _local_time(e["started"]), e["duration_s"] if e["duration_s"] is not None else "",
                e["customer"].get("name") or e["remote"], e["segment"], e["variant"], e["answered_by"], e["hangup"],
                e["intent_grade"], " ".join(e.get("intents") or []), " ".join(_emotions(e)), e["escalation"],
                "" if not isinstance(transfer, dict) else ("yes" if transfer.get("ok") else "no"),
@@ -107,3 +108,9 @@ def to_csv(entries: list[dict[str, Any]]) -> str:
         writer.writerow([("'" + c) if isinstance(c, str) and c[:1] in ("=", "+", "-", "@", "\t", "\r") else c
                          for c in row])
     return buf.getvalue()
+
+
+def _local_time(ts: float) -> str:
+    """The console host's local time with its offset (2026-09-21T22:13:20+08:00): what a spreadsheet
+    user reads, and still exact."""
+    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds") if ts else ""

@@ -6,7 +6,6 @@ added since (``xrange`` from the last id). A malformed event is skipped like eve
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ import redis
 from voicebot.config import WallboardConfig
 from voicebot.store.events import EVENTS_STREAM
 from voicebot.supervisor.live import LiveCall
-from voicebot.supervisor.records import BadRecord, clean_event, log_skipped
+from voicebot.supervisor.records import MAX_CALL_S, BadRecord, log_skipped, parse_event
 
 READ_BATCH = 5000
 
@@ -62,8 +61,8 @@ class Wallboard:
             for entry_id, fields in entries:
                 t.last_id = entry_id
                 try:
-                    self._fold(t, clean_event(json.loads(fields.get("json") or "null")))
-                except (BadRecord, ValueError, TypeError, AttributeError) as exc:
+                    self._fold(t, parse_event(fields.get("json")))
+                except (BadRecord, TypeError, AttributeError) as exc:
                     log_skipped("event", entry_id, exc)
             if len(entries) < READ_BATCH:
                 return t
@@ -83,8 +82,8 @@ class Wallboard:
             t.ended += 1
             outcome = ev.get("outcome") or {}
             answered = t.answered_at.pop(cid, 0.0)
-            if answered:
-                t.handle_s.append(max(0.0, ev["ts"] - answered))
+            if answered and 0.0 <= ev["ts"] - answered <= MAX_CALL_S:  # a wrong clock must not poison AHT
+                t.handle_s.append(ev["ts"] - answered)
             if outcome.get("answered_by") == "human":
                 t.human += 1
             if outcome.get("escalation"):
@@ -99,8 +98,9 @@ class Wallboard:
         now = now or time.time()
         with self._lock:
             t = self._update(now)
-            live = [r for r in rows if r.state != "ended"]
-            waiting = sum(1 for r in live if r.state == "ringing")
+            live = [r for r in rows if r.live]
+            waiting = sum(1 for r in live if r.waiting)
+            free = agents_free(agents, rows)
             aht = sum(t.handle_s) / len(t.handle_s) if t.handle_s else None
             c = self.cfg
             tiles = {
@@ -113,14 +113,21 @@ class Wallboard:
                 "failed_transfers": {"value": t.failed_transfers,
                                      "level": _level(t.failed_transfers, c.failed_transfers_amber,
                                                      c.failed_transfers_red)},
-                "agents_free": {"value": agents["free"] if agents and agents["agents"] else None,
-                                "level": "red" if agents and agents["agents"] and not agents["free"] else "ok"},
+                "agents_free": {"value": free, "level": "red" if free == 0 else "ok"},
                 "calls_today": {"value": t.started, "plan": c.calls_plan_per_day or None,
                                 "level": _plan_level(t.started, c.calls_plan_per_day, now)},
                 "answered_rate": {"value": (t.human / t.ended) if t.ended else None, "unit": "%"},
                 "avg_reply": {"value": (sum(t.reply_ms) / len(t.reply_ms)) if t.reply_ms else None, "unit": "ms"},
             }
             return {"day": t.day, "tiles": tiles, "updated": now}
+
+
+def agents_free(agents: dict[str, Any] | None, rows: list[LiveCall]) -> int | None:
+    """Agents minus those busy: transfers the dialer still counts (within their handle time, after the
+    call) and live calls being transferred now (inbound ones and console transfers included)."""
+    if not agents or not agents["agents"]:
+        return None
+    return max(0, agents["agents"] - agents["busy"] - sum(1 for r in rows if r.with_agent))
 
 
 def _level(value: float | None, amber: float, red: float) -> str:

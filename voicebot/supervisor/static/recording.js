@@ -102,7 +102,8 @@ if (scoreForm) scoreForm.addEventListener("submit", e => {
   const points = {}; [...scoreForm.querySelectorAll("select")].forEach(sel => { points[sel.name] = Number(sel.value); });
   qa("score", {points});
 });
-document.getElementById("qa-comment").addEventListener("submit", e => {
+const commentForm = document.getElementById("qa-comment");  // supervisors only
+if (commentForm) commentForm.addEventListener("submit", e => {
   e.preventDefault();
   const box = document.getElementById("qa-comment-text"), text = box.value.trim();
   if (text) qa("comments", {text}).then(() => { box.value = ""; });
