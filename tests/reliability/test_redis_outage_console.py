@@ -10,6 +10,7 @@ campaign worker.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import tempfile
@@ -80,6 +81,9 @@ def test_events_of_an_outage_are_written_in_order_when_redis_is_back(own_redis, 
         ("c1", "call_started"), ("c1", "state"), ("c1", "user_turn"), ("c1", "bot_turn"), ("c1", "call_ended"),
         ("c2", "call_started")]
     assert [c["call_id"] for c in reader.live_calls()] == ["c2"]  # c1 ended during the outage: no ghost
+    # Each failed write was tried again (errors >= 3): the call's row took each event once.
+    said = [u["text"] for u in json.loads(reader.call_state("c1")["utterances"])]
+    assert said == ["价格多少", "九十九元"], said
     assert sink.dropped == 0
     # One warning for the outage and one line for its end, not one per retry.
     assert [e["event"] for e in log_events("redis_event_sink_unavailable", "redis_event_sink_recovered")] == [
