@@ -10,7 +10,7 @@ A phone number is found three ways, and the union is masked:
 * a run of 7 or more digits with the separators people and ASR put between groups (space, dash,
   dot, brackets): numbers the matcher thinks impossible are still somebody's number when spoken
   ("my number is 415 550 123");
-* a run of 7 or more Chinese digits (一三八一二三四五六七八, 幺 for one, 两 for two), full-width
+* a run of 7 or more Chinese digits (一三九八七六五四三二, 幺 for one, 两 for two), full-width
   digits (１３８…) and any mix of the kinds (幺三八 1234 5678).
 
 Dates, times and IP addresses have the same shape as some of those and are left alone, as are
@@ -27,10 +27,11 @@ from typing import Any, Iterable
 import phonenumbers
 
 from voicebot.pii import SEPARATORS, STREAM_ID, digit_view, is_small_number_list, redact_pii
+from voicebot.zh_numerals import digit_chars
 
 # Regions whose national formats the matcher understands (numbers with + work for every region).
 REGIONS = ("CN", "US")
-CN_DIGITS = "零〇一二三四五六七八九幺两"
+CN_DIGITS = digit_chars(yao=True)
 MIN_DIGITS = 7
 MAX_DIGITS = 15  # E.164: a longer run is an order or account number, not a phone number
 

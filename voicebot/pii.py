@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
-CN_DIGIT_VALUES = {"零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4",
-                   "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+from voicebot.zh_numerals import digit_values
+
+CN_DIGIT_VALUES = {c: str(v) for c, v in digit_values(yao=True).items()}
 _TO_ASCII = str.maketrans({**CN_DIGIT_VALUES, **{chr(0xFF10 + i): str(i) for i in range(10)},
                            "Ｘ": "X", "ｘ": "x"})
 
@@ -98,7 +99,7 @@ def luhn_valid(digits: str) -> bool:
 # Characters that end a place name rather than belong to it: "我住在建国路88号" masks "建国路88号" only.
 _NOT_IN_NAME = "\\s\\d0-9０-９，。,.!?！？、；;：:“”\"'（）()我你他她住在是的了吗呢啊吧到从给把请送寄址和或"
 _NAME = f"[^{_NOT_IN_NAME}]"
-_NUM = "[0-9０-９一二三四五六七八九十百零〇两幺]{1,6}(?:[-—][0-9]{1,6})?"
+_NUM = f"[0-9０-９{''.join(CN_DIGIT_VALUES)}十百]{{1,6}}(?:[-—][0-9]{{1,6}})?"
 _ADMIN = "".join(f"(?:{_NAME}{{1,8}}?(?:{level}))?" for level in
                  ("省|自治区|特别行政区", "市|自治州|州|盟", "区|县|旗", "镇|乡|街道"))
 _STREET = f"{_NAME}{{1,10}}?(?:大道|大街|路|街|巷|弄|胡同|小区|花园|公寓|大厦|家园|新村|村)"

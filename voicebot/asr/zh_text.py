@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 import threading
-import warnings
 
-_NUM = "零〇幺一二两三四五六七八九十百千万亿"
-_DIGIT = "零〇幺一二两三四五六七八九"
+from voicebot.zh_numerals import UNITS, digit_values, numeral_value
+
+_DIGIT_VALUES = digit_values(yao=True)  # 幺三八: recognisers write 幺 in phone numbers
+_DIGIT = "".join(_DIGIT_VALUES)
+_NUM = _DIGIT + UNITS
 # An amount: optional 百分之, a numeral run, an optional decimal part, an optional 万/亿 after it.
 _NUMBER = re.compile(rf"(百分之)?([{_NUM}]+)(?:点([{_DIGIT}]+)(?![十百千]))?([万亿])?")
 # Words and idioms written with numeral characters that are not numbers. Masked before converting.
@@ -54,17 +56,8 @@ def to_simplified(text: str) -> str:
 
 
 def _cn2an(s: str) -> str | None:
-    import cn2an
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # cn2an warns on strings it cannot parse; we keep them as they are
-        try:
-            value = cn2an.cn2an(s.replace("幺", "一"), "normal")
-        except (ValueError, KeyError, IndexError):
-            return None
-    if isinstance(value, float) and value.is_integer() and "点" not in s:
-        value = int(value)
-    return str(value)
+    value = numeral_value(s)
+    return None if value is None else str(value)
 
 
 def _convert(match: re.Match[str]) -> str:
@@ -80,8 +73,7 @@ def _convert(match: re.Match[str]) -> str:
             return whole
     digits_only = all(c in _DIGIT for c in run)
     if digits_only and len(run) > 1:  # read out digit by digit: a phone or order number, a year
-        number = "".join(str("零一二三四五六七八九".index(c.replace("〇", "零").replace("幺", "一").replace("两", "二")))
-                         for c in run)
+        number = "".join(str(_DIGIT_VALUES[c]) for c in run)
     else:
         number = _cn2an(run)
         if number is None:

@@ -11,10 +11,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "两": 2, "贰": 2, "三": 3, "叁": 3, "四": 4, "肆": 4,
-              "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8, "九": 9, "玖": 9}
-_CN_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
-_CN_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000}
+from voicebot.zh_numerals import (BIG_UNITS, FINANCIAL_UNITS, SMALL_UNITS, TRADITIONAL_BIG_UNITS,
+                                  digit_values)
+
+# Typed cells: financial forms (壹仟) and 萬 as well; 幺/俩 are spoken, not typed.
+_CN_DIGITS = digit_values(financial=True)
+_CN_UNITS = {**SMALL_UNITS, **FINANCIAL_UNITS}
+_CN_BIG = {**BIG_UNITS, **TRADITIONAL_BIG_UNITS}
+_ONE_TO_TEN = "".join(c for c, v in digit_values().items() if v) + "十"  # days ago, hours, 三成: no 零
 _CURRENCY = re.compile(r"(人民币|rmb|cny|usd|us\$|元整|元|块钱|块|¥|￥|\$|€|约|大约|左右|以上|多)", re.IGNORECASE)
 _COUNT_SUFFIX = re.compile(r"(次|单|笔|件|个|回|份|张|订单|周岁|岁|分|orders?|times?|years?|yrs?)$", re.IGNORECASE)
 # Arabic number with an optional Chinese / Western magnitude: 1.2万, 3k, 5千, 2w
@@ -151,7 +155,7 @@ def _relative_date(raw: str, today: date) -> date | None:
     low = raw.lower()
     if low in _RELATIVE_WORDS:
         return today - timedelta(days=_RELATIVE_WORDS[low])
-    match = re.fullmatch(r"(\d+|[一二两三四五六七八九十半]+)\s*(天|日|周|星期|个月|月|年|days?|weeks?|months?|years?)\s*(前|以前|之前|ago)",
+    match = re.fullmatch(rf"(\d+|[{_ONE_TO_TEN}半]+)\s*(天|日|周|星期|个月|月|年|days?|weeks?|months?|years?)\s*(前|以前|之前|ago)",
                          low)
     if not match:
         return None
@@ -254,7 +258,7 @@ def _preference(raw: str) -> ContactTime:
         return ContactTime(None, None)
     days = "weekend" if any(w in low for w in _WEEKEND) else "weekday" if any(w in low for w in _WEEKDAY) else "any"
     period = next((p for p in sorted(_PERIODS, key=len, reverse=True) if p in low), None)
-    num = r"(\d{1,2}|[一二两三四五六七八九十]{1,3})"
+    num = rf"(\d{{1,2}}|[{_ONE_TO_TEN}]{{1,3}})"
     rng = re.search(num + r"\s*(?::\d{2}|点半?|[点时]|am|pm)?\s*(?:-|~|～|—|到|至|to)\s*" + num
                     + r"\s*(?::\d{2})?\s*(点|时|am|pm)?", low)
     if rng:
@@ -318,7 +322,7 @@ def parse_gender(text: str) -> str:
 def parse_share(text: str) -> Parsed:
     """0.3, 30%, 三成; 1 < x <= 100 without a % sign is read as a percentage, with a note."""
     raw = str(text).strip()
-    match = re.fullmatch(r"([一二两三四五六七八九十])成", raw)
+    match = re.fullmatch(f"([{_ONE_TO_TEN}])成", raw)
     if match:
         return Parsed(chinese_number(match.group(1)) / 10)
     percent = raw.endswith(("%", "％"))

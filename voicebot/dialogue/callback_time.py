@@ -16,6 +16,8 @@ from datetime import datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from voicebot.zh_numerals import chinese_number, digit_values
+
 
 class CallingHours(Protocol):
     """Earliest allowed calling time at or after ``ts`` (``voicebot.campaign.scheduler.CallingRules``)."""
@@ -41,12 +43,11 @@ class CallbackTime:
 
 
 # --- numbers -------------------------------------------------------------------------
-_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
+_ZH_DIGITS = digit_values(lia=True)  # 过俩小时: people say 俩 in durations
 _EN_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                "ten": 10, "eleven": 11, "twelve": 12, "a": 1, "an": 1, "a couple of": 2, "couple of": 2,
                "a few": 3, "few": 3}
-_ZH_NUM = r"(?:\d{1,2}|[零〇一二两俩三四五六七八九十]{1,3})"
+_ZH_NUM = rf"(?:\d{{1,2}}|[{''.join(_ZH_DIGITS)}十]{{1,3}})"
 _EN_NUM = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
 
 
@@ -212,22 +213,12 @@ def parse_when(text: str, now: datetime, locale: str) -> When | None:
 
 
 # --- saying it ---------------------------------------------------------------------------
-_ZH_NUMERALS = "零一二三四五六七八九"
-
-
-def _zh(n: int) -> str:
-    if n < 10:
-        return _ZH_NUMERALS[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else _ZH_NUMERALS[tens]) + "十" + (_ZH_NUMERALS[ones] if ones else "")
-
-
 def _zh_clock(at: datetime) -> str:
     h, m = at.hour, at.minute
     part = "上午" if h < 12 else "中午" if h == 12 else "下午" if h < 18 else "晚上"
     h12 = h if h <= 12 else h - 12
-    hour = "两" if h12 == 2 else _zh(h12)
-    minute = "" if m == 0 else "半" if m == 30 else (f"零{_zh(m)}分" if m < 10 else f"{_zh(m)}分")
+    hour = "两" if h12 == 2 else chinese_number(h12)
+    minute = "" if m == 0 else "半" if m == 30 else ("零" if m < 10 else "") + f"{chinese_number(m)}分"
     return f"{part}{hour}点{minute}"
 
 
@@ -271,7 +262,7 @@ def _duration(minutes: int, locale: str) -> str | None:
     if locale.startswith("zh"):
         if hours == 0:
             return "半个小时后"
-        return f"{'两' if hours == 2 else _zh(hours)}个{'半' if rest else ''}小时后"
+        return f"{'两' if hours == 2 else chinese_number(hours)}个{'半' if rest else ''}小时后"
     if hours == 0:
         return "in half an hour"
     return f"in {_EN_HOURS[hours]}" + (" and a half" if rest else "")

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from voicebot.zh_numerals import DIGITS
+
 
 class Order(StrEnum):
     WRAP_UP = "wrap_up"  # end politely: the plan's goodbye
@@ -47,7 +49,7 @@ PATTERNS: tuple[tuple[Order, str], ...] = (
                          r"|什么时候方便|啥时候方便|哪天方便|方便的时间|什么时间方便|回电|回拨|再打|改天|约个?时间|约一下时间"),
     (Order.REPEAT_PRICE, r"price|how much|cost|报价|价格|价钱|多少钱|报.{0,2}价"),
     (Order.OFFER, r"offer|discount|coupon|voucher|promo|\d+ ?% ?off|rebate"
-                  r"|优惠|券|折扣|打折|\d+折|[一二三四五六七八九]折|满减|福利|让利|活动"),
+                  rf"|优惠|券|折扣|打折|\d+折|[{DIGITS[1:]}]折|满减|福利|让利|活动"),
     (Order.DETAILS, r"explain|details|features|describe|tell (him|her|them) (more )?about|product info"
                     r"|介绍|详细|功能|特点|卖点"),
 )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from voicebot.zh_numerals import digit_values
+
 QUESTION = {
     "zh-CN": "最后耽误您几秒钟，请您给这次通话打个分：非常满意请按5，不满意请按1，也可以直接说满意、一般或者不满意。",
     "en-US": "One last question: how satisfied were you with this call? Press 5 for very satisfied down to 1 for "
@@ -32,7 +34,8 @@ SPOKEN: dict[str, list[tuple[str, int]]] = {
               ("very good", 5), ("pretty good", 4), ("good", 4), ("okay", 3), ("ok", 3), ("so so", 3), ("average", 3),
               ("fine", 3), ("bad", 1), ("terrible", 1), ("poor", 1)],
 }
-_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_ZH_SCORES = {c: v for c, v in digit_values().items() if 1 <= v <= 5}  # 一二两三四五
+_DIGITS = {**_ZH_SCORES, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 
 
 def score_from_dtmf(digit: str) -> int | None:
@@ -42,7 +45,7 @@ def score_from_dtmf(digit: str) -> int | None:
 def score_from_speech(text: str, locale: str) -> int | None:
     """1-5 from the answer ("5分", "打五分", "满意", "not satisfied"), or None."""
     low = text.lower().strip()
-    m = re.search(r"(?<!\d)([1-5])(?!\d)|([一二两三四五])分|\b(one|two|three|four|five)\b", low)
+    m = re.search(rf"(?<!\d)([1-5])(?!\d)|([{''.join(_ZH_SCORES)}])分|\b(one|two|three|four|five)\b", low)
     if m:
         return int(m.group(1)) if m.group(1) else _DIGITS[m.group(2) or m.group(3)]
     if not locale.startswith("zh"):

@@ -12,10 +12,7 @@ import re
 import unicodedata
 from typing import Callable
 
-DIGITS = "零一二三四五六七八九"
-# Digit by digit (phone, order, verification numbers): 1 is 幺, so it is never heard as 7.
-DIGITS_CODE = "零幺二三四五六七八九"
-_SMALL_UNITS = ["", "十", "百", "千"]
+from voicebot.zh_numerals import chinese_number, read_digits
 
 # Words after a number that say it is read as an amount or count, not digit by digit.
 COUNT_UNITS = "元块角分毛万亿千百个位次件台张天年月日号周岁人户家条种份套部间辆瓶盒箱斤克米秒度倍折期届层楼项笔单"
@@ -52,47 +49,6 @@ SYMBOLS = {
     "#": "井号", "*": "星号", "°C": "摄氏度", "℃": "摄氏度", "°": "度", "~": "到", "～": "到",
 }
 HALF_WIDTH_PUNCT = {",": "，", "!": "！", "?": "？", ";": "；", ":": "：", "(": "（", ")": "）", ".": "。"}
-
-
-def chinese_number(n: int) -> str:
-    """Cardinal reading: 105 -> 一百零五, 12 -> 十二, 10010 -> 一万零一十, 20000 -> 两万."""
-    if n < 0:
-        return "负" + chinese_number(-n)
-    text = _cardinal(n, leading=True)
-    # 2 leading a 百/千/万/亿 group is 两 in speech (两百, 两千, 两万), but never 两十.
-    return re.sub(r"(?:(?<=^)|(?<=[万亿零]))二(?=[百千万亿])", "两", text)
-
-
-def _cardinal(n: int, leading: bool) -> str:
-    if n == 0:
-        return "零"
-    for size, name in ((100_000_000, "亿"), (10_000, "万")):
-        if n >= size:
-            head, rest = divmod(n, size)
-            tail = ""
-            if rest:
-                tail = ("零" if rest < size // 10 else "") + _cardinal(rest, leading=False)
-            return _cardinal(head, leading) + name + tail
-    out, zero = "", False
-    digits = str(n)
-    for i, ch in enumerate(digits):
-        d = int(ch)
-        unit = _SMALL_UNITS[len(digits) - 1 - i]
-        if d == 0:
-            zero = bool(out)
-            continue
-        if zero:
-            out += "零"
-            zero = False
-        # 12 is 十二, but 10010 is 一万零一十: the bare 十 only opens a whole number.
-        out += ("" if (d == 1 and unit == "十" and i == 0 and leading) else DIGITS[d]) + unit
-    return out
-
-
-def read_digits(s: str, one: str = "幺") -> str:
-    """Digit by digit; ``one`` is 幺 for codes and phone numbers, 一 for years."""
-    table = DIGITS_CODE if one == "幺" else DIGITS
-    return "".join(table[int(c)] if c.isdigit() else "" for c in s)
 
 
 def read_decimal(whole: str, frac: str | None = None) -> str:

@@ -15,6 +15,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from voicebot.zh_numerals import BIG_UNITS, SMALL_UNITS, digit_values
+
 ZH_FILLERS = ("嗯嗯", "嗯", "呃", "额", "哦", "噢", "唔", "哎", "诶", "欸", "那个那个", "这个这个", "就是说", "然后呢")
 # Whisper's Chinese hallucinations on noise; never meaningful in a call.
 ZH_NOISE = ("以下是普通话的句子", "普通话的句子", "请不吝点赞", "订阅转发", "字幕由")
@@ -45,9 +47,8 @@ EN_CONTRACTIONS.update({k.replace("'", ""): v for k, v in list(EN_CONTRACTIONS.i
 EN_NUMBERS = {"zero": "0", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
               "seven": "7", "eight": "8", "nine": "9", "ten": "10", "twenty": "20", "thirty": "30",
               "fifty": "50", "hundred": "100"}
-ZH_DIGITS = {"零": "0", "〇": "0", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5", "六": "6",
-             "七": "7", "八": "8", "九": "9"}
-ZH_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+ZH_DIGITS = {c: str(v) for c, v in digit_values().items()}
+ZH_UNITS = {**SMALL_UNITS, "万": BIG_UNITS["万"]}
 # Fuzzy pinyin: the confusions of southern accents and of a recogniser on 8 kHz audio.
 FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"), ("h", "f"), ("r", "l"))
 FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"), ("uan", "an"), ("ian", "an"))
@@ -55,7 +56,7 @@ FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"), ("uan", "an"), ("ia
 _PUNCT = re.compile(r"[^\w\s']+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_ZH_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千万]+")
+_ZH_NUMBER = re.compile(f"[{''.join(ZH_DIGITS)}{''.join(ZH_UNITS)}]+")
 
 
 def _zh_number(match: re.Match[str]) -> str:
