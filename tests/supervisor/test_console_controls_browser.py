@@ -52,7 +52,7 @@ def test_campaign_controls_in_both_languages_and_hidden_from_viewers(tmp_path, r
         assert redis_client.hmget(meta, ["bot_channels", "calling_hours_start", "calling_hours_end"]) == [
             "3", "10:00", "18:30"]
         wait_js(page, "document.getElementById('campaign-rules').textContent.includes('10:00')", timeout=10_000)
-        assert page.inner_text("#ctl-hours-src") == "本任务单独设置"
+        wait_js(page, "document.getElementById('ctl-hours-src').textContent === '本任务单独设置'", timeout=10_000)
         page.screenshot(path=str(shots / "02-zh-saved.png"), full_page=True)
         # English: the same form and messages.
         page.context.add_cookies([{"name": "vb_lang", "value": "en-US", "url": url}])
@@ -63,7 +63,9 @@ def test_campaign_controls_in_both_languages_and_hidden_from_viewers(tmp_path, r
         assert _save(page) == 'Calling hours end: "7pm" is not a time like 09:00'
         page.click("#controls-reset")
         wait_js(page, "document.getElementById('controls-msg').textContent.startsWith('Saved')", timeout=10_000)
-        assert redis_client.hget(meta, "bot_channels") is None and page.inner_text("#ctl-hours-src") == "system default"
+        # The form re-reads the controls after "Saved": wait for the source label to follow.
+        wait_js(page, "document.getElementById('ctl-hours-src').textContent === 'system default'", timeout=10_000)
+        assert redis_client.hget(meta, "bot_channels") is None
         page.screenshot(path=str(shots / "03-en-reset.png"), full_page=True)
         page.goto(f"{url}/audit")  # who changed what, from which value to which
         wait_js(page, "document.querySelectorAll('#audit tbody tr[data-action=campaign_controls]').length === 2",
