@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 import signal
 import subprocess
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import redis
 
+from machine_state import machine  # noqa: E402
 from voicebot.campaign import keys
 from voicebot.campaign.campaign import Campaign
 from voicebot.campaign.clock import SystemClock
@@ -336,15 +336,6 @@ def ghost_check(result: ScenarioResult, lab: Lab) -> None:
     time.sleep(max(0.0, lab.ended_at + GHOST_WAIT_S - time.monotonic()))
     result.ghost_live_calls = len(RedisEventReader(lab.client).live_calls())
     lab.close()
-
-
-def machine() -> dict[str, object]:
-    load = os.getloadavg()
-    info: dict[str, object] = {"cpu_count": os.cpu_count(), "load_average_at_start": [round(x, 2) for x in load],
-                               "python": platform.python_version(), "platform": platform.platform()}
-    if load[0] > 1.0:
-        info["note"] = "another process was running on the machine (1-minute load average above 1.0 at start)"
-    return info
 
 
 def main() -> int:

@@ -10,10 +10,11 @@ URIs, timings, a user turn in Chinese or English, some with personal data), run 
 from __future__ import annotations
 
 import json
-import platform
 import sys
 import time
 from pathlib import Path
+
+from machine_state import machine
 
 from voicebot import masking, pii
 from voicebot.secret_fields import redact
@@ -63,9 +64,9 @@ def main(n: int) -> dict:
         "us_per_line_secret_redaction": round(per_line_us(lambda e: redact(e), n), 1),
         "us_per_line_pii_scan_only": round(per_line_us(lambda e: {k: pii.redact_pii(v) if isinstance(v, str) else v
                                                                    for k, v in e.items()}, n), 1),
-        "machine": platform.machine(), "python": platform.python_version(),
-        "note": "best of 3 runs on the shared 2-core machine while other engineers ran tests; the PII step "
-                "can make the whole cheaper: a masked card leaves the phone matcher fewer digits to try",
+        "machine": machine(),
+        "note": "best of 3 runs; the PII step can make the whole cheaper: a masked card leaves the phone "
+                "matcher fewer digits to try",
     }
     Path(__file__).parent.joinpath("results", "log_masking.json").write_text(json.dumps(out, indent=1))
     return out
