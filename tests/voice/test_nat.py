@@ -111,7 +111,9 @@ def _turnserver(rig: NatRig, workdir: Path) -> subprocess.Popen:
     deadline = time.time() + 10
     while f"{PUBLIC_BOT}:3478 " not in subprocess.run(rig.inside(rig.pub, ["ss", "-lun"]), capture_output=True,
                                                       text=True).stdout:
-        assert proc.poll() is None and time.time() < deadline, log.read_text(errors="replace")[-2000:]
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()  # never leave a TURN server behind
+            raise AssertionError("coturn did not start:\n" + log.read_text(errors="replace")[-2000:])
         time.sleep(0.2)
     return proc
 
