@@ -41,8 +41,14 @@ def test_scoring_refuses_near_misses(bench):
     assert not bench.is_right("shopping", "2025-11-11", None)
 
 
-def test_jionlp_missing_is_recorded_with_its_reason(bench):
+def test_jionlp_is_scored_on_the_same_phrases_and_loses_to_the_product(bench):
+    """jionlp (a test dependency) read through the same scoring: it has no negation, so 中午别打 is a
+    noon preference, and it does not know 618; the product's readers stay (time_phrases.json)."""
     reader, reason = bench.jionlp_reader()
-    if reader is not None:
-        pytest.skip("jionlp is installed here: the benchmark scores it")
-    assert "jionlp" in reason and "not" in reason
+    assert reader is not None, reason
+    rows = bench.load()
+    jio, product = bench.score(reader, rows), bench.score(bench.product, rows)
+    assert jio["n"] == product["n"] == len(rows)
+    assert jio["right"] < product["right"]
+    assert not bench.is_right("note", "prefer=-;avoid=12-14;days=any", reader("note", "中午别打"))
+    assert reader("shopping", "618") is None
