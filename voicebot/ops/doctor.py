@@ -176,8 +176,7 @@ def check_pbx(settings: Settings, wait_s: float = 12.0) -> list[Finding]:
     if not sip.registrar:
         return [Finding("pbx", True, "no registrar: direct mode (the PBX sends calls to this host's address)")]
     from voicebot.sip.endpoint import registrar_transport
-    from voicebot.sip.failover import stream_target
-    from voicebot.sip.keepalive import OptionsProbe, udp_target
+    from voicebot.sip.keepalive import OptionsProbe, stream_target, udp_target
     from voicebot.sip.stream_keepalive import StreamOptionsProbe, tls_client_context
 
     out = []

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import pjsua2 as pj
 
 from voicebot.config import SipConfig
-from voicebot.sip.endpoint import Transports, account_config, host_of, registrar_transport
+from voicebot.sip.endpoint import Transports, account_config, registrar_transport
+from voicebot.sip.keepalive import stream_target
 
 
 @dataclass(frozen=True)
@@ -62,19 +63,14 @@ def outbound_transport(uri: str, registrar: str, outbound_proxy: str = "") -> st
     if not registrar or outbound_proxy:
         return None
     target = uri.strip().strip("<>")
-    if _host(target) == _host(registrar):
+    if _pbx(target) == _pbx(registrar):
         return None  # the PBX routes it: its Contact is the registered one
     kind = registrar_transport(target)
     return None if kind == registrar_transport(registrar) else kind
 
 
-def _host(uri: str) -> tuple[str, int]:
-    """(host, port) with the scheme's default port: the PBX at ``pbx`` and ``pbx:5060`` is one PBX."""
-    hostport = host_of(uri).lower()
-    if hostport.startswith("["):
-        host, _, port = hostport[1:].partition("]")
-        port = port.lstrip(":")
-    else:
-        host, _, port = hostport.partition(":")
-    default = 5061 if registrar_transport(uri) == "tls" else 5060
-    return host, int(port) if port.isdigit() else default
+
+def _pbx(uri: str) -> tuple[str, int]:
+    """Host and port with the scheme's default: the PBX at ``pbx`` and ``pbx:5060`` is one PBX."""
+    target = stream_target(uri)
+    return target.host.lower(), target.port

@@ -106,11 +106,11 @@ def _tls(tls: pj.TlsConfig, sip: SipConfig) -> None:
 
 
 def own_aor(sip: SipConfig, registrar: str) -> str:
-    domain = sip.domain or host_of(registrar)
+    domain = sip.domain or _host_of(registrar)
     return f"sip:{sip.account_user()}@{domain or f'{sip.bind_host}:{sip.port}'}"
 
 
-def host_of(uri: str) -> str:
+def _host_of(uri: str) -> str:
     """``sip:pbx.example.com:5060;transport=tcp`` -> ``pbx.example.com:5060``."""
     rest = uri.split(":", 1)[1] if uri.startswith(("sip:", "sips:")) else uri
     return rest.split(";", 1)[0].split("@")[-1]

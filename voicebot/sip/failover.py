@@ -17,21 +17,14 @@ import ssl
 import time
 from dataclasses import dataclass
 
-from voicebot.sip.keepalive import OptionsProbe, Target, udp_target
+from voicebot.sip.endpoint import registrar_transport
+from voicebot.sip.keepalive import OptionsProbe, stream_target, udp_target
 
 
 @dataclass(frozen=True)
 class FailbackAnswer:
     alive: bool
     detail: str
-
-
-def stream_target(uri: str) -> Target:
-    rest = uri.split(":", 1)[1] if uri.startswith(("sip:", "sips:")) else uri
-    hostport = rest.split(";", 1)[0].split("@")[-1].strip("<>")
-    host, _, port = hostport.partition(":")
-    tls = uri.startswith("sips:") or "transport=tls" in uri.lower()
-    return Target(host, int(port) if port.isdigit() else (5061 if tls else 5060))
 
 
 class PrimaryProbe:
@@ -48,7 +41,7 @@ class PrimaryProbe:
             self._probe: OptionsProbe | StreamOptionsProbe = OptionsProbe(udp, aor, bind_host, user_agent,
                                                                           timeout_s=3.0)
         else:
-            kind = "tls" if primary.startswith("sips:") or "transport=tls" in primary.lower() else "tcp"
+            kind = registrar_transport(primary)
             self._probe = StreamOptionsProbe(stream_target(primary), kind, aor, user_agent, timeout_s=3.0,
                                              tls=tls if kind == "tls" else None)
         self._next = time.monotonic() + every_s

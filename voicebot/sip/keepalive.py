@@ -40,6 +40,15 @@ def udp_target(registrar: str, outbound_proxy: str = "") -> Target | None:
     return Target(host, int(port or 5060))
 
 
+def stream_target(uri: str) -> Target:
+    """Where a TCP/TLS request to ``uri`` goes: its host and port, 5061 for TLS and 5060 otherwise."""
+    rest = uri.split(":", 1)[1] if uri.startswith(("sip:", "sips:")) else uri
+    hostport = rest.split(";", 1)[0].split("@")[-1].strip("<>")
+    host, _, port = hostport.partition(":")
+    tls = uri.startswith("sips:") or "transport=tls" in uri.lower()
+    return Target(host, int(port) if port.isdigit() else (5061 if tls else 5060))
+
+
 class OptionsProbe:
     transport = "udp"
 

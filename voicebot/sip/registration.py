@@ -32,8 +32,8 @@ import pjsua2 as pj
 from voicebot.config import SipConfig
 from voicebot.logs import get_logger
 from voicebot.sip.endpoint import account_config, describe, own_aor, registrar_transport
-from voicebot.sip.failover import PrimaryProbe, stream_target
-from voicebot.sip.keepalive import OptionsProbe, udp_target
+from voicebot.sip.failover import PrimaryProbe
+from voicebot.sip.keepalive import OptionsProbe, stream_target, udp_target
 from voicebot.sip.stream_keepalive import StreamOptionsProbe, tls_client_context
 
 log = get_logger("voicebot.sip.registration")
