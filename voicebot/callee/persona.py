@@ -54,7 +54,8 @@ class Persona:
     wait_for_greeting: bool = True  # outbound from the bot / inbound to it: let the bot speak first
     greeting_timeout_s: float = 10.0
     bot_done_silence_ms: int = 900  # bot silence that counts as "finished its turn"
-    reply_timeout_s: float = 12.0
+    reply_timeout_s: float = 12.0  # how long to wait for the bot's reply to start
+    max_bot_turn_s: float = 30.0  # how long to let the bot talk before speaking over it anyway
     after_last_turn: str = "wait_hangup"  # or "hangup"
     answer_delay_ms: int = 0  # when the simulator answers (agent/callee mode)
     reject_with: int = 0  # answer mode: refuse the call with this SIP code (busy = 486)

@@ -159,7 +159,7 @@ class CalleeSimulator:
                     self.report.greeting_latency_ms = self.leg.heard[0].start * self.frame_ms
                     first = self.persona.turns[0] if self.persona.turns else None
                     if first is None or first.barge_in_after_ms is None:  # else: talk over the greeting
-                        self._wait_bot_done(self.persona.reply_timeout_s)
+                        self._wait_bot_done()
             for index, turn in enumerate(self.persona.turns):
                 self._play_turn(index, turn)
             self._after_last_turn()
@@ -177,7 +177,7 @@ class CalleeSimulator:
             self._wait(lambda lg: lg.heard and lg.bot_silent_for() == 0, self.persona.reply_timeout_s)
             self._sleep(turn.barge_in_after_ms / 1000)
         elif (index > 0 or self.persona.wait_for_greeting) and turn.wait_for_bot:
-            self._wait_bot_done(self.persona.reply_timeout_s)
+            self._wait_bot_done()
         leg = self.leg  # only now: a transfer during the waits moves us to a new leg
         rep = TurnReport(index, "dtmf" if turn.dtmf else "wav" if turn.wav else "say",
                          turn.dtmf or turn.say or turn.wav, leg.call.uid, barge_in=barge)
@@ -214,7 +214,7 @@ class CalleeSimulator:
         return max(0, overlapping[0].end - our_start) * self.frame_ms
 
     def _after_last_turn(self) -> None:
-        self._wait_bot_done(self.persona.reply_timeout_s)
+        self._wait_bot_done()
         if self.persona.after_last_turn == "hangup":
             self.ua.hangup(self.leg.call, 200, reason="callee")
             self.report.ended_by = "callee"
@@ -226,10 +226,14 @@ class CalleeSimulator:
                 self.report.ended_by = "callee (bot did not hang up)"
 
     # --- waiting, legs ------------------------------------------------------------------
-    def _wait_bot_done(self, timeout_s: float) -> None:
-        """Wait until the bot has been quiet for ``bot_done_silence_ms`` (its reply's start was awaited already)."""
+    def _wait_bot_done(self) -> None:
+        """Wait until the bot has been quiet for ``bot_done_silence_ms`` (its reply's start was awaited
+        already). A person lets a long turn finish: a goodbye line followed by the survey question runs
+        13 s, past ``reply_timeout_s`` (how long to wait for a reply to *start*); ``max_bot_turn_s``
+        caps a bot that never stops (hold music)."""
         need = self.persona.bot_done_silence_ms // self.frame_ms
-        self._wait(lambda lg: lg.bot_silent_for() >= need, timeout_s, soft=True)
+        self._wait(lambda lg: lg.bot_silent_for() >= need, max(self.persona.max_bot_turn_s, self.persona.reply_timeout_s),
+                   soft=True)
 
     def _wait(self, cond: Callable[[CallLeg], Any], timeout_s: float, soft: bool = False) -> Any:
         deadline = min(time.time() + timeout_s, self.deadline)

@@ -141,7 +141,7 @@ class PlanDialogueFactory:
                 texts += [lp.plan.faq.spec.decline, *(e.answer for e in lp.plan.faq.spec.entries)]
             fixed = [text for prompt in texts for _, text in prompt_texts(prompt)]
             if self.settings.dialogue.survey.enabled:
-                fixed += [survey.QUESTION[spec.locale], survey.THANKS[spec.locale]]
+                fixed += [lines[spec.locale] for lines in (survey.QUESTION, survey.THANKS, survey.ASK_AGAIN, survey.GOODBYE)]
             for seg_name, seg in spec.segments.items():
                 values = {**spec.variables, "offer": spec.offers.get(seg.offer, ""), "segment": seg_name}
                 own = [t for v in segment_variants(spec, seg_name).values() for part in SCRIPT_PARTS

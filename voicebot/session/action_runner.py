@@ -53,9 +53,11 @@ class ActionRunner:
         """Says lines at once (they queue in the speaker); holds other actions until playout ends."""
         first_line = None
         for action in actions:
-            if isinstance(action, ScheduleCallback):
+            if isinstance(action, (ScheduleCallback, Tag)):
                 # A promise already made: booked now, so a cut line (barge-in replaces the queue) or the
-                # callee hanging up during "we will call you back" cannot lose it.
+                # callee hanging up during "we will call you back" cannot lose it. A tag is a record of
+                # what was decided: held in the queue it would also hold back the lines after it, and
+                # the callee would hear a pause long enough to answer into (goodbye … survey question).
                 self._act(action)
             elif isinstance(action, Say) and self.actions.empty():
                 line = self.say(action.text)
