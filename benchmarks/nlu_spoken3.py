@@ -51,10 +51,11 @@ def key(row: tuple[str, str, str]) -> str:
     return f"{row[0]}\t{row[1]}"  # "okay" is an answer to the pitch and to the survey
 
 
-def survey_answers(lang: str) -> tuple[str, ...]:
+def survey_answers(lang: str) -> tuple:
+    from voicebot.asr.base import ExpectedPhrase
     from voicebot.dialogue import survey
 
-    return tuple(text for text, _ in survey.expected(LOCALES[lang]))
+    return tuple(ExpectedPhrase(text, f"csat:{score}") for text, score in survey.expected(LOCALES[lang]))
 
 
 def is_short(text: str, lang: str) -> bool:

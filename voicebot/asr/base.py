@@ -24,6 +24,27 @@ class Transcript:
     expected_margin: float | None = None
 
 
+@dataclass(frozen=True)
+class ExpectedPhrase:
+    """An answer the call expects now, and what it means: phrases that mean the same (满意, 很满意:
+    both a 5) do not compete when the recogniser asks whether the best one clearly won."""
+    text: str
+    meaning: str = ""  # '' = the text itself
+
+    @property
+    def sense(self) -> str:
+        return self.meaning or self.text
+
+
+Expected = tuple["str | ExpectedPhrase", ...]
+
+
+def phrases(expected: Expected) -> tuple[list[str], dict[str, str]]:
+    """The texts to score, and what each means (a plain text means itself)."""
+    items = [e if isinstance(e, ExpectedPhrase) else ExpectedPhrase(e) for e in expected]
+    return [e.text for e in items], {e.text: e.sense for e in items}
+
+
 class RecognizerStream(Protocol):
     """Incremental recognition of one utterance (vosk). Fed off the media thread."""
 
@@ -40,10 +61,11 @@ class Recognizer(Protocol):
     sample_rate: int  # rate ``transcribe`` expects
 
     def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str = "",
-                   expected: tuple[str, ...] = ()) -> Transcript:
+                   expected: Expected = ()) -> Transcript:
         """int16 (or float32 in -1..1) mono audio at ``sample_rate``. ``prompt``: the call's domain
         words (company, product, offers) for backends that take a hint ('' = none). ``expected``:
-        short answers the call expects now, which a backend may score against the audio."""
+        short answers the call expects now (texts or ``ExpectedPhrase``), which a backend may score
+        against the audio."""
 
     def stream(self, language: str | None = None) -> RecognizerStream | None:
         """A streaming session, or None when the backend only recognises whole utterances."""

@@ -35,7 +35,8 @@ class ClosedSetResult:
 
     @property
     def margin(self) -> float:
-        """Best candidate over the next one (the free text included): a confidence in nats."""
+        """Best candidate over the next one that means something else (the free text included): a
+        confidence in nats."""
         others = [s.logprob for s in (self.runner_up, self.free) if s is not None and s.text != self.best.text]
         return self.best.logprob - max(others) if others else 1.0
 
@@ -76,14 +77,19 @@ class ClosedSetScorer:
                 for t, r in zip(texts, results)]
 
     def choose(self, encoded: ctranslate2.StorageView, frames: int, language: str | None, free_text: str,
-               candidates: list[str], margin: float, within: float) -> ClosedSetResult | None:
+               candidates: list[str], margin: float, within: float,
+               meaning: dict[str, str] | None = None) -> ClosedSetResult | None:
+        """``meaning``: text -> what it means; the best must beat the best candidate that means
+        something else (满意 need not beat 很满意, only 一般 and 不满意)."""
         pool = [c for c in dict.fromkeys(candidates) if c]
+        sense = (lambda text: (meaning or {}).get(text, text))
         if not pool:
             return None
         scored = self.score(encoded, frames, language, pool + ([free_text] if free_text and free_text not in pool else []))
         free = next((s for s in scored if s.text == free_text), None) if free_text else None
         ranked = sorted((s for s in scored if s.text in pool), key=lambda s: s.logprob, reverse=True)
-        best, runner_up = ranked[0], (ranked[1] if len(ranked) > 1 else None)
+        best = ranked[0]
+        runner_up = next((s for s in ranked[1:] if sense(s.text) != sense(best.text)), None)
         near_free = free is None or free.text == best.text or best.logprob >= free.logprob - within
         beats_next = runner_up is None or best.logprob - runner_up.logprob >= margin
         chosen = best.text if near_free and beats_next else ""

@@ -4,7 +4,9 @@ Every message is ``u32 length`` (big-endian, of what follows) and a body that st
 ``u8`` message type and a ``u32`` request id (chosen by the client, unique per connection).
 
     RECOGNISE  kind u8 (0 final, 1 speculative), sample_rate u32,
-               call_id, language, prompt (each u16 length + UTF-8), then int16 little-endian PCM
+               call_id, language, prompt (each u16 length + UTF-8),
+               expected: u16 count, then text and meaning per answer (strings as above),
+               then int16 little-endian PCM
     CANCEL     (nothing more): drop the request if it is still queued
     PROMOTE    (nothing more): the request's turn has ended; queue it as end-of-turn work
     RESULT     confidence f32, audio_s f32, elapsed_s f32, queued_s f32, packed u8, text, language
@@ -57,6 +59,8 @@ class RecognitionRequest:
     prompt: str
     sample_rate: int
     pcm: np.ndarray  # int16
+    # The answers the call expects now, (text, meaning) (asr/closed_set.py): scored against the audio.
+    expected: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,8 @@ def _read_str(body: bytes, pos: int) -> tuple[str, int]:
 def encode_request(req: RecognitionRequest) -> bytes:
     pcm = np.ascontiguousarray(req.pcm, dtype="<i2").tobytes()
     body = (_HEAD.pack(MsgType.RECOGNISE, req.request_id) + _RECOGNISE.pack(req.kind, req.sample_rate)
-            + _str(req.call_id) + _str(req.language) + _str(req.prompt) + pcm)
+            + _str(req.call_id) + _str(req.language) + _str(req.prompt)
+            + struct.pack("!H", len(req.expected)) + b"".join(_str(t) + _str(m) for t, m in req.expected) + pcm)
     return _LEN.pack(len(body)) + body
 
 
@@ -136,6 +141,15 @@ def decode(body: bytes) -> RecognitionRequest | Control | RecognitionReply:
         call_id, pos = _read_str(body, pos)
         language, pos = _read_str(body, pos)
         prompt, pos = _read_str(body, pos)
+        if pos + 2 > len(body):
+            raise ProtocolError("RECOGNISE message ends before its expected answers")
+        (count,) = struct.unpack_from("!H", body, pos)
+        pos += 2
+        expected = []
+        for _ in range(count):
+            text, pos = _read_str(body, pos)
+            meaning, pos = _read_str(body, pos)
+            expected.append((text, meaning))
         if (len(body) - pos) % 2:
             raise ProtocolError("RECOGNISE audio is not whole int16 samples")
         try:
@@ -143,7 +157,7 @@ def decode(body: bytes) -> RecognitionRequest | Control | RecognitionReply:
         except ValueError:
             raise ProtocolError(f"unknown request kind {kind}") from None
         pcm = np.frombuffer(body, dtype="<i2", offset=pos).astype(np.int16)
-        return RecognitionRequest(rid, kind, call_id, language, prompt, rate, pcm)
+        return RecognitionRequest(rid, kind, call_id, language, prompt, rate, pcm, tuple(expected))
     if mtype in (MsgType.CANCEL, MsgType.PROMOTE):
         return Control(mtype, rid)
     if mtype == MsgType.RESULT:

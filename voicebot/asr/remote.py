@@ -16,7 +16,7 @@ from concurrent.futures import Future
 
 import numpy as np
 
-from voicebot.asr.base import Transcript
+from voicebot.asr.base import Expected, Transcript, phrases
 from voicebot.asr.protocol import (
     Kind, MsgType, ProtocolError, RecognitionReply, RecognitionRequest, decode, encode_control, encode_request,
     read_message,
@@ -137,21 +137,25 @@ class RemoteRecognizer:
         threading.Thread(target=self._watchdog, name="asr-remote-timeouts", daemon=True).start()
 
     # --- Recognizer protocol -------------------------------------------------------------
-    def transcribe(self, pcm: np.ndarray, language: str | None = None) -> Transcript:
-        return self.submit(pcm, language).result()  # the watchdog bounds the wait
+    def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str = "",
+                   expected: Expected = ()) -> Transcript:
+        return self.submit(pcm, language, prompt=prompt, expected=expected).result()  # the watchdog bounds the wait
 
     def stream(self, language: str | None = None) -> None:
         return None
 
     # --- what the session uses when it can ------------------------------------------------
     def submit(self, pcm: np.ndarray, language: str | None = None, call_id: str = "",
-               kind: Kind = Kind.FINAL, prompt: str = "", sample_rate: int | None = None) -> RemoteFuture:
-        """``sample_rate``: the audio's rate when it is not ``self.sample_rate``; the service resamples."""
+               kind: Kind = Kind.FINAL, prompt: str = "", sample_rate: int | None = None,
+               expected: Expected = ()) -> RemoteFuture:
+        """``sample_rate``: the audio's rate when it is not ``self.sample_rate``; the service resamples.
+        ``expected``: the answers the call expects now, scored by the service as a process scores them."""
         fut = RemoteFuture(next(self._ids), kind)
         if pcm.dtype != np.int16:
             pcm = (np.clip(pcm, -1.0, 1.0) * 32767.0).astype(np.int16)
+        texts, meaning = phrases(expected)
         req = RecognitionRequest(fut.request_id, kind, call_id, language or "", prompt,
-                                 sample_rate or self.sample_rate, pcm)
+                                 sample_rate or self.sample_rate, pcm, tuple((t, meaning[t]) for t in texts))
         try:
             self._connection().send(encode_request(req), fut)
         except OSError as exc:

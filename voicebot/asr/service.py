@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from voicebot.asr.base import ExpectedPhrase
 from voicebot.asr.cleanup import clean_transcript, speech_seconds
 from voicebot.asr.packing import PackedDecoder, PackedText, as_float, fits
 from voicebot.asr.protocol import (
@@ -119,11 +120,12 @@ class JobQueue:
                 return []
             order = sorted(self._jobs, key=lambda j: (j.kind, j.seq))
             group = [order[0]]
-            if packing != "off" and order[0].req.language and not order[0].req.prompt:
+            # A prompt or expected answers need the clip on its own (prompted decode, answers scored).
+            if packing != "off" and order[0].req.language and not order[0].req.prompt and not order[0].req.expected:
                 for j in order[1:]:
                     if len(group) >= MAX_GROUP:
                         break
-                    if j.pack_key != group[0].pack_key:
+                    if j.pack_key != group[0].pack_key or j.req.expected:
                         continue
                     if packing == "pack" and not fits([g.seconds for g in group] + [j.seconds], gap_s, window_s):
                         continue
@@ -288,9 +290,10 @@ class RecognitionService:
         lang = group[0].req.language or None
         if len(group) == 1:
             job = group[0]
-            if job.req.prompt:
+            if job.req.prompt and not job.req.expected:
                 return [self.decoder.prompted(job.audio, language_code(lang), job.req.prompt)]
-            t = self.rec.transcribe(job.audio, lang)
+            expected = tuple(ExpectedPhrase(text, meaning) for text, meaning in job.req.expected)
+            t = self.rec.transcribe(job.audio, lang, job.req.prompt, expected) if expected else self.rec.transcribe(job.audio, lang)
             return [PackedText(t.text, t.confidence)]
         # Too short or silent: no words, as WhisperRecognizer.transcribe decides for one clip
         # (Whisper would "hear" something in it).

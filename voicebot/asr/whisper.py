@@ -24,7 +24,7 @@ from pathlib import Path
 import ctranslate2
 import numpy as np
 
-from voicebot.asr.base import Transcript
+from voicebot.asr.base import Expected, Transcript, phrases
 from voicebot.asr.closed_set import ClosedSetResult, ClosedSetScorer
 from voicebot.asr.cleanup import Cleaned, clean_transcript, speech_seconds
 from voicebot.asr.hallucination import compression_ratio
@@ -134,7 +134,7 @@ class WhisperRecognizer:
                              cfg.retry_without_prompt)
 
     def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str = "",
-                   expected: tuple[str, ...] = ()) -> Transcript:
+                   expected: Expected = ()) -> Transcript:
         """``prompt``: domain words of the call (company, product, offers), used when
         ``asr.domain_prompt`` is on; otherwise the language's prompt from ``asr.prompts``.
         ``expected``: the answers the call expects now, scored against a short turn's audio."""
@@ -160,9 +160,10 @@ class WhisperRecognizer:
             if cleaned.dropped:
                 dropped.append(cleaned.dropped)
             if expected and seconds <= self._cfg.closed_set_max_s and self._cfg.closed_set != "off":
+                candidates, meaning = phrases(expected)
                 scored = self.closed_set.choose(encoded, len(chunk) // (SAMPLE_RATE // FRAMES_PER_SECOND), lang,
-                                                cleaned.text, list(expected), self._cfg.closed_set_margin,
-                                                self._cfg.closed_set_within)
+                                                cleaned.text, candidates, self._cfg.closed_set_margin,
+                                                self._cfg.closed_set_within, meaning)
             if cleaned.text or (scored and scored.chosen):
                 texts.append(scored.chosen if scored and scored.chosen else cleaned.text)
                 scores.append(d.avg_logprob)
@@ -174,7 +175,8 @@ class WhisperRecognizer:
             log.info("asr_text_dropped", raw=raw, kept=text, reason="; ".join(dropped))
         if scored is not None:
             log.info("asr_expected_scored", free=scored.free.text if scored.free else "", best=scored.best.text,
-                     chosen=scored.chosen, margin=round(scored.margin, 2))
+                     chosen=scored.chosen, margin=round(scored.margin, 2),
+                     runner_up=scored.runner_up.text if scored.runner_up else "")
         return Transcript(text, confidence, lang or "", seconds, time.perf_counter() - t0,
                           raw_text=raw, dropped="; ".join(dropped), no_speech_prob=max(no_speech, default=0.0),
                           free_text=raw if scored and scored.chosen else "",

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from voicebot.asr.base import ExpectedPhrase
 from voicebot.dialogue.base import Action, CallInfo, HangUp, Say, ScheduleCallback, Tag, UserTurn
 from voicebot.dialogue.confirm import CLOSING_HANGUPS, CLOSING_TAGS
 
@@ -74,8 +75,9 @@ def understand(factory, locale: str, state: str, transcript: str, asr_confidence
                      tuple(a.text for a in actions if isinstance(a, Say)))
 
 
-def expected_texts(factory, locale: str, state: str, closed_only: bool) -> tuple[str, ...]:
-    return tuple(a.text for a in new_call(factory, locale, state).expected_answers(closed_only=closed_only))
+def expected_texts(factory, locale: str, state: str, closed_only: bool) -> tuple[ExpectedPhrase, ...]:
+    return tuple(ExpectedPhrase(a.text, a.label)
+                 for a in new_call(factory, locale, state).expected_answers(closed_only=closed_only))
 
 
 def hear_audio(recognizer, factory, locale: str, state: str, pcm16k: np.ndarray, language: str | None,

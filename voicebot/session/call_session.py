@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from voicebot.asr.base import Transcript
+from voicebot.asr.base import ExpectedPhrase, Transcript
 from voicebot.dialogue.base import Action, CallInfo, Say, UserTurn
 from voicebot.logs import get_logger
 from voicebot.locales import whisper_language
@@ -277,12 +277,13 @@ class CallSession:
         self.runner.replace(actions)
         self._carrying_out_order = True  # the apology is said in full
 
-    def _expected_answers(self) -> tuple[str, ...]:
+    def _expected_answers(self) -> tuple[ExpectedPhrase, ...]:
         """The dialogue's expected short answers now (dialogue/expected.py); () for engines without them."""
         expected = getattr(self.dialogue, "expected_answers", None)
         if expected is None:
             return ()
-        return tuple(a.text for a in expected(closed_only=self.settings.asr.closed_set == "questions"))
+        return tuple(ExpectedPhrase(a.text, a.label)
+                     for a in expected(closed_only=self.settings.asr.closed_set == "questions"))
 
     def _handle_turn(self, turn: PendingTurn, transcript: Transcript) -> None:
         fms = self.settings.media.frame_ms / 1000

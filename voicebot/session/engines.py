@@ -7,7 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from voicebot.asr.base import Recognizer
+from voicebot.asr.base import Expected, Recognizer
 from voicebot.config import Settings
 from voicebot.dialogue.base import DialogueFactory
 from voicebot.logs import get_logger
@@ -51,7 +51,7 @@ class Engines:
                 log.exception("event_sink_failed", sink=repr(sink))
 
     def recognise(self, audio: Any, language: str | None, call_id: str, speculative: bool = False,
-                  prompt: str = "", expected: tuple[str, ...] = ()) -> Future:
+                  prompt: str = "", expected: Expected = ()) -> Future:
         """Recognition of one utterance. A recognition service (asr.service) takes the call id and
         whether the turn has ended, so end-of-turn work goes first and stale speculation is dropped."""
         submit = getattr(self.recognizer, "submit", None)
@@ -59,7 +59,7 @@ class Engines:
             from voicebot.asr.protocol import Kind
 
             return submit(audio, language, call_id, Kind.SPECULATIVE if speculative else Kind.FINAL,
-                          sample_rate=self.settings.media.clock_rate)
+                          sample_rate=self.settings.media.clock_rate, expected=expected)
         if expected:  # the state's expected answers, scored against a short turn (asr.closed_set_margin)
             return self.asr_pool.submit(self.recognizer.transcribe, audio, language, prompt, expected)
         if prompt:  # the call's domain words (asr.domain_prompt); the recognition service takes none

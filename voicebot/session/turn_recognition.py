@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from voicebot.asr.base import Transcript
+from voicebot.asr.base import Expected, Transcript
 from voicebot.locales import whisper_language
 from voicebot.logs import get_logger
 from voicebot.media.frames import SpeechPaused, TurnEnded
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 class TurnRecognition:
     def __init__(self, engines: Engines, locale: str, call_id: str, emergency: EmergencyPlan,
                  prompt: Callable[[], str], partials: PartialTranscriber | None,
-                 expected: Callable[[], tuple[str, ...]] | None = None) -> None:
+                 expected: Callable[[], Expected] | None = None) -> None:
         self.engines, self.call_id, self.emergency = engines, call_id, emergency
         self.language = whisper_language(locale)
         self._prompt, self.partials, self._expected = prompt, partials, expected
@@ -91,7 +91,7 @@ class TurnRecognition:
 
     def _recognise(self, audio: np.ndarray, speculative: bool = False) -> Future:
         # The plan's domain words (company, product, offers), used when asr.domain_prompt is on.
-        expected: tuple[str, ...] = ()
+        expected: Expected = ()
         if self.engines.settings.asr.closed_set != "off" and self._expected is not None:
             expected = self._expected()
         return self.engines.recognise(audio, self.language, self.call_id, speculative, self._prompt(), expected)
