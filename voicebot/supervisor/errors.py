@@ -19,7 +19,7 @@ from voicebot.supervisor import i18n
 # code: (en-US, zh-CN). Values are shown as given (ids, names, what the user typed).
 ERRORS: dict[str, tuple[str, str]] = {
     "login_required": ("Login required: your session ended or you are not logged in.",
-                       "请先登录（登录可能已过期）。"),
+                       "尚未登录或登录已过期，请重新登录。"),
     "supervisor_only": ("This needs the supervisor role.", "没有权限执行此操作（仅限主管）。"),
     "csrf": ("This page is out of date (missing or wrong CSRF token): reload it and try again.",
              "页面已过期，请刷新后重试。"),
@@ -29,7 +29,8 @@ ERRORS: dict[str, tuple[str, str]] = {
     "audit_unknown_action": ("Unknown audit action {action}.", "没有这种操作类型：{action}。"),
     "audit_bad_cursor": ("before is the cursor of a previous page (digits), got {value}.",
                          "翻页位置无效（应为上一页返回的数字），收到的是：{value}。"),
-    "audit_bad_limit": ("limit is 1..500 entries a page, got {value}.", "每页条数应在 1 到 500 之间，收到的是：{value}。"),
+    "audit_bad_limit": ("limit is 1..500 entries a page, got {value}.",
+                        "每页条数应在 1 到 500 之间，收到的是：{value}。"),
     "no_live_call": ("No such live call: it may have just ended.", "找不到这通通话，可能已经结束。"),
     "whisper_empty": ("The whisper is empty.", "提示内容为空，请输入后再发送。"),
     "no_call_action": ("No action {action} on a call.", "不支持对通话执行该操作：{action}。"),
@@ -44,7 +45,7 @@ ERRORS: dict[str, tuple[str, str]] = {
                                "外呼任务 {name} 当前状态为「{status}」，不能改为「{target}」。"),
     "too_many_streams": ("Too many open live pages for this login: close one and reload.",
                          "该账号打开的实时页面过多，请关闭一个后刷新。"),
-    "bad_date": ("Dates are YYYY-MM-DD, got {value}.", "日期格式应为 2026-03-01 这样的年-月-日，收到的是：{value}。"),
+    "bad_date": ("Dates are YYYY-MM-DD, got {value}.", "日期格式应为 年-月-日（例如 2026-03-01），收到的是：{value}。"),
     "bad_sort": ("Sort is one of {choices}, got {value}.", "不支持这种排序方式：{value}。"),
     "bad_seconds": ("Call length is a number of seconds, got {value}.", "通话时长请填秒数，收到的是：{value}。"),
     "bad_limit": ("The result limit is a number, got {value}.", "条数上限请填数字，收到的是：{value}。"),
@@ -52,13 +53,15 @@ ERRORS: dict[str, tuple[str, str]] = {
                                   "number as shown (e.g. 138******78) or the call id.",
                                   "按客户号码查询仅限主管。您可以按姓名、页面上显示的脱敏号码（如 138******78）"
                                   "或通话编号查询。"),
-    "bad_encoding": ("The export encoding is gbk or utf-8, got {value}.", "导出编码只能是 GBK 或 UTF-8，收到的是：{value}。"),
+    "bad_encoding": ("The export encoding is gbk or utf-8, got {value}.",
+                     "导出编码只能是 GBK 或 UTF-8，收到的是：{value}。"),
     "no_recording": ("No such recording.", "找不到这条录音。"),
     "comment_rate": ("At most {limit} comments a minute per session; try again in {wait} s.",
                      "评语提交太频繁：每分钟最多 {limit} 条，请 {wait} 秒后再试。"),
     "comment_empty": ("The comment is empty.", "评语内容为空，请输入后再提交。"),
     "unknown_criterion": ("Unknown scorecard item {name}.", "没有这个评分项：{name}。"),
-    "bad_points": ("{label} takes 0 to {max} points, got {value}.", "「{label}」的分数应在 0 到 {max} 之间，收到的是：{value}。"),
+    "bad_points": ("{label} takes 0 to {max} points, got {value}.",
+                   "「{label}」的分数应在 0 到 {max} 之间，收到的是：{value}。"),
 }
 
 
