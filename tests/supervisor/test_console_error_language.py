@@ -29,6 +29,8 @@ CASES: list[tuple[str, str, str, str, object, int, tuple[str, ...]]] = [
     ("supervisor_only", "vic", "GET", "/api/audit", None, 403, ()),
     ("csrf", "sue", "POST", "/api/agents", {"available": 1}, 403, ()),
     ("cross_site", "sue", "POST", "/api/agents", {"available": 1}, 403, ()),
+    ("not_found", "sue", "GET", "/api/nothing-here", None, 404, ()),
+    ("method_not_allowed", "sue", "DELETE", "/api/live", None, 405, ()),
     ("invalid_request", "sue", "POST", "/api/agents", {"available": "many"}, 422, ()),
     ("unknown_locale", "sue", "POST", "/lang", {"locale": "fr-FR"}, 400, ("fr-FR",)),
     ("audit_unknown_action", "sue", "GET", "/api/audit?action=dance", None, 400, ("dance",)),
@@ -99,7 +101,7 @@ def _ask(client: TestClient, code: str, method: str, path: str, body: object):
     if path == "/lang":
         return client.post(path, data={**body, "csrf": token}, headers=headers, follow_redirects=False)
     return client.request(method, path, json=body, headers=headers) if body is not None or method == "POST" \
-        else client.get(path, headers=headers)
+        else client.request(method, path, headers=headers)
 
 
 def test_every_error_code_is_triggered_here_and_worded_in_both_languages():

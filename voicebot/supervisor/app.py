@@ -17,10 +17,12 @@ from typing import Any
 import redis
 from fastapi import Depends, FastAPI, Form, Request, WebSocket
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
@@ -30,7 +32,7 @@ from voicebot.store.events import LIVE_CALLS, RedisEventReader
 from voicebot.supervisor import audit, i18n
 from voicebot.supervisor.auth import Authenticator, ConsoleSession
 from voicebot.supervisor.client_address import ClientAddressResolver
-from voicebot.supervisor.errors import ApiError, message
+from voicebot.supervisor.errors import FRAMEWORK_CODES, ApiError, message
 from voicebot.supervisor.recordings import RecordingStore
 from voicebot.supervisor.security import (
     PRE_SESSION_COOKIE, Busy, LoginGate, SecurityHeaders, StreamLimits, client_source, new_csrf_token,
@@ -148,6 +150,15 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
         session = await asyncio.to_thread(current_session, request) if exc.status_code != 401 else None
         return JSONResponse({"detail": message(exc.code, locale_for(request, session), **exc.values),
                              "code": exc.code}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _framework(request: Request, exc: StarletteHTTPException) -> Response:
+        # "Not Found" / "Method Not Allowed" from routing would reach a zh-CN page in English.
+        code = FRAMEWORK_CODES.get(exc.status_code)
+        if code is None:
+            return await http_exception_handler(request, exc)
+        return JSONResponse({"detail": message(code, locale_for(request)), "code": code},
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

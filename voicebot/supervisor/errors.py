@@ -24,6 +24,9 @@ ERRORS: dict[str, tuple[str, str]] = {
     "csrf": ("This page is out of date (missing or wrong CSRF token): reload it and try again.",
              "页面已过期，请刷新后重试。"),
     "cross_site": ("Refused: the request came from another site.", "已拒绝：该请求来自其他网站。"),
+    "not_found": ("Not found: the address is wrong or the item is gone.",
+                  "找不到该页面或数据，地址可能有误或已被删除。"),
+    "method_not_allowed": ("This address does not take that kind of request.", "该地址不支持这种请求方式。"),
     "invalid_request": ("The request is not valid: {fields}.", "提交的内容不符合要求，请检查后重试。"),
     "unknown_locale": ("Unknown language {locale}; use one of {choices}.", "不支持该语言：{locale}。"),
     "audit_unknown_action": ("Unknown audit action {action}.", "没有这种操作类型：{action}。"),
@@ -71,6 +74,10 @@ class Label:
 
     prefix: str
     value: str
+
+
+# The framework's own refusals (no such route, wrong method), by status.
+FRAMEWORK_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
 class Invalid(ValueError):
