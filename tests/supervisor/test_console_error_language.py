@@ -152,6 +152,8 @@ def test_language_comes_from_the_browser_before_login_and_from_the_account_after
         assert post_login(viewer, "vic", PASSWORDS["vic"]).status_code == 303
         r = viewer.get("/api/audit", headers={"accept-language": "en-US"})
         assert r.status_code == 403 and r.json()["detail"] == "没有权限执行此操作（仅限主管）。"
+        r = viewer.get("/api/no-such-thing", headers={"accept-language": "en-US"})
+        assert r.status_code == 404 and r.json()["detail"] == ERRORS["not_found"][1]
 
 
 def test_no_route_answers_with_a_fixed_english_detail():

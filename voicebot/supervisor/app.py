@@ -144,11 +144,15 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
     app.state.client_address = ClientAddressResolver.from_config(cfg.trusted_proxies)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
+    async def reader_locale(request: Request, status: int) -> str:
+        # Errors are worded when answered: the language of the request's cookie, account or browser.
+        session = await asyncio.to_thread(current_session, request) if status != 401 else None
+        return locale_for(request, session)
+
     @app.exception_handler(ApiError)
     async def _localized(request: Request, exc: ApiError) -> Response:
-        # Worded when answered: the reader's language is known from the request (and its session).
-        session = await asyncio.to_thread(current_session, request) if exc.status_code != 401 else None
-        return JSONResponse({"detail": message(exc.code, locale_for(request, session), **exc.values),
+        locale = await reader_locale(request, exc.status_code)
+        return JSONResponse({"detail": message(exc.code, locale, **exc.values),
                              "code": exc.code}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
@@ -157,14 +161,16 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
         code = FRAMEWORK_CODES.get(exc.status_code)
         if code is None:
             return await http_exception_handler(request, exc)
-        return JSONResponse({"detail": message(code, locale_for(request)), "code": code},
+        locale = await reader_locale(request, exc.status_code)
+        return JSONResponse({"detail": message(code, locale), "code": code},
                             status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         # A form the page sent wrongly: one sentence for people, the field list for scripts.
         fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) or "body" for e in exc.errors()})
-        return JSONResponse({"detail": message("invalid_request", locale_for(request), fields=fields),
+        locale = await reader_locale(request, 422)
+        return JSONResponse({"detail": message("invalid_request", locale, fields=fields),
                              "code": "invalid_request", "errors": jsonable_encoder(exc.errors())},
                             status_code=422)
 
