@@ -24,7 +24,12 @@ def number_calls(e164: str) -> str:
     return f"voicebot:calls:{customer_id(e164)}"
 
 
-AGENT_TRANSFERS = "voicebot:agents:transfers"  # zset of transfer start times (agent load)
+# zset call id -> time the customer was handed to an agent (agent load, counted for campaign.agent_handle_s).
+# Written by the call's event sink for every handover and by the campaign worker for its own calls
+# (same member: the call id), so the dialer also sees agents busy with inbound transfers.
+AGENT_TRANSFERS = "voicebot:agents:transfers"
+# zset call id -> time an agent's leg bridged through the bot ended (after-call work starts).
+AGENTS_WRAP_UP = "voicebot:agents:wrap_up"
 AGENTS_FREE_OVERRIDE = "voicebot:agents:free"  # set by a supervisor to override the configured count
 
 

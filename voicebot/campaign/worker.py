@@ -379,7 +379,8 @@ class CampaignWorker:
                 pipe.zadd(self.ck.followups, {f"{job.customer_id}:{state.get('follow_up_by', 'bot')}": now + follow_s})
         if result.transferred:
             pipe.hincrby(self.ck.meta, "n_transfers", 1)
-            self.pacer.note_transfer(pipe, attempt_id, now)
+            # Keyed by the call id, as the call's event sink keys it: one handover, one busy agent.
+            self.pacer.note_transfer(pipe, result.call_id or attempt_id, now)
         pipe.hincrby(self.ck.meta, "n_calls", 1)
         if result.unanswered_questions:
             from voicebot.dialogue.faq_misses import record_unanswered

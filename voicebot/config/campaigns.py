@@ -47,7 +47,7 @@ class CampaignConfig(BaseModel):
     calls_per_process: int = Field(4, ge=1, le=4)
     human_agents: int = 2  # 0 = no agent-load pacing
     transfer_rate_prior: float = 0.10  # expected share of calls handed to agents before the campaign has its own
-    agent_handle_s: float = 300.0  # how long one transfer keeps an agent busy
+    agent_handle_s: float = 300.0  # how long a customer handed to an agent keeps the agent busy, wrap-up included
     # A job idle this long in the stream (worker died) is reclaimed by another worker.
     visibility_timeout_s: float = 120.0
     # Costs and the manual-calling baseline (seed: 80-120 effective calls/agent/day). Currency ""

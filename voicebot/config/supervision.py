@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
 
 class PhoneSupervisionConfig(BaseModel):
@@ -90,6 +90,10 @@ class SupervisorConfig(BaseModel):
     max_streams: int = 200  # live event streams open at once across all users
     # Wallboard: calls planned per day and the thresholds that turn a tile amber / red.
     wallboard: WallboardConfig = WallboardConfig()
+    # After-call work: an agent whose transferred call (bridged through the bot) ended counts busy
+    # this long more on the wallboard's Agents free (0 = free the moment the call ends). A call
+    # handed over by REFER is counted for campaign.agent_handle_s instead, wrap-up included.
+    agent_wrap_up_s: float = Field(30.0, ge=0, le=3600)
     # Reverse proxies in front of the console (addresses or CIDRs, e.g. ["127.0.0.1", "10.0.0.0/8"]).
     # Only a request whose TCP peer is one of them is attributed to the client named in
     # X-Forwarded-For (right-most address that is not a trusted proxy) or X-Real-IP; from any other

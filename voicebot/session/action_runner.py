@@ -85,6 +85,8 @@ class ActionRunner:
             if self.transfer.poll():
                 ok, detail = self.transfer.result
                 self.outcome["transfer"] = {"ok": ok, "detail": detail, **self.transfer.describe()}
+                # The console counts the agent busy from the transfer until this says no agent took it.
+                self._publish("transfer_result", ok=ok, bridged=bool(self.outcome["transfer"]["bridged"]))
                 self.transfer = None
                 self.queue(self._on_transfer_result(ok, detail))
             return

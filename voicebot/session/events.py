@@ -2,7 +2,7 @@
 
 Every event is a flat JSON object ``{"type", "call_id", "ts", "worker", ...data}``.
 Types: call_started, call_answered, user_turn, bot_turn, partial_transcript, emotion,
-dtmf, barge_in, transfer, escalation, state, reply_latency, call_ended (carries the outcome).
+dtmf, barge_in, transfer, transfer_result, escalation, state, reply_latency, call_ended (carries the outcome).
 Sinks are plain callables, chained like structlog processors; the Redis sink lives in ``voicebot.store``.
 """
 

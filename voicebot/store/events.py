@@ -22,7 +22,7 @@ import redis
 
 from voicebot.logs import get_logger
 from voicebot.session.events import CallEvent
-from voicebot.store.live_state import LiveCall, apply_event, row_to_hash
+from voicebot.store.live_state import LiveCall, agent_after_call, apply_event, row_to_hash
 
 EVENTS_STREAM = "voicebot:events"
 LIVE_CALLS = "voicebot:calls:live"
@@ -221,7 +221,10 @@ class RedisEventSink:
             # Folded on a copy: a batch that fails is written again from the backlog, and must not
             # be folded into the row twice.
             row = staged.get(event.call_id) or copy.deepcopy(self._rows.get(event.call_id)) or self._known_row(event)
+            was_with_agent = row.with_agent
             apply_event(row, record)
+            if event.type == "call_ended":
+                _note_agent(pipe, event.call_id, agent_after_call(was_with_agent, row.outcome), event.ts)
             live: dict[str, Any] = {**row_to_hash(row), "last_event": event.type, "updated": event.ts}
             if event.type == "call_started":
                 pipe.sadd(LIVE_CALLS, event.call_id)
@@ -238,6 +241,17 @@ class RedisEventSink:
                 self._rows.pop(call_id, None)
             else:
                 self._rows[call_id] = row
+
+
+def _note_agent(pipe: redis.client.Pipeline, call_id: str, after: str | None, ts: float) -> None:
+    """The agent a call ended with stays busy beyond the call's row: in the same MULTI as the row's
+    end, so the wallboard never sees the agent free in between."""
+    from voicebot.campaign import keys
+
+    key = {"handover": keys.AGENT_TRANSFERS, "wrap_up": keys.AGENTS_WRAP_UP}.get(after or "")
+    if key:
+        pipe.zadd(key, {call_id: ts})
+        pipe.zremrangebyscore(key, "-inf", ts - 86400)  # no reader looks back further than a day
 
 
 def trim_event_stream(client: redis.Redis, retention_days: int, now: float | None = None) -> int:

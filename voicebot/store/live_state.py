@@ -112,6 +112,9 @@ def apply_event(row: LiveCall, event: dict[str, Any]) -> LiveCall:
     elif kind == "transfer":
         row.state = TRANSFERRING
         _flag(row, f"transfer: {event.get('reason') or event.get('target', '')}")
+    elif kind == "transfer_result":
+        if not event.get("ok") and row.state == TRANSFERRING:
+            row.state = "talking"  # no agent took the customer: the bot talks on, the agent is free
     elif kind == "escalation":
         _flag(row, f"escalation: {event.get('reason', '')}")
     elif kind == "tag":
@@ -126,3 +129,17 @@ def apply_event(row: LiveCall, event: dict[str, Any]) -> LiveCall:
     if row.started == 0.0:
         row.started = ts
     return row
+
+
+def agent_after_call(was_with_agent: bool, outcome: dict[str, Any]) -> str | None:
+    """What a call's end means for the agent it was being transferred to.
+
+    "handover": the customer went on to the agent (REFER): the agent's leg goes on where the bot
+    cannot see it, so it counts for the dialer's handle-time estimate. "wrap_up": the agent's leg was
+    bridged through the bot and ended with this call: the agent's after-call work starts now. None:
+    no agent has the customer (no transfer, or it failed or was cut short).
+    """
+    transfer = outcome.get("transfer") if isinstance(outcome, dict) else None
+    if not was_with_agent or not isinstance(transfer, dict) or not transfer.get("ok"):
+        return None
+    return "wrap_up" if transfer.get("bridged") else "handover"

@@ -9,15 +9,20 @@ session cookie; audio (listen live, recordings) and interventions need the super
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import redis
-from fastapi import Depends, FastAPI, Form, HTTPException, Request, WebSocket
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Depends, FastAPI, Form, Request, WebSocket
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
@@ -27,6 +32,7 @@ from voicebot.store.events import LIVE_CALLS, RedisEventReader
 from voicebot.supervisor import audit, i18n
 from voicebot.supervisor.auth import Authenticator, ConsoleSession
 from voicebot.supervisor.client_address import ClientAddressResolver
+from voicebot.supervisor.errors import FRAMEWORK_CODES, ApiError, message
 from voicebot.supervisor.recordings import RecordingStore
 from voicebot.supervisor.security import (
     PRE_SESSION_COOKIE, Busy, LoginGate, SecurityHeaders, StreamLimits, client_source, new_csrf_token,
@@ -79,7 +85,7 @@ def current_session(request: Request) -> ConsoleSession | None:
 def require_api(request: Request) -> ConsoleSession:
     session = current_session(request)
     if session is None:
-        raise HTTPException(401, "login required")
+        raise ApiError(401, "login_required")
     return session
 
 
@@ -92,7 +98,7 @@ def require_page(request: Request) -> ConsoleSession:
 
 def require_supervisor(session: ConsoleSession = Depends(require_api)) -> ConsoleSession:
     if not session.supervisor:
-        raise HTTPException(403, "supervisor role required")
+        raise ApiError(403, "supervisor_only")
     return session
 
 
@@ -100,13 +106,13 @@ async def require_csrf(request: Request, session: ConsoleSession = Depends(requi
     """Any state-changing request of a logged-in user: same site, and the session's CSRF token."""
     refuse_cross_site(request)
     if not tokens_match(await submitted_token(request), session.csrf):
-        raise HTTPException(403, "missing or wrong CSRF token")
+        raise ApiError(403, "csrf")
     return session
 
 
 def require_supervisor_csrf(session: ConsoleSession = Depends(require_csrf)) -> ConsoleSession:
     if not session.supervisor:
-        raise HTTPException(403, "supervisor role required")
+        raise ApiError(403, "supervisor_only")
     return session
 
 
@@ -137,6 +143,36 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
     app.state.console = console
     app.state.client_address = ClientAddressResolver.from_config(cfg.trusted_proxies)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    async def reader_locale(request: Request, status: int) -> str:
+        # Errors are worded when answered: the language of the request's cookie, account or browser.
+        session = await asyncio.to_thread(current_session, request) if status != 401 else None
+        return locale_for(request, session)
+
+    @app.exception_handler(ApiError)
+    async def _localized(request: Request, exc: ApiError) -> Response:
+        locale = await reader_locale(request, exc.status_code)
+        return JSONResponse({"detail": message(exc.code, locale, **exc.values),
+                             "code": exc.code}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _framework(request: Request, exc: StarletteHTTPException) -> Response:
+        # "Not Found" / "Method Not Allowed" from routing would reach a zh-CN page in English.
+        code = FRAMEWORK_CODES.get(exc.status_code)
+        if code is None:
+            return await http_exception_handler(request, exc)
+        locale = await reader_locale(request, exc.status_code)
+        return JSONResponse({"detail": message(code, locale), "code": code},
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # A form the page sent wrongly: one sentence for people, the field list for scripts.
+        fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) or "body" for e in exc.errors()})
+        locale = await reader_locale(request, 422)
+        return JSONResponse({"detail": message("invalid_request", locale, fields=fields),
+                             "code": "invalid_request", "errors": jsonable_encoder(exc.errors())},
+                            status_code=422)
 
     @app.exception_handler(NotLoggedIn)
     async def _to_login(request: Request, _exc: NotLoggedIn) -> Response:
@@ -212,7 +248,7 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
     async def set_language(request: Request, locale: str = Form(...), back: str = Form("/live"),
                            session: ConsoleSession = Depends(require_csrf)) -> Response:
         if locale not in i18n.LOCALES:
-            raise HTTPException(400, f"unknown locale {locale!r}; use one of {', '.join(i18n.LOCALES)}")
+            raise ApiError(400, "unknown_locale", locale=locale, choices=i18n.LOCALES)
         response = RedirectResponse(_safe_next(back), status_code=303)
         response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, samesite="strict",
                             secure=console.secure_cookie(request))

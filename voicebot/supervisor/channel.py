@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from voicebot.logs import get_logger
+from voicebot.supervisor.errors import Invalid
 from voicebot.supervisor.modes import Mode
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def send_instruction(client: redis.Redis, call_id: str, text: str) -> None:
 def request_supervisor_call(client: redis.Redis, call_id: str, uri: str, mode: Mode | str) -> None:
     mode = Mode.parse(mode) if isinstance(mode, str) else mode
     if not uri.startswith(("sip:", "sips:")):
-        raise ValueError(f"supervisor URI {uri!r} must start with sip:")
+        raise Invalid("bad_phone", uri=uri)
     key = supervise_key(call_id)
     client.rpush(key, json.dumps({"uri": uri, "mode": mode.value, "ts": time.time()}))
     client.expire(key, KEY_TTL_S)

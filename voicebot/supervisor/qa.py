@@ -12,6 +12,8 @@ from typing import Any
 
 import redis
 
+from voicebot.supervisor.errors import Invalid, Label
+
 # The scorecard: criteria (i18n keys qa.criterion.<name>) and the points each is worth.
 CRITERIA: dict[str, int] = {"greeting": 2, "accuracy": 3, "compliance": 3, "tone": 1, "resolution": 3}
 FLAGGED = "voicebot:qa:flagged"
@@ -61,9 +63,9 @@ def set_score(client: redis.Redis, day: str, call_id: str, user: str, points: di
     clean = {}
     for name, value in points.items():
         if name not in CRITERIA:
-            raise ValueError(f"unknown criterion {name!r}; use {', '.join(CRITERIA)}")
+            raise Invalid("unknown_criterion", name=str(name)[:64])
         if not isinstance(value, int) or not 0 <= value <= CRITERIA[name]:
-            raise ValueError(f"{name} takes 0..{CRITERIA[name]} points, got {value!r}")
+            raise Invalid("bad_points", label=Label("qa.criterion", name), max=CRITERIA[name], value=value)
         clean[name] = value
     score = {"points": clean, "total": sum(clean.values()), "max": sum(CRITERIA.values()), "by": user,
              "at": time.time()}
@@ -74,7 +76,7 @@ def set_score(client: redis.Redis, day: str, call_id: str, user: str, points: di
 def add_comment(client: redis.Redis, day: str, call_id: str, user: str, text: str) -> dict[str, Any]:
     text = text.strip()
     if not text:
-        raise ValueError("the comment is empty")
+        raise Invalid("comment_empty")
     comment = {"user": user, "text": text[:MAX_COMMENT], "at": time.time()}
     client.rpush(_key(day, call_id) + ":comments", json.dumps(comment, ensure_ascii=False))
     return comment

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -22,6 +22,7 @@ from voicebot.store.events import LIVE_CALLS
 from voicebot.supervisor import i18n
 from voicebot.supervisor.app import Console, locale_for, require_supervisor_csrf
 from voicebot.supervisor.auth import ConsoleSession
+from voicebot.supervisor.errors import ApiError, Invalid
 from voicebot.supervisor.channel import request_supervisor_call, send_instruction
 
 MAX_WHISPER = 500
@@ -45,14 +46,14 @@ CONFIRM_FIRST = (Order.HANG_UP, Order.TRANSFER)
 def register(app: FastAPI, console: Console) -> None:
     def live_or_404(call_id: str) -> None:
         if len(call_id) > 200 or not console.client.sismember(LIVE_CALLS, call_id):
-            raise HTTPException(404, "no such live call")
+            raise ApiError(404, "no_live_call")
 
     @app.post("/api/calls/{call_id}/whisper", response_model=None)
     async def whisper(call_id: str, body: Whisper, request: Request,
                       session: ConsoleSession = Depends(require_supervisor_csrf)) -> Any:
         text = body.text.strip()
         if not text:
-            raise HTTPException(400, "the whisper is empty")
+            raise ApiError(400, "whisper_empty")
         await asyncio.to_thread(live_or_404, call_id)
         # The bot understands the text with this same table (Dialogue.on_instruction): one it would not
         # follow is answered here and never reaches the call.
@@ -73,7 +74,7 @@ def register(app: FastAPI, console: Console) -> None:
     async def act(call_id: str, action: str, request: Request,
                   session: ConsoleSession = Depends(require_supervisor_csrf)) -> dict[str, Any]:
         if action not in INSTRUCTIONS and action not in PHONE_MODES:
-            raise HTTPException(404, f"no action {action!r}")
+            raise ApiError(404, "no_call_action", action=action[:64])
         await asyncio.to_thread(live_or_404, call_id)
         if action in INSTRUCTIONS:
             text = INSTRUCTIONS[action]
@@ -83,10 +84,10 @@ def register(app: FastAPI, console: Console) -> None:
         user = console.settings.supervisor.users.get(session.user)
         phone = user.phone if user else ""
         if not phone:
-            raise HTTPException(409, f"no phone is set for {session.user} (supervisor.users.{session.user}.phone)")
+            raise ApiError(409, "no_phone", user=session.user)
         await asyncio.to_thread(console.audit, request, action, session.user, call_id, phone=phone)
         try:
             await asyncio.to_thread(request_supervisor_call, console.client, call_id, phone, PHONE_MODES[action])
-        except ValueError as exc:
-            raise HTTPException(400, str(exc)) from None
+        except Invalid as exc:
+            raise ApiError.of(400, exc) from None
         return {"ok": True, "sent": PHONE_MODES[action], "phone": phone}

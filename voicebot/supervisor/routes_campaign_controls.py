@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import Body, Depends, FastAPI, HTTPException, Request
+from fastapi import Body, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from voicebot.campaign import keys
@@ -18,13 +18,14 @@ from voicebot.campaign.controls import ControlError, change_controls, read_contr
 from voicebot.supervisor import i18n
 from voicebot.supervisor.app import Console, locale_for, require_api, require_supervisor_csrf
 from voicebot.supervisor.auth import ConsoleSession
+from voicebot.supervisor.errors import ApiError
 from voicebot.supervisor.routes_campaigns import CampaignName  # noqa: F401  (registers {name:campaign})
 
 
 def register(app: FastAPI, console: Console) -> None:
     def known(name: str) -> keys.CampaignKeys:
         if len(name) > 200 or not console.client.sismember(keys.CAMPAIGNS, name):
-            raise HTTPException(404, f"no campaign {name!r}")
+            raise ApiError(404, "no_campaign", name=name)
         return keys.CampaignKeys(name)
 
     @app.get("/api/campaigns/{name:campaign}/controls")

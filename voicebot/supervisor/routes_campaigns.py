@@ -8,7 +8,7 @@ import redis
 from collections import Counter
 from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.convertors import Convertor, register_url_convertor
@@ -18,6 +18,7 @@ from voicebot.campaign.controls import read_controls
 from voicebot.campaign.kpi import breakdown, compute, load_results
 from voicebot.supervisor.app import Console, page, require_api, require_page, require_supervisor_csrf
 from voicebot.supervisor.auth import ConsoleSession
+from voicebot.supervisor.errors import ApiError, Label
 from voicebot.supervisor.masking import mask_value
 from voicebot.dialogue.faq_misses import unanswered_questions as faq_misses
 
@@ -87,15 +88,19 @@ class CampaignName(Convertor):
 
 register_url_convertor("campaign", CampaignName())
 
-def agents_now(console: Console) -> dict[str, Any]:
-    """The dialer's view of human agents (voicebot.campaign.pacing): configured or overridden, minus
-    transfers still within their handle time."""
-    cfg = console.settings.campaign
-    override = console.client.get(keys.AGENTS_FREE_OVERRIDE)
-    agents = int(override) if override not in (None, "") else cfg.human_agents
+def agents_now(console: Console, now: float | None = None) -> dict[str, Any]:
+    """Human agents (voicebot.campaign.pacing): configured or overridden, minus customers handed over
+    within their handle time and agents still in wrap-up after a bridged transfer ended."""
     import time
 
-    busy = console.client.zcount(keys.AGENT_TRANSFERS, time.time() - cfg.agent_handle_s, "+inf")
+    cfg = console.settings.campaign
+    now = time.time() if now is None else now
+    override = console.client.get(keys.AGENTS_FREE_OVERRIDE)
+    agents = int(override) if override not in (None, "") else cfg.human_agents
+    busy = console.client.zcount(keys.AGENT_TRANSFERS, now - cfg.agent_handle_s, "+inf")
+    wrap_up_s = console.settings.supervisor.agent_wrap_up_s
+    if wrap_up_s > 0:  # "(": an agent whose wrap-up ends exactly now is free
+        busy += console.client.zcount(keys.AGENTS_WRAP_UP, f"({now - wrap_up_s}", "+inf")
     return {"agents": agents, "override": override is not None, "busy": int(busy), "free": max(0, agents - busy)}
 
 
@@ -106,12 +111,14 @@ def register(app: FastAPI, console: Console) -> None:
         from voicebot.campaign.campaign import Campaign
 
         if body.status not in CONTROLLABLE:
-            raise HTTPException(400, f"status is one of {', '.join(CONTROLLABLE)}, got {body.status!r}")
+            raise ApiError(400, "campaign_bad_status", status=body.status[:64],
+                           choices=[Label("camp.status", s) for s in CONTROLLABLE])
         if not console.client.sismember(keys.CAMPAIGNS, name):
-            raise HTTPException(404, f"no campaign {name!r}")
+            raise ApiError(404, "no_campaign", name=name)
         campaign = Campaign(console.client, name)
         if campaign.status not in CONTROLLABLE[body.status]:
-            raise HTTPException(409, f"campaign {name!r} is {campaign.status}, cannot become {body.status}")
+            raise ApiError(409, "campaign_cannot_change", name=name, status=Label("camp.status", campaign.status),
+                           target=Label("camp.status", body.status))
         campaign.set_status(body.status)
         console.audit(request, "campaign", session.user, campaign=name, status=body.status)
         return {"campaign": name, "status": body.status}
@@ -140,7 +147,7 @@ def register(app: FastAPI, console: Console) -> None:
     async def campaign(name: str, session: ConsoleSession = Depends(require_api)) -> dict[str, Any]:
         data = await asyncio.to_thread(campaign_data, console, name)
         if data is None:
-            raise HTTPException(404, f"no campaign {name!r}")
+            raise ApiError(404, "no_campaign", name=name)
         if not session.supervisor and data["unanswered"]:
             data["unanswered"] = mask_value(data["unanswered"])  # callers' own words can hold a number
         return data

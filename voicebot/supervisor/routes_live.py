@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import redis
 import redis.asyncio as aioredis
-from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi import Depends, FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response, StreamingResponse
 
 from voicebot.logs import get_logger
@@ -17,6 +17,7 @@ from voicebot.supervisor.app import Console, page, require_api, require_page
 from voicebot.supervisor.session_cookie import session_token
 from voicebot.supervisor.audio_tap import audio_channel, listen_key
 from voicebot.supervisor.auth import ConsoleSession
+from voicebot.supervisor.errors import ApiError
 from voicebot.supervisor.event_hub import OVERFLOW, EventHub, id_after
 from voicebot.supervisor.live import LiveBoard, LiveCall, fold
 from voicebot.supervisor.masking import mask_value
@@ -84,7 +85,7 @@ def register(app: FastAPI, console: Console) -> None:
     @app.get("/api/live/stream")
     async def live_stream(request: Request, session: ConsoleSession = Depends(require_api)) -> StreamingResponse:
         if not console.streams.acquire(session.key, session.user):
-            raise HTTPException(429, "too many open live streams for this session")
+            raise ApiError(429, "too_many_streams")
         return StreamingResponse(_stream(request, session), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
@@ -17,6 +17,7 @@ from voicebot.supervisor.app import (
     Console, locale_for, page, require_api, require_page, require_supervisor, require_supervisor_csrf,
 )
 from voicebot.supervisor.auth import ConsoleSession
+from voicebot.supervisor.errors import ApiError, Invalid
 from voicebot.supervisor.masking import mask_value
 from voicebot.supervisor.rate_limits import COMMENTS
 from voicebot.supervisor.recordings import CALL_ID, DAY
@@ -59,26 +60,25 @@ def register(app: FastAPI, console: Console) -> None:
             setattr(q, name, value.strip()[:200] if name != "sort" else (value or "newest"))
         for value in (q.date_from, q.date_to):
             if value and not DAY.match(value):
-                raise HTTPException(400, f"dates are YYYY-MM-DD, got {value!r}")
+                raise ApiError(400, "bad_date", value=value)
         if q.sort not in SORTS:
-            raise HTTPException(400, f"sort is one of {', '.join(SORTS)}, got {q.sort!r}")
+            raise ApiError(400, "bad_sort", value=q.sort[:64], choices=SORTS)
         for name in ("min_s", "max_s"):
             if params.get(name):
                 try:
                     setattr(q, name, float(params[name]))
                 except ValueError:
-                    raise HTTPException(400, f"{name} is a number of seconds, got {params[name]!r}") from None
+                    raise ApiError(400, "bad_seconds", value=params[name][:64]) from None
         try:
             q.limit = max(1, min(int(params.get("limit") or 200), 5000))
         except ValueError:
-            raise HTTPException(400, f"limit is a number, got {params['limit']!r}") from None
+            raise ApiError(400, "bad_limit", value=params["limit"][:64]) from None
         return q
 
     def run(q: SearchQuery, session: ConsoleSession) -> list[dict[str, Any]]:
         if not session.supervisor and contains_phone_number(q.customer):
             # Matching hidden digits would answer yes/no per digit typed: refused, not silently empty.
-            raise HTTPException(403, "searching by customer number is for supervisors; search by name, "
-                                     "the masked number as shown (e.g. 138******78) or the call id")
+            raise ApiError(403, "number_search_supervisors")
         entries = search(store, q, session.supervisor, lambda d, c: qa.is_flagged(console.client, d, c))
         return [present_entry(e, session) for e in entries]
 
@@ -100,7 +100,7 @@ def register(app: FastAPI, console: Console) -> None:
         encoding = request.query_params.get("encoding") or ("gbk" if locale_for(request, session) == "zh-CN"
                                                              else "utf-8")
         if encoding not in ("gbk", "utf-8"):
-            raise HTTPException(400, f"encoding is gbk or utf-8, got {encoding!r}")
+            raise ApiError(400, "bad_encoding", value=encoding[:64])
         await asyncio.to_thread(console.audit, request, "export", session.user, rows=len(entries), encoding=encoding)
         text = to_csv(entries)
         body = text.encode("gb18030") if encoding == "gbk" else ("\ufeff" + text).encode("utf-8")
@@ -112,7 +112,7 @@ def register(app: FastAPI, console: Console) -> None:
                        session: ConsoleSession = Depends(require_page)) -> Response:
         entry = store.entry(day, call_id)
         if entry is None:
-            raise HTTPException(404, "no such recording")
+            raise ApiError(404, "no_recording")
         return page(console, request, "recording.html", session, entry=present_entry(entry, session),
                     criteria=qa.CRITERIA)
 
@@ -120,7 +120,7 @@ def register(app: FastAPI, console: Console) -> None:
     def recording_detail(day: str, call_id: str, session: ConsoleSession = Depends(require_api)) -> dict[str, Any]:
         entry = store.entry(day, call_id)
         if entry is None:
-            raise HTTPException(404, "no such recording")
+            raise ApiError(404, "no_recording")
         return {"recording": present_entry(entry, session),
                 "transcript": present_transcript(store.transcript(day, call_id), session),
                 "review": mask_value(qa.review(console.client, day, call_id)) if not session.supervisor
@@ -128,7 +128,7 @@ def register(app: FastAPI, console: Console) -> None:
 
     def existing(day: str, call_id: str) -> None:
         if not (DAY.match(day) and CALL_ID.match(call_id)) or store.entry(day, call_id) is None:
-            raise HTTPException(404, "no such recording")
+            raise ApiError(404, "no_recording")
 
     @app.post("/api/recordings/{day}/{call_id}/flag")
     def flag(day: str, call_id: str, body: Flag, request: Request,
@@ -144,8 +144,8 @@ def register(app: FastAPI, console: Console) -> None:
         existing(day, call_id)
         try:
             result = qa.set_score(console.client, day, call_id, session.user, body.points)
-        except ValueError as exc:
-            raise HTTPException(400, str(exc)) from None
+        except Invalid as exc:
+            raise ApiError.of(400, exc) from None
         console.audit(request, "score", session.user, call_id, day=day, total=result["total"])
         return qa.review(console.client, day, call_id)
 
@@ -155,12 +155,11 @@ def register(app: FastAPI, console: Console) -> None:
         existing(day, call_id)
         wait = COMMENTS.spend(console.client, session.key)
         if wait:
-            raise HTTPException(429, f"at most {COMMENTS.limit} comments a minute per session; try again in {wait} s",
-                                headers={"Retry-After": str(wait)})
+            raise ApiError(429, "comment_rate", headers={"Retry-After": str(wait)}, limit=COMMENTS.limit, wait=wait)
         try:
             qa.add_comment(console.client, day, call_id, session.user, body.text)
-        except ValueError as exc:
-            raise HTTPException(400, str(exc)) from None
+        except Invalid as exc:
+            raise ApiError.of(400, exc) from None
         console.audit(request, "comment", session.user, call_id, day=day)
         return qa.review(console.client, day, call_id)
 
@@ -172,12 +171,12 @@ def register(app: FastAPI, console: Console) -> None:
         parts = rel.split("/")
         if len(parts) != 2 or "." not in parts[1]:
             _log.warning("recording_path_refused", user=session.user, path=rel[:200])
-            raise HTTPException(404, "no such recording")
+            raise ApiError(404, "no_recording")
         call_id, kind = parts[1].rsplit(".", 1)
         path = store.path(parts[0], call_id, kind)
         if path is None:
             _log.warning("recording_path_refused", user=session.user, path=rel[:200])
-            raise HTTPException(404, "no such recording")
+            raise ApiError(404, "no_recording")
         # The player asks for ranges as it seeks: audit the first request of a play, not every range.
         range_header = request.headers.get("range", "")
         if download or not range_header or range_header.startswith("bytes=0-"):

@@ -23,9 +23,10 @@ from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
 import redis
-from fastapi import HTTPException, Request
+from fastapi import Request
 
 from voicebot.config import SupervisorConfig
+from voicebot.supervisor.errors import ApiError
 
 T = TypeVar("T")
 PRE_SESSION_COOKIE = "vb_csrf"
@@ -98,7 +99,7 @@ async def submitted_token(request: Request) -> str:
 
 def refuse_cross_site(request: Request) -> None:
     if not same_origin(request):
-        raise HTTPException(403, "cross-site request refused")
+        raise ApiError(403, "cross_site")
 
 
 def client_source(request: Request) -> str:

@@ -26,12 +26,16 @@ async function load(e) {
 older.addEventListener("click", () => { if (older.dataset.next) { cursors.push(older.dataset.next); load(); } });
 newer.addEventListener("click", () => { if (cursors.length > 1) { cursors.pop(); load(); } });
 // Campaign changes read "Simultaneous calls: 4 → 1"; a whisper's order by its label; the rest as stored.
+// Keys and fixed-set values by their labels: the zh-CN trail must not read "role: supervisor".
+const VALUE_LABELS = {order: "order", role: "role", kind: "file", status: "camp.status"};
 function detail(k, v) {
   if (k === "changes" && Array.isArray(v)) {
-    return v.map(c => `${label("camp.field", c && c.field)}: ${c && c.from} → ${c && c.to}`).join("; ");
+    return v.map(c => `${label("camp.field", c && c.field)}${t("common.colon")}${c && c.from} → ${c && c.to}`).join("; ");
   }
-  if (k === "order") return `${k}: ${label("order", v)}`;
-  return `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`;
+  let shown = typeof v === "object" ? JSON.stringify(v) : String(v);
+  if (k in VALUE_LABELS) shown = label(VALUE_LABELS[k], v);
+  if (k === "encoding") shown = shown.toUpperCase();
+  return `${label("audit.key", k)}${t("common.colon")}${shown}`;
 }
 form.addEventListener("submit", load);
 load();

@@ -30,7 +30,7 @@ async function load() {
   catch (err) { VB.error(document.getElementById("campaign-error"), err, load); return; }
   const total = d.total, rules = d.rules || {};
   document.getElementById("campaign-rules").textContent = t("camp.rules", {hours: rules.calling_hours,
-    tz: rules.timezone, channels: rules.bot_channels, agents: rules.human_agents});
+    tz: VB.label("tz", rules.timezone), channels: rules.bot_channels, agents: rules.human_agents});
   const status = (d.meta && d.meta.status) || "";
   document.getElementById("campaign-status").textContent = status ? VB.label("camp.status", status) : "";
   showAgents(rules.agents_now);
@@ -75,7 +75,7 @@ function showControls(c) {
   const src = own => t(own ? "camp.from_campaign" : "camp.from_config");
   document.getElementById("ctl-bot_channels-src").textContent = src(c.own.includes("bot_channels"));
   document.getElementById("ctl-hours-src").textContent = src(c.own.includes("calling_hours_start"));
-  document.getElementById("ctl-hours-note").textContent = t("camp.hours_note", {tz: c.timezone});
+  document.getElementById("ctl-hours-note").textContent = t("camp.hours_note", {tz: VB.label("tz", c.timezone)});
 }
 async function saveControls(body) {
   const msg = document.getElementById("controls-msg");

@@ -58,12 +58,14 @@ const VB = (() => {
       opts.headers["X-CSRF-Token"] = csrfMeta ? csrfMeta.content : "";
       if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
     }
-    const res = await fetch(url, opts);
+    let res;
+    // fetch's own TypeError ("Failed to fetch") is the browser's English: say it in the page's language.
+    try { res = await fetch(url, opts); } catch (e) { throw new Error(t("common.network_error")); }
     if (res.status === 401) { location.href = `/login?next=${encodeURIComponent(location.pathname)}`; throw new Error("login required"); }
     let data = null;
     try { data = await res.json(); } catch (e) { data = null; }
     if (!res.ok) {
-      const err = new Error((data && typeof data.detail === "string") ? data.detail : `HTTP ${res.status}`);
+      const err = new Error((data && typeof data.detail === "string") ? data.detail : t("common.http_error", {status: res.status}));
       err.data = data;  // e.g. {"field": ...}: which input to mark
       throw err;
     }

@@ -15,7 +15,7 @@ async function load() {
   const {recording, transcript, review} = data;
   const list = document.getElementById("transcript");
   fill(list, transcript.map((line, i) => h("li", {class: `who-${line.who}`, dataset: {i, start: line.start, end: line.end}},
-    h("span", {class: "muted"}, `${line.start.toFixed(1)} s`), " ", h("b", null, label("who", line.who), t("common.colon")), " ", line.text,
+    h("span", {class: "muted"}, t("common.seconds", {n: line.start.toFixed(1)})), " ", h("b", null, label("who", line.who), t("common.colon")), " ", line.text,
     line.emotion ? [" ", h("span", {class: "flag", style: {background: color(line.emotion), color: "#000"}}, label("emotion", line.emotion))] : null,
     line.interrupted ? [" ", h("span", {class: "muted"}, t("call.interrupted"))] : null)));
   const total = Math.max(Number(rec.dataset.duration) || 0, ...transcript.map(x => x.end), 1);
@@ -39,7 +39,7 @@ function drawTimeline(transcript, total, recording) {
   const step = [1, 2, 5, 10, 30, 60, 120, 300].find(st => total / st <= 10) || 600;
   for (let sec = 0; sec <= total + 1e-9; sec += step) {
     parts.push(s("line", {x1: x(sec), x2: x(sec), y1: 58, y2: 64, stroke: "#999"}),
-      s("text", {x: x(sec), y: 78, "font-size": 11, "text-anchor": "middle", fill: "#555"}, `${sec} s`));
+      s("text", {x: x(sec), y: 78, "font-size": 11, "text-anchor": "middle", fill: "#555"}, t("common.seconds", {n: sec})));
   }
   // Track names in the left margin: customer above, bot below.
   parts.push(s("text", {x: 4, y: 27, "font-size": 12, fill: "#462"}, label("who", "callee")),
