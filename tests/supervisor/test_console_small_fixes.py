@@ -68,3 +68,26 @@ def test_log_masking_keeps_redis_stream_ids_and_still_masks_numbers(capsys):
     get_logger("voicebot.console.test").warning("console_record_skipped", where="1791234567890-0")
     captured = capsys.readouterr()  # stdout or stderr: whichever an earlier test configured the log for
     assert "1791234567890-0" in captured.out + captured.err
+
+
+def test_zh_csv_export_reads_in_chinese_in_excel(tmp_path, redis_client):
+    """A zh-CN manager opens the export in Excel (GBK): Chinese headings and words, codes untouched."""
+    app, settings = _app(tmp_path, redis_client)
+    started = 1_790_000_000.0
+    day = datetime.fromtimestamp(started).date().isoformat()
+    write_recording(settings.paths.recordings_dir, day, "c1", {
+        "started": started, "customer": {"name": "王先生"},
+        "outcome": {"duration_s": 42, "answered_by": "human", "hangup_reason": "callback_scheduled",
+                    "transfer": {"ok": True}}}, [])
+    with TestClient(app) as sup:
+        login(sup, "sue")
+        sup.cookies.set("vb_lang", "zh-CN")
+        body = sup.get("/api/recordings.csv").content
+        sup.cookies.set("vb_lang", "en-US")
+        english = sup.get("/api/recordings.csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body.decode("gb18030"))))
+    assert rows[0][:4] == ["日期", "通话编号", "开始时间", "时长（秒）"] and "转人工成功" in rows[0]
+    row = dict(zip(rows[0], rows[1]))
+    assert (row["客户"], row["接听方"], row["转人工成功"]) == ("王先生", "真人", "是") and float(row["时长（秒）"]) == 42
+    assert not any(h.isascii() for h in rows[0])  # no English heading left
+    assert english.startswith("day,call_id") and ",human," in english and ",yes," in english

@@ -102,7 +102,7 @@ def register(app: FastAPI, console: Console) -> None:
         if encoding not in ("gbk", "utf-8"):
             raise ApiError(400, "bad_encoding", value=encoding[:64])
         await asyncio.to_thread(console.audit, request, "export", session.user, rows=len(entries), encoding=encoding)
-        text = to_csv(entries)
+        text = to_csv(entries, locale_for(request, session))
         body = text.encode("gb18030") if encoding == "gbk" else ("\ufeff" + text).encode("utf-8")
         return Response(body, media_type=f"text/csv; charset={'gb18030' if encoding == 'gbk' else 'utf-8'}",
                         headers={"Content-Disposition": 'attachment; filename="recordings.csv"'})

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from voicebot.masking import mask_text
+from voicebot.supervisor import i18n
 from voicebot.supervisor.recordings import RecordingStore
 
 SORTS = ("newest", "oldest", "longest", "shortest")
@@ -93,17 +94,23 @@ def search(store: RecordingStore, q: SearchQuery, include_numbers: bool,
     return out[:q.limit]
 
 
-def to_csv(entries: list[dict[str, Any]]) -> str:
+def to_csv(entries: list[dict[str, Any]], locale: str = i18n.DEFAULT) -> str:
+    """English keeps the column names scripts read; zh-CN is for a manager opening it in Excel:
+    Chinese headings, 是/否, who answered and emotions in words (codes a script needs stay as they are)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(CSV_COLUMNS)
+    zh = locale == "zh-CN"
+    writer.writerow([i18n.translator(locale)(f"csv.{c}") for c in CSV_COLUMNS] if zh else CSV_COLUMNS)
+    yes, no = ("是", "否") if zh else ("yes", "no")
     for e in entries:
         transfer = e.get("transfer")
+        answered = i18n.value_label(locale, "answered", e["answered_by"]) if zh and e["answered_by"] else e["answered_by"]
+        emotions = [i18n.value_label(locale, "emotion", x) for x in _emotions(e)] if zh else _emotions(e)
         row = [e["day"], e["call_id"], _local_time(e["started"]), e["duration_s"] if e["duration_s"] is not None else "",
-               e["customer"].get("name") or e["remote"], e["segment"], e["variant"], e["answered_by"], e["hangup"],
-               e["intent_grade"], " ".join(e.get("intents") or []), " ".join(_emotions(e)), e["escalation"],
-               "" if not isinstance(transfer, dict) else ("yes" if transfer.get("ok") else "no"),
-               "yes" if e.get("flagged") else "", e.get("match", "")]
+               e["customer"].get("name") or e["remote"], e["segment"], e["variant"], answered, e["hangup"],
+               e["intent_grade"], " ".join(e.get("intents") or []), " ".join(emotions), e["escalation"],
+               "" if not isinstance(transfer, dict) else (yes if transfer.get("ok") else no),
+               yes if e.get("flagged") else "", e.get("match", "")]
         # A cell starting with = + - @ is a formula in Excel: quote it as text (CSV injection).
         writer.writerow([("'" + c) if isinstance(c, str) and c[:1] in ("=", "+", "-", "@", "\t", "\r") else c
                          for c in row])
