@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-import numpy as np
 import pytest
 
 from voicebot.config import load_settings

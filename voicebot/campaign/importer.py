@@ -161,7 +161,7 @@ def _parse(fld: str, text: Any, mapping: ColumnMapping) -> tuple[Any, str]:
     raw = text if isinstance(text, (date, datetime)) else str(text)
     if fld == "birthday":  # 197003: a month is all 出生年月 gives
         day = raw.date() if isinstance(raw, datetime) else raw
-        return normalise.parse_birth(day.isoformat() if isinstance(day, date) else day, date.today()), ""  # 197003: a month is all 出生年月 gives
+        return normalise.parse_birth(day.isoformat() if isinstance(day, date) else day, date.today()), ""
     if fld == "city":
         try:
             return normalise.normalise_city(raw), ""
