@@ -32,10 +32,10 @@ from pathlib import Path
 import numpy as np
 
 from voicebot.asr import load_recognizer
-from voicebot.asr.cleanup import clean_transcript, speech_seconds
+from voicebot.asr.cleanup import speech_seconds
 from voicebot.asr.prompt import domain_prompt
 from voicebot.asr.whisper import DecodeOptions
-from voicebot.asr.zh_text import clean_zh, numerals_to_digits, to_simplified
+from voicebot.asr.zh_text import clean_zh, numerals_to_digits
 from voicebot.audio.pcm import resample
 from voicebot.config import load_settings
 from voicebot.dialogue.nlu import make_intent_classifier

@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -254,7 +253,8 @@ def main() -> None:
             for name in ("heldout1", "heldout2", "check"):
                 before = b.get(name, {}).get("top1")
                 print(f"{lang} {name}: top-1 {t[name]['top1']:.1%} of {t[name]['n']} (before: {before})")
-            print(f"{lang} heldout2, who-is-this lines as ask_who_is_calling: {t['heldout2']['top1_who_is_this_as_ask_who_is_calling']:.1%}")
+            who_is_this = t['heldout2']['top1_who_is_this_as_ask_who_is_calling']
+            print(f"{lang} heldout2, who-is-this lines as ask_who_is_calling: {who_is_this:.1%}")
             print(f"{lang} FAQ: right {t['faq']['right_answer_rate']}, declined {t['faq']['declined_rate']}")
             print(f"{lang} issue 19 phrases: {t['issue19_phrases']}")
         for lang, x in res["everyday_library"].items():

@@ -9,4 +9,6 @@ if [[ " $* " != *"not slow"* ]]; then
   ./scripts/setup-rasa.sh
 fi
 mkdir -p tests/artifacts
+# Unused imports, undefined names and the like fail here in seconds, before a long test run.
+.venv/bin/ruff check voicebot tests benchmarks
 exec .venv/bin/python -m pytest -p no:cacheprovider -rA --durations=15 "$@"

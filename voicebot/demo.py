@@ -12,7 +12,7 @@ def run_demo(locale: str = "en-US", workdir: Path | None = None) -> int:
     work = workdir or Path(tempfile.mkdtemp(prefix="voicebot-demo-"))
     recordings = Path("recordings").resolve()
     persona = "demo-en" if locale == "en-US" else "demo-zh"
-    print(f"Starting the bot (models load once, prompts pre-rendered) ...", flush=True)
+    print("Starting the bot (models load once, prompts pre-rendered) ...", flush=True)
     with BotProcess(5090, 40000, work, env={"VOICEBOT_PATHS__RECORDINGS_DIR": str(recordings),
                                            "VOICEBOT_DIALOGUE__LOCALE": locale}) as bot:
         print(f"Bot ready on {bot.uri}; the simulated caller dials in ...", flush=True)

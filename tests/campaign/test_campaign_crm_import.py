@@ -101,7 +101,9 @@ def test_messy_export_keeps_every_callable_row(redis_client, tmp_path, writer):
     zheng = store.get(keys.customer_id("+8613500004444"))
     assert zheng["phone_others"] == "+8613500005555" and zheng["last_purchase_at"] == "2025-12-01"
 
-    row_of = lambda e: e.line - sheet["header_line"] - 1  # index into ROWS
+    def row_of(e) -> int:  # index into ROWS
+        return e.line - sheet["header_line"] - 1
+
     warned = {(row_of(e), e.column) for e in report.warnings}
     assert (3, "最后下单时间") in warned and (1, "折扣订单占比") in warned and (4, "手机号码*") in warned
     assert (8, "手机号码*") in warned  # 15900006666（本人）

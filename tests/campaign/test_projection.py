@@ -22,8 +22,10 @@ from voicebot.config import CampaignConfig
 
 def test_capacity_file_gives_channels_per_machine_within_the_reply_budget(tmp_path):
     path = tmp_path / "capacity.json"
-    point = lambda calls, done, p95: {"calls": calls, "conversations": done, "duration_s": 90.0,
-                                      "callee_heard_ms": {"p95": p95}, "machine_cores": 2}
+    def point(calls: int, done: int, p95: float) -> dict:
+        return {"calls": calls, "conversations": done, "duration_s": 90.0, "callee_heard_ms": {"p95": p95},
+                "machine_cores": 2}
+
     path.write_text(json.dumps({"machine": {"cpus": 2}, "configs": {"a": {"points": [
         point(4, 9, 3000), point(8, 16, 3400), point(12, 25, 5600)]}}}), encoding="utf-8")
     cap = load_capacity(path)

@@ -84,7 +84,8 @@ def test_ab_run_on_three_real_scripts_finds_the_best(redis_client, tmp_path, clo
     assert {tuple(p.variants) for p in plans} == {("limited-time", "tiered", "price-drop")}  # the plan's arms
     camp.seed(clock, cfg)
     callee = PitchSensitiveCustomer()
-    worker = CampaignWorker(redis_client, "ab", DialogueDialer(zh_dialogues, callee, clock, opt_outs=lambda: redis_client), cfg, clock, worker_id="ab")
+    dialer = DialogueDialer(zh_dialogues, callee, clock, opt_outs=lambda: redis_client)
+    worker = CampaignWorker(redis_client, "ab", dialer, cfg, clock, worker_id="ab")
     worker.bandit.rng = random.Random(5)
     worker.run(threading.Event(), poll_s=0.01, exit_when_done=True, advance_clock=True)
 

@@ -129,8 +129,10 @@ def _call(factory, locale: str, texts: list[str], **customer):
 
 
 @pytest.mark.parametrize("locale,texts,said,at", [
-    ("zh-CN", ["对，是我", "我现在在开会，明天下午再打给我吧"], "好的，那我明天下午两点再给您打过来", datetime(2026, 3, 4, 14, 0, tzinfo=SH)),
-    ("zh-CN", ["对，是我", "可以", "我在忙，晚上七点以后再打吧"], "好的，那我今天晚上七点再给您打过来", datetime(2026, 3, 3, 19, 0, tzinfo=SH)),
+    ("zh-CN", ["对，是我", "我现在在开会，明天下午再打给我吧"], "好的，那我明天下午两点再给您打过来",
+     datetime(2026, 3, 4, 14, 0, tzinfo=SH)),
+    ("zh-CN", ["对，是我", "可以", "我在忙，晚上七点以后再打吧"], "好的，那我今天晚上七点再给您打过来",
+     datetime(2026, 3, 3, 19, 0, tzinfo=SH)),
     ("zh-CN", ["是我", "一个小时后再打吧"], "好的，那我一个小时后再给您打过来", datetime(2026, 3, 3, 11, 7, tzinfo=SH)),
     ("en-US", ["yes speaking", "I'm driving, call me tomorrow morning"], "I will call you back tomorrow at 10 am",
      datetime(2026, 3, 4, 10, 0, tzinfo=SH)),

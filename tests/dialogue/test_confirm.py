@@ -127,7 +127,8 @@ def test_english_wrong_number_is_confirmed_by_intent_margin(factory):
 
 @pytest.mark.parametrize("text,intent,answer", [
     ("嗯", "out_of_scope", "yes"), ("对的", "affirm", "yes"), ("不是的", "deny", "no"), ("No.", "deny", "no"),
-    ("别打了", "stop_calling", "yes"), ("不是不是，我是说发短信就行", "affirm", "no"), ("对，别打了", "stop_calling", "yes"), ("什么？", "ask_repeat", "unclear"), ("多少钱", "ask_price", "other"),
+    ("别打了", "stop_calling", "yes"), ("不是不是，我是说发短信就行", "affirm", "no"), ("对，别打了", "stop_calling", "yes"),
+    ("什么？", "ask_repeat", "unclear"), ("多少钱", "ask_price", "other"),
 ])
 def test_answers_are_read_as_yes_no_unclear_or_something_else(text, intent, answer):
     assert classify_answer(intent, text, "stop_calling") == answer

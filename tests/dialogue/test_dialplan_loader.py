@@ -84,7 +84,8 @@ def test_minimal_plan_loads(tmp_path):
 @pytest.mark.parametrize("old,new,needle,reason", [
     ("      affirm: bye\n", "      affirm: byebye\n", "affirm: byebye", "unknown state 'byebye'"),
     ("      deny: bye\n", "      maybe: bye\n", "maybe: bye", "unknown intent 'maybe'"),
-    ("    say: Hello {name}, shall we talk?\n", "    say: Hello {nmae}, shall we talk?\n", "Hello {nmae}", "unknown template variable {nmae}"),
+    ("    say: Hello {name}, shall we talk?\n", "    say: Hello {nmae}, shall we talk?\n", "Hello {nmae}",
+     "unknown template variable {nmae}"),
     ("    say: Hello {name}, shall we talk?\n", "    say: Hello {name, shall we talk?\n", "Hello {name,", "template"),
     ("    say: Hello {name}, shall we talk?\n", "    retries: 1\n", "retries: 1", "missing prompt"),
     ("    actions: [hang_up]\n", "    actions: [explode]\n", "actions: [explode]", "unknown action 'explode'"),

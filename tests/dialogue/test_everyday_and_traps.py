@@ -91,7 +91,8 @@ def test_traps_are_reported_with_file_and_line(tmp_path):
     text = text.replace("  affirm: [对，我就是车主]", "  greet: [喂, 喂？哪位啊, 你好]\n  affirm: [是我, 对的, 嗯]")
     text = text.replace("    on: {affirm: bye,", "    on: {greet: bye, affirm: bye,")
     text = text.replace("intents:\n", "nlu: {threshold: 0.5}\nintents:\n")
-    text = text.replace("  renew: [我要续保, 帮我续上, 续一年]", "  renew: [我要续保, 帮我续上, 续一年]\n  wrong_number: [打错了, 我不是车主, 你找错人了]")
+    text = text.replace("  renew: [我要续保, 帮我续上, 续一年]",
+                        "  renew: [我要续保, 帮我续上, 续一年]\n  wrong_number: [打错了, 我不是车主, 你找错人了]")
     text = text.replace("everyday: {exclude: [ask_robot]}\n", "")
     text = text.replace(GLOBAL, "").replace("intents:\n", "everyday: {enabled: false}\nintents:\n", 1)
     text = text.replace("    on: {greet: bye,", "    on: {wrong_number: bye, greet: bye,")

@@ -112,18 +112,19 @@ def test_normalisation_of_backchannels_particles_and_asr_spelling():
     assert normalize_en("have a good one") == "have a good one"  # "one" is a pronoun here, not 1
 
 
-def test_training_is_fast_and_parse_is_thread_safe_and_quick():
+def test_training_uses_every_example_and_parse_is_thread_safe():
+    # How long training and a parse take is a figure of benchmarks/nlu_speed.py, not a test: on the
+    # shared 2-core machine a wall-clock bound fails whenever someone else is busy.
     import threading
-    import time
 
     from voicebot.dialogue.nlu.embedded import EmbeddedIntentClassifier
 
     plan = load_dialplan(str(PLANS["zh"]))
     clf = EmbeddedIntentClassifier(plan.examples, plan.locale, 0.35, plan.out_of_scope_examples)
-    print(f"\ntrain zh: {clf.report.seconds:.3f} s for {clf.report.examples} examples")
-    assert clf.report.seconds < 1.5  # typically 0.1-0.3 s; generous for a loaded 2-core box
+    oos = plan.out_of_scope_examples or []
+    assert clf.report.examples == sum(len(v) for v in plan.examples.values()) + len(oos)
+    assert clf.report.intents == len([i for i, v in plan.examples.items() if v]) + (1 if oos else 0)
     results: list[str] = []
-    t0 = time.perf_counter()
 
     def work() -> None:
         for _ in range(50):
@@ -134,9 +135,7 @@ def test_training_is_fast_and_parse_is_thread_safe_and_quick():
         t.start()
     for t in threads:
         t.join()
-    per_parse_ms = (time.perf_counter() - t0) * 1000 / len(results)
     assert set(results) == {"want_to_buy"} and len(results) == 200
-    assert per_parse_ms < 20, per_parse_ms
 
 
 def test_engine_seam_rasa_is_imported_lazily(monkeypatch):

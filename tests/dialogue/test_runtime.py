@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
 from voicebot.campaign.dialer import CallJob, CallResult
 from voicebot.config import Settings

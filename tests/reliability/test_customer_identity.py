@@ -31,8 +31,8 @@ def shanghai(hour: int, minute: int = 0) -> float:
 SPELLINGS = [
     f"SIP:{NATIONAL}@10.0.0.5", f"TEL:{DNC}", f"sip:%2B86{NATIONAL}@10.0.0.5", f'"x" <sip:{NATIONAL}@pbx>',
     f"sip:9{NATIONAL}@pbx", f"sip:*67{NATIONAL}@pbx", f"sips:{DNC}@pbx;transport=tls", f"sip:90086{NATIONAL}@pbx",
-    f"sip:0{NATIONAL}@pbx", f"sip:TEL{NATIONAL}@pbx", f"tel:+86-138-0013-8000;phone-context=+86",
-    f"<SIP:+86 138 0013 8000@pbx?subject=hi>", f"sip:%252B86{NATIONAL}@pbx", "sip:１３８００１３８０００@pbx",
+    f"sip:0{NATIONAL}@pbx", f"sip:TEL{NATIONAL}@pbx", "tel:+86-138-0013-8000;phone-context=+86",
+    "<SIP:+86 138 0013 8000@pbx?subject=hi>", f"sip:%252B86{NATIONAL}@pbx", "sip:１３８００１３８０００@pbx",
     f"Sip:9*67{NATIONAL}@pbx;user=phone", f"sip:0086{NATIONAL}@pbx", NATIONAL, f"sip:9+86{NATIONAL}@pbx",
     f"sip:x{NATIONAL}@pbx", "sip:%31%33%38%30%30%31%33%38%30%30%30@pbx",
 ]
@@ -142,7 +142,7 @@ def _case(text: str, flips: list[bool]) -> str:
 def spellings(draw) -> str:
     """Any way a dialler, a console user or an attacker may write +86 138 0013 8000."""
     number = draw(st.sampled_from([NATIONAL, f"+86{NATIONAL}", f"0086{NATIONAL}", f"86{NATIONAL}",
-                                   f"0{NATIONAL}", f"+86-138-0013-8000", f"138 0013 8000", f"(138)0013.8000"]))
+                                   f"0{NATIONAL}", "+86-138-0013-8000", "138 0013 8000", "(138)0013.8000"]))
     prefix = draw(st.sampled_from(["", "9", "0", "*67", "*82", "#31#", "9*67", "90"]))
     if number.startswith("+") and prefix in ("0", "90"):
         prefix = ""  # "0+86…" is no dial string anyone uses

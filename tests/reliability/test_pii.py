@@ -113,8 +113,8 @@ ADDRESSES = [
     ("ship to 7 baker st please", "ship to ", "baker"),
     ("42 Oak Way, Springfield IL 62704 is my address", "", "Springfield"),
 ]
-KEPT = ["in 1 easy way", "a 3 step drive", "3号线换乘", "3月5号下午三点", "第5排3号座位", "I paid 1800 dollars on the way", "call me at 5 pm on the street",
-        "北京市朝阳区", "金额1.2万，共3件", "order 12 items by Friday", "room temperature 21 degrees"]
+KEPT = ["in 1 easy way", "a 3 step drive", "3号线换乘", "3月5号下午三点", "第5排3号座位", "I paid 1800 dollars on the way",
+        "call me at 5 pm on the street", "北京市朝阳区", "金额1.2万，共3件", "order 12 items by Friday", "room temperature 21 degrees"]
 
 
 @pytest.mark.parametrize("text,kept,hidden", ADDRESSES)

@@ -2,8 +2,8 @@
 
 Before, every call crashed 0.02 s after answer, was stored as no_answer and retried. Now the call
 goes on unrecorded: the bot still greets the caller, the error is logged and published once, the
-outcome says the customer answered, and /readyz says degraded until a recording is written again. A real full tmpfs, the real session over the memory
-transport with the real engines."""
+outcome says the customer answered, and /readyz says degraded until a recording is written again.
+A real full tmpfs, the real session over the memory transport with the real engines."""
 
 from __future__ import annotations
 

@@ -159,7 +159,7 @@ def test_path_traversal_is_refused(console_app, tmp_path):
                      f"/files/recordings/{DAY}/..%2F..%2Fsecret.wav", f"/files/recordings/{DAY}/link.wav",
                      "/files/recordings/..%2F..%2F..%2Fetc%2Fpasswd", "/files/recordings/%2Fetc%2Fpasswd",
                      f"/files/recordings/{DAY}/ok1.py", f"/files/recordings/{DAY}/ok1.wav%00.txt",
-                     f"/api/recordings/..%2F..%2F/secret", f"/recordings/{DAY}/..%2Fsecret"):
+                     "/api/recordings/..%2F..%2F/secret", f"/recordings/{DAY}/..%2Fsecret"):
             r = client.get(path)
             assert r.status_code in (400, 404), (path, r.status_code)
             assert b"secret-outside" not in r.content and b"root:" not in r.content, path

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.supervisor.conftest import console_settings, login, write_recording
@@ -42,6 +43,7 @@ def test_bad_metadata_types_and_sizes_never_fail_sort_or_export(tmp_path, redis_
         assert r.status_code == 200 and "r-long-word" in r.text
 
 
+@pytest.mark.timeout(60)  # an epoch-long transcript must not make the page loop over it
 def test_transcript_times_out_of_the_call_are_dropped_and_the_page_answers(tmp_path, redis_client):
     app, root = _app(tmp_path, redis_client)
     epoch = time.time()
@@ -54,9 +56,8 @@ def test_transcript_times_out_of_the_call_are_dropped_and_the_page_answers(tmp_p
     ])
     with TestClient(app) as client:
         login(client, "sue")
-        started = time.monotonic()
-        r = client.get(f"/api/recordings/{DAY}/r-epoch")
-        assert r.status_code == 200 and time.monotonic() - started < 5
+        r = client.get(f"/api/recordings/{DAY}/r-epoch")  # a hang here fails on the test's timeout
+        assert r.status_code == 200
         assert [(x["text"], x["end"]) for x in r.json()["transcript"]] == [("您好", 2.0), ("好的", 4.0)]
         assert client.get(f"/recordings/{DAY}/r-epoch").status_code == 200
 

@@ -18,8 +18,8 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "sip" / "scenarios"
 def test_a_flood_from_one_source_is_refused_while_another_source_gets_through(tmp_path):
     port, rtp = next_ports()
     health_port = port + 1
-    env = {"VOICEBOT_OPS__HEALTH_PORT": str(health_port),"VOICEBOT_SIP__INBOUND_CALLS_PER_S_PER_SOURCE": "0.5", "VOICEBOT_SIP__INBOUND_BURST_PER_SOURCE": "1",
-           "VOICEBOT_SIP__TRANSPORTS": '["udp"]'}
+    env = {"VOICEBOT_OPS__HEALTH_PORT": str(health_port), "VOICEBOT_SIP__INBOUND_CALLS_PER_S_PER_SOURCE": "0.5",
+           "VOICEBOT_SIP__INBOUND_BURST_PER_SOURCE": "1", "VOICEBOT_SIP__TRANSPORTS": '["udp"]'}
     flood_port, flood_rtp = next_ports()
     caller_port, caller_rtp = next_ports()
     flood_log = tmp_path / "flood.log"

@@ -11,8 +11,8 @@ import threading
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 RECOGNITION_NICENESS = 5
 
-from voicebot.asr.base import Recognizer, RecognizerStream, Transcript
-from voicebot.config import Settings
+from voicebot.asr.base import Recognizer, RecognizerStream, Transcript  # noqa: E402 (after the environment above)
+from voicebot.config import Settings  # noqa: E402
 
 _cache: dict[tuple, Recognizer] = {}
 _lock = threading.Lock()

@@ -36,7 +36,8 @@ _MASK = re.compile("|".join(sorted(map(re.escape, NOT_NUMBERS), key=len, reverse
 _KEEP_ALONE = set("一两")  # 一下 一点 一直 一样 两个: words far more often than numbers
 # A lone numeral (三, 九, 十) is a number before a measure word or unit, or at the end of a clause
 # (打九折, 下午三点, 要三); before any other character it is part of a word (九死一生, 三言两语).
-MEASURE_WORDS = set("元块毛角分台个号点折天年月日岁人次秒小周楼层室栋平米斤克件套只张位倍成箱瓶盒包期单遍趟回种条根支份辆本部间级寸升度户名")
+MEASURE_WORDS = set("元块毛角分台个号点折天年月日岁人次秒小周楼层室栋平米斤克件套只张位倍成箱瓶盒包期单"
+                    "遍趟回种条根支份辆本部间级寸升度户名")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 _t2s = None

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voicebot.callee.persona import Persona
 from voicebot.callee.simulator import CalleeSimulator
 from voicebot.config import Settings
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the CLI's other commands start without it
+    import numpy as np
 
 PERSONA_DIR = Path(__file__).parent / "personas"
 
@@ -81,7 +84,7 @@ def persona_renderer(persona: Persona, rate: int, cache_dir: Path | None = None,
     return render
 
 
-def apply_sox_effects(pcm, rate: int, effects: dict) -> "np.ndarray":
+def apply_sox_effects(pcm: np.ndarray, rate: int, effects: dict) -> np.ndarray:
     import subprocess
     import tempfile
 

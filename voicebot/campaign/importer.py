@@ -22,8 +22,9 @@ from tqdm import tqdm
 from voicebot.campaign import freeform, keys, normalise, values
 from voicebot.campaign.customers import CustomerStore
 from voicebot.campaign.headers import ORDER_ID_ALIASES, normalise_header
-from voicebot.campaign.mapping import FIELDS, ColumnMapping
-from voicebot.campaign.phones import PhoneError, is_masked, normalise_phone, timezone_for
+from voicebot.campaign.import_cells import clean_cell, read_field, read_phone
+from voicebot.campaign.mapping import ColumnMapping
+from voicebot.campaign.phones import PhoneError, timezone_for
 from voicebot.campaign.tables import ImportFileError, Sheet, read_workbook
 
 __all__ = ["ImportFileError", "ImportReport", "RowError", "import_customers", "preview", "write_issues_csv"]
@@ -71,135 +72,6 @@ class ImportReport:
                 "sheets": self.sheets, "skipped": self.skipped, "new_to_campaign": self.new_to_campaign}
 
 
-_MULTI_NUMBER = re.compile(r"[/、;；,，|]|\s{2,}|\s+或\s*|\s+or\s+")
-_SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
-
-
-_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\ufeff\u00a0\u3000]")
-
-
-def _text(cell: Any) -> Any:
-    if isinstance(cell, (datetime, date)):
-        return cell
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))  # Excel numbers: 13812345678.0, 3.0
-    text = _INVISIBLE.sub(" ", str(cell)).strip()
-    m = re.fullmatch(r'="(.*)"', text)  # ="13812345678": Excel's keep-as-text trick
-    if m:
-        text = m.group(1).strip()
-    if text.startswith("'") and text.count("'") == 1:  # '13812345678: another one
-        text = text[1:].strip()
-    return "" if text.lower() in EMPTY_MARKS else text
-
-
-def _phone(text: str, region: str) -> tuple[str, list[str], str]:
-    """(e164, other numbers in the cell, note); PhoneError when none is callable."""
-    if _SCIENTIFIC.match(text):
-        raise PhoneError(f"{text!r}: Excel saved the number in scientific notation and lost digits; "
-                         "format the column as text and export again")
-    if is_masked(text):
-        raise PhoneError(f"{text!r} is masked (digits hidden); export the full number")
-    ext_match = _EXTENSION.search(text)
-    if ext_match and len(re.sub(r"\D", "", text[:ext_match.start()])) >= 7:  # the dialler cannot key extensions
-        try:
-            e164 = normalise_phone(text[:ext_match.start()], region)
-            return e164, [], f"extension {ext_match.group(1)} cannot be dialled; calling {e164}"
-        except PhoneError:
-            pass
-    try:
-        return normalise_phone(text, region), [], ""
-    except PhoneError as first:
-        cleaned, ext = _strip_annotations(text)
-        if cleaned != text:
-            try:
-                e164 = normalise_phone(cleaned, region)
-            except PhoneError:
-                pass
-            else:
-                note = f"extension {ext} cannot be dialled; calling {e164}" if ext else f"read as {e164}"
-                return e164, [], note
-        if re.fullmatch(r"[2-9]\d{6,7}", re.sub(r"[\s-]", "", text)):
-            raise PhoneError(f"{text!r} looks like a landline without its area code (e.g. 010-); add it") from None
-        parts = [p for p in _MULTI_NUMBER.split(text) if p.strip()]
-        numbers = []
-        for part in parts if len(parts) > 1 else []:
-            try:
-                numbers.append(normalise_phone(part, region))
-            except PhoneError:
-                continue
-        if not numbers:
-            raise first
-        return numbers[0], numbers[1:], f"{len(parts)} numbers in one cell; dialling {numbers[0]}"
-
-
-_ANNOTATION = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]|[\u4e00-\u9fff]+$|^[\u4e00-\u9fff：:]+")
-_EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
-
-
-def _strip_annotations(text: str) -> tuple[str, str]:
-    """'13812345678（本人）' / '手机：138…' / '010-62345678 转 801' -> (number text, extension)."""
-    ext = ""
-    m = _EXTENSION.search(text)
-    if m:
-        ext, text = m.group(1), text[:m.start()]
-    elif re.fullmatch(r"0\d{2,3}-\d{7,8}-\d{1,6}", text.strip()):  # 010-62345678-801
-        text, ext = text.strip().rsplit("-", 1)
-    previous = None
-    while previous != text:
-        previous, text = text, _ANNOTATION.sub("", text).strip()
-    return text, ext
-
-
-# Cells that mean "unknown": treated as empty, not as something to flag.
-EMPTY_MARKS = {"-", "--", "—", "/", "无", "暂无", "未知", "不详", "未填", "空", "n/a", "na", "null", "none", "#n/a", "nan",
-               "?", "？", "待定", "不清楚"}
-
-
-def _parse(fld: str, text: Any, mapping: ColumnMapping) -> tuple[Any, str]:
-    """(value, note) of one optional cell; ValueError when unreadable."""
-    kind = FIELDS[fld]
-    raw = text if isinstance(text, (date, datetime)) else str(text)
-    if fld == "birthday":  # 197003: a month is all 出生年月 gives
-        day = raw.date() if isinstance(raw, datetime) else raw
-        return normalise.parse_birth(day.isoformat() if isinstance(day, date) else day, date.today()), ""  # 197003: a month is all 出生年月 gives
-    if fld == "city":
-        try:
-            return normalise.normalise_city(raw), ""
-        except ValueError as exc:
-            return raw, f"{exc}; kept as written"
-    if kind == "date" and not isinstance(raw, (date, datetime)):
-        named = normalise.shopping_day(raw, date.today())
-        if named is not None:
-            return named.isoformat(), f"named day read as {named.isoformat()}"
-    if kind == "date":
-        parsed = freeform.parse_date(raw, mapping.date_formats, mapping.day_first)
-        return parsed.value.isoformat(), parsed.note  # type: ignore[union-attr]
-    if isinstance(raw, (date, datetime)):
-        raw = raw.isoformat()
-    if fld == "channel":
-        return values.parse_channel(raw), ""
-    if fld == "timezone":
-        return values.parse_timezone(raw), ""
-    if fld == "locale":
-        return values.parse_locale(raw), ""
-    if kind == "share":
-        parsed = freeform.parse_share(raw)
-        return parsed.value, parsed.note
-    if kind == "hour":
-        return freeform.parse_contact_time(raw), ""
-    if kind == "gender":
-        return freeform.parse_gender(raw), ""
-    if kind == "bool":
-        return freeform.parse_yes_no(raw), ""
-    if kind == "int":
-        return freeform.count(raw), ""
-    if kind == "float":
-        return freeform.amount(raw), ""
-    if kind == "list":
-        return values.parse_list(raw), ""
-    return raw, ""
-
-
 def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str],
               mapping: ColumnMapping) -> tuple[dict[str, Any] | None, list[RowError]]:
     """One row into canonical fields: (record, issues); record None when the row is refused."""
@@ -224,7 +96,7 @@ def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str]
     phone_problems = []
     for fld in ("phone", "phone_alt"):
         column = columns.get(fld)
-        text = _text(by_header.get(column, "")) if column else ""
+        text = clean_cell(by_header.get(column, "")) if column else ""
         if not column:
             continue
         if text == "":
@@ -232,7 +104,7 @@ def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str]
                 phone_problems.append((column, "", "phone number is empty"))
             continue
         try:
-            e164, others, note = _phone(str(text), mapping.region)
+            e164, others, note = read_phone(str(text), mapping.region)
         except PhoneError as exc:
             phone_problems.append((column, str(text), str(exc)))
             continue
@@ -258,11 +130,11 @@ def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str]
     for fld, column in columns.items():
         if fld in ("phone", "phone_alt"):
             continue
-        text = _text(by_header.get(column, ""))
+        text = clean_cell(by_header.get(column, ""))
         if text == "":
             continue
         try:
-            value, note = _parse(fld, text, mapping)
+            value, note = read_field(fld, text, mapping)
         except (ValueError, PhoneError) as exc:
             record[f"x_{column}"] = str(text)  # kept raw: nothing the customer's row said is lost
             notes.append((column, str(text), f"{exc}; kept as text in x_{column}", "warning"))
@@ -300,7 +172,7 @@ def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str]
     if mapping.keep_unmapped:
         mapped = set(columns.values())
         for column, cell in by_header.items():
-            text = _text(cell)
+            text = clean_cell(cell)
             if column not in mapped and str(text).strip():
                 record[f"x_{column}"] = text.isoformat() if isinstance(text, (date, datetime)) else str(text)
     issues = [RowError(line, col, reason, value, record["phone"], name, sheet.name, sev)  # type: ignore[arg-type]

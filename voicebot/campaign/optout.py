@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import redis
 
@@ -23,6 +23,9 @@ from voicebot.campaign.phones import PhoneError, normalise_phone
 from voicebot.dialogue.base import CallInfo
 from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger
+
+if TYPE_CHECKING:
+    from voicebot.config import Settings
 
 OptOutReason = Literal["stop_calling", "complaint"]
 _TAG_REASONS: dict[str, OptOutReason] = {"stop_calling": "stop_calling", "do_not_call": "stop_calling",
@@ -90,3 +93,13 @@ class OptOutWatch:
         self.written = reason
         log.info("opt_out_recorded", call_id=self.info.call_id, phone=self.number, reason=reason)
         return True
+
+
+def watch_call(settings: Settings, info: CallInfo) -> OptOutWatch | None:
+    """The call session's watch; None without Redis (no shared do-not-call list to write to: the
+    worker records the outcome)."""
+    if not settings.redis.url:
+        return None
+    from voicebot.store.redis_server import connect_redis
+
+    return OptOutWatch(lambda: connect_redis(settings), info)

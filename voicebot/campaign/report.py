@@ -107,7 +107,13 @@ def write_report(client: redis.Redis, name: str, out_dir: Path, cfg: CampaignCon
     parts = breakdown(results, cfg, costs)
     rule_set = campaign.segment_rules()
     seg_label = rule_set.label if zh else (lambda s: s)
-    variant_label = lambda g: " / ".join([seg_label(g.split("/", 1)[0]), g.split("/", 1)[1]]) if "/" in g else g
+
+    def variant_label(group: str) -> str:
+        if "/" not in group:
+            return group
+        segment, variant = group.split("/", 1)
+        return f"{seg_label(segment)} / {variant}"
+
     open_h, close_h = (int(x.split(":")[0]) + int(x.split(":")[1]) / 60
                        for x in (cfg.calling_hours_start, cfg.calling_hours_end))
     tp = measure(results, cfg.default_timezone, close_h - open_h, cfg.target_calls_per_day, cfg.bot_channels)
@@ -185,7 +191,10 @@ def _write_calls_csv(client: redis.Redis, path: Path, results: list[dict[str, An
                      zone: ZoneInfo, role: Role, encoding: str) -> Path:
     ids = sorted({r["customer_id"] for r in results})
     customers = {c["id"]: c for c in CustomerStore(client).get_many(ids)}
-    yes_no = lambda v: t["yes"] if v else t["no"]
+
+    def yes_no(value: object) -> str:
+        return t["yes"] if value else t["no"]
+
     # Names and numbers: 0640 like the recordings (voicebot.recording.recorder.open_private).
     with open_private(path, "w", encoding=encoding, newline="", errors="replace") as fh:
         w = csv.writer(fh)
@@ -247,8 +256,12 @@ def _projection_note(t: dict[str, Any], tp: Throughput, p: Projection) -> str:
 
 def _page(t, name, status, total: Kpis, tp: Throughput, sat, costs: UnitCosts, charts, parts, variant_rows,
           seg_label, variant_label, questions, role, calls_csv: Path, kpis_csv: Path, zone, locale) -> str:
-    money = lambda v: "–" if v is None else f"{costs.symbol}{v:,.2f}"
-    n = lambda k: t["n"].format(n=k)
+    def money(value: float | None) -> str:
+        return "–" if value is None else f"{costs.symbol}{value:,.2f}"
+
+    def n(count: int) -> str:
+        return t["n"].format(n=count)
+
     # 1. calls a day
     volume_note = _projection_note(t, tp, project(tp, total.attempts, load_capacity()))
     volume_verdict = None if not total.attempts else ("met" if tp.calls_per_day >= tp.target_per_day else "not_met")

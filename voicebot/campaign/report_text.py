@@ -76,7 +76,8 @@ TEXT: dict[str, dict[str, Any]] = {
         "summary": "Status <b>{status}</b> · {customers:,} customers · {attempts:,} calls · {human:,} answered by a "
                    "person · generated {generated}",
         "cards_title": "Key figures (against the seed's targets)",
-        "card_volume": "Calls per day", "card_volume_unit": "calls/day", "days_n": "{n} days", "card_volume_target": "target ≥ {target:,}/day",
+        "card_volume": "Calls per day", "card_volume_unit": "calls/day", "days_n": "{n} days",
+        "card_volume_target": "target ≥ {target:,}/day",
         "proj_bench": "Measured on this machine (capacity.json, {cores} cores, {config}, n = {n} conversations): "
                       "{rate:.1f} calls per channel-hour, at most {per_machine} channels per machine (p95 wait for a "
                       "reply {p95} ms).",

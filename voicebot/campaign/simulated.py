@@ -38,8 +38,10 @@ class SimulatedDialer:
             time.sleep(self.call_seconds)  # a call in flight (lets tests kill a worker mid-call)
         persona = str(job.customer.get("persona", "ab"))
         rng = self._rng(job)
-        human = lambda grade, turns, **kw: CallResult("human", grade, turns=turns, duration_s=turns * 9.0,
-                                                      hung_up_by=kw.pop("hung_up_by", "bot"), **kw)
+
+        def human(grade: str, turns: int, **kw) -> CallResult:
+            return CallResult("human", grade, turns=turns, duration_s=turns * 9.0, hung_up_by=kw.pop("hung_up_by", "bot"), **kw)
+
         if persona == "interested":
             return human("A", 8, converted=True, tags=["interested"])
         if persona == "price_sensitive":

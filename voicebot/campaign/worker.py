@@ -21,14 +21,12 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from datetime import time as dtime
-from zoneinfo import ZoneInfo
 
 import redis
 
 from voicebot.campaign import keys
 from voicebot.campaign.bandit import ScriptBandit
+from voicebot.campaign.call_timing import avoided_hours, callback_facts, end_of_calling_day, preferred_window
 from voicebot.campaign.campaign import make_job
 from voicebot.campaign.clock import Clock
 from voicebot.campaign.compliance import ComplianceGate
@@ -145,7 +143,8 @@ class CampaignWorker:
             return True
         next_due = self.queue.next_due()
         if exit_when_done and not advance_clock and next_due is not None and outcome == "idle" \
-                and self.client.zcard(self.ck.inflight) == 0 and next_due > self._end_of_calling_day(self.clock.now()):
+                and self.client.zcard(self.ck.inflight) == 0 and next_due > end_of_calling_day(
+                    self.clock.now(), self.rules, self.cfg.default_timezone):
             # On a real clock, what is left is booked for a later day (callbacks, retries): they stay
             # scheduled for the next run instead of this process waiting overnight.
             self.log.info("until_done_later_calls_left", next_due=round(next_due))
@@ -196,7 +195,7 @@ class CampaignWorker:
         # The cap is checked and this call recorded in it in one step (one record per number across
         # every campaign); every way out below that places no call releases the hold again.
         decision = self.gate.may_call(job.phone, now, path=f"campaign_{job.kind}", kind=job.kind, rules=self.rules,
-                                      timezone=job.timezone, window=_window(state), avoid=_avoid(state),
+                                      timezone=job.timezone, window=preferred_window(state), avoid=avoided_hours(state),
                                       campaign=self.ck.name,
                                       hold=None if job.attempt > limit else self._hold_id(job))
         if decision.reason == "do_not_call":
@@ -219,14 +218,7 @@ class CampaignWorker:
             return verdict or "skipped"
         variants = [v for v in state.get("variants", "").split(",") if v]
         job.script_variant = self.bandit.choose(job.segment, variants)
-        # The soonest a callback could be placed after this call under max_calls_per_day: the bot then
-        # offers that time, so what it says is what gets booked.
-        job.customer["callback_not_before"] = self._daily_budget_free_at(job.phone, now)
-        # The callback decision's other inputs as they are now: hours changed by `campaign hours`, and
-        # how many callbacks max_callbacks still allows (0: the bot must not promise one).
-        job.customer["calling_hours_start"] = f"{self.rules.open_minute // 60:02d}:{self.rules.open_minute % 60:02d}"
-        job.customer["calling_hours_end"] = f"{self.rules.close_minute // 60:02d}:{self.rules.close_minute % 60:02d}"
-        job.customer["callbacks_left"] = max(0, self.cfg.max_callbacks - int(state.get("callbacks", 0)))
+        job.customer.update(callback_facts(self.client, job.phone, state, self.rules, self.cfg, now))
         job.cleared = decision  # the voice dialer's place_call sees the gate was asked
         self.client.rpush(self.ck.dials, attempt_id)
         started = self.clock.now()
@@ -320,26 +312,10 @@ class CampaignWorker:
             self.stats.deferred += 1
         return "deferred" if count else "paced"
 
-    def _end_of_calling_day(self, now: float) -> float:
-        """When today's calling hours close (campaign zone); now itself when they already have."""
-        zone = ZoneInfo(self.cfg.default_timezone)
-        local = datetime.fromtimestamp(now, zone)
-        close = self.rules.close_minute
-        end = datetime.combine(local.date(), dtime(0), zone) + timedelta(minutes=close)
-        return max(now, end.timestamp())
-
-    def _daily_budget_free_at(self, phone: str, now: float) -> float:
-        """When a further call is allowed if this one is answered (0 = any time)."""
-        limit = self.cfg.max_calls_per_day
-        # This call is already in the record (held when the gate allowed it).
-        times = [t for _, t in self.client.zrangebyscore(keys.number_calls(phone), f"({now - 86400}", "+inf",
-                                                          withscores=True)]
-        return times[-limit] + 86400 if len(times) >= limit else 0.0
-
     def _record(self, claimed: ClaimedJob, job: CallJob, result: CallResult, started: float, state: dict) -> None:
         now = self.clock.now()
-        step = next_step(job, result, now, self.rules, self.cfg, _window(state), int(state.get("callbacks", 0)),
-                         started, _avoid(state))
+        step = next_step(job, result, now, self.rules, self.cfg, preferred_window(state), int(state.get("callbacks", 0)),
+                         started, avoided_hours(state))
         attempt_id = f"{job.customer_id}:{job.attempt}"
         record = {"campaign": self.ck.name, "job_id": job.job_id, "customer_id": job.customer_id,
                   "attempt": job.attempt, "kind": job.kind, "segment": job.segment, "variant": job.script_variant,
@@ -393,15 +369,3 @@ class CampaignWorker:
         self.log.info("call_recorded", job=job.job_id, answered_by=result.answered_by, grade=result.intent_grade,
                       next=step.kind, status=step.status)
 
-
-def _avoid(state: dict[str, str]) -> tuple[int, int] | None:
-    """Hours the customer's calling note excluded (中午别打), stored at planning."""
-    if state.get("avoid_start_hour"):
-        return int(state["avoid_start_hour"]), int(state["avoid_end_hour"])
-    return None
-
-
-def _window(state: dict[str, str]) -> tuple[int, int] | None:
-    if "window_start_hour" in state:
-        return int(state["window_start_hour"]), int(state["window_end_hour"])
-    return None

@@ -334,7 +334,10 @@ def hours_now(hours: CallingHours, start: str | None, end: str | None) -> Callin
     """``hours`` with the campaign's current opening times (HH:MM) put on the call by the worker."""
     if not start or not end or not hasattr(hours, "open_minute"):
         return hours
-    minutes = lambda hhmm: int(hhmm.split(":")[0]) * 60 + int(hhmm.split(":")[1])
+
+    def minutes(hhmm: str) -> int:
+        return int(hhmm.split(":")[0]) * 60 + int(hhmm.split(":")[1])
+
     return replace(hours, open_minute=minutes(start), close_minute=minutes(end))  # type: ignore[type-var]
 
 

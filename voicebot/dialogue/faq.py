@@ -99,7 +99,8 @@ def load_faq(path: str | Path, locale: str | None = None) -> Faq:
     return Faq(spec, file, lines)
 
 
-_ZH_QUESTION = re.compile(r"(?<!没)(?![不没])([\u4e00-\u9fff])[不没]\1|[吗嘛么呢？?]\s*$|什么|怎么|怎样|多少|多大|多久|多长|几|哪|是否|能不能|可不可以|会不会|有没有|是不是|要不要")
+_ZH_QUESTION = re.compile(r"(?<!没)(?![不没])([\u4e00-\u9fff])[不没]\1|[吗嘛么呢？?]\s*$"
+                          r"|什么|怎么|怎样|多少|多大|多久|多长|几|哪|是否|能不能|可不可以|会不会|有没有|是不是|要不要")
 _EN_QUESTION = re.compile(r"\?\s*$|^(what|how|who|where|when|why|which|can|could|do|does|did|is|are|will|would|should|have|has)\b",
                           re.IGNORECASE)
 

@@ -2,9 +2,9 @@
 
 A turn is answered from its nearest entry only when three things hold: the match is close enough
 (score), clearly closer than the nearest question the FAQ does *not* answer (the file's
-``not_answered_examples``), and clearly closer than the next entry. A near-miss like "do you ship to Canada" is close to "is shipping free", but closer still to
-"do you ship overseas"; two entries at the same distance mean the retriever cannot tell which answer
-is meant.
+``not_answered_examples``), and clearly closer than the next entry. A near-miss like "do you ship
+to Canada" is close to "is shipping free", but closer still to "do you ship overseas"; two entries
+at the same distance mean the retriever cannot tell which answer is meant.
 
 The three thresholds are chosen together by leave-one-out (each phrasing against all the others,
 each not-answered example against the other ones, plus the plan's out-of-scope examples), minimising

@@ -53,7 +53,8 @@ GENDER_WORDS = {
 TITLES = {"zh-CN": {"male": "{surname}先生", "female": "{surname}女士"},
           "en-US": {"male": "Mr {surname}", "female": "Ms {surname}"}}
 # Two-character family names (the rest are one character).
-COMPOUND_SURNAMES = frozenset("欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 轩辕 端木 独孤 南宫 西门 百里 呼延 澹台".split())
+COMPOUND_SURNAMES = frozenset(("欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 "
+                               "司徒 夏侯 令狐 轩辕 端木 独孤 南宫 西门 百里 呼延 澹台").split())
 SCRIPT_VARIABLES = tuple(f"script_{p}" for p in ("opening", "pitch", "offer", "closing"))
 
 

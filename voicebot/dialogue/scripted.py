@@ -47,7 +47,8 @@ SCRIPTS: dict[str, Script] = {
         greeting="Hello, this is the voicebot demo line. How can I help you today?",
         answers=(
             KeywordAnswer("hours", ("hour", "open", "close", "when"), "We are open from nine to six, Monday to Friday. Anything else?"),
-            KeywordAnswer("price", ("price", "cost", "how much", "fee", "plan"), "The basic plan costs twenty dollars a month. Anything else?"),
+            KeywordAnswer("price", ("price", "cost", "how much", "fee", "plan"),
+                          "The basic plan costs twenty dollars a month. Anything else?"),
             KeywordAnswer("human", ("person", "agent", "human", "someone", "operator", "representative"),
                           "Sure, let me connect you to a colleague.", transfer=True),
             KeywordAnswer("goodbye", ("bye", "no thank", "that's all", "that is all", "nothing else"),

@@ -23,26 +23,20 @@ from voicebot.locales import whisper_language
 from voicebot.media.frames import BargeIn, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
 from voicebot.recording.recorder import CallRecorder
 from voicebot.session.action_runner import ActionRunner
+from voicebot.session.call_setup import wait_for_media
 from voicebot.session.emergency import EmergencyPlan, EngineFailure
 from voicebot.session.engines import Engines
 from voicebot.session.events import CallEvent, public_customer
 from voicebot.session.listener import CallListener
-from voicebot.campaign.optout import OptOutWatch, dialogue_tags
+from voicebot.campaign.optout import dialogue_tags, watch_call
 from voicebot.session.results import PendingTurn, SessionResult
 from voicebot.session.partials import PartialTranscriber
 from voicebot.session.speaker import BotSpeaker
+from voicebot.session.supervision import SupervisorOrders, record_until_hangup
 from voicebot.session.turn_recognition import TurnRecognition
-from voicebot.transport.base import CallControl, CallLeg, CallSignal, drain, unanswered_reason
+from voicebot.transport.base import CallControl, CallLeg, CallSignal, drain
 
 MIN_UNHEARD_TURN_S = 0.6
-
-
-def _opt_out_watch(settings: Any, info: CallInfo) -> OptOutWatch | None:
-    if not settings.redis.url:
-        return None  # no shared do-not-call list to write to (the worker records the outcome)
-    from voicebot.store.redis_server import connect_redis
-
-    return OptOutWatch(lambda: connect_redis(settings), info)
 
 
 class CallSession:
@@ -64,10 +58,7 @@ class CallSession:
                                      self._expected_answers)
         self.runner: ActionRunner | None = None  # once media is up
         self.outcome: dict[str, Any] = {"tags": [], "callbacks": [], "offers": []}
-        # Supervision (voicebot.supervisor.phone): instructions and barge arrive from other threads.
-        self._instructions: queue.Queue[tuple[str, str]] = queue.Queue()
-        self.barged_by: str | None = None
-        self._carrying_out_order = False  # a supervisor's instruction is being said/done: no barge-in
+        self.orders = SupervisorOrders()  # voicebot.supervisor.phone and the console: any thread
         self.answered_at = 0.0
         self._drained_at = 0.0
         self.last_activity = 0.0
@@ -75,7 +66,7 @@ class CallSession:
         self.result: SessionResult | None = None
         self.tap = None  # live-listen tap (voicebot.supervisor.audio_tap), when the process has one
         self._state = ""
-        self.opt_out = _opt_out_watch(self.settings, info)  # do-not-call written the moment it is asked for
+        self.opt_out = watch_call(self.settings, info)  # do-not-call written the moment it is asked for
         self._thread = threading.Thread(target=self._run_safely, name=f"call-{call.uid}", daemon=True)
 
     # --- lifecycle -------------------------------------------------------------------
@@ -127,8 +118,9 @@ class CallSession:
             self._pump_audio()
             self._poll_signals()
             self._poll_turns()
-            self._poll_instructions()
-            if self.barged_by is not None:
+            if self.runner is not None:
+                self.orders.carry_out(self.runner, self.dialogue, self.turns, self.log, self._publish)
+            if self.orders.barged_by is not None:
                 self._leave_for_supervisor()
                 break
             self._check_engines()
@@ -153,29 +145,12 @@ class CallSession:
             self.engines.tts_pool.submit(self.engines.renderer.prerender, items)
 
     def _wait_for_media(self) -> bool:
-        ringing = self.call.direction == "outbound"
-        deadline = time.time() + (self.settings.sip.ring_timeout_s if ringing else 60)
-        while time.time() < deadline:
-            try:
-                sig = self.call.signals.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            if sig.kind == "ended":
-                self.ended = sig.data
-                self.outcome["answered_by"] = unanswered_reason(sig.data.get("code", 0))
-                return False
-            if sig.kind == "media_ready" and (self.call.direction == "inbound" or self.call.answered):
-                return True
-            if sig.kind == "answered" and self.call.port is not None:
-                return True
-        if ringing and not self.call.answered:  # rang out: CANCEL, and it was nobody's fault but a no-answer
-            self.ua.hangup(self.call, 487, reason="ring_timeout")
-            self.ended = {"code": 487, "reason": "no answer", "hung_up_by": "bot"}
-            self.outcome["answered_by"] = "no_answer"
-            return False
-        self.ua.hangup(self.call, 408, reason="no_media")
-        self.ended = {"code": 408, "reason": "no media", "hung_up_by": "bot"}
-        return False
+        wait = wait_for_media(self.ua, self.call, self.settings.sip.ring_timeout_s)
+        if wait.ended is not None:
+            self.ended = wait.ended
+        if wait.answered_by is not None:
+            self.outcome["answered_by"] = wait.answered_by
+        return wait.ready
 
     # --- audio in -------------------------------------------------------------------
     def _pump_audio(self) -> None:
@@ -219,23 +194,22 @@ class CallSession:
                 self.settings.paths.recordings_dir, self.call.uid, port.clock_rate, port.frame_bytes,
                 mask_numbers=self.settings.recording.mask_transcripts, raw_key=self.engines.transcript_key)
         except OSError as exc:
-            error = f"cannot open the recording: {exc.strerror or exc}"
-            self.outcome["recording_error"] = error
-            self.engines.recording_health.failed(error)
-            self.log.error("recording_failed", error=error, errno=exc.errno)
-            self._publish("recording_failed", error=error)
+            self._recording_failed(f"cannot open the recording: {exc.strerror or exc}", errno=exc.errno)
 
     def _check_recorder(self) -> None:
         """Reported once; the call goes on unrecorded (a full disk must not hang up on a customer)."""
         if self.recorder.error is not None and "recording_error" not in self.outcome:
-            self.outcome["recording_error"] = self.recorder.error
-            self.engines.recording_health.failed(self.recorder.error)
-            self.log.error("recording_failed", error=self.recorder.error, recording=str(self.recorder.wav_path))
-            self._publish("recording_failed", error=self.recorder.error)
+            self._recording_failed(self.recorder.error, recording=str(self.recorder.wav_path))
+
+    def _recording_failed(self, error: str, **detail: Any) -> None:
+        self.outcome["recording_error"] = error
+        self.engines.recording_health.failed(error)
+        self.log.error("recording_failed", error=error, **detail)
+        self._publish("recording_failed", error=error)
 
     def _barge_in(self, event: BargeIn) -> None:
         if (self.speaker is None or not self.speaker.speaking or self.runner.hangup_requested
-                or self._carrying_out_order):
+                or self.orders.carrying_out):
             return
         cut = self.speaker.interrupt()
         # Callee frame that completed the barge-in -> playout stopped: frames queued behind it in
@@ -275,7 +249,7 @@ class CallSession:
         self.speaker.failure = None
         self.turns.clear()
         self.runner.replace(actions)
-        self._carrying_out_order = True  # the apology is said in full
+        self.orders.carrying_out = True  # the apology is said in full
 
     def _expected_answers(self) -> tuple[ExpectedPhrase, ...]:
         """The dialogue's expected short answers now (dialogue/expected.py); () for engines without them."""
@@ -325,31 +299,11 @@ class CallSession:
     # --- supervision ------------------------------------------------------------------
     def instruct(self, text: str, source: str = "typed") -> None:
         """A supervisor's whisper ("transfer now"), typed or recognised from speech. Any thread."""
-        self._instructions.put((text, source))
+        self.orders.instruct(text, source)
 
     def barge(self, supervisor: str) -> None:
         """The supervisor takes the call: the bot stops speaking and listening. Any thread."""
-        self.barged_by = supervisor
-
-    def _poll_instructions(self) -> None:
-        if self.runner is None:
-            return
-        if self._carrying_out_order and self.runner.idle:
-            self._carrying_out_order = False
-        # Held while a transfer runs or the bot is hanging up: those already are the next action.
-        while not self._instructions.empty() and not self.runner.busy:
-            text, source = self._instructions.get()
-            handler = getattr(self.dialogue, "on_instruction", None)
-            actions = (handler(text) or []) if handler else []
-            self.log.info("instruction", text=text, source=source, actions=[type(a).__name__ for a in actions])
-            self._publish("instruction", text=text, source=source, actions=[type(a).__name__ for a in actions])
-            if actions:
-                # The supervisor's word is the next action: cut the current line, drop what the plan
-                # had queued, and forget replies still being recognised (they would follow the order).
-                self.turns.clear()
-                self.runner.replace(actions)
-                # The supervisor's order is said in full: the customer talking over it can't cancel it.
-                self._carrying_out_order = True
+        self.orders.barge(supervisor)
 
     def _leave_for_supervisor(self) -> None:
         """Barge: the supervisor talks to the customer now. Keep recording until the call ends."""
@@ -357,21 +311,10 @@ class CallSession:
             self.runner.stop()
         self.turns.clear()
         at = round(time.time() - self.answered_at, 2)
-        self.outcome["barged"] = {"supervisor_call": self.barged_by, "at_s": at}
-        self.log.info("bot_left_call", supervisor_call=self.barged_by, at_s=at)
-        self._publish("barged", supervisor_call=self.barged_by, at_s=at)
-        port = self.call.port
-        while self.ended is None:
-            try:
-                sig = self.call.signals.get(timeout=0.1)
-                if sig.kind == "ended":
-                    self.ended = sig.data
-            except queue.Empty:
-                pass
-            # The supervisor's voice reaches this port too (see supervisor.modes): both sides recorded.
-            callee, heard = drain(port.rx), drain(port.played)
-            if self.recorder is not None:
-                self.recorder.add_frames(callee, heard)
+        self.outcome["barged"] = {"supervisor_call": self.orders.barged_by, "at_s": at}
+        self.log.info("bot_left_call", supervisor_call=self.orders.barged_by, at_s=at)
+        self._publish("barged", supervisor_call=self.orders.barged_by, at_s=at)
+        self.ended = record_until_hangup(self.call, self.recorder)
 
     # --- signals, silence -----------------------------------------------------------
     def _poll_signals(self) -> None:

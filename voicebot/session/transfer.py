@@ -166,7 +166,7 @@ class TransferRunner:
             return True, f"bridged through the bot (REFER failed: {detail})"
         return ok, detail
 
-    def _consult_released(self, consult: SipCall, detail: str) -> str:
+    def _consult_released(self, consult: CallLeg, detail: str) -> str:
         """After the final 2xx NOTIFY: did the agent's phone end the replaced consult dialog?"""
         deadline = time.time() + REPLACED_GRACE_S
         while time.time() < deadline and not consult.ended:

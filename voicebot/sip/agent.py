@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import os
 import queue
-import sys
 import threading
 import time
 from concurrent.futures import Future
@@ -22,7 +21,7 @@ import pjsua2 as pj
 from voicebot.config import MediaConfig, SipConfig
 from voicebot.errors import SipError
 from voicebot.logs import get_logger
-from voicebot.sip.call import SipCall, retire
+from voicebot.sip.call import SipCall
 from voicebot.sip.call_control import CallControl
 from voicebot.sip.contacts import local_account_config, local_account_plans, outbound_transport
 from voicebot.sip.endpoint import (Transports, account_config, apply_codec_preference, create_transports,
@@ -31,6 +30,7 @@ from voicebot.sip.admission import SourceAdmission, resolve_hosts, source_host
 from voicebot.sip.fastbuf import self_check
 from voicebot.sip.flow import FlowWatchingEndpoint
 from voicebot.sip.inbound import Refusal, screen_invite
+from voicebot.sip.lifetimes import PjObjectGraveyard
 from voicebot.sip.port import CallAudioPort
 from voicebot.sip.registration import Registration, RegistrationStatus
 from voicebot.sip.trace import TRACE_LEVEL, PjLogWriter
@@ -72,12 +72,7 @@ class SipUserAgent(CallControl):
         self._commands: queue.Queue[tuple[Callable[[], Any], Future]] = queue.Queue()
         self._calls: dict[str, SipCall] = {}
         self._refusing: dict[str, SipCall] = {}  # refused by source admission, until DISCONNECTED
-        # pjsua2 objects must be destroyed on the SIP thread while the library is alive:
-        # released calls and ports wait here until no one else holds them.
-        self._graveyard: list[list[Any]] = []
-        # Media ports are recycled, never destroyed while the library runs (see CallAudioPort.reset).
-        self._free_ports: list[CallAudioPort] = []
-        self._all_ports: list[CallAudioPort] = []
+        self.graveyard = PjObjectGraveyard(media.clock_rate, media.frame_ms)  # released pjsua2 objects, ports
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._stop = threading.Event()
@@ -133,7 +128,7 @@ class SipUserAgent(CallControl):
             if time.monotonic() - last_watch >= 1.0:
                 last_watch = time.monotonic()
                 self._watch_rtp()
-                self._bury()
+                self.graveyard.bury()
                 self.reg.tick()
         self._shutdown_calls()
         self.reg.close()
@@ -176,49 +171,18 @@ class SipUserAgent(CallControl):
 
     def take_port(self) -> CallAudioPort:
         """A call's media port (SIP thread): a recycled one when free, else a new one."""
-        if self._free_ports:
-            port = self._free_ports.pop()
-            port.reset()
-            return port
-        port = CallAudioPort(self.media.clock_rate, self.media.frame_ms)
-        port.create(f"port-{len(self._all_ports)}")
-        self._all_ports.append(port)
-        return port
-
-    def _bury(self, force: bool = False) -> None:
-        """Recycle released ports, and drop other released pjsua2 objects, once only the graveyard
-        refers to them. At shutdown everything is retired instead: no C++ destructor may run after
-        (or race) libDestroy()."""
-        now = time.monotonic()
-        keep = []
-        for entry in self._graveyard:
-            due, obj = entry
-            if force:
-                retire(obj)
-                continue
-            # refs: the entry list, the local name, getrefcount's argument (+ _all_ports for a port)
-            is_port = isinstance(obj, CallAudioPort)
-            if now >= due and sys.getrefcount(obj) <= 3 + is_port:
-                if is_port:
-                    self._free_ports.append(obj)
-                continue
-            keep.append(entry)
-        self._graveyard = keep
-        if force:
-            for port in self._all_ports:
-                retire(port)
-            self._free_ports.clear()
+        return self.graveyard.take_port()
 
     def _destroy(self) -> None:
         if self.ep is None:
             return
         for call in [*self._calls.values(), *self._refusing.values()]:
             if call.pj is not None:
-                self._graveyard.append([0.0, call.pj])
+                self.graveyard.release(call.pj)
                 call.pj = None
         self._calls.clear()
         self._refusing.clear()
-        self._bury(force=True)
+        self.graveyard.bury(force=True)
         for acc in [*self.local_accounts.values(), self.account]:
             if acc is None:
                 continue
@@ -408,7 +372,7 @@ class SipUserAgent(CallControl):
             self.admission.ended(call.admitted_source)
         self._rtp_watch.pop(call.uid, None)
         if call.port is not None:  # the bridge may still hold the port for a tick or two
-            self._graveyard.append([time.monotonic() + 2.0, call.port])
+            self.graveyard.release(call.port, after_s=2.0)
 
     def active_calls(self) -> int:
         return len(self._calls)

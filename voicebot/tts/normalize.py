@@ -8,7 +8,8 @@ import re
 # Mandarin has its own table-driven module; re-exported here for the callers of this one.
 from voicebot.tts.zh_normalize import chinese_number, normalize_zh  # noqa: E402,F401
 
-_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_ONES = ("zero one two three four five six seven eight nine ten "
+         "eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen").split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 

@@ -65,8 +65,9 @@ class SpeechRenderer:
 
     def pieces(self, text: str, locale: str) -> list[tuple[str, bool]]:
         """The units rendered and cached one by one: sentences, or for Mandarin clauses (，、 too; a
-        very short one joined to its neighbour), so the first audio leaves after a few syllables. Mandarin is normalised first (a clause split
-        inside "3,000" or "15:30" would misread it); (piece, already normalised)."""
+        very short one joined to its neighbour), so the first audio leaves after a few syllables.
+        Mandarin is normalised first (a clause split inside "3,000" or "15:30" would misread it);
+        (piece, already normalised)."""
         if locale.lower().startswith("zh"):
             spoken = normalize(text, locale)
             return [(c, True) for c in split_zh_chunks(spoken) or [spoken]]
