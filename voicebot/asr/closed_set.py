@@ -82,7 +82,11 @@ class ClosedSetScorer:
         """``meaning``: text -> what it means; the best must beat the best candidate that means
         something else (满意 need not beat 很满意, only 一般 and 不满意)."""
         pool = [c for c in dict.fromkeys(candidates) if c]
-        sense = (lambda text: (meaning or {}).get(text, text))
+        senses = meaning or {}
+
+        def sense(text: str) -> str:
+            return senses.get(text, text)
+
         if not pool:
             return None
         scored = self.score(encoded, frames, language, pool + ([free_text] if free_text and free_text not in pool else []))
