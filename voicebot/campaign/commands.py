@@ -194,7 +194,8 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     channels = 1 if isinstance(clock, FakeClock) else max(1, requested)
     base_id = args.worker_id or f"{socket.gethostname()}-{os.getpid()}"
     workers = [CampaignWorker(campaign.client, args.name, dialer, settings.campaign, clock,
-                              worker_id=base_id if channels == 1 else f"{base_id}-{i}") for i in range(channels)]
+                              worker_id=base_id if channels == 1 else f"{base_id}-{i}",
+                              agent_wrap_up_s=settings.supervisor.agent_wrap_up_s) for i in range(channels)]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     total = len(campaign.members())

@@ -62,6 +62,9 @@ class CallResult:
     duration_s: float = 0.0
     transferred: bool = False
     transfer_reason: str = ""
+    # The agent's leg was bridged through the bot (it ended with the call; the agent's wrap-up
+    # follows), rather than the customer handed over by REFER.
+    bridged: bool = False
     callback_at: float | None = None  # epoch seconds the customer asked to be called back
     do_not_call: bool = False  # customer asked us to stop calling
     complaint: bool = False
@@ -126,6 +129,7 @@ class CallResult:
             turns=int(outcome.get("turns", 0) or 0),
             duration_s=float(outcome.get("duration_s", 0.0) or 0.0),
             transferred=bool(transfer.get("ok")),
+            bridged=bool(transfer.get("ok")) and bool(transfer.get("bridged")),
             transfer_reason=str(outcome.get("transfer_reason") or transfer.get("reason") or ""),
             callback_at=callback_at,
             do_not_call=bool(outcome.get("do_not_call")) or "stop_calling" in tags or "do_not_call" in tags,

@@ -28,7 +28,9 @@ def number_calls(e164: str) -> str:
 # Written by the call's event sink for every handover and by the campaign worker for its own calls
 # (same member: the call id), so the dialer also sees agents busy with inbound transfers.
 AGENT_TRANSFERS = "voicebot:agents:transfers"
-# zset call id -> time an agent's leg bridged through the bot ended (after-call work starts).
+# zset call id -> time an agent's leg bridged through the bot ended (after-call work starts, counted
+# for supervisor.agent_wrap_up_s). Written by the call's event sink and, for its own bridged calls,
+# by the campaign worker (same member: one bridged call, one busy agent, never also in the above).
 AGENTS_WRAP_UP = "voicebot:agents:wrap_up"
 AGENTS_FREE_OVERRIDE = "voicebot:agents:free"  # set by a supervisor to override the configured count
 

@@ -2,8 +2,13 @@
 
 A call may start only if in-flight calls < bot channels (the campaign's own, else the config's) and
 (in-flight + 1) x transfer rate <= free agents, where free agents = agents (or the supervisor's
-override in ``voicebot:agents:free``) minus transfers still within their handle time, and the
-transfer rate is the campaign's observed rate with a prior. Checked and reserved atomically in Lua.
+override in ``voicebot:agents:free``) minus busy agents, and the transfer rate is the campaign's
+observed rate with a prior. Checked and reserved atomically in Lua.
+
+Busy agents are read from the keys the calls' event sinks write (``voicebot.store.events``), the
+same the console's "Agents free" reads (``busy_agents``): customers handed over (REFER) within
+``campaign.agent_handle_s``, and agents in wrap-up for ``supervisor.agent_wrap_up_s`` after a
+bridged agent leg ended. One handover is one member (its call id) of one of the two sets.
 """
 
 from __future__ import annotations
@@ -14,11 +19,15 @@ import redis
 
 from voicebot.campaign import keys
 from voicebot.campaign.controls import bot_channels
-from voicebot.config import CampaignConfig
+from voicebot.config import CampaignConfig, SupervisorConfig
+
+# A worker built without the console's setting counts wrap-up as the default console does.
+DEFAULT_WRAP_UP_S = SupervisorConfig.model_fields["agent_wrap_up_s"].default
 
 _ACQUIRE = """
 local now, channels, agents = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local rate, handle_s, stale_s = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local wrap_up_from = ARGV[8]
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - stale_s)
 local inflight = redis.call('ZCARD', KEYS[1])
 if inflight >= channels then return {0, inflight, -1} end
@@ -28,6 +37,7 @@ if agents > 0 then
   if override then agents = tonumber(override) end
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - handle_s)
   free = agents - redis.call('ZCARD', KEYS[2])
+  if wrap_up_from ~= '' then free = free - redis.call('ZCOUNT', KEYS[4], wrap_up_from, '+inf') end
   if (inflight + 1) * rate > free then return {-1, inflight, free} end
 end
 redis.call('ZADD', KEYS[1], now, ARGV[1])
@@ -46,8 +56,9 @@ class PaceDecision:
 class Pacer:
     PRIOR_WEIGHT = 20.0  # calls' worth of confidence in the configured prior transfer rate
 
-    def __init__(self, client: redis.Redis, ck: keys.CampaignKeys, cfg: CampaignConfig, stale_s: float = 3 * 3600) -> None:
-        self.client, self.ck, self.cfg, self.stale_s = client, ck, cfg, stale_s
+    def __init__(self, client: redis.Redis, ck: keys.CampaignKeys, cfg: CampaignConfig, stale_s: float = 3 * 3600,
+                 wrap_up_s: float = DEFAULT_WRAP_UP_S) -> None:
+        self.client, self.ck, self.cfg, self.stale_s, self.wrap_up_s = client, ck, cfg, stale_s, wrap_up_s
         self._acquire = client.register_script(_ACQUIRE)
 
     def transfer_rate(self) -> float:
@@ -58,14 +69,37 @@ class Pacer:
     def acquire(self, attempt_id: str, now: float) -> PaceDecision:
         # The campaign's own channel count (set from the console, controls.py) is read at every call.
         code, inflight, free = self._acquire(
-            keys=[self.ck.inflight, keys.AGENT_TRANSFERS, keys.AGENTS_FREE_OVERRIDE],
+            keys=[self.ck.inflight, keys.AGENT_TRANSFERS, keys.AGENTS_FREE_OVERRIDE, keys.AGENTS_WRAP_UP],
             args=[attempt_id, now, bot_channels(self.client, self.ck, self.cfg), self.cfg.human_agents,
-                  self.transfer_rate(), self.cfg.agent_handle_s, self.stale_s])
+                  self.transfer_rate(), self.cfg.agent_handle_s, self.stale_s, wrap_up_from(now, self.wrap_up_s)])
         reason = {1: "ok", 0: "channels", -1: "agents"}[int(code)]
         return PaceDecision(code == 1, reason, int(inflight), int(free))
 
     def release(self, pipe: redis.client.Pipeline, attempt_id: str) -> None:
         pipe.zrem(self.ck.inflight, attempt_id)
 
-    def note_transfer(self, pipe: redis.client.Pipeline, attempt_id: str, now: float) -> None:
-        pipe.zadd(keys.AGENT_TRANSFERS, {attempt_id: now})
+    def note_transfer(self, pipe: redis.client.Pipeline, call_id: str, now: float, bridged: bool = False) -> None:
+        """One agent busy with this call after it: for the handle time after a REFER handover, for
+        the wrap-up after a bridged agent leg. The call's event sink writes the same member (the
+        call id) into the same set at the call's end, so the two writes count once; ``nx`` keeps the
+        sink's end time, which is when the agent's leg really ended."""
+        if bridged:
+            pipe.zadd(keys.AGENTS_WRAP_UP, {call_id: now}, nx=True)
+        else:
+            pipe.zadd(keys.AGENT_TRANSFERS, {call_id: now})
+
+
+def wrap_up_from(now: float, wrap_up_s: float) -> str:
+    """The ZCOUNT lower bound of wrap-ups still running ("" = no wrap-up counted). Exclusive: an
+    agent whose wrap-up ends exactly now is free."""
+    return f"({now - wrap_up_s!r}" if wrap_up_s > 0 else ""
+
+
+def busy_agents(client: redis.Redis, now: float, handle_s: float, wrap_up_s: float) -> int:
+    """Agents busy after calls, as the pacer counts them: handovers within their handle time and
+    wrap-ups still running. The console's "Agents free" adds the calls being transferred now."""
+    pipe = client.pipeline(transaction=True)
+    pipe.zcount(keys.AGENT_TRANSFERS, now - handle_s, "+inf")
+    if wrap_up_s > 0:
+        pipe.zcount(keys.AGENTS_WRAP_UP, wrap_up_from(now, wrap_up_s), "+inf")
+    return int(sum(pipe.execute()))

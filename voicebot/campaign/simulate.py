@@ -104,7 +104,8 @@ def run_simulation(client: Any, name: str, settings: Any, start: datetime, out_d
     segments = campaign.segment_summary(clock, cfg, examples=0)
     dialer = DialogueDialer(PlanDialogueFactory(settings), TextCustomer(seed), clock, advance_clock=True,
                             opt_outs=lambda: client)
-    worker = CampaignWorker(client, name, dialer, cfg, clock, worker_id=f"simulate-{name}")
+    worker = CampaignWorker(client, name, dialer, cfg, clock, worker_id=f"simulate-{name}",
+                            agent_wrap_up_s=settings.supervisor.agent_wrap_up_s)
     worker.run(threading.Event(), poll_s=0.0, exit_when_done=True, advance_clock=True)
     results = load_results(client, name)
     status = campaign.status_report()

@@ -35,7 +35,7 @@ from voicebot.campaign.dialer import CallJob, CallResult, Dialer
 from voicebot.campaign.engine_pause import EnginePause
 from voicebot.campaign.heartbeat import REDIS_RETRY_S, WorkerHeartbeat
 from voicebot.campaign.hours import calling_rules
-from voicebot.campaign.pacing import Pacer
+from voicebot.campaign.pacing import DEFAULT_WRAP_UP_S, Pacer
 from voicebot.campaign.queue import ClaimedJob, JobQueue
 from voicebot.campaign.scheduler import CallingRules, next_step
 from voicebot.config import CampaignConfig
@@ -68,12 +68,14 @@ class WorkerStats:
 
 class CampaignWorker:
     def __init__(self, client: redis.Redis, campaign: str, dialer: Dialer, cfg: CampaignConfig, clock: Clock,
-                 worker_id: str | None = None, bandit: ScriptBandit | None = None) -> None:
+                 worker_id: str | None = None, bandit: ScriptBandit | None = None,
+                 agent_wrap_up_s: float = DEFAULT_WRAP_UP_S) -> None:
         self.client, self.dialer, self.cfg, self.clock = client, dialer, cfg, clock
         self.ck = keys.CampaignKeys(campaign)
         self.worker_id = worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.queue = JobQueue(client, self.ck, cfg.visibility_timeout_s)
-        self.pacer = Pacer(client, self.ck, cfg)
+        # supervisor.agent_wrap_up_s: the console's "Agents free" and this dialer count wrap-up alike.
+        self.pacer = Pacer(client, self.ck, cfg, wrap_up_s=agent_wrap_up_s)
         self.rules = CallingRules.from_config(cfg)
         self.bandit = bandit or ScriptBandit(client, self.ck, cfg.bandit_min_explore)
         self.dnc = DoNotCallList(client)
@@ -355,8 +357,9 @@ class CampaignWorker:
                 pipe.zadd(self.ck.followups, {f"{job.customer_id}:{state.get('follow_up_by', 'bot')}": now + follow_s})
         if result.transferred:
             pipe.hincrby(self.ck.meta, "n_transfers", 1)
-            # Keyed by the call id, as the call's event sink keys it: one handover, one busy agent.
-            self.pacer.note_transfer(pipe, result.call_id or attempt_id, now)
+            # Keyed by the call id, as the call's event sink keys it: one handover, one busy agent
+            # (a bridged one in wrap-up, a REFER handover for its handle time).
+            self.pacer.note_transfer(pipe, result.call_id or attempt_id, now, bridged=result.bridged)
         pipe.hincrby(self.ck.meta, "n_calls", 1)
         if result.unanswered_questions:
             from voicebot.dialogue.faq_misses import record_unanswered

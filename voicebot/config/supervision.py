@@ -91,8 +91,9 @@ class SupervisorConfig(BaseModel):
     # Wallboard: calls planned per day and the thresholds that turn a tile amber / red.
     wallboard: WallboardConfig = WallboardConfig()
     # After-call work: an agent whose transferred call (bridged through the bot) ended counts busy
-    # this long more on the wallboard's Agents free (0 = free the moment the call ends). A call
-    # handed over by REFER is counted for campaign.agent_handle_s instead, wrap-up included.
+    # this long more, on the wallboard's Agents free and for the campaign dialer's pacing (0 = free
+    # the moment the call ends). A call handed over by REFER is counted for campaign.agent_handle_s
+    # instead, wrap-up included.
     agent_wrap_up_s: float = Field(30.0, ge=0, le=3600)
     # Reverse proxies in front of the console (addresses or CIDRs, e.g. ["127.0.0.1", "10.0.0.0/8"]).
     # Only a request whose TCP peer is one of them is attributed to the client named in

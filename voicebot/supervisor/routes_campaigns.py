@@ -89,19 +89,19 @@ class CampaignName(Convertor):
 register_url_convertor("campaign", CampaignName())
 
 def agents_now(console: Console, now: float | None = None) -> dict[str, Any]:
-    """Human agents (voicebot.campaign.pacing): configured or overridden, minus customers handed over
-    within their handle time and agents still in wrap-up after a bridged transfer ended."""
+    """Human agents as the dialer sees them (voicebot.campaign.pacing): configured or overridden,
+    minus customers handed over within their handle time and agents still in wrap-up after a
+    bridged transfer ended."""
     import time
+
+    from voicebot.campaign.pacing import busy_agents
 
     cfg = console.settings.campaign
     now = time.time() if now is None else now
     override = console.client.get(keys.AGENTS_FREE_OVERRIDE)
     agents = int(override) if override not in (None, "") else cfg.human_agents
-    busy = console.client.zcount(keys.AGENT_TRANSFERS, now - cfg.agent_handle_s, "+inf")
-    wrap_up_s = console.settings.supervisor.agent_wrap_up_s
-    if wrap_up_s > 0:  # "(": an agent whose wrap-up ends exactly now is free
-        busy += console.client.zcount(keys.AGENTS_WRAP_UP, f"({now - wrap_up_s}", "+inf")
-    return {"agents": agents, "override": override is not None, "busy": int(busy), "free": max(0, agents - busy)}
+    busy = busy_agents(console.client, now, cfg.agent_handle_s, console.settings.supervisor.agent_wrap_up_s)
+    return {"agents": agents, "override": override is not None, "busy": busy, "free": max(0, agents - busy)}
 
 
 def register(app: FastAPI, console: Console) -> None:
