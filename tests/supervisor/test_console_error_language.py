@@ -1,8 +1,10 @@
 """Every API refusal the pages show reads in the console's language: Chinese for a zh-CN reader, English
-for an English one, with the same stable ``code`` for scripts (voicebot.supervisor.errors)."""
+for an English one, with the same stable ``code`` for scripts (voicebot.supervisor.errors). A page
+route (the language form) answers a page with those words (error_pages.py)."""
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from pathlib import Path
@@ -87,6 +89,15 @@ def _client(app, who: str, locale: str) -> TestClient:
     return client
 
 
+def _answer(r, path: str) -> dict[str, str]:
+    """The API's JSON; a page route (the language form) answers a page with the same code and words."""
+    if path.startswith("/api/"):
+        return r.json()
+    assert r.headers["content-type"].startswith("text/html"), r.text
+    detail = re.search(r'<p class="error" id="error-detail"[^>]*>(.*?)</p>', r.text).group(1)
+    return {"code": re.search(r'data-code="([^"]+)"', r.text).group(1), "detail": html.unescape(detail)}
+
+
 def _ask(client: TestClient, code: str, method: str, path: str, body: object):
     token = "wrong" if code == "csrf" else csrf_of(client) if client.cookies.get("vb_session") else ""
     headers = {"x-csrf-token": token}
@@ -121,7 +132,7 @@ def test_each_refusal_reads_in_the_readers_language(tmp_path, redis_client, loca
                 clients[who] = _client(app, who, locale)
             r = _ask(clients[who], code, method, path, body)
             assert r.status_code == status, (code, r.text)
-            answer = r.json()
+            answer = _answer(r, path)
             assert answer["code"] == code, (code, answer)
             detail = answer["detail"]
             if locale == "zh-CN":

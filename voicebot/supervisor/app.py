@@ -32,6 +32,7 @@ from voicebot.store.events import LIVE_CALLS, RedisEventReader
 from voicebot.supervisor import audit, i18n
 from voicebot.supervisor.auth import Authenticator, ConsoleSession
 from voicebot.supervisor.client_address import ClientAddressResolver
+from voicebot.supervisor.error_pages import error_page, wants_page
 from voicebot.supervisor.errors import FRAMEWORK_CODES, ApiError, message
 from voicebot.supervisor.recordings import RecordingStore
 from voicebot.supervisor.security import (
@@ -144,16 +145,22 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
     app.state.client_address = ClientAddressResolver.from_config(cfg.trusted_proxies)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    async def reader_locale(request: Request, status: int) -> str:
+    async def reader(request: Request, status: int) -> tuple[str, ConsoleSession | None]:
         # Errors are worded when answered: the language of the request's cookie, account or browser.
         session = await asyncio.to_thread(current_session, request) if status != 401 else None
-        return locale_for(request, session)
+        return locale_for(request, session), session
+
+    async def refusal(request: Request, status: int, code: str, values: dict[str, Any],
+                      headers: dict[str, str] | None = None, **extra: Any) -> Response:
+        locale, session = await reader(request, status)
+        detail = message(code, locale, **values)
+        if wants_page(request):  # a person on a page reads a page, not a JSON body
+            return error_page(console.templates, request, status, code, detail, locale, session, headers)
+        return JSONResponse({"detail": detail, "code": code, **extra}, status_code=status, headers=headers)
 
     @app.exception_handler(ApiError)
     async def _localized(request: Request, exc: ApiError) -> Response:
-        locale = await reader_locale(request, exc.status_code)
-        return JSONResponse({"detail": message(exc.code, locale, **exc.values),
-                             "code": exc.code}, status_code=exc.status_code, headers=exc.headers)
+        return await refusal(request, exc.status_code, exc.code, exc.values, exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _framework(request: Request, exc: StarletteHTTPException) -> Response:
@@ -161,18 +168,14 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
         code = FRAMEWORK_CODES.get(exc.status_code)
         if code is None:
             return await http_exception_handler(request, exc)
-        locale = await reader_locale(request, exc.status_code)
-        return JSONResponse({"detail": message(code, locale), "code": code},
-                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return await refusal(request, exc.status_code, code, {}, getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         # A form the page sent wrongly: one sentence for people, the field list for scripts.
         fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) or "body" for e in exc.errors()})
-        locale = await reader_locale(request, 422)
-        return JSONResponse({"detail": message("invalid_request", locale, fields=fields),
-                             "code": "invalid_request", "errors": jsonable_encoder(exc.errors())},
-                            status_code=422)
+        return await refusal(request, 422, "invalid_request", {"fields": fields},
+                             errors=jsonable_encoder(exc.errors()))
 
     @app.exception_handler(NotLoggedIn)
     async def _to_login(request: Request, _exc: NotLoggedIn) -> Response:

@@ -38,6 +38,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "login.busy": ("The console is busy with other logins. Try again in a few seconds.",
                    "登录请求较多，请几秒钟后再试。"),
     "login.expired_form": ("The login form expired. Please log in again.", "登录页面已过期，请重新登录。"),
+    # The page a person gets for a refused or missing page (error_pages.py); the reason is errors.ERRORS.
+    "error.heading": ("Error {status}", "出错了（{status}）"),
+    "error.address": ("Address:", "访问的地址："),
+    "error.back": ("Back to the live calls", "返回实时通话"),
     "common.none": ("–", "–"),
     "common.colon": (": ", "："),
     "common.yes": ("yes", "是"),
