@@ -31,7 +31,7 @@ from voicebot.store.events import RedisEventSink
 from voicebot.supervisor.app import Console, create_app
 from voicebot.supervisor.live import LiveBoard
 from voicebot.supervisor.routes_campaigns import agents_now
-from voicebot.supervisor.wallboard import agents_free
+from voicebot.supervisor.wallboard import Wallboard
 
 WRAP_UP_S = 30.0
 AGENTS = 3
@@ -69,7 +69,6 @@ def test_an_agent_in_wrap_up_holds_back_the_dialer_until_the_wrap_up_ends(redis_
     start = clock.now()
     end = start + CALL_S
     _bridged_call(sink, "bridged-1", start, end)
-    sink.close()
     pacer = Pacer(redis_client, keys.CampaignKeys("wrapup"), cfg, wrap_up_s=WRAP_UP_S)
 
     during = [pacer.acquire(f"a{i}", end + 1) for i in range(3)]
@@ -86,6 +85,12 @@ def test_an_agent_in_wrap_up_holds_back_the_dialer_until_the_wrap_up_ends(redis_
     # Without wrap-up (0 s) the agent is free the moment the call ends.
     no_wrap_up = Pacer(redis_client, keys.CampaignKeys("nowrap"), cfg, wrap_up_s=0.0)
     assert [no_wrap_up.acquire(f"c{i}", end + 1).reason for i in range(3)] == ["ok", "ok", "agents"]
+
+    # An agent on a call being transferred now is busy too, wherever the call came from.
+    _bridged_call(sink, "bridged-2", end + 100, None)
+    sink.close()
+    live = Pacer(redis_client, keys.CampaignKeys("live"), cfg, wrap_up_s=WRAP_UP_S)
+    assert [d.reason for d in (live.acquire(f"d{i}", end + 110) for i in range(2))] == ["ok", "agents"]
 
 
 @dataclass
@@ -120,7 +125,8 @@ class BridgedCampaignCalls:
 def _busy_in_every_figure(console: Console, cfg: CampaignConfig, now: float) -> dict[str, int]:
     rows, _ = LiveBoard(console.reader).snapshot()
     agents = agents_now(console, now=now)
-    return {"wallboard": AGENTS - agents_free(agents, rows), "campaign_page": agents["busy"],
+    figures = Wallboard(console.client, console.settings.supervisor.wallboard).figures(rows, agents, now=now)
+    return {"wallboard": AGENTS - figures["tiles"]["agents_free"]["value"], "campaign_page": agents["busy"],
             "pacer": AGENTS - _pacer_free_agents(console.client, cfg, now)}
 
 
@@ -143,9 +149,8 @@ def test_a_bridged_campaign_call_is_one_busy_agent_then_none(redis_client, clock
 
     (result,) = load_results(redis_client, camp.name)
     assert result["result"]["transferred"] and result["result"]["bridged"]
-    # While the agent's leg is up the board holds the agent; the dialer counts that call by the
-    # transfer rate it paces with (it is in flight), not as a whole agent.
-    assert [d["wallboard"] for d in dialer.during] == [1]
+    # While the agent's leg is up, after it and during the wrap-up: one agent in every figure.
+    assert dialer.during == [{"wallboard": 1, "campaign_page": 1, "pacer": 1}]
     (end,) = dialer.ended
     assert _busy_in_every_figure(console, cfg, end + 1) == {"wallboard": 1, "campaign_page": 1, "pacer": 1}
     assert _busy_in_every_figure(console, cfg, end + WRAP_UP_S - 1) == {"wallboard": 1, "campaign_page": 1,

@@ -90,8 +90,8 @@ register_url_convertor("campaign", CampaignName())
 
 def agents_now(console: Console, now: float | None = None) -> dict[str, Any]:
     """Human agents as the dialer sees them (voicebot.campaign.pacing): configured or overridden,
-    minus customers handed over within their handle time and agents still in wrap-up after a
-    bridged transfer ended."""
+    minus calls being transferred now, customers handed over within their handle time and agents
+    still in wrap-up after a bridged transfer ended."""
     import time
 
     from voicebot.campaign.pacing import busy_agents

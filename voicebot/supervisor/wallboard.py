@@ -100,7 +100,7 @@ class Wallboard:
             t = self._update(now)
             live = [r for r in rows if r.live]
             waiting = sum(1 for r in live if r.waiting)
-            free = agents_free(agents, rows)
+            free = agents_free(agents)
             aht = sum(t.handle_s) / len(t.handle_s) if t.handle_s else None
             c = self.cfg
             tiles = {
@@ -122,12 +122,13 @@ class Wallboard:
             return {"day": t.day, "tiles": tiles, "updated": now}
 
 
-def agents_free(agents: dict[str, Any] | None, rows: list[LiveCall]) -> int | None:
-    """Agents minus those busy: transfers the dialer still counts (within their handle time, after the
-    call) and live calls being transferred now (inbound ones and console transfers included)."""
+def agents_free(agents: dict[str, Any] | None) -> int | None:
+    """Agents minus those busy, as the dialer counts them (routes_campaigns.agents_now): live calls
+    being transferred (inbound ones and console transfers included), transfers within their handle
+    time after the call, and wrap-ups."""
     if not agents or not agents["agents"]:
         return None
-    return max(0, agents["agents"] - agents["busy"] - sum(1 for r in rows if r.with_agent))
+    return max(0, agents["agents"] - agents["busy"])
 
 
 def _level(value: float | None, amber: float, red: float) -> str:
