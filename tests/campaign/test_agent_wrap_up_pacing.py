@@ -1,4 +1,4 @@
-"""Agents in wrap-up hold back the dialer, and a bridged campaign call is one busy agent.
+"""Agents in wrap-up hold back the dialer, and a transferred campaign call is one busy agent.
 
 Real redis-server, real event sink (the call's events write the agent sets as in production), real
 campaign worker and the console's own figures (the wallboard's "Agents free", the campaign page's
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from campaign_data import write_customers
 
 from tests.supervisor.conftest import console_settings
@@ -34,19 +35,21 @@ from voicebot.supervisor.routes_campaigns import agents_now
 from voicebot.supervisor.wallboard import Wallboard
 
 WRAP_UP_S = 30.0
+HANDLE_S = 300.0  # campaign.agent_handle_s
 AGENTS = 3
 CALL_S = 60.0  # the bridged call, from answer to hang-up
 
 
-def _bridged_call(sink: RedisEventSink, call_id: str, start: float, end: float | None) -> None:
-    """A call whose agent leg was bridged through the bot; it ends at ``end`` (None: still up)."""
+def _transferred_call(sink: RedisEventSink, call_id: str, start: float, end: float | None,
+                      bridged: bool = True) -> None:
+    """A call handed to an agent (bridged through the bot, or by REFER); it ends at ``end`` (None:
+    still up)."""
     events = [(start, "call_started", {"direction": "outbound", "remote": "sip:1@pbx"}),
               (start + 1, "call_answered", {}),
               (start + 2, "transfer", {"target": "sip:agent@pbx", "mode": "warm", "reason": "asked"}),
-              (start + 3, "transfer_result", {"ok": True, "bridged": True})]
+              (start + 3, "transfer_result", {"ok": True, "bridged": bridged})]
     if end is not None:
-        events.append((end, "call_ended", {"outcome": {"answered_by": "human",
-                                                       "transfer": {"ok": True, "bridged": True}}}))
+        events.append((end, "call_ended", {"outcome": _outcome(bridged)}))
     for at, kind, data in events:
         sink(CallEvent(kind, call_id, data, ts=at))
     assert sink.flush()
@@ -68,7 +71,7 @@ def test_an_agent_in_wrap_up_holds_back_the_dialer_until_the_wrap_up_ends(redis_
     sink = RedisEventSink(redis_client, worker="w")
     start = clock.now()
     end = start + CALL_S
-    _bridged_call(sink, "bridged-1", start, end)
+    _transferred_call(sink, "bridged-1", start, end)
     pacer = Pacer(redis_client, keys.CampaignKeys("wrapup"), cfg, wrap_up_s=WRAP_UP_S)
 
     during = [pacer.acquire(f"a{i}", end + 1) for i in range(3)]
@@ -87,39 +90,40 @@ def test_an_agent_in_wrap_up_holds_back_the_dialer_until_the_wrap_up_ends(redis_
     assert [no_wrap_up.acquire(f"c{i}", end + 1).reason for i in range(3)] == ["ok", "ok", "agents"]
 
     # An agent on a call being transferred now is busy too, wherever the call came from.
-    _bridged_call(sink, "bridged-2", end + 100, None)
+    _transferred_call(sink, "bridged-2", end + 100, None)
     sink.close()
     live = Pacer(redis_client, keys.CampaignKeys("live"), cfg, wrap_up_s=WRAP_UP_S)
     assert [d.reason for d in (live.acquire(f"d{i}", end + 110) for i in range(2))] == ["ok", "agents"]
 
 
+def _outcome(bridged: bool) -> dict:
+    return {"answered_by": "human", "intent_grade": "A", "turns": 4,
+            "transfer": {"ok": True, "bridged": bridged, "reason": "asked"}}
+
+
 @dataclass
-class BridgedCampaignCalls:
-    """The voice side of a campaign call: its events go through the real sink, the agent's leg is
-    bridged, and the busy agents are read from every figure while the call is up."""
+class TransferredCampaignCalls:
+    """The voice side of a campaign call: its events go through the real sink, the customer is
+    handed to an agent, and the busy agents are read from every figure while the call is up."""
 
     sink: RedisEventSink
     clock: FakeClock
+    bridged: bool
     figures: Callable[[float], dict[str, int]]
     during: list[dict[str, int]] = field(default_factory=list)
     ended: list[float] = field(default_factory=list)
 
     def dial(self, job: CallJob) -> CallResult:
-        call_id = f"bridged-{job.job_id}"
+        call_id = f"call-{job.job_id}"
         start = self.clock.now()
-        _bridged_call(self.sink, call_id, start, None)
+        _transferred_call(self.sink, call_id, start, None, self.bridged)
         self.during.append(self.figures(start + 10))
         end = start + CALL_S
         self.clock.set(end)
-        self.sink(CallEvent("call_ended", call_id, {"outcome": self._outcome()}, ts=end))
+        self.sink(CallEvent("call_ended", call_id, {"outcome": _outcome(self.bridged)}, ts=end))
         assert self.sink.flush()  # the sink writes the call's end before the worker records it
         self.ended.append(end)
-        return CallResult.from_outcome(self._outcome(), call_id)
-
-    @staticmethod
-    def _outcome() -> dict:
-        return {"answered_by": "human", "intent_grade": "A", "turns": 4,
-                "transfer": {"ok": True, "bridged": True, "reason": "asked"}}
+        return CallResult.from_outcome(_outcome(self.bridged), call_id)
 
 
 def _busy_in_every_figure(console: Console, cfg: CampaignConfig, now: float) -> dict[str, int]:
@@ -130,33 +134,37 @@ def _busy_in_every_figure(console: Console, cfg: CampaignConfig, now: float) -> 
             "pacer": AGENTS - _pacer_free_agents(console.client, cfg, now)}
 
 
-def test_a_bridged_campaign_call_is_one_busy_agent_then_none(redis_client, clock, tmp_path: Path):
+@pytest.mark.parametrize("bridged", [True, False], ids=["bridged", "refer"])
+def test_a_transferred_campaign_call_is_one_busy_agent_then_none(redis_client, clock, tmp_path: Path, bridged):
     settings = console_settings(tmp_path, agent_wrap_up_s=WRAP_UP_S)
-    cfg = CampaignConfig(human_agents=AGENTS, bot_channels=2, agent_handle_s=300.0, max_attempts=1)
+    cfg = CampaignConfig(human_agents=AGENTS, bot_channels=2, agent_handle_s=HANDLE_S, max_attempts=1)
     settings.campaign = cfg
     console: Console = create_app(settings, redis_client).state.console
-    camp = Campaign(redis_client, "bridged")
+    camp = Campaign(redis_client, "transferred")
     camp.create(locale="zh-CN")
     import_customers(redis_client, write_customers(tmp_path / "c.csv", ["interested"]), ColumnMapping.identity(),
                      campaign=camp.name)
     camp.plan(clock, cfg)
     camp.seed(clock, cfg)
     sink = RedisEventSink(redis_client, worker="w")
-    dialer = BridgedCampaignCalls(sink, clock, lambda now: _busy_in_every_figure(console, cfg, now))
+    dialer = TransferredCampaignCalls(sink, clock, bridged, lambda now: _busy_in_every_figure(console, cfg, now))
     CampaignWorker(redis_client, camp.name, dialer, cfg, clock, worker_id="w", agent_wrap_up_s=WRAP_UP_S).run(
         threading.Event(), poll_s=0.01, exit_when_done=True, advance_clock=True)
     sink.close()
 
     (result,) = load_results(redis_client, camp.name)
-    assert result["result"]["transferred"] and result["result"]["bridged"]
-    # While the agent's leg is up, after it and during the wrap-up: one agent in every figure.
-    assert dialer.during == [{"wallboard": 1, "campaign_page": 1, "pacer": 1}]
+    assert result["result"]["transferred"] and result["result"]["bridged"] == bridged
+    # While the agent has the customer, and after the call for the wrap-up (bridged) or the handle
+    # time (REFER, the agent's leg goes on where the bot cannot see it): one agent in every figure.
+    one, none = {"wallboard": 1, "campaign_page": 1, "pacer": 1}, {"wallboard": 0, "campaign_page": 0, "pacer": 0}
+    assert dialer.during == [one]
     (end,) = dialer.ended
-    assert _busy_in_every_figure(console, cfg, end + 1) == {"wallboard": 1, "campaign_page": 1, "pacer": 1}
-    assert _busy_in_every_figure(console, cfg, end + WRAP_UP_S - 1) == {"wallboard": 1, "campaign_page": 1,
-                                                                         "pacer": 1}
-    assert _busy_in_every_figure(console, cfg, end + WRAP_UP_S + 1) == {"wallboard": 0, "campaign_page": 0,
-                                                                         "pacer": 0}
-    # One member, the call's own id, in the wrap-up set; nothing in the handover set.
-    assert redis_client.zrange(keys.AGENTS_WRAP_UP, 0, -1, withscores=True) == [(f"bridged-{result['job_id']}", end)]
-    assert redis_client.zcard(keys.AGENT_TRANSFERS) == 0
+    # One member, the call's own id, at the call's end, in one of the two sets.
+    after, other = (keys.AGENTS_WRAP_UP, keys.AGENT_TRANSFERS) if bridged else (keys.AGENT_TRANSFERS,
+                                                                                 keys.AGENTS_WRAP_UP)
+    assert redis_client.zrange(after, 0, -1, withscores=True) == [(f"call-{result['job_id']}", end)]
+    assert redis_client.zcard(other) == 0
+    busy_for = WRAP_UP_S if bridged else HANDLE_S
+    assert _busy_in_every_figure(console, cfg, end + 1) == one
+    assert _busy_in_every_figure(console, cfg, end + busy_for - 1) == one
+    assert _busy_in_every_figure(console, cfg, end + busy_for + 1) == none

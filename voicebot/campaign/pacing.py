@@ -104,11 +104,8 @@ class Pacer:
         """One agent busy with this call after it: for the handle time after a REFER handover, for
         the wrap-up after a bridged agent leg. The call's event sink writes the same member (the
         call id) into the same set at the call's end, so the two writes count once; ``nx`` keeps the
-        sink's end time, which is when the agent's leg really ended."""
-        if bridged:
-            pipe.zadd(keys.AGENTS_WRAP_UP, {call_id: now}, nx=True)
-        else:
-            pipe.zadd(keys.AGENT_TRANSFERS, {call_id: now})
+        sink's end time, which is when the bot's or the agent's leg really ended."""
+        pipe.zadd(keys.AGENTS_WRAP_UP if bridged else keys.AGENT_TRANSFERS, {call_id: now}, nx=True)
 
 
 def _busy_args(now: float, handle_s: float, wrap_up_s: float) -> list[str]:
