@@ -24,9 +24,10 @@ def number_calls(e164: str) -> str:
     return f"voicebot:calls:{customer_id(e164)}"
 
 
-# zset call id -> time the customer was handed to an agent (agent load, counted for campaign.agent_handle_s).
-# Written by the call's event sink for every handover and by the campaign worker for its own calls
-# (same member: the call id), so the dialer also sees agents busy with inbound transfers.
+# zset call id -> time the customer was handed to an agent by REFER (agent load, counted for
+# campaign.agent_handle_s). Written by the call's event sink for every such handover and by the
+# campaign worker for its own calls (same member: the call id), so the dialer also sees agents busy
+# with inbound transfers. Calls being transferred now are read from their live rows (pacing.py).
 AGENT_TRANSFERS = "voicebot:agents:transfers"
 # zset call id -> time an agent's leg bridged through the bot ended (after-call work starts, counted
 # for supervisor.agent_wrap_up_s). Written by the call's event sink and, for its own bridged calls,
