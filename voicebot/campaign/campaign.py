@@ -105,7 +105,7 @@ class Campaign:
 
     def segment_summary(self, clock: Clock, cfg: CampaignConfig, examples: int = 3) -> dict[str, Any]:
         """Customers per segment under the campaign's rules, with a few examples each (masked numbers)."""
-        from voicebot.supervisor.masking import mask_number as mask_phone
+        from voicebot.masking import mask_text as mask_phone
 
         records = CustomerStore(self.client).get_many(self.require_members())
         rule_set = self.segment_rules()

@@ -19,7 +19,7 @@ from voicebot.campaign.kpi import breakdown, compute, load_results
 from voicebot.supervisor.app import Console, page, require_api, require_page, require_supervisor_csrf
 from voicebot.supervisor.auth import ConsoleSession
 from voicebot.supervisor.errors import ApiError, Label
-from voicebot.supervisor.masking import mask_value
+from voicebot.masking import mask_value
 from voicebot.dialogue.faq_misses import unanswered_questions as faq_misses
 
 

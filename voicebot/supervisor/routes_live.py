@@ -20,7 +20,7 @@ from voicebot.supervisor.auth import ConsoleSession
 from voicebot.supervisor.errors import ApiError
 from voicebot.supervisor.event_hub import OVERFLOW, EventHub, id_after
 from voicebot.supervisor.live import LiveBoard, LiveCall, fold
-from voicebot.supervisor.masking import mask_value
+from voicebot.masking import mask_value
 from voicebot.supervisor.rate_limits import CLOSE_TOO_MANY, SocketLimits
 from voicebot.supervisor.recordings import CALL_ID
 

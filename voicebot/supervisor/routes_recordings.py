@@ -18,7 +18,7 @@ from voicebot.supervisor.app import (
 )
 from voicebot.supervisor.auth import ConsoleSession
 from voicebot.supervisor.errors import ApiError, Invalid
-from voicebot.supervisor.masking import mask_value
+from voicebot.masking import mask_value
 from voicebot.supervisor.rate_limits import COMMENTS
 from voicebot.supervisor.recordings import CALL_ID, DAY
 from voicebot.supervisor.search import SORTS, SearchQuery, search, to_csv
