@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import redis
 
-from voicebot.campaign import keys
+from voicebot.store import keys
 from voicebot.campaign.scheduler import CallingRules
 from voicebot.config import CampaignConfig
 

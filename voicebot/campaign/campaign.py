@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import redis
 
-from voicebot.campaign import keys
+from voicebot.store import keys
 from voicebot.campaign.cli_messages import said
 from voicebot.campaign.clock import Clock
 from voicebot.campaign.customers import CustomerStore

@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 import redis
 
-from voicebot.campaign import keys
+from voicebot.store import keys
 from voicebot.campaign.dnc import DoNotCallList
 from voicebot.campaign.identity import DialIdentity, StaffList, customer_number, dial_identity
 from voicebot.campaign.phones import timezone_for

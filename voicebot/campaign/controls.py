@@ -18,7 +18,7 @@ from typing import Any
 import redis
 
 from voicebot.campaign.hours import HoursError, check_hhmm
-from voicebot.campaign.keys import CampaignKeys
+from voicebot.store.keys import CampaignKeys
 from voicebot.campaign.scheduler import _minutes
 from voicebot.config import CampaignConfig
 from voicebot.errors import VoicebotError

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import redis
 
 from voicebot.campaign.cli_messages import said
-from voicebot.campaign.keys import CampaignKeys
+from voicebot.store.keys import CampaignKeys
 from voicebot.campaign.scheduler import CallingRules, _minutes
 from voicebot.config import CampaignConfig
 from voicebot.errors import VoicebotError

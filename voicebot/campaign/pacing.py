@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import redis
 
-from voicebot.campaign import keys
+from voicebot.store import keys
 from voicebot.campaign.controls import bot_channels
 from voicebot.config import CampaignConfig
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import redis
 
-from voicebot.campaign import keys
+from voicebot.store import keys
 from voicebot.campaign.bandit import ScriptBandit
 from voicebot.campaign.call_timing import avoided_hours, callback_facts, end_of_calling_day, preferred_window
 from voicebot.campaign.campaign import make_job

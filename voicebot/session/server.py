@@ -14,7 +14,7 @@ from voicebot.dialogue.base import CallInfo
 from voicebot.logs import get_logger
 from voicebot.session.call_session import CallSession, SessionResult
 from voicebot.session.engines import Engines, load_engines
-from voicebot.session.events import EventSink
+from voicebot.call_events import EventSink
 from voicebot.sip.agent import SipUserAgent
 from voicebot.sip.call import SipCall
 

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.convertors import Convertor, register_url_convertor
 
-from voicebot.campaign import keys
+from voicebot.store import keys
 from voicebot.campaign.controls import read_controls
 from voicebot.campaign.kpi import breakdown, compute, load_results
 from voicebot.supervisor.app import Console, page, require_api, require_page, require_supervisor_csrf
