@@ -44,7 +44,7 @@ class VoicebotServer:
         sys.setswitchinterval(0.001)
         self.ua.start()
         if self.settings.ops.health_port:
-            from voicebot.session.health import HealthEndpoint
+            from voicebot.server.health import HealthEndpoint
 
             self.health = HealthEndpoint(self, self.settings.ops.health_host, self.settings.ops.health_port)
         if self.settings.redis.url and self.settings.phone_supervision.enabled:

@@ -24,7 +24,7 @@ from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger
 
 if TYPE_CHECKING:
-    from voicebot.session.server import VoicebotServer
+    from voicebot.server.process import VoicebotServer
 
 log = get_logger("voicebot.health")
 SIP_STALL_S = 10.0
