@@ -14,17 +14,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "voicebot"
 
-# Bottom to top; a module may import its own layer or any layer below it. Packages not listed here
-# are top-level entry points (cli, commands, demo) and may import anything.
+# Bottom to top; a module may import its own layer or any layer below it. "commands" stands for every
+# CLI subcommand module (``*/commands.py``, ``*_commands.py``): the CLI loads them by name, and they wire
+# a package's work to the layers above it (a campaign worker to the voice loop), so they sit on top.
 LAYERS: list[set[str]] = [
     {"errors", "logs", "locales", "masking", "pii", "zh_numerals", "audio", "config", "secret_fields",
-     "onnx_quiet", "call_events"},
+     "onnx_quiet", "call_events", "dial_identity"},
     {"transport", "media", "asr", "tts", "emotion", "store", "recording"},
     {"dialogue", "dialogue.nlu"},
     {"session"},
     {"campaign", "sip", "callee"},
     {"supervisor"},
-    {"ops", "cli", "__main__", "demo"},
+    {"server", "ops", "cli", "__main__", "demo", "commands"},
 ]
 # Subpackages that count as packages of their own (the NLU sits under dialogue but below it).
 OWN_PACKAGES = ("dialogue.nlu",)
@@ -78,10 +79,12 @@ def module_graph(root: Path = ROOT) -> dict[str, set[str]]:
 
 
 def package_of(module: str) -> str:
-    """voicebot.session.server → session; voicebot.dialogue.nlu.oos → dialogue.nlu; voicebot.errors → errors."""
+    """session.listener → session; asr.commands → commands; dialogue.nlu.oos → dialogue.nlu; errors → errors."""
     rest = module.split(".")[1:]
     if not rest:
         return PACKAGE
+    if rest[-1] == "commands" or rest[-1].endswith("_commands"):
+        return "commands"
     for own in OWN_PACKAGES:
         own_parts = own.split(".")
         if rest[: len(own_parts)] == own_parts:
