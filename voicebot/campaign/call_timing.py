@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import redis
 
 from voicebot.store import keys
-from voicebot.campaign.scheduler import CallingRules
+from voicebot.calling_hours import CallingRules
 from voicebot.config import CampaignConfig
 
 

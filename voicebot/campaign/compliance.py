@@ -39,7 +39,7 @@ from voicebot.store import keys
 from voicebot.campaign.dnc import DoNotCallList
 from voicebot.dial_identity import DialIdentity, StaffList, customer_number, dial_identity
 from voicebot.campaign.phones import timezone_for
-from voicebot.campaign.scheduler import CallingRules
+from voicebot.calling_hours import CallingRules
 from voicebot.config import CampaignConfig
 from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger

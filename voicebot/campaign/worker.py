@@ -37,7 +37,8 @@ from voicebot.campaign.heartbeat import REDIS_RETRY_S, WorkerHeartbeat
 from voicebot.campaign.hours import calling_rules
 from voicebot.campaign.pacing import Pacer
 from voicebot.campaign.queue import ClaimedJob, JobQueue
-from voicebot.campaign.scheduler import CallingRules, next_step
+from voicebot.calling_hours import CallingRules
+from voicebot.campaign.scheduler import next_step
 from voicebot.config import CampaignConfig
 from voicebot.logs import get_logger
 
