@@ -16,7 +16,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from voicebot.store import keys
 from voicebot.campaign.controls import read_controls
 from voicebot.campaign.kpi import breakdown, compute, load_results
-from voicebot.supervisor.app import Console, page, require_api, require_page, require_supervisor_csrf
+from voicebot.supervisor.console import Console, page, require_api, require_page, require_supervisor_csrf
 from voicebot.supervisor.auth import ConsoleSession
 from voicebot.supervisor.errors import ApiError, Label
 from voicebot.masking import mask_value

@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response, StreamingResponse
 
 from voicebot.logs import get_logger
-from voicebot.supervisor.app import Console, page, require_api, require_page
+from voicebot.supervisor.console import Console, page, require_api, require_page
 from voicebot.supervisor.session_cookie import session_token
 from voicebot.supervisor.audio_tap import audio_channel, listen_key
 from voicebot.supervisor.auth import ConsoleSession

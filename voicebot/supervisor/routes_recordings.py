@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from voicebot.logs import get_logger
 from voicebot.masking import contains_phone_number
 from voicebot.supervisor import qa
-from voicebot.supervisor.app import (
+from voicebot.supervisor.console import (
     Console, locale_for, page, require_api, require_page, require_supervisor, require_supervisor_csrf,
 )
 from voicebot.supervisor.auth import ConsoleSession
