@@ -19,11 +19,15 @@ PACKAGE = "voicebot"
 # a package's work to the layers above it (a campaign worker to the voice loop), so they sit on top.
 LAYERS: list[set[str]] = [
     {"errors", "logs", "locales", "masking", "pii", "zh_numerals", "audio", "config", "secret_fields",
-     "onnx_quiet", "call_events", "dial_identity"},
+     "onnx_quiet", "call_events", "dial_identity", "calling_hours", "places"},
     {"transport", "media", "asr", "tts", "emotion", "store", "recording"},
-    {"dialogue", "dialogue.nlu"},
+    {"dialogue.nlu"},  # intents and embeddings: the dialogue's engine, knows no dialplan runtime
+    {"dialogue"},
+    # Campaign rules sit below the conversation core: a call session applies the compliance gate and writes
+    # opt-outs, while campaign workers reach calls only through the Dialer protocol (voicebot.server.dialer).
+    {"campaign"},
     {"session"},
-    {"campaign", "sip", "callee"},
+    {"sip", "callee"},
     {"supervisor"},
     {"server", "ops", "cli", "__main__", "demo", "commands"},
 ]
