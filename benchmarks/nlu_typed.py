@@ -16,8 +16,8 @@ import json
 from pathlib import Path
 
 from voicebot.dialogue.everyday import library_plan
-from voicebot.dialogue.nlu.evaluate import DeployedLabeler, read_tsv
-from voicebot.dialogue.nlu.lint_traps import is_question
+from voicebot.dialogue.nlu_evaluate import DeployedLabeler, read_tsv
+from voicebot.dialogue.plan_traps import is_question
 from voicebot.dialogue.plan import load_dialplan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,7 +77,7 @@ def new_plans(settings) -> dict:
 
 
 def _figures(rows, pred) -> dict:
-    from voicebot.dialogue.nlu.evaluate import score
+    from voicebot.dialogue.nlu_evaluate import score
 
     r = score([(t, g, p) for (t, g), p in zip(rows, pred)], "test file")
     return {"n": r.n, "top1": r.accuracy, "in_scope_top1": r.in_scope_accuracy, "oos_false_accept": r.oos_false_accept,

@@ -169,3 +169,14 @@ def mask_value(value: Any, skip_keys: Iterable[str] = IDENTIFIER_KEYS) -> Any:
 def contains_phone_number(text: str) -> bool:
     """A phone number only (other personal data: ``voicebot.pii.find_pii``)."""
     return bool(isinstance(text, str) and len(_DIGIT.findall(text)) >= MIN_DIGITS and _spans(text))
+
+
+def mask_name(name: str) -> str:
+    """张伟 -> 张*, 欧阳娜娜 -> 欧阳**, John Smith -> J*** S****: enough to recognise, not to identify."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    if name.isascii():
+        return " ".join(w[0] + "*" * (len(w) - 1) for w in name.split())
+    keep = 2 if len(name) >= 4 else 1  # two-character family names (欧阳, 司马) come with long names
+    return name[:keep] + "*" * (len(name) - keep)

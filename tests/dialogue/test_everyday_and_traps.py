@@ -1,5 +1,5 @@
 """The everyday-intent library a plan inherits (extend / override / fallback / exclude, the plan's
-labels win) and the lint for the traps of plan authors (voicebot/dialogue/nlu/lint_traps.py)."""
+labels win) and the lint for the traps of plan authors (voicebot/dialogue/plan_traps.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from voicebot.dialogue.everyday import load_library
 from voicebot.dialogue.nlu.base import IntentResult
-from voicebot.dialogue.nlu.lint_traps import is_question, lint_traps, negation
+from voicebot.dialogue.plan_traps import is_question, lint_traps, negation
 from voicebot.dialogue.plan import load_dialplan
 
 PLAN = """\

@@ -92,7 +92,7 @@ def test_opting_out_per_intent_is_explicit(tmp_path):
     call = Call(PlanDialogueFactory(settings))
     out = call.say("你打错了", confidence=0.4)
     assert isinstance(out[-1], HangUp)  # the plan said so, explicitly
-    from voicebot.dialogue.nlu.lint_traps import lint_traps
+    from voicebot.dialogue.plan_traps import lint_traps
     from voicebot.dialogue.plan import load_dialplan
 
     plan = load_dialplan(next(tmp_path.glob("*.yaml")))

@@ -23,7 +23,7 @@ from voicebot.dialogue.base import CallInfo
 from voicebot.session.call_session import CallSession
 from voicebot.session.engines import load_engines
 from voicebot.session.events import CallEvent
-from voicebot.session.health import HealthEndpoint
+from voicebot.server.health import HealthEndpoint
 from voicebot.sip.registration import RegistrationStatus
 from voicebot.transport.memory import MemorySwitch
 

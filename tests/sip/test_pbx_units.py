@@ -126,7 +126,7 @@ def test_a_broken_plan_on_reload_keeps_the_old_one_in_service(tmp_path):
     from types import SimpleNamespace
 
     from voicebot.config import Settings
-    from voicebot.session.server import VoicebotServer
+    from voicebot.server.process import VoicebotServer
 
     broken = tmp_path / "plan.yaml"
     broken.write_text("nodes: [unclosed", encoding="utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from voicebot.config import Settings
 from voicebot.session.events import CallEvent
-from voicebot.session.sinks import make_event_sinks
+from voicebot.server.sinks import make_event_sinks
 from voicebot.store.events import RedisEventReader, RedisEventSink
 from voicebot.store.redis_server import connect_redis, private_redis
 

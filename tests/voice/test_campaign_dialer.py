@@ -13,7 +13,7 @@ import json, sys
 from pathlib import Path
 from voicebot.config import load_settings
 from voicebot.campaign.dialer import CallJob
-from voicebot.session.dialer import voice_loop_dialer_factory
+from voicebot.server.dialer import voice_loop_dialer_factory
 from voicebot.logs import configure_logging
 configure_logging("WARNING")
 s = load_settings()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import redis
 
-from voicebot.campaign.keys import CampaignKeys
+from voicebot.store.keys import CampaignKeys
 
 
 @dataclass

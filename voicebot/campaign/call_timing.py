@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import redis
 
-from voicebot.campaign import keys
-from voicebot.campaign.scheduler import CallingRules
+from voicebot.store import keys
+from voicebot.calling_hours import CallingRules
 from voicebot.config import CampaignConfig
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from collections import Counter
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import redis
 
-from voicebot.campaign import keys
+from voicebot.store import keys
 from voicebot.campaign.cli_messages import said
 from voicebot.campaign.clock import Clock
 from voicebot.campaign.customers import CustomerStore
@@ -24,8 +24,16 @@ from voicebot.dialogue.personalize import FIELD_ALIASES
 from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger
 
-if TYPE_CHECKING:
-    from voicebot.campaign.scripts import CampaignScripts
+
+class ScriptCatalogue(Protocol):
+    """The dialplans a campaign's calls will use (``voicebot.campaign.scripts.CampaignScripts``). A protocol,
+    so this module does not import the catalogue, which raises this module's CampaignError."""
+
+    def arms(self, dialplan: str, locale: str, segment: str, strategy: str = "") -> list[str]: ...
+
+    def check_fields(self, dialplan_names: set[str], locale: str,
+                     records: list[dict[str, Any]]) -> tuple[list[str], list[str]]: ...
+
 
 log = get_logger("voicebot.campaign")
 STATUSES = ("created", "planned", "running", "paused", "done")
@@ -105,7 +113,7 @@ class Campaign:
 
     def segment_summary(self, clock: Clock, cfg: CampaignConfig, examples: int = 3) -> dict[str, Any]:
         """Customers per segment under the campaign's rules, with a few examples each (masked numbers)."""
-        from voicebot.supervisor.masking import mask_number as mask_phone
+        from voicebot.masking import mask_text as mask_phone
 
         records = CustomerStore(self.client).get_many(self.require_members())
         rule_set = self.segment_rules()
@@ -124,7 +132,7 @@ class Campaign:
         return out
 
     def plan(self, clock: Clock, cfg: CampaignConfig, kmeans_k: int = 0,
-             scripts: CampaignScripts | None = None) -> list[CustomerPlan]:
+             scripts: ScriptCatalogue | None = None) -> list[CustomerPlan]:
         """Segments every member and stores its plan; progress fields of planned customers are kept.
         ``scripts``: the dialplans calls will use; their script variants become each segment's A/B
         arms, and the customer fields their lines use are checked against the customers' columns."""

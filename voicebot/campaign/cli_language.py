@@ -24,7 +24,7 @@ def campaign_locale(args: argparse.Namespace, settings: object) -> str | None:
     name = getattr(args, "name", None)
     if not name:
         return None
-    from voicebot.campaign.keys import CampaignKeys
+    from voicebot.store.keys import CampaignKeys
     from voicebot.store.redis_server import connect_redis
 
     try:

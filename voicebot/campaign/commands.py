@@ -161,7 +161,7 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
 
 def default_dialer_factory(settings: Settings, clock: Any) -> Dialer:
     """The real dialer: this process runs a bot and places each job's call through the voice loop."""
-    from voicebot.session.dialer import voice_loop_dialer_factory
+    from voicebot.server.dialer import voice_loop_dialer_factory
 
     return voice_loop_dialer_factory(settings, clock)
 

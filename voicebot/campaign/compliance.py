@@ -10,7 +10,7 @@ Every outbound call to a customer asks ``ComplianceGate.may_call`` first:
 * supervisor call-outs (voicebot.supervisor.phone) and transfers to external numbers
   (voicebot.session.transfer).
 
-The target is first reduced to one canonical number by ``voicebot.campaign.identity`` (any URI
+The target is first reduced to one canonical number by ``voicebot.dial_identity`` (any URI
 spelling). Only staff destinations bypass the gate: the numbers in ``campaign.staff_numbers``,
 console users' ``phone``, ``phone_supervision.supervisor_phones`` and ``dialogue.agent_uri``, and
 the named accounts in ``campaign.staff_accounts`` (the allow-list for names, empty by default). A
@@ -35,11 +35,11 @@ from typing import Any, Literal
 
 import redis
 
-from voicebot.campaign import keys
+from voicebot.store import keys
 from voicebot.campaign.dnc import DoNotCallList
-from voicebot.campaign.identity import DialIdentity, StaffList, customer_number, dial_identity
+from voicebot.dial_identity import DialIdentity, StaffList, customer_number, dial_identity
 from voicebot.campaign.phones import timezone_for
-from voicebot.campaign.scheduler import CallingRules
+from voicebot.calling_hours import CallingRules
 from voicebot.config import CampaignConfig
 from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger

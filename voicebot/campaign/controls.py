@@ -18,8 +18,8 @@ from typing import Any
 import redis
 
 from voicebot.campaign.hours import HoursError, check_hhmm
-from voicebot.campaign.keys import CampaignKeys
-from voicebot.campaign.scheduler import _minutes
+from voicebot.store.keys import CampaignKeys
+from voicebot.calling_hours import clock_minutes
 from voicebot.config import CampaignConfig
 from voicebot.errors import VoicebotError
 
@@ -117,7 +117,7 @@ def change_controls(client: redis.Redis, ck: CampaignKeys, cfg: CampaignConfig,
             start = _hhmm("calling_hours_start", start if "calling_hours_start" in changes
                           else before.calling_hours_start)
             end = _hhmm("calling_hours_end", end if "calling_hours_end" in changes else before.calling_hours_end)
-            if _minutes(start) >= _minutes(end):
+            if clock_minutes(start) >= clock_minutes(end):
                 raise ControlError("calling_hours_end", "hours_order",
                                    f"{end} is not after the start {start}", start=start, end=end)
             store.update(calling_hours_start=start, calling_hours_end=end)

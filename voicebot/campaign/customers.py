@@ -9,7 +9,7 @@ from typing import Any
 import redis
 from tqdm import tqdm
 
-from voicebot.campaign import keys
+from voicebot.store import keys
 from voicebot.campaign.values import LIST_SEP
 
 _LIST_FIELDS = ("tags", "categories")

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import redis
 
-from voicebot.campaign import keys
+from voicebot.store import keys
 
 DNC_INFO = "voicebot:dnc:info"
 DNC_AUDIT = "voicebot:dnc:audit"

@@ -12,7 +12,7 @@ from typing import Any
 
 import redis
 
-from voicebot.campaign import keys
+from voicebot.store import keys
 from voicebot.campaign.queue import JobQueue
 
 REDIS_RETRY_S = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # waits while Redis is unreachable, then the last one

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import redis
 
 from voicebot.campaign.cli_messages import said
-from voicebot.campaign.keys import CampaignKeys
-from voicebot.campaign.scheduler import CallingRules, _minutes
+from voicebot.store.keys import CampaignKeys
+from voicebot.calling_hours import CallingRules, clock_minutes
 from voicebot.config import CampaignConfig
 from voicebot.errors import VoicebotError
 
@@ -41,7 +41,7 @@ def calling_rules(client: redis.Redis, ck: CampaignKeys, cfg: CampaignConfig) ->
     start, end = client.hmget(ck.meta, ["calling_hours_start", "calling_hours_end"])
     if not start or not end:
         return base
-    return replace(base, open_minute=_minutes(start), close_minute=_minutes(end))
+    return replace(base, open_minute=clock_minutes(start), close_minute=clock_minutes(end))
 
 
 def set_hours(client: redis.Redis, ck: CampaignKeys, start: str | None, end: str | None) -> tuple[str, str] | None:
@@ -52,7 +52,7 @@ def set_hours(client: redis.Redis, ck: CampaignKeys, start: str | None, end: str
     if start is None or end is None:
         raise said(HoursError, "hours_both")
     s, e = check_hhmm(start), check_hhmm(end)
-    if _minutes(s) >= _minutes(e):
+    if clock_minutes(s) >= clock_minutes(e):
         raise said(HoursError, "hours_order", start=s, end=e)
     client.hset(ck.meta, mapping={"calling_hours_start": s, "calling_hours_end": e})
     return s, e

@@ -19,7 +19,8 @@ from typing import Any, Literal
 import redis
 from tqdm import tqdm
 
-from voicebot.campaign import freeform, keys, normalise, values
+from voicebot.store import keys
+from voicebot.campaign import freeform, normalise, values
 from voicebot.campaign.customers import CustomerStore
 from voicebot.campaign.headers import ORDER_ID_ALIASES, normalise_header
 from voicebot.campaign.import_cells import clean_cell, read_field, read_phone

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import redis
 
 from voicebot.campaign.costs import UnitCosts, unit_costs
-from voicebot.campaign.keys import CampaignKeys
+from voicebot.store.keys import CampaignKeys
 from voicebot.campaign.satisfaction import satisfaction
 from voicebot.config import CampaignConfig
 

@@ -1,9 +1,5 @@
 """Field normalisation at import: birth month/year to age, cities to a canonical name with their
-province, and named shopping days (去年双十一, 618, 春节前) to dates.
-
-Cities go through ``cpca`` (PyPI; its administrative-division table ships in the wheel, no network):
-杭州市 / 浙江杭州 / 杭州 -> city 杭州, province 浙江省; 上海市浦东新区 -> 上海, district 浦东新区.
-The short name is what segment rules compare (城市 in [杭州, 上海]) and what the bot says.
+province (``voicebot.places``), and named shopping days (去年双十一, 618, 春节前) to dates.
 """
 
 from __future__ import annotations
@@ -11,12 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
+
+from voicebot.places import Place, city_literal, normalise_city  # noqa: F401 - the city part lives there (the dialogue speaks cities)
 
 _BIRTH = [re.compile(r"^(\d{4})(\d{2})$"), re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$"),
           re.compile(r"^(\d{4})(\d{2})(\d{2})$"), re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$"),
           re.compile(r"^(\d{4})\s*年?$")]
-_MUNICIPALITIES = {"北京市", "上海市", "天津市", "重庆市"}
 
 
 @dataclass(frozen=True)
@@ -53,47 +49,6 @@ def parse_birth(text: str, today: date) -> Birth:
             return Birth(born.isoformat(), year, month, day)
         return Birth(f"{year:04d}-{month:02d}" if month else f"{year:04d}", year, month, None)
     raise ValueError(f"{raw!r} is not a birth date or birth month (e.g. 197003, 1970-03, 1970年3月)")
-
-
-@dataclass(frozen=True)
-class Place:
-    city: str  # short canonical name: 杭州, 上海
-    province: str  # 浙江省, 上海市
-    district: str = ""
-
-
-@lru_cache(maxsize=1)
-def _cpca():
-    try:
-        import cpca  # noqa: PLC0415 - pandas behind it: loaded only when an export has a city column
-    except ImportError:
-        return None
-    return cpca
-
-
-@lru_cache(maxsize=4096)
-def normalise_city(text: str) -> Place:
-    """A city cell as a canonical place; ValueError when no city or province can be recognised."""
-    raw = str(text).strip()
-    cpca = _cpca()
-    if cpca is None:
-        raise ValueError(f"{raw!r}: city names need the cpca package (pip install cpca)")
-    row = cpca.transform([raw]).iloc[0]
-    province, city, district = (str(row[k]) if isinstance(row[k], str) else "" for k in ("省", "市", "区"))
-    if province in _MUNICIPALITIES:
-        city = province  # cpca files Shanghai's districts under 市辖区
-    if not city:
-        raise ValueError(f"{raw!r} is not a city we recognise")
-    short = city[:-1] if city.endswith("市") and len(city) > 2 else city
-    return Place(short, province, district)
-
-
-def city_literal(value: str) -> str:
-    """A rule's city (杭州市, 上海) in the form imported cities have; unchanged if not a known city."""
-    try:
-        return normalise_city(value).city
-    except ValueError:
-        return value
 
 
 # Named shopping days: name -> (month, day) or a function of the year.

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import redis
 
-from voicebot.campaign import keys
+from voicebot.store import keys
 from voicebot.campaign.controls import bot_channels
 from voicebot.config import CampaignConfig, SupervisorConfig
 from voicebot.store.events import LIVE_CALLS, call_key

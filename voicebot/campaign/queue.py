@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import redis
 
 from voicebot.campaign.dialer import CallJob
-from voicebot.campaign.keys import CampaignKeys
+from voicebot.store.keys import CampaignKeys
 
 _PROMOTE = """
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))

@@ -30,7 +30,7 @@ from voicebot.campaign.capacity import Projection, load_capacity, project
 from voicebot.campaign.throughput import Throughput, measure
 from voicebot.recording.recorder import open_private
 from voicebot.config import CampaignConfig
-from voicebot.supervisor.masking import mask_name, mask_number
+from voicebot.masking import mask_name, mask_text
 
 _ROW_KPIS = ["attempts", "connect_rate", "human_rate", "avg_turns", "intent_share", "conversion_rate", "transfers",
              "complaints", "opt_outs", "calls_per_hour", "cost", "cost_per_lead", "cost_vs_manual", "csat_score",
@@ -204,7 +204,7 @@ def _write_calls_csv(client: redis.Redis, path: Path, results: list[dict[str, An
             crm_id, name, phone = str(c.get("crm_id", "")), str(c.get("name", "")), str(c.get("phone", ""))
             if role != "supervisor":
                 crm_id = crm_id[:2] + "*" * max(0, len(crm_id) - 2)
-                name, phone = mask_name(name), mask_number(phone)
+                name, phone = mask_name(name), mask_text(phone)
             w.writerow([r["job_id"], crm_id, name, phone, r["attempt"], t["kind"].get(r["kind"], r["kind"]),
                         seg_label(r["segment"]), r["variant"], res.get("offer") or r["offer"],  # what was used
                         datetime.fromtimestamp(r["started"], zone).strftime("%Y-%m-%d %H:%M:%S"),

@@ -126,7 +126,7 @@ def evaluate(node: Node, cols: Columns, want: str = "bool") -> np.ndarray:
             x = evaluate(left, cols, "text")
             wanted = {str(i) if not isinstance(i, float) else f"{i:g}" for i in items}
             if left.op == "field" and cols.resolve(left.args[0]) == "city":
-                from voicebot.campaign.normalise import city_literal  # 杭州市 in a rule = 杭州 as imported
+                from voicebot.places import city_literal  # 杭州市 in a rule = 杭州 as imported
 
                 wanted = {city_literal(w) for w in wanted}
             res = np.array([v in wanted for v in x], dtype=bool)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import redis
 
-from voicebot.campaign import keys
+from voicebot.store import keys
 from voicebot.campaign.bandit import ScriptBandit
 from voicebot.campaign.call_timing import avoided_hours, callback_facts, end_of_calling_day, preferred_window
 from voicebot.campaign.campaign import make_job
@@ -37,7 +37,8 @@ from voicebot.campaign.heartbeat import REDIS_RETRY_S, WorkerHeartbeat
 from voicebot.campaign.hours import calling_rules
 from voicebot.campaign.pacing import DEFAULT_WRAP_UP_S, Pacer
 from voicebot.campaign.queue import ClaimedJob, JobQueue
-from voicebot.campaign.scheduler import CallingRules, next_step
+from voicebot.calling_hours import CallingRules
+from voicebot.campaign.scheduler import next_step
 from voicebot.config import CampaignConfig
 from voicebot.logs import get_logger
 

@@ -89,7 +89,7 @@ class CampaignConfig(BaseModel):
     @field_validator("staff_numbers")
     @classmethod
     def _staff_numbers_are_numbers(cls, entries: list[str]) -> list[str]:
-        from voicebot.campaign.identity import dial_identity
+        from voicebot.dial_identity import dial_identity
 
         for entry in entries:
             ident = dial_identity(entry)
@@ -103,7 +103,7 @@ class CampaignConfig(BaseModel):
     @field_validator("staff_accounts")
     @classmethod
     def _staff_accounts_are_names(cls, entries: list[str]) -> list[str]:
-        from voicebot.campaign.identity import account_key, dial_identity
+        from voicebot.dial_identity import account_key, dial_identity
 
         for entry in entries:
             if dial_identity(entry).is_number:

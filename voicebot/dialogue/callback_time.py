@@ -20,7 +20,7 @@ from voicebot.zh_numerals import chinese_number, digit_values
 
 
 class CallingHours(Protocol):
-    """Earliest allowed calling time at or after ``ts`` (``voicebot.campaign.scheduler.CallingRules``)."""
+    """Earliest allowed calling time at or after ``ts`` (``voicebot.calling_hours.CallingRules``)."""
 
     def next_allowed(self, ts: float, tz: str | None = None, window: tuple[int, int] | None = None) -> float: ...
 

@@ -56,7 +56,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
             from voicebot.dialogue.nlu import plan_encoder
             from voicebot.dialogue.nlu import make_intent_classifier
             from voicebot.dialogue.nlu.lint import lint_plan
-            from voicebot.dialogue.nlu.lint_traps import lint_traps
+            from voicebot.dialogue.plan_traps import lint_traps
 
             findings = lint_plan(plan, plan_encoder(settings))
             findings += lint_traps(plan, make_intent_classifier(plan, settings).parse)
@@ -86,7 +86,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
-    from voicebot.dialogue.nlu.evaluate import evaluate_plan, format_report, read_tsv
+    from voicebot.dialogue.nlu_evaluate import evaluate_plan, format_report, read_tsv
     from voicebot.dialogue.plan import DialplanError, load_dialplan
 
     try:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterable
 
 from voicebot.asr.prompt import domain_prompt
+from voicebot.calling_hours import CallingRules  # the campaign's calling hours, one table
 from voicebot.config import Settings
 from voicebot.dialogue.confirm import ConfirmPolicy
 from voicebot.dialogue import survey
@@ -77,8 +78,6 @@ class PlanDialogueFactory:
             raise VoicebotError(f"dialogue.plan {default_name!r}: no dialplan in {settings.paths.dialplans_dir} "
                                 f"has that name or alias")
         self.default_name = default_name
-        from voicebot.campaign.scheduler import CallingRules  # the campaign's calling hours, one table
-
         self.hours = CallingRules.from_config(settings.campaign)
         self._availability: dict[str, AgentAvailability] = {}
         log.info("dialplans_loaded", plans=[lp.plan.name for lp in self.plans], default=default_name or self.plans[0].plan.name)

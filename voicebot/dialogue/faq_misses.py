@@ -15,7 +15,7 @@ from typing import Iterable
 
 import redis
 
-from voicebot.campaign.keys import CampaignKeys
+from voicebot.store.keys import CampaignKeys
 
 _NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
 MAX_QUESTION_CHARS = 200

@@ -34,7 +34,7 @@ def spoken_city(text: str, locale: str = "zh-CN") -> str:
     if not raw:
         return ""  # 门店 alone names no place: the line without {city} is spoken
     try:
-        from voicebot.campaign.normalise import normalise_city  # noqa: PLC0415 - cpca (pandas) only when a city is spoken
+        from voicebot.places import normalise_city  # noqa: PLC0415 - cpca (pandas) only when a city is spoken
 
         return normalise_city(raw).city
     except (ValueError, ImportError):

@@ -26,7 +26,7 @@ from voicebot.session.action_runner import ActionRunner
 from voicebot.session.call_setup import wait_for_media
 from voicebot.session.emergency import EmergencyPlan, EngineFailure
 from voicebot.session.engines import Engines
-from voicebot.session.events import CallEvent, public_customer
+from voicebot.call_events import CallEvent, public_customer
 from voicebot.session.listener import CallListener
 from voicebot.campaign.optout import dialogue_tags, watch_call
 from voicebot.session.results import PendingTurn, SessionResult

@@ -67,8 +67,8 @@ def apply_overrides(args: argparse.Namespace, settings: Settings) -> Settings:
 
 
 def _server(settings: Settings):
-    from voicebot.session.server import VoicebotServer
-    from voicebot.session.sinks import make_event_sinks
+    from voicebot.server.process import VoicebotServer
+    from voicebot.server.sinks import make_event_sinks
     from voicebot.supervisor.worker import attach_supervision
 
     server = VoicebotServer(settings, sinks=make_event_sinks(settings))

@@ -11,7 +11,7 @@ from voicebot.asr.base import Expected, Recognizer
 from voicebot.config import Settings
 from voicebot.dialogue.base import DialogueFactory
 from voicebot.logs import get_logger
-from voicebot.session.events import CallEvent, EventSink
+from voicebot.call_events import CallEvent, EventSink
 from voicebot.session.recording_health import RecordingHealth
 
 log = get_logger("voicebot.engines")

@@ -1,32 +1,7 @@
-"""Call events: what a call session publishes for the console, campaigns and recordings.
-
-Every event is a flat JSON object ``{"type", "call_id", "ts", "worker", ...data}``.
-Types: call_started, call_answered, user_turn, bot_turn, partial_transcript, emotion,
-dtmf, barge_in, transfer, transfer_result, escalation, state, reply_latency, call_ended (carries the outcome).
-Sinks are plain callables, chained like structlog processors; the Redis sink lives in ``voicebot.store``.
-"""
+"""Old home of the call events; they live in ``voicebot.call_events`` (the store below the session uses them)."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from voicebot.call_events import CallEvent, EventSink, public_customer
 
-
-@dataclass
-class CallEvent:
-    type: str
-    call_id: str
-    data: dict[str, Any] = field(default_factory=dict)
-    ts: float = field(default_factory=time.time)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"type": self.type, "call_id": self.call_id, "ts": self.ts, **self.data}
-
-
-EventSink = Callable[[CallEvent], None]
-
-
-def public_customer(customer: dict[str, Any]) -> dict[str, Any]:
-    """The profile fields events may carry (no phone numbers, no free-form CRM data)."""
-    return {k: v for k, v in customer.items() if k in ("name", "segment", "variant", "customer_id")}
+__all__ = ["CallEvent", "EventSink", "public_customer"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import queue
 import uuid
 import weakref
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 import pjsua2 as pj
 
@@ -19,8 +19,19 @@ from voicebot.logs import get_logger
 from voicebot.sip.port import CallAudioPort
 from voicebot.transport.base import CallSignal, SignalKind, unanswered_reason  # noqa: F401 (re-exported)
 
-if TYPE_CHECKING:
-    from voicebot.sip.agent import SipUserAgent
+
+class CallOwner(Protocol):
+    """What a call asks of the user agent that owns it (``SipUserAgent``), from the SIP thread. A protocol, so
+    this module does not import the agent, which builds the calls."""
+
+    def take_port(self) -> CallAudioPort: ...
+
+    def adopt_outbound_call(self) -> SipCall: ...
+
+    def adopt_inbound_call(self, call_index: int) -> SipCall: ...
+
+    def release_call(self, call: SipCall) -> None: ...
+
 
 # pjsua2 objects whose C++ destructor must never run (see _PjCall) stay referenced here for the
 # life of the process: pjsua2 may still hold their pointer, and a director call into a freed Python
@@ -80,7 +91,7 @@ class SipCall:
 
     def __init__(
         self,
-        ua: SipUserAgent,
+        ua: CallOwner,
         account: pj.Account,
         call_index: int = pj.PJSUA_INVALID_ID,
         direction: Literal["inbound", "outbound"] = "outbound",

@@ -20,9 +20,12 @@ from typing import Any
 
 import redis
 
+from voicebot.call_events import CallEvent
 from voicebot.logs import get_logger
-from voicebot.session.events import CallEvent
+from voicebot.masking import mask_text, mask_value
+from voicebot.store import keys
 from voicebot.store.live_state import LiveCall, agent_after_call, apply_event, row_to_hash
+from voicebot.store.records import BadRecord, clean_live_row
 
 EVENTS_STREAM = "voicebot:events"
 LIVE_CALLS = "voicebot:calls:live"
@@ -196,8 +199,6 @@ class RedisEventSink:
         """A call this sink has not seen start (another sink in the process, or this one restarted): go on
         from the row in Redis rather than overwrite it with an empty one."""
         if event.type != "call_started":
-            from voicebot.supervisor.records import BadRecord, clean_live_row
-
             flat = self.client.hgetall(call_key(event.call_id))
             if flat:
                 try:
@@ -246,8 +247,6 @@ class RedisEventSink:
 def _note_agent(pipe: redis.client.Pipeline, call_id: str, after: str | None, ts: float) -> None:
     """The agent a call ended with stays busy beyond the call's row: in the same MULTI as the row's
     end, so the wallboard never sees the agent free in between."""
-    from voicebot.campaign import keys
-
     key = {"handover": keys.AGENT_TRANSFERS, "wrap_up": keys.AGENTS_WRAP_UP}.get(after or "")
     if key:
         pipe.zadd(key, {call_id: ts})
@@ -268,8 +267,6 @@ def masked_record(event: CallEvent) -> dict[str, Any]:
     """The event as stored in Redis: what was said (``text`` of turns, partials, whispers, and the
     outcome's unanswered questions) masked by the one rule, so the stream and the live hashes never
     hold a number, ID or card; identifiers and the call's own number fields stay for supervisors."""
-    from voicebot.masking import mask_text, mask_value
-
     record = event.as_dict()
     if isinstance(record.get("text"), str):
         record["text"] = mask_text(record["text"])

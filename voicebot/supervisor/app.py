@@ -10,12 +10,11 @@ session cookie; audio (listen live, recordings) and interventions need the super
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import redis
-from fastapi import Depends, FastAPI, Form, Request, WebSocket
+from fastapi import Depends, FastAPI, Form, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -29,104 +28,24 @@ from prometheus_client.core import GaugeMetricFamily
 from voicebot.config import Settings
 from voicebot.logs import get_logger
 from voicebot.store.events import LIVE_CALLS, RedisEventReader
-from voicebot.supervisor import audit, i18n
+from voicebot.supervisor import i18n
 from voicebot.supervisor.auth import Authenticator, ConsoleSession
 from voicebot.supervisor.client_address import ClientAddressResolver
 from voicebot.supervisor.error_pages import error_page, wants_page
+from voicebot.supervisor.console import (  # noqa: F401 - older imports of these from app keep working
+    LANG_COOKIE, Console, NotLoggedIn, current_session, display_party, locale_for, page, require_api, require_csrf,
+    require_page, require_supervisor, require_supervisor_csrf,
+)
 from voicebot.supervisor.errors import FRAMEWORK_CODES, ApiError, message
 from voicebot.supervisor.recordings import RecordingStore
 from voicebot.supervisor.security import (
     PRE_SESSION_COOKIE, Busy, LoginGate, SecurityHeaders, StreamLimits, client_source, new_csrf_token,
-    refuse_cross_site, submitted_token, tokens_match,
+    refuse_cross_site, tokens_match,
 )
-from voicebot.supervisor.session_cookie import cookie_name, session_token
+from voicebot.supervisor.session_cookie import cookie_name
 
 HERE = Path(__file__).parent
-LANG_COOKIE = "vb_lang"
 _log = get_logger("voicebot.console")
-
-
-class NotLoggedIn(Exception):
-    """A page request without a valid session: redirect to the login page."""
-
-
-@dataclass
-class Console:
-    settings: Settings
-    client: redis.Redis
-    auth: Authenticator
-    reader: RedisEventReader
-    recordings: RecordingStore
-    templates: Jinja2Templates
-    registry: CollectorRegistry
-    logins: Counter
-    gate: LoginGate
-    streams: StreamLimits
-    listeners: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def sse_clients(self) -> int:
-        return self.streams.total
-
-    def audit(self, request: Request | None, action: str, user: str, call_id: str = "", source: str = "",
-              **detail: Any) -> None:
-        source = source or (client_source(request) if request is not None else "")
-        audit.record(self.client, audit.AuditEntry(action, user, source, call_id, detail))
-
-    def secure_cookie(self, request: Request | WebSocket) -> bool:
-        return self.settings.supervisor.secure_cookies or request.url.scheme in ("https", "wss")
-
-
-def current_session(request: Request) -> ConsoleSession | None:
-    console: Console = request.app.state.console
-    return console.auth.session(session_token(request.headers.get("cookie"), console.secure_cookie(request)))
-
-
-def require_api(request: Request) -> ConsoleSession:
-    session = current_session(request)
-    if session is None:
-        raise ApiError(401, "login_required")
-    return session
-
-
-def require_page(request: Request) -> ConsoleSession:
-    session = current_session(request)
-    if session is None:
-        raise NotLoggedIn()
-    return session
-
-
-def require_supervisor(session: ConsoleSession = Depends(require_api)) -> ConsoleSession:
-    if not session.supervisor:
-        raise ApiError(403, "supervisor_only")
-    return session
-
-
-async def require_csrf(request: Request, session: ConsoleSession = Depends(require_api)) -> ConsoleSession:
-    """Any state-changing request of a logged-in user: same site, and the session's CSRF token."""
-    refuse_cross_site(request)
-    if not tokens_match(await submitted_token(request), session.csrf):
-        raise ApiError(403, "csrf")
-    return session
-
-
-def require_supervisor_csrf(session: ConsoleSession = Depends(require_csrf)) -> ConsoleSession:
-    if not session.supervisor:
-        raise ApiError(403, "supervisor_only")
-    return session
-
-
-def locale_for(request: Request, session: ConsoleSession | None = None) -> str:
-    console: Console = request.app.state.console
-    chosen = request.cookies.get(LANG_COOKIE, "")
-    if chosen in i18n.LOCALES:
-        return chosen
-    if session is not None:
-        account = console.settings.supervisor.users.get(session.user)
-        if account is not None and account.locale in i18n.LOCALES:
-            return account.locale
-    return i18n.from_accept_language(request.headers.get("accept-language", ""))
 
 
 def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
@@ -287,26 +206,6 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
     routes_calls.register(app, console)
     routes_audit.register(app, console)
     return app
-
-
-def page(console: Console, request: Request, template: str, session: ConsoleSession, **context: Any) -> Response:
-    locale = locale_for(request, session)
-    return console.templates.TemplateResponse(request, template, {
-        "session": session, "csrf": session.csrf, "locale": locale, "t": i18n.translator(locale),
-        "label": lambda prefix, value: i18n.value_label(locale, prefix, value), "party": display_party,
-        "strings": i18n.client_strings(locale), "path": request.url.path, **context})
-
-
-def display_party(uri: str | None) -> str:
-    """A SIP URI as a person reads it: '"Ada" <sip:+86138...@pbx>' -> 'Ada', 'sip:+86138...@pbx' -> '+86138...'."""
-    import re
-
-    text = uri or ""
-    named = re.match(r'^\s*"([^"]+)"', text)
-    if named and named.group(1).strip():
-        return named.group(1).strip()
-    user = re.search(r"(?:sips?:|tel:)([^@;>]+)", text)
-    return user.group(1) if user else text
 
 
 def _safe_next(target: str) -> str:

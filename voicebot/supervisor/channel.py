@@ -26,7 +26,7 @@ from voicebot.supervisor.errors import Invalid
 from voicebot.supervisor.modes import Mode
 
 if TYPE_CHECKING:
-    from voicebot.session.server import VoicebotServer
+    from voicebot.supervisor.bot_host import BotHost
 
 log = get_logger("voicebot.supervisor.channel")
 KEY_TTL_S = 3600  # a message for a call that never gets read (call over, worker gone) expires
@@ -59,7 +59,7 @@ def request_supervisor_call(client: redis.Redis, call_id: str, uri: str, mode: M
 
 
 class ConsoleChannel:
-    def __init__(self, server: VoicebotServer, client: redis.Redis) -> None:
+    def __init__(self, server: BotHost, client: redis.Redis) -> None:
         self.server = server
         self.client = client
         self.poll_s = server.settings.phone_supervision.redis_poll_s

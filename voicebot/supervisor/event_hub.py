@@ -16,7 +16,7 @@ import redis
 
 from voicebot.logs import get_logger
 from voicebot.store.events import EVENTS_STREAM
-from voicebot.supervisor.records import BadRecord, log_skipped, parse_event
+from voicebot.store.records import BadRecord, log_skipped, parse_event
 
 _log = get_logger("voicebot.console.hub")
 BLOCK_MS = 1000

@@ -11,7 +11,7 @@ from typing import Any
 
 from voicebot.store.events import RedisEventReader
 from voicebot.store.live_state import LiveCall, apply_event
-from voicebot.supervisor.records import BadRecord, clean_event, clean_live_row, log_skipped
+from voicebot.store.records import BadRecord, clean_event, clean_live_row, log_skipped
 
 __all__ = ["LiveBoard", "LiveCall", "fold"]
 

@@ -34,7 +34,7 @@ from voicebot.supervisor.modes import Mode, Parties, teardown, transition
 
 if TYPE_CHECKING:
     from voicebot.session.call_session import CallSession
-    from voicebot.session.server import VoicebotServer
+    from voicebot.supervisor.bot_host import BotHost
     from voicebot.sip.call import SipCall
 
 log = get_logger("voicebot.supervisor")
@@ -71,7 +71,7 @@ def parse_invite(invite: str, user: str) -> SupervisorRequest | None:
 class SupervisorLine:
     """Owned by the server: recognises supervisor calls and runs one ``SupervisorSession`` each."""
 
-    def __init__(self, server: VoicebotServer) -> None:
+    def __init__(self, server: BotHost) -> None:
         self.server = server
         self.config = server.settings.phone_supervision
         self.active: dict[str, SupervisorSession] = {}

@@ -26,7 +26,7 @@ def _key(day: str, call_id: str) -> str:
 
 def review(client: redis.Redis, day: str, call_id: str) -> dict[str, Any]:
     raw = client.hgetall(_key(day, call_id))
-    from voicebot.supervisor.records import BadRecord, load_json, log_skipped
+    from voicebot.store.records import BadRecord, load_json, log_skipped
 
     comments = []
     for item in client.lrange(_key(day, call_id) + ":comments", 0, 500):

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from voicebot.dialogue.instructions import Order, understand
 from voicebot.store.events import LIVE_CALLS
 from voicebot.supervisor import i18n
-from voicebot.supervisor.app import Console, locale_for, require_supervisor_csrf
+from voicebot.supervisor.console import Console, locale_for, require_supervisor_csrf
 from voicebot.supervisor.auth import ConsoleSession
 from voicebot.supervisor.errors import ApiError, Invalid
 from voicebot.supervisor.channel import request_supervisor_call, send_instruction

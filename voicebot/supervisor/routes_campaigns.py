@@ -13,13 +13,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.convertors import Convertor, register_url_convertor
 
-from voicebot.campaign import keys
+from voicebot.store import keys
 from voicebot.campaign.controls import read_controls
 from voicebot.campaign.kpi import breakdown, compute, load_results
-from voicebot.supervisor.app import Console, page, require_api, require_page, require_supervisor_csrf
+from voicebot.supervisor.console import Console, page, require_api, require_page, require_supervisor_csrf
 from voicebot.supervisor.auth import ConsoleSession
 from voicebot.supervisor.errors import ApiError, Label
-from voicebot.supervisor.masking import mask_value
+from voicebot.masking import mask_value
 from voicebot.dialogue.faq_misses import unanswered_questions as faq_misses
 
 

@@ -13,14 +13,14 @@ from fastapi import Depends, FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response, StreamingResponse
 
 from voicebot.logs import get_logger
-from voicebot.supervisor.app import Console, page, require_api, require_page
+from voicebot.supervisor.console import Console, page, require_api, require_page
 from voicebot.supervisor.session_cookie import session_token
 from voicebot.supervisor.audio_tap import audio_channel, listen_key
 from voicebot.supervisor.auth import ConsoleSession
 from voicebot.supervisor.errors import ApiError
 from voicebot.supervisor.event_hub import OVERFLOW, EventHub, id_after
 from voicebot.supervisor.live import LiveBoard, LiveCall, fold
-from voicebot.supervisor.masking import mask_value
+from voicebot.masking import mask_value
 from voicebot.supervisor.rate_limits import CLOSE_TOO_MANY, SocketLimits
 from voicebot.supervisor.recordings import CALL_ID
 

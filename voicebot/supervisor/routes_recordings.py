@@ -13,12 +13,12 @@ from pydantic import BaseModel, Field
 from voicebot.logs import get_logger
 from voicebot.masking import contains_phone_number
 from voicebot.supervisor import qa
-from voicebot.supervisor.app import (
+from voicebot.supervisor.console import (
     Console, locale_for, page, require_api, require_page, require_supervisor, require_supervisor_csrf,
 )
 from voicebot.supervisor.auth import ConsoleSession
 from voicebot.supervisor.errors import ApiError, Invalid
-from voicebot.supervisor.masking import mask_value
+from voicebot.masking import mask_value
 from voicebot.supervisor.rate_limits import COMMENTS
 from voicebot.supervisor.recordings import CALL_ID, DAY
 from voicebot.supervisor.search import SORTS, SearchQuery, search, to_csv

@@ -17,7 +17,7 @@ import redis
 from voicebot.config import WallboardConfig
 from voicebot.store.events import EVENTS_STREAM
 from voicebot.supervisor.live import LiveCall
-from voicebot.supervisor.records import MAX_CALL_S, BadRecord, log_skipped, parse_event
+from voicebot.store.records import MAX_CALL_S, BadRecord, log_skipped, parse_event
 
 READ_BATCH = 5000
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE
+from voicebot.dialogue.nlu.linear_model import LinearIntentModel, fit_one_vs_rest, probabilities
 
 PROBABILITY_GRID = np.round(np.arange(0.0, 0.71, 0.025), 3)
 SIMILARITY_GRID = np.round(np.arange(0.0, 0.81, 0.025), 3)
@@ -39,8 +40,6 @@ def cross_val_predictions(texts: list[str], labels: list[str], locale: str, emb:
                           c: float = 5.0, folds: int = FOLDS, seed: int = 0) -> list[CrossValPrediction]:
     """K-fold predictions. The n-gram vocabulary and IDF come from all texts (no labels involved), so
     each fold only refits the logistic regressions: a few tenths of a second in all."""
-    from voicebot.dialogue.nlu.embedded import LinearIntentModel, fit_one_vs_rest, probabilities
-
     n = len(texts)
     order = np.random.default_rng(seed).permutation(n)
     fold_of = np.empty(n, int)

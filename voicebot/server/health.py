@@ -18,19 +18,32 @@ import json
 import threading
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger
 
 if TYPE_CHECKING:
-    from voicebot.session.server import VoicebotServer
+    from voicebot.config import Settings
+    from voicebot.session.call_session import CallSession
+    from voicebot.session.engines import Engines
+    from voicebot.sip.agent import SipUserAgent
 
 log = get_logger("voicebot.health")
 SIP_STALL_S = 10.0
 
 
-def health(server: VoicebotServer) -> tuple[bool, dict[str, Any]]:
+class WatchedServer(Protocol):
+    """What the health checks read of the bot process (``VoicebotServer``); a protocol, so the process can
+    import this module without a circle."""
+
+    settings: Settings
+    engines: Engines
+    ua: SipUserAgent
+    sessions: dict[str, CallSession]
+
+
+def health(server: WatchedServer) -> tuple[bool, dict[str, Any]]:
     import time
 
     lag = time.monotonic() - server.ua.heartbeat
@@ -40,7 +53,7 @@ def health(server: VoicebotServer) -> tuple[bool, dict[str, Any]]:
                 "inbound_refused_total": server.ua.admission.refused_total}
 
 
-def readiness(server: VoicebotServer) -> tuple[bool, dict[str, Any]]:
+def readiness(server: WatchedServer) -> tuple[bool, dict[str, Any]]:
     ok, detail = health(server)
     reg = server.ua.registration_status
     detail.update(registration=asdict(reg), draining=server.ua.draining, calls=len(server.sessions),
@@ -53,7 +66,7 @@ def readiness(server: VoicebotServer) -> tuple[bool, dict[str, Any]]:
 
 
 class HealthEndpoint:
-    def __init__(self, server: VoicebotServer, host: str, port: int) -> None:
+    def __init__(self, server: WatchedServer, host: str, port: int) -> None:
         checks = {"/healthz": health, "/readyz": readiness}
 
         class Handler(BaseHTTPRequestHandler):

@@ -78,7 +78,7 @@ class DeployedLabeler:
 
 def _leave_one_out(plan, settings: Settings) -> list[tuple[str, str, str]]:
     from voicebot.dialogue.nlu import make_intent_classifier
-    from voicebot.dialogue.nlu.embedded import LinearIntentModel
+    from voicebot.dialogue.nlu.linear_model import LinearIntentModel
     from voicebot.dialogue.nlu.normalize import normalize
 
     full = make_intent_classifier(plan, settings)

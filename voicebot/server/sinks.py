@@ -7,7 +7,7 @@ import socket
 
 from voicebot.config import Settings
 from voicebot.logs import get_logger
-from voicebot.session.events import CallEvent, EventSink
+from voicebot.call_events import CallEvent, EventSink
 
 _log = get_logger("voicebot.events")
 

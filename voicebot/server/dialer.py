@@ -7,7 +7,7 @@ from typing import Any
 from voicebot.campaign.dialer import CallJob, CallResult
 from voicebot.config import Settings
 from voicebot.logs import get_logger
-from voicebot.session.server import VoicebotServer
+from voicebot.server.process import VoicebotServer
 
 log = get_logger("voicebot.dialer")
 
@@ -54,7 +54,7 @@ class VoiceLoopDialer:
 
 
 def voice_loop_dialer_factory(settings: Settings, clock: Any) -> VoiceLoopDialer:
-    from voicebot.session.sinks import make_event_sinks
+    from voicebot.server.sinks import make_event_sinks
     from voicebot.supervisor.worker import attach_supervision
 
     server = VoicebotServer(settings, sinks=make_event_sinks(settings))

@@ -12,9 +12,10 @@ from typing import Any
 from voicebot.config import Settings
 from voicebot.dialogue.base import CallInfo
 from voicebot.logs import get_logger
+from voicebot.server.health import HealthEndpoint
 from voicebot.session.call_session import CallSession, SessionResult
 from voicebot.session.engines import Engines, load_engines
-from voicebot.session.events import EventSink
+from voicebot.call_events import EventSink
 from voicebot.sip.agent import SipUserAgent
 from voicebot.sip.call import SipCall
 
@@ -44,8 +45,6 @@ class VoicebotServer:
         sys.setswitchinterval(0.001)
         self.ua.start()
         if self.settings.ops.health_port:
-            from voicebot.session.health import HealthEndpoint
-
             self.health = HealthEndpoint(self, self.settings.ops.health_host, self.settings.ops.health_port)
         if self.settings.redis.url and self.settings.phone_supervision.enabled:
             from voicebot.store.redis_server import connect_redis
