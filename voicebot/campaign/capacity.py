@@ -63,6 +63,8 @@ def load_capacity(path: Path = CAPACITY_FILE, p95_budget_ms: int = P95_BUDGET_MS
             calls, done, secs = p.get("calls", 0), p.get("conversations", 0), p.get("duration_s", 0.0)
             if p95 is None or p95 > p95_budget_ms or not calls or not done or not secs:
                 continue
+            if p.get("measured_under_load"):  # a figure from a shared machine is not this machine's capacity
+                continue
             point = MeasuredCapacity(name, int(calls), done / calls / (secs / 3600), int(done), int(p95),
                                      int(p.get("machine_cores", cores)), str(p.get("when", "")))
             if best is None or (point.channels_per_machine, point.conversations) > \
