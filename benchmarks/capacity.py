@@ -159,7 +159,9 @@ def run_point(config: str, calls: int, duration_s: float, env: dict[str, str]) -
     persona.write_text(yaml.safe_dump({"name": "capacity", "bot_done_silence_ms": 600, "reply_timeout_s": 15.0,
                                        "turns": [{"say": t} for t in TURNS]}))
     bots = -(-calls // 4)
-    env = dict(env)
+    # The figure is the wait for the reply itself: no holding line ("one moment") in front of it,
+    # which the callee would take for the reply. The holding line is tested in tests/session.
+    env = {"VOICEBOT_TURN__REPLY_FILLER_AFTER_S": "0", **env}
     service = None
     if config.startswith("service"):
         from voicebot.asr.service_commands import ServiceProcess

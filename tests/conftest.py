@@ -34,6 +34,10 @@ def pytest_configure(config):
     # The test phones' SIP account (tests/voice, the callee harness): the bot may dial a named
     # account only when it is configured staff, so the tests list theirs like a deployment would.
     os.environ["VOICEBOT_CAMPAIGN__STAFF_ACCOUNTS"] = json.dumps(TEST_PHONE_ACCOUNTS)
+    # The callee simulators take any bot speech after their turn for the reply, so a holding line
+    # ("one moment", said when a loaded test machine is slow to transcribe) would make them talk
+    # over the real answer. The holding line has its own tests (tests/session), which switch it on.
+    os.environ["VOICEBOT_TURN__REPLY_FILLER_AFTER_S"] = "0"
     config._voicebot_session_dir = session_dir
 
 

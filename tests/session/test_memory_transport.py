@@ -8,11 +8,12 @@ from typing import Any, Callable
 
 import pytest
 
-from voicebot.config import load_settings
+from voicebot.config import FaultDrillConfig, load_settings
 from voicebot.dialogue.base import CallInfo
 from voicebot.session.call_session import CallSession
 from voicebot.session.engines import Engines, load_engines
 from voicebot.session.events import CallEvent
+from voicebot.session.fault_drill import DrillRecognizer
 from voicebot.transport.memory import MemoryPhone, MemorySwitch
 
 AGENT = "sip:agent@memory"
@@ -154,3 +155,46 @@ def _transcript(result) -> list[dict[str, Any]]:
     from pathlib import Path
 
     return [json.loads(line) for line in Path(result.transcript).read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def slow_engines(engines):
+    """The same loaded models, with recognition 4.5 s late on every turn (``fault_drill.asr = slow``):
+    an overloaded machine, rehearsed."""
+    settings = engines.settings.model_copy(deep=True)
+    settings.fault_drill = FaultDrillConfig(asr="slow", slow_s=4.5)
+    settings.turn.reply_filler_after_s = 2.0  # the product's default (the test rig turns it off)
+    engines.renderer.prerender(list(settings.turn.reply_filler_lines.items()))  # as start-up does
+    slow = Engines(settings, DrillRecognizer(engines.recognizer, settings.fault_drill), engines.renderer,
+                   engines.dialogues, sinks=engines.sinks)
+    yield slow
+    slow.asr_pool.shutdown(wait=False, cancel_futures=True)
+    slow.tts_pool.shutdown(wait=False)
+
+
+def test_a_late_reply_is_held_with_one_short_line_then_answered(slow_engines):
+    c = Call(slow_engines)
+    c.wait(c.bot_quiet)
+    c.say("What are your opening hours?")
+    answer = c.wait(lambda: [t for t in c.kinds("bot_turn") if "nine to six" in t["text"]], timeout=45)
+    assert answer
+    fillers = c.kinds("reply_filler")
+    # Said once for the turn, about two seconds after the callee stopped, not once per loop pass.
+    assert len(fillers) == 1 and 2000 <= fillers[0]["waited_ms"] < 4500
+    said = [t["text"] for t in c.kinds("bot_turn")]
+    assert said.index("Mm-hm, one moment.") == said.index(answer[0]["text"]) - 1
+    c.wait(c.bot_quiet)
+    c.phone.hang_up()
+    result = c.finish()
+    # The reply's latency is still measured to the answer, not to the holding line.
+    assert [t.end_of_speech_to_first_audio_ms >= 4500 for t in result.timings] == [True]
+    assert "Mm-hm, one moment." in [t["text"] for t in _transcript(result) if t["who"] == "bot"]
+
+
+def test_speculation_is_shed_while_every_recognition_worker_is_taken(slow_engines):
+    audio = slow_engines.renderer.render("Hello there.", "en-US")
+    assert not slow_engines.recognition_saturated()
+    jobs = [slow_engines.recognise(audio, "en", "c1") for _ in range(2)]
+    assert slow_engines.recognition_saturated()
+    assert all("hello" in j.result(30).text.lower() for j in jobs)
+    assert not slow_engines.recognition_saturated()

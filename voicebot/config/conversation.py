@@ -74,8 +74,10 @@ class EmergencyConfig(BaseModel):
 class FaultDrillConfig(BaseModel):
     """Emergency drills: make an engine fail on purpose to rehearse the fallback (off by default)."""
 
-    # Make recognition raise or hang, to rehearse an engine failure (never in production).
-    asr: Literal["", "raise", "hang"] = ""
+    # Make recognition raise or hang, to rehearse an engine failure, or be slow (``slow_s`` per
+    # turn), to rehearse an overloaded machine (never in production).
+    asr: Literal["", "raise", "hang", "slow"] = ""
     # Make synthesis raise or hang, to rehearse an engine failure (never in production).
     tts: Literal["", "raise", "hang"] = ""
     after_uses: int = Field(0, ge=0)  # the engine works this many times per process first
+    slow_s: float = Field(3.0, gt=0)  # asr = "slow": each recognition takes this much longer

@@ -191,4 +191,11 @@ class TurnConfig(BaseModel):
     # at least this correlation is the bot's own echo and never barges in.
     echo_correlation: float = 0.9
     no_input_timeout_s: float = 8.0  # silence after the bot's question before the plan's no-input line
+    # A reply still not ready this long after the callee stopped (an overloaded machine, a slow
+    # engine): the bot says a short holding line once and keeps the turn, so the line never sounds
+    # dead. 0 = never.
+    reply_filler_after_s: float = Field(2.0, ge=0)
+    # Rendered into the prompt cache at start-up, so the holding line costs no synthesis when the
+    # machine is already short of CPU.
+    reply_filler_lines: dict[str, str] = {"en-US": "Mm-hm, one moment.", "zh-CN": "好的，您稍等。"}
     max_turn_s: float = 20.0  # a callee turn is cut and recognised after this long

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from voicebot.asr.base import ExpectedPhrase, Transcript
-from voicebot.dialogue.base import Action, CallInfo, Say, UserTurn
+from voicebot.dialogue.base import CallInfo, Say, UserTurn
 from voicebot.logs import get_logger
 from voicebot.locales import whisper_language
 from voicebot.media.frames import BargeIn, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
@@ -31,6 +31,7 @@ from voicebot.session.listener import CallListener
 from voicebot.campaign.optout import dialogue_tags, watch_call
 from voicebot.session.results import PendingTurn, SessionResult
 from voicebot.session.partials import PartialTranscriber
+from voicebot.session.reply_wait import ReplyWait
 from voicebot.session.speaker import BotSpeaker
 from voicebot.session.supervision import SupervisorOrders, record_until_hangup
 from voicebot.session.turn_recognition import TurnRecognition
@@ -57,6 +58,7 @@ class CallSession:
                                      lambda: getattr(self.dialogue, "recognition_prompt", ""), self.partials,
                                      self._expected_answers)
         self.runner: ActionRunner | None = None  # once media is up
+        self.reply_wait: ReplyWait | None = None  # once media is up
         self.outcome: dict[str, Any] = {"tags": [], "callbacks": [], "offers": []}
         self.orders = SupervisorOrders()  # voicebot.supervisor.phone and the console: any thread
         self.answered_at = 0.0
@@ -104,6 +106,7 @@ class CallSession:
         self.speaker = BotSpeaker(port, self.engines.renderer.stream, self.info.locale, self.engines.tts_pool, self.call.uid)
         self.runner = ActionRunner(self.speaker, self.ua, self.call, self.engines, self.info, self.outcome,
                                    self._publish, self.dialogue.on_transfer_result)
+        self.reply_wait = ReplyWait(self.settings, self.info.locale, self.runner.say, self._publish, self.call.uid)
         if self.settings.recording.enabled:
             self._open_recorder(port)
         if self.engines.listen_taps is not None:
@@ -112,7 +115,7 @@ class CallSession:
         self._publish("call_answered", codec=self.call.codec, remote=self.call.remote_uri or self.info.remote_uri)
         if self.settings.recording.consent_announcement:
             self.runner.actions.put(Say(self.settings.recording.consent_text[self.info.locale], interruptible=False))
-        self._queue(self.dialogue.start(self.info))
+        self.runner.queue(self.dialogue.start(self.info))
         self._publish_state()
         while self.ended is None:
             self._pump_audio()
@@ -230,6 +233,9 @@ class CallSession:
     # --- turns -> dialogue ------------------------------------------------------------
     def _poll_turns(self) -> None:
         self.turns.ready(self._handle_turn, self._engine_failed)
+        if self.turns.pending and self.emergency.failure is None:
+            self.reply_wait.check(self.turns.pending[0], not self.runner.idle or self.runner.busy
+                                  or self.listener.callee_speaking)
 
     def _check_engines(self) -> None:
         if self.speaker.failure is not None:
@@ -287,14 +293,11 @@ class CallSession:
         if emotion is not None:
             self._publish("emotion", label=emotion.label, confidence=emotion.confidence, evidence=emotion.evidence)
         actions = self.dialogue.on_user_turn(UserTurn(text, transcript.confidence, start_s, end_s, emotion))
-        said = self._queue(actions)
+        said = self.runner.queue(actions)
         self._publish_state()
         if said is not None:
             said.ended_speech_at = turn.ended_at
             said.asr_ms = transcript.elapsed_s * 1000
-
-    def _queue(self, actions: list[Action]):
-        return self.runner.queue(actions)
 
     # --- supervision ------------------------------------------------------------------
     def instruct(self, text: str, source: str = "typed") -> None:
@@ -332,7 +335,7 @@ class CallSession:
                     now = time.time() - self.answered_at
                     self.recorder.add_transcript("callee", f"[DTMF {sig.data['digit']}]", now, now, dtmf=sig.data["digit"])
                 self._publish("dtmf", digit=sig.data["digit"], method=sig.data["method"])
-                self._queue(self.dialogue.on_dtmf(sig.data["digit"]))
+                self.runner.queue(self.dialogue.on_dtmf(sig.data["digit"]))
             elif sig.kind == "transfer_status" and self.runner is not None and self.runner.transfer is not None:
                 self.runner.transfer.on_status(sig.data)
 
@@ -354,7 +357,7 @@ class CallSession:
         if time.time() - self.last_activity >= self.settings.turn.no_input_timeout_s:
             self.last_activity = time.time()
             self._publish("no_input")
-            self._queue(self.dialogue.on_no_input())
+            self.runner.queue(self.dialogue.on_no_input())
 
     def _finish(self) -> None:
         if self.partials is not None:
@@ -383,6 +386,7 @@ class CallSession:
             self.runner.timings if self.runner is not None else [],
         )
         media = {**(self.call.port.callback_stats() if self.call.port is not None else {}), **self.call.last_stream_stats}
+        media["speculation_shed"] = self.turns.speculation_shed  # recognition saturated (turn_recognition.py)
         if self.speaker is not None:
             media["playout_underruns"] = self.speaker.underruns
         self._publish("call_ended", outcome=self.outcome, recording=self.result.recording,

@@ -14,6 +14,7 @@ from typing import Literal
 
 from voicebot.config import Settings
 from voicebot.dialogue.base import Action, HangUp, Say, ScheduleCallback, Transfer
+from voicebot.session.reply_wait import prompts as holding_lines
 
 Engine = Literal["asr", "tts"]
 
@@ -62,5 +63,5 @@ def fallback_line(settings: Settings, locale: str) -> str:
 
 
 def prompts(settings: Settings) -> list[tuple[str, str]]:
-    """(locale, text) of every fallback line, for the start-up pre-render."""
-    return list(settings.emergency.lines.items())
+    """(locale, text) of every line said when an engine fails or is late, for the start-up pre-render."""
+    return list(settings.emergency.lines.items()) + holding_lines(settings)

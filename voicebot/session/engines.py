@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from voicebot.call_events import CallEvent, EventSink
 from voicebot.session.recording_health import RecordingHealth
 
 log = get_logger("voicebot.engines")
+ASR_WORKERS = 2
 
 
 @dataclass
@@ -30,10 +32,12 @@ class Engines:
     # Whether recordings are being written (a full disk degrades /readyz until one is again).
     recording_health: RecordingHealth = field(default_factory=RecordingHealth)
     # Recognition is CPU-bound C++ that releases the GIL: two workers keep both cores busy.
-    asr_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="asr"))
+    asr_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(ASR_WORKERS, thread_name_prefix="asr"))
     tts_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="tts"))
 
     def __post_init__(self) -> None:
+        self._in_flight = 0  # recognitions submitted to asr_pool and not finished
+        self._in_flight_lock = threading.Lock()
         # recording.keep_raw_encrypted: the key is loaded once, at start-up, so a missing or wrong
         # key stops the server with a clear error instead of losing the raw words call by call.
         self.transcript_key: Any = None
@@ -61,10 +65,28 @@ class Engines:
             return submit(audio, language, call_id, Kind.SPECULATIVE if speculative else Kind.FINAL,
                           sample_rate=self.settings.media.clock_rate, expected=expected)
         if expected:  # the state's expected answers, scored against a short turn (asr.closed_set_margin)
-            return self.asr_pool.submit(self.recognizer.transcribe, audio, language, prompt, expected)
-        if prompt:  # the call's domain words (asr.domain_prompt); the recognition service takes none
-            return self.asr_pool.submit(self.recognizer.transcribe, audio, language, prompt)
-        return self.asr_pool.submit(self.recognizer.transcribe, audio, language)
+            args: tuple = (audio, language, prompt, expected)
+        elif prompt:  # the call's domain words (asr.domain_prompt); the recognition service takes none
+            args = (audio, language, prompt)
+        else:
+            args = (audio, language)
+        with self._in_flight_lock:
+            self._in_flight += 1
+        future = self.asr_pool.submit(self.recognizer.transcribe, *args)
+        future.add_done_callback(self._recognition_done)
+        return future
+
+    def _recognition_done(self, _future: Future) -> None:
+        with self._in_flight_lock:
+            self._in_flight -= 1
+
+    def recognition_saturated(self) -> bool:
+        """Every in-process recognition worker is taken: a speculative job now would only queue in
+        front of other calls' finished turns. (A recognition service orders its own queue.)"""
+        if getattr(self.recognizer, "submit", None) is not None:
+            return False
+        with self._in_flight_lock:
+            return self._in_flight >= ASR_WORKERS
 
     def turn_ended(self, recognition: Future) -> None:
         """A speculative recognition became the one the turn waits for."""

@@ -8,7 +8,7 @@ from typing import Iterator
 
 import numpy as np
 
-from voicebot.asr.base import Transcript
+from voicebot.asr.base import Expected, Transcript
 from voicebot.config import FaultDrillConfig
 
 HANG_S = 3600.0  # "hung": far beyond any timeout
@@ -37,16 +37,25 @@ def _fail(mode: str, engine: str) -> None:
 
 
 class DrillRecognizer:
-    """Wraps the real recogniser; fails after ``after_uses`` transcriptions."""
+    """Wraps the real recogniser; after ``after_uses`` transcriptions it fails, hangs, or (``slow``)
+    still answers, ``slow_s`` late: an overloaded machine, rehearsed."""
 
     def __init__(self, inner, cfg: FaultDrillConfig) -> None:
         self._inner, self._mode, self._count = inner, cfg.asr, _Countdown(cfg.after_uses)
+        self._slow_s = cfg.slow_s
         self.name, self.sample_rate = f"drill({inner.name})", inner.sample_rate
 
-    def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str = "") -> Transcript:
-        """Same signature as the recognisers it wraps: the session passes the domain prompt."""
+    def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str = "",
+                   expected: Expected = ()) -> Transcript:
+        """Same signature as the recognisers it wraps: the session passes the domain prompt and the
+        state's expected answers."""
         if self._count.failing():
-            _fail(self._mode, "asr")
+            if self._mode == "slow":
+                _released.wait(self._slow_s)
+            else:
+                _fail(self._mode, "asr")
+        if expected:
+            return self._inner.transcribe(pcm, language, prompt, expected)
         return self._inner.transcribe(pcm, language, prompt) if prompt else self._inner.transcribe(pcm, language)
 
     def stream(self, language: str | None = None):

@@ -36,10 +36,15 @@ class TurnRecognition:
         self.pending: list[PendingTurn] = []
         self._speculative: tuple[int, Future] | None = None  # (start_frame, future)
         self._spec_last: Future | None = None
+        self.speculation_shed = 0
         self.log = get_logger("voicebot.session", call_id=call_id)
 
     def speech_paused(self, event: SpeechPaused) -> None:
         if self._spec_last is not None and not self._spec_last.done():
+            return
+        if self.engines.recognition_saturated():
+            # Under load, speculation is shed first: the final recognition is the one that counts.
+            self.speculation_shed += 1
             return
         fut = self._recognise(event.audio, speculative=True)
         self._speculative = (event.start_frame, fut)
