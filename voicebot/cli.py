@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "voicebot.supervisor.commands",
     "voicebot.supervisor.phone_commands",
     "voicebot.ops.commands",
+    "voicebot.ops.capacity_commands",
 ]
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from voicebot.campaign.throughput import Throughput
+from voicebot.capacity_rating import CapacityRating
 
 CAPACITY_FILE = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "capacity.json"
 MIN_CAMPAIGN_CALLS = 50
@@ -33,6 +34,7 @@ class MeasuredCapacity:
     p95_ms: int
     cores: int
     when: str
+    source: str = "capacity.json"  # or "voicebot capacity rate": this machine's own rating
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,16 @@ def load_capacity(path: Path = CAPACITY_FILE, p95_budget_ms: int = P95_BUDGET_MS
                     (best.channels_per_machine, best.conversations):
                 best = point
     return best
+
+
+def from_rating(rating: CapacityRating | None) -> MeasuredCapacity | None:
+    """This machine's rating as the projection's measured source (None when it rated no channel)."""
+    rate = rating.calls_per_channel_hour if rating is not None else None
+    point = rating.point(rating.channels) if rating is not None else None
+    if rating is None or not rating.channels or rate is None or point is None:
+        return None
+    return MeasuredCapacity("p95 ≤ %d ms" % rating.budget_ms, rating.channels, rate, point.conversations,
+                            int(point.p95_ms or 0), rating.cpu_count, rating.measured_at, "voicebot capacity rate")
 
 
 def project(tp: Throughput, attempts: int, bench: MeasuredCapacity | None,

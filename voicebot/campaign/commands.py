@@ -18,6 +18,7 @@ from voicebot.campaign.cli_language import localise_all, tell
 from voicebot.campaign.cli_messages import msg, status_word
 from voicebot.campaign.dialer import Dialer
 from voicebot.campaign.import_commands import cmd_import, cmd_segments
+from voicebot.capacity_rating import check_channels
 from voicebot.config import Settings
 
 
@@ -73,6 +74,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--channels", type=int, default=None, metavar="N",
                    help="calls at once (default: campaign.bot_channels; 1 with --simulated-start); over 4, the "
                         "calls are spread over several bot processes on SIP ports sip.port, sip.port+1, ...")
+    s.add_argument("--force", action="store_true",
+                   help="run more channels than this machine's rating (voicebot capacity rate)")
     s.add_argument("--no-seed", action="store_true", help=argparse.SUPPRESS)  # children of a multi-process start
     s.set_defaults(func=cmd_start)
 
@@ -177,6 +180,12 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     from voicebot.campaign.simulated import SimulatedDialer
     from voicebot.campaign.worker import CampaignWorker
 
+    # Children of a multi-process start are shares of a total that was checked already.
+    refusal = None if args.simulate or args.no_seed else check_channels(
+        settings, args.channels or settings.campaign.bot_channels, args.force, args.zh)
+    if refusal is not None:
+        tell("error", args.zh, text=refusal)
+        return 2
     campaign = _campaign(settings, args.name)
     campaign.require_members()  # before the dialer loads models: a campaign with nobody to call fails fast
     if args.simulated_start and not args.simulate:
@@ -337,11 +346,13 @@ def _cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from voicebot.campaign.capacity import from_rating
     from voicebot.campaign.report import write_report
+    from voicebot.capacity_rating import read_rating
 
     campaign = _campaign(settings, args.name).require()
     files = write_report(campaign.client, args.name, args.out or Path("reports") / args.name, settings.campaign,
-                         role=args.role, csv_encoding=args.csv_encoding)
+                         role=args.role, csv_encoding=args.csv_encoding, measured=from_rating(read_rating(settings)[0]))
     tell("report_done", args.zh, path=files.html)
     _print({"html": files.html, "calls_csv": files.calls_csv, "kpis_csv": files.kpis_csv, "charts": files.charts})
     return 0

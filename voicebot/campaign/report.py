@@ -26,7 +26,7 @@ from voicebot.campaign.kpi import Kpis, breakdown, compute, load_results
 from voicebot.campaign.report_charts import COLOURS, bars_with_n, chart, variant_bars
 from voicebot.campaign.report_text import text_for
 from voicebot.campaign.satisfaction import satisfaction
-from voicebot.campaign.capacity import Projection, load_capacity, project
+from voicebot.campaign.capacity import MeasuredCapacity, Projection, load_capacity, project
 from voicebot.campaign.throughput import Throughput, measure
 from voicebot.recording.recorder import open_private
 from voicebot.config import CampaignConfig
@@ -94,7 +94,9 @@ def _unanswered_questions(client: redis.Redis, name: str) -> list[tuple[str, int
 
 
 def write_report(client: redis.Redis, name: str, out_dir: Path, cfg: CampaignConfig, role: Role = "supervisor",
-                 csv_encoding: str = "utf-8-sig") -> ReportFiles:
+                 csv_encoding: str = "utf-8-sig", measured: MeasuredCapacity | None = None) -> ReportFiles:
+    """``measured``: this machine's rating (``voicebot capacity rate``); else the repository's
+    benchmarks/results/capacity.json."""
     campaign = Campaign(client, name).require()
     locale = client.hget(campaign.ck.meta, "locale") or "zh-CN"
     t = text_for(locale)
@@ -181,7 +183,8 @@ def write_report(client: redis.Redis, name: str, out_dir: Path, cfg: CampaignCon
     description = client.hget(campaign.ck.meta, "description") or ""
     title = f"{description}（{name}）" if description and zh else f"{description} ({name})" if description else name
     page = _page(t, title, status, total, tp, sat, costs, charts, parts, variant_rows, seg_label, variant_label,
-                 _unanswered_questions(client, name), role, calls_csv, kpis_csv, zone, locale)
+                 _unanswered_questions(client, name), role, calls_csv, kpis_csv, zone, locale,
+                 measured or load_capacity())
     html_path = out_dir / "report.html"
     html_path.write_text(page, encoding="utf-8")
     return ReportFiles(html_path, calls_csv, kpis_csv, charts)
@@ -241,7 +244,7 @@ td:first-child,th:first-child,td.l{text-align:left}.note{font-size:12px;color:#6
 def _projection_note(t: dict[str, Any], tp: Throughput, p: Projection) -> str:
     """Both sources with their n, then the projection from the one that counts (never from a handful of calls)."""
     b = p.bench
-    lines = [t["proj_bench"].format(cores=b.cores, config=b.config, n=b.conversations, rate=b.calls_per_channel_hour,
+    lines = [t["proj_bench"].format(source=b.source, cores=b.cores, config=b.config, n=b.conversations, rate=b.calls_per_channel_hour,
                                     per_machine=b.channels_per_machine, p95=b.p95_ms) if b else t["proj_bench_none"]]
     lines.append(t["proj_campaign"].format(n=p.campaign_n, rate=p.campaign_rate) if p.campaign_rate
                  else t["proj_campaign_few" if p.campaign_n < p.min_n else "proj_campaign_unmeasured"]
@@ -255,7 +258,8 @@ def _projection_note(t: dict[str, Any], tp: Throughput, p: Projection) -> str:
 
 
 def _page(t, name, status, total: Kpis, tp: Throughput, sat, costs: UnitCosts, charts, parts, variant_rows,
-          seg_label, variant_label, questions, role, calls_csv: Path, kpis_csv: Path, zone, locale) -> str:
+          seg_label, variant_label, questions, role, calls_csv: Path, kpis_csv: Path, zone, locale,
+          measured: MeasuredCapacity | None) -> str:
     def money(value: float | None) -> str:
         return "–" if value is None else f"{costs.symbol}{value:,.2f}"
 
@@ -263,7 +267,7 @@ def _page(t, name, status, total: Kpis, tp: Throughput, sat, costs: UnitCosts, c
         return t["n"].format(n=count)
 
     # 1. calls a day
-    volume_note = _projection_note(t, tp, project(tp, total.attempts, load_capacity()))
+    volume_note = _projection_note(t, tp, project(tp, total.attempts, measured))
     volume_verdict = None if not total.attempts else ("met" if tp.calls_per_day >= tp.target_per_day else "not_met")
     cards = [_card(t["card_volume"], f"{tp.calls_per_day:,.0f}<small>{t['card_volume_unit']} · {t['days_n'].format(n=len(tp.calls_by_day))}"
                    f"</small>", t["card_volume_target"].format(target=tp.target_per_day), volume_verdict, volume_note, t)]

@@ -12,9 +12,9 @@ TEXT: dict[str, dict[str, Any]] = {
                    "生成于 {generated}",
         "cards_title": "核心指标（对照《千人千面》目标）",
         "card_volume": "日均外呼量", "card_volume_unit": "通/天", "days_n": "{n} 天", "card_volume_target": "目标 ≥ {target:,} 通/天",
-        "proj_bench": "本机实测（capacity.json，{cores} 核，{config}，n = {n} 通对话）：每通道每小时 {rate:.1f} 通，"
+        "proj_bench": "本机实测（{source}，{cores} 核，{config}，n = {n} 通对话）：每通道每小时 {rate:.1f} 通，"
                       "单机最多 {per_machine} 个通道（回应等待 p95 {p95} 毫秒）。",
-        "proj_bench_none": "没有本机实测产能（benchmarks/results/capacity.json）。",
+        "proj_bench_none": "没有本机实测产能（请运行 voicebot capacity rate）。",
         "proj_campaign": "本活动实测（n = {n} 通）：每通道每小时 {rate:.1f} 通。",
         "proj_campaign_few": "本活动仅外呼 {n} 通，不足 {min_n} 通，暂不用于测算。",
         "proj_campaign_unmeasured": "本活动外呼 {n} 通，但通道占用时长无法测出，暂不用于测算。",
@@ -78,10 +78,10 @@ TEXT: dict[str, dict[str, Any]] = {
         "cards_title": "Key figures (against the seed's targets)",
         "card_volume": "Calls per day", "card_volume_unit": "calls/day", "days_n": "{n} days",
         "card_volume_target": "target ≥ {target:,}/day",
-        "proj_bench": "Measured on this machine (capacity.json, {cores} cores, {config}, n = {n} conversations): "
+        "proj_bench": "Measured on this machine ({source}, {cores} cores, {config}, n = {n} conversations): "
                       "{rate:.1f} calls per channel-hour, at most {per_machine} channels per machine (p95 wait for a "
                       "reply {p95} ms).",
-        "proj_bench_none": "No capacity measured on this machine (benchmarks/results/capacity.json).",
+        "proj_bench_none": "No capacity measured on this machine (run voicebot capacity rate).",
         "proj_campaign": "This campaign (n = {n} calls): {rate:.1f} calls per channel-hour.",
         "proj_campaign_few": "This campaign has {n} calls, fewer than {min_n}: not used for the projection yet.",
         "proj_campaign_unmeasured": "This campaign has {n} calls, but no measurable channel time: not used yet.",

@@ -7,6 +7,7 @@ import json
 import sys
 import time
 
+from voicebot.capacity_rating import check_channels
 from voicebot.config import Settings
 from voicebot.logs import get_logger
 
@@ -19,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="processes (each holds 4 calls, on SIP ports PORT..PORT+N-1; default: sip.worker_processes)")
     p.add_argument("--metrics-port", type=int, help="Prometheus /metrics port (default: supervisor.metrics_port)")
+    p.add_argument("--force", action="store_true",
+                   help="run more simultaneous calls than this machine's rating (voicebot capacity rate)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("call", help="place one outbound call and hold the conversation")
@@ -80,6 +83,10 @@ def _server(settings: Settings):
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = apply_overrides(args, settings)
     workers = args.workers or settings.sip.worker_processes
+    refusal = check_channels(settings, workers * settings.sip.max_calls, args.force)
+    if refusal is not None:
+        print(f"voicebot serve: {refusal}", file=sys.stderr)
+        return 2
     if workers > 1:
         return _serve_group(args, settings, workers)
     server = _server(settings)
@@ -103,7 +110,8 @@ def _serve_group(args: argparse.Namespace, settings: Settings, workers: int) -> 
     from voicebot.asr.service_commands import group_service
 
     asr_service = group_service(settings, workers)  # one Whisper for the machine (asr.service)
-    group = ProcessGroup(lambda spec: ["serve", "--workers", "1", *passthrough], specs, restart=True,
+    # The group as a whole was checked against the rating: each worker is a share of it.
+    group = ProcessGroup(lambda spec: ["serve", "--workers", "1", "--force", *passthrough], specs, restart=True,
                          stop_timeout_s=settings.ops.drain_timeout_s + 15)
     try:
         if not group.start():
