@@ -92,6 +92,9 @@ def test_the_report_projects_from_this_machines_rating(tmp_path):
 @pytest.mark.slow
 def test_rate_measures_real_calls_and_show_prints_the_stored_rating(tmp_path):
     env = {**os.environ, "VOICEBOT_PATHS__CACHE_DIR": str(tmp_path)}
+    # An old rating of 0 channels must not stop the probe's own bot (it measures beyond the rating).
+    settings = _settings(tmp_path)
+    save_rating(settings, _rating(settings, channels=0))
     rate = subprocess.run([sys.executable, "-m", "voicebot", "capacity", "rate", "--calls", "1", "--seconds", "20"],
                           capture_output=True, text=True, env=env, timeout=300)
     assert rate.returncode in (0, 1), rate.stderr[-3000:]  # 1: even one call was over budget on this machine
