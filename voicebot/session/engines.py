@@ -7,9 +7,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from voicebot.asr.base import Expected, Recognizer
+from voicebot.asr.base import Expected, QueuedRecognizer, Recognizer
 from voicebot.config import Settings
 from voicebot.dialogue.base import DialogueFactory
+from voicebot.engine_registry import ASR_ENGINES, EMOTION_ENGINES, AsrCapabilities, dialogue_engine
 from voicebot.logs import get_logger
 from voicebot.call_events import CallEvent, EventSink
 from voicebot.session.recording_health import RecordingHealth
@@ -32,6 +33,8 @@ class Engines:
     # Recognition is CPU-bound C++ that releases the GIL: two workers keep both cores busy.
     asr_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="asr"))
     tts_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="tts"))
+    # What the configured ASR engine declares (engine registry); None = not known (a test's own recognizer).
+    asr_capabilities: AsrCapabilities | None = None
 
     def __post_init__(self) -> None:
         # recording.keep_raw_encrypted: the key is loaded once, at start-up, so a missing or wrong
@@ -54,12 +57,13 @@ class Engines:
                   prompt: str = "", expected: Expected = ()) -> Future:
         """Recognition of one utterance. A recognition service (asr.service) takes the call id and
         whether the turn has ended, so end-of-turn work goes first and stale speculation is dropped."""
-        submit = getattr(self.recognizer, "submit", None)
-        if submit is not None:
+        if expected and self.asr_capabilities is not None and not self.asr_capabilities.closed_set:
+            expected = ()  # the engine scores no expected answers: the free transcript stands alone
+        if isinstance(self.recognizer, QueuedRecognizer):
             from voicebot.asr.protocol import Kind
 
-            return submit(audio, language, call_id, Kind.SPECULATIVE if speculative else Kind.FINAL,
-                          sample_rate=self.settings.media.clock_rate, expected=expected)
+            return self.recognizer.submit(audio, language, call_id, Kind.SPECULATIVE if speculative else Kind.FINAL,
+                                          sample_rate=self.settings.media.clock_rate, expected=expected)
         if expected:  # the state's expected answers, scored against a short turn (asr.closed_set_margin)
             return self.asr_pool.submit(self.recognizer.transcribe, audio, language, prompt, expected)
         if prompt:  # the call's domain words (asr.domain_prompt); the recognition service takes none
@@ -68,9 +72,8 @@ class Engines:
 
     def turn_ended(self, recognition: Future) -> None:
         """A speculative recognition became the one the turn waits for."""
-        promote = getattr(self.recognizer, "promote", None)
-        if promote is not None:
-            promote(recognition)
+        if isinstance(self.recognizer, QueuedRecognizer):
+            self.recognizer.promote(recognition)
 
     def close(self) -> None:
         if self.settings.fault_drill.asr or self.settings.fault_drill.tts:
@@ -82,18 +85,8 @@ class Engines:
 
 
 def load_dialogue_factory(settings: Settings) -> DialogueFactory:
-    if settings.dialogue.plan == "scripted":
-        from voicebot.dialogue.scripted import ScriptedDialogueFactory
-
-        return ScriptedDialogueFactory(settings.dialogue.locale, settings.dialogue.agent_uri,
-                                       settings.dialogue.transfer_mode)
-    if settings.dialogue.plan == "rasa":  # the conversation itself runs in a Rasa server (docs/rasa.md)
-        from voicebot.dialogue.rasa_dialogue import RasaDialogueFactory
-
-        return RasaDialogueFactory.from_settings(settings)
-    from voicebot.dialogue import load_dialogue_factory as load_plan
-
-    return load_plan(settings)
+    """The registered dialogue engine ``dialogue.plan`` selects (voicebot/dialogue/engines.py)."""
+    return dialogue_engine(settings.dialogue.plan).factory(settings)
 
 
 def load_engines(settings: Settings, sinks: list[EventSink] | None = None) -> Engines:
@@ -123,7 +116,8 @@ def load_engines(settings: Settings, sinks: list[EventSink] | None = None) -> En
              prerender_s=round(t3 - t2, 2), prompts=len(prompts), asr=recognizer.name)
     recognizer, renderer = _fault_drill(settings, recognizer, renderer, prompts)
     streaming = recognizer.stream(None) is not None
-    return Engines(settings, recognizer, renderer, dialogues, emotion_factory, streaming, list(sinks or []))
+    return Engines(settings, recognizer, renderer, dialogues, emotion_factory, streaming, list(sinks or []),
+                   asr_capabilities=ASR_ENGINES.get(settings.asr.backend).capabilities)
 
 
 def _fault_drill(settings: Settings, recognizer: Recognizer, renderer: Any, prompts: list[tuple[str, str]]):
@@ -145,10 +139,8 @@ def _fault_drill(settings: Settings, recognizer: Recognizer, renderer: Any, prom
 
 
 def _emotion_factory(settings: Settings) -> Callable[[], Any] | None:
-    """One detector per call (it keeps the caller's prosody baseline); the model is shared."""
+    """One detector per call (it keeps the caller's prosody baseline); the registered engine
+    (emotion.engine) loads its model once and returns the per-call maker."""
     if not settings.emotion.enabled:
         return None
-    from voicebot.emotion.detector import EmotionDetector, prepare
-
-    prepare(settings.emotion.model_path or None)  # load once and warm librosa before the first call
-    return lambda: EmotionDetector(settings.emotion)
+    return EMOTION_ENGINES.build(settings.emotion.engine, settings)
