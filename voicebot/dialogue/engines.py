@@ -38,5 +38,5 @@ DIALOGUE_ENGINES.register(EngineSpec(
     "rasa", "the conversation runs in a Rasa server (dialogue.rasa_url; docs/rasa.md)",
     DialogueCapabilities(external=True), _rasa))
 DIALOGUE_ENGINES.register(EngineSpec(
-    "dialplan", "YAML dialplans with the embedded NLU: dialogue.plan = a file, a folder or a plan name",
+    "dialplan", "YAML dialplans (intents: the NLU engine dialogue.engine names); dialogue.plan = a file, folder or plan name",
     DialogueCapabilities(locales=("en-US", "zh-CN"), needs_plan=True), _dialplan))

@@ -141,6 +141,7 @@ def check_models(settings: Settings, prepare: bool = False) -> list[Finding]:
 def check_engines(settings: Settings) -> list[Finding]:
     """The registered engines of every kind, and which one the settings choose (voicebot/engine_registry.py)."""
     chosen = {"asr": settings.asr.backend, "dialogue": dialogue_engine(settings.dialogue.plan).name,
+              "nlu": settings.dialogue.engine,
               "emotion": settings.emotion.engine if settings.emotion.enabled else "",
               "tts": ", ".join(sorted({split_voice_spec(v).engine for v in settings.tts.voices.values()}))}
     out = []
