@@ -242,3 +242,28 @@ def test_a_cli_setting_naming_an_unknown_engine_is_a_configuration_error(monkeyp
     assert main(["engines"]) == 2
     err = capsys.readouterr().err
     assert "unknown asr.backend 'tonee'" in err and "vosk, whisper" in err
+
+
+def test_an_engine_module_named_in_the_environment_is_loaded_before_the_settings(tmp_path):
+    """How a deployment adds an engine without editing voicebot: VOICEBOT_ENGINE_MODULES (or an entry point)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "site_engines.py").write_text(
+        "from voicebot.engine_registry import ASR_ENGINES, AsrCapabilities, EngineSpec\n"
+        "ASR_ENGINES.register(EngineSpec('plugged', 'a site engine', AsrCapabilities(sample_rate=8000),"
+        " lambda settings: None))\n", encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(tmp_path)]),
+           "VOICEBOT_ENGINE_MODULES": "site_engines", "VOICEBOT_ASR__BACKEND": "plugged"}
+    out = subprocess.run([sys.executable, "-m", "voicebot", "engines", "--kind", "asr"], capture_output=True,
+                         text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert any(line.split()[:2] == ["asr", "plugged"] for line in out.stdout.splitlines()), out.stdout
+    env["VOICEBOT_ENGINE_MODULES"] = "site_engine"
+    out = subprocess.run([sys.executable, "-m", "voicebot", "engines"], capture_output=True, text=True, env=env,
+                         timeout=60)
+    assert out.returncode == 2 and "configuration error: engine module 'site_engine'" in out.stderr
+    assert "Traceback" not in out.stderr

@@ -1,10 +1,11 @@
-"""Engine registries: one per kind (ASR, TTS, dialogue, intent recognition, emotion). An engine registers its name, what it
-can do, its settings model (if it has one) and a factory; config validation, CLI choices, ``doctor`` and
-the loaders read the registry instead of lists of names kept in several places.
+"""Engine registries: one per kind (ASR, TTS, dialogue, intent recognition, emotion). An engine registers
+its name, what it can do, its settings model (if it has one) and a factory; config validation, CLI
+choices, ``doctor`` and the loaders read the registry instead of lists of names kept in several places.
 
 A new engine is one module that calls ``ASR_ENGINES.register(EngineSpec(...))`` (or the TTS, dialogue,
-emotion registry). Factories import their heavy libraries when called, never at registration, so
-listing or validating engine names loads no model.
+NLU, emotion registry); outside voicebot, name that module in ``VOICEBOT_ENGINE_MODULES`` or in a
+package's "voicebot.engines" entry point. Factories import their heavy libraries when called, never at
+registration, so listing or validating engine names loads no model.
 
 This module sits on the bottom layer (config validates against it), so it imports nothing of
 voicebot's. The built-in engines of each kind are declared in that kind's ``engines`` module
@@ -15,6 +16,7 @@ on the first look-up: config can then check a name without importing any engine 
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -93,6 +95,10 @@ class UnknownEngineError(ValueError):
         super().__init__(f"unknown {setting} {value!r}; known engines: {', '.join(known) or '(none)'}")
 
 
+class EngineModuleError(ValueError):
+    """An engine module named by the deployment (VOICEBOT_ENGINE_MODULES, entry points) cannot be imported."""
+
+
 class EngineRegistry(Generic[C]):
     def __init__(self, kind: str, setting: str, builtins_module: str, factory_takes: str) -> None:
         self.kind = kind  # "asr", "tts", ...
@@ -149,12 +155,43 @@ class EngineRegistry(Generic[C]):
             return
         with self._lock:
             if not self._builtins_loaded:
-                self._builtins_loaded = True  # set first: the module registers into this registry
+                # Set only once the module has registered everything, so no other thread lists half of it
+                # (the lock is re-entrant: a look-up from inside that import does not deadlock).
+                importlib.import_module(self._builtins_module)
+                self._builtins_loaded = True
+        load_engine_plugins()
+
+
+# Engines outside voicebot: modules named in this environment variable (comma-separated) and the
+# "voicebot.engines" entry points of installed packages are imported before the first look-up, so
+# their names validate in the settings like the built-in ones.
+PLUGIN_MODULES_ENV = "VOICEBOT_ENGINE_MODULES"
+PLUGIN_ENTRY_POINTS = "voicebot.engines"
+_plugins_lock = threading.RLock()
+_plugins_loaded: set[str] = set()
+
+
+def load_engine_plugins() -> list[str]:
+    """Imports the engine modules not imported yet; returns their names."""
+    from importlib.metadata import entry_points
+
+    with _plugins_lock:
+        wanted = [m.strip() for m in os.environ.get(PLUGIN_MODULES_ENV, "").split(",") if m.strip()]
+        if PLUGIN_ENTRY_POINTS not in _plugins_loaded:
+            _plugins_loaded.add(PLUGIN_ENTRY_POINTS)  # scanned once: installed packages do not change
+            wanted += [ep.value.split(":")[0] for ep in entry_points(group=PLUGIN_ENTRY_POINTS)]
+        loaded = []
+        for module in wanted:
+            if module not in _plugins_loaded:
+                _plugins_loaded.add(module)
                 try:
-                    importlib.import_module(self._builtins_module)
-                except BaseException:
-                    self._builtins_loaded = False
-                    raise
+                    importlib.import_module(module)
+                except ImportError as exc:
+                    _plugins_loaded.discard(module)
+                    raise EngineModuleError(f"engine module {module!r} (from {PLUGIN_MODULES_ENV} or the "
+                                            f"{PLUGIN_ENTRY_POINTS!r} entry points) cannot be imported: {exc}") from exc
+                loaded.append(module)
+        return loaded
 
 
 ASR_ENGINES: EngineRegistry[AsrCapabilities] = EngineRegistry(
