@@ -125,7 +125,7 @@ def _tone_recognizer(settings: Settings) -> ToneRecognizer:
 ENGINES = [
     (ASR_ENGINES, EngineSpec("tone", "hears the pitch of a pure tone", AsrCapabilities(sample_rate=RATE),
                              _tone_recognizer, settings_model=ToneSettings,
-                             check=lambda settings: "tone: needs no model")),
+                             check=lambda settings, prepare: "tone: needs no model")),
     (TTS_ENGINES, EngineSpec("beep", "one tone per character; 'beep:<hz>'",
                              TtsCapabilities(sample_rate=RATE, argument="<hz>"),
                              lambda request: BeepVoice(float(request.argument or 440)))),

@@ -82,9 +82,10 @@ class EngineSpec(Generic[C]):
     # The engine's own settings (pydantic model), read from ``<section>.engine_options[<name>]``; None =
     # it reads the section's shared fields only.
     settings_model: type | None = None
-    # A light check for `voicebot doctor` (settings -> what was found; raises when the engine cannot
-    # run here). None = the engine is checked when it loads.
-    check: Callable[[Any], str] | None = None
+    # A light check for `voicebot doctor`: (settings, prepare) -> what was found; raises when the engine
+    # cannot run here. ``prepare`` (doctor --prepare) may also prepare a missing model. None = checked
+    # when it loads.
+    check: Callable[[Any, bool], str] | None = None
 
 
 class UnknownEngineError(ValueError):

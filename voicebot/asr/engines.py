@@ -23,10 +23,11 @@ def _whisper(settings: Any) -> Any:
         lambda: WhisperRecognizer(path, cfg.model_copy(deep=True), f"asr.whisper_model={cfg.whisper_model}"))
 
 
-def _check_whisper(settings: Any) -> str:
-    from voicebot.asr.models import find_whisper_model
+def _check_whisper(settings: Any, prepare: bool) -> str:
+    from voicebot.asr.models import find_whisper_model, resolve_whisper_model
 
-    return f"whisper {settings.asr.whisper_model}: {find_whisper_model(settings)}"
+    path = (resolve_whisper_model if prepare else find_whisper_model)(settings)
+    return f"whisper {settings.asr.whisper_model}: {path}"
 
 
 def _vosk(settings: Any) -> Any:

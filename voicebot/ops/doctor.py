@@ -110,13 +110,8 @@ def check_models(settings: Settings, prepare: bool = False) -> list[Finding]:
     backend = settings.asr.backend
     try:
         spec = ASR_ENGINES.get(backend)
-        if backend == "whisper" and prepare:
-            from voicebot.asr.models import resolve_whisper_model
-
-            out.append(Finding("models", True, f"ASR whisper {settings.asr.whisper_model}: "
-                                               f"{resolve_whisper_model(settings)}"))
-        elif spec.check is not None:
-            out.append(Finding("models", True, f"ASR {spec.check(settings)}"))
+        if spec.check is not None:
+            out.append(Finding("models", True, f"ASR {spec.check(settings, prepare)}"))
         else:
             out.append(Finding("models", True, f"ASR {backend}: checked when it loads"))
     except (VoicebotError, OSError, ValueError) as exc:
