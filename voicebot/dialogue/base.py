@@ -109,6 +109,13 @@ class HelpsRecognition(Protocol):
 
 
 @runtime_checkable
+class ReportsState(Protocol):
+    """A dialogue with named states (a dialplan node, the scripted plan's step), shown on the console."""
+
+    state: str
+
+
+@runtime_checkable
 class PersonalLines(Protocol):
     """A dialogue whose opening lines carry the customer's own data: rendered while the phone rings."""
 

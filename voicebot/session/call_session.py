@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from voicebot.asr.base import ExpectedPhrase, Transcript
-from voicebot.dialogue.base import Action, CallInfo, HelpsRecognition, PersonalLines, Say, UserTurn
+from voicebot.dialogue.base import Action, CallInfo, HelpsRecognition, PersonalLines, ReportsState, Say, UserTurn
 from voicebot.logs import get_logger
 from voicebot.locales import whisper_language
 from voicebot.media.frames import BargeIn, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
@@ -340,7 +340,7 @@ class CallSession:
 
     def _publish_state(self) -> None:
         """The dialogue's state (dialplan node) for the console, when it changes."""
-        state = str(getattr(self.dialogue, "state", "") or "")
+        state = str(self.dialogue.state or "") if isinstance(self.dialogue, ReportsState) else ""
         if state and state != self._state:
             self._state = state
             self._publish("state", state=state)
