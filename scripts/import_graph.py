@@ -19,7 +19,8 @@ PACKAGE = "voicebot"
 # a package's work to the layers above it (a campaign worker to the voice loop), so they sit on top.
 LAYERS: list[set[str]] = [
     {"errors", "logs", "locales", "masking", "pii", "zh_numerals", "audio", "config", "secret_fields",
-     "onnx_quiet", "call_events", "dial_identity", "calling_hours", "places", "capacity_rating"},
+     "onnx_quiet", "engine_registry", "call_events", "dial_identity", "calling_hours", "places",
+     "capacity_rating"},
     {"transport", "media", "asr", "tts", "emotion", "store", "recording"},
     {"dialogue.nlu"},  # intents and embeddings: the dialogue's engine, knows no dialplan runtime
     {"dialogue"},

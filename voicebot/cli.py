@@ -8,6 +8,7 @@ import importlib
 import sys
 
 from voicebot.config import ConfigError, load_settings
+from voicebot.engine_registry import EngineModuleError
 from voicebot.errors import VoicebotError
 from voicebot.logs import configure_logging
 
@@ -55,7 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         faulthandler.enable(all_threads=True)
     except (ValueError, OSError, AttributeError):  # stderr without a file descriptor (captured, embedded)
         pass
-    parser = build_parser()
+    try:
+        parser = build_parser()  # the engine choices import the deployment's engine modules
+    except EngineModuleError as exc:
+        print(f"voicebot: configuration error: {exc}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     try:
         settings = load_settings()

@@ -1,50 +1,43 @@
-"""Speech recognition: one ``Recognizer`` interface, backend chosen by ``asr.backend``."""
+"""Speech recognition: one ``Recognizer`` interface; ``asr.backend`` names a registered engine."""
 
 from __future__ import annotations
 
 import os
 import threading
+from typing import Callable, TypeVar
 
 # Recognition threads must never starve the media clock thread (a stalled clock sends RTP in
 # bursts, and the far end's jitter buffer grows: that is reply latency). OpenMP workers sleep
 # instead of spinning when idle, and recognition runs at a lower CPU priority (below).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 RECOGNITION_NICENESS = 5
+T = TypeVar("T")
 
 from voicebot.asr.base import Recognizer, RecognizerStream, Transcript  # noqa: E402 (after the environment above)
 from voicebot.config import Settings  # noqa: E402
+from voicebot.engine_registry import ASR_ENGINES  # noqa: E402
 
 _cache: dict[tuple, Recognizer] = {}
 _lock = threading.Lock()
 
 
 def load_recognizer(settings: Settings) -> Recognizer:
-    """Loaded once per process and shared by every call (keyed by the settings that matter)."""
+    """Loaded once per process and shared by every call (keyed by the settings that matter). The
+    engine is the registered one ``asr.backend`` names (voicebot/engine_registry.py)."""
     cfg = settings.asr
     if cfg.service not in ("off", "auto"):  # a recognition service owns the model (asr/service.py)
         from voicebot.asr.remote import RemoteRecognizer
 
         return RemoteRecognizer(cfg.service, cfg.service_timeout_s)
-    model = cfg.whisper_model if cfg.backend == "whisper" else cfg.vosk_model
-    key = (cfg.backend, model, cfg.model_dump_json())
+    spec = ASR_ENGINES.get(cfg.backend)
+    key = (cfg.backend, cfg.model_dump_json())
     with _lock:
         if key not in _cache:
-            if cfg.backend == "whisper":
-                from voicebot.asr.models import resolve_whisper_model
-                from voicebot.asr.whisper import WhisperRecognizer
-
-                path = resolve_whisper_model(settings)
-                _cache[key] = _in_low_priority_thread(
-                    lambda: WhisperRecognizer(path, cfg.model_copy(deep=True), f"asr.whisper_model={model}"))
-            else:
-                from voicebot.asr.models import resolve_vosk_model
-                from voicebot.asr.vosk_backend import VoskRecognizer
-
-                _cache[key] = VoskRecognizer(resolve_vosk_model(settings))
+            _cache[key] = spec.factory(settings)
         return _cache[key]
 
 
-def _in_low_priority_thread(build):
+def in_low_priority_thread(build: Callable[[], T]) -> T:
     """CTranslate2 creates its compute threads when the model loads; they inherit the niceness of
     the loading thread. Load from a short-lived thread that lowered its own priority."""
     result: dict = {}
@@ -67,4 +60,4 @@ def _in_low_priority_thread(build):
     return result["value"]
 
 
-__all__ = ["Recognizer", "RecognizerStream", "Transcript", "load_recognizer"]
+__all__ = ["Recognizer", "RecognizerStream", "Transcript", "in_low_priority_thread", "load_recognizer"]

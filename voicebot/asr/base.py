@@ -1,11 +1,14 @@
-"""The one speech-recognition interface. Backends: whisper (default), vosk (streaming partials)."""
+"""The one speech-recognition interface. Engines register in voicebot/asr/engines.py (whisper, vosk, ...)."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from voicebot.asr.protocol import Kind
 
 
 @dataclass(frozen=True)
@@ -69,3 +72,17 @@ class Recognizer(Protocol):
 
     def stream(self, language: str | None = None) -> RecognizerStream | None:
         """A streaming session, or None when the backend only recognises whole utterances."""
+
+
+@runtime_checkable
+class QueuedRecognizer(Recognizer, Protocol):
+    """A recogniser that queues utterances of many calls (the recognition service, asr/remote.py): it is
+    told whose utterance it is and whether the turn has ended, so end-of-turn work goes first."""
+
+    def submit(self, pcm: np.ndarray, language: str | None = None, call_id: str = "",
+               kind: Kind = Kind.FINAL, prompt: str = "", sample_rate: int | None = None,
+               expected: Expected = ()) -> Future:
+        """``sample_rate``: the audio's rate when it is not ``self.sample_rate`` (resampled for it)."""
+
+    def promote(self, fut: Future) -> None:
+        """A speculative recognition became the one the turn waits for."""

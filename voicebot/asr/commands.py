@@ -7,14 +7,15 @@ import sys
 from pathlib import Path
 
 from voicebot.config import Settings
+from voicebot.engine_registry import ASR_ENGINES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("transcribe", help="print one transcript a line for each audio file")
     p.add_argument("files", nargs="+", help="WAV/FLAC/OGG files, any sample rate")
     p.add_argument("--language", help="en, zh, ... (default: auto for multilingual models)")
-    p.add_argument("--backend", choices=["whisper", "vosk"], help="default: asr.backend")
-    p.add_argument("--model", help="whisper: base | tiny.en | DIR; vosk: ko | DIR")
+    p.add_argument("--backend", choices=ASR_ENGINES.names(), help="a registered ASR engine (default: asr.backend)")
+    p.add_argument("--model", help="whisper: base | tiny.en | DIR; vosk: ko | DIR (other engines: none)")
     p.add_argument("--timing", action="store_true", help="append recognition time and confidence")
     p.set_defaults(func=cmd_transcribe)
 
@@ -28,8 +29,12 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
     if args.model:
         if settings.asr.backend == "whisper":
             settings.asr.whisper_model = args.model
-        else:
+        elif settings.asr.backend == "vosk":
             settings.asr.vosk_model = args.model
+        else:
+            print(f"voicebot transcribe: --model is for whisper and vosk; asr.backend={settings.asr.backend!r} "
+                  "reads asr.engine_options", file=sys.stderr)
+            return 2
     missing = [f for f in args.files if not Path(f).is_file()]
     if missing:
         print(f"voicebot transcribe: no such file: {', '.join(missing)}", file=sys.stderr)

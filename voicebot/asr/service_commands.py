@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from voicebot.config import Settings
+from voicebot.engine_registry import ASR_ENGINES
 from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger
 
@@ -39,9 +40,10 @@ def cmd_asr_service(args: argparse.Namespace, settings: Settings) -> int:
     if not path:
         print("voicebot asr-service: give --socket PATH (or set asr.service to a socket path)", file=sys.stderr)
         return 2
-    if settings.asr.backend != "whisper":
-        print(f"voicebot asr-service: asr.backend={settings.asr.backend!r}; the service runs Whisper only",
-              file=sys.stderr)
+    if not ASR_ENGINES.get(settings.asr.backend).capabilities.shared_service:
+        able = [s.name for s in ASR_ENGINES.specs() if s.capabilities.shared_service]
+        print(f"voicebot asr-service: asr.backend={settings.asr.backend!r} cannot run in the shared service; "
+              f"engines that can: {', '.join(able)}", file=sys.stderr)
         return 2
     local = settings.model_copy(deep=True)
     local.asr.service = "off"  # this process owns the model
@@ -140,7 +142,8 @@ class ServiceProcess:
 def group_service(settings: Settings, processes: int) -> ServiceProcess | None:
     """For a group of call processes: start the machine's service when asr.service says so, and
     point the children at it (they inherit the environment). None = each loads its own model."""
-    if settings.asr.service != "auto" or processes <= 1 or settings.asr.backend != "whisper":
+    if (settings.asr.service != "auto" or processes <= 1
+            or not ASR_ENGINES.get(settings.asr.backend).capabilities.shared_service):
         return None
     service = ServiceProcess(default_socket_path(settings)).start()
     os.environ["VOICEBOT_ASR__SERVICE"] = service.path

@@ -19,6 +19,7 @@ from voicebot.dialogue.personalize import CUSTOMER_VARIABLES, columns_for, custo
 from voicebot.dialogue.plan import Dialplan, load_dialplan
 from voicebot.dialogue.plan.schema import SCRIPT_PARTS
 from voicebot.dialogue.plan.variants import ab_arms, plan_segment
+from voicebot.engine_registry import dialogue_engine
 
 
 @dataclass
@@ -28,8 +29,9 @@ class CampaignScripts:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CampaignScripts | None:
-        """The dialplans calls will use (``dialogue.plan``); None for the built-in scripted plan."""
-        if settings.dialogue.plan == "scripted":
+        """The dialplans calls will use (``dialogue.plan``); None for an engine that runs no dialplan
+        (the built-in scripted plan, Rasa)."""
+        if not dialogue_engine(settings.dialogue.plan).capabilities.needs_plan:
             return None
         from voicebot.dialogue.factory import find_plan_files
 

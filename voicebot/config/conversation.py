@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from voicebot.engine_registry import NLU_ENGINES
 
 
 class SurveyConfig(BaseModel):
@@ -22,8 +24,9 @@ class DialogueConfig(BaseModel):
     plan: str = "scripted"
     # The language of calls whose plan or customer does not say (en-US or zh-CN).
     locale: Literal["en-US", "zh-CN"] = "en-US"
-    # The dialogue engine: the embedded classifier and plan runtime, or an external Rasa.
-    engine: Literal["embedded", "rasa"] = "embedded"
+    # The intent recogniser the plan runtime uses, a registered NLU engine: the embedded classifier,
+    # an external Rasa, or any engine a module registered (`voicebot engines --kind nlu`).
+    engine: str = "embedded"
     rasa_url: str = "http://127.0.0.1:5005"  # the Rasa server's REST address (engine = "rasa")
     rasa_timeout_s: float = 2.0  # per /model/parse; a slower answer reads as out_of_scope
     rasa_bin: str = ""  # the rasa executable; empty = <repo>/.venv-rasa/bin/rasa (scripts/setup-rasa.sh)
@@ -53,6 +56,11 @@ class DialogueConfig(BaseModel):
     agent_capacity: int = Field(0, ge=0)  # agents taking hand-overs at once (0 = no proactive hand-over)
     agent_check_interval_s: float = Field(15.0, gt=0)  # how often the agents' availability is checked
     survey: SurveyConfig = SurveyConfig()  # the satisfaction survey at the end of a call
+
+    @field_validator("engine")
+    @classmethod
+    def _registered_engine(cls, value: str) -> str:
+        return NLU_ENGINES.validate(value)
 
 
 class EmergencyConfig(BaseModel):

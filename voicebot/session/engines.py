@@ -8,9 +8,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from voicebot.asr.base import Expected, Recognizer
+from voicebot.asr.base import Expected, QueuedRecognizer, Recognizer
 from voicebot.config import Settings
 from voicebot.dialogue.base import DialogueFactory
+from voicebot.engine_registry import ASR_ENGINES, EMOTION_ENGINES, AsrCapabilities, dialogue_engine
 from voicebot.logs import get_logger
 from voicebot.call_events import CallEvent, EventSink
 from voicebot.session.recording_health import RecordingHealth
@@ -34,6 +35,8 @@ class Engines:
     # Recognition is CPU-bound C++ that releases the GIL: two workers keep both cores busy.
     asr_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(ASR_WORKERS, thread_name_prefix="asr"))
     tts_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="tts"))
+    # What the configured ASR engine declares (engine registry); None = not known (a test's own recognizer).
+    asr_capabilities: AsrCapabilities | None = None
 
     def __post_init__(self) -> None:
         self._in_flight = 0  # recognitions submitted to asr_pool and not finished
@@ -58,12 +61,13 @@ class Engines:
                   prompt: str = "", expected: Expected = ()) -> Future:
         """Recognition of one utterance. A recognition service (asr.service) takes the call id and
         whether the turn has ended, so end-of-turn work goes first and stale speculation is dropped."""
-        submit = getattr(self.recognizer, "submit", None)
-        if submit is not None:
+        if expected and self.asr_capabilities is not None and not self.asr_capabilities.closed_set:
+            expected = ()  # the engine scores no expected answers: the free transcript stands alone
+        if isinstance(self.recognizer, QueuedRecognizer):
             from voicebot.asr.protocol import Kind
 
-            return submit(audio, language, call_id, Kind.SPECULATIVE if speculative else Kind.FINAL,
-                          sample_rate=self.settings.media.clock_rate, expected=expected)
+            return self.recognizer.submit(audio, language, call_id, Kind.SPECULATIVE if speculative else Kind.FINAL,
+                                          sample_rate=self.settings.media.clock_rate, expected=expected)
         if expected:  # the state's expected answers, scored against a short turn (asr.closed_set_margin)
             args: tuple = (audio, language, prompt, expected)
         elif prompt:  # the call's domain words (asr.domain_prompt); the recognition service takes none
@@ -83,16 +87,15 @@ class Engines:
     def recognition_saturated(self) -> bool:
         """Every in-process recognition worker is taken: a speculative job now would only queue in
         front of other calls' finished turns. (A recognition service orders its own queue.)"""
-        if getattr(self.recognizer, "submit", None) is not None:
+        if isinstance(self.recognizer, QueuedRecognizer):
             return False
         with self._in_flight_lock:
             return self._in_flight >= ASR_WORKERS
 
     def turn_ended(self, recognition: Future) -> None:
         """A speculative recognition became the one the turn waits for."""
-        promote = getattr(self.recognizer, "promote", None)
-        if promote is not None:
-            promote(recognition)
+        if isinstance(self.recognizer, QueuedRecognizer):
+            self.recognizer.promote(recognition)
 
     def close(self) -> None:
         if self.settings.fault_drill.asr or self.settings.fault_drill.tts:
@@ -104,18 +107,8 @@ class Engines:
 
 
 def load_dialogue_factory(settings: Settings) -> DialogueFactory:
-    if settings.dialogue.plan == "scripted":
-        from voicebot.dialogue.scripted import ScriptedDialogueFactory
-
-        return ScriptedDialogueFactory(settings.dialogue.locale, settings.dialogue.agent_uri,
-                                       settings.dialogue.transfer_mode)
-    if settings.dialogue.plan == "rasa":  # the conversation itself runs in a Rasa server (docs/rasa.md)
-        from voicebot.dialogue.rasa_dialogue import RasaDialogueFactory
-
-        return RasaDialogueFactory.from_settings(settings)
-    from voicebot.dialogue import load_dialogue_factory as load_plan
-
-    return load_plan(settings)
+    """The registered dialogue engine ``dialogue.plan`` selects (voicebot/dialogue/engines.py)."""
+    return dialogue_engine(settings.dialogue.plan).factory(settings)
 
 
 def load_engines(settings: Settings, sinks: list[EventSink] | None = None) -> Engines:
@@ -145,7 +138,8 @@ def load_engines(settings: Settings, sinks: list[EventSink] | None = None) -> En
              prerender_s=round(t3 - t2, 2), prompts=len(prompts), asr=recognizer.name)
     recognizer, renderer = _fault_drill(settings, recognizer, renderer, prompts)
     streaming = recognizer.stream(None) is not None
-    return Engines(settings, recognizer, renderer, dialogues, emotion_factory, streaming, list(sinks or []))
+    return Engines(settings, recognizer, renderer, dialogues, emotion_factory, streaming, list(sinks or []),
+                   asr_capabilities=ASR_ENGINES.get(settings.asr.backend).capabilities)
 
 
 def _fault_drill(settings: Settings, recognizer: Recognizer, renderer: Any, prompts: list[tuple[str, str]]):
@@ -167,10 +161,8 @@ def _fault_drill(settings: Settings, recognizer: Recognizer, renderer: Any, prom
 
 
 def _emotion_factory(settings: Settings) -> Callable[[], Any] | None:
-    """One detector per call (it keeps the caller's prosody baseline); the model is shared."""
+    """One detector per call (it keeps the caller's prosody baseline); the registered engine
+    (emotion.engine) loads its model once and returns the per-call maker."""
     if not settings.emotion.enabled:
         return None
-    from voicebot.emotion.detector import EmotionDetector, prepare
-
-    prepare(settings.emotion.model_path or None)  # load once and warm librosa before the first call
-    return lambda: EmotionDetector(settings.emotion)
+    return EMOTION_ENGINES.build(settings.emotion.engine, settings)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from voicebot.transport.base import drain
 
 if TYPE_CHECKING:
+    from voicebot.dialogue.base import Dialogue
     from voicebot.recording.recorder import CallRecorder
     from voicebot.session.action_runner import ActionRunner
     from voicebot.session.turn_recognition import TurnRecognition
@@ -32,7 +33,7 @@ class SupervisorOrders:
         """The supervisor takes the call: the bot stops speaking and listening. Any thread."""
         self.barged_by = supervisor
 
-    def carry_out(self, runner: ActionRunner, dialogue: Any, turns: TurnRecognition, log: Any,
+    def carry_out(self, runner: ActionRunner, dialogue: Dialogue, turns: TurnRecognition, log: Any,
                   publish: Callable[..., None]) -> None:
         """The session loop's step: orders waiting are handed to the dialogue and done next."""
         if self.carrying_out and runner.idle:
@@ -40,8 +41,7 @@ class SupervisorOrders:
         # Held while a transfer runs or the bot is hanging up: those already are the next action.
         while not self._instructions.empty() and not runner.busy:
             text, source = self._instructions.get()
-            handler = getattr(dialogue, "on_instruction", None)
-            actions = (handler(text) or []) if handler else []
+            actions = dialogue.on_instruction(text) or []  # a declared Dialogue member (dialogue/base.py)
             log.info("instruction", text=text, source=source, actions=[type(a).__name__ for a in actions])
             publish("instruction", text=text, source=source, actions=[type(a).__name__ for a in actions])
             if actions:

@@ -1,10 +1,12 @@
-"""Intent recognition: the embedded classifier (default) or a Rasa server, behind IntentClassifier."""
+"""Intent recognition: the embedded classifier (default), a Rasa server, or another registered NLU engine,
+behind IntentClassifier."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE, IntentClassifier, IntentResult
+from voicebot.engine_registry import NLU_ENGINES
 
 if TYPE_CHECKING:
     from voicebot.config import Settings
@@ -27,31 +29,9 @@ def plan_encoder(settings: Settings):
 
 
 def make_intent_classifier(plan: Any, settings: Settings) -> IntentClassifier:
-    """The one place the NLU engine is chosen (settings.dialogue.engine). ``plan`` needs
-    ``examples`` (intent -> utterances) and ``locale``."""
-    engine = settings.dialogue.engine
-    if engine == "embedded":
-        from voicebot.dialogue.nlu.embedded import EmbeddedIntentClassifier
-
-        nlu = getattr(getattr(plan, "spec", None), "nlu", None)
-        fixed = getattr(nlu, "threshold", None)  # a plan may still set one by hand; default: calibrated
-        examples = dict(plan.examples)
-        faq = getattr(plan, "faq", None)
-        if faq is not None:
-            # FAQ questions are one more class: the classifier learns where the script's intents end
-            # and product questions begin (滤网多少钱 is the FAQ, 多少钱 is ask_price).
-            # A few phrasings per entry: the whole FAQ would outweigh the script's intents (多少 is
-            # still ask_price); the retriever itself matches against every phrasing.
-            examples[FAQ_INTENT] = faq.classifier_questions()
-        return EmbeddedIntentClassifier(examples, plan.locale, fixed,
-                                        getattr(plan, "out_of_scope_examples", None),
-                                        encoder=plan_encoder(settings))
-    threshold = plan_threshold(plan, settings)
-    if engine == "rasa":
-        from voicebot.dialogue.nlu.rasa_client import RasaIntentClassifier
-
-        return RasaIntentClassifier(settings.dialogue.rasa_url, threshold, settings.dialogue.rasa_timeout_s)
-    raise ValueError(f"unknown dialogue.engine {engine!r}: use 'embedded' or 'rasa'")
+    """The one place the NLU engine is chosen: the registered engine ``settings.dialogue.engine`` names
+    (voicebot/dialogue/nlu/engines.py). ``plan`` needs ``examples`` (intent -> utterances) and ``locale``."""
+    return NLU_ENGINES.build(settings.dialogue.engine, plan, settings)
 
 
 __all__ = ["FAQ_INTENT", "IntentClassifier", "IntentResult", "OUT_OF_SCOPE", "make_intent_classifier"]
