@@ -31,7 +31,7 @@ def make_intent_classifier(plan: Any, settings: Settings) -> IntentClassifier:
     ``examples`` (intent -> utterances) and ``locale``."""
     engine = settings.dialogue.engine
     if engine == "embedded":
-        from voicebot.dialogue.nlu.embedded import EmbeddedIntentClassifier
+        from voicebot.dialogue.nlu.classifier_cache import TrainingInputs, classifier_cache
 
         nlu = getattr(getattr(plan, "spec", None), "nlu", None)
         fixed = getattr(nlu, "threshold", None)  # a plan may still set one by hand; default: calibrated
@@ -43,9 +43,12 @@ def make_intent_classifier(plan: Any, settings: Settings) -> IntentClassifier:
             # A few phrasings per entry: the whole FAQ would outweigh the script's intents (多少 is
             # still ask_price); the retriever itself matches against every phrasing.
             examples[FAQ_INTENT] = faq.classifier_questions()
-        return EmbeddedIntentClassifier(examples, plan.locale, fixed,
-                                        getattr(plan, "out_of_scope_examples", None),
-                                        encoder=plan_encoder(settings))
+        inputs = TrainingInputs(examples, plan.locale, fixed, list(getattr(plan, "out_of_scope_examples", None) or []),
+                                str(getattr(plan, "path", "") or ""))
+        encoder = plan_encoder(settings)
+        # An unchanged plan is not retrained: a restart, `dialplan check` or `chat` reads the last result.
+        cache = classifier_cache(settings.paths.cache_dir)
+        return cache.classifier(inputs, encoder) if cache is not None else inputs.train(encoder)
     threshold = plan_threshold(plan, settings)
     if engine == "rasa":
         from voicebot.dialogue.nlu.rasa_client import RasaIntentClassifier

@@ -1,0 +1,131 @@
+"""Trained intent classifiers kept on disk, so a restart or `dialplan check` does not retrain an unchanged plan.
+
+Training a sample plan (some 1,800 examples, 20 intents, five cross-validation fits to calibrate the
+out-of-scope thresholds) takes 15-40 s on one core; reading the result back takes a few hundredths
+of a second. A file ``<cache_dir>/nlu/classifiers/<key>.npz`` holds one trained classifier, where
+the key is a hash of everything the training depends on:
+
+- the training inputs (examples per intent, out-of-scope examples, locale, threshold, C): they
+  include what the plan inherits from the everyday library and its FAQ file;
+- the plan file's bytes, so that any edit of the plan retrains, comments included;
+- the encoder's identity (model, size, installed weights' version) and the scikit-learn version;
+- FORMAT, bumped whenever what training computes or how it is stored changes.
+
+Files are plain numpy arrays (no pickle: a cache file can never run code). A file that cannot be
+read is logged and ignored: the classifier is retrained and the file rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import sklearn
+
+from voicebot.dialogue.nlu.embedded import EmbeddedIntentClassifier, TrainingReport
+from voicebot.dialogue.nlu.encoder import CachedEncoder
+from voicebot.dialogue.nlu.linear_model import C, LinearIntentModel
+from voicebot.dialogue.nlu.oos import Thresholds
+from voicebot.logs import get_logger
+
+log = get_logger("voicebot.nlu.cache")
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class TrainingInputs:
+    """Everything a trained classifier is a function of (see the module docstring)."""
+
+    examples: dict[str, list[str]]
+    locale: str
+    threshold: float | None  # None: calibrated on the training data
+    out_of_scope_examples: list[str]
+    plan_file: str = ""  # the plan's path, when the plan came from a file
+    c: float = C
+
+    def key(self, encoder: CachedEncoder | None) -> str:
+        digest = hashlib.sha256()
+        settings = {"format": FORMAT, "locale": self.locale, "threshold": self.threshold, "c": self.c,
+                    "encoder": encoder.identity if encoder is not None else "none",
+                    "sklearn": sklearn.__version__}
+        for part in (settings, self.examples, self.out_of_scope_examples):
+            digest.update(json.dumps(part, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+            digest.update(b"\0")
+        if self.plan_file and Path(self.plan_file).is_file():
+            digest.update(Path(self.plan_file).read_bytes())
+        return digest.hexdigest()[:32]
+
+    def train(self, encoder: CachedEncoder | None) -> EmbeddedIntentClassifier:
+        return EmbeddedIntentClassifier(self.examples, self.locale, self.threshold, self.out_of_scope_examples,
+                                        self.c, encoder=encoder)
+
+
+class ClassifierCache:
+    """One folder of trained classifiers, one file per key."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def file(self, key: str) -> Path:
+        return self.directory / f"{key}.npz"
+
+    def classifier(self, inputs: TrainingInputs, encoder: CachedEncoder | None) -> EmbeddedIntentClassifier:
+        """The cached classifier for these inputs, else a freshly trained one (then cached)."""
+        key = inputs.key(encoder)
+        cached = self.load(key, inputs.locale, encoder)
+        if cached is not None:
+            log.info("nlu_loaded_from_cache", locale=inputs.locale, file=str(self.file(key)),
+                     examples=cached.report.examples, intents=cached.report.intents)
+            return cached
+        trained = inputs.train(encoder)
+        self.save(key, trained)
+        return trained
+
+    def load(self, key: str, locale: str, encoder: CachedEncoder | None) -> EmbeddedIntentClassifier | None:
+        path = self.file(key)
+        if not path.is_file():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {name: data[name] for name in data.files}
+            meta = json.loads(str(arrays.pop("meta")))
+            if meta.get("format") != FORMAT or meta.get("locale") != locale:
+                raise ValueError(f"written for format {meta.get('format')} / {meta.get('locale')}")
+            model = LinearIntentModel.from_arrays(arrays, locale)
+            emb = arrays["embeddings"] if meta["has_embeddings"] else None
+            if (emb is None) != (encoder is None):
+                raise ValueError("embeddings do not match the encoder")
+            return EmbeddedIntentClassifier.restored(
+                model, locale, arrays["labels"], emb, Thresholds(**meta["thresholds"]),
+                TrainingReport(**meta["report"]), encoder)
+        except Exception as exc:  # a truncated, foreign or stale file is only a cache: retrain
+            log.warning("nlu_cache_unreadable", file=str(path), error=f"{type(exc).__name__}: {exc}")
+            return None
+
+    def save(self, key: str, clf: EmbeddedIntentClassifier) -> None:
+        arrays = clf.model.to_arrays()
+        arrays["labels"] = np.asarray(clf._labels, dtype=str)
+        if clf._emb is not None:
+            arrays["embeddings"] = clf._emb
+        meta = {"format": FORMAT, "locale": clf.locale, "has_embeddings": clf._emb is not None,
+                "thresholds": asdict(clf.thresholds), "report": asdict(clf.report)}
+        arrays["meta"] = np.array(json.dumps(meta, ensure_ascii=False))
+        path = self.file(key)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            # Written aside then renamed: a reader (another worker starting) never sees half a file.
+            tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+            np.savez(tmp, **arrays)
+            os.replace(tmp, path)
+        except OSError as exc:  # a read-only cache costs start-up time, nothing else
+            log.warning("nlu_cache_not_saved", file=str(path), error=str(exc))
+
+
+def classifier_cache(cache_dir: Path | None) -> ClassifierCache | None:
+    """The product's cache of trained classifiers under paths.cache_dir (None: no cache dir, always train)."""
+    return ClassifierCache(Path(cache_dir) / "nlu" / "classifiers") if cache_dir else None
