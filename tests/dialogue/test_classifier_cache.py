@@ -161,3 +161,24 @@ def test_cached_embeddings_are_the_trained_ones(tmp_path):
     loaded, _ = _train_or_load(path, settings)
     assert loaded._emb is not None and np.array_equal(loaded._emb, trained._emb)
     assert list(loaded._labels) == list(trained._labels)
+
+
+def test_the_lint_cross_validation_is_cached_and_a_corrupt_file_recomputed(tmp_path):
+    from voicebot.dialogue.nlu import plan_encoder
+    from voicebot.dialogue.nlu.classifier_cache import classifier_cache
+    from voicebot.dialogue.nlu.lint import lint_plan
+
+    settings = _settings(tmp_path / "cache")
+    plan = load_dialplan(str(_plan_file(tmp_path)))
+    encoder = plan_encoder(settings)
+    uncached = lint_plan(plan, encoder)
+    cache = classifier_cache(settings.paths.cache_dir)
+    assert lint_plan(plan, encoder, cache) == uncached
+    [cv_file] = (tmp_path / "cache" / "nlu" / "classifiers").glob("cv-*.npz")
+    written = cv_file.stat().st_mtime_ns
+    assert lint_plan(plan, encoder, cache) == uncached and cv_file.stat().st_mtime_ns == written  # read, not refitted
+    cv_file.write_bytes(b"\0" * 64)
+    with capture_logs() as logs:
+        assert lint_plan(plan, encoder, cache) == uncached
+    assert "nlu_cache_unreadable" in _events(logs)
+    assert lint_plan(plan, encoder, cache) == uncached

@@ -55,10 +55,11 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         if not args.no_lint:
             from voicebot.dialogue.nlu import plan_encoder
             from voicebot.dialogue.nlu import make_intent_classifier
+            from voicebot.dialogue.nlu.classifier_cache import classifier_cache
             from voicebot.dialogue.nlu.lint import lint_plan
             from voicebot.dialogue.plan_traps import lint_traps
 
-            findings = lint_plan(plan, plan_encoder(settings))
+            findings = lint_plan(plan, plan_encoder(settings), classifier_cache(settings.paths.cache_dir))
             findings += lint_traps(plan, make_intent_classifier(plan, settings).parse)
             for finding in sorted(findings, key=lambda f: (f.file, f.line)):
                 print(str(finding), file=sys.stderr)

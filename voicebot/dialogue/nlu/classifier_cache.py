@@ -29,7 +29,7 @@ import sklearn
 from voicebot.dialogue.nlu.embedded import EmbeddedIntentClassifier, TrainingReport
 from voicebot.dialogue.nlu.encoder import CachedEncoder
 from voicebot.dialogue.nlu.linear_model import C, LinearIntentModel
-from voicebot.dialogue.nlu.oos import Thresholds
+from voicebot.dialogue.nlu.oos import FOLDS, CrossValPrediction, Thresholds, cross_val_predictions
 from voicebot.logs import get_logger
 
 log = get_logger("voicebot.nlu.cache")
@@ -115,7 +115,9 @@ class ClassifierCache:
         meta = {"format": FORMAT, "locale": clf.locale, "has_embeddings": clf._emb is not None,
                 "thresholds": asdict(clf.thresholds), "report": asdict(clf.report)}
         arrays["meta"] = np.array(json.dumps(meta, ensure_ascii=False))
-        path = self.file(key)
+        self._write(self.file(key), arrays)
+
+    def _write(self, path: Path, arrays: dict[str, np.ndarray]) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             # Written aside then renamed: a reader (another worker starting) never sees half a file.
@@ -124,6 +126,37 @@ class ClassifierCache:
             os.replace(tmp, path)
         except OSError as exc:  # a read-only cache costs start-up time, nothing else
             log.warning("nlu_cache_not_saved", file=str(path), error=str(exc))
+
+
+    def cross_val_predictions(self, texts: list[str], labels: list[str], locale: str, emb: np.ndarray | None,
+                              encoder: CachedEncoder | None) -> list[CrossValPrediction]:
+        """oos.cross_val_predictions, read back when the same examples were cross-validated before
+        (the lint of `dialplan check` fits five models over the plan's examples)."""
+        digest = hashlib.sha256()
+        settings = {"format": FORMAT, "what": "cross_val", "locale": locale, "folds": FOLDS,
+                    "encoder": encoder.identity if encoder is not None and emb is not None else "none",
+                    "sklearn": sklearn.__version__}
+        for part in (settings, texts, labels):
+            digest.update(json.dumps(part, ensure_ascii=False).encode("utf-8"))
+            digest.update(b"\0")
+        path = self.file("cv-" + digest.hexdigest()[:32])
+        if path.is_file():
+            try:
+                with np.load(path, allow_pickle=False) as data:
+                    gold, predicted = data["gold"], data["predicted"]
+                    probability, similarity = data["probability"], data["similarity"]
+                if list(gold) != list(labels):
+                    raise ValueError("predictions for other examples")
+                return [CrossValPrediction(str(g), str(p), float(pr), float(si))
+                        for g, p, pr, si in zip(gold, predicted, probability, similarity)]
+            except Exception as exc:  # only a cache: predict again
+                log.warning("nlu_cache_unreadable", file=str(path), error=f"{type(exc).__name__}: {exc}")
+        preds = cross_val_predictions(texts, labels, locale, emb)
+        self._write(path, {"gold": np.array([p.gold for p in preds], dtype=str),
+                           "predicted": np.array([p.predicted for p in preds], dtype=str),
+                           "probability": np.array([p.probability for p in preds]),
+                           "similarity": np.array([p.similarity for p in preds])})
+        return preds
 
 
 def classifier_cache(cache_dir: Path | None) -> ClassifierCache | None:
