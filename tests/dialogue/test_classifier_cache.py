@@ -3,10 +3,12 @@ sentence encoder on a small plan, each test in its own cache directory."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
 import pytest
+import structlog
 from structlog.testing import capture_logs
 
 from voicebot.config import Settings
@@ -45,6 +47,16 @@ states:
     actions: [hang_up]
 """
 PROBES = ["yeah sure", "no thank you", "how much will it cost me", "tell me a joke", "okay then"]
+
+
+@pytest.fixture(autouse=True)
+def info_log_lines():
+    """These tests read the info lines (nlu_trained, nlu_loaded_from_cache); a command line run
+    in-process earlier in the session may have left the level at warnings only."""
+    before = structlog.get_config()["wrapper_class"]
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+    yield
+    structlog.configure(wrapper_class=before)
 
 
 def _settings(cache_dir: Path, encoder: str = "use-m3") -> Settings:
