@@ -118,7 +118,8 @@ def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     t0 = time.perf_counter()
     nlu = make_intent_classifier(plan, settings)
-    print(f"trained in {time.perf_counter() - t0:.3f} s", file=sys.stderr)
+    # Trained, or read back from the classifier cache when the plan is unchanged.
+    print(f"classifier ready in {time.perf_counter() - t0:.3f} s", file=sys.stderr)
     for line in sys.stdin:
         text = line.rstrip("\n")
         if not text.strip():
