@@ -194,3 +194,18 @@ def test_the_lint_cross_validation_is_cached_and_a_corrupt_file_recomputed(tmp_p
         assert lint_plan(plan, encoder, cache) == uncached
     assert "nlu_cache_unreadable" in _events(logs)
     assert lint_plan(plan, encoder, cache) == uncached
+
+
+def test_edited_training_code_gives_another_key(tmp_path, monkeypatch):
+    from voicebot.dialogue.nlu import classifier_cache
+
+    path = _plan_file(tmp_path)
+    plan = load_dialplan(str(path))
+    inputs = TrainingInputs(plan.examples, plan.locale, None, plan.out_of_scope_examples, str(path))
+    key = inputs.key(None)
+    # The fingerprint covers the normaliser, the model and the calibration sources plus the
+    # scikit-learn and pypinyin versions: a changed one must not serve the old classifier.
+    monkeypatch.setattr(classifier_cache, "training_code_fingerprint", lambda: "edited")
+    assert inputs.key(None) != key
+    monkeypatch.undo()
+    assert inputs.key(None) == key and len(classifier_cache.training_code_fingerprint()) == 16

@@ -8,8 +8,10 @@ the key is a hash of everything the training depends on:
 - the training inputs (examples per intent, out-of-scope examples, locale, threshold, C): they
   include what the plan inherits from the everyday library and its FAQ file;
 - the plan file's bytes, so that any edit of the plan retrains, comments included;
-- the encoder's identity (model, size, installed weights' version) and the scikit-learn version;
-- FORMAT, bumped whenever what training computes or how it is stored changes.
+- the encoder's identity (model, size, installed weights' version), the scikit-learn and pypinyin
+  versions, and the source of the modules training runs (TRAINING_CODE): an upgrade or a local edit
+  of the normaliser or the model retrains instead of serving a classifier the code no longer makes;
+- FORMAT, bumped whenever how a classifier is stored changes.
 
 Files are plain numpy arrays (no pickle: a cache file can never run code). A file that cannot be
 read is logged and ignored: the classifier is retrained and the file rewritten.
@@ -17,14 +19,15 @@ read is logged and ignored: the classifier is retrained and the file rewritten.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.metadata
 import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-import sklearn
 
 from voicebot.dialogue.nlu.embedded import EmbeddedIntentClassifier, TrainingReport
 from voicebot.dialogue.nlu.encoder import CachedEncoder
@@ -35,6 +38,25 @@ from voicebot.logs import get_logger
 log = get_logger("voicebot.nlu.cache")
 
 FORMAT = 1
+# What a trained classifier is computed by (normalise, featurise, fit, calibrate, store).
+TRAINING_CODE = ("dialogue/nlu/base.py", "dialogue/nlu/classifier_cache.py", "dialogue/nlu/embedded.py",
+                 "dialogue/nlu/encoder.py", "dialogue/nlu/linear_model.py", "dialogue/nlu/normalize.py",
+                 "dialogue/nlu/oos.py", "dialogue/nlu/phonetic.py", "zh_numerals.py")
+
+
+@functools.cache
+def training_code_fingerprint() -> str:
+    package = Path(__file__).resolve().parents[2]  # voicebot/
+    digest = hashlib.sha256()
+    for name in TRAINING_CODE:
+        path = package / name
+        digest.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"missing") + b"\0")
+    for dist in ("scikit-learn", "pypinyin"):
+        try:
+            digest.update(f"{dist}=={importlib.metadata.version(dist)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{dist} missing".encode())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -52,7 +74,7 @@ class TrainingInputs:
         digest = hashlib.sha256()
         settings = {"format": FORMAT, "locale": self.locale, "threshold": self.threshold, "c": self.c,
                     "encoder": encoder.identity if encoder is not None else "none",
-                    "sklearn": sklearn.__version__}
+                    "code": training_code_fingerprint()}
         for part in (settings, self.examples, self.out_of_scope_examples):
             digest.update(json.dumps(part, ensure_ascii=False, sort_keys=True).encode("utf-8"))
             digest.update(b"\0")
@@ -135,7 +157,7 @@ class ClassifierCache:
         digest = hashlib.sha256()
         settings = {"format": FORMAT, "what": "cross_val", "locale": locale, "folds": FOLDS,
                     "encoder": encoder.identity if encoder is not None and emb is not None else "none",
-                    "sklearn": sklearn.__version__}
+                    "code": training_code_fingerprint()}
         for part in (settings, texts, labels):
             digest.update(json.dumps(part, ensure_ascii=False).encode("utf-8"))
             digest.update(b"\0")
