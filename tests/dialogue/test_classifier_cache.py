@@ -209,3 +209,14 @@ def test_edited_training_code_gives_another_key(tmp_path, monkeypatch):
     assert inputs.key(None) != key
     monkeypatch.undo()
     assert inputs.key(None) == key and len(classifier_cache.training_code_fingerprint()) == 16
+
+
+def test_the_order_of_the_examples_is_part_of_the_key():
+    # The order of the training rows decides the cross-validation folds, hence the thresholds.
+    examples = {"affirm": ["yes", "sure"], "deny": ["no", "nope"]}
+    reordered = {"deny": ["no", "nope"], "affirm": ["yes", "sure"]}
+    key = TrainingInputs(examples, "en-US", None, ["play music"]).key(None)
+    assert TrainingInputs(reordered, "en-US", None, ["play music"]).key(None) != key
+    assert TrainingInputs(dict(examples), "en-US", None, ["play music"]).key(None) == key
+    assert TrainingInputs(examples, "en-US", 0.5, ["play music"]).key(None) != key
+    assert TrainingInputs(examples, "en-US", None, ["play music", "a joke"]).key(None) != key

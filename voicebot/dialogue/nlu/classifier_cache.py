@@ -75,8 +75,9 @@ class TrainingInputs:
         settings = {"format": FORMAT, "locale": self.locale, "threshold": self.threshold, "c": self.c,
                     "encoder": encoder.identity if encoder is not None else "none",
                     "code": training_code_fingerprint()}
-        for part in (settings, self.examples, self.out_of_scope_examples):
-            digest.update(json.dumps(part, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        # In their order, not sorted: the order of the examples decides the cross-validation folds.
+        for part in (settings, list(self.examples.items()), self.out_of_scope_examples):
+            digest.update(json.dumps(part, ensure_ascii=False).encode("utf-8"))
             digest.update(b"\0")
         if self.plan_file and Path(self.plan_file).is_file():
             digest.update(Path(self.plan_file).read_bytes())
