@@ -187,8 +187,8 @@ def test_the_lint_cross_validation_is_cached_and_a_corrupt_file_recomputed(tmp_p
     cache = classifier_cache(settings.paths.cache_dir)
     assert lint_plan(plan, encoder, cache) == uncached
     [cv_file] = (tmp_path / "cache" / "nlu" / "classifiers").glob("cv-*.npz")
-    written = cv_file.stat().st_mtime_ns
-    assert lint_plan(plan, encoder, cache) == uncached and cv_file.stat().st_mtime_ns == written  # read, not refitted
+    written = cv_file.stat().st_ino  # a rewrite replaces the file (a new inode); a read only touches its time
+    assert lint_plan(plan, encoder, cache) == uncached and cv_file.stat().st_ino == written  # read, not refitted
     cv_file.write_bytes(b"\0" * 64)
     with capture_logs() as logs:
         assert lint_plan(plan, encoder, cache) == uncached
@@ -220,3 +220,23 @@ def test_the_order_of_the_examples_is_part_of_the_key():
     assert TrainingInputs(dict(examples), "en-US", None, ["play music"]).key(None) == key
     assert TrainingInputs(examples, "en-US", 0.5, ["play music"]).key(None) != key
     assert TrainingInputs(examples, "en-US", None, ["play music", "a joke"]).key(None) != key
+
+
+def test_classifiers_unused_for_a_month_are_pruned_and_a_served_one_is_kept(tmp_path):
+    import os
+    import time
+
+    from voicebot.dialogue.nlu.classifier_cache import UNUSED_FOR_S
+
+    settings = _settings(tmp_path / "cache")
+    path = _plan_file(tmp_path)
+    _train_or_load(path, settings)
+    [served] = _cached_files(tmp_path / "cache")
+    long_ago = time.time() - UNUSED_FOR_S - 3600
+    os.utime(served, (long_ago, long_ago))
+    _, events = _train_or_load(path, settings)  # a restart reads it: used again, so kept
+    assert "nlu_loaded_from_cache" in events and served.stat().st_mtime > long_ago
+    os.utime(served, (long_ago, long_ago))
+    path.write_text(SMALL_PLAN + "# edited\n", encoding="utf-8")  # the plan edited: its old classifier is stale
+    _train_or_load(path, settings)
+    assert not served.exists() and len(_cached_files(tmp_path / "cache")) == 1

@@ -24,6 +24,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from voicebot.logs import get_logger
 log = get_logger("voicebot.nlu.cache")
 
 FORMAT = 1
+UNUSED_FOR_S = 30 * 24 * 3600  # a cached classifier nobody read for this long is deleted
 # What a trained classifier is computed by (normalise, featurise, fit, calibrate, store).
 TRAINING_CODE = ("dialogue/nlu/base.py", "dialogue/nlu/classifier_cache.py", "dialogue/nlu/embedded.py",
                  "dialogue/nlu/encoder.py", "dialogue/nlu/linear_model.py", "dialogue/nlu/normalize.py",
@@ -123,9 +125,11 @@ class ClassifierCache:
             emb = arrays["embeddings"] if meta["has_embeddings"] else None
             if (emb is None) != (encoder is None):
                 raise ValueError("embeddings do not match the encoder")
-            return EmbeddedIntentClassifier.restored(
+            restored = EmbeddedIntentClassifier.restored(
                 model, locale, arrays["labels"], emb, Thresholds(**meta["thresholds"]),
                 TrainingReport(**meta["report"]), encoder)
+            _mark_used(path)
+            return restored
         except Exception as exc:  # a truncated, foreign or stale file is only a cache: retrain
             log.warning("nlu_cache_unreadable", file=str(path), error=f"{type(exc).__name__}: {exc}")
             return None
@@ -140,6 +144,18 @@ class ClassifierCache:
         arrays["meta"] = np.array(json.dumps(meta, ensure_ascii=False))
         self._write(self.file(key), arrays)
 
+    def prune(self, unused_for_s: float = UNUSED_FOR_S) -> None:
+        """Every edit of a plan leaves its old classifier behind (~8 MB for a sample plan): files
+        nobody has read or written for UNUSED_FOR_S go. A plan still served is read at every start,
+        which keeps its file (_mark_used)."""
+        cutoff = time.time() - unused_for_s
+        for old in self.directory.glob("*.npz"):
+            try:
+                if old.stat().st_mtime < cutoff:
+                    old.unlink()
+            except OSError:  # gone already (another worker pruned it) or not ours to delete
+                continue
+
     def _write(self, path: Path, arrays: dict[str, np.ndarray]) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -147,6 +163,7 @@ class ClassifierCache:
             tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
             np.savez(tmp, **arrays)
             os.replace(tmp, path)
+            self.prune()
         except OSError as exc:  # a read-only cache costs start-up time, nothing else
             log.warning("nlu_cache_not_saved", file=str(path), error=str(exc))
 
@@ -170,6 +187,7 @@ class ClassifierCache:
                     probability, similarity = data["probability"], data["similarity"]
                 if list(gold) != list(labels):
                     raise ValueError("predictions for other examples")
+                _mark_used(path)
                 return [CrossValPrediction(str(g), str(p), float(pr), float(si))
                         for g, p, pr, si in zip(gold, predicted, probability, similarity)]
             except Exception as exc:  # only a cache: predict again
@@ -180,6 +198,14 @@ class ClassifierCache:
                            "probability": np.array([p.probability for p in preds]),
                            "similarity": np.array([p.similarity for p in preds])})
         return preds
+
+
+def _mark_used(path: Path) -> None:
+    """The file's time is its last use (access times are often not kept): prune() goes by it."""
+    try:
+        os.utime(path)
+    except OSError:  # a read-only cache: nothing is pruned there either
+        pass
 
 
 def classifier_cache(cache_dir: Path | None) -> ClassifierCache | None:
