@@ -20,8 +20,10 @@ EN_PLAN = ROOT / "dialplans/outbound_marketing_en.yaml"
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("vb-cache")
+def cache_dir() -> Path:
+    # The session's private cache (tests/conftest.py), not a folder of this module's own: the sample
+    # plans' classifiers trained by any test of the session are reused here, not retrained.
+    return Path(Settings().paths.cache_dir)
 
 
 @pytest.fixture(scope="module")

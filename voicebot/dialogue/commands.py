@@ -56,10 +56,11 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         if not args.no_lint:
             from voicebot.dialogue.nlu import plan_encoder
             from voicebot.dialogue.nlu import make_intent_classifier
+            from voicebot.dialogue.nlu.classifier_cache import classifier_cache
             from voicebot.dialogue.nlu.lint import lint_plan
             from voicebot.dialogue.plan_traps import lint_traps
 
-            findings = lint_plan(plan, plan_encoder(settings))
+            findings = lint_plan(plan, plan_encoder(settings), classifier_cache(settings.paths.cache_dir))
             findings += lint_traps(plan, make_intent_classifier(plan, settings).parse)
             for finding in sorted(findings, key=lambda f: (f.file, f.line)):
                 print(str(finding), file=sys.stderr)
@@ -118,7 +119,8 @@ def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     t0 = time.perf_counter()
     nlu = make_intent_classifier(plan, settings)
-    print(f"trained in {time.perf_counter() - t0:.3f} s", file=sys.stderr)
+    # Trained, or read back from the classifier cache when the plan is unchanged.
+    print(f"classifier ready in {time.perf_counter() - t0:.3f} s", file=sys.stderr)
     for line in sys.stdin:
         text = line.rstrip("\n")
         if not text.strip():

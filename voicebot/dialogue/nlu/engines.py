@@ -11,7 +11,7 @@ from voicebot.engine_registry import NLU_ENGINES, EngineSpec, NluCapabilities
 
 
 def _embedded(plan: Any, settings: Any) -> Any:
-    from voicebot.dialogue.nlu.embedded import EmbeddedIntentClassifier
+    from voicebot.dialogue.nlu.classifier_cache import TrainingInputs, classifier_cache
 
     nlu = getattr(getattr(plan, "spec", None), "nlu", None)
     fixed = getattr(nlu, "threshold", None)  # a plan may still set one by hand; default: calibrated
@@ -23,8 +23,12 @@ def _embedded(plan: Any, settings: Any) -> Any:
         # A few phrasings per entry: the whole FAQ would outweigh the script's intents (多少 is
         # still ask_price); the retriever itself matches against every phrasing.
         examples[FAQ_INTENT] = faq.classifier_questions()
-    return EmbeddedIntentClassifier(examples, plan.locale, fixed, getattr(plan, "out_of_scope_examples", None),
-                                    encoder=plan_encoder(settings))
+    inputs = TrainingInputs(examples, plan.locale, fixed, list(getattr(plan, "out_of_scope_examples", None) or []),
+                            str(getattr(plan, "path", "") or ""))
+    encoder = plan_encoder(settings)
+    # An unchanged plan is not retrained: a restart, `dialplan check` or `chat` reads the last result.
+    cache = classifier_cache(settings.paths.cache_dir)
+    return cache.classifier(inputs, encoder) if cache is not None else inputs.train(encoder)
 
 
 def _rasa(plan: Any, settings: Any) -> Any:

@@ -80,6 +80,29 @@ class LinearIntentModel:
         self._fit_vectorizers(texts, locale, None)
         return self
 
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The fitted model as plain arrays (no pickle: the pinyin analysers are closures, and a cache
+        file should never be able to run code). from_arrays() rebuilds the same model."""
+        arrays = {"w": self._w, "b": self._b, "classes": np.array(self.classes, dtype=str),
+                  "embedding_weight": np.array(self.embedding_weight)}
+        for i, v in enumerate(self.vectorizers):
+            terms = sorted(v.vocabulary_, key=v.vocabulary_.__getitem__)  # position = feature column
+            arrays[f"vocabulary_{i}"] = np.array(terms, dtype=str)
+            arrays[f"idf_{i}"] = np.asarray(v.idf_)
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], locale: str) -> LinearIntentModel:
+        self = cls.__new__(cls)
+        self.vectorizers = make_vectorizers(locale)
+        for i, v in enumerate(self.vectorizers):
+            v.vocabulary_ = {str(term): column for column, term in enumerate(arrays[f"vocabulary_{i}"])}
+            v.idf_ = arrays[f"idf_{i}"]
+        self.embedding_weight = float(arrays["embedding_weight"])
+        self.classes = [str(k) for k in arrays["classes"]]
+        self._w, self._b = arrays["w"], arrays["b"]
+        return self
+
     def features(self, texts: list[str], emb: np.ndarray | None) -> sparse.csr_matrix:
         blocks = [v.transform(texts) for v in self.vectorizers]
         if emb is not None:

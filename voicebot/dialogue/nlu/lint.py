@@ -11,6 +11,7 @@ will suffer from. Every finding names file:line.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -18,6 +19,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from voicebot.dialogue.nlu.base import OUT_OF_SCOPE
 from voicebot.dialogue.nlu.encoder import CachedEncoder
 from voicebot.dialogue.nlu.normalize import normalize
+
+if TYPE_CHECKING:
+    from voicebot.dialogue.nlu.classifier_cache import ClassifierCache
 
 MIN_EXAMPLES = 15
 NEAR_SAME_EMBEDDING = 0.93  # cosine of two sentence embeddings
@@ -37,7 +41,8 @@ class Finding:
         return f"{self.file}:{self.line}: {self.severity}: {self.message}"
 
 
-def lint_plan(plan, encoder: CachedEncoder | None) -> list[Finding]:
+def lint_plan(plan, encoder: CachedEncoder | None, cache: ClassifierCache | None = None) -> list[Finding]:
+    """``cache``: where the cross-validation below is kept, so a second check of an unchanged plan does not refit."""
     spec, lines, file = plan.spec, plan.lines, plan.path
     out: list[Finding] = []
 
@@ -98,7 +103,9 @@ def lint_plan(plan, encoder: CachedEncoder | None) -> list[Finding]:
     # cross-validated classifier that never saw it puts it in that other intent too, and is sure of it.
     from voicebot.dialogue.nlu.oos import cross_val_predictions
 
-    cv = cross_val_predictions(texts, [str(x) for x in labels], spec.locale, emb)
+    str_labels = [str(x) for x in labels]
+    cv = (cache.cross_val_predictions(texts, str_labels, spec.locale, emb, encoder) if cache is not None
+          else cross_val_predictions(texts, str_labels, spec.locale, emb))
     for i in range(len(items)):
         own_label, other_label = labels[i], cv[i].predicted
         if own_label == OUT_OF_SCOPE or not own[i] or other_label == own_label:
