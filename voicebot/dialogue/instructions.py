@@ -2,11 +2,11 @@
 
 Both paths end in ``Dialogue.on_instruction(text)``; this module says which order the text gives,
 from one fixed table, in English and Chinese. The dialplan then carries the order out with its own
-lines and states (``PlanDialogue.on_instruction``): "offer the discount" plays the plan's answer to a
-customer asking for a discount in the current state, so the bot offers this customer's configured
-offer (it never invents a "20%" it was not given); "wrap up" is the plan's goodbye. The console
-checks a typed instruction here before sending it, so one that is not understood is answered
-"not understood" and never reaches the call.
+lines and states (``PlanDialogue.on_instruction``, plan_orders.py): "offer the discount" plays the
+plan's answer to a customer asking for a discount in the current state, so the bot offers this
+customer's configured offer (it never invents a "20%" it was not given); "wrap up" is the plan's
+goodbye. The console checks a typed instruction here before sending it, so one that is not
+understood is answered "not understood" and never reaches the call.
 
 A negated, cancelled or conditional instruction ("don’t hang up", "别挂", "cancel the transfer",
 "stop offering the discount", "if he gets angry hang up", "如果他生气就挂") is refused as not

@@ -23,6 +23,7 @@ from voicebot.locales import whisper_language
 from voicebot.media.frames import BargeIn, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
 from voicebot.recording.recorder import CallRecorder
 from voicebot.session.action_runner import ActionRunner
+from voicebot.session.call_recording import RecordingFailures
 from voicebot.session.call_setup import wait_for_media
 from voicebot.session.emergency import EmergencyPlan, EngineFailure
 from voicebot.session.engines import Engines
@@ -60,6 +61,7 @@ class CallSession:
         self.runner: ActionRunner | None = None  # once media is up
         self.reply_wait: ReplyWait | None = None  # once media is up
         self.outcome: dict[str, Any] = {"tags": [], "callbacks": [], "offers": []}
+        self.recording = RecordingFailures(self.outcome, engines.recording_health, self.log, self._publish)
         self.orders = SupervisorOrders()  # voicebot.supervisor.phone and the console: any thread
         self.answered_at = 0.0
         self._drained_at = 0.0
@@ -108,7 +110,8 @@ class CallSession:
                                    self._publish, self.dialogue.on_transfer_result)
         self.reply_wait = ReplyWait(self.settings, self.info.locale, self.runner.say, self._publish, self.call.uid)
         if self.settings.recording.enabled:
-            self._open_recorder(port)
+            self.recorder = self.runner.recorder = self.recording.open(self.settings, self.call.uid, port,
+                                                                       self.engines.transcript_key)
         if self.engines.listen_taps is not None:
             self.tap = self.engines.listen_taps.open(self.call.uid, port.clock_rate)
         self.answered_at = self.runner.answered_at = self.last_activity = time.time()
@@ -164,7 +167,7 @@ class CallSession:
         self._drained_at = time.time()
         if self.recorder is not None:
             self.recorder.add_frames(callee, bot)
-            self._check_recorder()
+            self.recording.check(self.recorder)
         if self.tap is not None:
             self.tap.feed(callee, bot)
         in_turn = self.listener.callee_speaking
@@ -187,27 +190,6 @@ class CallSession:
                 self._turn_ended(event)
         if self.partials and in_turn and self.listener.callee_speaking and callee:
             self.partials.feed(np.frombuffer(b"".join(callee), dtype=np.int16))
-
-    def _open_recorder(self, port: Any) -> None:
-        """A recorder that cannot even open its files (full disk, read-only mount) must not end the
-        call: it goes on unrecorded, with the error logged, published and kept in the outcome."""
-        try:
-            self.recorder = self.runner.recorder = CallRecorder(
-                self.settings.paths.recordings_dir, self.call.uid, port.clock_rate, port.frame_bytes,
-                mask_numbers=self.settings.recording.mask_transcripts, raw_key=self.engines.transcript_key)
-        except OSError as exc:
-            self._recording_failed(f"cannot open the recording: {exc.strerror or exc}", errno=exc.errno)
-
-    def _check_recorder(self) -> None:
-        """Reported once; the call goes on unrecorded (a full disk must not hang up on a customer)."""
-        if self.recorder.error is not None and "recording_error" not in self.outcome:
-            self._recording_failed(self.recorder.error, recording=str(self.recorder.wav_path))
-
-    def _recording_failed(self, error: str, **detail: Any) -> None:
-        self.outcome["recording_error"] = error
-        self.engines.recording_health.failed(error)
-        self.log.error("recording_failed", error=error, **detail)
-        self._publish("recording_failed", error=error)
 
     def _barge_in(self, event: BargeIn) -> None:
         if (self.speaker is None or not self.speaker.speaking or self.runner.hangup_requested
@@ -367,10 +349,7 @@ class CallSession:
         if self.runner is not None:
             self.runner.stop()
         if self.recorder is not None:
-            self.recorder.close()
-            self._check_recorder()  # closing may fail too (the last buffered bytes)
-            if self.recorder.error is None:
-                self.engines.recording_health.succeeded()
+            self.recording.close(self.recorder)
         if self.tap is not None:
             self.tap.close()
         ended = self.ended or {}
