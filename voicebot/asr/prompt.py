@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
+from voicebot.locales import is_chinese
+
 MAX_CHARS = 80  # ~60-100 tokens: every decoding step attends to the prompt
 _CLAUSE = re.compile(r"[，,。；;：:、！!？?]")
 
 
 def domain_prompt(variables: Mapping[str, str], offers: Mapping[str, str], locale: str) -> str:
     """'明亮家居，清风三代空气净化器，专属满减券，限时阶梯优惠。' (first clause of each offer)."""
-    zh = locale.startswith("zh")
+    zh = is_chinese(locale)
     pieces: list[str] = []
     for key in ("company", "product"):
         value = str(variables.get(key) or "").strip()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from voicebot.callee.persona import Persona
 from voicebot.callee.simulator import CalleeSimulator
 from voicebot.config import Settings
+from voicebot.locales import is_chinese
 
 if TYPE_CHECKING:  # numpy is imported where it is used: the CLI's other commands start without it
     import numpy as np
@@ -74,7 +75,7 @@ def persona_renderer(persona: Persona, rate: int, cache_dir: Path | None = None,
         vkey = f"{sorted(options.items())}"
         voice = voices.get(vkey) or voices.setdefault(vkey, load_voice(persona.voice, models_dir=models_dir, **options))
         # Mandarin customers say "3点" and "5G" too: read them as the bot's voice would.
-        pcm = voice.synthesize(normalize(text, persona.locale) if persona.locale.lower().startswith("zh") else text)
+        pcm = voice.synthesize(normalize(text, persona.locale) if is_chinese(persona.locale) else text)
         if effects:
             pcm = apply_sox_effects(pcm, voice.sample_rate, effects)
         pcm = resample(pcm, voice.sample_rate, rate)

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from voicebot.errors import VoicebotError
+from voicebot.locales import is_chinese
 
 
 class PersonaError(VoicebotError):
@@ -76,7 +77,7 @@ class Persona:
                 raise PersonaError(f"{source}: turn {i + 1} has unknown keys {sorted(unknown)}")
             turns.append(PersonaTurn(**raw))
         fields = {k: v for k, v in data.items() if k != "turns"}
-        if str(fields.get("locale", "")).lower().startswith("zh") and "voice" not in fields:
+        if is_chinese(str(fields.get("locale", ""))) and "voice" not in fields:
             fields["voice"] = ZH_DEFAULT_VOICE["voice"]
             fields.setdefault("voice_options", dict(ZH_DEFAULT_VOICE["voice_options"]))
         unknown = set(fields) - set(Persona.__dataclass_fields__)

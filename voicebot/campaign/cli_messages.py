@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 
+from voicebot.locales import is_chinese
+
 MESSAGES: dict[str, dict[str, str]] = {
     "bad_row": {"en": "bad row: {where}: {reason}", "zh": "未导入：{where}：{reason}"},
     "cell_warning": {"en": "cell warning: {where}: {reason}", "zh": "请核对：{where}：{reason}"},
@@ -161,7 +163,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 def is_zh(locale: str | None = None) -> bool:
     shell = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
-    return shell.lower().startswith("zh") or bool(locale and locale.lower().startswith("zh"))
+    return is_chinese(shell) or bool(locale and is_chinese(locale))
 
 
 def msg(key: str, zh: bool, **values: object) -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voicebot.config import CampaignConfig
+from voicebot.locales import default_currency
 
 ESTIMATES: dict[str, tuple[float, float]] = {"CNY": (0.10, 35.0), "USD": (0.02, 25.0), "EUR": (0.02, 25.0)}
-CURRENCY_BY_LOCALE = {"zh-CN": "CNY", "en-US": "USD"}
 SYMBOL = {"CNY": "¥", "USD": "$", "EUR": "€"}
 
 
@@ -35,7 +35,7 @@ class UnitCosts:
 
 
 def unit_costs(cfg: CampaignConfig, locale: str = "zh-CN") -> UnitCosts:
-    currency = (cfg.currency or CURRENCY_BY_LOCALE.get(locale, "CNY")).upper()
+    currency = (cfg.currency or default_currency(locale)).upper()
     per_minute, agent_hour = ESTIMATES.get(currency, ESTIMATES["CNY"])
     return UnitCosts(currency,
                      cfg.cost_per_minute if cfg.cost_per_minute is not None else per_minute,

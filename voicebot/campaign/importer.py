@@ -19,6 +19,7 @@ from typing import Any, Literal
 import redis
 from tqdm import tqdm
 
+from voicebot.locales import is_chinese
 from voicebot.store import keys
 from voicebot.campaign import freeform, normalise, values
 from voicebot.campaign.customers import CustomerStore
@@ -266,7 +267,7 @@ def write_issues_csv(report: ImportReport, path: Path, encoding: str = "utf-8-si
     For a Chinese campaign two more columns say the same in Chinese (处理, 说明)."""
     from voicebot.campaign.import_messages import SEVERITY_ZH, reason_zh
 
-    zh = locale.startswith("zh")
+    zh = is_chinese(locale)
     with path.open("w", newline="", encoding=encoding, errors="replace") as fh:
         w = csv.writer(fh)
         w.writerow(ISSUE_COLUMNS + (["处理", "说明"] if zh else []))

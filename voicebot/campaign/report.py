@@ -28,6 +28,7 @@ from voicebot.campaign.report_text import text_for
 from voicebot.campaign.satisfaction import satisfaction
 from voicebot.campaign.capacity import MeasuredCapacity, Projection, load_capacity, project
 from voicebot.campaign.throughput import Throughput, measure
+from voicebot.locales import is_chinese
 from voicebot.recording.recorder import open_private
 from voicebot.config import CampaignConfig
 from voicebot.masking import mask_name, mask_text
@@ -100,7 +101,7 @@ def write_report(client: redis.Redis, name: str, out_dir: Path, cfg: CampaignCon
     campaign = Campaign(client, name).require()
     locale = client.hget(campaign.ck.meta, "locale") or "zh-CN"
     t = text_for(locale)
-    zh = locale.startswith("zh")
+    zh = is_chinese(locale)
     zone = ZoneInfo(cfg.default_timezone)
     out_dir.mkdir(parents=True, exist_ok=True)
     costs = unit_costs(cfg, locale)
@@ -319,7 +320,7 @@ def _page(t, name, status, total: Kpis, tp: Throughput, sat, costs: UnitCosts, c
                                   customers=status["customers"], attempts=total.attempts, human=total.human,
                                   generated=datetime.now(zone).strftime("%Y-%m-%d %H:%M"))
     who = t["who_supervisor"] if role == "supervisor" else t["who_viewer"]
-    lang = "zh-CN" if locale.startswith("zh") else "en"
+    lang = "zh-CN" if is_chinese(locale) else "en"
     return f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <title>{t['title']} · {html.escape(name)}</title><style>{_CSS}</style></head><body>
 <header><h1>{t['title']} · {html.escape(name)}</h1><p>{summary}</p></header><main>

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from voicebot.locales import locale_info
+
 TEXT: dict[str, dict[str, Any]] = {
     "zh-CN": {
         "title": "外呼活动报告",
@@ -142,4 +144,4 @@ TEXT: dict[str, dict[str, Any]] = {
 
 
 def text_for(locale: str) -> dict[str, Any]:
-    return TEXT.get(locale, TEXT["zh-CN"] if locale.startswith("zh") else TEXT["en-US"])
+    return TEXT.get(locale) or TEXT[locale_info(locale).code]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from voicebot.campaign.dialer import CallJob
+from voicebot.locales import is_chinese
 from voicebot.logs import get_logger
 
 log = get_logger("voicebot.campaign.simulate")
@@ -59,7 +60,7 @@ class TextCustomer:
         return self._rng(job, f"answer{job.attempt}").random() >= NO_ANSWER
 
     def __call__(self, job: CallJob, lines: list[str]) -> str | None:
-        zh = job.locale.startswith("zh")
+        zh = is_chinese(job.locale)
         n = self.turn.get(job.job_id, 0)
         self.turn[job.job_id] = n + 1
         if n == 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voicebot.dialogue.nlu.normalize import normalize, pinyin_tokens
+from voicebot.locales import is_chinese
 
 
 PHRASE_WINDOW_S = 20.0
@@ -27,7 +28,7 @@ class AnsweringMachineDetector:
         self.locale = locale
         self.long_first_turn_s = long_first_turn_s
         self.phrases = [normalize(p, locale) for p in phrases if p.strip()]
-        self._zh = locale.startswith("zh")
+        self._zh = is_chinese(locale)
         self._pinyin = [self._py(p) for p in self.phrases] if self._zh else []
 
     @staticmethod

@@ -16,6 +16,7 @@ from datetime import datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from voicebot.locales import is_chinese, locale_info
 from voicebot.zh_numerals import chinese_number, digit_values
 
 
@@ -209,7 +210,7 @@ def parse_when(text: str, now: datetime, locale: str) -> When | None:
         return parse_zh(text, now)
     if any("a" <= ch.lower() <= "z" for ch in text):
         return parse_en(text, now)
-    return parse_zh(text, now) if locale.startswith("zh") else parse_en(text, now)
+    return parse_zh(text, now) if is_chinese(locale) else parse_en(text, now)
 
 
 # --- saying it ---------------------------------------------------------------------------
@@ -259,7 +260,7 @@ def _duration(minutes: int, locale: str) -> str | None:
     hours, rest = divmod(minutes, 60)
     if rest not in (0, 30) or hours > 5 or minutes == 0:
         return None
-    if locale.startswith("zh"):
+    if is_chinese(locale):
         if hours == 0:
             return "半个小时后"
         return f"{'两' if hours == 2 else chinese_number(hours)}个{'半' if rest else ''}小时后"
@@ -274,7 +275,7 @@ def say_time(at: datetime, now: datetime, locale: str, relative: bool = False) -
         spoken = _duration(round((at - now).total_seconds() / 60), locale)
         if spoken:
             return spoken
-    if locale.startswith("zh"):
+    if is_chinese(locale):
         return _zh_day(at, now) + _zh_clock(at)
     return f"{_en_day(at, now)} at {_en_clock(at)}"
 
@@ -298,7 +299,7 @@ NO_AGENT_NO_CALLBACK = {"zh": "非常抱歉，现在没有空闲的客服。您�
 
 def no_callback_line(locale: str, after_transfer: bool = False) -> str:
     table = NO_AGENT_NO_CALLBACK if after_transfer else NO_CALLBACK
-    return table["zh" if locale.startswith("zh") else "en"]
+    return table[locale_info(locale).family]
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE
 from voicebot.dialogue.nlu.encoder import CachedEncoder
 from voicebot.dialogue.nlu.normalize import normalize
 from voicebot.dialogue.plan.loader import DialplanError, LineMap, read_yaml
+from voicebot.locales import is_chinese, locale_info
 from voicebot.logs import get_logger
 
 log = get_logger("voicebot.dialogue.faq")
@@ -113,7 +114,7 @@ _ZH_CLAUSE_BREAK = re.compile(r"[，,。.！!？?；;、\s]+")
 
 def question_clauses(text: str, locale: str) -> list[str]:
     """The question part of a turn that carries more than a question (empty when it is all one clause)."""
-    if locale.startswith("zh"):
+    if is_chinese(locale):
         parts = [p for p in _ZH_CLAUSE_BREAK.split(text.strip()) if p]
         return [parts[-1]] if len(parts) > 1 and len(parts[-1]) >= 3 else []
     t = normalize(text, locale)
@@ -127,7 +128,7 @@ STATEMENT_MARGIN = 0.1  # on the retriever's score scale (cosine + 0.3 x n-gram 
 def looks_like_question(text: str, locale: str) -> bool:
     """A question the FAQ could not answer deserves "I can't answer that", not "I didn't catch that"."""
     t = text.strip()
-    if locale.startswith("zh"):
+    if is_chinese(locale):
         return bool(_ZH_QUESTION.search(t))
     # "my wife is a light sleeper will it keep her up": a question after the scene-setting
     return bool(_EN_QUESTION.search(t) or _EN_CLAUSE.search(normalize(t, locale)))
@@ -159,8 +160,10 @@ class FaqRetriever:
         self.negatives = list(faq.spec.not_answered_examples)
         own = {normalize(t, self.locale) for t in self.negatives}
         self.calibration_outside = [t for t in negatives if normalize(t, self.locale) not in own]
-        self._ngrams = TfidfVectorizer(analyzer="char_wb" if not self.locale.startswith("zh") else "char",
-                                       ngram_range=(1, 3) if self.locale.startswith("zh") else (2, 4), sublinear_tf=True)
+        # Spaced words: n-grams within words; unspaced text: n-grams of the characters themselves.
+        spaced = locale_info(self.locale).spaced_words
+        self._ngrams = TfidfVectorizer(analyzer="char_wb" if spaced else "char",
+                                       ngram_range=(2, 4) if spaced else (1, 3), sublinear_tf=True)
         self._q_ngram = self._ngrams.fit_transform([normalize(q, self.locale) for q in questions])
         self._n_ngram = self._ngrams.transform([normalize(q, self.locale) for q in self.negatives]) if self.negatives else None
         self._q_emb = encoder.encode(self._normalized(questions)) if encoder is not None else None

@@ -16,6 +16,7 @@ import numpy as np
 from voicebot.asr.base import ExpectedPhrase
 from voicebot.dialogue.base import Action, CallInfo, HangUp, Say, ScheduleCallback, Tag, UserTurn
 from voicebot.dialogue.confirm import CLOSING_HANGUPS, CLOSING_TAGS
+from voicebot.locales import is_chinese
 
 SURVEY = "survey"  # the pseudo-state of the satisfaction question
 
@@ -44,7 +45,7 @@ def closes(actions: list[Action]) -> bool:
 
 def new_call(factory, locale: str, state: str, customer: dict[str, Any] | None = None):
     info = CallInfo("hear", "outbound", "sip:hear@localhost", locale,  # type: ignore[arg-type]
-                    customer or {"name": "王先生" if locale.startswith("zh") else "Mr Wang", "segment": "default"})
+                    customer or {"name": "王先生" if is_chinese(locale) else "Mr Wang", "segment": "default"})
     d = factory.new_dialogue(info)
     d.start(info)
     if state == SURVEY:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from voicebot.locales import locale_info
 from voicebot.zh_numerals import DIGITS
 
 
@@ -89,4 +90,4 @@ def understand(text: str) -> Order | None:
 
 
 def line(table: dict[str, str], locale: str) -> str:
-    return table.get(locale) or table["zh-CN" if locale.startswith("zh") else "en-US"]
+    return table.get(locale) or table[locale_info(locale).code]

@@ -14,6 +14,7 @@ from voicebot.dialogue.outcome import OutcomeRecord
 from voicebot.dialogue.plan import Dialplan
 from voicebot.dialogue.plan.schema import Prompt
 from voicebot.dialogue.plan.templates import render
+from voicebot.locales import is_chinese
 from voicebot.logs import get_logger
 
 log = get_logger("voicebot.dialogue.plan")
@@ -39,8 +40,8 @@ class HandoverSteps:
         locale = self.plan.locale
         emotions = [e for e in self.record.emotions if e]
         emotion = EMOTION_WORDS[locale].get(emotions[-1] if emotions else "", emotions[-1] if emotions else "")
-        sep = "；" if locale.startswith("zh") else "; "
-        asked = sep.join(self.heard[-3:]) or ("无" if locale.startswith("zh") else "nothing yet")
+        sep = "；" if is_chinese(locale) else "; "
+        asked = sep.join(self.heard[-3:]) or ("无" if is_chinese(locale) else "nothing yet")
         values = {**self.values, "segment": self.values["segment_label"], "asked": asked, "emotion": emotion,
                   "reason": reason, "intents": ", ".join(self.record.intents[-3:])}
         return render(self.plan.spec.escalation.summary, values)

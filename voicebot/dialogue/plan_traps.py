@@ -20,6 +20,7 @@ from voicebot.dialogue.everyday import IRREVERSIBLE
 from voicebot.dialogue.nlu.base import OUT_OF_SCOPE
 from voicebot.dialogue.nlu.lint import Finding
 from voicebot.dialogue.nlu.normalize import normalize
+from voicebot.locales import is_chinese
 
 MIN_IRREVERSIBLE = 30
 # Intents that must not hold questions: the bot would greet back or go on instead of answering.
@@ -36,7 +37,7 @@ _EN_LINE_CHECK = re.compile(r"^why not\b|\bhow are you\b|\bhow you doing\b|\bhow
 
 def is_question(text: str, locale: str) -> bool:
     t = normalize(text, locale)
-    if locale.startswith("zh"):
+    if is_chinese(locale):
         raw = re.sub(r"[\s，。！,.!]", "", text)
         if _ZH_LINE_CHECK.search(raw):
             return False
@@ -65,8 +66,8 @@ _EN_NEG = [
 
 
 def negation(text: str, locale: str) -> str | None:
-    t = normalize(text, locale) if not locale.startswith("zh") else re.sub(r"[。！!？?]+$", "", text.strip())
-    for pat, rep in (_ZH_NEG if locale.startswith("zh") else _EN_NEG):
+    t = normalize(text, locale) if not is_chinese(locale) else re.sub(r"[。！!？?]+$", "", text.strip())
+    for pat, rep in (_ZH_NEG if is_chinese(locale) else _EN_NEG):
         if pat.match(t):
             out = pat.sub(rep, t)
             return out if out != t else None

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from voicebot.locales import is_chinese
+
 # Words a shop appends to a place: 上海市浦东新区门店, 杭州西湖店, 文三路旗舰店.
 _STORE_WORDS = r"(?:(?:总|分|专卖|旗舰|体验|直营|加盟)?(?:店|门店|商场|专柜)|营业部|网点)$"
 _PROVINCES = ("黑龙江", "内蒙古", "河北", "山西", "辽宁", "吉林", "江苏", "浙江", "安徽", "福建", "江西", "山东", "河南",
@@ -72,7 +74,7 @@ def spoken_product(value: Any, locale: str = "zh-CN") -> str:
     """One product or a list: the first two, then 等 / and more."""
     items = value if isinstance(value, list) else re.split(r"\s*[;；|]\s*", str(value))
     names = [n for n in (_one_product(i) for i in items if str(i).strip()) if n]
-    zh = locale.startswith("zh")
+    zh = is_chinese(locale)
     joined = ("、" if zh else " and ").join(names[:2])
     return joined + (("等" if zh else " and more") if len(names) > 2 else "")
 
@@ -87,7 +89,7 @@ def spoken_date(value: Any, locale: str, today: date | None = None) -> str:
         except ValueError:
             return str(value)
     year = (today or date.today()).year
-    if locale.startswith("zh"):
+    if is_chinese(locale):
         prefix = "" if value.year == year else "去年" if value.year == year - 1 else f"{value.year}年"
         return f"{prefix}{value.month}月{value.day}日"
     suffix = "" if value.year == year else " last year" if value.year == year - 1 else f", {value.year}"

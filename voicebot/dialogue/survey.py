@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from voicebot.locales import locale_info
 from voicebot.zh_numerals import digit_values
 
 QUESTION = {
@@ -48,11 +49,12 @@ def score_from_speech(text: str, locale: str) -> int | None:
     m = re.search(rf"(?<!\d)([1-5])(?!\d)|([{''.join(_ZH_SCORES)}])分|\b(one|two|three|four|five)\b", low)
     if m:
         return int(m.group(1)) if m.group(1) else _DIGITS[m.group(2) or m.group(3)]
-    if not locale.startswith("zh"):
+    info = locale_info(locale)
+    if info.spaced_words:  # match whole words: "no" must not match inside "know"
         low = " " + re.sub(r"[^a-z ]", " ", low) + " "
         low = re.sub(r"\s+", " ", low)
-    for phrase, score in SPOKEN["zh-CN" if locale.startswith("zh") else "en-US"]:
-        if (phrase in low) if locale.startswith("zh") else (f" {phrase} " in low):
+    for phrase, score in SPOKEN[info.code]:
+        if (f" {phrase} " in low) if info.spaced_words else (phrase in low):
             return score
     return None
 
@@ -69,6 +71,6 @@ COMMON = {"zh-CN": [("满意", 5), ("一般", 3), ("不满意", 1), ("很满意"
 
 def expected(locale: str, wide: bool = False) -> list[tuple[str, int]]:
     """The survey's short spoken answers: the common ones, or (``wide``) every phrase and score."""
-    key = "zh-CN" if locale.startswith("zh") else "en-US"
+    key = locale_info(locale).code
     common = COMMON[key]
     return common + [p for p in SPOKEN[key] if p not in common] if wide else common

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import HTTPException
 
+from voicebot.locales import is_chinese
 from voicebot.supervisor import i18n
 
 # code: (en-US, zh-CN). Values are shown as given (ids, names, what the user typed).
@@ -104,14 +105,14 @@ class ApiError(HTTPException):
 
 def message(code: str, locale: str, /, **values: Any) -> str:
     pair = ERRORS[code]
-    text = pair[1] if locale.startswith("zh") else pair[0]
+    text = pair[1] if is_chinese(locale) else pair[0]
     return text.format(**{k: _shown(v, locale) for k, v in values.items()})
 
 
 def _shown(value: Any, locale: str) -> str:
     """A list of choices reads as one ('a, b' / 'a、b'); a Label in the reader's words."""
     if isinstance(value, (list, tuple)):
-        return ("、" if locale.startswith("zh") else ", ").join(_shown(v, locale) for v in value)
+        return ("、" if is_chinese(locale) else ", ").join(_shown(v, locale) for v in value)
     if isinstance(value, Label):
         return i18n.value_label(locale, value.prefix, value.value)
     return str(value)

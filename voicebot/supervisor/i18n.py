@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from voicebot.locales import LOCALES as _LOCALES
+from voicebot.locales import is_chinese
 
 LOCALES = tuple(_LOCALES)
 DEFAULT = "en-US"
@@ -391,7 +392,7 @@ def from_accept_language(header: str) -> str:
     """zh-CN for a browser that prefers any Chinese, else English."""
     for part in header.split(","):
         tag = part.split(";")[0].strip().lower()
-        if tag.startswith("zh"):
+        if is_chinese(tag):
             return "zh-CN"
         if tag.startswith("en"):
             return "en-US"

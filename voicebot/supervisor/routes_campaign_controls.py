@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import Body, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from voicebot.locales import is_chinese
 from voicebot.store import keys
 from voicebot.campaign.controls import ControlError, change_controls, read_controls
 from voicebot.supervisor import i18n
@@ -41,7 +42,7 @@ def register(app: FastAPI, console: Console) -> None:
         except ControlError as exc:
             locale = locale_for(request, session)
             field = i18n.value_label(locale, "camp.field", exc.field)  # an unknown field is shown as sent
-            colon = "：" if locale.startswith("zh") else ": "
+            colon = "：" if is_chinese(locale) else ": "
             message = f"{field}{colon}{i18n.translator(locale)('camp.err.' + exc.code, **exc.values)}"
             return JSONResponse({"detail": message, "field": exc.field}, status_code=400)
         if changes:

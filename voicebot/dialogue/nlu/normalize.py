@@ -12,9 +12,11 @@ vanishing: on a call a bare 嗯 is an answer, not silence.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 import unicodedata
 from functools import lru_cache
 
+from voicebot.locales import locale_info
 from voicebot.zh_numerals import BIG_UNITS, SMALL_UNITS, digit_values
 
 ZH_FILLERS = ("嗯嗯", "嗯", "呃", "额", "哦", "噢", "唔", "哎", "诶", "欸", "那个那个", "这个这个", "就是说", "然后呢")
@@ -121,8 +123,12 @@ def normalize_en(text: str) -> str:
     return " ".join(deduped)
 
 
+# Each language family of the locale table reads its own way.
+_BY_FAMILY: dict[str, Callable[[str], str]] = {"zh": normalize_zh, "en": normalize_en}
+
+
 def normalize(text: str, locale: str) -> str:
-    return normalize_zh(text) if locale.startswith("zh") else normalize_en(text)
+    return _BY_FAMILY[locale_info(locale).family](text)
 
 
 @lru_cache(maxsize=8192)
