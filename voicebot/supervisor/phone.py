@@ -25,6 +25,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from voicebot.locales import whisper_language
 from voicebot.logs import get_logger
 from voicebot.media.frames import TurnEnded
 from voicebot.session.listener import CallListener
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 
 log = get_logger("voicebot.supervisor")
 SUPERVISE_HEADER = "X-Voicebot-Supervise"
-LANGUAGE = {"en-US": "en", "zh-CN": "zh"}
 
 
 @dataclass(frozen=True)
@@ -318,7 +318,7 @@ class SupervisorSession:
         """The supervisor's speech -> shared ASR -> the call's dialogue, as an instruction."""
         for event in self.listener.feed(frames, []):
             if isinstance(event, TurnEnded):
-                lang = LANGUAGE.get(self.locale)
+                lang = whisper_language(self.locale)
                 self.recognising.append(self.engines.asr_pool.submit(self.engines.recognizer.transcribe,
                                                                      event.audio, lang))
 
