@@ -70,8 +70,10 @@ def test_more_channels_than_rated_are_refused_in_both_languages_unless_forced(tm
     assert check_channels(settings, 12, force=True) is None
 
 
-def test_serve_and_campaign_start_refuse_before_loading_anything(tmp_path, monkeypatch, capsys):
+def test_serve_and_campaign_start_refuse_before_loading_anything(tmp_path, monkeypatch, capsys, redis_server):
     monkeypatch.setenv("VOICEBOT_PATHS__CACHE_DIR", str(tmp_path))
+    # The session's Redis: a campaign command looks up the campaign's language there (none is started).
+    monkeypatch.setenv("VOICEBOT_REDIS__URL", f"unix://{redis_server.socket_path}")
     settings = load_settings()
     save_rating(settings, _rating(settings, channels=4))
     assert main(["serve", "--workers", "2"]) == 2  # 2 processes x 4 calls = 8 > 4
