@@ -112,7 +112,10 @@ def read_rating(settings: Settings) -> tuple[CapacityRating | None, str]:
 def channels_refusal(settings: Settings, channels: int, zh: bool = False) -> str | None:
     """Why ``channels`` simultaneous calls must not run here, or None. With no usable rating: None
     (the caller warns with ``read_rating``'s reason)."""
-    rating, _ = read_rating(settings)
+    return _refusal(read_rating(settings)[0], channels, zh)
+
+
+def _refusal(rating: CapacityRating | None, channels: int, zh: bool) -> str | None:
     if rating is None or channels <= rating.channels:
         return None
     if zh:
@@ -133,7 +136,7 @@ def check_channels(settings: Settings, channels: int, force: bool, zh: bool = Fa
     if rating is None:
         log.warning("capacity_unrated", channels=channels, reason=why)
         return None
-    refusal = channels_refusal(settings, channels, zh)
+    refusal = _refusal(rating, channels, zh)  # the rating already read: one read per check
     if refusal is not None and force:
         log.warning("capacity_over_rating", channels=channels, rated=rating.channels, forced=True)
         return None
