@@ -25,6 +25,7 @@ for i, uri in enumerate(sys.argv[4:]):
     job = CallJob(campaign="t", job_id=f"c{i}:1", customer_id=f"c{i}", phone=uri, attempt=1, locale="en-US",
                   segment="new_lead", customer={"name": "Ada"})
     out.append(dialer.dial(job).to_dict())
+out.append({"sessions_left": len(dialer.server.sessions)})
 dialer.server.stop()
 print(json.dumps(out))
 """
@@ -39,7 +40,10 @@ def test_dialer_reports_answered_and_busy_calls(tmp_path):
     out = subprocess.run([sys.executable, "-c", DIAL_SCRIPT, str(port), str(rtp), str(tmp_path / "rec"),
                           talker.uri, busy.uri], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
-    answered, rejected = json.loads(out.stdout.strip().splitlines()[-1])
+    answered, rejected, left = json.loads(out.stdout.strip().splitlines()[-1])
+    # A finished call must not stay in the server: it would hold its media port, and a campaign
+    # worker would fill pjmedia's bridge after some sixty calls (found by benchmarks/soak.py).
+    assert left == {"sessions_left": 0}
     # One sentence per turn: the pause a TTS puts between sentences ("Great, thanks. Goodbye.") is
     # about the 400 ms end-of-turn silence, so such a line is one turn or two by a few milliseconds.
     assert answered["answered_by"] == "human" and answered["turns"] == 2, answered

@@ -100,6 +100,8 @@ class SipConfig(BaseModel):
     codecs: list[str] = ["PCMU/8000", "PCMA/8000", "G722/16000"]
     # How the bot sends and expects DTMF: RTP events (RFC 2833) or SIP INFO.
     dtmf_method: Literal["rfc2833", "sip_info"] = "rfc2833"
+    # A "sip_resources" log line this often: calls, media ports, threads (a leak shows as a climb). 0 = off.
+    resources_log_s: float = Field(60.0, ge=0)
     rtp_timeout_s: int = 30  # a call with no RTP from the peer this long is hung up (a dead phone or NAT)
     # Outbound calls still ringing after this long are cancelled and count as no answer.
     ring_timeout_s: float = 30.0

@@ -39,6 +39,7 @@ class VoiceLoopDialer:
         if result is None:
             self.server.ua.hangup(session.call, 408, reason="campaign_timeout")
             result = session.join(10)
+        self.server.forget(session)  # no serve loop reaps in a campaign worker
         if result is None:
             return CallResult(answered_by="failed", call_id=session.call.uid, error="call did not finish")
         return CallResult.from_outcome(result.outcome, result.call_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import faulthandler
+import gc
 import signal
 import sys
 import threading
@@ -13,7 +14,7 @@ from voicebot.config import Settings
 from voicebot.dialogue.base import CallInfo
 from voicebot.logs import get_logger
 from voicebot.server.health import HealthEndpoint
-from voicebot.session.call_session import CallSession, SessionResult
+from voicebot.session.call_session import CallSession
 from voicebot.session.engines import Engines, load_engines
 from voicebot.call_events import EventSink
 from voicebot.sip.agent import SipUserAgent
@@ -28,8 +29,7 @@ class VoicebotServer:
         self.engines = engines or load_engines(settings, sinks)
         self.ua = SipUserAgent(settings.sip, settings.media, name="voicebot")
         self.ua.on_incoming = self._on_incoming
-        self.sessions: dict[str, CallSession] = {}
-        self.finished: list[SessionResult] = []
+        self.sessions: dict[str, CallSession] = {}  # calls in progress; a finished one leaves at the next reap
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._reload_requested = threading.Event()
@@ -44,6 +44,10 @@ class VoicebotServer:
         # bounds how long a busy Python thread can make it wait (default 5 ms).
         sys.setswitchinterval(0.001)
         self.ua.start()
+        # Models, plans and tables loaded at start-up live as long as the process: out of the cyclic
+        # collector's sight, a full collection scans only what calls made, in milliseconds, not 150 ms.
+        gc.collect()
+        gc.freeze()
         if self.settings.ops.health_port:
             self.health = HealthEndpoint(self, self.settings.ops.health_host, self.settings.ops.health_port)
         if self.settings.redis.url and self.settings.phone_supervision.enabled:
@@ -152,6 +156,7 @@ class VoicebotServer:
 
     def _start_session(self, call: SipCall, info: CallInfo) -> CallSession:
         session = CallSession(self.ua, call, self.engines, info)
+        self._reap()
         with self._lock:
             self.sessions[call.uid] = session
         session.start()
@@ -173,11 +178,18 @@ class VoicebotServer:
             return [s for s in self.sessions.values() if s.answered_at and s.result is None and not s.call.ended]
 
     def _reap(self) -> None:
+        """Forget finished calls. A session held here holds its call's media port, which the SIP
+        stack can then never recycle: every call would make a new port until pjmedia's bridge is full."""
         with self._lock:
             for uid, session in list(self.sessions.items()):
                 if session.result is not None:
-                    self.finished.append(session.result)
                     del self.sessions[uid]
+
+    def forget(self, session: CallSession) -> None:
+        """A caller that waited for ``session`` to finish (a campaign's dialer) lets it go now."""
+        with self._lock:
+            if session.result is not None and self.sessions.get(session.call.uid) is session:
+                del self.sessions[session.call.uid]
 
     def wait_idle(self, timeout: float) -> bool:
         deadline = time.time() + timeout

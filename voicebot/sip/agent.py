@@ -72,7 +72,7 @@ class SipUserAgent(CallControl):
         self._commands: queue.Queue[tuple[Callable[[], Any], Future]] = queue.Queue()
         self._calls: dict[str, SipCall] = {}
         self._refusing: dict[str, SipCall] = {}  # refused by source admission, until DISCONNECTED
-        self.graveyard = PjObjectGraveyard(media.clock_rate, media.frame_ms)  # released pjsua2 objects, ports
+        self.graveyard = PjObjectGraveyard(media.clock_rate, media.frame_ms, sip.resources_log_s)  # released pjsua2 objects, ports
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._stop = threading.Event()
@@ -129,6 +129,7 @@ class SipUserAgent(CallControl):
                 last_watch = time.monotonic()
                 self._watch_rtp()
                 self.graveyard.bury()
+                self.graveyard.report(self.name, self.ep, len(self._calls), len(self._refusing))
                 self.reg.tick()
         self._shutdown_calls()
         self.reg.close()
