@@ -17,9 +17,11 @@ from typing import Any
 import numpy as np
 
 from voicebot.asr.base import ExpectedPhrase, Transcript
+from voicebot.call_events import CallEvent, public_customer
+from voicebot.campaign.optout import dialogue_tags, watch_call
 from voicebot.dialogue.base import CallInfo, HelpsRecognition, PersonalLines, ReportsState, Say, UserTurn
-from voicebot.logs import get_logger
 from voicebot.locales import whisper_language
+from voicebot.logs import get_logger
 from voicebot.media.frames import BargeIn, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
 from voicebot.recording.recorder import CallRecorder
 from voicebot.session.action_runner import ActionRunner
@@ -27,12 +29,10 @@ from voicebot.session.call_recording import RecordingFailures
 from voicebot.session.call_setup import wait_for_media
 from voicebot.session.emergency import EmergencyPlan, EngineFailure
 from voicebot.session.engines import Engines
-from voicebot.call_events import CallEvent, public_customer
 from voicebot.session.listener import CallListener
-from voicebot.campaign.optout import dialogue_tags, watch_call
-from voicebot.session.results import PendingTurn, SessionResult
 from voicebot.session.partials import PartialTranscriber
 from voicebot.session.reply_wait import ReplyWait
+from voicebot.session.results import PendingTurn, SessionResult
 from voicebot.session.speaker import BotSpeaker
 from voicebot.session.supervision import SupervisorOrders, record_until_hangup
 from voicebot.session.turn_recognition import TurnRecognition

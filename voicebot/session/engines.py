@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from voicebot.asr.base import Expected, QueuedRecognizer, Recognizer, Transcript
+from voicebot.call_events import CallEvent, EventSink
 from voicebot.config import Settings
 from voicebot.dialogue.base import DialogueFactory
 from voicebot.engine_registry import ASR_ENGINES, EMOTION_ENGINES, AsrCapabilities, dialogue_engine
 from voicebot.logs import get_logger
 from voicebot.media.frames import Pcm16
-from voicebot.call_events import CallEvent, EventSink
 from voicebot.session.recording_health import RecordingHealth
 
 log = get_logger("voicebot.engines")
