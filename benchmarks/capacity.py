@@ -31,7 +31,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from voicebot.ops.capacity_probe import run_point as probe_point  # noqa: E402
 

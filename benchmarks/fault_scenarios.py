@@ -30,6 +30,7 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # machine_state beside it, also when a test loads this file
 from machine_state import machine  # noqa: E402
+
 from voicebot.campaign import keys
 from voicebot.campaign.campaign import Campaign
 from voicebot.campaign.clock import SystemClock

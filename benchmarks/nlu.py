@@ -33,8 +33,8 @@ import numpy as np
 
 from voicebot.config import load_settings
 from voicebot.dialogue.nlu.base import OUT_OF_SCOPE
-from voicebot.dialogue.nlu_evaluate import DeployedLabeler, read_tsv, score
 from voicebot.dialogue.nlu.normalize import normalize
+from voicebot.dialogue.nlu_evaluate import DeployedLabeler, read_tsv, score
 from voicebot.dialogue.plan import load_dialplan
 
 ROOT = Path(__file__).resolve().parents[1]

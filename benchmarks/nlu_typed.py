@@ -17,8 +17,8 @@ from pathlib import Path
 
 from voicebot.dialogue.everyday import library_plan
 from voicebot.dialogue.nlu_evaluate import DeployedLabeler, read_tsv
-from voicebot.dialogue.plan_traps import is_question
 from voicebot.dialogue.plan import load_dialplan
+from voicebot.dialogue.plan_traps import is_question
 
 ROOT = Path(__file__).resolve().parents[1]
 NEW_PLANS = {"dental_recall_zh": ("dialplans/examples/dental_recall_zh.yaml", "tests/dialogue/dental_recall_heldout_zh.tsv"),

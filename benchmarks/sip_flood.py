@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from machine_state import machine  # noqa: E402
+
 from voicebot.callee.harness import BotProcess  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"

@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from machine_state import machine
+
 from voicebot.asr import load_recognizer
 from voicebot.config import load_settings
 from voicebot.tts.cache import PromptCache

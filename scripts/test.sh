@@ -11,4 +11,6 @@ fi
 mkdir -p tests/artifacts
 # Unused imports, undefined names and the like fail here in seconds, before a long test run.
 .venv/bin/ruff check voicebot tests benchmarks
+# Types across the transport/session/media seams (strict there, pyproject.toml [tool.mypy]): seconds, before a long run.
+.venv/bin/mypy voicebot/transport voicebot/session voicebot/media
 exec .venv/bin/python -m pytest -p no:cacheprovider -rA --durations=15 "$@"

@@ -13,7 +13,6 @@ import pytest
 from voicebot.config import _default_cache_dir
 from voicebot.store.redis_server import PrivateRedis
 
-
 TEST_PHONE_ACCOUNTS = ["sip:phone@127.0.0.1"]
 
 

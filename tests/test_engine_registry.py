@@ -15,8 +15,18 @@ from voicebot.dialogue.base import CallInfo, Say, UserTurn
 from voicebot.dialogue.nlu.base import OUT_OF_SCOPE, IntentResult
 from voicebot.emotion.types import EmotionReading
 from voicebot.engine_registry import (
-    ASR_ENGINES, DIALOGUE_ENGINES, EMOTION_ENGINES, NLU_ENGINES, TTS_ENGINES, AsrCapabilities,
-    DialogueCapabilities, EmotionCapabilities, EngineSpec, NluCapabilities, TtsCapabilities, UnknownEngineError,
+    ASR_ENGINES,
+    DIALOGUE_ENGINES,
+    EMOTION_ENGINES,
+    NLU_ENGINES,
+    TTS_ENGINES,
+    AsrCapabilities,
+    DialogueCapabilities,
+    EmotionCapabilities,
+    EngineSpec,
+    NluCapabilities,
+    TtsCapabilities,
+    UnknownEngineError,
 )
 from voicebot.tts.base import VoiceRequest
 

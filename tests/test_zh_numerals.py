@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from voicebot.zh_numerals import (DIGITS, UNITS, chinese_number, digit_chars, digit_values, numeral_value,
-                                  read_digits)
+from voicebot.zh_numerals import DIGITS, UNITS, chinese_number, digit_chars, digit_values, numeral_value, read_digits
 
 
 @pytest.mark.parametrize("options, extra", [

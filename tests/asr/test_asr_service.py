@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 
 from voicebot.asr.protocol import (
-    Kind, MsgType, ProtocolError, RecognitionReply, RecognitionRequest, decode, encode_reply, encode_request,
+    Kind,
+    MsgType,
+    ProtocolError,
+    RecognitionReply,
+    RecognitionRequest,
+    decode,
+    encode_reply,
+    encode_request,
 )
 from voicebot.asr.remote import RecognitionServiceError, RemoteRecognizer
 from voicebot.asr.service import RecognitionService

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from voicebot.campaign.plans import plans_for
-from voicebot.campaign.scripts import CampaignScripts
 from voicebot.campaign.profiles import FEATURE_NAMES, columns_from_records, feature_matrix
+from voicebot.campaign.scripts import CampaignScripts
 from voicebot.campaign.segments import SEGMENTS, assign_segments
 from voicebot.dialogue.plan import load_dialplan
 

@@ -21,9 +21,9 @@ from voicebot.campaign.hours import set_hours
 from voicebot.campaign.importer import import_customers
 from voicebot.campaign.kpi import load_results
 from voicebot.campaign.mapping import ColumnMapping
+from voicebot.campaign.profiles import columns_from_records
 from voicebot.campaign.rules import RuleError
 from voicebot.campaign.scheduler import CallingRules, next_step
-from voicebot.campaign.profiles import columns_from_records
 from voicebot.campaign.segment_rules import default_rules, load_rules
 from voicebot.campaign.segments import SEGMENTS, assign_segments
 from voicebot.campaign.simulated import SimulatedDialer

@@ -12,10 +12,10 @@ import pytest
 
 from voicebot.campaign.dialer import CallResult
 from voicebot.config import Settings
+from voicebot.dialogue import survey
 from voicebot.dialogue.agents import SipOptionsAvailability, make_availability, ping_options
 from voicebot.dialogue.base import CallInfo, HangUp, Say, Transfer, UserTurn
 from voicebot.dialogue.factory import PlanDialogueFactory
-from voicebot.dialogue import survey
 from voicebot.dialogue.survey import score_from_speech
 
 ROOT = Path(__file__).resolve().parents[2]

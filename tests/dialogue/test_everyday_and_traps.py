@@ -7,8 +7,8 @@ from pathlib import Path
 
 from voicebot.dialogue.everyday import load_library
 from voicebot.dialogue.nlu.base import IntentResult
-from voicebot.dialogue.plan_traps import is_question, lint_traps, negation
 from voicebot.dialogue.plan import load_dialplan
+from voicebot.dialogue.plan_traps import is_question, lint_traps, negation
 
 PLAN = """\
 name: tiny

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from voicebot.config import Settings
-from .test_confirm import Call as ConfirmCall
 from voicebot.dialogue.base import HangUp, Say, ScheduleCallback, Tag, UserTurn
 from voicebot.dialogue.confirm import DEFAULT_QUESTION, DEFAULT_RESUME
 from voicebot.dialogue.factory import PlanDialogueFactory
 from voicebot.dialogue.nlu.phonetic import match
+
+from .test_confirm import Call as ConfirmCall
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,8 +93,8 @@ def test_opting_out_per_intent_is_explicit(tmp_path):
     call = Call(PlanDialogueFactory(settings))
     out = call.say("你打错了", confidence=0.4)
     assert isinstance(out[-1], HangUp)  # the plan said so, explicitly
-    from voicebot.dialogue.plan_traps import lint_traps
     from voicebot.dialogue.plan import load_dialplan
+    from voicebot.dialogue.plan_traps import lint_traps
 
     plan = load_dialplan(next(tmp_path.glob("*.yaml")))
     warned = [f for f in lint_traps(plan, None) if "never" in f.message]

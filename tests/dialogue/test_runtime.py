@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from voicebot.campaign.dialer import CallJob, CallResult
 from voicebot.config import Settings
 from voicebot.dialogue.base import CallInfo, HangUp, Say, ScheduleCallback, SendOffer, Tag, Transfer, UserTurn

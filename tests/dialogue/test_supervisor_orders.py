@@ -10,7 +10,6 @@ from voicebot.dialogue.instructions import ASK_CALLBACK_LINE, Order, understand
 
 from .conftest import AGENT
 
-
 # How supervisors phrase orders, in both languages; None: not an order the bot may follow.
 PHRASES = {
     Order.OFFER: ["offer the 20% discount", "give him the coupon", "mention the promo", "给他优惠券", "跟她说一下优惠",

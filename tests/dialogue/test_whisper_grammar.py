@@ -3,8 +3,7 @@ conditional orders are refused as not understood, whatever the apostrophe or wor
 
 from __future__ import annotations
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from voicebot.dialogue.instructions import Order, understand
 

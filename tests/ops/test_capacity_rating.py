@@ -12,8 +12,17 @@ from pathlib import Path
 import pytest
 
 from voicebot.campaign.capacity import from_rating
-from voicebot.capacity_rating import (CapacityRating, LoadPoint, asr_setup, channels_refusal, check_channels,
-                                      rated_channels, rating_path, read_rating, save_rating)
+from voicebot.capacity_rating import (
+    CapacityRating,
+    LoadPoint,
+    asr_setup,
+    channels_refusal,
+    check_channels,
+    rated_channels,
+    rating_path,
+    read_rating,
+    save_rating,
+)
 from voicebot.cli import main
 from voicebot.config import load_settings
 

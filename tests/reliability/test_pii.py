@@ -10,8 +10,7 @@ import sys
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from voicebot import pii
 from voicebot.masking import mask_text

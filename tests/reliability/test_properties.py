@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import string
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from voicebot.campaign import freeform
 from voicebot.campaign.phones import PhoneError, normalise_phone
-from voicebot.campaign.rules import RuleError
-from voicebot.campaign.rules import parse as parse_rule
+from voicebot.campaign.rules import RuleError, parse as parse_rule
 from voicebot.dialogue.plan import load_dialplan
 from voicebot.errors import VoicebotError
 

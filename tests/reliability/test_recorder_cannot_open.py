@@ -20,10 +20,10 @@ import pytest
 
 from voicebot.config import load_settings
 from voicebot.dialogue.base import CallInfo
+from voicebot.server.health import HealthEndpoint
 from voicebot.session.call_session import CallSession
 from voicebot.session.engines import load_engines
 from voicebot.session.events import CallEvent
-from voicebot.server.health import HealthEndpoint
 from voicebot.sip.registration import RegistrationStatus
 from voicebot.transport.memory import MemorySwitch
 

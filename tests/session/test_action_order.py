@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from voicebot.config import load_settings
-from voicebot.dialogue.base import CallInfo, HangUp, ScheduleCallback, Say, Tag
+from voicebot.dialogue.base import CallInfo, HangUp, Say, ScheduleCallback, Tag
 from voicebot.session.action_runner import ActionRunner
 from voicebot.session.speaker import BotSpeaker
 from voicebot.transport.memory import MemoryPort

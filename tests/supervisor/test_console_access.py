@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from voicebot.masking import mask_uri
 from voicebot.session.events import CallEvent
 from voicebot.store.events import RedisEventSink
 from voicebot.supervisor.auth import hash_password, verify_password
-from voicebot.masking import mask_uri
 
 from .conftest import PASSWORDS, console_settings, csrf_of, login, login_token, post_login, write_recording
 

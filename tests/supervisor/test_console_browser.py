@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+from voice.conftest import Phone, call_result, next_ports
 
 from voicebot.callee.harness import BotProcess
 
-from voice.conftest import Phone, call_result, next_ports
 from .campaign_seed import seed_campaign
 from .conftest import HASHES, PASSWORDS
 

@@ -9,11 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from voicebot.transport.base import CallSignal
 from voicebot.supervisor.channel import instruct_key, request_supervisor_call, send_instruction, supervise_key
 from voicebot.supervisor.menu import CallerLeft, DtmfReader, pick_call
 from voicebot.supervisor.modes import Mode, Parties, routes_for, transition
 from voicebot.supervisor.phone import parse_invite
+from voicebot.transport.base import CallSignal
 
 
 class End:

@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 
 from voicebot.config import Settings
-from voicebot.session.events import CallEvent
 from voicebot.server.sinks import make_event_sinks
+from voicebot.session.events import CallEvent
 from voicebot.store.events import RedisEventReader, RedisEventSink
 from voicebot.store.redis_server import connect_redis, private_redis
 

@@ -4,6 +4,7 @@ too many. sipp plays the PBX; each case must end in working media or a clean, ex
 from __future__ import annotations
 
 import subprocess
+
 import pytest
 
 from voicebot.callee.harness import BotProcess

@@ -18,7 +18,14 @@ import numpy as np
 
 from voicebot.asr.base import Expected, Transcript, phrases
 from voicebot.asr.protocol import (
-    Kind, MsgType, ProtocolError, RecognitionReply, RecognitionRequest, decode, encode_control, encode_request,
+    Kind,
+    MsgType,
+    ProtocolError,
+    RecognitionReply,
+    RecognitionRequest,
+    decode,
+    encode_control,
+    encode_request,
     read_message,
 )
 from voicebot.errors import VoicebotError

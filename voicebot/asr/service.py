@@ -24,7 +24,15 @@ from voicebot.asr.base import ExpectedPhrase
 from voicebot.asr.cleanup import clean_transcript, speech_seconds
 from voicebot.asr.packing import PackedDecoder, PackedText, as_float, fits
 from voicebot.asr.protocol import (
-    Control, Kind, MsgType, ProtocolError, RecognitionReply, RecognitionRequest, decode, encode_reply, read_message,
+    Control,
+    Kind,
+    MsgType,
+    ProtocolError,
+    RecognitionReply,
+    RecognitionRequest,
+    decode,
+    encode_reply,
+    read_message,
 )
 from voicebot.asr.whisper import SAMPLE_RATE, WhisperRecognizer, language_code
 from voicebot.audio.pcm import resample

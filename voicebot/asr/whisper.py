@@ -25,8 +25,8 @@ import ctranslate2
 import numpy as np
 
 from voicebot.asr.base import Expected, Transcript, phrases
-from voicebot.asr.closed_set import ClosedSetResult, ClosedSetScorer
 from voicebot.asr.cleanup import Cleaned, clean_transcript, speech_seconds
+from voicebot.asr.closed_set import ClosedSetResult, ClosedSetScorer
 from voicebot.asr.hallucination import compression_ratio
 from voicebot.config import AsrConfig
 from voicebot.errors import ModelError

@@ -133,12 +133,11 @@ def load_bank(path: Path) -> dict[str, Persona]:
 
 
 def cmd_bank(args: argparse.Namespace, settings: Settings) -> int:
+    import faulthandler
     import signal
     import threading
 
     from voicebot.callee.bank import PhoneBank
-
-    import faulthandler
 
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1` shows where a stuck bank waits
     numbers = load_bank(Path(args.bank))

@@ -25,7 +25,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-
 PHONE_RELAY_HOST = "127.0.0.3"
 BOT_RELAY_HOST = "127.0.0.4"
 RTP_PORTS = 20  # each end's RTP port range (RTP + RTCP of up to 10 calls), every port relayed

@@ -5,16 +5,15 @@ the callbacks still allowed)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import time as dtime
+from datetime import datetime, time as dtime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import redis
 
-from voicebot.store import keys
 from voicebot.calling_hours import CallingRules
 from voicebot.config import CampaignConfig
+from voicebot.store import keys
 
 
 def preferred_window(state: dict[str, str]) -> tuple[int, int] | None:

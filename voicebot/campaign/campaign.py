@@ -10,12 +10,11 @@ from zoneinfo import ZoneInfo
 
 import redis
 
-from voicebot.store import keys
 from voicebot.campaign.cli_messages import said
 from voicebot.campaign.clock import Clock
 from voicebot.campaign.customers import CustomerStore
-from voicebot.campaign.dnc import DoNotCallList
 from voicebot.campaign.dialer import CallJob
+from voicebot.campaign.dnc import DoNotCallList
 from voicebot.campaign.plans import CustomerPlan, plans_for
 from voicebot.campaign.queue import JobQueue
 from voicebot.campaign.segment_rules import SegmentRuleSet, default_rules, load_rules
@@ -23,6 +22,7 @@ from voicebot.config import CampaignConfig
 from voicebot.dialogue.personalize import FIELD_ALIASES
 from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger
+from voicebot.store import keys
 
 
 class ScriptCatalogue(Protocol):

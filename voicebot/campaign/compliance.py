@@ -35,14 +35,14 @@ from typing import Any, Literal
 
 import redis
 
-from voicebot.store import keys
-from voicebot.campaign.dnc import DoNotCallList
-from voicebot.dial_identity import DialIdentity, StaffList, customer_number, dial_identity
-from voicebot.campaign.phones import timezone_for
 from voicebot.calling_hours import CallingRules
+from voicebot.campaign.dnc import DoNotCallList
+from voicebot.campaign.phones import timezone_for
 from voicebot.config import CampaignConfig
+from voicebot.dial_identity import DialIdentity, StaffList, customer_number, dial_identity
 from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger
+from voicebot.store import keys
 
 __all__ = ["CallRefused", "ComplianceGate", "Decision", "check_customer_call", "customer_number", "release_call",
            "staff_destinations"]

@@ -17,11 +17,11 @@ from typing import Any
 
 import redis
 
-from voicebot.campaign.hours import HoursError, check_hhmm
-from voicebot.store.keys import CampaignKeys
 from voicebot.calling_hours import clock_minutes
+from voicebot.campaign.hours import HoursError, check_hhmm
 from voicebot.config import CampaignConfig
 from voicebot.errors import VoicebotError
+from voicebot.store.keys import CampaignKeys
 
 # One line per bot process handles at most 4 calls (sip.max_calls); more channels than this on one
 # campaign is a typo, not a plan.

@@ -9,8 +9,8 @@ from typing import Any
 import redis
 from tqdm import tqdm
 
-from voicebot.store import keys
 from voicebot.campaign.values import LIST_SEP
+from voicebot.store import keys
 
 _LIST_FIELDS = ("tags", "categories")
 BATCH = 1000

@@ -11,8 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from voicebot.zh_numerals import (BIG_UNITS, FINANCIAL_UNITS, SMALL_UNITS, TRADITIONAL_BIG_UNITS,
-                                  digit_values)
+from voicebot.zh_numerals import BIG_UNITS, FINANCIAL_UNITS, SMALL_UNITS, TRADITIONAL_BIG_UNITS, digit_values
 
 # Typed cells: financial forms (壹仟) and 萬 as well; 幺/俩 are spoken, not typed.
 _CN_DIGITS = digit_values(financial=True)

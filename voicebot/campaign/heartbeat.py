@@ -12,8 +12,8 @@ from typing import Any
 
 import redis
 
-from voicebot.store import keys
 from voicebot.campaign.queue import JobQueue
+from voicebot.store import keys
 
 REDIS_RETRY_S = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # waits while Redis is unreachable, then the last one
 

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 import redis
 
-from voicebot.campaign.cli_messages import said
-from voicebot.store.keys import CampaignKeys
 from voicebot.calling_hours import CallingRules, clock_minutes
+from voicebot.campaign.cli_messages import said
 from voicebot.config import CampaignConfig
 from voicebot.errors import VoicebotError
+from voicebot.store.keys import CampaignKeys
 
 _HHMM = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 

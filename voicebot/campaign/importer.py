@@ -19,8 +19,6 @@ from typing import Any, Literal
 import redis
 from tqdm import tqdm
 
-from voicebot.locales import is_chinese
-from voicebot.store import keys
 from voicebot.campaign import freeform, normalise, values
 from voicebot.campaign.customers import CustomerStore
 from voicebot.campaign.headers import ORDER_ID_ALIASES, normalise_header
@@ -28,6 +26,8 @@ from voicebot.campaign.import_cells import clean_cell, read_field, read_phone
 from voicebot.campaign.mapping import ColumnMapping
 from voicebot.campaign.phones import PhoneError, timezone_for
 from voicebot.campaign.tables import ImportFileError, Sheet, read_workbook
+from voicebot.locales import is_chinese
+from voicebot.store import keys
 
 __all__ = ["ImportFileError", "ImportReport", "RowError", "import_customers", "preview", "write_issues_csv"]
 

@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 import redis
 
 from voicebot.campaign.costs import UnitCosts, unit_costs
-from voicebot.store.keys import CampaignKeys
 from voicebot.campaign.satisfaction import satisfaction
 from voicebot.config import CampaignConfig
+from voicebot.store.keys import CampaignKeys
 
 
 def load_results(client: redis.Redis, campaign: str) -> list[dict[str, Any]]:

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Literal
 import redis
 
 from voicebot.campaign.dnc import DoNotCallList
-from voicebot.dial_identity import customer_number
 from voicebot.campaign.phones import PhoneError, normalise_phone
+from voicebot.dial_identity import customer_number
 from voicebot.dialogue.base import CallInfo
 from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger

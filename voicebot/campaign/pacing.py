@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import redis
 
-from voicebot.store import keys
 from voicebot.campaign.controls import bot_channels
 from voicebot.config import CampaignConfig, SupervisorConfig
+from voicebot.store import keys
 from voicebot.store.events import LIVE_CALLS, call_key
 from voicebot.store.live_state import TRANSFERRING
 

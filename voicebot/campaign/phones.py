@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat
-from phonenumbers import timezone as pn_timezone
+from phonenumbers import NumberParseException, PhoneNumberFormat, timezone as pn_timezone
 
 
 class PhoneError(ValueError):

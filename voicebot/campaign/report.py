@@ -20,18 +20,18 @@ import redis
 
 from voicebot.campaign.bandit import ScriptBandit
 from voicebot.campaign.campaign import Campaign
+from voicebot.campaign.capacity import MeasuredCapacity, Projection, load_capacity, project
 from voicebot.campaign.costs import UnitCosts, unit_costs
 from voicebot.campaign.customers import CustomerStore
 from voicebot.campaign.kpi import Kpis, breakdown, compute, load_results
 from voicebot.campaign.report_charts import COLOURS, bars_with_n, chart, variant_bars
 from voicebot.campaign.report_text import text_for
 from voicebot.campaign.satisfaction import satisfaction
-from voicebot.campaign.capacity import MeasuredCapacity, Projection, load_capacity, project
 from voicebot.campaign.throughput import Throughput, measure
-from voicebot.locales import is_chinese
-from voicebot.recording.recorder import open_private
 from voicebot.config import CampaignConfig
+from voicebot.locales import is_chinese
 from voicebot.masking import mask_name, mask_text
+from voicebot.recording.recorder import open_private
 
 _ROW_KPIS = ["attempts", "connect_rate", "human_rate", "avg_turns", "intent_share", "conversion_rate", "transfers",
              "complaints", "opt_outs", "calls_per_hour", "cost", "cost_per_lead", "cost_vs_manual", "csat_score",

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from voicebot.campaign.cli_messages import said
+
 # The parser's names stay importable from here: segment rules and tests use them as rules.parse etc.
 from voicebot.campaign.rule_syntax import Node, RuleError, Token, calls_in, names_in, parse, tokenize
 

@@ -18,7 +18,6 @@ from voicebot.calling_hours import CallingRules
 from voicebot.campaign.dialer import CallJob, CallResult
 from voicebot.config import CampaignConfig
 
-
 # A customer's status after a call; one table, read by the worker, the report and the docs.
 # In progress: planned, scheduled, retry (no answer yet, will call again), callback (asked for a later call).
 FINAL_STATUSES = ("converted", "interested", "not_interested", "do_not_call", "wrong_number", "voicemail",

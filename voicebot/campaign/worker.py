@@ -24,23 +24,23 @@ from dataclasses import dataclass, field
 
 import redis
 
-from voicebot.store import keys
+from voicebot.calling_hours import CallingRules
 from voicebot.campaign.bandit import ScriptBandit
 from voicebot.campaign.call_timing import avoided_hours, callback_facts, end_of_calling_day, preferred_window
 from voicebot.campaign.campaign import make_job
 from voicebot.campaign.clock import Clock
 from voicebot.campaign.compliance import ComplianceGate
-from voicebot.campaign.dnc import DoNotCallList
 from voicebot.campaign.dialer import CallJob, CallResult, Dialer
+from voicebot.campaign.dnc import DoNotCallList
 from voicebot.campaign.engine_pause import EnginePause
 from voicebot.campaign.heartbeat import REDIS_RETRY_S, WorkerHeartbeat
 from voicebot.campaign.hours import calling_rules
 from voicebot.campaign.pacing import DEFAULT_WRAP_UP_S, Pacer
 from voicebot.campaign.queue import ClaimedJob, JobQueue
-from voicebot.calling_hours import CallingRules
 from voicebot.campaign.scheduler import next_step
 from voicebot.config import CampaignConfig
 from voicebot.logs import get_logger
+from voicebot.store import keys
 
 PACING_RETRY_S = 30.0
 ATTEMPT_TTL_S = 60 * 86400

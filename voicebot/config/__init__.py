@@ -23,7 +23,13 @@ from voicebot.config.conversation import DialogueConfig, EmergencyConfig, FaultD
 from voicebot.config.speech import AsrConfig, EmotionConfig, RecordingConfig, TtsConfig
 from voicebot.config.supervision import ConsoleUser, PhoneSupervisionConfig, SupervisorConfig, WallboardConfig
 from voicebot.config.telephony import (
-    LoggingConfig, MediaConfig, OpsConfig, PathsConfig, SipConfig, TurnConfig, _default_cache_dir,
+    LoggingConfig,
+    MediaConfig,
+    OpsConfig,
+    PathsConfig,
+    SipConfig,
+    TurnConfig,
+    _default_cache_dir,
 )
 
 __all__ = [

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from voicebot.dialogue.nlu.normalize import normalize, pinyin_tokens
 from voicebot.locales import is_chinese
 
-
 PHRASE_WINDOW_S = 20.0
 PICKUP_S = 1.5  # a first turn starting this soon after the answer began at pickup
 

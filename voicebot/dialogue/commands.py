@@ -54,8 +54,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         spec = plan.spec
         warnings = 0
         if not args.no_lint:
-            from voicebot.dialogue.nlu import plan_encoder
-            from voicebot.dialogue.nlu import make_intent_classifier
+            from voicebot.dialogue.nlu import make_intent_classifier, plan_encoder
             from voicebot.dialogue.nlu.classifier_cache import classifier_cache
             from voicebot.dialogue.nlu.lint import lint_plan
             from voicebot.dialogue.plan_traps import lint_traps

@@ -23,7 +23,13 @@ from typing import Any, Callable, Literal
 from voicebot.dialogue.base import Action, Say, UserTurn
 from voicebot.dialogue.nlu.base import OUT_OF_SCOPE, IntentResult
 from voicebot.dialogue.plan.schema import (
-    ConfirmIntent, DialplanSpec, HangUpAction, Prompt, TagAction, TransferAction, Transition,
+    ConfirmIntent,
+    DialplanSpec,
+    HangUpAction,
+    Prompt,
+    TagAction,
+    TransferAction,
+    Transition,
 )
 from voicebot.logs import get_logger
 

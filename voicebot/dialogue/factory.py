@@ -14,18 +14,18 @@ from typing import Iterable
 from voicebot.asr.prompt import domain_prompt
 from voicebot.calling_hours import CallingRules  # the campaign's calling hours, one table
 from voicebot.config import Settings
-from voicebot.dialogue.confirm import ConfirmPolicy
 from voicebot.dialogue import survey
 from voicebot.dialogue.agents import AgentAvailability, make_availability
 from voicebot.dialogue.amd import AnsweringMachineDetector
 from voicebot.dialogue.base import CallInfo, Locale
+from voicebot.dialogue.confirm import ConfirmPolicy
 from voicebot.dialogue.faq import FaqResponder, make_faq_responder
 from voicebot.dialogue.nlu import make_intent_classifier
 from voicebot.dialogue.nlu.base import IntentClassifier
-from voicebot.dialogue.plan import Dialplan, load_dialplan
 from voicebot.dialogue.personalize import CUSTOMER_VARIABLES, SCRIPT_VARIABLES, wordings
-from voicebot.dialogue.plan.templates import prompt_texts, render, template_fields
+from voicebot.dialogue.plan import Dialplan, load_dialplan
 from voicebot.dialogue.plan.schema import SCRIPT_PARTS
+from voicebot.dialogue.plan.templates import prompt_texts, render, template_fields
 from voicebot.dialogue.plan.variants import segment_variants
 from voicebot.dialogue.runtime import PlanDialogue
 from voicebot.errors import VoicebotError

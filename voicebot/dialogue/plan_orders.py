@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from voicebot.dialogue.base import Action, HangUp, Say
-from voicebot.dialogue.instructions import ASK_CALLBACK_LINE, ORDER_INTENT, WRAP_UP_LINE, Order, understand
-from voicebot.dialogue.instructions import line as instruction_line
+from voicebot.dialogue.instructions import ASK_CALLBACK_LINE, ORDER_INTENT, WRAP_UP_LINE, Order, line as instruction_line, understand
 from voicebot.dialogue.outcome import OutcomeRecord
 from voicebot.dialogue.plan import Dialplan
 from voicebot.dialogue.plan.schema import Transition

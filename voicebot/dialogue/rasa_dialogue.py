@@ -27,8 +27,7 @@ from urllib.parse import quote
 import urllib3
 
 from voicebot.config import Settings
-from voicebot.dialogue.base import (Action, CallInfo, HangUp, Locale, Say, ScheduleCallback, SendOffer, Tag,
-                                    Transfer, UserTurn)
+from voicebot.dialogue.base import Action, CallInfo, HangUp, Locale, Say, ScheduleCallback, SendOffer, Tag, Transfer, UserTurn
 from voicebot.dialogue.nlu.rasa_client import check_rasa_server, error_reason, rasa_pool
 from voicebot.dialogue.nlu.rasa_text import rasa_text
 from voicebot.logs import get_logger

@@ -29,8 +29,16 @@ from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE, IntentClassifie
 from voicebot.dialogue.outcome import INTENT_GRADES, OutcomeRecord
 from voicebot.dialogue.plan import Dialplan
 from voicebot.dialogue.plan.schema import (
-    ActionSpec, CallbackAction, HangUpAction, OfferAction, Prompt, SayAction, SegmentStrategy, TagAction,
-    TransferAction, Transition,
+    ActionSpec,
+    CallbackAction,
+    HangUpAction,
+    OfferAction,
+    Prompt,
+    SayAction,
+    SegmentStrategy,
+    TagAction,
+    TransferAction,
+    Transition,
 )
 from voicebot.dialogue.plan.templates import pick_variant, render
 from voicebot.dialogue.plan_callbacks import CallbackSteps

@@ -6,7 +6,7 @@ from collections import deque
 
 import numpy as np
 
-from voicebot.media.frames import AudioFrame, MediaEvent, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
+from voicebot.media.frames import AudioFrame, MediaEvent, Pcm16, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
 
 
 class EndOfTurnDetector:
@@ -83,7 +83,7 @@ class EndOfTurnDetector:
             self._reset()
         return events
 
-    def _audio(self) -> np.ndarray:
+    def _audio(self) -> Pcm16:
         # Keep a short silence tail: Whisper ends words more reliably with one.
         keep = len(self._frames) - max(0, self._silence_run - self._tail)
         return np.frombuffer(b"".join(self._frames[:keep]), dtype=np.int16)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
+import numpy.typing as npt
+
+# Mono int16 audio at the call's clock rate: what flows from the port to the recogniser and back.
+Pcm16: TypeAlias = npt.NDArray[np.int16]
 
 
 @dataclass(frozen=True)
@@ -20,7 +25,7 @@ class AudioFrame:
 @dataclass(frozen=True)
 class SpeechStarted:
     frame: int
-    audio: np.ndarray  # pre-roll and the speech that opened the turn (for streaming recognisers)
+    audio: Pcm16  # pre-roll and the speech that opened the turn (for streaming recognisers)
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,7 @@ class SpeechPaused:
 
     frame: int
     start_frame: int
-    audio: np.ndarray
+    audio: Pcm16
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ class SpeechResumed:
 class TurnEnded:
     start_frame: int
     end_frame: int  # last speech frame
-    audio: np.ndarray  # int16, from pre-roll to a short silence tail
+    audio: Pcm16  # int16, from pre-roll to a short silence tail
     overlapped_bot: bool  # the bot was still playing when the turn ended
 
 

@@ -7,8 +7,7 @@ import os
 import sys
 import time
 
-from voicebot.capacity_rating import (REPLY_P95_BUDGET_MS, CapacityRating, asr_setup, rated_channels, read_rating,
-                                      save_rating)
+from voicebot.capacity_rating import REPLY_P95_BUDGET_MS, CapacityRating, asr_setup, rated_channels, read_rating, save_rating
 from voicebot.config import Settings
 
 LEVELS = [1, 2, 4, 8, 12, 16]

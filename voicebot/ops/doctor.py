@@ -19,7 +19,12 @@ from typing import Callable
 
 from voicebot.config import Settings
 from voicebot.engine_registry import (
-    ANY_LANGUAGE, ASR_ENGINES, REGISTRIES, TTS_ENGINES, dialogue_engine, split_voice_spec,
+    ANY_LANGUAGE,
+    ASR_ENGINES,
+    REGISTRIES,
+    TTS_ENGINES,
+    dialogue_engine,
+    split_voice_spec,
 )
 
 

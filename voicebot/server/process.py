@@ -10,13 +10,13 @@ import threading
 import time
 from typing import Any
 
+from voicebot.call_events import EventSink
 from voicebot.config import Settings
 from voicebot.dialogue.base import CallInfo
 from voicebot.logs import get_logger
 from voicebot.server.health import HealthEndpoint
 from voicebot.session.call_session import CallSession
 from voicebot.session.engines import Engines, load_engines
-from voicebot.call_events import EventSink
 from voicebot.sip.agent import SipUserAgent
 from voicebot.sip.call import SipCall
 

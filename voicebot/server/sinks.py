@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import socket
 
+from voicebot.call_events import CallEvent, EventSink
 from voicebot.config import Settings
 from voicebot.logs import get_logger
-from voicebot.call_events import CallEvent, EventSink
 
 _log = get_logger("voicebot.events")
 

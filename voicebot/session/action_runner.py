@@ -12,7 +12,7 @@ import queue
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
-from voicebot.dialogue.base import Action, HangUp, ScheduleCallback, SendOffer, Say, Tag, Transfer
+from voicebot.dialogue.base import Action, HangUp, Say, ScheduleCallback, SendOffer, Tag, Transfer
 from voicebot.session.results import TurnTiming
 from voicebot.session.speaker import BotSpeaker, SpokenLine
 from voicebot.session.transfer import TransferRunner

@@ -14,6 +14,7 @@ from typing import Any
 from voicebot.config import Settings
 from voicebot.recording.recorder import CallRecorder
 from voicebot.session.recording_health import RecordingHealth
+from voicebot.transport.base import MediaPort
 
 
 @dataclass
@@ -23,7 +24,7 @@ class RecordingFailures:
     log: Any
     publish: Callable[..., None]
 
-    def open(self, settings: Settings, call_uid: str, port: Any, raw_key: Any) -> CallRecorder | None:
+    def open(self, settings: Settings, call_uid: str, port: MediaPort, raw_key: Any) -> CallRecorder | None:
         """The call's recorder, or None when it cannot even open its files."""
         try:
             return CallRecorder(settings.paths.recordings_dir, call_uid, port.clock_rate, port.frame_bytes,

@@ -17,9 +17,11 @@ from typing import Any
 import numpy as np
 
 from voicebot.asr.base import ExpectedPhrase, Transcript
+from voicebot.call_events import CallEvent, public_customer
+from voicebot.campaign.optout import dialogue_tags, watch_call
 from voicebot.dialogue.base import CallInfo, HelpsRecognition, PersonalLines, ReportsState, Say, UserTurn
-from voicebot.logs import get_logger
 from voicebot.locales import whisper_language
+from voicebot.logs import get_logger
 from voicebot.media.frames import BargeIn, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
 from voicebot.recording.recorder import CallRecorder
 from voicebot.session.action_runner import ActionRunner
@@ -27,12 +29,10 @@ from voicebot.session.call_recording import RecordingFailures
 from voicebot.session.call_setup import wait_for_media
 from voicebot.session.emergency import EmergencyPlan, EngineFailure
 from voicebot.session.engines import Engines
-from voicebot.call_events import CallEvent, public_customer
 from voicebot.session.listener import CallListener
-from voicebot.campaign.optout import dialogue_tags, watch_call
-from voicebot.session.results import PendingTurn, SessionResult
 from voicebot.session.partials import PartialTranscriber
 from voicebot.session.reply_wait import ReplyWait
+from voicebot.session.results import PendingTurn, SessionResult
 from voicebot.session.speaker import BotSpeaker
 from voicebot.session.supervision import SupervisorOrders, record_until_hangup
 from voicebot.session.turn_recognition import TurnRecognition
@@ -68,7 +68,7 @@ class CallSession:
         self.last_activity = 0.0
         self.ended: dict[str, Any] | None = None
         self.result: SessionResult | None = None
-        self.tap = None  # live-listen tap (voicebot.supervisor.audio_tap), when the process has one
+        self.tap: Any = None  # live-listen tap (voicebot.supervisor.audio_tap), when the process has one
         self._state = ""
         self.opt_out = watch_call(self.settings, info)  # do-not-call written the moment it is asked for
         self._thread = threading.Thread(target=self._run_safely, name=f"call-{call.uid}", daemon=True)
@@ -105,6 +105,7 @@ class CallSession:
         if not self._wait_for_media():
             return
         port = self.call.port
+        assert port is not None  # _wait_for_media: media is up
         self.speaker = BotSpeaker(port, self.engines.renderer.stream, self.info.locale, self.engines.tts_pool, self.call.uid)
         self.runner = ActionRunner(self.speaker, self.ua, self.call, self.engines, self.info, self.outcome,
                                    self._publish, self.dialogue.on_transfer_result)
@@ -192,6 +193,7 @@ class CallSession:
             self.partials.feed(np.frombuffer(b"".join(callee), dtype=np.int16))
 
     def _barge_in(self, event: BargeIn) -> None:
+        assert self.runner is not None  # the loop runs once media is up
         if (self.speaker is None or not self.speaker.speaking or self.runner.hangup_requested
                 or self.orders.carrying_out):
             return
@@ -215,10 +217,12 @@ class CallSession:
     def _poll_turns(self) -> None:
         self.turns.ready(self._handle_turn, self._engine_failed)
         if self.turns.pending and self.emergency.failure is None:
+            assert self.reply_wait is not None and self.runner is not None  # the loop runs once media is up
             self.reply_wait.check(self.turns.pending[0], not self.runner.idle or self.runner.busy
                                   or self.listener.callee_speaking)
 
     def _check_engines(self) -> None:
+        assert self.speaker is not None  # the loop runs once media is up
         if self.speaker.failure is not None:
             self._engine_failed(EngineFailure("tts", "error", str(self.speaker.failure) or "synthesis failed"))
         elif self.emergency.tts_stalled(self.speaker.stalled_s()):
@@ -230,6 +234,7 @@ class CallSession:
         actions = self.emergency.trigger(failure)
         if actions is None:
             return
+        assert self.speaker is not None and self.runner is not None  # the loop runs once media is up
         self.log.error("engine_failure", **failure.to_dict())
         self._publish("engine_failure", **failure.to_dict())
         self.outcome["engine_failure"] = failure.to_dict()
@@ -277,6 +282,7 @@ class CallSession:
         if emotion is not None:
             self._publish("emotion", label=emotion.label, confidence=emotion.confidence, evidence=emotion.evidence)
         actions = self.dialogue.on_user_turn(UserTurn(text, transcript.confidence, start_s, end_s, emotion))
+        assert self.runner is not None  # the loop runs once media is up
         said = self.runner.queue(actions)
         self._publish_state()
         if said is not None:
@@ -319,6 +325,7 @@ class CallSession:
                     now = time.time() - self.answered_at
                     self.recorder.add_transcript("callee", f"[DTMF {sig.data['digit']}]", now, now, dtmf=sig.data["digit"])
                 self._publish("dtmf", digit=sig.data["digit"], method=sig.data["method"])
+                assert self.runner is not None  # the loop runs once media is up
                 self.runner.queue(self.dialogue.on_dtmf(sig.data["digit"]))
             elif sig.kind == "transfer_status" and self.runner is not None and self.runner.transfer is not None:
                 self.runner.transfer.on_status(sig.data)
@@ -331,6 +338,7 @@ class CallSession:
             self._publish("state", state=state)
 
     def _check_no_input(self) -> None:
+        assert self.speaker is not None and self.runner is not None  # the loop runs once media is up
         if self.speaker.speaking:
             self.last_activity = time.time()  # the silence clock starts when the bot stops talking
             return

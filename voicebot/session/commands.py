@@ -6,15 +6,19 @@ import argparse
 import json
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from voicebot.capacity_rating import check_channels
 from voicebot.config import Settings
 from voicebot.logs import get_logger
 
+if TYPE_CHECKING:
+    from voicebot.server.process import VoicebotServer
+
 log = get_logger("voicebot.cli")
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="answer calls (and place campaign calls) until stopped")
     _common(p)
     p.add_argument("--workers", type=int, default=None, metavar="N",
@@ -69,7 +73,7 @@ def apply_overrides(args: argparse.Namespace, settings: Settings) -> Settings:
     return settings
 
 
-def _server(settings: Settings):
+def _server(settings: Settings) -> VoicebotServer:
     from voicebot.server.process import VoicebotServer
     from voicebot.server.sinks import make_event_sinks
     from voicebot.supervisor.worker import attach_supervision

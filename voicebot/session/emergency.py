@@ -25,7 +25,7 @@ class EngineFailure:
     kind: Literal["error", "timeout"]
     detail: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str]:
         return {"engine": self.engine, "failure": self.kind, "detail": self.detail}
 
 

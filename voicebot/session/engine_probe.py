@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from concurrent.futures import Future, TimeoutError as FutureTimeout
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,7 +22,7 @@ def probe_engines(engines: Engines, timeout_s: float = PROBE_TIMEOUT_S) -> str |
     silence = np.zeros(settings.media.clock_rate // 4, dtype=np.int16)
     # A fresh number each time: a line the prompt cache holds would answer without the engine.
     line = str(random.randint(1000, 9999))
-    checks: dict[str, Future] = {
+    checks: dict[str, Future[Any]] = {  # a transcript, an audio chunk
         "asr": engines.recognise(silence, None, call_id="engine-probe"),
         "tts": engines.tts_pool.submit(lambda: next(iter(engines.renderer.stream(line, settings.dialogue.locale)))),
     }

@@ -8,12 +8,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from voicebot.asr.base import Expected, QueuedRecognizer, Recognizer
+from voicebot.asr.base import Expected, QueuedRecognizer, Recognizer, Transcript
+from voicebot.call_events import CallEvent, EventSink
 from voicebot.config import Settings
 from voicebot.dialogue.base import DialogueFactory
 from voicebot.engine_registry import ASR_ENGINES, EMOTION_ENGINES, AsrCapabilities, dialogue_engine
 from voicebot.logs import get_logger
-from voicebot.call_events import CallEvent, EventSink
+from voicebot.media.frames import Pcm16
 from voicebot.session.recording_health import RecordingHealth
 
 log = get_logger("voicebot.engines")
@@ -57,8 +58,8 @@ class Engines:
             except Exception:  # a broken sink must never break a call
                 log.exception("event_sink_failed", sink=repr(sink))
 
-    def recognise(self, audio: Any, language: str | None, call_id: str, speculative: bool = False,
-                  prompt: str = "", expected: Expected = ()) -> Future:
+    def recognise(self, audio: Pcm16, language: str | None, call_id: str, speculative: bool = False,
+                  prompt: str = "", expected: Expected = ()) -> Future[Transcript]:
         """Recognition of one utterance. A recognition service (asr.service) takes the call id and
         whether the turn has ended, so end-of-turn work goes first and stale speculation is dropped."""
         if expected and self.asr_capabilities is not None and not self.asr_capabilities.closed_set:
@@ -69,7 +70,7 @@ class Engines:
             return self.recognizer.submit(audio, language, call_id, Kind.SPECULATIVE if speculative else Kind.FINAL,
                                           sample_rate=self.settings.media.clock_rate, expected=expected)
         if expected:  # the state's expected answers, scored against a short turn (asr.closed_set_margin)
-            args: tuple = (audio, language, prompt, expected)
+            args: tuple[Any, ...] = (audio, language, prompt, expected)
         elif prompt:  # the call's domain words (asr.domain_prompt); the recognition service takes none
             args = (audio, language, prompt)
         else:
@@ -80,7 +81,7 @@ class Engines:
         future.add_done_callback(self._recognition_done)
         return future
 
-    def _recognition_done(self, _future: Future) -> None:
+    def _recognition_done(self, _future: Future[Transcript]) -> None:
         with self._in_flight_lock:
             self._in_flight -= 1
 
@@ -92,7 +93,7 @@ class Engines:
         with self._in_flight_lock:
             return self._in_flight >= ASR_WORKERS
 
-    def turn_ended(self, recognition: Future) -> None:
+    def turn_ended(self, recognition: Future[Transcript]) -> None:
         """A speculative recognition became the one the turn waits for."""
         if isinstance(self.recognizer, QueuedRecognizer):
             self.recognizer.promote(recognition)
@@ -108,7 +109,8 @@ class Engines:
 
 def load_dialogue_factory(settings: Settings) -> DialogueFactory:
     """The registered dialogue engine ``dialogue.plan`` selects (voicebot/dialogue/engines.py)."""
-    return dialogue_engine(settings.dialogue.plan).factory(settings)
+    factory: DialogueFactory = dialogue_engine(settings.dialogue.plan).factory(settings)
+    return factory
 
 
 def load_engines(settings: Settings, sinks: list[EventSink] | None = None) -> Engines:
@@ -123,7 +125,7 @@ def load_engines(settings: Settings, sinks: list[EventSink] | None = None) -> En
     renderer = SpeechRenderer(settings, settings.media.clock_rate)
     dialogues = load_dialogue_factory(settings)
     t2 = time.perf_counter()
-    prompts = list(dialogues.prompts())
+    prompts: list[tuple[str, str]] = list(dialogues.prompts())
     if settings.recording.consent_announcement:
         prompts += list(settings.recording.consent_text.items())
     prompts += emergency_prompts(settings)
@@ -142,7 +144,8 @@ def load_engines(settings: Settings, sinks: list[EventSink] | None = None) -> En
                    asr_capabilities=ASR_ENGINES.get(settings.asr.backend).capabilities)
 
 
-def _fault_drill(settings: Settings, recognizer: Recognizer, renderer: Any, prompts: list[tuple[str, str]]):
+def _fault_drill(settings: Settings, recognizer: Recognizer, renderer: Any,
+                 prompts: list[tuple[str, str]]) -> tuple[Recognizer, Any]:
     """Wraps engines that are to fail on purpose ([fault_drill]); after warm-up, so start-up works."""
     drill = settings.fault_drill
     if drill.asr:
@@ -165,4 +168,5 @@ def _emotion_factory(settings: Settings) -> Callable[[], Any] | None:
     (emotion.engine) loads its model once and returns the per-call maker."""
     if not settings.emotion.enabled:
         return None
-    return EMOTION_ENGINES.build(settings.emotion.engine, settings)
+    factory: Callable[[], Any] = EMOTION_ENGINES.build(settings.emotion.engine, settings)
+    return factory

@@ -4,12 +4,13 @@ plan on a real call. Off by default; ``voicebot serve`` logs a warning when one 
 from __future__ import annotations
 
 import threading
-from typing import Iterator
+from typing import Any, Iterator
 
-import numpy as np
+import numpy.typing as npt
 
-from voicebot.asr.base import Expected, Transcript
+from voicebot.asr.base import Expected, Recognizer, RecognizerStream, Transcript
 from voicebot.config import FaultDrillConfig
+from voicebot.media.frames import Pcm16
 
 HANG_S = 3600.0  # "hung": far beyond any timeout
 _released = threading.Event()  # set at shutdown, so a hung drill never holds the process open
@@ -40,12 +41,12 @@ class DrillRecognizer:
     """Wraps the real recogniser; after ``after_uses`` transcriptions it fails, hangs, or (``slow``)
     still answers, ``slow_s`` late: an overloaded machine, rehearsed."""
 
-    def __init__(self, inner, cfg: FaultDrillConfig) -> None:
+    def __init__(self, inner: Recognizer, cfg: FaultDrillConfig) -> None:
         self._inner, self._mode, self._count = inner, cfg.asr, _Countdown(cfg.after_uses)
         self._slow_s = cfg.slow_s
         self.name, self.sample_rate = f"drill({inner.name})", inner.sample_rate
 
-    def transcribe(self, pcm: np.ndarray, language: str | None = None, prompt: str = "",
+    def transcribe(self, pcm: npt.NDArray[Any], language: str | None = None, prompt: str = "",
                    expected: Expected = ()) -> Transcript:
         """Same signature as the recognisers it wraps: the session passes the domain prompt and the
         state's expected answers."""
@@ -58,7 +59,7 @@ class DrillRecognizer:
             return self._inner.transcribe(pcm, language, prompt, expected)
         return self._inner.transcribe(pcm, language, prompt) if prompt else self._inner.transcribe(pcm, language)
 
-    def stream(self, language: str | None = None):
+    def stream(self, language: str | None = None) -> RecognizerStream | None:
         return None  # drills run on whole utterances
 
 
@@ -66,13 +67,13 @@ class DrillRenderer:
     """Wraps the real renderer; lines outside ``spared`` (the emergency lines, which are stored
     audio) fail after ``after_uses`` lines."""
 
-    def __init__(self, inner, cfg: FaultDrillConfig, spared: set[str]) -> None:
+    def __init__(self, inner: Any, cfg: FaultDrillConfig, spared: set[str]) -> None:  # a SpeechRenderer
         self._inner, self._mode, self._count, self._spared = inner, cfg.tts, _Countdown(cfg.after_uses), spared
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    def stream(self, text: str, locale: str) -> Iterator[np.ndarray]:
+    def stream(self, text: str, locale: str) -> Iterator[Pcm16]:
         if text not in self._spared and self._count.failing():
             _fail(self._mode, "tts")
         yield from self._inner.stream(text, locale)

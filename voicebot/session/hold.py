@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from voicebot.media.frames import Pcm16
 from voicebot.transport.base import MediaPort
 
 HOLD_LINES = {
@@ -18,7 +19,7 @@ HOLD_LINES = {
 QUEUE_AHEAD_S = 2.0
 
 
-def hold_music(rate: int, seconds: float = 8.0) -> np.ndarray:
+def hold_music(rate: int, seconds: float = 8.0) -> Pcm16:
     """A loopable arpeggio (C major 7, then A minor 7), about -24 dBFS, int16 at ``rate``."""
     notes = [261.63, 329.63, 392.0, 493.88, 220.0, 261.63, 329.63, 392.0]
     note_s = seconds / len(notes)
@@ -30,13 +31,13 @@ def hold_music(rate: int, seconds: float = 8.0) -> np.ndarray:
 
 
 class HoldPlayer:
-    def __init__(self, port: MediaPort | None, rate: int, prompt: np.ndarray | None = None) -> None:
+    def __init__(self, port: MediaPort | None, rate: int, prompt: Pcm16 | None = None) -> None:
         self.port, self.rate = port, rate
         self._music = hold_music(rate).tobytes()
         self._pos = 0
         self.played_s = 0.0
         self.active = port is not None
-        if self.active and prompt is not None and len(prompt):
+        if port is not None and prompt is not None and len(prompt):  # port is not None: active
             port.stop_playout()
             port.enqueue_audio(prompt.tobytes())
             self.played_s += len(prompt) / rate
@@ -45,6 +46,7 @@ class HoldPlayer:
         """Keep about QUEUE_AHEAD_S of music queued (transfer thread; a deque append is thread-safe)."""
         if not self.active:
             return
+        assert self.port is not None  # active: there is a port
         queued_s = len(self.port.tx) * self.port.frame_bytes / 2 / self.rate
         if queued_s >= QUEUE_AHEAD_S:
             return
@@ -60,4 +62,5 @@ class HoldPlayer:
     def stop(self) -> None:
         if self.active:
             self.active = False
+            assert self.port is not None  # it was active: there is a port
             self.port.stop_playout()

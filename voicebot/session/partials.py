@@ -10,11 +10,10 @@ from __future__ import annotations
 import queue
 import threading
 from concurrent.futures import Future
-from typing import Callable
-
-import numpy as np
+from typing import Any, Callable
 
 from voicebot.asr.base import Recognizer, RecognizerStream, Transcript
+from voicebot.media.frames import Pcm16
 
 _FINISH = object()
 
@@ -25,18 +24,18 @@ class PartialTranscriber:
         self._recognizer = recognizer
         self._language = language
         self._on_partial = on_partial
-        self._queue: queue.Queue = queue.Queue()
+        self._queue: queue.Queue[Any] = queue.Queue()  # (kind, payload) pairs, then _FINISH
         self._thread = threading.Thread(target=self._run, name=f"partials-{call_id}", daemon=True)
         self._thread.start()
 
-    def start_turn(self, preroll: np.ndarray) -> None:
+    def start_turn(self, preroll: Pcm16) -> None:
         self._queue.put(("start", preroll))
 
-    def feed(self, pcm: np.ndarray) -> None:
+    def feed(self, pcm: Pcm16) -> None:
         self._queue.put(("feed", pcm))
 
-    def finish_turn(self) -> Future:
-        fut: Future = Future()
+    def finish_turn(self) -> Future[Transcript]:
+        fut: Future[Transcript] = Future()
         self._queue.put(("finish", fut))
         return fut
 
@@ -53,6 +52,7 @@ class PartialTranscriber:
             try:
                 if kind == "start":
                     stream = self._recognizer.stream(self._language)
+                    assert stream is not None  # partials are made only for a recogniser that streams
                     if len(payload):
                         stream.accept(payload)
                 elif kind == "feed" and stream is not None:

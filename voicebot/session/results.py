@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    from voicebot.asr.base import Transcript
+    from voicebot.media.frames import Pcm16
 
 
 @dataclass
@@ -14,8 +16,8 @@ class PendingTurn:
     start_frame: int
     end_frame: int
     ended_at: float  # wall time the callee's speech ended (last speech frame)
-    audio: np.ndarray
-    recognition: Future
+    audio: Pcm16
+    recognition: Future[Transcript]
 
 
 @dataclass

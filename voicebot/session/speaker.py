@@ -12,10 +12,11 @@ from typing import Callable, Iterator
 import numpy as np
 
 from voicebot.logs import get_logger
+from voicebot.media.frames import Pcm16
 from voicebot.transport.base import MediaPort
 
 # Yields int16 chunks at the port's clock rate, first sentence first.
-RenderStream = Callable[[str, str], Iterator[np.ndarray]]
+RenderStream = Callable[[str, str], Iterator[Pcm16]]
 
 
 @dataclass
@@ -148,7 +149,7 @@ class BotSpeaker:
         return len(self._port.tx) * self._port.frame_ms / 1000
 
 
-def trim_leading_silence(pcm: np.ndarray, threshold: float = 200.0, keep: int = 80) -> np.ndarray:
+def trim_leading_silence(pcm: Pcm16, threshold: float = 200.0, keep: int = 80) -> Pcm16:
     """Synthesisers start lines with 50-70 ms of silence: every ms of it is reply latency."""
     loud = np.nonzero(np.abs(pcm) > threshold)[0]
     if len(loud) == 0:

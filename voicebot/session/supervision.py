@@ -57,6 +57,7 @@ def record_until_hangup(call: CallLeg, recorder: CallRecorder | None) -> dict[st
     supervisor's voice reaches this port too, see supervisor.modes) until the call ends. Returns
     the call's end signal."""
     port = call.port
+    assert port is not None  # a supervisor barged into a conversation: its media is up
     while True:
         try:
             sig = call.signals.get(timeout=0.1)

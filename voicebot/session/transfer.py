@@ -108,6 +108,7 @@ class TransferRunner:
     def _hold_bridge(self) -> None:
         """Bridged legs live and die together: when one side hangs up, the bot ends the other."""
         consult = self.consult
+        assert consult is not None  # bridged: both legs were up
         while not (self.call.ended or consult.ended):
             time.sleep(0.2)
         other = consult if self.call.ended else self.call

@@ -12,12 +12,10 @@ import time
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Callable
 
-import numpy as np
-
 from voicebot.asr.base import Expected, Transcript
 from voicebot.locales import whisper_language
 from voicebot.logs import get_logger
-from voicebot.media.frames import SpeechPaused, TurnEnded
+from voicebot.media.frames import Pcm16, SpeechPaused, TurnEnded
 from voicebot.session.emergency import EmergencyPlan, EngineFailure
 from voicebot.session.results import PendingTurn
 
@@ -34,8 +32,8 @@ class TurnRecognition:
         self.language = whisper_language(locale)
         self._prompt, self.partials, self._expected = prompt, partials, expected
         self.pending: list[PendingTurn] = []
-        self._speculative: tuple[int, Future] | None = None  # (start_frame, future)
-        self._spec_last: Future | None = None
+        self._speculative: tuple[int, Future[Transcript]] | None = None  # (start_frame, future)
+        self._spec_last: Future[Transcript] | None = None
         self.speculation_shed = 0
         self.log = get_logger("voicebot.session", call_id=call_id)
 
@@ -94,7 +92,7 @@ class TurnRecognition:
                 return
             on_turn(turn, transcript)
 
-    def _recognise(self, audio: np.ndarray, speculative: bool = False) -> Future:
+    def _recognise(self, audio: Pcm16, speculative: bool = False) -> Future[Transcript]:
         # The plan's domain words (company, product, offers), used when asr.domain_prompt is on.
         expected: Expected = ()
         if self.engines.settings.asr.closed_set != "off" and self._expected is not None:

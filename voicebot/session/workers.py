@@ -68,7 +68,7 @@ class ProcessGroup:
         self.argv_for, self.specs, self.ready_marker, self.restart = argv_for, specs, ready_marker, restart
         # How long children get after SIGTERM: servers drain their calls first (ops.drain_timeout_s).
         self.stop_timeout_s = stop_timeout_s
-        self.procs: dict[int, subprocess.Popen] = {}
+        self.procs: dict[int, subprocess.Popen[str]] = {}
         self.ready: set[int] = set()
         self.exit_codes: dict[int, int] = {}
         self._stop = threading.Event()
@@ -82,8 +82,9 @@ class ProcessGroup:
         threading.Thread(target=self._relay, args=(spec.index, proc), daemon=True).start()
         log.info("worker_started", index=spec.index, pid=proc.pid, sip_port=spec.sip_port)
 
-    def _relay(self, index: int, proc: subprocess.Popen) -> None:
-        for line in proc.stdout:  # type: ignore[union-attr]
+    def _relay(self, index: int, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None  # started with stdout=PIPE
+        for line in proc.stdout:
             if self.ready_marker in line:
                 self.ready.add(index)
             with self._out_lock:

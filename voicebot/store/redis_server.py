@@ -16,11 +16,10 @@ from pathlib import Path
 
 import redis
 
-from voicebot.secret_fields import hide_userinfo
-
 from voicebot.config import Settings
 from voicebot.errors import VoicebotError
 from voicebot.logs import get_logger
+from voicebot.secret_fields import hide_userinfo
 
 _log = get_logger("voicebot.store.redis")
 SOCKET_NAME = "redis.sock"

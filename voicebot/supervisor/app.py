@@ -21,9 +21,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from voicebot.config import Settings
 from voicebot.logs import get_logger
@@ -31,16 +31,33 @@ from voicebot.store.events import LIVE_CALLS, RedisEventReader
 from voicebot.supervisor import i18n
 from voicebot.supervisor.auth import Authenticator, ConsoleSession
 from voicebot.supervisor.client_address import ClientAddressResolver
-from voicebot.supervisor.error_pages import error_page, wants_page
 from voicebot.supervisor.console import (  # noqa: F401 - older imports of these from app keep working
-    LANG_COOKIE, Console, NotLoggedIn, current_session, display_party, locale_for, page, require_api, require_csrf,
-    require_page, require_supervisor, require_supervisor_csrf,
+    LANG_COOKIE,
+    Console,
+    NotLoggedIn,
+    current_session,
+    display_party,
+    locale_for,
+    page,
+    require_api,
+    require_csrf,
+    require_page,
+    require_supervisor,
+    require_supervisor_csrf,
 )
+from voicebot.supervisor.error_pages import error_page, wants_page
 from voicebot.supervisor.errors import FRAMEWORK_CODES, ApiError, message
 from voicebot.supervisor.recordings import RecordingStore
 from voicebot.supervisor.security import (
-    PRE_SESSION_COOKIE, Busy, LoginGate, SecurityHeaders, StreamLimits, client_source, new_csrf_token,
-    refuse_cross_site, tokens_match,
+    PRE_SESSION_COOKIE,
+    Busy,
+    LoginGate,
+    SecurityHeaders,
+    StreamLimits,
+    client_source,
+    new_csrf_token,
+    refuse_cross_site,
+    tokens_match,
 )
 from voicebot.supervisor.session_cookie import cookie_name
 
@@ -194,7 +211,12 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     from voicebot.supervisor import (
-        routes_audit, routes_calls, routes_campaign_controls, routes_campaigns, routes_live, routes_recordings,
+        routes_audit,
+        routes_calls,
+        routes_campaign_controls,
+        routes_campaigns,
+        routes_live,
+        routes_recordings,
         routes_wallboard,
     )
 

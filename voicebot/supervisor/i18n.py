@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from voicebot.locales import LOCALES as _LOCALES
-from voicebot.locales import is_chinese
+from voicebot.locales import LOCALES as _LOCALES, is_chinese
 
 LOCALES = tuple(_LOCALES)
 DEFAULT = "en-US"

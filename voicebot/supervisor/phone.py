@@ -29,14 +29,14 @@ from voicebot.locales import whisper_language
 from voicebot.logs import get_logger
 from voicebot.media.frames import TurnEnded
 from voicebot.session.listener import CallListener
-from voicebot.transport.base import drain, play_and_wait, wait_until_answered
 from voicebot.supervisor.menu import PROMPTS, CallerLeft, DtmfReader, mode_name, pick_call, prompt
 from voicebot.supervisor.modes import Mode, Parties, teardown, transition
+from voicebot.transport.base import drain, play_and_wait, wait_until_answered
 
 if TYPE_CHECKING:
     from voicebot.session.call_session import CallSession
-    from voicebot.supervisor.bot_host import BotHost
     from voicebot.sip.call import SipCall
+    from voicebot.supervisor.bot_host import BotHost
 
 log = get_logger("voicebot.supervisor")
 SUPERVISE_HEADER = "X-Voicebot-Supervise"

@@ -37,9 +37,8 @@ def _client(settings: Settings):
 
 
 def cmd_instruct(args: argparse.Namespace, settings: Settings) -> int:
-    from voicebot.supervisor.channel import send_instruction
-
     from voicebot.dialogue.instructions import Order, understand
+    from voicebot.supervisor.channel import send_instruction
 
     text = " ".join(args.text)
     order = understand(text)

@@ -16,13 +16,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from voicebot.call_events import CallEvent
 from voicebot.logs import get_logger
 from voicebot.recording.recorder import open_private
 from voicebot.store.records import (
-    MAX_FILE_BYTES, MAX_RECORD_BYTES, BadRecord, RecordingMeta, clean_metadata, clean_transcript_line, load_json,
+    MAX_FILE_BYTES,
+    MAX_RECORD_BYTES,
+    BadRecord,
+    RecordingMeta,
+    clean_metadata,
+    clean_transcript_line,
+    load_json,
     log_skipped,
 )
-from voicebot.call_events import CallEvent
 
 _log = get_logger("voicebot.supervisor.recordings")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

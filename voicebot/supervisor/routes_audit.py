@@ -9,8 +9,8 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
 from voicebot.supervisor import audit
-from voicebot.supervisor.console import Console, page, require_page, require_supervisor
 from voicebot.supervisor.auth import ConsoleSession
+from voicebot.supervisor.console import Console, page, require_page, require_supervisor
 from voicebot.supervisor.errors import ApiError
 
 

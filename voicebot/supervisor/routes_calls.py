@@ -20,10 +20,10 @@ from pydantic import BaseModel, Field
 from voicebot.dialogue.instructions import Order, understand
 from voicebot.store.events import LIVE_CALLS
 from voicebot.supervisor import i18n
-from voicebot.supervisor.console import Console, locale_for, require_supervisor_csrf
 from voicebot.supervisor.auth import ConsoleSession
-from voicebot.supervisor.errors import ApiError, Invalid
 from voicebot.supervisor.channel import request_supervisor_call, send_instruction
+from voicebot.supervisor.console import Console, locale_for, require_supervisor_csrf
+from voicebot.supervisor.errors import ApiError, Invalid
 
 MAX_WHISPER = 500
 # What each button sends to the call: an instruction text for the dialogue, or a phone mode.

@@ -13,12 +13,12 @@ from typing import Any
 from fastapi import Body, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from voicebot.campaign.controls import ControlError, change_controls, read_controls
 from voicebot.locales import is_chinese
 from voicebot.store import keys
-from voicebot.campaign.controls import ControlError, change_controls, read_controls
 from voicebot.supervisor import i18n
-from voicebot.supervisor.console import Console, locale_for, require_api, require_supervisor_csrf
 from voicebot.supervisor.auth import ConsoleSession
+from voicebot.supervisor.console import Console, locale_for, require_api, require_supervisor_csrf
 from voicebot.supervisor.errors import ApiError
 from voicebot.supervisor.routes_campaigns import CampaignName  # noqa: F401  (registers {name:campaign})
 

@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-
-import redis
 from collections import Counter
 from typing import Any
 
+import redis
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.convertors import Convertor, register_url_convertor
 
-from voicebot.store import keys
 from voicebot.campaign.controls import read_controls
 from voicebot.campaign.kpi import breakdown, compute, load_results
-from voicebot.supervisor.console import Console, page, require_api, require_page, require_supervisor_csrf
-from voicebot.supervisor.auth import ConsoleSession
-from voicebot.supervisor.errors import ApiError, Label
-from voicebot.masking import mask_value
 from voicebot.dialogue.faq_misses import unanswered_questions as faq_misses
+from voicebot.masking import mask_value
+from voicebot.store import keys
+from voicebot.supervisor.auth import ConsoleSession
+from voicebot.supervisor.console import Console, page, require_api, require_page, require_supervisor_csrf
+from voicebot.supervisor.errors import ApiError, Label
 
 
 def unanswered_questions(console: Console, name: str) -> list[dict[str, Any]] | None:

@@ -13,16 +13,16 @@ from fastapi import Depends, FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response, StreamingResponse
 
 from voicebot.logs import get_logger
-from voicebot.supervisor.console import Console, page, require_api, require_page
-from voicebot.supervisor.session_cookie import session_token
+from voicebot.masking import mask_value
 from voicebot.supervisor.audio_tap import audio_channel, listen_key
 from voicebot.supervisor.auth import ConsoleSession
+from voicebot.supervisor.console import Console, page, require_api, require_page
 from voicebot.supervisor.errors import ApiError
 from voicebot.supervisor.event_hub import OVERFLOW, EventHub, id_after
 from voicebot.supervisor.live import LiveBoard, LiveCall, fold
-from voicebot.masking import mask_value
 from voicebot.supervisor.rate_limits import CLOSE_TOO_MANY, SocketLimits
 from voicebot.supervisor.recordings import CALL_ID
+from voicebot.supervisor.session_cookie import session_token
 
 _log = get_logger("voicebot.console.live")
 LISTEN_TTL_S = 5  # the listener key outlives a dead console by at most this long

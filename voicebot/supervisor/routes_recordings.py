@@ -11,14 +11,19 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
 from voicebot.logs import get_logger
-from voicebot.masking import contains_phone_number
+from voicebot.masking import contains_phone_number, mask_value
 from voicebot.supervisor import qa
-from voicebot.supervisor.console import (
-    Console, locale_for, page, require_api, require_page, require_supervisor, require_supervisor_csrf,
-)
 from voicebot.supervisor.auth import ConsoleSession
+from voicebot.supervisor.console import (
+    Console,
+    locale_for,
+    page,
+    require_api,
+    require_page,
+    require_supervisor,
+    require_supervisor_csrf,
+)
 from voicebot.supervisor.errors import ApiError, Invalid
-from voicebot.masking import mask_value
 from voicebot.supervisor.rate_limits import COMMENTS
 from voicebot.supervisor.recordings import CALL_ID, DAY
 from voicebot.supervisor.search import SORTS, SearchQuery, search, to_csv

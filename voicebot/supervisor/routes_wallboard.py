@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
-from voicebot.supervisor.console import Console, page, require_api, require_page
 from voicebot.supervisor.auth import ConsoleSession
+from voicebot.supervisor.console import Console, page, require_api, require_page
 from voicebot.supervisor.live import LiveBoard
 from voicebot.supervisor.routes_campaigns import agents_now
 from voicebot.supervisor.wallboard import Wallboard

@@ -16,8 +16,8 @@ import redis
 
 from voicebot.config import WallboardConfig
 from voicebot.store.events import EVENTS_STREAM
-from voicebot.supervisor.live import LiveCall
 from voicebot.store.records import MAX_CALL_S, BadRecord, log_skipped, parse_event
+from voicebot.supervisor.live import LiveCall
 
 READ_BATCH = 5000
 

@@ -20,11 +20,12 @@ import queue
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Protocol
+from typing import Any, Callable, Literal, Protocol, TypeVar
 
 SignalKind = Literal[
     "ringing", "answered", "media_ready", "dtmf", "ended", "transfer_status", "transferred_to", "replaced"
 ]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,9 @@ def unanswered_reason(code: int) -> str:
     return "failed"
 
 
-def drain(dq: deque) -> list:
+def drain(dq: deque[T]) -> list[T]:
     """Everything queued so far, oldest first (popleft is atomic: safe against the clock thread)."""
-    out = []
+    out: list[T] = []
     try:
         while True:
             out.append(dq.popleft())

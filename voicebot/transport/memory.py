@@ -20,6 +20,7 @@ from collections import deque
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from voicebot.transport.base import CallSignal, PlayoutQueue, split_frames
 
@@ -62,7 +63,7 @@ class MemoryPhone:
         self._outgoing: deque[bytes] = deque()
         self.transferred_to: str | None = None
 
-    def say(self, pcm: np.ndarray) -> float:
+    def say(self, pcm: npt.NDArray[np.int16]) -> float:
         """Queue speech (int16 at the call's clock rate); returns its length in seconds."""
         port = self._port()
         self._outgoing.extend(split_frames(np.asarray(pcm, dtype=np.int16).tobytes(), port.frame_bytes))
@@ -78,7 +79,7 @@ class MemoryPhone:
     def hang_up(self) -> None:
         self._call().end(200, "Normal call clearing", "remote")
 
-    def heard(self) -> np.ndarray:
+    def heard(self) -> npt.NDArray[np.int16]:
         """Everything the bot played to this phone, silence included, as int16."""
         port = self._port()
         silence = b"\x00" * port.frame_bytes
@@ -135,10 +136,12 @@ class MemoryCall:
                                               "hung_up_by": hung_up_by}))
 
     def _clock(self) -> None:
+        port = self.port
+        assert port is not None  # connect() sets it before it starts this thread
         period = self.switch.frame_ms / 1000 / self.switch.speed
         next_at = time.monotonic()
         while not self.ended:
-            out = self.port.tick(self.phone.next_frame())
+            out = port.tick(self.phone.next_frame())
             self.phone.heard_frames.append(out)
             next_at += period
             time.sleep(max(0.0, next_at - time.monotonic()))
@@ -153,8 +156,8 @@ class MemorySwitch:
         self.transfers: list[tuple[str, str]] = []  # (call uid, target)
         self.bridges: list[tuple[str, str]] = []
 
-    def add_phone(self, uri: str, **kwargs) -> MemoryPhone:
-        phone = self.phones[uri] = MemoryPhone(uri, **kwargs)
+    def add_phone(self, uri: str, answer: bool = True, reject_with: int = 0) -> MemoryPhone:
+        phone = self.phones[uri] = MemoryPhone(uri, answer, reject_with)
         return phone
 
     def incoming(self, phone: MemoryPhone) -> MemoryCall:

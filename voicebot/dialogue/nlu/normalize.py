@@ -12,8 +12,8 @@ vanishing: on a call a bare 嗯 is an answer, not silence.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 from voicebot.locales import locale_info

@@ -6,11 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voicebot.dialogue.plan.inherit import Inheritance, inherit
 from voicebot.dialogue.plan.loader import DialplanError, LineMap, parse_spec, read_yaml
 from voicebot.dialogue.plan.schema import DialplanSpec
 from voicebot.dialogue.plan.validate import validate
-
-from voicebot.dialogue.plan.inherit import Inheritance, inherit
 
 if TYPE_CHECKING:
     from voicebot.dialogue.faq import Faq

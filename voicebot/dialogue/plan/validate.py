@@ -6,7 +6,14 @@ from voicebot.dialogue.nlu.base import OUT_OF_SCOPE
 from voicebot.dialogue.personalize import CUSTOMER_VARIABLES, SCRIPT_VARIABLES
 from voicebot.dialogue.plan.loader import DialplanError, LineMap
 from voicebot.dialogue.plan.schema import (
-    ActionSpec, DialplanSpec, HangUpAction, OfferAction, Prompt, SayAction, TransferAction, Transition,
+    ActionSpec,
+    DialplanSpec,
+    HangUpAction,
+    OfferAction,
+    Prompt,
+    SayAction,
+    TransferAction,
+    Transition,
 )
 from voicebot.dialogue.plan.templates import BUILTIN_VARIABLES, SUMMARY_VARIABLES, template_fields
 from voicebot.dialogue.plan.variants import check_variants
