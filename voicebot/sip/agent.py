@@ -21,12 +21,11 @@ import pjsua2 as pj
 from voicebot.config import MediaConfig, SipConfig
 from voicebot.errors import SipError
 from voicebot.logs import get_logger
+from voicebot.sip.admission import SourceAdmission, resolve_hosts, source_host
 from voicebot.sip.call import SipCall
 from voicebot.sip.call_control import CallControl
 from voicebot.sip.contacts import local_account_config, local_account_plans, outbound_transport
-from voicebot.sip.endpoint import (Transports, account_config, apply_codec_preference, create_transports,
-                                   describe as _describe, ep_config)
-from voicebot.sip.admission import SourceAdmission, resolve_hosts, source_host
+from voicebot.sip.endpoint import Transports, account_config, apply_codec_preference, create_transports, describe as _describe, ep_config
 from voicebot.sip.fastbuf import self_check
 from voicebot.sip.flow import FlowWatchingEndpoint
 from voicebot.sip.inbound import Refusal, screen_invite
