@@ -133,6 +133,9 @@ def run(minutes: float, channels: int, workdir: Path) -> dict:
                "VOICEBOT_CAMPAIGN__CALLING_HOURS_START": "00:00", "VOICEBOT_CAMPAIGN__CALLING_HOURS_END": "24:00",
                "VOICEBOT_CAMPAIGN__MAX_ATTEMPTS": "2", "VOICEBOT_CAMPAIGN__RETRY_BACKOFF_S": "[60]",
                "VOICEBOT_DIALOGUE__PLAN": "dialplans/outbound_marketing_en.yaml", "VOICEBOT_DIALOGUE__LOCALE": "en-US",
+               # Every channel in use: the pacer's ceiling is campaign.bot_channels (8 by default), and
+               # its agent-load limit (2 agents by default) would hold the campaign below the channels.
+               "VOICEBOT_CAMPAIGN__BOT_CHANNELS": str(channels), "VOICEBOT_CAMPAIGN__HUMAN_AGENTS": "0",
                # The figure is the wait for the reply itself, not for a holding line ("one moment").
                "VOICEBOT_TURN__REPLY_FILLER_AFTER_S": "0",
                "VOICEBOT_PATHS__RECORDINGS_DIR": str(workdir / "recordings")}
@@ -174,7 +177,8 @@ def run(minutes: float, channels: int, workdir: Path) -> dict:
     report = analyse(client, workdir, started, channels, sampler.samples, worker.returncode, drained_s, summary)
     report["setup"] = {"channels": channels, "customers_imported": customers, "phone_banks": n_banks,
                        "minutes": minutes, "persona_mix_per_20": dict(Counter(MIX)),
-                       "plan": "dialplans/outbound_marketing_en.yaml", "carrier": "kamailio dispatcher, hunt on 486/503"}
+                       "plan": "dialplans/outbound_marketing_en.yaml", "carrier": "kamailio dispatcher, hunt on 486/503",
+                       "agent_load_pacing": "off (campaign.human_agents = 0)"}
     store.stop()
     return report
 

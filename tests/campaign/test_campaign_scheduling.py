@@ -116,3 +116,22 @@ def test_plan_windows_drive_first_call_time(redis_client, clock, cfg):
     # The preferred window is more than 2 days away (holidays): the first allowed time instead.
     rules2 = CallingRules.from_config(CampaignConfig(holidays=["2026-03-03", "2026-03-04", "2026-03-05"]))
     assert rules2.next_allowed(clock.now(), None, window) == at(2026, 3, 6, 9)
+
+
+def test_a_worker_waits_for_a_free_channel_without_pushing_the_queue_back(redis_client, clock, cfg):
+    """More workers than channels (campaign start --channels above campaign.bot_channels, or a second
+    machine): a worker that finds every channel busy takes no job. Taking jobs only to defer them by
+    PACING_RETRY_S pushed the whole queue ahead, and channels freed meanwhile found nothing due."""
+    phones = [(f"+86139000000{i:02d}", "Asia/Shanghai") for i in range(5)]
+    cfg = cfg.model_copy(update={"bot_channels": 1, "human_agents": 0})
+    camp = _campaign(redis_client, clock, cfg, phones)
+    clock.set(at(2026, 3, 3, 10))
+    redis_client.zadd(camp.ck.inflight, {"elsewhere:1": clock.now()})  # another worker's call holds the channel
+    worker = CampaignWorker(redis_client, "hours", SimulatedDialer(clock), cfg, clock, worker_id="w")
+    due_before = redis_client.zcount(camp.ck.scheduled, "-inf", clock.now()) + redis_client.xlen(camp.ck.stream)
+    assert [worker.step() for _ in range(10)] == ["channels_full"] * 10
+    assert worker.stats.paced == worker.stats.deferred == 0
+    assert redis_client.zcount(camp.ck.scheduled, "-inf", clock.now()) + redis_client.xlen(camp.ck.stream) == due_before
+    redis_client.zrem(camp.ck.inflight, "elsewhere:1")  # that call ended: the next job is dialled at once
+    assert worker.step() not in ("channels_full", "paced", "idle")
+    assert len(load_results(redis_client, "hours")) == 1

@@ -61,6 +61,7 @@ if agents > 0 then
   free = agents - busy_agents(KEYS[2], KEYS[4], KEYS[5], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
   if (inflight + 1) * rate > free then return {-1, inflight, free} end
 end
+if ARGV[11] == 'check' then return {1, inflight, free} end
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 return {1, inflight + 1, free}
 """
@@ -87,13 +88,15 @@ class Pacer:
         answered, transfers = float(answered or 0), float(transfers or 0)
         return (transfers + self.cfg.transfer_rate_prior * self.PRIOR_WEIGHT) / (answered + self.PRIOR_WEIGHT)
 
-    def acquire(self, attempt_id: str, now: float) -> PaceDecision:
+    def acquire(self, attempt_id: str, now: float, reserve: bool = True) -> PaceDecision:
+        """May a call start now? With ``reserve``, the call is counted in flight in the same step;
+        without, it is only a question (a worker asks before it takes a job off the queue)."""
         # The campaign's own channel count (set from the console, controls.py) is read at every call.
         code, inflight, free = self._acquire(
             keys=[self.ck.inflight, keys.AGENT_TRANSFERS, keys.AGENTS_FREE_OVERRIDE, keys.AGENTS_WRAP_UP, LIVE_CALLS],
             args=[attempt_id, now, bot_channels(self.client, self.ck, self.cfg), self.cfg.human_agents,
                   self.transfer_rate(), self.stale_s,
-                  *_busy_args(now, self.cfg.agent_handle_s, self.wrap_up_s)])
+                  *_busy_args(now, self.cfg.agent_handle_s, self.wrap_up_s), "check" if not reserve else "reserve"])
         reason = {1: "ok", 0: "channels", -1: "agents"}[int(code)]
         return PaceDecision(code == 1, reason, int(inflight), int(free))
 

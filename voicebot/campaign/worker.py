@@ -50,7 +50,7 @@ REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
 INTERRUPTED = "worker died during the call"
 # Step outcomes after which a worker waits before the next step: no due job, the campaign paused,
 # or its engines failing (engine_pause).
-WAITING = ("idle", "paused", "engine_paused")
+WAITING = ("idle", "paused", "engine_paused", "channels_full")
 
 
 @dataclass
@@ -166,6 +166,11 @@ class CampaignWorker:
         now = self.clock.now()
         self.rules = calling_rules(self.client, self.ck, self.cfg)  # hours may change while calling
         self.queue.promote_due(now)
+        if self.pacer.acquire("", now, reserve=False).reason == "channels":
+            # Every channel busy: wait here. Taking jobs only to defer them would, with more workers
+            # than channels, push the whole queue PACING_RETRY_S ahead again and again while channels
+            # that free up meanwhile find nothing due (a soak saw 2-4 of 8 channels in use).
+            return "channels_full"
         try:
             claimed = self.queue.claim(self.worker_id)
         except redis.ResponseError as exc:
