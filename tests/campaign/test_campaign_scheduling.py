@@ -135,3 +135,16 @@ def test_a_worker_waits_for_a_free_channel_without_pushing_the_queue_back(redis_
     redis_client.zrem(camp.ck.inflight, "elsewhere:1")  # that call ended: the next job is dialled at once
     assert worker.step() not in ("channels_full", "paced", "idle")
     assert len(load_results(redis_client, "hours")) == 1
+
+
+def test_starting_more_channels_than_the_pacer_allows_says_so(redis_client, cfg):
+    from voicebot.campaign.controls import ceiling_warning
+
+    ck = keys.CampaignKeys("ceiling")
+    cfg = cfg.model_copy(update={"bot_channels": 8})
+    assert ceiling_warning(redis_client, ck, cfg, 8, zh=False) == ""
+    en, zh = ceiling_warning(redis_client, ck, cfg, 12, zh=False), ceiling_warning(redis_client, ck, cfg, 12, zh=True)
+    assert "12 channels" in en and "at most 8" in en and "campaign.bot_channels" in en
+    assert "要求 12 路" in zh and "最多只拨 8 路" in zh
+    redis_client.hset(ck.meta, "bot_channels", 12)  # the console raised this campaign's limit
+    assert ceiling_warning(redis_client, ck, cfg, 12, zh=True) == ""

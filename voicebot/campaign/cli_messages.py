@@ -151,6 +151,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "no_agent_capacity": {"en": "warning: dialplan {plan} has escalation rules but dialogue.agent_capacity is 0: "
                                 "no proactive hand-over will happen",
                           "zh": "注意：话术 {plan} 设有转人工规则，但 dialogue.agent_capacity 为 0：不会主动转给坐席"},
+    "channels_over_ceiling": {"en": "warning: {channels} channels asked for, but campaign {name} places at most {ceiling} "
+                                    "calls at once (campaign.bot_channels, or the campaign's value in the console), "
+                                    "for every machine together: the other workers will wait. Raise that limit to use "
+                                    "them all",
+                              "zh": "注意：要求 {channels} 路，但活动 {name} 同时最多只拨 {ceiling} 路（campaign.bot_channels，"
+                                    "或控制台中本活动的设置，所有机器合计）：多出的通道会空等。要全部用上，请先调高这个上限"},
     "fields_lacking": {"en": "the dialplan's script lines use customer fields some customers lack:\n{lines}",
                        "zh": "话术中引用了部分客户缺少的客户字段：\n{lines}"},
     "field_lacking": {"en": "{where} uses {{{var}}}, but {lacking} of {total} customers have no {field!r} (e.g. "

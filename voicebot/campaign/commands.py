@@ -193,6 +193,12 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     clock = FakeClock(datetime.fromisoformat(args.simulated_start)) if args.simulated_start else SystemClock()
     requested = args.channels or settings.campaign.bot_channels
+    if not (args.simulate or args.no_seed):  # a group's children are shares of a total already told
+        from voicebot.campaign.controls import ceiling_warning
+
+        warning = ceiling_warning(campaign.client, campaign.ck, settings.campaign, requested, args.zh)
+        if warning:
+            tell("error", args.zh, text=warning)
     if not args.simulate and requested > settings.campaign.calls_per_process:
         _prepare(campaign, clock, settings, args.zh)
         return _start_group(args, settings, requested)

@@ -18,6 +18,7 @@ from typing import Any
 import redis
 
 from voicebot.calling_hours import clock_minutes
+from voicebot.campaign.cli_messages import msg
 from voicebot.campaign.hours import HoursError, check_hhmm
 from voicebot.config import CampaignConfig
 from voicebot.errors import VoicebotError
@@ -63,6 +64,13 @@ def bot_channels(client: redis.Redis, ck: CampaignKeys, cfg: CampaignConfig) -> 
         return int(value) if value not in (None, "") else cfg.bot_channels
     except ValueError:  # never stored by us; a hand edit must not stop the dialer
         return cfg.bot_channels
+
+
+def ceiling_warning(client: redis.Redis, ck: CampaignKeys, cfg: CampaignConfig, channels: int, zh: bool) -> str:
+    """What to tell someone who starts more channels than the pacer lets dial at once ("" if none):
+    the extra workers would only wait."""
+    ceiling = bot_channels(client, ck, cfg)
+    return msg("channels_over_ceiling", zh, channels=channels, ceiling=ceiling, name=ck.name) if channels > ceiling else ""
 
 
 def read_controls(client: redis.Redis, ck: CampaignKeys, cfg: CampaignConfig) -> CampaignControls:
