@@ -133,8 +133,8 @@ def run(minutes: float, channels: int, workdir: Path) -> dict:
                "VOICEBOT_CAMPAIGN__CALLING_HOURS_START": "00:00", "VOICEBOT_CAMPAIGN__CALLING_HOURS_END": "24:00",
                "VOICEBOT_CAMPAIGN__MAX_ATTEMPTS": "2", "VOICEBOT_CAMPAIGN__RETRY_BACKOFF_S": "[60]",
                "VOICEBOT_DIALOGUE__PLAN": "dialplans/outbound_marketing_en.yaml", "VOICEBOT_DIALOGUE__LOCALE": "en-US",
-               # Every channel in use: the pacer's ceiling is campaign.bot_channels (8 by default), and
-               # its agent-load limit (2 agents by default) would hold the campaign below the channels.
+               # Every channel in use: the pacer's ceiling is campaign.bot_channels (8 by default). No
+               # agent takes calls in this rig, so the pacer does not count agents' load either.
                "VOICEBOT_CAMPAIGN__BOT_CHANNELS": str(channels), "VOICEBOT_CAMPAIGN__HUMAN_AGENTS": "0",
                # The figure is the wait for the reply itself, not for a holding line ("one moment").
                "VOICEBOT_TURN__REPLY_FILLER_AFTER_S": "0",
@@ -246,6 +246,11 @@ def analyse(client, workdir: Path, started: float, channels: int, samples: list[
         return {"processes": len(procs), "rss_mb": round(sum(p["rss_mb"] for p in procs), 1),
                 "fds": sum(p["fds"] for p in procs)}
     processes.append({"role": "carrier (kamailio, all processes)", "start": carrier(early), "end": carrier(last)})
+    rss_every_5_min = {}  # the bot processes' memory through the run (the slice's last sample): a climb or a plateau
+    for snap in samples:
+        bots = {pid: p["rss_mb"] for pid, p in snap["procs"].items() if p["role"] == "bot"}
+        if bots:
+            rss_every_5_min[f"{int(snap['t'] // SLICE_S) * 5} min"] = bots
     return {
         "calls": {"attempted": len(dials), "recorded": len(results), "failed": len(failed),
                   "failed_examples": [r["result"].get("error", "")[:200] for r in failed[:5]],
@@ -261,7 +266,8 @@ def analyse(client, workdir: Path, started: float, channels: int, samples: list[
         "callee_heard_ms": {"turns_answered": len(heard), "p50": pct(heard, 0.5), "p95": pct(heard, 0.95),
                             "max": max(heard, default=None)},
         "per_5_minutes": per_slice,
-        "processes": {"early_sample_s": early["t"], "end_sample_s": last["t"], "each": processes},
+        "processes": {"early_sample_s": early["t"], "end_sample_s": last["t"], "each": processes,
+                      "bot_rss_mb_every_5_minutes": rss_every_5_min},
         "sip_resources_per_bot_process": {pid: {"early": v[min(1, len(v) - 1)], "end": v[-1], "reports": len(v)}
                                           for pid, v in sip.items()},
         "drain": {"worker_exit": worker_rc, "seconds": round(drained_s, 1), "summary": summary},

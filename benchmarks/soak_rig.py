@@ -38,6 +38,7 @@ loadmodule "textops.so"
 loadmodule "siputils.so"
 loadmodule "dispatcher.so"
 modparam("dispatcher", "list_file", "{dispatcher}")
+modparam("dispatcher", "flags", 2)  # failover: without it ds_next_dst() finds nothing and a full bank's 486 reaches the bot
 modparam("tm", "fr_inv_timer", 120000)
 
 request_route {{
