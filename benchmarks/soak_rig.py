@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from voicebot.ops.capacity_probe import children_of, process_tree
+
 KAMAILIO_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -104,27 +106,6 @@ class Carrier:
 
 
 # --- per-process resources from /proc --------------------------------------------------------------
-def children_of() -> dict[int, list[int]]:
-    kids: dict[int, list[int]] = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                ppid = int(open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            kids.setdefault(ppid, []).append(int(d))
-    return kids
-
-
-def tree(root: int, kids: dict[int, list[int]]) -> list[int]:
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo += kids.get(pid, [])
-    return out
-
-
 def process_usage(pid: int) -> dict | None:
     """RSS (MB), open file descriptors, threads and CPU seconds of one process, or None once it is gone."""
     try:
@@ -156,7 +137,7 @@ class ProcessSampler:
         kids = children_of()
         procs = {}
         for role, root in self.roots.items():
-            for pid in tree(root, kids):
+            for pid in process_tree([root], kids):
                 usage = process_usage(pid)
                 if usage is not None and not usage["cmd"].startswith(("sox", "/bin/sh")):
                     procs[str(pid)] = {"role": role, **usage}

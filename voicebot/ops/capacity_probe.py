@@ -51,7 +51,8 @@ def pct(values: list[float], q: float) -> float | None:
 
 
 # --- CPU and memory from /proc (no extra dependency) -----------------------------------------
-def _children() -> dict[int, list[int]]:
+def children_of() -> dict[int, list[int]]:
+    """Every process's children, by parent pid, from /proc."""
     kids: dict[int, list[int]] = {}
     for d in os.listdir("/proc"):
         if d.isdigit():
@@ -63,7 +64,7 @@ def _children() -> dict[int, list[int]]:
     return kids
 
 
-def _tree(roots: list[int], kids: dict[int, list[int]]) -> list[int]:
+def process_tree(roots: list[int], kids: dict[int, list[int]]) -> list[int]:
     out, todo = [], list(roots)
     while todo:
         pid = todo.pop()
@@ -110,15 +111,15 @@ class Sampler:
 
     def _run(self) -> None:
         t0 = time.monotonic()
-        cpu0, _ = _usage(_tree(self.bot_roots, _children()))
+        cpu0, _ = _usage(process_tree(self.bot_roots, children_of()))
         busy0 = _machine_busy()
         while not self._stop.wait(1.0):
-            kids = _children()
-            cpu, rss = _usage(_tree(self.bot_roots, kids))
+            kids = children_of()
+            cpu, rss = _usage(process_tree(self.bot_roots, kids))
             self.peak_rss = max(self.peak_rss, rss)
             self.bot_cpu = cpu - cpu0
             for pid in list(self.callee_pids):
-                c, _ = _usage(_tree([pid], kids))
+                c, _ = _usage(process_tree([pid], kids))
                 if c:
                     self._last_callee[pid] = c
             self.elapsed = time.monotonic() - t0
