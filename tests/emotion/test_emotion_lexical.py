@@ -7,6 +7,7 @@ import pytest
 from emotion_speech import speak
 from make_eval_set import Rendering
 
+from voicebot.emotion.classifier import ProsodyModel, classify
 from voicebot.emotion.detector import EmotionDetector
 from voicebot.emotion.lexical import lexical_cues
 
@@ -90,3 +91,20 @@ def test_too_little_speech_falls_back_to_words():
     reading = EmotionDetector().analyze_turn(blip, 8000, text="滚")
     assert reading.label == "agitated"
     assert not any(k.startswith("z_") for k in reading.evidence)
+
+
+def test_words_decide_between_the_two_aroused_classes():
+    """Loud, high and bright reads "positive" as readily as "agitated" in the fitted model; the words
+    say which. Seen over SIP: a shouted "Stop calling me! This is har..." (one angry word heard)
+    came out positive, and the anger escalation missed a turn."""
+    model = ProsodyModel.load()
+    shouted = {"pitch_median_st": 1.7, "pitch_range_st": 2.0, "pitch_std_st": 2.0, "energy_mean_db": 0.5,
+               "energy_std_db": 2.7, "centroid_hz": 1.3, "tilt_db": 1.9}  # fmt: skip
+    assert classify(shouted, model).label == "positive"  # prosody alone prefers positive here
+    assert classify(shouted, model, lexical_cues("Stop calling me. This is her Asmit.")).label == "agitated"
+    assert classify(shouted, model, lexical_cues("对，我就是车主，谢谢你")).label == "positive"
+    # Words on both sides, or none: prosody's preference stands.
+    assert classify(shouted, model, lexical_cues("the bill from last week")).label == "positive"
+    angry_voice = {"pitch_median_st": 1.5, "energy_mean_db": 3.0, "energy_std_db": 1.0, "speech_rate_hz": 1.0}
+    assert classify(angry_voice, model).label == "agitated"
+    assert classify(angry_voice, model, lexical_cues("Great, thank you so much!")).label == "positive"

@@ -27,6 +27,11 @@ NO_MATCH_WEIGHT = 0.5  # -> agitated, per consecutive no-match (the bot keeps mi
 # prosody may rule a class out by at most this many log-odds (~20:1): a calm "this is a scam, stop
 # calling me" can still read agitated. It never changes the prosody-only winner.
 PROSODY_MAX_LOG_ODDS = 3.0
+# Prosody hears arousal well and valence badly: a loud, high, bright voice reads "positive" as
+# readily as "agitated" (both are aroused in acted speech). So when the words take a side and
+# prosody prefers the other aroused class, prosody's edge between those two does not count:
+# "Stop calling me! This is harassment!" shouted is agitated, "Great, thank you!" shouted is positive.
+AROUSED_PAIR = ("positive", "agitated")
 # Without usable prosody (a 0.2 s "滚"): a mild lean to neutral, words decide.
 NO_PROSODY_LOGITS = np.array([1.0, 0.0, 0.0, 0.0])
 
@@ -92,6 +97,18 @@ def _lexical_logits(cues: LexicalCues | None, no_match_count: int) -> tuple[np.n
     return out, drivers
 
 
+def _words_decide_valence(logits: np.ndarray, cues: LexicalCues | None) -> np.ndarray:
+    """Between the two aroused classes, the side the words take keeps at least prosody's score for
+    the other one (see AROUSED_PAIR)."""
+    if cues is None or bool(cues.agitated) == bool(cues.positive):
+        return logits
+    said, other = (CLASSES.index("agitated"), CLASSES.index("positive")) if cues.agitated else (
+        CLASSES.index("positive"), CLASSES.index("agitated"))
+    out = logits.copy()
+    out[said] = max(out[said], out[other])
+    return out
+
+
 def classify(
     z: dict[str, float] | None,
     model: ProsodyModel,
@@ -103,6 +120,7 @@ def classify(
     if z is not None:
         logits = model.logits(z)
         logits = np.maximum(logits, logits.max() - PROSODY_MAX_LOG_ODDS)
+        logits = _words_decide_valence(logits, cues)
     else:
         logits = NO_PROSODY_LOGITS.copy()
     lex, drivers = _lexical_logits(cues, no_match_count)
