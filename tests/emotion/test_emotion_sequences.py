@@ -88,3 +88,17 @@ def test_loud_high_pitched_calm_caller_is_neutral_thanks_to_the_baseline():
         detector.analyze_turn(speak(voice, pitch, 0.0, text), 8000)
     reading = detector.analyze_turn(speak(voice, pitch, loud, EN[2]), 8000)
     assert reading.evidence["z_energy_mean_db"] > 3.0, reading.evidence
+
+
+def test_a_short_opener_does_not_teach_the_baseline():
+    """Seen over SIP: "Yes, speaking." (0.6 s of speech, a pause inside) measured 10 dB quieter than the
+    same voice's next sentences; learnt as the baseline, it made every later calm turn read shouted,
+    and the anger escalation took a calm customer to an agent."""
+    voice, pitch = "en-us+m5", 48
+    detector = EmotionDetector(use_lexical=False)
+    opener = detector.analyze_turn(speak(voice, pitch, -10.0, "Yes, speaking."), 8000)
+    assert opener.evidence["speech_s"] < detector.config.baseline_min_speech_s
+    assert detector.baseline.n_turns == 0  # judged, but not learnt from
+    labels = [detector.analyze_turn(speak(voice, pitch, 0.0, text), 8000).label for text in EN[:3]]
+    assert "agitated" not in labels, labels
+    assert detector.baseline.n_turns == 2  # the first two full sentences are the baseline

@@ -150,6 +150,10 @@ class EmotionConfig(BaseModel):
     min_confidence: float = Field(0.5, ge=0.0, le=1.0)
     # Less speech than this in a turn: prosody is not trusted, only words and context count.
     min_speech_s: float = 0.4
+    # A turn teaches the caller's baseline only with this much speech: "Yes, speaking." (0.6 s, a
+    # pause inside) measured 10 dB quieter than the same voice's next sentences, and every normal
+    # turn after it then read as shouting.
+    baseline_min_speech_s: float = Field(1.0, ge=0.0)
     use_lexical: bool = True  # also read anger from the words of the turn, not only the voice
     # Prosody model coefficients (JSON from `voicebot emotion calibrate`); empty = the packaged one.
     model_path: str = ""

@@ -102,6 +102,10 @@ class SipConfig(BaseModel):
     dtmf_method: Literal["rfc2833", "sip_info"] = "rfc2833"
     # A "sip_resources" log line this often: calls, media ports, threads (a leak shows as a climb). 0 = off.
     resources_log_s: float = Field(60.0, ge=0)
+    # An inbound TCP/TLS call's BYE and re-INVITEs go over the connection its INVITE came on (RFC 5923
+    # connection reuse), not a new one to the caller's Contact: a phone that cannot accept
+    # connections (no TLS certificate, behind NAT) still gets the bot's hang-up.
+    reuse_inbound_connection: bool = True
     rtp_timeout_s: int = 30  # a call with no RTP from the peer this long is hung up (a dead phone or NAT)
     # Outbound calls still ringing after this long are cancelled and count as no answer.
     ring_timeout_s: float = 30.0

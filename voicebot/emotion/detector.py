@@ -85,6 +85,7 @@ class EmotionDetector:
         if (
             update_baseline
             and prosody_ok
+            and feats.speech_s >= self.config.baseline_min_speech_s
             and self.baseline.n_turns < self.config.baseline_turns
             and self.turn_index < self.config.baseline_turns + 2
             and decision.label != "agitated"
