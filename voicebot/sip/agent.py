@@ -24,6 +24,7 @@ from voicebot.logs import get_logger
 from voicebot.sip.admission import SourceAdmission, resolve_hosts, source_host
 from voicebot.sip.call import SipCall
 from voicebot.sip.call_control import CallControl
+from voicebot.sip.connection_reuse import hold_inbound_connection, release as release_connection
 from voicebot.sip.contacts import local_account_config, local_account_plans, outbound_transport
 from voicebot.sip.endpoint import Transports, account_config, apply_codec_preference, create_transports, describe as _describe, ep_config
 from voicebot.sip.fastbuf import self_check
@@ -43,7 +44,8 @@ class _BotAccount(pj.Account):
         self.ua = ua
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802
-        self.ua._incoming(prm.callId, prm.rdata.wholeMsg, prm.rdata.srcAddress, self)
+        connection = hold_inbound_connection(prm.rdata) if self.ua.sip.reuse_inbound_connection else 0
+        self.ua._incoming(prm.callId, prm.rdata.wholeMsg, prm.rdata.srcAddress, self, connection)
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802
         self.ua.registration = {"code": prm.code, "reason": prm.reason, "expires": prm.expiration}
@@ -243,15 +245,17 @@ class SipUserAgent(CallControl):
 
     # --- calls ----------------------------------------------------------------------
     def _incoming(self, call_index: int, invite: str = "", src_address: str = "",
-                  account: pj.Account | None = None) -> None:
+                  account: pj.Account | None = None, connection: int = 0) -> None:
         account = account or self.account
         source = source_host(src_address)
         verdict = self.admission.check(source) if source else None
         if verdict is not None and verdict.refusal is not None:
             # Refused before anything else: no session, no media port, no call-table entry.
+            release_connection(connection)
             self._refuse_flood(call_index, source, verdict.refusal, verdict.report_count, account)
             return
         call = SipCall(self, account, call_index, direction="inbound")
+        call.inbound_connection = connection  # pinned to the dialog at the first transaction event
         call.invite = invite  # the raw INVITE: request URI and headers route supervisor calls
         self._calls[call.uid] = call
         try:

@@ -16,6 +16,7 @@ import pjsua2 as pj
 
 from voicebot.errors import SipError
 from voicebot.logs import get_logger
+from voicebot.sip.connection_reuse import pin_dialog, release as release_connection
 from voicebot.sip.port import CallAudioPort
 from voicebot.transport.base import CallSignal, SignalKind, unanswered_reason  # noqa: F401 (re-exported)
 
@@ -84,6 +85,9 @@ class _PjCall(pj.Call):
     def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:  # noqa: N802
         self._forward("on_transfer_status", prm)
 
+    def onCallTsxState(self, prm: pj.OnCallTsxStateParam) -> None:  # noqa: N802
+        self._forward("on_transaction", prm)
+
 
 class SipCall:
     """A call as the rest of voicebot sees it. pjsua2 methods (``getInfo``, ``hangup``, ``xfer``, ...)
@@ -114,6 +118,9 @@ class SipCall:
         self.answered = False
         # Refused by the per-source limits: no per-call log lines (a flood is summarised instead).
         self.quiet = False
+        # Inbound over TCP/TLS: the connection the INVITE came on (pjsip_transport*, a reference
+        # held) until the dialog is pinned to it (connection_reuse.py); 0 otherwise.
+        self.inbound_connection = 0
         self.log = get_logger("voicebot.sip.call", call_id=self.uid)
         # Audio media connected to our port, kept so we can disconnect before teardown.
         self._audio: pj.AudioMedia | None = None
@@ -144,9 +151,19 @@ class SipCall:
                 CallSignal("ended", {"code": ci.lastStatusCode, "reason": ci.lastReason, "answered": self.answered,
                                      "hung_up_by": self.local_hangup_reason or "remote"})
             )
+            release_connection(self.inbound_connection)
+            self.inbound_connection = 0
             self.ua.release_call(self)
             retire(pj_call)  # see _PjCall: never run ~Call once the slot may be reused
             self.pj = None
+
+    def on_transaction(self, prm: pj.OnCallTsxStateParam) -> None:
+        if not self.inbound_connection:
+            return
+        if pin_dialog(int(prm.e.body.tsxState.tsx.pjTransaction), self.inbound_connection):
+            self.log.info("connection_reused", remote=self.remote_uri)
+            release_connection(self.inbound_connection)  # the dialog holds its own reference now
+            self.inbound_connection = 0
 
     def on_media_state(self) -> None:
         ci = self.getInfo()
