@@ -23,7 +23,7 @@ from voicebot.errors import SipError
 from voicebot.logs import get_logger
 from voicebot.sip.admission import SourceAdmission, resolve_hosts, source_host
 from voicebot.sip.call import SipCall
-from voicebot.sip.call_control import CallControl
+from voicebot.sip.call_control import CallControl, op_param
 from voicebot.sip.connection_reuse import hold_inbound_connection, release as release_connection
 from voicebot.sip.contacts import local_account_config, local_account_plans, outbound_transport
 from voicebot.sip.endpoint import Transports, account_config, apply_codec_preference, create_transports, describe as _describe, ep_config
@@ -295,12 +295,7 @@ class SipUserAgent(CallControl):
 
     @staticmethod
     def _answer_now(call: SipCall, code: int, headers: dict[str, str] | None = None) -> None:
-        prm = pj.CallOpParam(True)
-        prm.statusCode = code
-        for name, value in (headers or {}).items():
-            h = pj.SipHeader()
-            h.hName, h.hValue = name, value
-            prm.txOption.headers.append(h)
+        prm = op_param(headers, code)
         try:
             call.answer(prm) if code < 300 else call.hangup(prm)
         except (pj.Error, SipError) as exc:
@@ -324,11 +319,7 @@ class SipUserAgent(CallControl):
         def place() -> SipCall:
             kind = outbound_transport(uri, self.reg.registrar, self.sip.outbound_proxy)
             call = SipCall(self, self.local_accounts.get(kind or "", self.account), direction="outbound")
-            prm = pj.CallOpParam(True)
-            for name, value in (headers or {}).items():
-                h = pj.SipHeader()
-                h.hName, h.hValue = name, value
-                prm.txOption.headers.append(h)
+            prm = op_param(headers)
             self._calls[call.uid] = call
             try:
                 call.makeCall(uri, prm)

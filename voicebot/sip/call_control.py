@@ -15,6 +15,18 @@ from voicebot.sip.call import SipCall
 log = get_logger("voicebot.sip")
 
 
+def op_param(headers: dict[str, str] | None = None, code: int = 0) -> pj.CallOpParam:
+    """pjsua2 call-operation parameters: a status code (0: pjsua's default) and extra headers."""
+    prm = pj.CallOpParam(True)
+    if code:
+        prm.statusCode = code
+    for name, value in (headers or {}).items():
+        header = pj.SipHeader()
+        header.hName, header.hValue = name, value
+        prm.txOption.headers.append(header)
+    return prm
+
+
 class CallControl:
     sip: Any  # SipConfig, set by SipUserAgent
     run: Callable[..., Any]
