@@ -30,6 +30,7 @@ def pytest_configure(config):
     os.environ["VOICEBOT_CONFIG"] = str(session_dir / "voicebot.toml")
     os.environ["VOICEBOT_PATHS__CACHE_DIR"] = str(session_dir / "cache")
     os.environ["VOICEBOT_PATHS__MODELS_DIR"] = models
+    _share_between_workers(session_dir)
     # The test phones' SIP account (tests/voice, the callee harness): the bot may dial a named
     # account only when it is configured staff, so the tests list theirs like a deployment would.
     os.environ["VOICEBOT_CAMPAIGN__STAFF_ACCOUNTS"] = json.dumps(TEST_PHONE_ACCOUNTS)
@@ -38,6 +39,25 @@ def pytest_configure(config):
     # over the real answer. The holding line has its own tests (tests/session), which switch it on.
     os.environ["VOICEBOT_TURN__REPLY_FILLER_AFTER_S"] = "0"
     config._voicebot_session_dir = session_dir
+
+
+def _share_between_workers(session_dir: Path) -> None:
+    """pytest -n 2 (xdist): each worker is its own process with its own cache and Redis. Its ports
+    come from a block of its own (the checkout's block, then the next ones), and the workers share
+    one folder of trained classifiers (written aside and renamed, so safe to share): a sample plan
+    is trained once per run, not once per worker."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        shared = session_dir / "shared-classifiers"
+        shared.mkdir()
+        os.environ["VOICEBOT_TEST_SHARED_CLASSIFIERS"] = str(shared)  # the workers inherit it
+        return
+    base = int(os.environ.get("VOICEBOT_TEST_PORT_BLOCK", "0"))
+    os.environ["VOICEBOT_TEST_PORT_BLOCK"] = str(base + int(worker[2:]))
+    shared_dir = os.environ.get("VOICEBOT_TEST_SHARED_CLASSIFIERS", "")
+    if shared_dir:
+        (session_dir / "cache" / "nlu").mkdir(parents=True)
+        (session_dir / "cache" / "nlu" / "classifiers").symlink_to(shared_dir, target_is_directory=True)
 
 
 def pytest_unconfigure(config):
