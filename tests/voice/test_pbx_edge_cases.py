@@ -111,3 +111,21 @@ def test_reload_and_drain_keep_the_live_call(tmp_path):
     assert rejected and rejected[0]["code"] == 503
     finished = bot.events("call_finished", mark)
     assert finished and finished[0]["outcome"]["hung_up_by"] == "remote"
+
+
+def test_sigterm_at_any_moment_ends_an_idle_bot(tmp_path):
+    """A stop (systemd, docker, the test harness) at any moment, here the instant the bot says it is
+    ready, while it is still writing log lines. The SIGTERM handler used to log the drain, and when the
+    signal came while the main thread held the log's lock the process deadlocked: 3 stops in 4 hung
+    until killed."""
+    import signal
+
+    port, rtp = next_ports()
+    for attempt in range(3):
+        bot = BotProcess(port, rtp, tmp_path / f"bot{attempt}").start()
+        try:
+            bot.proc.send_signal(signal.SIGTERM)
+            assert bot.proc.wait(10) == 0, f"attempt {attempt}: the bot did not exit on SIGTERM"
+        finally:
+            bot.stop()
+        assert bot.events("sip_stopped"), bot.lines[-5:]

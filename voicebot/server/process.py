@@ -32,7 +32,8 @@ class VoicebotServer:
         self.sessions: dict[str, CallSession] = {}  # calls in progress; a finished one leaves at the next reap
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._reload_requested = threading.Event()
+        self._signals_received: dict[int, int] = {}  # by the handlers (install_signal_handlers)
+        self._signals_handled: dict[int, int] = {}  # by the serve loop
         from voicebot.supervisor.phone import SupervisorLine
 
         self.supervision = SupervisorLine(self)
@@ -72,21 +73,40 @@ class VoicebotServer:
         self.engines.close()
 
     def install_signal_handlers(self) -> None:
-        """Main thread, before the bot says it is ready: a SIGHUP arriving earlier would kill it."""
-        signal.signal(signal.SIGINT, lambda *_: self._stop.set())
-        signal.signal(signal.SIGTERM, lambda *_: self._begin_drain())
-        signal.signal(signal.SIGHUP, lambda *_: self._reload_requested.set())
+        """Main thread, before the bot says it is ready: a SIGHUP arriving earlier would kill it.
+
+        A handler only counts its signal; the serve loop acts on it. A handler runs between two
+        bytecodes of the main thread, which may hold a lock at that moment: the drain used to log
+        from the SIGTERM handler, and a SIGTERM that came while the main thread wrote a log line
+        deadlocked on the log's lock (the process never exited)."""
+        def count(signum: int, _frame: object) -> None:
+            self._signals_received[signum] = self._signals_received.get(signum, 0) + 1
+
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, count)
+
+    def _take_signals(self) -> None:
+        """What the handlers counted since the last pass: SIGINT stops, SIGTERM drains (a second one
+        stops now), SIGHUP reloads the plans."""
+        for signum, received in list(self._signals_received.items()):
+            handled = self._signals_handled.get(signum, 0)
+            for _ in range(received - handled):
+                if signum == signal.SIGINT:
+                    self._stop.set()
+                elif signum == signal.SIGTERM:
+                    self._begin_drain()
+                else:
+                    self.reload_dialplans()
+            self._signals_handled[signum] = received
 
     def serve_forever(self) -> None:
         self.install_signal_handlers()
         stalled = False
         while not self._stop.is_set():
             time.sleep(0.2)
+            self._take_signals()
             self._reap()
             stalled = self._watch_sip_thread(stalled)
-            if self._reload_requested.is_set():
-                self._reload_requested.clear()
-                self.reload_dialplans()
             if self._drain_deadline is not None and (not self.sessions or time.monotonic() > self._drain_deadline):
                 if self.sessions:
                     log.warning("drain_timeout", calls=len(self.sessions))
