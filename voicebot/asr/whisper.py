@@ -67,6 +67,18 @@ class Decoded:
     silent: bool  # no_speech high and log-prob low: nobody spoke
 
 
+@dataclass(frozen=True)
+class _ChunkHeard:
+    """What one 30 s window of a turn contributed to its transcript."""
+
+    text: str  # kept: the cleaned text, or the expected answer chosen by sound ('' = nothing)
+    raw: str  # as decoded, before clean-up
+    avg_logprob: float
+    no_speech_prob: float
+    dropped: str  # why text was dropped ('' = nothing was)
+    scored: ClosedSetResult | None  # the expected answers' scores, for a short turn
+
+
 class WhisperRecognizer:
     sample_rate = SAMPLE_RATE
 
@@ -145,42 +157,42 @@ class WhisperRecognizer:
         if seconds < 0.2 or float(np.abs(audio).max(initial=0.0)) < 1e-3:
             return Transcript("", 0.0, lang or "", seconds, time.perf_counter() - t0)
         opts = self.options(lang, prompt)
-        texts, raws, scores, no_speech, dropped = [], [], [], [], []
+        cfg = self._cfg
+        if not (seconds <= cfg.closed_set_max_s and cfg.closed_set != "off"):
+            expected = ()  # only short turns are scored against the expected answers
         step = 30 * SAMPLE_RATE
-        scored: ClosedSetResult | None = None
-        for start in range(0, len(audio), step):
-            chunk = audio[start:start + step]
-            encoded = self.encode(chunk)
-            d, cleaned = self.recognise(encoded, chunk, lang, opts)
-            no_speech.append(d.no_speech_prob)
-            raws.append(d.text)
-            if d.silent:
-                dropped.append("no speech")
-                continue
-            if cleaned.dropped:
-                dropped.append(cleaned.dropped)
-            if expected and seconds <= self._cfg.closed_set_max_s and self._cfg.closed_set != "off":
-                candidates, meaning = phrases(expected)
-                scored = self.closed_set.choose(encoded, len(chunk) // (SAMPLE_RATE // FRAMES_PER_SECOND), lang,
-                                                cleaned.text, candidates, self._cfg.closed_set_margin,
-                                                self._cfg.closed_set_within, meaning)
-            if cleaned.text or (scored and scored.chosen):
-                texts.append(scored.chosen if scored and scored.chosen else cleaned.text)
-                scores.append(d.avg_logprob)
+        heard = [self._hear_chunk(audio[start:start + step], lang, opts, expected)
+                 for start in range(0, len(audio), step)]
+        return self._transcript(heard, lang, seconds, t0)
+
+    def _hear_chunk(self, chunk: np.ndarray, lang: str | None, opts: DecodeOptions, expected: Expected) -> _ChunkHeard:
+        """One window of at most 30 s: decoded, cleaned, and scored against the expected answers."""
+        encoded = self.encode(chunk)
+        d, cleaned = self.recognise(encoded, chunk, lang, opts)
+        if d.silent:
+            return _ChunkHeard("", d.text, d.avg_logprob, d.no_speech_prob, "no speech", None)
+        scored = None
+        if expected:
+            candidates, meaning = phrases(expected)
+            scored = self.closed_set.choose(encoded, len(chunk) // (SAMPLE_RATE // FRAMES_PER_SECOND), lang,
+                                            cleaned.text, candidates, self._cfg.closed_set_margin,
+                                            self._cfg.closed_set_within, meaning)
+        text = scored.chosen if scored and scored.chosen else cleaned.text
+        return _ChunkHeard(text, d.text, d.avg_logprob, d.no_speech_prob, cleaned.dropped, scored)
+
+    def _transcript(self, heard: list[_ChunkHeard], lang: str | None, seconds: float, t0: float) -> Transcript:
         joiner = "" if lang in ("zh", "ja") else " "
-        text = joiner.join(texts).strip()
-        raw = joiner.join(r for r in raws if r).strip()
-        confidence = float(np.clip(math.exp(np.mean(scores)), 0.0, 1.0)) if scores else 0.0
+        kept = [h for h in heard if h.text]
+        text = joiner.join(h.text for h in kept).strip()
+        raw = joiner.join(h.raw for h in heard if h.raw).strip()
+        confidence = float(np.clip(math.exp(np.mean([h.avg_logprob for h in kept])), 0.0, 1.0)) if kept else 0.0
+        dropped = "; ".join(h.dropped for h in heard if h.dropped)
+        scored = next((h.scored for h in reversed(heard) if h.scored is not None), None)
         if dropped and raw:
-            log.info("asr_text_dropped", raw=raw, kept=text, reason="; ".join(dropped))
-        if scored is not None:
-            log.info("asr_expected_scored", free=scored.free.text if scored.free else "", best=scored.best.text,
-                     chosen=scored.chosen, margin=round(scored.margin, 2),
-                     runner_up=scored.runner_up.text if scored.runner_up else "")
-        return Transcript(text, confidence, lang or "", seconds, time.perf_counter() - t0,
-                          raw_text=raw, dropped="; ".join(dropped), no_speech_prob=max(no_speech, default=0.0),
-                          free_text=raw if scored and scored.chosen else "",
-                          expected_margin=round(scored.margin, 3) if scored else None)
+            log.info("asr_text_dropped", raw=raw, kept=text, reason=dropped)
+        transcript = Transcript(text, confidence, lang or "", seconds, time.perf_counter() - t0, raw_text=raw,
+                                dropped=dropped, no_speech_prob=max((h.no_speech_prob for h in heard), default=0.0))
+        return _with_expected_scores(transcript, scored) if scored is not None else transcript
 
     def recognise(self, encoded: ctranslate2.StorageView, audio: np.ndarray, lang: str | None,
                   opts: DecodeOptions) -> tuple[Decoded, Cleaned]:
@@ -239,6 +251,16 @@ class WhisperRecognizer:
 
 
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
+
+
+def _with_expected_scores(transcript: Transcript, scored: ClosedSetResult) -> Transcript:
+    """A short turn scored against the expected answers: the free decoding stays as ``free_text``
+    when an answer was chosen by sound, and the margin says how clearly."""
+    log.info("asr_expected_scored", free=scored.free.text if scored.free else "", best=scored.best.text,
+             chosen=scored.chosen, margin=round(scored.margin, 2),
+             runner_up=scored.runner_up.text if scored.runner_up else "")
+    return replace(transcript, free_text=transcript.raw_text if scored.chosen else "",
+                   expected_margin=round(scored.margin, 3))
 
 
 def drop_repeats(text: str) -> str:
