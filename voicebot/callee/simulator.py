@@ -168,36 +168,11 @@ class CalleeSimulator:
         self.report.duration_s = round(time.time() - t0, 2)
 
     def _play_turn(self, index: int, turn: PersonaTurn) -> None:
-        if turn.after_transfer:
-            self._wait(lambda lg: len(self.legs) > 1, self.persona.reply_timeout_s * 3)
-        if turn.pause_ms:
-            self._sleep(turn.pause_ms / 1000)
-        barge = turn.barge_in_after_ms is not None
-        if barge:
-            self._wait(lambda lg: lg.heard and lg.bot_silent_for() == 0, self.persona.reply_timeout_s)
-            self._sleep(turn.barge_in_after_ms / 1000)
-        elif (index > 0 or self.persona.wait_for_greeting) and turn.wait_for_bot:
-            self._wait_bot_done()
+        self._wait_for_our_moment(index, turn)
         leg = self.leg  # only now: a transfer during the waits moves us to a new leg
         rep = TurnReport(index, "dtmf" if turn.dtmf else "wav" if turn.wav else "say",
-                         turn.dtmf or turn.say or turn.wav, leg.call.uid, barge_in=barge)
-        audio = self.audio[index]
-        if turn.dtmf:
-            self.ua.send_dtmf(leg.call, turn.dtmf, turn.dtmf_method or None)
-            rep.start_s = rep.end_s = leg.seconds(leg.tick)
-            end_tick = leg.tick
-        elif audio is not None and len(audio):
-            start_tick = leg.tick
-            leg.port.enqueue_audio(audio.tobytes())
-            self._wait(lambda lg: not lg.speaking() and lg.said and lg.said[-1].end >= start_tick, 60)
-            said = leg.said[-1]
-            rep.start_s, rep.end_s = leg.seconds(said.start), leg.seconds(said.end)
-            end_tick = said.end
-            if rep.barge_in:
-                self._pump_for(0.8)
-                rep.bot_stopped_after_ms = self._bot_stop_ms(leg, said.start)
-        else:
-            end_tick = leg.tick
+                         turn.dtmf or turn.say or turn.wav, leg.call.uid, barge_in=turn.barge_in_after_ms is not None)
+        end_tick = self._say(leg, turn, self.audio[index], rep)
         self.report.turns.append(rep)
         if not turn.wait_for_bot:
             return
@@ -205,6 +180,37 @@ class CalleeSimulator:
         if seg is not None and self.leg is leg:
             rep.reply_start_s = leg.seconds(seg.start)
             rep.reply_latency_ms = (seg.start - end_tick) * self.frame_ms
+
+    def _wait_for_our_moment(self, index: int, turn: PersonaTurn) -> None:
+        """As a person would: after a transfer lands, after a pause, over the bot (barge-in), or once
+        the bot has finished."""
+        if turn.after_transfer:
+            self._wait(lambda lg: len(self.legs) > 1, self.persona.reply_timeout_s * 3)
+        if turn.pause_ms:
+            self._sleep(turn.pause_ms / 1000)
+        if turn.barge_in_after_ms is not None:
+            self._wait(lambda lg: lg.heard and lg.bot_silent_for() == 0, self.persona.reply_timeout_s)
+            self._sleep(turn.barge_in_after_ms / 1000)
+        elif (index > 0 or self.persona.wait_for_greeting) and turn.wait_for_bot:
+            self._wait_bot_done()
+
+    def _say(self, leg: CallLeg, turn: PersonaTurn, audio: np.ndarray | None, rep: TurnReport) -> int:
+        """Keys or speech on ``leg``; fills the report's times; returns the tick our turn ended."""
+        if turn.dtmf:
+            self.ua.send_dtmf(leg.call, turn.dtmf, turn.dtmf_method or None)
+            rep.start_s = rep.end_s = leg.seconds(leg.tick)
+            return leg.tick
+        if audio is None or not len(audio):
+            return leg.tick
+        start_tick = leg.tick
+        leg.port.enqueue_audio(audio.tobytes())
+        self._wait(lambda lg: not lg.speaking() and lg.said and lg.said[-1].end >= start_tick, 60)
+        said = leg.said[-1]
+        rep.start_s, rep.end_s = leg.seconds(said.start), leg.seconds(said.end)
+        if rep.barge_in:
+            self._pump_for(0.8)
+            rep.bot_stopped_after_ms = self._bot_stop_ms(leg, said.start)
+        return said.end
 
     def _bot_stop_ms(self, leg: CallLeg, our_start: int) -> float | None:
         """How long the bot kept talking after we started talking over it."""
