@@ -143,7 +143,8 @@ def _numeric_date(raw: str, day_first: bool) -> Parsed | None:
             (y, m), d = parts, 1
             note = "no day given, read as the 1st"
         else:
-            y, m, d, note = _day_month_year(*parts, day_first)
+            a, b, y = parts
+            y, m, d, note = _day_month_year(a, b, y, day_first)
         if _valid(y, m, d):
             return Parsed(date(y, m, d), note)
         raise ValueError(f"{raw!r} is not a real date")

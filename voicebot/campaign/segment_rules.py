@@ -178,7 +178,7 @@ def _segment_rule(item: Any, node: yaml.Node, source: str, seen: set[str]) -> Se
     seen.add(name)
     when_line = next((v.start_mark.line + 1 for k, v in node.value if k.value == "when"), line)
 
-    def error(at: int, detail: Any) -> RuleError:
+    def error(at: int, detail: Any) -> Exception:
         return said(RuleError, "rules_in_segment", source=source, line=at, name=name, detail=detail)
 
     try:

@@ -105,7 +105,8 @@ def _warning(file: str, line: int, message: str) -> Finding:
 
 def _duplicates(plan, intent: str, own: int) -> list[Finding]:
     """The same example twice in one intent (a block pasted twice)."""
-    out, first = [], {}
+    out: list[Finding] = []
+    first: dict[str, int] = {}
     for i, ex in enumerate(plan.spec.intents[intent].examples[:own]):
         key = _key(ex)
         if key in first:

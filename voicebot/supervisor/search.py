@@ -57,6 +57,16 @@ def _duration(entry: dict[str, Any]) -> float | None:
     return entry["duration_s"] if isinstance(entry["duration_s"], (int, float)) else None
 
 
+def _long_enough(q: SearchQuery, entry: dict[str, Any]) -> bool:
+    duration = _duration(entry)
+    return duration is not None and q.min_s is not None and duration >= q.min_s
+
+
+def _short_enough(q: SearchQuery, entry: dict[str, Any]) -> bool:
+    duration = _duration(entry)
+    return duration is not None and q.max_s is not None and duration <= q.max_s
+
+
 # Filters on the metadata the store does not apply: (asked for, entry passes). A call of unknown
 # length passes no length bound.
 _FILTERS: tuple[tuple[Callable[[SearchQuery], bool], Callable[[SearchQuery, dict[str, Any]], bool]], ...] = (
@@ -64,8 +74,8 @@ _FILTERS: tuple[tuple[Callable[[SearchQuery], bool], Callable[[SearchQuery, dict
     (lambda q: bool(q.intent), lambda q, e: q.intent in _intents(e)),
     (lambda q: bool(q.emotion), lambda q, e: q.emotion in _emotions(e)),
     (lambda q: bool(q.escalated), lambda q, e: (q.escalated == "yes") == bool(e["escalation"])),
-    (lambda q: q.min_s is not None, lambda q, e: _duration(e) is not None and _duration(e) >= q.min_s),
-    (lambda q: q.max_s is not None, lambda q, e: _duration(e) is not None and _duration(e) <= q.max_s),
+    (lambda q: q.min_s is not None, _long_enough),
+    (lambda q: q.max_s is not None, _short_enough),
 )
 _SORT_KEYS: dict[str, Callable[[dict[str, Any]], float]] = {
     "newest": lambda e: -e["started"], "oldest": lambda e: e["started"],

@@ -15,6 +15,7 @@ Rules (documented in dialplans/README.md and docs/plan-authoring.zh.md):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -125,7 +126,7 @@ def _target(name: str, spec: DialplanSpec, lib, merge: _Merge) -> str:
     return cur
 
 
-def _take_intent(merge: _Merge, name: str, examples: list[Example], dest: str) -> None:
+def _take_intent(merge: _Merge, name: str, examples: Iterable[Example], dest: str) -> None:
     """A library intent's examples added to ``dest``, but none the plan labels or ``dest`` already has."""
     own = merge.spec.intents.get(dest)
     if own is not None and own.override and dest == name:
@@ -161,7 +162,7 @@ def _merged_intents(merge: _Merge) -> tuple[dict[str, IntentSpec], dict[str, Inh
     return intents, inherited
 
 
-def _merged_out_of_scope(spec: DialplanSpec, library: list[Example],
+def _merged_out_of_scope(spec: DialplanSpec, library: Iterable[Example],
                          owned: set[str]) -> tuple[list[str], list[Example | None]]:
     """The plan's out-of-scope examples, then the library's chatter the plan does not label itself."""
     oos = list(spec.out_of_scope_examples)
