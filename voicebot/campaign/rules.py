@@ -8,6 +8,7 @@ in about a second.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -75,8 +76,6 @@ def evaluate(node: Node, cols: Columns, want: str = "bool") -> np.ndarray:
     handler = _EVALUATORS.get(node.op)
     if handler is None:
         raise said(RuleError, "rule_cannot", op=node.op)
-    if node.op in _TWO_FORMS:  # in/notin, empty/notempty: one handler, told which form
-        return handler((node.op, *node.args), cols, want)
     return handler(node.args, cols, want)
 
 
@@ -148,9 +147,10 @@ def _compare_text(sym: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return present & np.array([cmp(p, q) for p, q in zip(x, y)], dtype=bool)
 
 
-def _membership(a: tuple, cols: Columns, want: str) -> np.ndarray:
-    """``in`` / ``notin`` a list: numbers when every item is a number, else text. Missing is in no list."""
-    op, left, lst = a
+def _membership(a: tuple, cols: Columns, want: str, negated: bool = False) -> np.ndarray:
+    """``in`` / ``notin`` (``negated``) a list: numbers when every item is a number, else text.
+    Missing is in no list, and not in one is not true of it either."""
+    left, lst = a
     items = lst.args
     if all(isinstance(i, float) for i in items):
         x = evaluate(left, cols, "num")
@@ -165,7 +165,7 @@ def _membership(a: tuple, cols: Columns, want: str) -> np.ndarray:
             wanted = {city_literal(w) for w in wanted}
         res = np.array([v in wanted for v in x], dtype=bool)
         present = x != ""
-    return res if op == "in" else present & ~res
+    return present & ~res if negated else res
 
 
 def _contains(a: tuple, cols: Columns, want: str) -> np.ndarray:
@@ -173,13 +173,14 @@ def _contains(a: tuple, cols: Columns, want: str) -> np.ndarray:
     return np.array([bool(q) and q in p for p, q in zip(x, y)], dtype=bool)
 
 
-def _emptiness(a: tuple, cols: Columns, want: str) -> np.ndarray:
-    op, target = a
+def _emptiness(a: tuple, cols: Columns, want: str, negated: bool = False) -> np.ndarray:
+    """``is empty`` / ``is not empty`` (``negated``): a field's text is "", an expression's number NaN."""
+    target = a[0]
     if target.op == "field":
         empty = cols.text(target.args[0]) == ""
     else:
         empty = np.isnan(evaluate(target, cols, "num"))
-    return empty if op == "empty" else ~empty
+    return ~empty if negated else empty
 
 
 def _and(a: tuple, cols: Columns, want: str) -> np.ndarray:
@@ -196,10 +197,9 @@ def _not(a: tuple, cols: Columns, want: str) -> np.ndarray:
 
 _EVALUATORS: dict[str, _Eval] = {
     "num": _num, "str": _str, "bool": _bool, "field": _field, "call": _call, "neg": _neg, "bin": _arithmetic,
-    "cmp": _compare, "in": _membership, "notin": _membership, "contains": _contains,
-    "empty": _emptiness, "notempty": _emptiness, "and": _and, "or": _or, "not": _not,
+    "cmp": _compare, "in": _membership, "notin": partial(_membership, negated=True), "contains": _contains,
+    "empty": _emptiness, "notempty": partial(_emptiness, negated=True), "and": _and, "or": _or, "not": _not,
 }
-_TWO_FORMS = {"in", "notin", "empty", "notempty"}  # handlers given the op first: one handler for both forms
 
 
 def _is_text(node: Node) -> bool:
