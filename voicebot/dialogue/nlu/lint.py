@@ -77,7 +77,8 @@ class _Examples:
 
 
 def lint_plan(plan, encoder: CachedEncoder | None, cache: ClassifierCache | None = None) -> list[Finding]:
-    """``cache``: where the cross-validation below is kept, so a second check of an unchanged plan does not refit."""
+    """``cache``: where the misplaced-example check keeps its cross-validation, so a second check of an
+    unchanged plan does not refit."""
     lint = _Lint(plan)
     _check_intents(lint)
     examples = _examples(plan, encoder)
