@@ -77,7 +77,7 @@ _TABLE = re.compile("一" + "".join(f"{_BETWEEN}(?:[两俩幺〇壹贰叁肆伍�
     ("voicebot.pii", "CN_DIGIT_VALUES", "零〇一幺二两三四五六七八九"),
     ("voicebot.asr.zh_text", "_NUM", "零〇幺一二两三四五六七八九十百千万亿"),
     ("voicebot.asr.zh_text", "_DIGIT", "零〇幺一二两三四五六七八九"),
-    ("voicebot.dialogue.callback_time", "_ZH_DIGITS", "零〇一二两俩三四五六七八九"),
+    ("voicebot.dialogue.callback_phrases", "_ZH_DIGITS", "零〇一二两俩三四五六七八九"),
     ("voicebot.dialogue.nlu.normalize", "ZH_DIGITS", "零〇一二两三四五六七八九"),
     ("voicebot.dialogue.survey", "_ZH_SCORES", "一二两三四五"),
     ("voicebot.campaign.freeform", "_CN_DIGITS", "零〇一壹二两贰三叁四肆五伍六陆七柒八捌九玖"),
@@ -89,11 +89,11 @@ def test_each_caller_keeps_its_characters(module: str, name: str, characters: st
 
 def test_callers_keep_their_values() -> None:
     from voicebot.campaign import freeform
-    from voicebot.dialogue import callback_time
+    from voicebot.dialogue import callback_phrases
     from voicebot.pii import CN_DIGIT_VALUES
 
     assert CN_DIGIT_VALUES["幺"] == "1" and CN_DIGIT_VALUES["两"] == "2" and CN_DIGIT_VALUES["〇"] == "0"
-    assert callback_time._ZH_DIGITS["俩"] == 2 and freeform._CN_DIGITS["玖"] == 9
+    assert callback_phrases._ZH_DIGITS["俩"] == 2 and freeform._CN_DIGITS["玖"] == 9
     # callback_time said clock times and durations with its own reader, the same below 100.
     assert all(chinese_number(n) == old_small_reading(n) for n in range(100))
 

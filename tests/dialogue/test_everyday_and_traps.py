@@ -118,3 +118,21 @@ def test_question_and_negation_helpers():
     assert not is_question("喂听得到吗", "zh-CN") and not is_question("hey how are you", "en-US")
     assert negation("对，我就是车主", "zh-CN") == "我不是车主" and negation("我不是车主", "zh-CN") == "对，我就是车主"
     assert negation("yes that's me", "en-US") == "no that is not me" and negation("我要投诉", "zh-CN") is None
+
+
+def test_faq_not_answered_example_and_confirm_never_are_traps(tmp_path):
+    (tmp_path / "faq.yaml").write_text("locale: zh-CN\ndecline: 这个我回答不了\nnot_answered_examples:\n  - 续一年\n"
+                                       "  - 你们卖电视吗\nentries:\n  - id: price\n    questions: [多少钱, 价格是多少]\n"
+                                       "    answer: 一百元\n", encoding="utf-8")
+    text = NO_LIBRARY.replace("intents:\n", "faq: faq.yaml\nconfirm:\n  intents:\n    renew: {never: true}\nintents:\n", 1)
+    plan, path = _plan(tmp_path, text)
+    found = [str(f) for f in lint_traps(plan, None)]
+    faq_line = 4  # the not_answered example 续一年 in faq.yaml
+    renew_line = next(i for i, x in enumerate(text.splitlines(), 1) if x.startswith("  renew: ["))
+    assert f"{tmp_path / 'faq.yaml'}:{faq_line}: warning: '续一年' is in the FAQ's not_answered_examples and is an " \
+           f"example of intent 'renew' ({path}:{renew_line}): one of the two is wrong" in found, found
+    never_line = next(i for i, x in enumerate(text.splitlines(), 1) if "renew: {never: true}" in x)
+    assert any(f.startswith(f"{path}:{never_line}: warning: confirm.intents.renew: never: the engine will not ask back "
+                            "before 'renew' closes a customer") for f in found), found
+    assert any("intent 'renew' ends the call or tags the number and has 3 examples" in f for f in found), found
+    assert len(found) == 3, found

@@ -200,3 +200,40 @@ def test_lines_prepared_while_ringing_leave_no_outcome_for_an_unanswered_call(fa
     d = factory.new_dialogue(info)
     assert d.lines_to_prerender(info)
     assert "answered_by" not in d.outcome()  # the session's busy / no answer stands
+
+
+def test_check_variants_names_each_problem_at_its_line():
+    from voicebot.dialogue.plan.schema import ScriptVariant
+    from voicebot.dialogue.plan.variants import check_variants
+
+    spec = load_dialplan(PLANS["zh"]).spec
+    ok = {"opening": "您好，请问是{salutation}吗？", "offer": "给您{offer}。要订一台吗？", "closing": "谢谢，再见！"}
+    variants = {
+        "bad name": ScriptVariant(**{**ok, "pitch": "{product}本周特价。", "opening": "  "}),
+        "b": ScriptVariant(**{**ok, "pitch": ["{script_pitch}好", "{nosuch}呢", "{points}积分"], "closing": "{unclosed"}),
+        "c": ScriptVariant(**{**ok, "pitch": "{product}本周特价！"}),
+        "d": ScriptVariant(**{**ok, "pitch": "{product}本周特价。", "opening": "  "}),
+    }
+    segments = dict(spec.segments)
+    segments["price_sensitive"] = segments["price_sensitive"].model_copy(update={"variants": variants})
+    segments["default"] = segments["default"].model_copy(update={"variants": {}})
+    problems = check_variants(spec.model_copy(update={"segments": segments}))
+    at = ("segments", "price_sensitive", "variants")
+    assert [p for p, _ in problems] == [
+        ("segments", "default"), (*at, "bad name"), (*at, "bad name", "opening"), (*at, "b", "pitch", 0),
+        (*at, "b", "pitch", 1), (*at, "b", "pitch", 2), (*at, "b", "closing"), (*at, "c", "pitch"),
+        (*at, "d", "opening"), (*at, "d"), (*at, "d", "pitch")]
+    messages = [m for _, m in problems]
+    assert messages[0] == ("prompts speak {script_...} lines, so the 'default' segment needs script variants "
+                           "(segments without their own use them)")
+    assert messages[1] == "variant name 'bad name': no spaces, commas or colons (it is an A/B arm's key)"
+    assert messages[2] == messages[8] == "empty line"
+    assert messages[3] == "a script line cannot use {script_pitch}"
+    assert messages[4].startswith("unknown template variable {nosuch} (known: agent_name, city, company,")
+    assert messages[5] == "the fallback wording (the last) uses {points}, which is empty for customers without that field"
+    assert messages[6].startswith("bad template '{unclosed'")
+    assert messages[7] == ("variants 'bad name' and 'c' of segment 'price_sensitive' have the same pitch: the A/B test "
+                           "measures the pitch, write a different one")
+    assert messages[9] == ("variants 'bad name' and 'd' of segment 'price_sensitive' speak identical lines: the A/B test "
+                           "would compare a script with itself")
+    assert messages[10].startswith("variants 'c' and 'd' of segment 'price_sensitive' have the same pitch")

@@ -68,23 +68,36 @@ def _convert(match: re.Match[str]) -> str:
         return whole
     if percent and run == "百":  # 百分之百
         return "100%"
-    if not percent and not decimals and len(run) == 1:
-        nxt = match.string[match.end():match.end() + 1]
-        if run in _KEEP_ALONE or (_HAN.match(nxt) and nxt not in MEASURE_WORDS):
-            return whole
-    digits_only = all(c in _DIGIT for c in run)
-    if digits_only and len(run) > 1:  # read out digit by digit: a phone or order number, a year
-        number = "".join(str(_DIGIT_VALUES[c]) for c in run)
-    else:
-        number = _cn2an(run)
-        if number is None:
-            return whole
+    if not percent and not decimals and _a_word_not_a_number(match, run):
+        return whole
+    number = _whole_number(run)
+    if number is None:
+        return whole
     if decimals:
-        frac = _cn2an(decimals) if len(decimals) == 1 else "".join(_cn2an(c) or c for c in decimals)
-        number = f"{number}.{frac}"
+        number = f"{number}.{_fraction(decimals)}"
     if big:
         number += big
     return f"{number}%" if percent else number
+
+
+def _a_word_not_a_number(match: re.Match[str], run: str) -> bool:
+    """A lone numeral that is part of a word (一下, 十分): one kept alone, or followed by a character
+    that is no measure word."""
+    if len(run) != 1:
+        return False
+    nxt = match.string[match.end():match.end() + 1]
+    return run in _KEEP_ALONE or bool(_HAN.match(nxt) and nxt not in MEASURE_WORDS)
+
+
+def _whole_number(run: str) -> str | None:
+    if len(run) > 1 and all(c in _DIGIT for c in run):  # read out digit by digit: a phone or order number, a year
+        return "".join(str(_DIGIT_VALUES[c]) for c in run)
+    return _cn2an(run)
+
+
+def _fraction(decimals: str) -> str:
+    """点五 -> 5; 点一四 digit by digit -> 14."""
+    return _cn2an(decimals) if len(decimals) == 1 else "".join(_cn2an(c) or c for c in decimals)  # type: ignore[return-value]
 
 
 def numerals_to_digits(text: str) -> str:

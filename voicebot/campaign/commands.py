@@ -174,17 +174,11 @@ dialer_factory = default_dialer_factory
 
 
 def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
-    from tqdm import tqdm
-
     from voicebot.campaign.clock import FakeClock, SystemClock
     from voicebot.campaign.simulated import SimulatedDialer
     from voicebot.campaign.worker import CampaignWorker
 
-    # Children of a multi-process start are shares of a total that was checked already.
-    refusal = None if args.simulate or args.no_seed else check_channels(
-        settings, args.channels or settings.campaign.bot_channels, args.force, args.zh)
-    if refusal is not None:
-        tell("error", args.zh, text=refusal)
+    if _too_many_channels(args, settings):
         return 2
     campaign = _campaign(settings, args.name)
     campaign.require_members()  # before the dialer loads models: a campaign with nobody to call fails fast
@@ -193,12 +187,7 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     clock = FakeClock(datetime.fromisoformat(args.simulated_start)) if args.simulated_start else SystemClock()
     requested = args.channels or settings.campaign.bot_channels
-    if not (args.simulate or args.no_seed):  # a group's children are shares of a total already told
-        from voicebot.campaign.controls import ceiling_warning
-
-        warning = ceiling_warning(campaign.client, campaign.ck, settings.campaign, requested, args.zh)
-        if warning:
-            tell("error", args.zh, text=warning)
+    _warn_over_ceiling(args, settings, campaign, requested)
     if not args.simulate and requested > settings.campaign.calls_per_process:
         _prepare(campaign, clock, settings, args.zh)
         return _start_group(args, settings, requested)
@@ -211,22 +200,59 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     workers = [CampaignWorker(campaign.client, args.name, dialer, settings.campaign, clock,
                               worker_id=base_id if channels == 1 else f"{base_id}-{i}",
                               agent_wrap_up_s=settings.supervisor.agent_wrap_up_s) for i in range(channels)]
+    crashed = _run_channels(campaign, args, workers, advance_clock=isinstance(clock, FakeClock))
+    close = getattr(dialer, "close", None)
+    if close is not None:
+        close()
+    total_stats = {k: sum(getattr(w.stats, k) for w in workers)
+                   for k in ("dialed", "deferred", "dropped", "paced", "interrupted")}
+    total_stats["interrupted_reclaimed"] = total_stats.pop("interrupted")
+    tell("started_done", args.zh, dialed=total_stats["dialed"], deferred=total_stats["deferred"], name=args.name,
+         status=status_word(campaign.status, args.zh))
+    _print({"worker": base_id, "channels": channels, "seeded": seeded, **total_stats, "status": campaign.status,
+            **({"crashed": crashed} if crashed else {})})
+    return 1 if crashed else 0  # a crashed channel stopped the run early: supervisors must see a failure
+
+
+def _too_many_channels(args: argparse.Namespace, settings: Settings) -> bool:
+    """True (and said) when the channels asked for are more than this machine can carry."""
+    if args.simulate or args.no_seed:  # children of a multi-process start: shares of a total checked already
+        return False
+    refusal = check_channels(settings, args.channels or settings.campaign.bot_channels, args.force, args.zh)
+    if refusal is not None:
+        tell("error", args.zh, text=refusal)
+    return refusal is not None
+
+
+def _warn_over_ceiling(args: argparse.Namespace, settings: Settings, campaign, requested: int) -> None:
+    if args.simulate or args.no_seed:  # a group's children are shares of a total already told
+        return
+    from voicebot.campaign.controls import ceiling_warning
+
+    warning = ceiling_warning(campaign.client, campaign.ck, settings.campaign, requested, args.zh)
+    if warning:
+        tell("error", args.zh, text=warning)
+
+
+def _run_channels(campaign, args: argparse.Namespace, workers: list, advance_clock: bool) -> list[str]:
+    """Each worker on its own thread until done, stopped or one crashes; a progress bar meanwhile.
+    The ids of crashed workers."""
+    from tqdm import tqdm
+
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    total = len(campaign.members())
-    bar = tqdm(total=total, desc=f"campaign {args.name}", unit="cust")
+    bar = tqdm(total=len(campaign.members()), desc=f"campaign {args.name}", unit="cust")
 
     def progress() -> None:  # customers in a final state
         while not stop.wait(0.5):
-            done = sum(1 for v in _finals(campaign) if v)
-            bar.update(done - bar.n)
+            bar.update(sum(1 for v in _finals(campaign) if v) - bar.n)
 
     threading.Thread(target=progress, daemon=True).start()
     crashed: list[str] = []
 
-    def work(worker: CampaignWorker) -> None:
+    def work(worker) -> None:
         try:
-            worker.run(stop, exit_when_done=args.until_done, advance_clock=isinstance(clock, FakeClock))
+            worker.run(stop, exit_when_done=args.until_done, advance_clock=advance_clock)
         except Exception:  # one channel's failure must not leave the others running blind
             worker.log.exception("worker_crashed")
             crashed.append(worker.worker_id)
@@ -244,19 +270,9 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
         for t in threads:
             t.join()
     stop.set()
-    close = getattr(dialer, "close", None)
-    if close is not None:
-        close()
     bar.update(sum(1 for v in _finals(campaign) if v) - bar.n)
     bar.close()
-    total_stats = {k: sum(getattr(w.stats, k) for w in workers)
-                   for k in ("dialed", "deferred", "dropped", "paced", "interrupted")}
-    total_stats["interrupted_reclaimed"] = total_stats.pop("interrupted")
-    tell("started_done", args.zh, dialed=total_stats["dialed"], deferred=total_stats["deferred"], name=args.name,
-         status=status_word(campaign.status, args.zh))
-    _print({"worker": base_id, "channels": channels, "seeded": seeded, **total_stats, "status": campaign.status,
-            **({"crashed": crashed} if crashed else {})})
-    return 1 if crashed else 0  # a crashed channel stopped the run early: supervisors must see a failure
+    return crashed
 
 
 def _scripts(settings: Settings):

@@ -111,19 +111,11 @@ class CallResult:
     def from_outcome(cls, outcome: dict[str, Any], call_id: str = "") -> CallResult:
         """From a call session's outcome dict (answered_by, tags, turns, transfer, callbacks, ...)."""
         tags = [str(t) for t in outcome.get("tags", [])]
-        answered = outcome.get("answered_by", "failed")
-        if answered not in ("human", "voicemail", "no_answer", "busy", "invalid"):
-            answered = "failed"
         transfer = outcome.get("transfer") or {}
-        callback_at = None
-        for cb in outcome.get("callbacks", []):
-            if cb.get("at"):
-                callback_at = datetime.fromisoformat(cb["at"]).timestamp()
-            elif cb.get("delay_s") is not None:
-                callback_at = outcome.get("ended_at", datetime.now().timestamp()) + float(cb["delay_s"])
         grade = outcome.get("intent_grade") or outcome.get("intent")
+        pitch = outcome.get("pitch_delivered")
         return cls(
-            answered_by=answered,
+            answered_by=_answered_by(outcome),
             intent_grade=grade if grade in ("A", "B", "C", "D") else None,
             tags=tags,
             turns=int(outcome.get("turns", 0) or 0),
@@ -131,22 +123,52 @@ class CallResult:
             transferred=bool(transfer.get("ok")),
             bridged=bool(transfer.get("ok")) and bool(transfer.get("bridged")),
             transfer_reason=str(outcome.get("transfer_reason") or transfer.get("reason") or ""),
-            callback_at=callback_at,
-            do_not_call=bool(outcome.get("do_not_call")) or "stop_calling" in tags or "do_not_call" in tags,
-            complaint=bool(outcome.get("complaint")) or "complaint" in tags,
-            converted=bool(outcome.get("converted")) or "converted" in tags,
+            callback_at=_callback_at(outcome),
+            do_not_call=_flagged(outcome, tags, "do_not_call", "stop_calling"),
+            complaint=_flagged(outcome, tags, "complaint"),
+            converted=_flagged(outcome, tags, "converted"),
             hung_up_by=outcome.get("hung_up_by", ""),
             offer=str((outcome.get("offers") or [""])[-1] or outcome.get("offer") or ""),
             call_id=call_id,
             error=str(outcome.get("error", "")),
-            pitch_delivered=outcome.get("pitch_delivered") if isinstance(outcome.get("pitch_delivered"), bool) else None,
+            pitch_delivered=pitch if isinstance(pitch, bool) else None,
             variant=str(outcome.get("script_variant") or ""),
             csat=_csat(outcome.get("csat")),
             emotions=[str(e) for e in outcome.get("emotions", []) if e],
             unanswered_questions=[str(q) for q in outcome.get("unanswered_questions", [])],
-            engine_failure=str((outcome.get("engine_failure") or {}).get("engine", "")
-                               if isinstance(outcome.get("engine_failure"), dict) else outcome.get("engine_failure") or ""),
+            engine_failure=_engine_failure(outcome.get("engine_failure")),
         )
+
+
+_ANSWERED_BY = ("human", "voicemail", "no_answer", "busy", "invalid")
+
+
+def _answered_by(outcome: dict[str, Any]) -> AnsweredBy:
+    answered = outcome.get("answered_by", "failed")
+    return answered if answered in _ANSWERED_BY else "failed"
+
+
+def _callback_at(outcome: dict[str, Any]) -> float | None:
+    """Epoch seconds of the last callback asked for: a time, or a delay after the call ended."""
+    callback_at = None
+    for cb in outcome.get("callbacks", []):
+        if cb.get("at"):
+            callback_at = datetime.fromisoformat(cb["at"]).timestamp()
+        elif cb.get("delay_s") is not None:
+            callback_at = outcome.get("ended_at", datetime.now().timestamp()) + float(cb["delay_s"])
+    return callback_at
+
+
+def _flagged(outcome: dict[str, Any], tags: list[str], name: str, *also: str) -> bool:
+    """The outcome says so, or the call was tagged so (by ``name`` or an older tag ``also``)."""
+    return bool(outcome.get(name)) or any(t in tags for t in (*also, name))
+
+
+def _engine_failure(value: Any) -> str:
+    """The engine that failed, from {"engine": ...} or from its name given as is."""
+    if isinstance(value, dict):
+        return str(value.get("engine", ""))
+    return str(value or "")
 
 
 def _csat(value: Any) -> int | None:

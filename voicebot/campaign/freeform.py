@@ -101,16 +101,36 @@ def parse_date(text: str | datetime | date, formats: list[str] | None = None, da
     if isinstance(text, date):
         return Parsed(text)
     raw = str(text).strip()
-    for fmt in formats or []:
+    # In order: the mapping's own formats, an Excel day number, 3天前, the numeric forms, 24-Mar-2025.
+    parsed = (_with_formats(raw, formats or []) or _excel_day(raw) or _relative(raw, today or date.today())
+              or _numeric_date(raw, day_first) or _with_formats(raw, _EN_FORMATS))
+    if parsed is None:
+        raise ValueError(f"{raw!r} is not a date")
+    return parsed
+
+
+def _with_formats(raw: str, formats: list[str]) -> Parsed | None:
+    for fmt in formats:
         try:
             return Parsed(datetime.strptime(raw, fmt).date())
         except ValueError:
             continue
+    return None
+
+
+def _excel_day(raw: str) -> Parsed | None:
     if re.fullmatch(r"\d{5}(\.\d+)?", raw) and 20000 <= float(raw) <= 80000:  # Excel stored the date as a number
         return Parsed(_EXCEL_EPOCH + timedelta(days=int(float(raw))), "Excel day number read as a date")
-    relative = _relative_date(raw, today or date.today())
-    if relative is not None:
-        return Parsed(relative, f"relative date read against {(today or date.today()).isoformat()}")
+    return None
+
+
+def _relative(raw: str, today: date) -> Parsed | None:
+    relative = _relative_date(raw, today)
+    return Parsed(relative, f"relative date read against {today.isoformat()}") if relative is not None else None
+
+
+def _numeric_date(raw: str, day_first: bool) -> Parsed | None:
+    """The first of ``_DATE_PATTERNS`` that matches; ValueError when its numbers are no real date."""
     for pattern, order in _DATE_PATTERNS:
         match = pattern.match(raw)
         if not match:
@@ -124,23 +144,24 @@ def parse_date(text: str | datetime | date, formats: list[str] | None = None, da
             note = "no day given, read as the 1st"
         else:
             a, b, y = parts
-            if a > 12:
-                d, m = a, b
-            elif b > 12:
-                m, d = a, b
-            else:
-                d, m = (a, b) if day_first else (b, a)
-                if a != b:
-                    note = f"day/month ambiguous, read as {date(y, m, d).isoformat()}" if _valid(y, m, d) else ""
+            y, m, d, note = _day_month_year(a, b, y, day_first)
         if _valid(y, m, d):
             return Parsed(date(y, m, d), note)
         raise ValueError(f"{raw!r} is not a real date")
-    for fmt in _EN_FORMATS:  # 24-Mar-2025, Mar 24, 2025, 24 March 2025
-        try:
-            return Parsed(datetime.strptime(raw, fmt).date())
-        except ValueError:
-            continue
-    raise ValueError(f"{raw!r} is not a date")
+    return None
+
+
+def _day_month_year(a: int, b: int, y: int, day_first: bool) -> tuple[int, int, int, str]:
+    """(year, month, day, note) of a/b/y: a number over 12 is the day; else ``day_first`` decides, with a note."""
+    if a > 12:
+        return y, b, a, ""
+    if b > 12:
+        return y, a, b, ""
+    d, m = (a, b) if day_first else (b, a)
+    note = ""
+    if a != b:
+        note = f"day/month ambiguous, read as {date(y, m, d).isoformat()}" if _valid(y, m, d) else ""
+    return y, m, d, note
 
 
 _RELATIVE_WORDS = {"今天": 0, "今日": 0, "昨天": 1, "昨日": 1, "前天": 2, "上周": 7, "上星期": 7, "上个月": 30, "上月": 30,
@@ -224,8 +245,24 @@ def parse_contact_time(text: str) -> ContactTime:
     hours, 周末不要打 leaves weekdays; the other clauses (下午, 9-11点, 工作日晚上) are preferences."""
     raw = str(text).strip()
     clauses = [c.strip() for c in _CLAUSES.split(raw) if c.strip()] or [raw]
-    if len(clauses) == 1 and not any(w in raw.lower() for w in _NEGATIONS):
+    if len(clauses) == 1 and not _negated(raw):
         return _preference(raw)
+    prefer, avoid, days = _clause_constraints(clauses)
+    if prefer is None and avoid is None and days == "any":
+        raise ValueError(f"{raw!r} is not a time of day")
+    start, end = (prefer.start, prefer.end) if prefer is not None else (None, None)
+    if avoid is not None and start is not None and avoid[0] <= start and end <= avoid[1]:
+        start = end = None  # a preference inside the excluded hours is no preference
+    return ContactTime(start, end, days, avoid)
+
+
+def _negated(clause: str) -> bool:
+    return any(w in clause.lower() for w in _NEGATIONS)
+
+
+def _clause_constraints(clauses: list[str]) -> tuple[ContactTime | None, tuple[int, int] | None, str]:
+    """(the last preferred time, the last excluded hours, the days): a negated clause excludes, and
+    周末不要打 turns into weekdays; a later clause overrides an earlier one."""
     prefer: ContactTime | None = None
     avoid: tuple[int, int] | None = None
     days = "any"
@@ -234,7 +271,7 @@ def parse_contact_time(text: str) -> ContactTime:
             read = _preference(clause)
         except ValueError:
             continue  # 都行 / 谢谢: no time in this clause
-        if any(w in clause.lower() for w in _NEGATIONS):
+        if _negated(clause):
             if read.start is not None:
                 avoid = (read.start, read.end)
             if read.days != "any":
@@ -242,12 +279,7 @@ def parse_contact_time(text: str) -> ContactTime:
         elif read.start is not None or read.days != "any":
             prefer = read
             days = read.days if read.days != "any" else days
-    if prefer is None and avoid is None and days == "any":
-        raise ValueError(f"{raw!r} is not a time of day")
-    start, end = (prefer.start, prefer.end) if prefer is not None else (None, None)
-    if avoid is not None and start is not None and avoid[0] <= start and end <= avoid[1]:
-        start = end = None  # a preference inside the excluded hours is no preference
-    return ContactTime(start, end, days, avoid)
+    return prefer, avoid, days
 
 
 def _preference(raw: str) -> ContactTime:

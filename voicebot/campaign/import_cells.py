@@ -8,6 +8,7 @@ Errors are the row's business (``voicebot.campaign.importer``): ``PhoneError`` r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -104,42 +105,56 @@ def read_field(fld: str, text: Any, mapping: ColumnMapping) -> tuple[Any, str]:
     """(value, note) of one optional cell; ValueError when unreadable."""
     kind = FIELDS[fld]
     raw = text if isinstance(text, (date, datetime)) else str(text)
-    if fld == "birthday":  # 197003: a month is all 出生年月 gives
-        day = raw.date() if isinstance(raw, datetime) else raw
-        return normalise.parse_birth(day.isoformat() if isinstance(day, date) else day, date.today()), ""
+    if fld == "birthday":
+        return _birthday(raw), ""
     if fld == "city":
-        try:
-            return normalise.normalise_city(raw), ""
-        except ValueError as exc:
-            return raw, f"{exc}; kept as written"
-    if kind == "date" and not isinstance(raw, (date, datetime)):
+        return _city(raw)
+    if kind == "date":
+        return _date(raw, mapping)
+    if isinstance(raw, (date, datetime)):
+        raw = raw.isoformat()
+    if fld in _BY_FIELD:
+        return _BY_FIELD[fld](raw), ""
+    reader = _BY_KIND.get(kind)
+    return reader(raw) if reader is not None else (raw, "")
+
+
+def _birthday(raw: str | date) -> normalise.Birth:
+    """A birth date, or only a month (197003: a month is all 出生年月 gives)."""
+    day = raw.date() if isinstance(raw, datetime) else raw
+    return normalise.parse_birth(day.isoformat() if isinstance(day, date) else day, date.today())
+
+
+def _city(raw: Any) -> tuple[Any, str]:
+    try:
+        return normalise.normalise_city(raw), ""
+    except ValueError as exc:
+        return raw, f"{exc}; kept as written"
+
+
+def _date(raw: str | date, mapping: ColumnMapping) -> tuple[str, str]:
+    """A date cell: 双十一 and other named shopping days first, then every way of writing a date."""
+    if not isinstance(raw, (date, datetime)):
         named = normalise.shopping_day(raw, date.today())
         if named is not None:
             return named.isoformat(), f"named day read as {named.isoformat()}"
-    if kind == "date":
-        parsed = freeform.parse_date(raw, mapping.date_formats, mapping.day_first)
-        return parsed.value.isoformat(), parsed.note  # type: ignore[union-attr]
-    if isinstance(raw, (date, datetime)):
-        raw = raw.isoformat()
-    if fld == "channel":
-        return values.parse_channel(raw), ""
-    if fld == "timezone":
-        return values.parse_timezone(raw), ""
-    if fld == "locale":
-        return values.parse_locale(raw), ""
-    if kind == "share":
-        parsed = freeform.parse_share(raw)
-        return parsed.value, parsed.note
-    if kind == "hour":
-        return freeform.parse_contact_time(raw), ""
-    if kind == "gender":
-        return freeform.parse_gender(raw), ""
-    if kind == "bool":
-        return freeform.parse_yes_no(raw), ""
-    if kind == "int":
-        return freeform.count(raw), ""
-    if kind == "float":
-        return freeform.amount(raw), ""
-    if kind == "list":
-        return values.parse_list(raw), ""
-    return raw, ""
+    parsed = freeform.parse_date(raw, mapping.date_formats, mapping.day_first)
+    return parsed.value.isoformat(), parsed.note  # type: ignore[union-attr]
+
+
+def _share(raw: str) -> tuple[Any, str]:
+    parsed = freeform.parse_share(raw)
+    return parsed.value, parsed.note
+
+
+_BY_FIELD: dict[str, Callable[[str], Any]] = {
+    "channel": values.parse_channel, "timezone": values.parse_timezone, "locale": values.parse_locale}
+_BY_KIND: dict[str, Callable[[str], tuple[Any, str]]] = {
+    "share": _share,
+    "hour": lambda raw: (freeform.parse_contact_time(raw), ""),
+    "gender": lambda raw: (freeform.parse_gender(raw), ""),
+    "bool": lambda raw: (freeform.parse_yes_no(raw), ""),
+    "int": lambda raw: (freeform.count(raw), ""),
+    "float": lambda raw: (freeform.amount(raw), ""),
+    "list": lambda raw: (values.parse_list(raw), ""),
+}

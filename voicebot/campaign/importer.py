@@ -74,41 +74,72 @@ class ImportReport:
                 "sheets": self.sheets, "skipped": self.skipped, "new_to_campaign": self.new_to_campaign}
 
 
+_Note = tuple[str, str, str, str]  # (column, value, reason, severity) of one cell's warning
+_TOTALS_LINE = re.compile(r"^(合计|总计|小计|汇总|total|sum)\b", re.IGNORECASE)
+
+
 def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str],
               mapping: ColumnMapping) -> tuple[dict[str, Any] | None, list[RowError]]:
     """One row into canonical fields: (record, issues); record None when the row is refused."""
-    header = sheet.header
     if cells and isinstance(cells[0], ImportFileError):
         return None, [RowError(line, "*", str(cells[0]), sheet=sheet.name)]
-    notes: list[tuple[str, str, str, str]] = []  # (column, value, reason, severity)
+    notes: list[_Note] = []
+    record: dict[str, Any] = {}
+    cells, by_header = _cells_by_header(cells, sheet.header, record, notes)
+    name = _name_of(by_header, columns)
+
+    # The number first: without one the row cannot be called.
+    phone_problems = _read_phones(by_header, columns, mapping, record, notes)
+    if "phone" not in record:
+        return None, [_refusal(line, sheet, cells, name, phone_problems)]
+
+    _read_optional_fields(by_header, columns, mapping, record, notes)
+    _derive_fields(record)
+    if mapping.keep_unmapped:
+        _keep_unmapped(by_header, columns, record)
+    issues = [RowError(line, col, reason, value, record["phone"], name, sheet.name, sev)  # type: ignore[arg-type]
+              for col, value, reason, sev in notes]
+    return record, issues
+
+
+def _cells_by_header(cells: list[Any], header: list[str], record: dict[str, Any],
+                     notes: list[_Note]) -> tuple[list[Any], dict[str, Any]]:
+    """(cells without trailing empties, header -> cell); cells beyond the header are kept as x_extra."""
     while len(cells) > len(header) and str(cells[-1]).strip() == "":
         cells = cells[:-1]
     extra = [str(c) for c in cells[len(header):]]
     if extra:
         notes.append(("*", ",".join(extra), f"row has {len(cells)} fields, header has {len(header)}; "
                       "extra cells kept as x_extra", "warning"))
-    by_header = dict(zip(header, [*cells, *[""] * (len(header) - len(cells))]))
-    record: dict[str, Any] = {}
-    if extra:
         record["x_extra"] = ",".join(extra)
-    name = str(by_header.get(columns.get("name", ""), "") or "").strip() or " ".join(
-        str(by_header.get(columns.get(f, ""), "") or "").strip() for f in ("first_name", "last_name")).strip()
+    return cells, dict(zip(header, [*cells, *[""] * (len(header) - len(cells))]))
 
-    # The number first: without one the row cannot be called.
-    phone_problems = []
+
+def _name_of(by_header: dict[str, Any], columns: dict[str, str]) -> str:
+    """The name column, else first and last name joined: for the issues list, before any parsing."""
+    def cell(fld: str) -> str:
+        return str(by_header.get(columns.get(fld, ""), "") or "").strip()
+    return cell("name") or " ".join(cell(f) for f in ("first_name", "last_name")).strip()
+
+
+def _read_phones(by_header: dict[str, Any], columns: dict[str, str], mapping: ColumnMapping,
+                 record: dict[str, Any], notes: list[_Note]) -> list[tuple[str, str, str]]:
+    """Sets record["phone"] (and "phone_alt") from the phone columns; the (column, value, reason) of
+    each phone cell that could not be read. A bad mobile with a good second number is a warning."""
+    problems: list[tuple[str, str, str]] = []
     for fld in ("phone", "phone_alt"):
         column = columns.get(fld)
-        text = clean_cell(by_header.get(column, "")) if column else ""
         if not column:
             continue
+        text = clean_cell(by_header.get(column, ""))
         if text == "":
             if fld == "phone":  # an empty second number is no news
-                phone_problems.append((column, "", "phone number is empty"))
+                problems.append((column, "", "phone number is empty"))
             continue
         try:
             e164, others, note = read_phone(str(text), mapping.region)
         except PhoneError as exc:
-            phone_problems.append((column, str(text), str(exc)))
+            problems.append((column, str(text), str(exc)))
             continue
         if "phone" in record:
             record["phone_alt"] = e164
@@ -119,16 +150,25 @@ def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str]
         if note:
             notes.append((column, str(text), note, "warning"))
         if fld == "phone_alt":
-            for col, value, reason in phone_problems:
-                notes.append((col, value, f"{reason}; dialling the {column!r} column instead", "warning"))
-    if "phone" not in record:
-        first = next((str(c).strip() for c in cells if str(c).strip()), "")
-        if re.match(r"^(合计|总计|小计|汇总|total|sum)\b", first, re.IGNORECASE):
-            return None, [RowError(line, "*", "a totals line, not a customer", first, "", name, sheet.name)]
-        col, value, reason = phone_problems[0] if phone_problems else ("*", "", "no phone column")
-        reason = reason if len(phone_problems) < 2 else "; ".join(f"{c}: {r}" for c, _v, r in phone_problems)
-        return None, [RowError(line, col, reason, value, "", name, sheet.name)]
+            notes.extend((col, value, f"{reason}; dialling the {column!r} column instead", "warning")
+                         for col, value, reason in problems)
+    return problems
 
+
+def _refusal(line: int, sheet: Sheet, cells: list[Any], name: str,
+             phone_problems: list[tuple[str, str, str]]) -> RowError:
+    """Why a row without a callable number is refused: a totals line, or its phone cells' problems."""
+    first = next((str(c).strip() for c in cells if str(c).strip()), "")
+    if _TOTALS_LINE.match(first):
+        return RowError(line, "*", "a totals line, not a customer", first, "", name, sheet.name)
+    col, value, reason = phone_problems[0] if phone_problems else ("*", "", "no phone column")
+    reason = reason if len(phone_problems) < 2 else "; ".join(f"{c}: {r}" for c, _v, r in phone_problems)
+    return RowError(line, col, reason, value, "", name, sheet.name)
+
+
+def _read_optional_fields(by_header: dict[str, Any], columns: dict[str, str], mapping: ColumnMapping,
+                          record: dict[str, Any], notes: list[_Note]) -> None:
+    """Every mapped column but the phones; an unreadable cell is kept raw as x_<column>, with a warning."""
     for fld, column in columns.items():
         if fld in ("phone", "phone_alt"):
             continue
@@ -143,24 +183,35 @@ def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str]
             continue
         if note:
             notes.append((column, str(text), note, "warning"))
-        if isinstance(value, normalise.Birth):
-            record["birthday"] = value.iso
-            record.setdefault("age", value.age(date.today()))
-            continue
-        if isinstance(value, normalise.Place):
-            record.update(city=value.city, province=value.province, **({"district": value.district}
-                                                                          if value.district else {}))
-            continue
-        if isinstance(value, freeform.ContactTime):
-            record["preferred_time"] = str(text)
-            if value.start is not None:
-                record["preferred_hour"], record["preferred_hour_end"] = value.start, value.end
-            if value.days != "any":
-                record["preferred_days"] = value.days
-            if value.avoid is not None:  # 中午别打: hours never to call, not a preference
-                record["avoid_hour"], record["avoid_hour_end"] = value.avoid
-            continue
+        _store_value(record, fld, value, str(text))
+
+
+def _store_value(record: dict[str, Any], fld: str, value: Any, text: str) -> None:
+    """A parsed cell into the record: structured values spread over the fields they stand for."""
+    if isinstance(value, normalise.Birth):
+        record["birthday"] = value.iso
+        record.setdefault("age", value.age(date.today()))
+    elif isinstance(value, normalise.Place):
+        record.update(city=value.city, province=value.province,
+                      **({"district": value.district} if value.district else {}))
+    elif isinstance(value, freeform.ContactTime):
+        _store_contact_time(record, value, text)
+    else:
         record[fld] = value
+
+
+def _store_contact_time(record: dict[str, Any], value: freeform.ContactTime, text: str) -> None:
+    record["preferred_time"] = text
+    if value.start is not None:
+        record["preferred_hour"], record["preferred_hour_end"] = value.start, value.end
+    if value.days != "any":
+        record["preferred_days"] = value.days
+    if value.avoid is not None:  # 中午别打: hours never to call, not a preference
+        record["avoid_hour"], record["avoid_hour_end"] = value.avoid
+
+
+def _derive_fields(record: dict[str, Any]) -> None:
+    """Fields the row implies without a column: name from its parts, gender from 先生/女士, member from a level."""
     if "name" not in record and (record.get("first_name") or record.get("last_name")):
         first, last = str(record.get("first_name", "")), str(record.get("last_name", ""))
         record["name"] = f"{first} {last}".strip() if (first + last).isascii() else last + first  # 王 + 伟
@@ -171,15 +222,15 @@ def parse_row(line: int, sheet: Sheet, cells: list[Any], columns: dict[str, str]
             record["member"] = freeform.parse_yes_no(str(record["member_level"]))
         except ValueError:
             pass
-    if mapping.keep_unmapped:
-        mapped = set(columns.values())
-        for column, cell in by_header.items():
-            text = clean_cell(cell)
-            if column not in mapped and str(text).strip():
-                record[f"x_{column}"] = text.isoformat() if isinstance(text, (date, datetime)) else str(text)
-    issues = [RowError(line, col, reason, value, record["phone"], name, sheet.name, sev)  # type: ignore[arg-type]
-              for col, value, reason, sev in notes]
-    return record, issues
+
+
+def _keep_unmapped(by_header: dict[str, Any], columns: dict[str, str], record: dict[str, Any]) -> None:
+    """Columns the mapping does not know, kept as x_<column> text."""
+    mapped = set(columns.values())
+    for column, cell in by_header.items():
+        text = clean_cell(cell)
+        if column not in mapped and str(text).strip():
+            record[f"x_{column}"] = text.isoformat() if isinstance(text, (date, datetime)) else str(text)
 
 
 def _merge(into: dict[str, Any], new: dict[str, Any], per_order: bool = False) -> None:

@@ -261,61 +261,8 @@ def _projection_note(t: dict[str, Any], tp: Throughput, p: Projection) -> str:
 def _page(t, name, status, total: Kpis, tp: Throughput, sat, costs: UnitCosts, charts, parts, variant_rows,
           seg_label, variant_label, questions, role, calls_csv: Path, kpis_csv: Path, zone, locale,
           measured: MeasuredCapacity | None) -> str:
-    def money(value: float | None) -> str:
-        return "–" if value is None else f"{costs.symbol}{value:,.2f}"
-
-    def n(count: int) -> str:
-        return t["n"].format(n=count)
-
-    # 1. calls a day
-    volume_note = _projection_note(t, tp, project(tp, total.attempts, measured))
-    volume_verdict = None if not total.attempts else ("met" if tp.calls_per_day >= tp.target_per_day else "not_met")
-    cards = [_card(t["card_volume"], f"{tp.calls_per_day:,.0f}<small>{t['card_volume_unit']} · {t['days_n'].format(n=len(tp.calls_by_day))}"
-                   f"</small>", t["card_volume_target"].format(target=tp.target_per_day), volume_verdict, volume_note, t)]
-    # 2. intent share
-    cards.append(_card(t["card_intent"], f"{total.intent_share:.1%}<small>{n(total.human)}</small>",
-                       t["card_intent_target"], None if not total.human else
-                       ("met" if total.intent_share >= 0.15 else "not_met"),
-                       t["card_intent_note"].format(leads=total.intent_customers, human=total.human), t))
-    # 3. cost per lead
-    cost_note = (t["card_cost_estimated"] if costs.estimated else t["card_cost_configured"]).format(
-        per_minute=money(costs.per_minute), agent_hour=money(costs.agent_hour))
-    ratio = _fmt(total.cost_vs_manual, "cost_vs_manual")
-    cards.append(_card(t["card_cost"], f"{money(total.cost_per_lead)}<small>{costs.currency}</small>",
-                       t["card_cost_target"], None if total.cost_vs_manual is None else
-                       ("met" if total.cost_vs_manual <= 0.6 else "not_met"),
-                       t["card_cost_note"].format(manual=money(total.manual_cost_per_lead), ratio=ratio)
-                       + "<br>" + html.escape(cost_note), t))
-    # 4. satisfaction: survey, and apart from it the inferred estimate
-    if sat.csat_n:
-        csat_value = f"{sat.csat_score:.0f}<small>{n(sat.csat_n)}</small>"
-        csat_note = t["card_csat_note"].format(mean=sat.csat_mean)
-        csat_verdict = "met" if sat.csat_score >= 85 else "not_met"
-    else:
-        csat_value, csat_note, csat_verdict = f"–<small>{n(0)}</small>", t["card_csat_none"], None
-    cards.append(_card(t["card_csat"], csat_value, t["card_csat_target"], csat_verdict, csat_note, t))
-    inferred = "–" if sat.inferred_score is None else f"{sat.inferred_score:.0f}"
-    cards.append(_card(t["card_inferred"], f"{inferred}<small>{n(sat.inferred_n)}</small>", "", None,
-                       t["card_inferred_note"], t).replace(f"<span class='badge nodata'>{t['no_data']}</span>", ""))
-
-    ab_rows = "".join(
-        f"<tr><td>{html.escape(seg_label(seg))}</td><td class=l>{html.escape(s.variant)}</td><td>{s.trials}</td>"
-        f"<td>{s.successes}</td><td>{f'{s.rate:.1%}' if s.trials else '–'}</td>"
-        f"<td>{s.ci_low:.1%} – {s.ci_high:.1%}</td><td>{s.p_best:.0%}</td></tr>"
-        for seg, s in variant_rows)
-    ab = (f"<h2>{t['ab_title']}</h2><table><tr>{''.join(f'<th>{c}</th>' for c in t['ab_cols'])}</tr>{ab_rows}</table>"
-          f"<p class=note>{t['ab_note']}</p>")
-    customers = max(1, status["customers"])
-    st_rows = "".join(f"<tr><td>{html.escape(t['customer_status'].get(s, s))}</td><td>{c:,}</td><td>{c / customers:.0%}"
-                      f"</td></tr>" for s, c in sorted(status["by_status"].items(), key=lambda kv: -kv[1]))
-    st_table = (f"<h2>{t['table_status']}</h2><table><tr><th>{t['status_col']}</th><th>{t['count_col']}</th>"
-                f"<th>{t['share_col']}</th></tr>{st_rows}</table>")
-    q_table = ""
-    if questions is not None:
-        q_rows = "".join(f"<tr><td>{html.escape(q)}</td><td>{c}</td></tr>" for q, c in questions) or \
-            f"<tr><td>{t['questions_none']}</td><td></td></tr>"
-        q_table = (f"<h2>{t['questions_title']}</h2><table><tr><th>{t['questions_cols'][0]}</th>"
-                   f"<th>{t['questions_cols'][1]}</th></tr>{q_rows}</table>")
+    cards = [_volume_card(t, total, tp, measured), _intent_card(t, total), _cost_card(t, total, costs),
+             *_satisfaction_cards(t, sat)]
     summary = t["summary"].format(status=html.escape(t["status"].get(status["status"], str(status["status"]))),
                                   customers=status["customers"], attempts=total.attempts, human=total.human,
                                   generated=datetime.now(zone).strftime("%Y-%m-%d %H:%M"))
@@ -326,13 +273,90 @@ def _page(t, name, status, total: Kpis, tp: Throughput, sat, costs: UnitCosts, c
 <header><h1>{t['title']} · {html.escape(name)}</h1><p>{summary}</p></header><main>
 <h2>{t['cards_title']}</h2><div class=cards>{''.join(cards)}</div>
 <h2>{t['charts_title']}</h2><div class=charts>{''.join(f'<img src="{c.name}" alt="{c.stem}">' for c in charts)}</div>
-{ab}
-{st_table}
+{_ab_section(t, variant_rows, seg_label)}
+{_status_table(t, status)}
 {_table(t, t['table_segment'], parts['segment'], costs, seg_label)}
 {_table(t, t['table_variant'], parts['variant'], costs, variant_label)}
 {_table(t, t['table_day'], parts['day'], costs)}
 {_table(t, t['table_all'], {t['by']['all']: total}, costs)}
-{q_table}
+{_questions_table(t, questions)}
 <h2>{t['data_title']}</h2><p class=note><a href="{calls_csv.name}">{calls_csv.name}</a> ·
 <a href="{kpis_csv.name}">{kpis_csv.name}</a> — {t['data_note'].format(who=who)}</p>
 </main></body></html>"""
+
+
+def _verdict(measured: bool, met: bool) -> str | None:
+    return None if not measured else ("met" if met else "not_met")
+
+
+def _volume_card(t, total: Kpis, tp: Throughput, measured: MeasuredCapacity | None) -> str:
+    """1. calls a day, against the target, with the capacity projection."""
+    note = _projection_note(t, tp, project(tp, total.attempts, measured))
+    verdict = _verdict(bool(total.attempts), tp.calls_per_day >= tp.target_per_day)
+    return _card(t["card_volume"], f"{tp.calls_per_day:,.0f}<small>{t['card_volume_unit']} · "
+                 f"{t['days_n'].format(n=len(tp.calls_by_day))}</small>",
+                 t["card_volume_target"].format(target=tp.target_per_day), verdict, note, t)
+
+
+def _intent_card(t, total: Kpis) -> str:
+    """2. intent share of the calls a person answered."""
+    return _card(t["card_intent"], f"{total.intent_share:.1%}<small>{t['n'].format(n=total.human)}</small>",
+                 t["card_intent_target"], _verdict(bool(total.human), total.intent_share >= 0.15),
+                 t["card_intent_note"].format(leads=total.intent_customers, human=total.human), t)
+
+
+def _cost_card(t, total: Kpis, costs: UnitCosts) -> str:
+    """3. cost per lead, against a person's."""
+    def money(value: float | None) -> str:
+        return "–" if value is None else f"{costs.symbol}{value:,.2f}"
+
+    cost_note = (t["card_cost_estimated"] if costs.estimated else t["card_cost_configured"]).format(
+        per_minute=money(costs.per_minute), agent_hour=money(costs.agent_hour))
+    ratio = _fmt(total.cost_vs_manual, "cost_vs_manual")
+    verdict = _verdict(total.cost_vs_manual is not None, (total.cost_vs_manual or 0.0) <= 0.6)
+    return _card(t["card_cost"], f"{money(total.cost_per_lead)}<small>{costs.currency}</small>",
+                 t["card_cost_target"], verdict,
+                 t["card_cost_note"].format(manual=money(total.manual_cost_per_lead), ratio=ratio)
+                 + "<br>" + html.escape(cost_note), t)
+
+
+def _satisfaction_cards(t, sat) -> list[str]:
+    """4. satisfaction: the survey's score, and apart from it the estimate inferred from the calls."""
+    n = t["n"].format
+    if sat.csat_n:
+        csat = _card(t["card_csat"], f"{sat.csat_score:.0f}<small>{n(n=sat.csat_n)}</small>", t["card_csat_target"],
+                     "met" if sat.csat_score >= 85 else "not_met", t["card_csat_note"].format(mean=sat.csat_mean), t)
+    else:
+        csat = _card(t["card_csat"], f"–<small>{n(n=0)}</small>", t["card_csat_target"], None, t["card_csat_none"], t)
+    inferred = "–" if sat.inferred_score is None else f"{sat.inferred_score:.0f}"
+    inferred_card = _card(t["card_inferred"], f"{inferred}<small>{n(n=sat.inferred_n)}</small>", "", None,
+                          t["card_inferred_note"], t).replace(f"<span class='badge nodata'>{t['no_data']}</span>", "")
+    return [csat, inferred_card]
+
+
+def _ab_section(t, variant_rows, seg_label) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(seg_label(seg))}</td><td class=l>{html.escape(s.variant)}</td><td>{s.trials}</td>"
+        f"<td>{s.successes}</td><td>{f'{s.rate:.1%}' if s.trials else '–'}</td>"
+        f"<td>{s.ci_low:.1%} – {s.ci_high:.1%}</td><td>{s.p_best:.0%}</td></tr>"
+        for seg, s in variant_rows)
+    return (f"<h2>{t['ab_title']}</h2><table><tr>{''.join(f'<th>{c}</th>' for c in t['ab_cols'])}</tr>{rows}</table>"
+            f"<p class=note>{t['ab_note']}</p>")
+
+
+def _status_table(t, status) -> str:
+    customers = max(1, status["customers"])
+    rows = "".join(f"<tr><td>{html.escape(t['customer_status'].get(s, s))}</td><td>{c:,}</td><td>{c / customers:.0%}"
+                   f"</td></tr>" for s, c in sorted(status["by_status"].items(), key=lambda kv: -kv[1]))
+    return (f"<h2>{t['table_status']}</h2><table><tr><th>{t['status_col']}</th><th>{t['count_col']}</th>"
+            f"<th>{t['share_col']}</th></tr>{rows}</table>")
+
+
+def _questions_table(t, questions: list[tuple[str, int]] | None) -> str:
+    """The questions the FAQ could not answer; "" when the FAQ side is not installed."""
+    if questions is None:
+        return ""
+    rows = "".join(f"<tr><td>{html.escape(q)}</td><td>{c}</td></tr>" for q, c in questions) or \
+        f"<tr><td>{t['questions_none']}</td><td></td></tr>"
+    return (f"<h2>{t['questions_title']}</h2><table><tr><th>{t['questions_cols'][0]}</th>"
+            f"<th>{t['questions_cols'][1]}</th></tr>{rows}</table>")

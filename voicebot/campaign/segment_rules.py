@@ -158,38 +158,45 @@ def load_rules(text: str, source: str = "<rules>") -> SegmentRuleSet:
     default = data.get("default")
     if not isinstance(default, str) or not default.strip():
         raise said(RuleError, "rules_default", source=source)
-    out, seen = [], set()
-    for i, (item, node) in enumerate(zip(data["segments"], seg_nodes)):
-        line = node.start_mark.line + 1
-        if not isinstance(item, dict) or "name" not in item or "when" not in item:
-            raise said(RuleError, "rules_item", source=source, line=line)
-        name = str(item["name"]).strip()
-        if name in seen:
-            raise said(RuleError, "rules_twice", source=source, line=line, name=name)
-        seen.add(name)
-        when_line = next((v.start_mark.line + 1 for k, v in node.value if k.value == "when"), line)
-        try:
-            parsed = rules.parse(str(item["when"]))
-        except RuleError as exc:
-            raise said(RuleError, "rules_in_segment", source=source, line=when_line, name=name, detail=exc) from None
-        for fn, col in rules.calls_in(parsed):
-            if fn not in HELPERS:
-                raise said(RuleError, "rules_in_segment", source=source, line=when_line, name=name,
-                           detail=said(RuleError, "rules_unknown_function", fn=fn, col=col + 1,
-                                       known=", ".join(HELPERS)))
-        unknown = set(item) - {"name", "when", "label", "priority", "strategy"}
-        if unknown:
-            raise said(RuleError, "rules_in_segment", source=source, line=line, name=name,
-                           detail=said(RuleError, "rules_unknown_keys", keys=sorted(unknown)))
-        try:
-            priority = int(item.get("priority", 100))
-        except (TypeError, ValueError):
-            raise said(RuleError, "rules_in_segment", source=source, line=line, name=name,
-                           detail=said(RuleError, "rules_priority")) from None
-        out.append((priority, i, SegmentRule(name, str(item["when"]), parsed, priority, when_line,
-                                             str(item.get("label", "")), str(item.get("strategy", "")))))
-    ordered = [r for _p, _i, r in sorted(out, key=lambda t: (t[0], t[1]))]
+    seen: set[str] = set()
+    rules_in_order = [_segment_rule(item, node, source, seen) for item, node in zip(data["segments"], seg_nodes)]
+    ordered = sorted(rules_in_order, key=lambda r: r.priority)  # stable: equal priorities keep the file's order
     return SegmentRuleSet(ordered, default.strip(), str(data.get("default_label", "")), source, text)
+
+
+_RULE_KEYS = {"name", "when", "label", "priority", "strategy"}
+
+
+def _segment_rule(item: Any, node: yaml.Node, source: str, seen: set[str]) -> SegmentRule:
+    """One entry of ``segments:`` checked (``seen``: the names before it); errors name its line."""
+    line = node.start_mark.line + 1
+    if not isinstance(item, dict) or "name" not in item or "when" not in item:
+        raise said(RuleError, "rules_item", source=source, line=line)
+    name = str(item["name"]).strip()
+    if name in seen:
+        raise said(RuleError, "rules_twice", source=source, line=line, name=name)
+    seen.add(name)
+    when_line = next((v.start_mark.line + 1 for k, v in node.value if k.value == "when"), line)
+
+    def error(at: int, detail: Any) -> Exception:
+        return said(RuleError, "rules_in_segment", source=source, line=at, name=name, detail=detail)
+
+    try:
+        parsed = rules.parse(str(item["when"]))
+    except RuleError as exc:
+        raise error(when_line, exc) from None
+    for fn, col in rules.calls_in(parsed):
+        if fn not in HELPERS:
+            raise error(when_line, said(RuleError, "rules_unknown_function", fn=fn, col=col + 1, known=", ".join(HELPERS)))
+    unknown = set(item) - _RULE_KEYS
+    if unknown:
+        raise error(line, said(RuleError, "rules_unknown_keys", keys=sorted(unknown)))
+    try:
+        priority = int(item.get("priority", 100))
+    except (TypeError, ValueError):
+        raise error(line, said(RuleError, "rules_priority")) from None
+    return SegmentRule(name, str(item["when"]), parsed, priority, when_line,
+                       str(item.get("label", "")), str(item.get("strategy", "")))
 
 
 def load_rules_file(path: str | Path) -> SegmentRuleSet:

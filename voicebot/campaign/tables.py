@@ -165,32 +165,9 @@ def _with_header(source: str, name: str, lines: list[tuple[int, list[Any]]],
                  phone_headers: frozenset[str] = frozenset()) -> Sheet | None:
     """The sheet from its most header-like row on; None when no row names a phone column (by a
     recognised header, a header the mapping file names, or a column of phone numbers below it)."""
-    best, best_score = None, 0
-    for idx, (_line, cells) in enumerate(lines[:HEADER_SCAN_ROWS]):
-        if cells and isinstance(cells[0], ImportFileError):
-            continue
-        phone_cells = [match_field(str(c)) for c in cells if isinstance(c, str)]
-        phone_cells = [m for m in phone_cells if m and m[0] in ("phone", "phone_alt")]
-        if any(str(c).strip() in phone_headers for c in cells):
-            phone_cells.append(("phone", "exact"))
-        if not phone_cells:
-            continue
-        score = header_score(cells)
-        # A lone partial match is a sentence (联系电话请填写11位手机号 on a notes sheet), not a header.
-        if score <= 3 and all(how != "exact" for _f, how in phone_cells):
-            continue
-        if score > best_score:
-            best, best_score = idx, score
-    sniffed = None
+    best, sniffed = _named_header_row(lines, phone_headers), None
     if best is None:
-        # No header names a phone: the first text row with a column of phone numbers under it.
-        for idx, (_line, cells) in enumerate(lines[:HEADER_SCAN_ROWS]):
-            if cells and not isinstance(cells[0], ImportFileError) and not any(_phone_like(c) for c in cells) \
-                    and sum(1 for c in cells if str(c).strip()) >= 2:
-                col = _sniff_phone_column(lines, idx)
-                if col is not None:
-                    best, sniffed = idx, col
-                    break
+        best, sniffed = _sniffed_header_row(lines)
     if best is None:
         return None
     header_line, header_cells = lines[best]
@@ -204,6 +181,46 @@ def _with_header(source: str, name: str, lines: list[tuple[int, list[Any]]],
             header.append(f"列{len(header) + 1}")
     return Sheet(name, header_line, header, lines[best + 1:], notes=notes,
                  phone_column=header[sniffed] if sniffed is not None else None)
+
+
+def _is_error_row(cells: list[Any]) -> bool:
+    return bool(cells) and isinstance(cells[0], ImportFileError)
+
+
+def _named_header_row(lines: list[tuple[int, list[Any]]], phone_headers: frozenset[str]) -> int | None:
+    """The index of the most header-like row that names a phone column; None when none does."""
+    best, best_score = None, 0
+    for idx, (_line, cells) in enumerate(lines[:HEADER_SCAN_ROWS]):
+        score = 0 if _is_error_row(cells) else _phone_header_score(cells, phone_headers)
+        if score > best_score:
+            best, best_score = idx, score
+    return best
+
+
+def _phone_header_score(cells: list[Any], phone_headers: frozenset[str]) -> int:
+    """How header-like a row naming a phone column is; 0 for a row that names none."""
+    phone_cells = [match_field(str(c)) for c in cells if isinstance(c, str)]
+    phone_cells = [m for m in phone_cells if m and m[0] in ("phone", "phone_alt")]
+    if any(str(c).strip() in phone_headers for c in cells):
+        phone_cells.append(("phone", "exact"))
+    if not phone_cells:
+        return 0
+    score = header_score(cells)
+    # A lone partial match is a sentence (联系电话请填写11位手机号 on a notes sheet), not a header.
+    if score <= 3 and all(how != "exact" for _f, how in phone_cells):
+        return 0
+    return score
+
+
+def _sniffed_header_row(lines: list[tuple[int, list[Any]]]) -> tuple[int | None, int | None]:
+    """No header names a phone: (the first text row with a column of phone numbers under it, that column)."""
+    for idx, (_line, cells) in enumerate(lines[:HEADER_SCAN_ROWS]):
+        if _is_error_row(cells) or any(_phone_like(c) for c in cells) or sum(1 for c in cells if str(c).strip()) < 2:
+            continue
+        col = _sniff_phone_column(lines, idx)
+        if col is not None:
+            return idx, col
+    return None, None
 
 
 def _unique(header: list[str]) -> list[str]:

@@ -41,8 +41,7 @@ class DialogueDialer:
     def dial(self, job: CallJob) -> CallResult:
         answers = getattr(self.callee, "answers", None)  # a callee may leave the phone ringing
         if answers is not None and not answers(job):
-            if self.advance_clock and hasattr(self.clock, "advance"):
-                self.clock.advance(RING_S * 2)
+            self._advance(RING_S * 2)
             return CallResult("no_answer", duration_s=RING_S * 2)
         info = job.call_info(f"text-{job.job_id}", f"sip:{job.phone}@text")
         dialogue = self.dialogues.new_dialogue(info)
@@ -54,25 +53,9 @@ class DialogueDialer:
         hung_up_by = ""
         t = 0.5
         for _ in range(self.max_turns):
-            lines: list[str] = []
-            ended = False
-            while pending:
-                action = pending.pop(0)
-                if isinstance(action, Say):
-                    lines.append(action.text)
-                    self.said.setdefault(job.job_id, []).append(action.text)
-                elif isinstance(action, Tag):
-                    outcome["tags"].extend(action.tags)
-                elif isinstance(action, ScheduleCallback):
-                    outcome["callbacks"].append({"at": action.at.isoformat() if action.at else None,
-                                                 "delay_s": action.delay_s, "note": action.note})
-                elif isinstance(action, SendOffer):
-                    outcome["offers"].append(action.offer)
-                elif isinstance(action, Transfer):
-                    outcome["transfer"] = {"ok": self.transfer_answered, "reason": action.reason}
-                    pending += dialogue.on_transfer_result(self.transfer_answered, "text dialer")
-                elif isinstance(action, HangUp):
-                    hung_up_by, ended = "bot", True
+            lines, ended = self._bot_turn(job, dialogue, pending, outcome)
+            if ended:
+                hung_up_by = "bot"
             if opt_out is not None:  # confirmed in this turn: on the list before the next one
                 opt_out.check(dialogue_tags(dialogue, outcome["tags"]))
             if ended or outcome.get("transfer", {}).get("ok"):
@@ -84,7 +67,40 @@ class DialogueDialer:
             pending += dialogue.on_user_turn(UserTurn(said, 0.9, t, t + 1.5))
             t += 4.0
         outcome.update(dialogue.outcome())
-        if self.advance_clock and hasattr(self.clock, "advance"):
-            self.clock.advance(t + RING_S)  # the channel is held while it rings and while they talk
+        self._advance(t + RING_S)  # the channel is held while it rings and while they talk
         outcome.update(hung_up_by=hung_up_by, duration_s=t, ended_at=self.clock.now())
         return CallResult.from_outcome(outcome, call_id=info.call_id)
+
+    def _advance(self, seconds: float) -> None:
+        if self.advance_clock and hasattr(self.clock, "advance"):
+            self.clock.advance(seconds)
+
+    def _bot_turn(self, job: CallJob, dialogue: Any, pending: list[Any],
+                  outcome: dict[str, Any]) -> tuple[list[str], bool]:
+        """Carries out the dialogue's pending actions (a transfer's result adds more): (lines said, hung up)."""
+        lines: list[str] = []
+        ended = False
+        while pending:
+            action = pending.pop(0)
+            if isinstance(action, Say):
+                lines.append(action.text)
+                self.said.setdefault(job.job_id, []).append(action.text)
+            elif isinstance(action, Transfer):
+                outcome["transfer"] = {"ok": self.transfer_answered, "reason": action.reason}
+                pending += dialogue.on_transfer_result(self.transfer_answered, "text dialer")
+            elif isinstance(action, HangUp):
+                ended = True
+            else:
+                _record(action, outcome)
+        return lines, ended
+
+
+def _record(action: Any, outcome: dict[str, Any]) -> None:
+    """An action that only leaves a mark on the outcome: tags, a callback, an offer sent."""
+    if isinstance(action, Tag):
+        outcome["tags"].extend(action.tags)
+    elif isinstance(action, ScheduleCallback):
+        outcome["callbacks"].append({"at": action.at.isoformat() if action.at else None,
+                                     "delay_s": action.delay_s, "note": action.note})
+    elif isinstance(action, SendOffer):
+        outcome["offers"].append(action.offer)

@@ -24,7 +24,7 @@ from voicebot.dialogue.nlu import make_intent_classifier
 from voicebot.dialogue.nlu.base import IntentClassifier
 from voicebot.dialogue.personalize import CUSTOMER_VARIABLES, SCRIPT_VARIABLES, wordings
 from voicebot.dialogue.plan import Dialplan, load_dialplan
-from voicebot.dialogue.plan.schema import SCRIPT_PARTS
+from voicebot.dialogue.plan.schema import SCRIPT_PARTS, DialplanSpec, Prompt
 from voicebot.dialogue.plan.templates import prompt_texts, render, template_fields
 from voicebot.dialogue.plan.variants import segment_variants
 from voicebot.dialogue.runtime import PlanDialogue
@@ -125,29 +125,41 @@ class PlanDialogueFactory:
         return self._availability[uri]
 
     def prompts(self) -> Iterable[tuple[Locale, str]]:
+        """Every fixed line of every plan, per segment, each once: rendered ahead of calls."""
         seen: set[tuple[str, str]] = set()
         for lp in self.plans:
             spec = lp.plan.spec
-            texts = [spec.no_match, spec.no_input, spec.escalation.say, spec.escalation.no_agent, spec.voicemail.message]
-            if spec.confirm is not None:
-                texts += [spec.confirm.resume, *(c.say for c in spec.confirm.intents.values())]
-            for st in spec.states.values():
-                texts += [st.say, st.no_match, st.no_input]
-                texts += [getattr(a, "text", None) for a in st.actions]
-            for t in [*spec.global_.values(), *(t for st in spec.states.values() for t in st.on.values())]:
-                texts += [t.say, *(getattr(a, "text", None) for a in t.actions)]
-            if lp.plan.faq is not None:  # FAQ answers are fixed lines too: rendered ahead like the rest
-                texts += [lp.plan.faq.spec.decline, *(e.answer for e in lp.plan.faq.spec.entries)]
-            fixed = [text for prompt in texts for _, text in prompt_texts(prompt)]
+            fixed = [text for prompt in _fixed_prompts(lp.plan) for _, text in prompt_texts(prompt)]
             if self.settings.dialogue.survey.enabled:
                 fixed += [lines[spec.locale] for lines in (survey.QUESTION, survey.THANKS, survey.ASK_AGAIN, survey.GOODBYE)]
-            for seg_name, seg in spec.segments.items():
-                values = {**spec.variables, "offer": spec.offers.get(seg.offer, ""), "segment": seg_name}
-                own = [t for v in segment_variants(spec, seg_name).values() for part in SCRIPT_PARTS
-                       for t in wordings(getattr(v, part))]
-                # Lines with a customer's data, a script line or a callback time are rendered per call.
-                for text in [t for t in fixed + own if not set(template_fields(t)) & PER_CALL]:
-                    line = render(text, values)
+            for seg_name in spec.segments:
+                for line in _segment_lines(spec, seg_name, fixed):
                     if (lp.plan.locale, line) not in seen:
                         seen.add((lp.plan.locale, line))
                         yield lp.plan.locale, line  # type: ignore[misc]
+
+
+def _fixed_prompts(plan: Dialplan) -> list[Prompt | None]:
+    """The plan's prompts: its fallbacks, confirmations, states, transitions and FAQ answers."""
+    spec = plan.spec
+    texts = [spec.no_match, spec.no_input, spec.escalation.say, spec.escalation.no_agent, spec.voicemail.message]
+    if spec.confirm is not None:
+        texts += [spec.confirm.resume, *(c.say for c in spec.confirm.intents.values())]
+    for st in spec.states.values():
+        texts += [st.say, st.no_match, st.no_input]
+        texts += [getattr(a, "text", None) for a in st.actions]
+    for t in [*spec.global_.values(), *(t for st in spec.states.values() for t in st.on.values())]:
+        texts += [t.say, *(getattr(a, "text", None) for a in t.actions)]
+    if plan.faq is not None:  # FAQ answers are fixed lines too: rendered ahead like the rest
+        texts += [plan.faq.spec.decline, *(e.answer for e in plan.faq.spec.entries)]
+    return texts
+
+
+def _segment_lines(spec: DialplanSpec, seg_name: str, fixed: list[str]) -> list[str]:
+    """The fixed lines and the segment's script lines, rendered with the segment's values."""
+    seg = spec.segments[seg_name]
+    values = {**spec.variables, "offer": spec.offers.get(seg.offer, ""), "segment": seg_name}
+    own = [t for v in segment_variants(spec, seg_name).values() for part in SCRIPT_PARTS
+           for t in wordings(getattr(v, part))]
+    # Lines with a customer's data, a script line or a callback time are rendered per call.
+    return [render(text, values) for text in fixed + own if not set(template_fields(text)) & PER_CALL]

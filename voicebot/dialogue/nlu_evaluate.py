@@ -127,26 +127,33 @@ def _from_library(plan, inherited, label: str, raw: list[str], i: int) -> bool:
 
 
 def score(triples: list[tuple[str, str, str]], mode: str, seconds: float = 0.0) -> EvaluationReport:
+    """(text, expected, predicted) triples into the report's figures."""
     labels = sorted({g for _, g, _ in triples} | {p for _, _, p in triples})
     confusion = {g: {p: 0 for p in labels} for g in labels}
     for _, g, p in triples:
         confusion[g][p] += 1
-    per = {}
-    for lab in labels:
-        tp = confusion[lab][lab]
-        pred_n = sum(confusion[g][lab] for g in labels)
-        gold_n = sum(confusion[lab].values())
-        per[lab] = {"precision": round(tp / pred_n, 4) if pred_n else 0.0,
-                    "recall": round(tp / gold_n, 4) if gold_n else 0.0, "support": gold_n}
-    oos = [(g, p) for _, g, p in triples if g == OUT_OF_SCOPE]
+    oos = [p for _, g, p in triples if g == OUT_OF_SCOPE]
     ins = [(g, p) for _, g, p in triples if g != OUT_OF_SCOPE]
     return EvaluationReport(
         mode, len(triples),
-        round(sum(g == p for _, g, p in triples) / len(triples), 4) if triples else 0.0,
-        round(sum(g == p for g, p in ins) / len(ins), 4) if ins else 0.0,
-        round(sum(p != OUT_OF_SCOPE for _, p in oos) / len(oos), 4) if oos else 0.0,
-        round(sum(p == OUT_OF_SCOPE for _, p in ins) / len(ins), 4) if ins else 0.0,
-        per, confusion, [t for t in triples if t[1] != t[2]], round(seconds, 2))
+        _share([g == p for _, g, p in triples]),
+        _share([g == p for g, p in ins]),
+        _share([p != OUT_OF_SCOPE for p in oos]),  # false accept: an outside question taken as an intent
+        _share([p == OUT_OF_SCOPE for _, p in ins]),  # false reject
+        {lab: _intent_figures(confusion, lab) for lab in labels}, confusion,
+        [t for t in triples if t[1] != t[2]], round(seconds, 2))
+
+
+def _share(hits: list[bool]) -> float:
+    return round(sum(hits) / len(hits), 4) if hits else 0.0
+
+
+def _intent_figures(confusion: dict[str, dict[str, int]], lab: str) -> dict[str, float | int]:
+    tp = confusion[lab][lab]
+    pred_n = sum(row[lab] for row in confusion.values())
+    gold_n = sum(confusion[lab].values())
+    return {"precision": round(tp / pred_n, 4) if pred_n else 0.0,
+            "recall": round(tp / gold_n, 4) if gold_n else 0.0, "support": gold_n}
 
 
 def evaluate_plan(plan, settings: Settings, rows: list[tuple[str, str]] | None = None) -> EvaluationReport:

@@ -84,56 +84,95 @@ _AFFIRM_START = re.compile(r"^(?:是|对|嗯|好|行|可以|yes|yeah|yep|sure|ok
 
 def lint_traps(plan, parse: Callable[[str], object] | None) -> list[Finding]:
     """``parse``: the plan's deployed classifier (None skips the negation probe)."""
-    spec, out = plan.spec, []
-    locale = spec.locale
-
-    def at(file: str, line: int, message: str) -> None:
-        out.append(Finding(file, line, "warning", message))
-
+    spec = plan.spec
+    # Examples the plan writes itself (inherited ones come after them): the traps are the author's.
     own = {n: len(i.examples) - sum(o is not None for o in plan.inheritance.origins.get(n, [])) for n, i in spec.intents.items()}
-    for intent, ispec in spec.intents.items():
-        first: dict[str, int] = {}
-        for i, ex in enumerate(ispec.examples[:own[intent]]):
-            key = _key(ex)
-            if key in first:
-                f, line = plan.example_location(intent, i)
-                at(f, line, f"example {ex!r} is already an example of {intent!r} "
-                            f"(line {plan.example_location(intent, first[key])[1]}): a duplicate")
-            first.setdefault(key, i)
+    out: list[Finding] = []
+    for intent in spec.intents:
+        out += _duplicates(plan, intent, own[intent])
         if intent in NO_QUESTIONS:
-            for i, ex in enumerate(ispec.examples[:own[intent]]):
-                if is_question(ex, locale) and not (intent == "affirm" and _AFFIRM_START.match(_key(ex))):
-                    f, line = plan.example_location(intent, i)
-                    at(f, line, f"example {ex!r} of {intent!r} is a question: the bot would not answer it "
-                                f"(who-is-calling questions belong to ask_who_is_calling)")
-    faq = getattr(plan, "faq", None)
-    if faq is not None and faq.spec.not_answered_examples:
-        where = {normalize(ex, locale): (n, i) for n, ispec in spec.intents.items() for i, ex in enumerate(ispec.examples)}
-        for k, q in enumerate(faq.spec.not_answered_examples):
-            hit = where.get(normalize(q, locale))
-            if hit is not None:
-                f, line = plan.example_location(*hit)
-                at(faq.path, faq.lines.line(("not_answered_examples", k)),
-                   f"{q!r} is in the FAQ's not_answered_examples and is an example of intent {hit[0]!r} ({f}:{line}): "
-                   f"one of the two is wrong")
-    if spec.nlu.threshold is not None:
-        at(plan.path, plan.lines.line(("nlu", "threshold")),
-           f"nlu.threshold {spec.nlu.threshold} is set by hand: it switches off the out-of-scope thresholds "
-           f"calibrated on the plan's examples (remove it unless measured better)")
-    for intent, rule in (spec.confirm.intents.items() if spec.confirm else ()):
-        if rule.never:
-            at(plan.path, plan.lines.line(("confirm", "intents", intent)),
-               f"confirm.intents.{intent}: never: the engine will not ask back before {intent!r} closes a "
-               f"customer, even on a misheard turn (remove it unless a person checks these calls)")
+            out += _questions(plan, intent, own[intent])
+    for check in (_faq_not_answered, _hand_set_threshold, _confirm_never, _thin_irreversible):
+        out += check(plan)
+    if parse is not None:
+        out += _negation_probe(plan, parse, own)
+    return out
+
+
+def _warning(file: str, line: int, message: str) -> Finding:
+    return Finding(file, line, "warning", message)
+
+
+def _duplicates(plan, intent: str, own: int) -> list[Finding]:
+    """The same example twice in one intent (a block pasted twice)."""
+    out: list[Finding] = []
+    first: dict[str, int] = {}
+    for i, ex in enumerate(plan.spec.intents[intent].examples[:own]):
+        key = _key(ex)
+        if key in first:
+            f, line = plan.example_location(intent, i)
+            out.append(_warning(f, line, f"example {ex!r} is already an example of {intent!r} "
+                                         f"(line {plan.example_location(intent, first[key])[1]}): a duplicate"))
+        first.setdefault(key, i)
+    return out
+
+
+def _questions(plan, intent: str, own: int) -> list[Finding]:
+    """Questions filed under greet or affirm (a yes that asks on, 是吗, stays an affirm)."""
+    out = []
+    for i, ex in enumerate(plan.spec.intents[intent].examples[:own]):
+        if is_question(ex, plan.spec.locale) and not (intent == "affirm" and _AFFIRM_START.match(_key(ex))):
+            f, line = plan.example_location(intent, i)
+            out.append(_warning(f, line, f"example {ex!r} of {intent!r} is a question: the bot would not answer it "
+                                         f"(who-is-calling questions belong to ask_who_is_calling)"))
+    return out
+
+
+def _faq_not_answered(plan) -> list[Finding]:
+    """An intent example that the FAQ also lists as not to be answered: the two teach opposite things."""
+    spec, faq = plan.spec, getattr(plan, "faq", None)
+    if faq is None or not faq.spec.not_answered_examples:
+        return []
+    out = []
+    where = {normalize(ex, spec.locale): (n, i) for n, ispec in spec.intents.items() for i, ex in enumerate(ispec.examples)}
+    for k, q in enumerate(faq.spec.not_answered_examples):
+        hit = where.get(normalize(q, spec.locale))
+        if hit is not None:
+            f, line = plan.example_location(*hit)
+            out.append(_warning(faq.path, faq.lines.line(("not_answered_examples", k)),
+                                f"{q!r} is in the FAQ's not_answered_examples and is an example of intent {hit[0]!r} "
+                                f"({f}:{line}): one of the two is wrong"))
+    return out
+
+
+def _hand_set_threshold(plan) -> list[Finding]:
+    threshold = plan.spec.nlu.threshold
+    if threshold is None:
+        return []
+    return [_warning(plan.path, plan.lines.line(("nlu", "threshold")),
+                     f"nlu.threshold {threshold} is set by hand: it switches off the out-of-scope thresholds "
+                     f"calibrated on the plan's examples (remove it unless measured better)")]
+
+
+def _confirm_never(plan) -> list[Finding]:
+    confirm = plan.spec.confirm
+    return [_warning(plan.path, plan.lines.line(("confirm", "intents", intent)),
+                     f"confirm.intents.{intent}: never: the engine will not ask back before {intent!r} closes a "
+                     f"customer, even on a misheard turn (remove it unless a person checks these calls)")
+            for intent, rule in (confirm.intents.items() if confirm else ()) if rule.never]
+
+
+def _thin_irreversible(plan) -> list[Finding]:
+    """Irreversible intents (and those the plan confirms) with too few examples, inherited ones counted."""
+    spec = plan.spec
     irreversible = set(IRREVERSIBLE) | (set(spec.confirm.intents) if spec.confirm else set())
+    out = []
     for intent in sorted(irreversible & set(spec.intents)):
         n = len(spec.intents[intent].examples)
         if n < MIN_IRREVERSIBLE:
-            at(plan.path, plan.lines.line(("intents", intent)),
-               f"intent {intent!r} ends the call or tags the number and has {n} examples (inherited ones "
-               f"counted); an irreversible intent needs at least {MIN_IRREVERSIBLE}")
-    if parse is not None:
-        out += _negation_probe(plan, parse, own)
+            out.append(_warning(plan.path, plan.lines.line(("intents", intent)),
+                                f"intent {intent!r} ends the call or tags the number and has {n} examples (inherited "
+                                f"ones counted); an irreversible intent needs at least {MIN_IRREVERSIBLE}"))
     return out
 
 

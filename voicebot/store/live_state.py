@@ -9,11 +9,14 @@ same way on top of a snapshot, so both agree.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 # Emotion labels that flag a call for a supervisor's attention.
 NEGATIVE_EMOTIONS = {"agitated", "angry", "frustrated", "negative", "upset"}
+# Tags that flag it too.
+FLAGGED_TAGS = ("complaint", "do_not_call", "opt_out", "angry")
 LAST_UTTERANCES = 4
 # States in which a call holds no one yet: the wallboard's Waiting counts inbound calls in these.
 WAITING_STATES = ("ringing",)
@@ -79,53 +82,88 @@ def _flag(row: LiveCall, flag: str) -> None:
         row.flags.append(flag)
 
 
+def _call_started(row: LiveCall, event: dict[str, Any], ts: float) -> None:
+    row.direction = event.get("direction", "")
+    row.remote = event.get("remote", "")
+    row.locale = event.get("locale", "")
+    row.customer = event.get("customer") or {}
+    row.segment = row.customer.get("segment", "")
+    row.started = ts
+
+
+def _call_answered(row: LiveCall, event: dict[str, Any], ts: float) -> None:
+    row.answered, row.state = ts, "talking"
+    row.remote = event.get("remote") or row.remote
+
+
+def _turn(row: LiveCall, event: dict[str, Any], ts: float) -> None:
+    who = "callee" if event.get("type") == "user_turn" else "bot"
+    row.utterances = (row.utterances + [{"who": who, "text": event.get("text", ""), "ts": ts}])[-LAST_UTTERANCES:]
+    if who == "callee":
+        row.partial = ""
+
+
+def _reply_latency(row: LiveCall, event: dict[str, Any], ts: float) -> None:
+    row.last_latency_ms = int(event.get("latency_ms") or 0)
+
+
+def _partial_transcript(row: LiveCall, event: dict[str, Any], ts: float) -> None:
+    row.partial = event.get("text", "")
+
+
+def _emotion(row: LiveCall, event: dict[str, Any], ts: float) -> None:
+    row.emotion = event.get("label", "")
+    row.emotion_confidence = float(event.get("confidence") or 0.0)
+    if row.emotion in NEGATIVE_EMOTIONS:
+        _flag(row, f"emotion: {row.emotion}")
+
+
+def _state(row: LiveCall, event: dict[str, Any], ts: float) -> None:
+    row.state = str(event.get("state", row.state))
+
+
+def _transfer(row: LiveCall, event: dict[str, Any], ts: float) -> None:
+    row.state = TRANSFERRING
+    _flag(row, f"transfer: {event.get('reason') or event.get('target', '')}")
+
+
+def _transfer_result(row: LiveCall, event: dict[str, Any], ts: float) -> None:
+    if not event.get("ok") and row.state == TRANSFERRING:
+        row.state = "talking"  # no agent took the customer: the bot talks on, the agent is free
+
+
+def _escalation(row: LiveCall, event: dict[str, Any], ts: float) -> None:
+    _flag(row, f"escalation: {event.get('reason', '')}")
+
+
+def _tag(row: LiveCall, event: dict[str, Any], ts: float) -> None:
+    for tag in event.get("tags") or []:
+        if tag in FLAGGED_TAGS:
+            _flag(row, f"tag: {tag}")
+
+
+def _call_ended(row: LiveCall, event: dict[str, Any], ts: float) -> None:
+    row.ended, row.state = ts, "ended"
+    row.outcome = event.get("outcome") or {}
+    if row.outcome.get("escalation"):
+        _flag(row, f"escalation: {row.outcome['escalation']}")
+
+
+_FOLD: dict[str, Callable[[LiveCall, dict[str, Any], float], None]] = {
+    "call_started": _call_started, "call_answered": _call_answered, "user_turn": _turn, "bot_turn": _turn,
+    "reply_latency": _reply_latency, "partial_transcript": _partial_transcript, "emotion": _emotion,
+    "state": _state, "transfer": _transfer, "transfer_result": _transfer_result, "escalation": _escalation,
+    "tag": _tag, "call_ended": _call_ended,
+}
+
+
 def apply_event(row: LiveCall, event: dict[str, Any]) -> LiveCall:
     """Updates ``row`` from one event (a sound record: see ``supervisor.records.clean_event``)."""
-    kind, ts = event.get("type"), float(event.get("ts") or 0.0)
+    ts = float(event.get("ts") or 0.0)
     row.worker = event.get("worker", row.worker)
-    if kind == "call_started":
-        row.direction = event.get("direction", "")
-        row.remote = event.get("remote", "")
-        row.locale = event.get("locale", "")
-        row.customer = event.get("customer") or {}
-        row.segment = row.customer.get("segment", "")
-        row.started = ts
-    elif kind == "call_answered":
-        row.answered, row.state = ts, "talking"
-        row.remote = event.get("remote") or row.remote
-    elif kind in ("user_turn", "bot_turn"):
-        who = "callee" if kind == "user_turn" else "bot"
-        row.utterances = (row.utterances + [{"who": who, "text": event.get("text", ""), "ts": ts}])[-LAST_UTTERANCES:]
-        if who == "callee":
-            row.partial = ""
-    elif kind == "reply_latency":
-        row.last_latency_ms = int(event.get("latency_ms") or 0)
-    elif kind == "partial_transcript":
-        row.partial = event.get("text", "")
-    elif kind == "emotion":
-        row.emotion = event.get("label", "")
-        row.emotion_confidence = float(event.get("confidence") or 0.0)
-        if row.emotion in NEGATIVE_EMOTIONS:
-            _flag(row, f"emotion: {row.emotion}")
-    elif kind == "state":
-        row.state = str(event.get("state", row.state))
-    elif kind == "transfer":
-        row.state = TRANSFERRING
-        _flag(row, f"transfer: {event.get('reason') or event.get('target', '')}")
-    elif kind == "transfer_result":
-        if not event.get("ok") and row.state == TRANSFERRING:
-            row.state = "talking"  # no agent took the customer: the bot talks on, the agent is free
-    elif kind == "escalation":
-        _flag(row, f"escalation: {event.get('reason', '')}")
-    elif kind == "tag":
-        for tag in event.get("tags") or []:
-            if tag in ("complaint", "do_not_call", "opt_out", "angry"):
-                _flag(row, f"tag: {tag}")
-    elif kind == "call_ended":
-        row.ended, row.state = ts, "ended"
-        row.outcome = event.get("outcome") or {}
-        if row.outcome.get("escalation"):
-            _flag(row, f"escalation: {row.outcome['escalation']}")
+    fold = _FOLD.get(event.get("type"))  # type: ignore[arg-type]
+    if fold is not None:
+        fold(row, event, ts)
     if row.started == 0.0:
         row.started = ts
     return row

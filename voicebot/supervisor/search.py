@@ -53,6 +53,35 @@ def _intents(entry: dict[str, Any]) -> list[str]:
     return [str(i) for i in (entry["outcome"].get("intents") or []) if isinstance(i, (str, int))]
 
 
+def _duration(entry: dict[str, Any]) -> float | None:
+    return entry["duration_s"] if isinstance(entry["duration_s"], (int, float)) else None
+
+
+def _long_enough(q: SearchQuery, entry: dict[str, Any]) -> bool:
+    duration = _duration(entry)
+    return duration is not None and q.min_s is not None and duration >= q.min_s
+
+
+def _short_enough(q: SearchQuery, entry: dict[str, Any]) -> bool:
+    duration = _duration(entry)
+    return duration is not None and q.max_s is not None and duration <= q.max_s
+
+
+# Filters on the metadata the store does not apply: (asked for, entry passes). A call of unknown
+# length passes no length bound.
+_FILTERS: tuple[tuple[Callable[[SearchQuery], bool], Callable[[SearchQuery, dict[str, Any]], bool]], ...] = (
+    (lambda q: bool(q.variant), lambda q, e: e["variant"] == q.variant),
+    (lambda q: bool(q.intent), lambda q, e: q.intent in _intents(e)),
+    (lambda q: bool(q.emotion), lambda q, e: q.emotion in _emotions(e)),
+    (lambda q: bool(q.escalated), lambda q, e: (q.escalated == "yes") == bool(e["escalation"])),
+    (lambda q: q.min_s is not None, _long_enough),
+    (lambda q: q.max_s is not None, _short_enough),
+)
+_SORT_KEYS: dict[str, Callable[[dict[str, Any]], float]] = {
+    "newest": lambda e: -e["started"], "oldest": lambda e: e["started"],
+    "longest": lambda e: -(e["duration_s"] or 0), "shortest": lambda e: e["duration_s"] or 0}
+
+
 def search(store: RecordingStore, q: SearchQuery, include_numbers: bool,
            flagged: Callable[[str, str], bool]) -> list[dict[str, Any]]:
     from voicebot.supervisor.recordings import RecordingQuery
@@ -60,38 +89,29 @@ def search(store: RecordingStore, q: SearchQuery, include_numbers: bool,
     base = RecordingQuery(q.date_from, q.date_to, q.customer, q.outcome, q.grade, q.segment, 100_000,
                           include_numbers=include_numbers)
     needle = q.text.strip().lower()
+    filters = [passes for asked, passes in _FILTERS if asked(q)]
     out = []
     for entry in store.search(base):
-        if q.variant and entry["variant"] != q.variant:
-            continue
-        if q.intent and q.intent not in _intents(entry):
-            continue
-        if q.emotion and q.emotion not in _emotions(entry):
-            continue
-        if q.escalated and (q.escalated == "yes") != bool(entry["escalation"]):
-            continue
-        duration = entry["duration_s"] if isinstance(entry["duration_s"], (int, float)) else None
-        if q.min_s is not None and (duration is None or duration < q.min_s):
-            continue
-        if q.max_s is not None and (duration is None or duration > q.max_s):
+        if not all(passes(q, entry) for passes in filters):
             continue
         is_flagged = flagged(entry["day"], entry["call_id"])
         if q.flagged == "yes" and not is_flagged:
             continue
-        match = ""
-        if needle:
-            for line in store.transcript(entry["day"], entry["call_id"]):
-                said = line["text"] if include_numbers else mask_text(line["text"])
-                if needle in said.lower():
-                    match = said
-                    break
-            if not match:
-                continue
+        match = _words_said(store, entry, needle, include_numbers) if needle else ""
+        if needle and not match:
+            continue
         out.append({**entry, "flagged": is_flagged, "match": match, "intents": _intents(entry)})
-    key = {"newest": lambda e: -e["started"], "oldest": lambda e: e["started"],
-           "longest": lambda e: -(e["duration_s"] or 0), "shortest": lambda e: e["duration_s"] or 0}
-    out.sort(key=key.get(q.sort, key["newest"]))
+    out.sort(key=_SORT_KEYS.get(q.sort, _SORT_KEYS["newest"]))
     return out[:q.limit]
+
+
+def _words_said(store: RecordingStore, entry: dict[str, Any], needle: str, include_numbers: bool) -> str:
+    """The first transcript line with ``needle`` in it (masked unless numbers may be seen); "" if none."""
+    for line in store.transcript(entry["day"], entry["call_id"]):
+        said = line["text"] if include_numbers else mask_text(line["text"])
+        if needle in said.lower():
+            return said
+    return ""
 
 
 def to_csv(entries: list[dict[str, Any]], locale: str = i18n.DEFAULT) -> str:

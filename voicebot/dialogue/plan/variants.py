@@ -70,8 +70,11 @@ def uses_script(spec: DialplanSpec) -> bool:
     return False
 
 
-def check_variants(spec: DialplanSpec) -> list[tuple[tuple[Any, ...], str]]:
-    problems: list[tuple[tuple[Any, ...], str]] = []
+Problem = tuple[tuple[Any, ...], str]  # (path in the plan, message)
+
+
+def check_variants(spec: DialplanSpec) -> list[Problem]:
+    problems: list[Problem] = []
     known = set(BUILTIN_VARIABLES) | set(spec.variables) | set(CUSTOMER_VARIABLES)
     default = spec.segments.get("default")
     if uses_script(spec) and (default is None or not default.variants):
@@ -84,41 +87,62 @@ def check_variants(spec: DialplanSpec) -> list[tuple[tuple[Any, ...], str]]:
             if _BAD_NAME.search(name):
                 problems.append((path, f"variant name {name!r}: no spaces, commas or colons (it is an A/B arm's key)"))
             for part in SCRIPT_PARTS:
-                line = getattr(variant, part)
-                options = wordings(line)
-                for i, text in enumerate(options):
-                    p = (*path, part) if isinstance(line, str) else (*path, part, i)
-                    if not text.strip():
-                        problems.append((p, "empty line"))
-                        continue
-                    try:
-                        names = template_fields(text)
-                    except ValueError as exc:
-                        problems.append((p, str(exc)))
-                        continue
-                    for var in names:
-                        if var in SCRIPT_VARIABLES:
-                            problems.append((p, f"a script line cannot use {{{var}}}"))
-                        elif var not in known:
-                            problems.append((p, f"unknown template variable {{{var}}} (known: {', '.join(sorted(known))})"))
-                    needs = [v for v in customer_fields_used(text) if not CUSTOMER_VARIABLES[v].always_known]
-                    if needs and len(options) > 1 and i == len(options) - 1:
-                        # A single wording may use any field (the campaign checks its customers have it);
-                        # the last of several is the fallback and must fit every customer.
-                        problems.append((p, f"the fallback wording (the last) uses {{{needs[0]}}}, which is empty "
-                                            f"for customers without that field"))
-            pitch = _normal(" ".join(wordings(variant.pitch)))
-            whole = tuple(_normal(" ".join(wordings(getattr(variant, p)))) for p in SCRIPT_PARTS)
-            for other_name, other in seen:
-                other_whole = tuple(_normal(" ".join(wordings(getattr(other, p)))) for p in SCRIPT_PARTS)
-                if whole == other_whole:
-                    problems.append((path, f"variants {other_name!r} and {name!r} of segment {seg_name!r} speak "
-                                           f"identical lines: the A/B test would compare a script with itself"))
-                elif pitch == _normal(" ".join(wordings(other.pitch))):
-                    problems.append(((*path, "pitch"), f"variants {other_name!r} and {name!r} of segment {seg_name!r} "
-                                                       f"have the same pitch: the A/B test measures the pitch, write a "
-                                                       f"different one"))
+                problems += _line_problems(getattr(variant, part), (*path, part), known)
+            problems += _same_as_earlier(seg_name, name, variant, seen)
             seen.append((name, variant))
+    return problems
+
+
+def _line_problems(line: Any, path: tuple[Any, ...], known: set[str]) -> list[Problem]:
+    """One script line (a text, or several wordings of it): empty, bad template, variables it may not use."""
+    problems: list[Problem] = []
+    options = wordings(line)
+    for i, text in enumerate(options):
+        p = path if isinstance(line, str) else (*path, i)
+        if not text.strip():
+            problems.append((p, "empty line"))
+            continue
+        try:
+            names = template_fields(text)
+        except ValueError as exc:
+            problems.append((p, str(exc)))
+            continue
+        problems += [(p, _variable_problem(var, known)) for var in names
+                     if var in SCRIPT_VARIABLES or var not in known]
+        needs = [v for v in customer_fields_used(text) if not CUSTOMER_VARIABLES[v].always_known]
+        if needs and len(options) > 1 and i == len(options) - 1:
+            # A single wording may use any field (the campaign checks its customers have it);
+            # the last of several is the fallback and must fit every customer.
+            problems.append((p, f"the fallback wording (the last) uses {{{needs[0]}}}, which is empty "
+                                f"for customers without that field"))
+    return problems
+
+
+def _variable_problem(var: str, known: set[str]) -> str:
+    if var in SCRIPT_VARIABLES:
+        return f"a script line cannot use {{{var}}}"
+    return f"unknown template variable {{{var}}} (known: {', '.join(sorted(known))})"
+
+
+def _spoken(variant: ScriptVariant, part: str) -> str:
+    """A part's wordings as compared: case, width, spaces and punctuation aside."""
+    return _normal(" ".join(wordings(getattr(variant, part))))
+
+
+def _same_as_earlier(seg_name: str, name: str, variant: ScriptVariant,
+                     seen: list[tuple[str, ScriptVariant]]) -> list[Problem]:
+    """A variant that speaks an earlier one's lines, or its pitch: the A/B test would measure nothing."""
+    problems: list[Problem] = []
+    path = ("segments", seg_name, "variants", name)
+    whole = tuple(_spoken(variant, p) for p in SCRIPT_PARTS)
+    for other_name, other in seen:
+        if whole == tuple(_spoken(other, p) for p in SCRIPT_PARTS):
+            problems.append((path, f"variants {other_name!r} and {name!r} of segment {seg_name!r} speak "
+                                   f"identical lines: the A/B test would compare a script with itself"))
+        elif _spoken(variant, "pitch") == _spoken(other, "pitch"):
+            problems.append(((*path, "pitch"), f"variants {other_name!r} and {name!r} of segment {seg_name!r} "
+                                               f"have the same pitch: the A/B test measures the pitch, write a "
+                                               f"different one"))
     return problems
 
 
