@@ -7,7 +7,6 @@ callee simulator) reads ``signals`` on its own thread.
 
 from __future__ import annotations
 
-import queue
 import uuid
 import weakref
 from typing import Any, Literal, Protocol
@@ -17,7 +16,7 @@ import pjsua2 as pj
 from voicebot.errors import SipError
 from voicebot.logs import get_logger
 from voicebot.sip.port import CallAudioPort
-from voicebot.transport.base import CallSignal, SignalKind, unanswered_reason  # noqa: F401 (re-exported)
+from voicebot.transport.base import CallSignal, SignalKind, SignalQueue, unanswered_reason  # noqa: F401 (re-exported)
 
 
 class CallOwner(Protocol):
@@ -100,7 +99,7 @@ class SipCall:
         self.ua = ua
         self.direction = direction
         self.uid = uuid.uuid4().hex[:12]
-        self.signals: queue.Queue[CallSignal] = queue.Queue()
+        self.signals = SignalQueue()
         self.port: CallAudioPort | None = None
         self.remote_uri = ""
         self.local_uri = ""  # inbound: the URI the caller dialled (To), e.g. <sip:+8613900000001@host>

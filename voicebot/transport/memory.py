@@ -12,17 +12,16 @@ What it leaves out is what only SIP can show: codecs, jitter, NAT, REFER on the 
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 import uuid
 from collections import deque
-from typing import Literal
+from typing import Callable, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from voicebot.transport.base import CallSignal, PlayoutQueue, split_frames
+from voicebot.transport.base import CallSignal, PlayoutQueue, SignalQueue, split_frames
 
 
 class MemoryPort(PlayoutQueue):
@@ -35,6 +34,7 @@ class MemoryPort(PlayoutQueue):
         self.tx: deque[bytes] = deque()
         self.played: deque[bytes | None] = deque(maxlen=3000)
         self.frames_in = self.frames_out = 0
+        self.wake: Callable[[], None] | None = None  # the session's inbox (MediaPort.wake)
 
     def tick(self, callee_frame: bytes | None) -> bytes | None:
         """One clock period: the callee's frame in, the bot's frame (or None: silence) out."""
@@ -46,6 +46,11 @@ class MemoryPort(PlayoutQueue):
             out = None
         self.played.append(out)
         self.frames_out += 1
+        # One wake-up a tick, after both frames: the session reads the pair together, and sees a
+        # playout that ran dry on this tick as well.
+        wake = self.wake
+        if wake is not None:
+            wake()
         return out
 
     def callback_stats(self) -> dict[str, float]:
@@ -111,7 +116,7 @@ class MemoryCall:
                  direction: Literal["inbound", "outbound"]) -> None:
         self.switch, self.phone, self.direction = switch, phone, direction
         self.uid = uuid.uuid4().hex[:12]
-        self.signals: queue.Queue[CallSignal] = queue.Queue()
+        self.signals = SignalQueue()
         self.port: MemoryPort | None = None
         self.remote_uri = phone.uri
         self.codec = f"L16/{switch.clock_rate}"
