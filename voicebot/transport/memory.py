@@ -5,7 +5,8 @@ a ``MemoryPhone`` that a test drives: it speaks int16 audio, presses keys, hangs
 everything it heard. A clock thread per call moves one frame each way per tick, as pjmedia's
 conference bridge does for a SIP call, so the session, its listener and its speaker run exactly
 as they do on a phone line. ``speed`` > 1 runs the clock faster than real time: the core counts
-frames, not seconds, for turn-taking, so a 10 s exchange takes 2.5 s at speed 4.
+frames, not seconds, for turn-taking, so a 10 s exchange takes 2.5 s at speed 4. ``speed`` 0 runs
+no clock: the test moves it, a ``MemoryCall.tick()`` at a time.
 
 What it leaves out is what only SIP can show: codecs, jitter, NAT, REFER on the wire.
 """
@@ -131,7 +132,8 @@ class MemoryCall:
         self.answered = True
         self.signals.put(CallSignal("answered"))
         self.signals.put(CallSignal("media_ready", {"codec": self.codec}))
-        threading.Thread(target=self._clock, name=f"memclock-{self.uid}", daemon=True).start()
+        if self.switch.speed > 0:
+            threading.Thread(target=self._clock, name=f"memclock-{self.uid}", daemon=True).start()
 
     def end(self, code: int, reason: str, hung_up_by: str) -> None:
         if self.ended:
@@ -140,14 +142,16 @@ class MemoryCall:
         self.signals.put(CallSignal("ended", {"code": code, "reason": reason, "answered": self.answered,
                                               "hung_up_by": hung_up_by}))
 
+    def tick(self) -> None:
+        """One clock period: the phone's next frame to the bot, the bot's frame to the phone."""
+        assert self.port is not None  # connected
+        self.phone.heard_frames.append(self.port.tick(self.phone.next_frame()))
+
     def _clock(self) -> None:
-        port = self.port
-        assert port is not None  # connect() sets it before it starts this thread
         period = self.switch.frame_ms / 1000 / self.switch.speed
         next_at = time.monotonic()
         while not self.ended:
-            out = port.tick(self.phone.next_frame())
-            self.phone.heard_frames.append(out)
+            self.tick()
             next_at += period
             time.sleep(max(0.0, next_at - time.monotonic()))
 
