@@ -158,7 +158,8 @@ class CallSession:
         oldest = self.turns.pending[0] if self.turns.pending else None
         return [self.no_input.due_at(self.speaker.speaking, self.runner.last_spoken_at, self._no_input_held()),
                 self.reply_wait.due_at(oldest),
-                *self.emergency.due_at(self.turns.waiting_since(), self.speaker.stalled_since())]
+                *self.emergency.due_at(self.turns.waiting_since(), self.speaker.stalled_since()),
+                self.opt_out.retry_at() if self.opt_out is not None else None]
 
     def _wait_for_media(self) -> bool:
         wait = wait_for_media(self.ua, self.call, self.settings.sip.ring_timeout_s)
