@@ -72,8 +72,9 @@ class CallAudioPort(pj.AudioMediaPort, PlayoutQueue):
         except AttributeError:  # this port is being destroyed: the bridge ticked once more
             return
         self.frames_in += 1
-        # The session reacts to this frame now. The bridge asks for a tick's outgoing frame before it
-        # delivers the incoming one, so the played frame of this tick is already there to pair with.
+        # The session reacts to this frame now (one wake-up a tick: the played frame goes with it;
+        # if the bridge asks for it after delivering this one, it is drained a tick later, with the
+        # next callee frame, which the listener's echo tail covers).
         wake = self.wake
         if wake is not None:
             wake()
