@@ -74,8 +74,15 @@ def test_the_session_sleeps_while_nothing_happens_and_wakes_for_a_frame_and_a_ke
     c = Call(engines, speed=0)
     # Answered, the greeting rendered into the playout queue; the clock does not move.
     c.wait(lambda: _rendered(c))
-    time.sleep(0.3)  # the speaker's last posts are handled
     inbox = c.session.inbox
+    seen: list[tuple[int, int]] = []
+
+    def settled() -> bool:  # the speaker's last posts are handled: two looks 0.3 s apart agree
+        seen.append((inbox.wakes, inbox.timeouts))
+        time.sleep(0.3)
+        return seen[-1] == (inbox.wakes, inbox.timeouts)
+
+    c.wait(settled)
     before = (inbox.wakes, inbox.timeouts, c.session.listener.frames)
     time.sleep(1.0)
     assert (inbox.wakes, inbox.timeouts, c.session.listener.frames) == before  # asleep: no pass at all
