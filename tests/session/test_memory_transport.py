@@ -8,35 +8,25 @@ from typing import Any, Callable
 
 import pytest
 
-from voicebot.config import FaultDrillConfig, load_settings
+from tests.session.conftest import AGENT
+from voicebot.config import FaultDrillConfig
 from voicebot.dialogue.base import CallInfo
 from voicebot.session.call_session import CallSession
-from voicebot.session.engines import Engines, load_engines
+from voicebot.session.engines import Engines
 from voicebot.session.events import CallEvent
 from voicebot.session.fault_drill import DrillRecognizer
 from voicebot.transport.memory import MemoryPhone, MemorySwitch
 
-AGENT = "sip:agent@memory"
 SPEED = 2.0  # the media clock at twice real time: turn-taking counts frames, not seconds
-
-
-@pytest.fixture(scope="module")
-def engines(tmp_path_factory) -> Engines:
-    settings = load_settings()
-    settings.paths.recordings_dir = tmp_path_factory.mktemp("recordings")
-    settings.dialogue.agent_uri = AGENT
-    settings.emotion.enabled = False
-    engines = load_engines(settings)
-    yield engines
-    engines.close()
 
 
 class Call:
     """One inbound call from a memory phone to a fresh session, with the events it published."""
 
-    def __init__(self, engines: Engines) -> None:
+    def __init__(self, engines: Engines, speed: float = SPEED) -> None:
         self.engines = engines
-        self.switch = MemorySwitch(engines.settings.media.clock_rate, engines.settings.media.frame_ms, SPEED)
+        # speed 0: no clock thread, the test ticks the line itself (self.call.tick()).
+        self.switch = MemorySwitch(engines.settings.media.clock_rate, engines.settings.media.frame_ms, speed)
         self.switch.add_phone(AGENT)
         self.phone: MemoryPhone = self.switch.add_phone("sip:customer@memory")
         self.call = self.switch.incoming(self.phone)

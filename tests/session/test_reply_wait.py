@@ -51,3 +51,13 @@ def test_on_by_default_switched_off_and_stored_at_start_up():
     assert ("zh-CN", "好的，您稍等。") in prompts(settings) and ("en-US", "Mm-hm, one moment.") in prompts(settings)
     settings.turn.reply_filler_after_s = 0
     assert ("zh-CN", "好的，您稍等。") not in prompts(settings)
+
+
+def test_the_session_wakes_when_the_holding_line_falls_due_and_not_after_it_was_said():
+    wait, _, _ = _wait()
+    turn = _turn(100, ended_at=10.0)
+    assert wait.due_at(turn) == 12.0 and wait.due_at(None) is None
+    assert wait.check(turn, False, now=12.0)
+    assert wait.due_at(turn) is None  # said for this turn: no more wake-ups for it
+    assert wait.due_at(_turn(300, ended_at=30.0, done=True)) is None  # the transcript is there
+    assert _wait(after_s=0)[0].due_at(_turn(1, ended_at=0.0)) is None  # switched off

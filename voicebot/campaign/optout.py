@@ -94,6 +94,11 @@ class OptOutWatch:
         log.info("opt_out_recorded", call_id=self.info.call_id, phone=self.number, reason=reason)
         return True
 
+    def retry_at(self) -> float | None:
+        """Wall time a failed write is tried again (the call session wakes for it); None: no retry due."""
+        wait = self._next_try - time.monotonic()
+        return time.time() + wait if wait > 0 else None
+
 
 def watch_call(settings: Settings, info: CallInfo) -> OptOutWatch | None:
     """The call session's watch; None without Redis (no shared do-not-call list to write to: the

@@ -1,7 +1,10 @@
 """Per-call emotion detector: one instance per call, fed each callee turn in order.
 
 Cost: one STFT + one YIN pass at 8 kHz, about 3 ms CPU per second of audio (see
-benchmarks/emotion.py). Not thread-safe per instance; call it off the media thread.
+benchmarks/emotion.py). That part, ``features``, keeps no state: the session runs it on a worker
+pool as the turn ends, beside recognition. ``read_turn`` (the caller's baseline, the words, the
+model: cheap) keeps per-call state and must see the turns in order, on one thread at a time.
+``analyze_turn`` does both.
 """
 
 from __future__ import annotations
@@ -64,9 +67,16 @@ class EmotionDetector:
         self.last_features: ProsodyFeatures | None = None
 
     def analyze_turn(self, pcm: np.ndarray, sample_rate: int, text: str = "", no_match_count: int = 0) -> EmotionReading:
-        feats = extract_features(pcm, sample_rate)
-        self.last_features = feats
-        return self._read(feats, text, no_match_count, update_baseline=True)
+        return self.read_turn(self.features(pcm, sample_rate), text, no_match_count)
+
+    def features(self, pcm: np.ndarray, sample_rate: int) -> ProsodyFeatures:
+        """The turn's prosody (the costly part). Stateless: any thread, any order."""
+        return extract_features(pcm, sample_rate)
+
+    def read_turn(self, features: ProsodyFeatures, text: str = "", no_match_count: int = 0) -> EmotionReading:
+        """The turn's reading from its features and words; turns in call order (the baseline learns)."""
+        self.last_features = features
+        return self._read(features, text, no_match_count, update_baseline=True)
 
     def _read(self, feats: ProsodyFeatures, text: str, no_match_count: int, update_baseline: bool) -> EmotionReading:
         prosody_ok = self.use_prosody and feats.speech_s >= self.config.min_speech_s

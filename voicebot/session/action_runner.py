@@ -27,10 +27,12 @@ if TYPE_CHECKING:
 class ActionRunner:
     def __init__(self, speaker: BotSpeaker, control: CallControl, call: CallLeg, engines: Engines,
                  info: CallInfo, outcome: dict[str, Any], publish: Callable[..., None],
-                 on_transfer_result: Callable[[bool, str], list[Action]]) -> None:
+                 on_transfer_result: Callable[[bool, str], list[Action]],
+                 wake: Callable[[], None] | None = None) -> None:
         self.speaker, self.control, self.call, self.engines, self.info = speaker, control, call, engines, info
         self.settings = engines.settings
         self.outcome, self._publish, self._on_transfer_result = outcome, publish, on_transfer_result
+        self._wake = wake  # the session's inbox, for a transfer's end
         self.actions: queue.Queue[Action] = queue.Queue()
         self.spoken: list[SpokenLine] = []
         self.timings: list[TurnTiming] = []
@@ -110,7 +112,7 @@ class ActionRunner:
             self.control.hangup(self.call, 200, reason="bot")
         elif isinstance(action, Transfer):
             self.transfer = TransferRunner(self.control, self.call, action, self.engines, self.info,
-                                           self.settings.dialogue.transfer_timeout_s)
+                                           self.settings.dialogue.transfer_timeout_s, self._wake)
             self._publish("transfer", target=action.target, mode=action.mode, reason=action.reason)
             self.transfer.start()
         elif isinstance(action, Tag):

@@ -1,10 +1,12 @@
 """One conversation: the loop that listens, recognises, asks the dialogue, and speaks.
 
-Runs on its own thread. Each pass (every 10 ms) it drains the call's frames into the listener
-stages (``CallListener``), hands finished turns from ``TurnRecognition`` to the dialogue, and lets
-the ``ActionRunner`` carry out what the dialogue said to do (lines through the ``BotSpeaker``,
-transfers, hang-up). Nothing here blocks for long: recognition and synthesis run on the shared
-pools. The call itself is a transport's (``voicebot.transport``): SIP, or in memory for tests.
+Runs on its own thread, asleep on the call's ``CallInbox`` until something happened (frames, a
+signal, a finished recognition, the speaker, an order) or its next timer is due. Each pass drains
+the call's frames into the listener stages (``CallListener``), hands finished turns from
+``TurnRecognition`` to the dialogue, and lets the ``ActionRunner`` carry out what the dialogue said
+to do (lines through the ``BotSpeaker``, transfers, hang-up). Nothing here blocks for long:
+recognition, synthesis and emotion features run on the shared pools. The call itself is a
+transport's (``voicebot.transport``): SIP, or in memory for tests.
 """
 
 from __future__ import annotations
@@ -12,30 +14,34 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from voicebot.asr.base import ExpectedPhrase, Transcript
+from voicebot.asr.base import Transcript
 from voicebot.call_events import CallEvent, public_customer
 from voicebot.campaign.optout import dialogue_tags, watch_call
-from voicebot.dialogue.base import CallInfo, HelpsRecognition, PersonalLines, ReportsState, Say, UserTurn
+from voicebot.dialogue.base import CallInfo, ReportsState, Say, UserTurn
 from voicebot.locales import whisper_language
 from voicebot.logs import get_logger
 from voicebot.media.frames import BargeIn, SpeechPaused, SpeechResumed, SpeechStarted, TurnEnded
 from voicebot.recording.recorder import CallRecorder
 from voicebot.session.action_runner import ActionRunner
 from voicebot.session.call_recording import RecordingFailures
-from voicebot.session.call_setup import wait_for_media
+from voicebot.session.call_setup import prerender_personal_lines, wait_for_media
 from voicebot.session.emergency import EmergencyPlan, EngineFailure
 from voicebot.session.engines import Engines
+from voicebot.session.inbox import ORDER, RECOGNITION, SPEAKER, TRANSFER, CallInbox, timeout_until
 from voicebot.session.listener import CallListener
+from voicebot.session.no_input import NoInputTimer
 from voicebot.session.partials import PartialTranscriber
 from voicebot.session.reply_wait import ReplyWait
 from voicebot.session.results import PendingTurn, SessionResult
 from voicebot.session.speaker import BotSpeaker
 from voicebot.session.supervision import SupervisorOrders, record_until_hangup
-from voicebot.session.turn_recognition import TurnRecognition
+from voicebot.session.turn_emotion import TurnEmotion
+from voicebot.session.turn_recognition import TurnRecognition, expected_answers, recognition_prompt
 from voicebot.transport.base import CallControl, CallLeg, CallSignal, drain
 
 MIN_UNHEARD_TURN_S = 0.6
@@ -48,7 +54,10 @@ class CallSession:
         self.log = get_logger("voicebot.session", call_id=call.uid)
         self.listener = CallListener(self.settings.turn, self.settings.media.clock_rate, self.settings.media.frame_ms)
         self.dialogue = engines.dialogues.new_dialogue(info)
-        self.emotion = engines.emotion_factory() if engines.emotion_factory else None
+        self.inbox = CallInbox()
+        call.signals.wake = self.inbox.signal_arrived
+        self.emotion = TurnEmotion(engines.emotion_factory(), self.settings.media.clock_rate,
+                                   self.log) if engines.emotion_factory else None
         self.partials = PartialTranscriber(
             engines.recognizer, whisper_language(info.locale), lambda text: self._publish("partial_transcript", text=text),
             call.uid) if engines.streaming_asr else None
@@ -56,16 +65,17 @@ class CallSession:
         self.emergency = EmergencyPlan(self.settings, info.locale)
         self.recorder: CallRecorder | None = None
         self.turns = TurnRecognition(engines, info.locale, call.uid, self.emergency,
-                                     self._recognition_prompt, self.partials,
-                                     self._expected_answers)
+                                     partial(recognition_prompt, self.dialogue), self.partials,
+                                     partial(expected_answers, self.dialogue, self.settings.asr.closed_set),
+                                     partial(self.inbox.post, RECOGNITION), self.emotion.prosody if self.emotion else None)
         self.runner: ActionRunner | None = None  # once media is up
         self.reply_wait: ReplyWait | None = None  # once media is up
         self.outcome: dict[str, Any] = {"tags": [], "callbacks": [], "offers": []}
         self.recording = RecordingFailures(self.outcome, engines.recording_health, self.log, self._publish)
-        self.orders = SupervisorOrders()  # voicebot.supervisor.phone and the console: any thread
+        self.orders = SupervisorOrders(partial(self.inbox.post, ORDER))  # supervisor.phone, the console: any thread
         self.answered_at = 0.0
         self._drained_at = 0.0
-        self.last_activity = 0.0
+        self.no_input = NoInputTimer(self.settings.turn.no_input_timeout_s)
         self.ended: dict[str, Any] | None = None
         self.result: SessionResult | None = None
         self.tap: Any = None  # live-listen tap (voicebot.supervisor.audio_tap), when the process has one
@@ -101,27 +111,31 @@ class CallSession:
                       locale=self.info.locale, customer=public_customer(self.info.customer))
         if self.call.direction == "inbound":
             self.ua.answer(self.call, 200)
-        self._prerender_personal_lines()
+        prerender_personal_lines(self.dialogue, self.info, self.engines, self.log)
         if not self._wait_for_media():
             return
         port = self.call.port
         assert port is not None  # _wait_for_media: media is up
-        self.speaker = BotSpeaker(port, self.engines.renderer.stream, self.info.locale, self.engines.tts_pool, self.call.uid)
+        self.speaker = BotSpeaker(port, self.engines.renderer.stream, self.info.locale, self.engines.tts_pool,
+                                  self.call.uid, partial(self.inbox.post, SPEAKER))
         self.runner = ActionRunner(self.speaker, self.ua, self.call, self.engines, self.info, self.outcome,
-                                   self._publish, self.dialogue.on_transfer_result)
+                                   self._publish, self.dialogue.on_transfer_result, partial(self.inbox.post, TRANSFER))
+        port.wake = self.inbox.frames_arrived
         self.reply_wait = ReplyWait(self.settings, self.info.locale, self.runner.say, self._publish, self.call.uid)
         if self.settings.recording.enabled:
             self.recorder = self.runner.recorder = self.recording.open(self.settings, self.call.uid, port,
                                                                        self.engines.transcript_key)
         if self.engines.listen_taps is not None:
             self.tap = self.engines.listen_taps.open(self.call.uid, port.clock_rate)
-        self.answered_at = self.runner.answered_at = self.last_activity = time.time()
+        self.answered_at = self.runner.answered_at = time.time()
+        self.no_input.restart()
         self._publish("call_answered", codec=self.call.codec, remote=self.call.remote_uri or self.info.remote_uri)
         if self.settings.recording.consent_announcement:
             self.runner.actions.put(Say(self.settings.recording.consent_text[self.info.locale], interruptible=False))
         self.runner.queue(self.dialogue.start(self.info))
         self._publish_state()
         while self.ended is None:
+            checked_at = time.time()
             self._pump_audio()
             self._poll_signals()
             self._poll_turns()
@@ -135,20 +149,17 @@ class CallSession:
             if self.opt_out is not None:
                 self.opt_out.check(dialogue_tags(self.dialogue, self.outcome["tags"]))
             self._check_no_input()
-            time.sleep(0.01)
+            if self.ended is None:  # else the call is over: nothing more will be posted
+                self.inbox.wait(timeout_until(self._deadlines(), checked_at, time.time()))
 
-    def _prerender_personal_lines(self) -> None:
-        """Lines with this customer's name and data cannot be cached in advance: synthesise them on the
-        TTS pool while the phone rings, so the greeting starts without a synthesis delay."""
-        if not isinstance(self.dialogue, PersonalLines):
-            return
-        try:
-            items = [(self.info.locale, text) for text in self.dialogue.lines_to_prerender(self.info)]
-        except Exception:  # a plan problem shows when the call starts; never fail here
-            self.log.exception("prerender_failed")
-            return
-        if items:
-            self.engines.tts_pool.submit(self.engines.renderer.prerender, items)
+    def _deadlines(self) -> list[float | None]:
+        """Every timer the loop's checks keep (wall times); the rest of what they check is posted."""
+        assert self.speaker is not None and self.runner is not None and self.reply_wait is not None  # media is up
+        oldest = self.turns.pending[0] if self.turns.pending else None
+        return [self.no_input.due_at(self.speaker.speaking, self.runner.last_spoken_at, self._no_input_held()),
+                self.reply_wait.due_at(oldest),
+                *self.emergency.due_at(self.turns.waiting_since(), self.speaker.stalled_since()),
+                self.opt_out.retry_at() if self.opt_out is not None else None]
 
     def _wait_for_media(self) -> bool:
         wait = wait_for_media(self.ua, self.call, self.settings.sip.ring_timeout_s)
@@ -174,7 +185,7 @@ class CallSession:
         in_turn = self.listener.callee_speaking
         for event in self.listener.feed(callee, bot):
             if isinstance(event, SpeechStarted):
-                self.last_activity = time.time()
+                self.no_input.restart()
                 if self.partials:
                     self.partials.start_turn(event.audio)
                     in_turn = False  # this batch's frames are in the event's audio already
@@ -243,17 +254,6 @@ class CallSession:
         self.runner.replace(actions)
         self.orders.carrying_out = True  # the apology is said in full
 
-    def _expected_answers(self) -> tuple[ExpectedPhrase, ...]:
-        """The dialogue's expected short answers now (dialogue/expected.py); () for engines without them."""
-        if not isinstance(self.dialogue, HelpsRecognition):
-            return ()
-        return tuple(ExpectedPhrase(a.text, a.label)
-                     for a in self.dialogue.expected_answers(closed_only=self.settings.asr.closed_set == "questions"))
-
-    def _recognition_prompt(self) -> str:
-        """The plan's domain words for the recogniser ('' for engines without them)."""
-        return self.dialogue.recognition_prompt if isinstance(self.dialogue, HelpsRecognition) else ""
-
     def _handle_turn(self, turn: PendingTurn, transcript: Transcript) -> None:
         fms = self.settings.media.frame_ms / 1000
         start_s, end_s = turn.start_frame * fms, turn.end_frame * fms
@@ -262,13 +262,8 @@ class CallSession:
             self.log.info("empty_transcript", seconds=round(transcript.audio_s, 2))
             return  # a short sound with no words: noise, not a turn
         # Longer speech with no words is a turn we failed to understand: the dialogue's no-match.
-        emotion = None
-        if self.emotion is not None:
-            try:
-                emotion = self.emotion.analyze_turn(turn.audio, self.settings.media.clock_rate, text)
-            except Exception:
-                self.log.exception("emotion_failed")
-        self.last_activity = time.time()
+        emotion = self.emotion.read(turn, text) if self.emotion is not None else None
+        self.no_input.restart()
         # The recognition's own doubt, beside the dialogue's intent margin (its "intent" line).
         self.log.info("user_turn", text=text, confidence=round(transcript.confidence, 3),
                       no_speech=round(transcript.no_speech_prob, 3), expected_margin=transcript.expected_margin,
@@ -307,7 +302,7 @@ class CallSession:
         self.outcome["barged"] = {"supervisor_call": self.orders.barged_by, "at_s": at}
         self.log.info("bot_left_call", supervisor_call=self.orders.barged_by, at_s=at)
         self._publish("barged", supervisor_call=self.orders.barged_by, at_s=at)
-        self.ended = record_until_hangup(self.call, self.recorder)
+        self.ended = record_until_hangup(self.call, self.recorder, self.inbox)
 
     # --- signals, silence -----------------------------------------------------------
     def _poll_signals(self) -> None:
@@ -339,19 +334,19 @@ class CallSession:
 
     def _check_no_input(self) -> None:
         assert self.speaker is not None and self.runner is not None  # the loop runs once media is up
-        if self.speaker.speaking:
-            self.last_activity = time.time()  # the silence clock starts when the bot stops talking
-            return
-        self.last_activity = max(self.last_activity, self.runner.last_spoken_at)
-        if (self.listener.callee_speaking or self.turns.pending or self.runner.busy
-                or self.emergency.failure is not None):
-            return
-        if time.time() - self.last_activity >= self.settings.turn.no_input_timeout_s:
-            self.last_activity = time.time()
+        if self.no_input.check(self.speaker.speaking, self.runner.last_spoken_at, self._no_input_held()):
             self._publish("no_input")
             self.runner.queue(self.dialogue.on_no_input())
 
+    def _no_input_held(self) -> bool:
+        assert self.runner is not None  # the loop runs once media is up
+        return (self.listener.callee_speaking or bool(self.turns.pending) or self.runner.busy
+                or self.emergency.failure is not None)
+
     def _finish(self) -> None:
+        self.call.signals.wake = None
+        if self.call.port is not None:
+            self.call.port.wake = None  # a SIP port is recycled for another call
         if self.partials is not None:
             self.partials.close()
         if self.runner is not None:

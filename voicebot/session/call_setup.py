@@ -6,9 +6,13 @@ from __future__ import annotations
 import queue
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from voicebot.dialogue.base import CallInfo, Dialogue, PersonalLines
 from voicebot.transport.base import CallControl, CallLeg, unanswered_reason
+
+if TYPE_CHECKING:
+    from voicebot.session.engines import Engines
 
 INBOUND_MEDIA_TIMEOUT_S = 60  # answered by us: media that does not come up within this is a broken call
 
@@ -41,3 +45,17 @@ def wait_for_media(ua: CallControl, call: CallLeg, ring_timeout_s: float) -> Med
         return MediaWait(False, {"code": 487, "reason": "no answer", "hung_up_by": "bot"}, "no_answer")
     ua.hangup(call, 408, reason="no_media")
     return MediaWait(False, {"code": 408, "reason": "no media", "hung_up_by": "bot"})
+
+
+def prerender_personal_lines(dialogue: Dialogue, info: CallInfo, engines: Engines, log: Any) -> None:
+    """Lines with this customer's name and data cannot be cached in advance: synthesise them on the
+    TTS pool while the phone rings, so the greeting starts without a synthesis delay."""
+    if not isinstance(dialogue, PersonalLines):
+        return
+    try:
+        items = [(info.locale, text) for text in dialogue.lines_to_prerender(info)]
+    except Exception:  # a plan problem shows when the call starts; never fail here
+        log.exception("prerender_failed")
+        return
+    if items:
+        engines.tts_pool.submit(engines.renderer.prerender, items)

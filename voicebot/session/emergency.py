@@ -42,6 +42,14 @@ class EmergencyPlan:
     def tts_stalled(self, stalled_s: float) -> bool:
         return stalled_s > self.cfg.tts_timeout_s
 
+    def due_at(self, asr_submitted_at: float | None, tts_stalled_since: float | None) -> list[float | None]:
+        """When the recognition the call waits for, or the synthesis it waits for, becomes overdue
+        (wall times, for the session's next wake-up); nothing once the plan ran."""
+        if self.failure is not None:
+            return []
+        return [None if asr_submitted_at is None else asr_submitted_at + self.cfg.asr_timeout_s,
+                None if tts_stalled_since is None else tts_stalled_since + self.cfg.tts_timeout_s]
+
     def trigger(self, failure: EngineFailure) -> list[Action] | None:
         """The actions to carry out instead of the conversation; None once it already ran."""
         if self.failure is not None:

@@ -36,6 +36,10 @@ class Engines:
     # Recognition is CPU-bound C++ that releases the GIL: two workers keep both cores busy.
     asr_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(ASR_WORKERS, thread_name_prefix="asr"))
     tts_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="tts"))
+    # Prosody features of finished turns (emotion detection), beside their recognition: off the
+    # session threads, ~3 ms CPU per second of audio.
+    emotion_pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="emotion"))
     # What the configured ASR engine declares (engine registry); None = not known (a test's own recognizer).
     asr_capabilities: AsrCapabilities | None = None
 
@@ -105,6 +109,7 @@ class Engines:
             release_hung()
         self.asr_pool.shutdown(wait=False, cancel_futures=True)
         self.tts_pool.shutdown(wait=False, cancel_futures=True)
+        self.emotion_pool.shutdown(wait=False, cancel_futures=True)
 
 
 def load_dialogue_factory(settings: Settings) -> DialogueFactory:

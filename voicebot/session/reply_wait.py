@@ -29,6 +29,14 @@ class ReplyWait:
         self.fillers = 0
         self.log = get_logger("voicebot.session", call_id=call_id)
 
+    def due_at(self, oldest: PendingTurn | None) -> float | None:
+        """Wall time the holding line is due for ``oldest``; None when it never will be."""
+        if not self.after_s or not self.line or oldest is None:
+            return None
+        if oldest.recognition.done() or oldest.start_frame == self._held:
+            return None
+        return oldest.ended_at + self.after_s
+
     def check(self, oldest: PendingTurn | None, bot_busy: bool, now: float | None = None) -> bool:
         """Says the holding line when ``oldest`` (the turn the reply waits for) is overdue and the
         bot is quiet; True when it did."""

@@ -18,6 +18,8 @@ class PendingTurn:
     ended_at: float  # wall time the callee's speech ended (last speech frame)
     audio: Pcm16
     recognition: Future[Transcript]
+    # The turn's prosody features (emotion detection), computed beside recognition; None without it.
+    features: Future[Any] | None = None
 
 
 @dataclass

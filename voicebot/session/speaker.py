@@ -36,8 +36,12 @@ class SpokenLine:
 class BotSpeaker:
     """Lines play in order. ``interrupt()`` stops playout at the next clock tick and drops queued lines."""
 
-    def __init__(self, port: MediaPort, render: RenderStream, locale: str, pool: Executor, call_id: str) -> None:
+    def __init__(self, port: MediaPort, render: RenderStream, locale: str, pool: Executor, call_id: str,
+                 wake: Callable[[], None] | None = None) -> None:
         self._port = port
+        # Called (render thread) when a line finished rendering, the queue ran out, or synthesis
+        # failed: the session's inbox. Playout running dry is the port's to report.
+        self._wake = wake or (lambda: None)
         self._render = render
         self._locale = locale
         self._pool = pool
@@ -96,10 +100,16 @@ class BotSpeaker:
 
     def stalled_s(self) -> float:
         """How long synthesis has owed audio while nothing was left to play (a hung synthesiser)."""
+        since = self.stalled_since()
+        return 0.0 if since is None else time.time() - since
+
+    def stalled_since(self) -> float | None:
+        """Wall time synthesis last handed over audio, while it owes some and nothing is left to
+        play; None when it owes nothing or audio is still playing."""
         with self._lock:
             if not self._rendering or len(self._port.tx) > 0:
-                return 0.0
-            return time.time() - self._progress_at
+                return None
+            return self._progress_at
 
     def _render_queue(self, generation: int) -> None:
         try:
@@ -110,6 +120,7 @@ class BotSpeaker:
                     if not self._lines:
                         self._rendering = False
                         self._current = None
+                        self._wake()
                         return
                     line = self._current = self._lines.popleft()
                 self._render_line(line, generation)
@@ -123,6 +134,7 @@ class BotSpeaker:
                         self._current.interrupted = True
                         self._current.done.set()
                     self._current = None
+            self._wake()
 
     def _render_line(self, line: SpokenLine, generation: int) -> None:
         first = first_chunk = True
@@ -144,6 +156,7 @@ class BotSpeaker:
                     line.first_audio_at = time.time()
                     self._recent.append(line)
         line.done.set()
+        self._wake()
 
     def playout_remaining_s(self) -> float:
         return len(self._port.tx) * self._port.frame_ms / 1000

@@ -18,7 +18,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from voicebot.dialogue.base import CallInfo, Transfer
 from voicebot.errors import SipError
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 class TransferRunner:
     def __init__(self, ua: CallControl, call: CallLeg, action: Transfer, engines: Engines,
-                 info: CallInfo, timeout_s: float) -> None:
+                 info: CallInfo, timeout_s: float, wake: Callable[[], None] | None = None) -> None:
         self.ua, self.call, self.action, self.engines, self.info = ua, call, action, engines, info
         self.timeout_s = timeout_s
         self.result: tuple[bool, str] = (False, "pending")
@@ -47,6 +47,7 @@ class TransferRunner:
         self.hold: HoldPlayer | None = None
         self._status: queue.Queue[dict[str, Any]] = queue.Queue()
         self._done = threading.Event()
+        self._wake = wake  # the session's inbox: the result is ready
         self.log = get_logger("voicebot.transfer", call_id=call.uid, mode=action.mode)
 
     def start(self) -> None:
@@ -100,6 +101,8 @@ class TransferRunner:
             hang_up = ok and not self.bridged and not self.call.ended
             # Done before the hang-up: the session must see the result before it sees the call end.
             self._done.set()
+            if self._wake is not None:
+                self._wake()
             if hang_up:
                 self.ua.hangup(self.call, 200, reason="transferred")
             if self.bridged:
@@ -170,8 +173,12 @@ class TransferRunner:
     def _consult_released(self, consult: CallLeg, detail: str) -> str:
         """After the final 2xx NOTIFY: did the agent's phone end the replaced consult dialog?"""
         deadline = time.time() + REPLACED_GRACE_S
-        while time.time() < deadline and not consult.ended:
-            time.sleep(0.05)
+        # The consult leg's signals are ours (nothing else reads them): its end arrives as one.
+        while not consult.ended and (left := deadline - time.time()) > 0:
+            try:
+                consult.signals.get(timeout=left)
+            except queue.Empty:
+                break
         if consult.ended:
             return f"{detail}; the agent's phone replaced the consult call"
         self.replaces_ignored = True

@@ -4,15 +4,21 @@ Speculation: recognition starts in the closing silence (``SpeechPaused``), so th
 often ready when the turn ends; speech resuming cancels it. One speculative job per call at a
 time: mid-turn pauses would otherwise queue job after job, and with several calls the queue is
 latency. A turn whose recognition is overdue or fails is the emergency plan's business.
+
+Every recognition wakes the session when it finishes (``wake``: the call's inbox). With emotion
+detection on, the turn's prosody features are extracted on the engines' emotion pool from the
+moment the turn ends, beside its recognition; only the cheap reading with the words is left for
+when the transcript arrives.
 """
 
 from __future__ import annotations
 
 import time
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from voicebot.asr.base import Expected, Transcript
+from voicebot.asr.base import Expected, ExpectedPhrase, Transcript
+from voicebot.dialogue.base import Dialogue, HelpsRecognition
 from voicebot.locales import whisper_language
 from voicebot.logs import get_logger
 from voicebot.media.frames import Pcm16, SpeechPaused, TurnEnded
@@ -27,8 +33,10 @@ if TYPE_CHECKING:
 class TurnRecognition:
     def __init__(self, engines: Engines, locale: str, call_id: str, emergency: EmergencyPlan,
                  prompt: Callable[[], str], partials: PartialTranscriber | None,
-                 expected: Callable[[], Expected] | None = None) -> None:
+                 expected: Callable[[], Expected] | None = None, wake: Callable[[], None] | None = None,
+                 prosody: Callable[[Pcm16], Any] | None = None) -> None:
         self.engines, self.call_id, self.emergency = engines, call_id, emergency
+        self._wake, self.prosody = wake, prosody
         self.language = whisper_language(locale)
         self._prompt, self.partials, self._expected = prompt, partials, expected
         self.pending: list[PendingTurn] = []
@@ -63,7 +71,18 @@ class TurnRecognition:
             self.engines.turn_ended(fut)
         else:
             fut = self._recognise(event.audio)
-        self.pending.append(PendingTurn(event.start_frame, event.end_frame, time.time() - lag_s, event.audio, fut))
+        if self._wake is not None:
+            wake = self._wake
+            fut.add_done_callback(lambda _done: wake())  # runs at once if it is done already
+        features = self.engines.emotion_pool.submit(self.prosody, event.audio) if self.prosody else None
+        self.pending.append(PendingTurn(event.start_frame, event.end_frame, time.time() - lag_s, event.audio, fut,
+                                        features))
+
+    def waiting_since(self) -> float | None:
+        """When the turn whose transcript the call waits for ended (its recognition may become overdue)."""
+        if not self.pending or self.pending[0].recognition.done():
+            return None
+        return self.pending[0].ended_at
 
     def forget_speculation(self) -> None:
         self._speculative = None
@@ -98,3 +117,15 @@ class TurnRecognition:
         if self.engines.settings.asr.closed_set != "off" and self._expected is not None:
             expected = self._expected()
         return self.engines.recognise(audio, self.language, self.call_id, speculative, self._prompt(), expected)
+
+
+def expected_answers(dialogue: Dialogue, closed_set: str) -> tuple[ExpectedPhrase, ...]:
+    """The dialogue's expected short answers now (dialogue/expected.py); () for engines without them."""
+    if not isinstance(dialogue, HelpsRecognition):
+        return ()
+    return tuple(ExpectedPhrase(a.text, a.label) for a in dialogue.expected_answers(closed_only=closed_set == "questions"))
+
+
+def recognition_prompt(dialogue: Dialogue) -> str:
+    """The plan's domain words for the recogniser ('' for engines without them)."""
+    return dialogue.recognition_prompt if isinstance(dialogue, HelpsRecognition) else ""

@@ -7,7 +7,6 @@ callee simulator) reads ``signals`` on its own thread.
 
 from __future__ import annotations
 
-import queue
 import uuid
 import weakref
 from typing import Any, Literal, Protocol
@@ -18,7 +17,7 @@ from voicebot.errors import SipError
 from voicebot.logs import get_logger
 from voicebot.sip.connection_reuse import pin_dialog, release as release_connection
 from voicebot.sip.port import CallAudioPort
-from voicebot.transport.base import CallSignal, SignalKind, unanswered_reason  # noqa: F401 (re-exported)
+from voicebot.transport.base import CallSignal, SignalKind, SignalQueue, unanswered_reason  # noqa: F401 (re-exported)
 
 
 class CallOwner(Protocol):
@@ -104,7 +103,7 @@ class SipCall:
         self.ua = ua
         self.direction = direction
         self.uid = uuid.uuid4().hex[:12]
-        self.signals: queue.Queue[CallSignal] = queue.Queue()
+        self.signals = SignalQueue()
         self.port: CallAudioPort | None = None
         self.remote_uri = ""
         self.local_uri = ""  # inbound: the URI the caller dialled (To), e.g. <sip:+8613900000001@host>

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from typing import Callable
 
 import pjsua2 as pj
 
@@ -32,6 +33,7 @@ class CallAudioPort(pj.AudioMediaPort, PlayoutQueue):
         self.rx: deque[bytes] = deque(maxlen=3000)  # callee -> bot; bounded: a stalled session can't eat RAM
         self.tx: deque[bytes] = deque()  # bot -> callee, one frame_bytes element per frame
         self.played: deque[bytes | None] = deque(maxlen=3000)  # what went out each tick (None = silence)
+        self.wake: Callable[[], None] | None = None  # the session's inbox (MediaPort.wake)
         self._reset_counters()
 
     def reset(self) -> None:
@@ -40,6 +42,7 @@ class CallAudioPort(pj.AudioMediaPort, PlayoutQueue):
         self.rx.clear()
         self.tx.clear()
         self.played.clear()
+        self.wake = None  # a recycled port must not wake the previous call's session
         self._reset_counters()
 
     def _reset_counters(self) -> None:
@@ -69,6 +72,12 @@ class CallAudioPort(pj.AudioMediaPort, PlayoutQueue):
         except AttributeError:  # this port is being destroyed: the bridge ticked once more
             return
         self.frames_in += 1
+        # The session reacts to this frame now (one wake-up a tick: the played frame goes with it;
+        # if the bridge asks for it after delivering this one, it is drained a tick later, with the
+        # next callee frame, which the listener's echo tail covers).
+        wake = self.wake
+        if wake is not None:
+            wake()
         self._account(t0)
 
     def onFrameRequested(self, frame: pj.MediaFrame) -> None:  # noqa: N802
@@ -90,6 +99,10 @@ class CallAudioPort(pj.AudioMediaPort, PlayoutQueue):
         else:
             self._writer.write(frame, data)
         self.played.append(data)
+        if data is not None and not self.tx:
+            wake = self.wake  # the bot's line has all gone out: the session waits for that
+            if wake is not None:
+                wake()
         self.frames_out += 1
         self._account(t0)
 

@@ -8,6 +8,10 @@ Three small protocols, satisfied structurally (no base class to inherit):
 * ``CallLeg``: one call as the core sees it: identity, direction, state flags, its ``MediaPort``
   once media is up, and ``signals``: a thread-safe queue of ``CallSignal`` (answered, media_ready,
   dtmf, transfer_status, ended ...) that the transport fills from its own thread.
+
+Wake-ups: the session sleeps until something happens (``voicebot.session.inbox``). It sets a
+port's ``wake`` (the transport calls it after it appended a callee frame, and when the bot's
+playout ran dry) and ``signals.wake`` (a ``SignalQueue`` calls it after every put).
 * ``CallControl``: what the core does to calls: answer, hang up, place a call, transfers, bridge.
 
 The SIP implementation is ``voicebot.sip`` (``SipUserAgent``, ``SipCall``, ``CallAudioPort``);
@@ -62,6 +66,19 @@ def split_frames(pcm_bytes: bytes, frame_bytes: int) -> list[bytes]:
     return [pcm_bytes[i: i + frame_bytes] for i in range(0, len(pcm_bytes), frame_bytes)]
 
 
+class SignalQueue(queue.Queue[CallSignal]):
+    """A call's signals; ``wake`` (set by the session, any thread) is called after every put, so no
+    place in a transport that reports something can forget to wake the session."""
+
+    wake: Callable[[], None] | None = None
+
+    def put(self, item: CallSignal, block: bool = True, timeout: float | None = None) -> None:
+        super().put(item, block, timeout)
+        wake = self.wake
+        if wake is not None:
+            wake()
+
+
 class PlayoutQueue:
     """Bot audio waiting for the clock: ``tx`` holds whole frames; the transport's clock pops one a
     tick. Shared by the SIP port and the memory port (a mixin: it needs ``tx`` and ``frame_bytes``)."""
@@ -89,6 +106,9 @@ class MediaPort(Protocol):
     rx: deque[bytes]  # callee -> bot, one frame per tick
     tx: deque[bytes]  # bot -> callee, waiting for playout
     played: deque[bytes | None]  # what went out each tick (None = silence)
+    # Set by the session; the transport calls it (O(1), from its clock) after a callee frame was
+    # appended to ``rx`` and when ``tx`` ran dry. None: nobody listens.
+    wake: Callable[[], None] | None
 
     def enqueue_audio(self, pcm_bytes: bytes) -> int: ...
 
@@ -100,7 +120,7 @@ class MediaPort(Protocol):
 class CallLeg(Protocol):
     uid: str
     direction: Literal["inbound", "outbound"]
-    signals: queue.Queue[CallSignal]
+    signals: SignalQueue
     port: MediaPort | None
     remote_uri: str
     codec: str

@@ -5,24 +5,24 @@ a ``MemoryPhone`` that a test drives: it speaks int16 audio, presses keys, hangs
 everything it heard. A clock thread per call moves one frame each way per tick, as pjmedia's
 conference bridge does for a SIP call, so the session, its listener and its speaker run exactly
 as they do on a phone line. ``speed`` > 1 runs the clock faster than real time: the core counts
-frames, not seconds, for turn-taking, so a 10 s exchange takes 2.5 s at speed 4.
+frames, not seconds, for turn-taking, so a 10 s exchange takes 2.5 s at speed 4. ``speed`` 0 runs
+no clock: the test moves it, a ``MemoryCall.tick()`` at a time.
 
 What it leaves out is what only SIP can show: codecs, jitter, NAT, REFER on the wire.
 """
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 import uuid
 from collections import deque
-from typing import Literal
+from typing import Callable, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from voicebot.transport.base import CallSignal, PlayoutQueue, split_frames
+from voicebot.transport.base import CallSignal, PlayoutQueue, SignalQueue, split_frames
 
 
 class MemoryPort(PlayoutQueue):
@@ -35,6 +35,7 @@ class MemoryPort(PlayoutQueue):
         self.tx: deque[bytes] = deque()
         self.played: deque[bytes | None] = deque(maxlen=3000)
         self.frames_in = self.frames_out = 0
+        self.wake: Callable[[], None] | None = None  # the session's inbox (MediaPort.wake)
 
     def tick(self, callee_frame: bytes | None) -> bytes | None:
         """One clock period: the callee's frame in, the bot's frame (or None: silence) out."""
@@ -46,6 +47,11 @@ class MemoryPort(PlayoutQueue):
             out = None
         self.played.append(out)
         self.frames_out += 1
+        # One wake-up a tick, after both frames: the session reads the pair together, and sees a
+        # playout that ran dry on this tick as well.
+        wake = self.wake
+        if wake is not None:
+            wake()
         return out
 
     def callback_stats(self) -> dict[str, float]:
@@ -111,7 +117,7 @@ class MemoryCall:
                  direction: Literal["inbound", "outbound"]) -> None:
         self.switch, self.phone, self.direction = switch, phone, direction
         self.uid = uuid.uuid4().hex[:12]
-        self.signals: queue.Queue[CallSignal] = queue.Queue()
+        self.signals = SignalQueue()
         self.port: MemoryPort | None = None
         self.remote_uri = phone.uri
         self.codec = f"L16/{switch.clock_rate}"
@@ -126,7 +132,8 @@ class MemoryCall:
         self.answered = True
         self.signals.put(CallSignal("answered"))
         self.signals.put(CallSignal("media_ready", {"codec": self.codec}))
-        threading.Thread(target=self._clock, name=f"memclock-{self.uid}", daemon=True).start()
+        if self.switch.speed > 0:
+            threading.Thread(target=self._clock, name=f"memclock-{self.uid}", daemon=True).start()
 
     def end(self, code: int, reason: str, hung_up_by: str) -> None:
         if self.ended:
@@ -135,14 +142,16 @@ class MemoryCall:
         self.signals.put(CallSignal("ended", {"code": code, "reason": reason, "answered": self.answered,
                                               "hung_up_by": hung_up_by}))
 
+    def tick(self) -> None:
+        """One clock period: the phone's next frame to the bot, the bot's frame to the phone."""
+        assert self.port is not None  # connected
+        self.phone.heard_frames.append(self.port.tick(self.phone.next_frame()))
+
     def _clock(self) -> None:
-        port = self.port
-        assert port is not None  # connect() sets it before it starts this thread
         period = self.switch.frame_ms / 1000 / self.switch.speed
         next_at = time.monotonic()
         while not self.ended:
-            out = port.tick(self.phone.next_frame())
-            self.phone.heard_frames.append(out)
+            self.tick()
             next_at += period
             time.sleep(max(0.0, next_at - time.monotonic()))
 
