@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any, Callable
 
 from voicebot.locales import is_chinese
 from voicebot.zh_numerals import digit_values
@@ -102,16 +103,7 @@ def _clock(hour: int, minute: int, pm: bool | None) -> tuple[int, int]:
 
 
 def parse_zh(text: str, now: datetime) -> When | None:
-    t = re.sub(r"\s+", "", text)
-    duration = _zh_duration(t)
-    if duration is not None:
-        return When(now + duration, True)
-    days = _zh_days(t, now)
-    part = next((v for p, v in ZH_PARTS if re.search(p, t)), None)
-    hm = _zh_clock_time(t, part[2] if part else None) or ((part[0], part[1]) if part else None)
-    if days is None and hm is None and re.search(ZH_LATER, t):
-        return When(now + LATER, True)
-    return _combine(now, days, hm)
+    return _read_when(re.sub(r"\s+", "", text), now, _ZH)
 
 
 def _zh_duration(t: str) -> timedelta | None:
@@ -149,16 +141,7 @@ def _zh_clock_time(t: str, pm: bool | None) -> tuple[int, int] | None:
 
 def parse_en(text: str, now: datetime) -> When | None:
     t = " " + re.sub(r"[^a-z0-9: ]", " ", text.lower()) + " "
-    t = re.sub(r"\s+", " ", t)
-    duration = _en_duration(t)
-    if duration is not None:
-        return When(now + duration, True)
-    days = _en_days(t, now)
-    part = next((v for p, v in EN_PARTS if re.search(p, t)), None)
-    hm = _en_clock_time(t, part[2] if part else None) or ((part[0], part[1]) if part else None)
-    if days is None and hm is None and re.search(EN_LATER, t):
-        return When(now + LATER, True)
-    return _combine(now, days, hm)
+    return _read_when(re.sub(r"\s+", " ", t), now, _EN)
 
 
 _EN_MINUTES = {"ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty five": 45}
@@ -221,3 +204,30 @@ def parse_when(text: str, now: datetime, locale: str) -> When | None:
     if any("a" <= ch.lower() <= "z" for ch in text):
         return parse_en(text, now)
     return parse_zh(text, now) if is_chinese(locale) else parse_en(text, now)
+
+
+@dataclass(frozen=True)
+class _Readers:
+    """One language's readers of a callback time: the same steps in both languages."""
+
+    duration: Callable[[str], timedelta | None]  # "in two hours": a time from now
+    days: Callable[[str, datetime], int | None]  # days from today
+    parts: Any  # (pattern, (hour, minute, pm)) for parts of the day
+    clock_time: Callable[[str, bool | None], tuple[int, int] | None]
+    later: str  # "later" with nothing more precise
+
+
+def _read_when(t: str, now: datetime, readers: _Readers) -> When | None:
+    duration = readers.duration(t)
+    if duration is not None:
+        return When(now + duration, True)
+    days = readers.days(t, now)
+    part = next((v for p, v in readers.parts if re.search(p, t)), None)
+    hm = readers.clock_time(t, part[2] if part else None) or ((part[0], part[1]) if part else None)
+    if days is None and hm is None and re.search(readers.later, t):
+        return When(now + LATER, True)
+    return _combine(now, days, hm)
+
+
+_ZH = _Readers(_zh_duration, _zh_days, ZH_PARTS, _zh_clock_time, ZH_LATER)
+_EN = _Readers(_en_duration, _en_days, EN_PARTS, _en_clock_time, EN_LATER)
