@@ -24,14 +24,13 @@ from pathlib import Path
 
 from machine_state import machine
 
-from voicebot.config import load_settings
+from tests.session.memory_line import AGENT, memory_line_settings
 from voicebot.dialogue.base import CallInfo
 from voicebot.session.call_session import CallSession
 from voicebot.session.engines import Engines, load_engines
 from voicebot.session.events import CallEvent
 from voicebot.transport.memory import MemorySwitch
 
-AGENT = "sip:agent@memory"
 INTERRUPTION = "Sorry, can I talk to a person please?"
 
 
@@ -88,10 +87,7 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true", help="print only (a quick check under load)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="barge-in-") as recordings:
-        settings = load_settings()
-        settings.paths.recordings_dir = Path(recordings)
-        settings.dialogue.agent_uri = AGENT
-        settings.emotion.enabled = False
+        settings = memory_line_settings(Path(recordings))
         engines = load_engines(settings)
         try:
             calls = [one_call(engines, args.speed) for _ in range(args.calls)]

@@ -29,7 +29,7 @@ from pathlib import Path
 from machine_state import machine
 
 from tests.session import test_memory_transport as memory_line
-from voicebot.config import load_settings
+from tests.session.memory_line import memory_line_settings
 from voicebot.session.engines import Engines, load_engines
 
 SPEED = 1.0  # real time, as on a phone line
@@ -94,10 +94,7 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true", help="print only (a quick check)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="idle-cpu-") as recordings:
-        settings = load_settings()
-        settings.paths.recordings_dir = Path(recordings)
-        settings.dialogue.agent_uri = memory_line.AGENT
-        settings.emotion.enabled = False
+        settings = memory_line_settings(Path(recordings))
         settings.recording.enabled = False  # the figure is the core's; recordings are disk work
         settings.turn.no_input_timeout_s = 10 * args.seconds + 60  # silent, and nobody prompts them
         engines = load_engines(settings)

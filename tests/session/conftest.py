@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from voicebot.config import load_settings
+from tests.session.memory_line import AGENT, memory_line_settings
 from voicebot.session.engines import Engines, load_engines
 
-AGENT = "sip:agent@memory"
+__all__ = ["AGENT", "engines"]
 
 
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory) -> Engines:
-    settings = load_settings()
-    settings.paths.recordings_dir = tmp_path_factory.mktemp("recordings")
-    settings.dialogue.agent_uri = AGENT
-    settings.emotion.enabled = False
-    engines = load_engines(settings)
+    engines = load_engines(memory_line_settings(tmp_path_factory.mktemp("recordings")))
     yield engines
     engines.close()
