@@ -147,9 +147,6 @@ def cmd_call(args: argparse.Namespace, settings: Settings) -> int:
             print(f"voicebot call: {exc} (voicebot.campaign.compliance)", file=sys.stderr)
             return 3
         result = session.join(args.timeout)
-        # Legs released just now (e.g. a warm transfer's consult call) are freed by the SIP thread
-        # after a 2 s grace period; stopping before that disowns live media ports (crash at exit).
-        time.sleep(2.5)
     finally:
         server.stop()
     if result is None:

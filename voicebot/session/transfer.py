@@ -28,6 +28,8 @@ from voicebot.transport.base import play_and_wait
 
 # How long the agent's phone gets to end the replaced consult dialog after the customer reached it.
 REPLACED_GRACE_S = 3.0
+# How long the summary's last frames get to reach the agent's ear before the REFER moves the call.
+SUMMARY_TAIL_S = 0.3
 
 if TYPE_CHECKING:
     from voicebot.session.engines import Engines
@@ -47,6 +49,7 @@ class TransferRunner:
         self.hold: HoldPlayer | None = None
         self._status: queue.Queue[dict[str, Any]] = queue.Queue()
         self._done = threading.Event()
+        self._leg_changed = threading.Event()  # a signal on the customer's or the agent's leg
         self._wake = wake  # the session's inbox: the result is ready
         self.log = get_logger("voicebot.transfer", call_id=call.uid, mode=action.mode)
 
@@ -108,12 +111,18 @@ class TransferRunner:
             if self.bridged:
                 self._hold_bridge()
 
+    def _watch_legs(self, consult: CallLeg) -> None:
+        """Every signal on either leg (a hang-up above all) wakes this transfer's waits."""
+        for leg in (self.call, consult):
+            leg.signals.also_wake(self._leg_changed.set)
+
     def _hold_bridge(self) -> None:
         """Bridged legs live and die together: when one side hangs up, the bot ends the other."""
         consult = self.consult
         assert consult is not None  # bridged: both legs were up
-        while not (self.call.ended or consult.ended):
-            time.sleep(0.2)
+        while not (self.call.ended or consult.ended):  # a leg is marked ended before its signal wakes us
+            self._leg_changed.wait()
+            self._leg_changed.clear()
         other = consult if self.call.ended else self.call
         if not other.ended:
             self.log.info("bridge_ended", hung_up_first="customer" if self.call.ended else "agent")
@@ -147,6 +156,7 @@ class TransferRunner:
             consult = self.consult = self.ua.make_call(self.action.target, {"X-Voicebot-Consult": self.call.uid})
         except SipError as exc:
             return False, f"cannot call the agent: {exc}"
+        self._watch_legs(consult)
         failure = self._await_answer(consult)
         if failure:
             return False, failure
@@ -154,7 +164,11 @@ class TransferRunner:
         audio = self.engines.renderer.render(summary, self.info.locale)
         play_and_wait(consult.port, audio.tobytes(), lambda: not (consult.ended or self.call.ended), self.hold.top_up)
         self.summary_played_at = time.time()
-        time.sleep(0.3)  # let the summary's last frames cross the network before the REFER
+        # The summary's last frames cross the network before the REFER, unless a party hangs up meanwhile.
+        tail_ends = time.monotonic() + SUMMARY_TAIL_S
+        while not (consult.ended or self.call.ended) and (left := tail_ends - time.monotonic()) > 0:
+            self._leg_changed.wait(left)
+            self._leg_changed.clear()
         if consult.ended or self.call.ended:
             return False, "a party hung up during the consult"
         self.hold.stop()

@@ -73,6 +73,7 @@ class ProcessGroup:
         self.exit_codes: dict[int, int] = {}
         self._stop = threading.Event()
         self._out_lock = threading.Lock()
+        self._news = threading.Condition()  # a child became ready or closed its output (exited)
 
     def _spawn(self, spec: ChildSpec) -> None:
         cmd = [sys.executable, "-m", "voicebot", *self.argv_for(spec)]
@@ -86,10 +87,14 @@ class ProcessGroup:
         assert proc.stdout is not None  # started with stdout=PIPE
         for line in proc.stdout:
             if self.ready_marker in line:
-                self.ready.add(index)
+                with self._news:
+                    self.ready.add(index)
+                    self._news.notify_all()
             with self._out_lock:
                 sys.stderr.write(line)
                 sys.stderr.flush()
+        with self._news:  # end of output: the child is exiting
+            self._news.notify_all()
 
     def start(self, ready_timeout_s: float = 180.0) -> bool:
         """Spawns every child; waits until each has logged the ready marker (0 s: don't wait)."""
@@ -97,12 +102,15 @@ class ProcessGroup:
             self._spawn(spec)
         if ready_timeout_s <= 0:
             return True
-        deadline = time.time() + ready_timeout_s
-        while len(self.ready) < len(self.specs) and time.time() < deadline:
-            if any(p.poll() is not None for p in self.procs.values()):
-                return False
-            time.sleep(0.1)
-        return len(self.ready) == len(self.specs)
+        deadline = time.monotonic() + ready_timeout_s
+        with self._news:
+            while len(self.ready) < len(self.specs) and (left := deadline - time.monotonic()) > 0:
+                if any(p.poll() is not None for p in self.procs.values()):
+                    return False
+                # Woken by a ready line or a child's closed output; the timeout only bounds a child
+                # that exits without closing the pipe it shares with a grandchild.
+                self._news.wait(min(left, 1.0))
+            return len(self.ready) == len(self.specs)
 
     def run(self) -> int:
         """Until SIGTERM/SIGINT (or, without restarts, until every child has exited). SIGHUP is passed on

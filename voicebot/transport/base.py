@@ -78,6 +78,19 @@ class SignalQueue(queue.Queue[CallSignal]):
         if wake is not None:
             wake()
 
+    def also_wake(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` after every put as well, without taking the signals from whoever reads them
+        (a transfer watching the customer's leg, whose signals are the session's)."""
+        before = self.wake
+        if before is None:
+            self.wake = fn
+            return
+
+        def both() -> None:
+            before()
+            fn()
+        self.wake = both
+
 
 class PlayoutQueue:
     """Bot audio waiting for the clock: ``tx`` holds whole frames; the transport's clock pops one a
