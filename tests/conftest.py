@@ -89,11 +89,19 @@ def redis_client(redis_server):
 # Whole folders whose tests run real SIP calls between processes or a real Rasa server: tens of
 # seconds each. The fast tier (`-m "not slow"`) leaves them out; the full suite runs them.
 SLOW_FOLDERS = {"voice", "rasa"}
+# Slow tests whose verdict rests on timing or on hearing at its margins (barge-in stop latency,
+# prosody emotion over a call, short-turn recognition): scripts/test.sh runs the slow tier two at a
+# time, then these alone, so no other call shares the CPU with them.
+SOLO = {"voice/test_hearing_calls.py", "voice/test_emotion_escalation.py", "voice/test_faq_call.py",
+        "voice/test_sip_features.py::test_barge_in_stops_the_bot_within_100ms_of_the_threshold"}
 
 
 def pytest_collection_modifyitems(config, items):
     root = Path(__file__).parent
     for item in items:
-        parts = Path(item.path).relative_to(root).parts
+        relative = Path(item.path).relative_to(root)
+        parts = relative.parts
         if parts and parts[0] in SLOW_FOLDERS:
             item.add_marker(pytest.mark.slow)
+        if relative.as_posix() in SOLO or f"{relative.as_posix()}::{item.originalname}" in SOLO:
+            item.add_marker(pytest.mark.solo)
