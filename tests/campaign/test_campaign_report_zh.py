@@ -94,3 +94,39 @@ def test_english_campaign_gets_an_english_report(redis_client, tmp_path, clock):
     _campaign(redis_client, tmp_path, clock, "en", "en-US")
     page = write_report(redis_client, "en", tmp_path / "en", CampaignConfig()).html.read_text(encoding="utf-8")
     assert "Campaign report" in page and "Cost per lead" in page and "$" in page and "外呼" not in page
+
+
+class AskingCalls(SurveyedCalls):
+    """As above, and some customers ask what the FAQ cannot answer (the session's ``unanswered_questions``)."""
+
+    def dial(self, job: CallJob) -> CallResult:
+        result = super().dial(job)
+        persona = job.customer.get("persona")
+        if persona == "price_sensitive":
+            result.unanswered_questions = ["你们有没有卖扫地机器人？"]
+        elif persona == "refuse":
+            result.unanswered_questions = ["<b>能开发票吗</b>"]
+        return result
+
+
+def test_the_report_lists_the_questions_the_bot_could_not_answer_with_their_counts(redis_client, tmp_path, clock):
+    camp = Campaign(redis_client, "asks")
+    camp.create(locale="zh-CN")
+    import_customers(redis_client, write_customers(tmp_path / "asks.csv", PERSONAS), ColumnMapping.identity(),
+                     campaign="asks")
+    cfg = CampaignConfig(max_attempts=1)
+    camp.plan(clock, cfg)
+    camp.seed(clock, cfg)
+    CampaignWorker(redis_client, "asks", AskingCalls(clock), cfg, clock, worker_id="w").run(
+        threading.Event(), poll_s=0.01, exit_when_done=True, advance_clock=True)
+    page = write_report(redis_client, "asks", tmp_path / "r", cfg).html.read_text(encoding="utf-8")
+    table = page[page.index("客户提出但机器人未能回答的问题"):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(\d+)</td></tr>", table)
+    # Four customers of each persona asked; a question is shown as text, never as markup.
+    assert sorted(rows) == [("&lt;b&gt;能开发票吗&lt;/b&gt;", "4"), ("你们有没有卖扫地机器人？", "4")], rows
+    assert "<b>能开发票吗" not in page
+
+    Campaign(redis_client, "quiet").create(locale="zh-CN")  # nobody called yet: the table says so
+    quiet = write_report(redis_client, "quiet", tmp_path / "q", cfg).html.read_text(encoding="utf-8")
+    assert re.search(r"客户提出但机器人未能回答的问题.*?暂无", quiet, re.S)
