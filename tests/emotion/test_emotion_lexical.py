@@ -23,7 +23,8 @@ from voicebot.emotion.lexical import lexical_cues
         ("This is ridiculous.", "ridiculous"),
         ("Stop calling me!", "stop calling"),
         ("this is a scam", "scam"),
-        ("I'm NOT interested, I already told you", "not interested"),
+        ("I'm NOT interested, I already told you", "i already told you"),
+        ("我说了不需要，你听不懂吗", "我说了"),
     ],
 )
 def test_agitated_cues(text, hit):
@@ -62,9 +63,14 @@ def test_back_channel_inside_a_long_reply_is_not_withdrawn_and_short_replies_are
     assert not lexical_cues("好的").short_answer  # short but engaged
 
 
-def test_not_interested_is_agitated_not_positive():
-    cues = lexical_cues("我不需要，没兴趣")
-    assert cues.agitated and cues.positive == []
+@pytest.mark.parametrize("text", ["我不需要，没兴趣", "不感兴趣", "不用了，谢谢", "I'm not interested",
+                                  "no thank you", "not interested, thanks"])
+def test_a_polite_refusal_is_neither_agitated_nor_positive_about_the_offer(text):
+    """Two polite refusals must not add up to "sustained anger" (an agent's time for a plain no);
+    nor are "interested" / 兴趣 inside them positive."""
+    cues = lexical_cues(text)
+    assert cues.agitated == []
+    assert not {"interested", "感兴趣"} & set(cues.positive)
 
 
 def test_words_move_a_calm_sounding_turn_and_no_match_repeats_add_up():

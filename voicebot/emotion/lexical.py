@@ -14,13 +14,13 @@ AGITATED_EN = [
     "ridiculous", "stop calling", "don't call", "do not call", "scam", "scammer", "fraud", "complaint",
     "complain", "sue you", "lawyer", "harassment", "harassing", "annoying", "leave me alone", "shut up",
     "go to hell", "damn", "hell", "fuck", "fucking", "shit", "idiot", "stupid", "useless", "waste of time",
-    "not interested", "how many times", "i already told you", "are you deaf", "unacceptable", "angry",
+    "how many times", "i already told you", "are you deaf", "unacceptable", "angry",
     "sick of", "fed up", "what the", "get lost", "take me off", "remove my number", "report you",
 ]  # fmt: skip
 AGITATED_ZH = [
     "投诉", "骗子", "诈骗", "骗人", "烦死", "烦不烦", "别再打", "不要再打", "别打了", "滚", "有病", "神经病",
-    "去死", "他妈", "妈的", "傻", "闭嘴", "举报", "报警", "骚扰", "听不懂", "说了多少遍", "我说了", "不需要",
-    "没兴趣", "浪费时间", "气死", "什么玩意", "搞什么", "凭什么", "太过分", "受不了", "别烦我",
+    "去死", "他妈", "妈的", "傻", "闭嘴", "举报", "报警", "骚扰", "听不懂", "说了多少遍", "我说了",
+    "浪费时间", "气死", "什么玩意", "搞什么", "凭什么", "太过分", "受不了", "别烦我",
 ]  # fmt: skip
 POSITIVE_EN = [
     "great", "sounds good", "good", "wonderful", "excellent", "perfect", "awesome", "thank you", "thanks",
@@ -31,6 +31,11 @@ POSITIVE_ZH = [
     "好的", "好啊", "太好了", "不错", "可以", "行啊", "没问题", "谢谢", "感谢", "感兴趣", "挺好", "很好",
     "好呀", "愿意", "想了解", "棒", "满意", "方便",
 ]  # fmt: skip
+# A refusal is an answer, not anger: "不需要，谢谢" twice must not read as sustained anger. These only
+# keep the positive words inside them ("interested", 需要) from counting; an angry refusal is caught by
+# its other words (我说了不需要, "I already told you").
+REFUSAL_EN = ["not interested", "no thanks", "no thank you", "not for me"]
+REFUSAL_ZH = ["不需要", "没兴趣", "不感兴趣", "不用了"]
 WITHDRAWN_EN = [
     "whatever", "i don't know", "i don't care", "don't care", "i guess", "fine", "meh", "hmm", "mm",
     "uh huh", "if you say so", "doesn't matter", "no idea", "maybe",
@@ -94,8 +99,9 @@ def lexical_cues(text: str) -> LexicalCues:
     n_tokens = len(en_words) + len(cjk)
     agitated = _en_hits(text, AGITATED_EN, False) + _zh_hits(text, AGITATED_ZH, False)
     positive = _en_hits(text, POSITIVE_EN, True) + _zh_hits(text, POSITIVE_ZH, True)
-    # "不需要"/"not interested" are agitated phrases that contain positive words: the longer one wins.
-    positive = [p for p in positive if not any(p in a for a in agitated)]
+    # Positive words inside an agitated phrase or a refusal ("not interested", 不感兴趣) are not positive.
+    refusals = _en_hits(text, REFUSAL_EN, False) + _zh_hits(text, REFUSAL_ZH, False)
+    positive = [p for p in positive if not any(p in a for a in agitated + refusals)]
     withdrawn = _en_hits(text, WITHDRAWN_EN, False) + _zh_hits(text, WITHDRAWN_ZH, False)
     # 嗯/哦 are back-channels inside longer replies; only a bare 嗯 is a withdrawn answer.
     if n_tokens > 3:
