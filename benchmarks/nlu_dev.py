@@ -32,6 +32,11 @@ DEV_SETS = {
     "sample_en": ("dialplans/outbound_marketing_en.yaml", "tests/dialogue/dev_en.tsv"),
     "dental_zh": ("dialplans/examples/dental_recall_zh.yaml", "tests/dialogue/dev_dental_zh.tsv"),
     "broadband_en": ("dialplans/examples/broadband_renewal_en.yaml", "tests/dialogue/dev_broadband_en.tsv"),
+    # off-topic lines only: how many the calibration lets through as intents
+    "offtopic_zh": ("dialplans/outbound_marketing_zh.yaml", "tests/dialogue/dev_offtopic_zh.tsv"),
+    "offtopic_en": ("dialplans/outbound_marketing_en.yaml", "tests/dialogue/dev_offtopic_en.tsv"),
+    "offtopic_broadband_en": ("dialplans/examples/broadband_renewal_en.yaml", "tests/dialogue/dev_offtopic_en.tsv"),
+    "offtopic_dental_zh": ("dialplans/examples/dental_recall_zh.yaml", "tests/dialogue/dev_offtopic_zh.tsv"),
 }
 
 

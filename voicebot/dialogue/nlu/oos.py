@@ -5,8 +5,7 @@ example, what a model that never saw it predicts: the best intent, its probabili
 similarity to the nearest training example of that intent. Two thresholds (minimum probability,
 minimum similarity) are then chosen to minimise false-accept rate + false-reject rate on those
 predictions (false accept: an out-of-scope example taken as an intent; false reject: an in-scope
-example the model got right but the thresholds turned away). The false-reject rate is averaged over
-intents, so a plan's own intent with a few examples weighs as much as an inherited everyday one.
+example the model got right but the thresholds turned away).
 """
 
 from __future__ import annotations
@@ -102,20 +101,8 @@ def rates(preds: list[CrossValPrediction], th: Thresholds) -> tuple[float, float
     return fa, fr
 
 
-def _intent_balanced_mean(rejected: np.ndarray, gold: list[str], shape: tuple[int, ...]) -> np.ndarray:
-    """The false-reject rate averaged over intents, not over examples: a plan's own intent with 8
-    examples counts as much as an inherited everyday intent with 70. Averaged over examples, the
-    library's big intents decide the thresholds and a small domain intent's paraphrases, further from
-    its few examples, are turned away (in-scope lines rejected as out of scope)."""
-    if not gold:
-        return np.zeros(shape)
-    names, index = np.unique(np.array(gold, dtype=object).astype(str), return_inverse=True)
-    weight = 1.0 / np.bincount(index)[index] / len(names)
-    return np.tensordot(weight, rejected.astype(float), axes=1)
-
-
 def choose_thresholds(preds: list[CrossValPrediction], has_embedding: bool) -> Thresholds:
-    """Grid search minimising false-accept + (intent-averaged) false-reject rate; among costs within COST_TOLERANCE of
+    """Grid search minimising false-accept + false-reject rate; among costs within COST_TOLERANCE of
     the minimum, the fewest false rejects (then the fewest false accepts) win."""
     preds = _calibration_rows(preds)
     sims = SIMILARITY_GRID if has_embedding else np.array([0.0])
@@ -128,7 +115,7 @@ def choose_thresholds(preds: list[CrossValPrediction], has_embedding: bool) -> T
     acc = intent[:, None, None, None] & (prob >= PROBABILITY_GRID[None, :, None, None]) & (
         (sim >= sims[None, None, :, None]) | (prob >= sures[None, None, None, :]))
     fa = acc[is_oos].mean(axis=0) if is_oos.any() else np.zeros(acc.shape[1:])
-    fr = _intent_balanced_mean(~acc[right], [p.gold for p, r in zip(preds, right) if r], acc.shape[1:])
+    fr = (~acc[right]).mean(axis=0) if right.any() else np.zeros(acc.shape[1:])
     cost = np.round(fa + fr, 9)
     near = cost <= cost.min() + COST_TOLERANCE + 1e-9
     # lexicographic: fewest false rejects, then fewest false accepts, then the lowest cost
