@@ -82,19 +82,26 @@ class ClosedSetScorer:
         """``meaning``: text -> what it means; the best must beat the best candidate that means
         something else (满意 need not beat 很满意, only 一般 and 不满意)."""
         pool = [c for c in dict.fromkeys(candidates) if c]
-        senses = meaning or {}
-
-        def sense(text: str) -> str:
-            return senses.get(text, text)
-
         if not pool:
             return None
         scored = self.score(encoded, frames, language, pool + ([free_text] if free_text and free_text not in pool else []))
-        free = next((s for s in scored if s.text == free_text), None) if free_text else None
-        ranked = sorted((s for s in scored if s.text in pool), key=lambda s: s.logprob, reverse=True)
-        best = ranked[0]
-        runner_up = next((s for s in ranked[1:] if sense(s.text) != sense(best.text)), None)
-        near_free = free is None or free.text == best.text or best.logprob >= free.logprob - within
-        beats_next = runner_up is None or best.logprob - runner_up.logprob >= margin
-        chosen = best.text if near_free and beats_next else ""
-        return ClosedSetResult(chosen, best, runner_up, free)
+        return pick(scored, free_text, pool, margin, within, meaning)
+
+
+def pick(scored: list[CandidateScore], free_text: str, pool: list[str], margin: float, within: float,
+         meaning: dict[str, str] | None = None) -> ClosedSetResult:
+    """The choice among scored candidates (``pool``) and the free decode: apart from the scoring, so
+    a benchmark can replay it on stored scores."""
+    senses = meaning or {}
+
+    def sense(text: str) -> str:
+        return senses.get(text, text)
+
+    free = next((s for s in scored if s.text == free_text), None) if free_text else None
+    ranked = sorted((s for s in scored if s.text in pool), key=lambda s: s.logprob, reverse=True)
+    best = ranked[0]
+    runner_up = next((s for s in ranked[1:] if sense(s.text) != sense(best.text)), None)
+    near_free = free is None or free.text == best.text or best.logprob >= free.logprob - within
+    beats_next = runner_up is None or best.logprob - runner_up.logprob >= margin
+    chosen = best.text if near_free and beats_next else ""
+    return ClosedSetResult(chosen, best, runner_up, free)
