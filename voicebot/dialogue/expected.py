@@ -45,7 +45,9 @@ def answers_for_intents(intents: list[str], examples: dict[str, list[str]], loca
     """Interleaved by rank (each intent's shortest first), so a cap keeps every intent."""
     per: list[list[str]] = []
     for name in intents:
-        forms = sorted({spoken_form(e, locale) for e in examples.get(name, ()) if short(e, locale, max_chars)}, key=len)
+        # Shortest first, in the plan's order among equal lengths (a set's order changed per process).
+        forms = sorted(dict.fromkeys(spoken_form(e, locale) for e in examples.get(name, ()) if short(e, locale, max_chars)),
+                       key=len)
         per.append(forms[:per_intent])
     out: list[ExpectedAnswer] = []
     seen: set[str] = set()
