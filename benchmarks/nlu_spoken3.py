@@ -127,7 +127,8 @@ def transcribe_all(langs: list[str], respeak: bool) -> dict:
             for k, (state, text, _) in enumerate(todo):
                 pcm = on_the_line(voice, text, snr, seed=hash(text) & 0xFFFF)
                 t = recognise(asr, factory, settings, lang, state, pcm)
-                bucket[key((state, text, ""))] = [t.text, round(t.confidence, 3)]
+                # The third field: an expected answer replaced the free decode (chosen by its sound).
+                bucket[key((state, text, ""))] = [t.text, round(t.confidence, 3), bool(t.free_text)]
                 if k % 20 == 19:
                     CACHE.write_text(json.dumps(cache, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
                     print(f"  {lang} {cond}: {k + 1}/{len(todo)} ({time.perf_counter() - t0:.0f} s)", flush=True)
@@ -161,8 +162,8 @@ def evaluate(lang: str, transcripts: dict, hear_by_sound: bool, confirm: bool, d
         right = short_right = short_n = acts = 0
         misses = []
         for state, text, expected in data:
-            heard, conf = bucket[key((state, text, expected))]
-            h = understand(factory, LOCALES[lang], state, heard, conf)
+            heard, conf, *chosen = bucket[key((state, text, expected))]
+            h = understand(factory, LOCALES[lang], state, heard, conf, by_sound=bool(chosen and chosen[0]))
             ok = h.label == expected or (state, h.label, expected) in SAME
             right += ok
             if is_short(text, lang):
