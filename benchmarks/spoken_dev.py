@@ -57,6 +57,8 @@ def rendered(settings, lang: str, cond: str, text: str, voices: dict) -> np.ndar
 PROBE_MAX_S = 2.5  # asr.closed_set_max_s: longer turns are never scored
 _probe_lists: dict[tuple[str, str], list[str]] = {}
 PROBE_COSTS: list[tuple[int, float]] = []  # (candidates, seconds scoring them)
+PROBE_COSTS_TRIMMED: list[tuple[int, float]] = []
+SCORE_KINDS = ("scores", "scores_trimmed", "scores_trimmed_end")
 
 
 def probe_candidates(factory, lang: str, state: str) -> list[str]:
@@ -81,9 +83,10 @@ def probe_candidates(factory, lang: str, state: str) -> list[str]:
     return _probe_lists[(lang, state)]
 
 
-def probe(asr, factory, lang: str, state: str, pcm: np.ndarray, free: str) -> dict[str, float]:
+def probe(asr, factory, lang: str, state: str, pcm: np.ndarray, free: str, whole: bool) -> dict[str, dict[str, float]]:
     """Every expected answer of the state (and the free decode) scored against the audio, whatever
-    asr.closed_set says: what choosing rules could do, worked out without recognising again."""
+    asr.closed_set says: what choosing rules could do, worked out without recognising again.
+    ``whole``: on the whole window too (the slowest; done for one condition)."""
     from voicebot.asr.whisper import FRAMES_PER_SECOND, SAMPLE_RATE, language_code
 
     audio = pcm.astype(np.float32) / 32768.0
@@ -91,11 +94,20 @@ def probe(asr, factory, lang: str, state: str, pcm: np.ndarray, free: str) -> di
         return {}
     cands = probe_candidates(factory, lang, state)
     encoded = asr.encode(audio)
+    frames = len(audio) // (SAMPLE_RATE // FRAMES_PER_SECOND)
+    texts = cands + ([free] if free and free not in cands else [])
     t0 = time.perf_counter()
-    scored = asr.closed_set.score(encoded, len(audio) // (SAMPLE_RATE // FRAMES_PER_SECOND),
-                                  language_code(LOCALES[lang]), cands + ([free] if free and free not in cands else []))
-    PROBE_COSTS.append((len(scored), time.perf_counter() - t0))
-    return {s.text: round(s.logprob, 3) for s in scored}
+    scored = asr.closed_set.score(encoded, frames, language_code(LOCALES[lang]), texts) if whole else []
+    if whole:
+        PROBE_COSTS.append((len(scored), time.perf_counter() - t0))
+    # The same on the encoder frames of the audio and 1 s after it only, and so with the end of text
+    # scored too (closed_set.score's trim and end).
+    t0 = time.perf_counter()
+    trimmed = asr.closed_set.score(encoded, frames, language_code(LOCALES[lang]), texts, trim=True)
+    PROBE_COSTS_TRIMMED.append((len(trimmed), time.perf_counter() - t0))
+    ended = asr.closed_set.score(encoded, frames, language_code(LOCALES[lang]), texts, trim=True, end=True)
+    return {name: {s.text: round(s.logprob, 3) for s in found}
+            for name, found in (("scores", scored), ("scores_trimmed", trimmed), ("scores_trimmed_end", ended))}
 
 
 def hear_all(lang: str, closed_set: str, probing: bool) -> dict:
@@ -116,10 +128,10 @@ def hear_all(lang: str, closed_set: str, probing: bool) -> dict:
             pcm = rendered(settings, lang, cond, text, voices)
             t = recognise(asr, factory, settings, lang, state, pcm)
             free = t.free_text or t.text
-            scores = probe(asr, factory, lang, state, pcm, free) if probing else {}
-            bucket[key(row)] = {"text": t.text, "confidence": round(t.confidence, 3), "free": free,
+            scores = probe(asr, factory, lang, state, pcm, free, cond == "normal") if probing else {}
+            bucket[key(row)] = {"text": t.text, "confidence": round(t.confidence, 3), "free": free, "chosen": bool(t.free_text),
                                 "margin": t.expected_margin, "audio_s": round(t.audio_s, 2),
-                                "asr_s": round(t.elapsed_s, 3), "scores": scores}
+                                "asr_s": round(t.elapsed_s, 3), **{k: scores.get(k, {}) for k in SCORE_KINDS}}
         print(f"  {lang} {cond}: {len(bucket)} lines", flush=True)
     return out
 
@@ -156,34 +168,62 @@ def buckets(lang: str, heard: dict, result: dict) -> dict:
     return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
-def replay(lang: str, heard: dict, grid: list[tuple[float, float, float]]) -> dict:
-    """Closed-set choices replayed on a probed run's stored scores (asr/closed_set.pick), for each
-    (within, margin, longest audio in s): what each rule would have given, without recognising again.
-    Only the answers the product expects now and the probe scored take part."""
+def replay(lang: str, heard: dict, grid: list[dict]) -> dict:
+    """Closed-set choices replayed on a probed run's stored scores (asr/closed_set.pick), for each rule
+    of ``grid``: the list's shape (``per_intent`` of the state's own intents, ``per_global`` of the
+    others), ``within``, ``margin``, the longest audio scored (``max_s``), whether a free decode that
+    already is an expected answer is left unscored (``skip_exact``), which of the probe's scores are
+    used (``scores``: on the whole window, trimmed, trimmed with the end of text) and whether the
+    chosen answer is only taken when the free decode means nothing the state handles
+    (``fallback``); without recognising again. Only conditions the probe scored are counted."""
     from voicebot.asr.closed_set import CandidateScore, pick
-    from voicebot.dialogue.hearing import expected_texts
+    from voicebot.dialogue.expected import expected_now, handled_intents
+    from voicebot.dialogue.hearing import understand
 
     factory = plan_factory(lang)
-    expected = {state: expected_texts(factory, LOCALES[lang], state, False) for state, _, _ in rows(lang, DEV)}
+    plan = factory.plans[0].plan
+    states = {k.split("\t")[0] for k in heard["normal"]}
+    handled = {s: set(sum(handled_intents(plan.spec, s), [])) for s in states if s in plan.spec.states}
+    free_label: dict[tuple[str, str], str] = {}
+
+    def understood(cond: str, k: str, v: dict) -> bool:
+        state = k.split("\t")[0]
+        if (cond, k) not in free_label:
+            free_label[(cond, k)] = understand(factory, LOCALES[lang], state, v["free"], v["confidence"]).label
+        label = free_label[(cond, k)]
+        return label.startswith("csat:") and label != "csat:none" if state == "survey" else label in handled[state]
+
     out = {}
-    for within, margin, max_s in grid:
+    for rule in grid:
+        kind = rule.get("scores", "scores")
+        lists = {state: expected_now(plan.spec, plan.examples, state, rule["per_intent"], 1000,
+                                     per_global=rule["per_global"]) for state in states}
         transcripts: dict = {}
+        n_cands = []
         for cond, bucket in heard.items():
+            if not any(v.get(kind) for v in bucket.values()):
+                continue
             for k, v in bucket.items():
                 state = k.split("\t")[0]
-                text = v["free"]
-                phrases = [a for a in expected[state] if a.text in v["scores"]]
-                if phrases and v["audio_s"] <= max_s:
-                    scored = [CandidateScore(t, lp) for t, lp in v["scores"].items()]
-                    chosen = pick(scored, v["free"], [a.text for a in phrases], margin, within,
-                                  {a.text: a.sense for a in phrases}).chosen
+                text, chosen = v["free"], ""
+                scores = v.get(kind) or {}
+                phrases = [a for a in lists[state] if a.text in scores]
+                exact = rule["skip_exact"] and plain(v["free"]) in {plain(a.text) for a in phrases}
+                if phrases and v["audio_s"] <= rule["max_s"] and not exact \
+                        and not (rule.get("fallback") and understood(cond, k, v)):
+                    n_cands.append(len(phrases))
+                    scored = [CandidateScore(t, lp) for t, lp in scores.items()]
+                    chosen = pick(scored, v["free"], [a.text for a in phrases], rule["margin"], rule["within"],
+                                  {a.text: a.label for a in phrases}).chosen
                     text = chosen or text
-                transcripts.setdefault(cond, {})[k] = [text, v["confidence"]]
-        a = evaluate(lang, transcripts, True, True, DEV)["all"]
-        out[f"within {within} margin {margin} max_s {max_s}"] = [a["top1"], a["short_top1"],
-                                                                  a["irreversible_acts_on_misheard_turns"]]
-        print(f"  replay within {within} margin {margin} max_s {max_s}: top1 {a['top1']:.3f} short {a['short_top1']:.3f} "
-              f"acts {a['irreversible_acts_on_misheard_turns']}", flush=True)
+                transcripts.setdefault(cond, {})[k] = [text, v["confidence"], bool(chosen)]
+        r = evaluate(lang, transcripts, True, True, DEV)
+        a = r["all"]
+        name = " ".join(f"{k} {v}" for k, v in rule.items())
+        out[name] = {"by_condition": {c: r[c]["top1"] for c in transcripts}, "top1": a["top1"], "short_top1": a["short_top1"],
+                     "acts": a["irreversible_acts_on_misheard_turns"], "turns_scored": len(n_cands),
+                     "candidates_mean": round(float(np.mean(n_cands)), 1) if n_cands else 0}
+        print(f"  replay {name}: {out[name]}", flush=True)
     return out
 
 
@@ -195,6 +235,7 @@ def main() -> None:
                     help="asr.closed_set for this run (default: the setting's)")
     ap.add_argument("--probe", action="store_true", help="also score every expected answer of the state (slower)")
     ap.add_argument("--replay", action="store_true", help="replay closed-set rules on the --reuse run's probe scores")
+    ap.add_argument("--grid", default="", help="replay these rules (a JSON list of objects) instead of the default grid")
     ap.add_argument("--reuse", default="", help="take the transcripts of this earlier run (dialogue-side changes)")
     args = ap.parse_args()
     lang = args.lang
@@ -202,7 +243,10 @@ def main() -> None:
     load0 = os.getloadavg()[0]
     closed_set = args.closed_set or load_settings().asr.closed_set
     if args.replay:
-        grid = [(w, m, x) for x in (1.2, 2.5) for w in (0.5, 1.0, 2.0, 99.0) for m in (0.25, 0.5, 1.0)]
+        grid = [{"per_intent": pi, "per_global": pg, "within": w, "margin": m, "max_s": 2.5, "skip_exact": sk}
+                for pi, pg in ((3, 1), (5, 1), (5, 2)) for w in (0.5, 1.0, 2.0, 99.0) for m in (0.25, 0.5, 1.0)
+                for sk in (False, True)]
+        grid = json.loads(args.grid) if args.grid else grid
         results[args.reuse][lang]["replay"] = replay(lang, results[args.reuse][lang]["heard"], grid)
         OUT.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         return
@@ -211,7 +255,8 @@ def main() -> None:
         closed_set = results[args.reuse][lang]["closed_set"]
     else:
         heard = hear_all(lang, closed_set, args.probe)
-    transcripts = {cond: {k: [v["text"], v["confidence"]] for k, v in b.items()} for cond, b in heard.items()}
+    transcripts = {cond: {k: [v["text"], v["confidence"], v.get("chosen", False)] for k, v in b.items()}
+                   for cond, b in heard.items()}
     after = evaluate(lang, transcripts, True, True, DEV)
     before = evaluate(lang, transcripts, False, True, DEV)
     costs = sorted(v["asr_s"] for b in heard.values() for v in b.values())
@@ -219,8 +264,9 @@ def main() -> None:
            "load_avg_end": round(os.getloadavg()[0], 2),
            "asr_ms_under_load": {"p50": round(1000 * costs[len(costs) // 2]), "p95": round(1000 * costs[int(len(costs) * 0.95)]),
                                  "mean": round(1000 * float(np.mean(costs)))},
-           "probe_ms_per_candidate_under_load": round(1000 * sum(c[1] for c in PROBE_COSTS)
-                                                      / max(1, sum(c[0] for c in PROBE_COSTS)), 1),
+           "probe_ms_per_candidate_under_load": {
+               name: round(1000 * sum(c[1] for c in costs) / max(1, sum(c[0] for c in costs)), 1)
+               for name, costs in (("window", PROBE_COSTS), ("trimmed", PROBE_COSTS_TRIMMED))},
            "misses_by_cause": buckets(lang, heard, after), "after": after, "hear_by_sound_off": before, "heard": heard}
     results.setdefault(args.label, {})[lang] = run
     OUT.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
