@@ -36,6 +36,9 @@ from voicebot.config import load_settings
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "benchmarks/data/spoken_dev"
 OUT = ROOT / "benchmarks/results/spoken_dev.json"
+# What each clip was heard as (with the probe's scores: megabytes), for --reuse and --replay: a local
+# cache beside the models, not a result to commit.
+HEARD = Path(os.environ.get("VOICEBOT_BENCH_CACHE", Path.home() / ".cache/voicebot/bench")) / "spoken_dev_heard.json"
 _PLAIN = re.compile(r"[\s，。？！、,.?!…]+")
 
 
@@ -240,6 +243,7 @@ def main() -> None:
     args = ap.parse_args()
     lang = args.lang
     results = json.loads(OUT.read_text(encoding="utf-8")) if OUT.is_file() else {}
+    heard_runs = json.loads(HEARD.read_text(encoding="utf-8")) if HEARD.is_file() else {}
     load0 = os.getloadavg()[0]
     closed_set = args.closed_set or load_settings().asr.closed_set
     if args.replay:
@@ -247,11 +251,11 @@ def main() -> None:
                 for pi, pg in ((3, 1), (5, 1), (5, 2)) for w in (0.5, 1.0, 2.0, 99.0) for m in (0.25, 0.5, 1.0)
                 for sk in (False, True)]
         grid = json.loads(args.grid) if args.grid else grid
-        results[args.reuse][lang]["replay"] = replay(lang, results[args.reuse][lang]["heard"], grid)
+        results[args.reuse][lang]["replay"] = replay(lang, heard_runs[args.reuse][lang], grid)
         OUT.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         return
     if args.reuse:
-        heard = results[args.reuse][lang]["heard"]
+        heard = heard_runs[args.reuse][lang]
         closed_set = results[args.reuse][lang]["closed_set"]
     else:
         heard = hear_all(lang, closed_set, args.probe)
@@ -267,8 +271,11 @@ def main() -> None:
            "probe_ms_per_candidate_under_load": {
                name: round(1000 * sum(c[1] for c in costs) / max(1, sum(c[0] for c in costs)), 1)
                for name, costs in (("window", PROBE_COSTS), ("trimmed", PROBE_COSTS_TRIMMED))},
-           "misses_by_cause": buckets(lang, heard, after), "after": after, "hear_by_sound_off": before, "heard": heard}
+           "misses_by_cause": buckets(lang, heard, after), "after": after, "hear_by_sound_off": before}
     results.setdefault(args.label, {})[lang] = run
+    heard_runs.setdefault(args.label, {})[lang] = heard
+    HEARD.parent.mkdir(parents=True, exist_ok=True)
+    HEARD.write_text(json.dumps(heard_runs, ensure_ascii=False) + "\n", encoding="utf-8")
     OUT.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     for name, r in (("hearing by sound", after), ("by sound off", before)):
         a = r["all"]
