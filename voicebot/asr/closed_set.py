@@ -41,6 +41,9 @@ class ClosedSetResult:
         return self.best.logprob - max(others) if others else 1.0
 
 
+TRIM_TAIL = 50  # encoder frames (1 s) kept after the audio when scoring a trimmed window
+
+
 def mean_logprob(probs: list[float]) -> float:
     return float(np.mean([math.log(max(p, 1e-9)) for p in probs])) if probs else -20.0
 
@@ -52,6 +55,7 @@ class ClosedSetScorer:
         self._model, self._tokenizer = model, tokenizer
         self._start_sequence = start_sequence  # language -> the decoder's prefix (no prompt)
         self._tokens: dict[str, list[int]] = {}
+        self._end = tokenizer.token_to_id("<|endoftext|>")
 
     def tokens(self, text: str, language: str | None) -> list[int]:
         key = f"{language}:{text}"
@@ -64,13 +68,20 @@ class ClosedSetScorer:
         return ids
 
     def score(self, encoded: ctranslate2.StorageView, frames: int, language: str | None,
-              texts: list[str]) -> list[CandidateScore]:
-        """Each text's fit to the encoded audio (``frames``: mel frames of real audio)."""
+              texts: list[str], trim: bool = False, end: bool = False) -> list[CandidateScore]:
+        """Each text's fit to the encoded audio (``frames``: mel frames of real audio). ``trim``:
+        only the encoder frames of the audio and ``TRIM_TAIL`` after it are attended to (the rest of
+        the window is padding, and its share of the decoder's cross-attention is most of the cost).
+        ``end``: the end-of-text token is scored too, so an answer must be all that was said
+        (不 is not the whole of 不是)."""
         texts = [t for t in dict.fromkeys(texts) if t.strip()]
         if not texts:
             return []
-        tokens = [self.tokens(t, language) for t in texts]
+        tokens = [self.tokens(t, language) + ([self._end] if end else []) for t in texts]
         enc = np.asarray(encoded)  # (1, T, D) on the CPU
+        if trim:
+            keep = min(enc.shape[1], frames // 2 + TRIM_TAIL)  # the encoder halves the mel frame rate
+            enc, frames = np.ascontiguousarray(enc[:, :keep]), min(frames, 2 * keep)
         batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(enc, len(texts), axis=0)))
         results = self._model.align(batch, self._start_sequence(language), tokens, frames)
         return [CandidateScore(t, mean_logprob(list(r.text_token_probs)))
@@ -82,19 +93,26 @@ class ClosedSetScorer:
         """``meaning``: text -> what it means; the best must beat the best candidate that means
         something else (满意 need not beat 很满意, only 一般 and 不满意)."""
         pool = [c for c in dict.fromkeys(candidates) if c]
-        senses = meaning or {}
-
-        def sense(text: str) -> str:
-            return senses.get(text, text)
-
         if not pool:
             return None
         scored = self.score(encoded, frames, language, pool + ([free_text] if free_text and free_text not in pool else []))
-        free = next((s for s in scored if s.text == free_text), None) if free_text else None
-        ranked = sorted((s for s in scored if s.text in pool), key=lambda s: s.logprob, reverse=True)
-        best = ranked[0]
-        runner_up = next((s for s in ranked[1:] if sense(s.text) != sense(best.text)), None)
-        near_free = free is None or free.text == best.text or best.logprob >= free.logprob - within
-        beats_next = runner_up is None or best.logprob - runner_up.logprob >= margin
-        chosen = best.text if near_free and beats_next else ""
-        return ClosedSetResult(chosen, best, runner_up, free)
+        return pick(scored, free_text, pool, margin, within, meaning)
+
+
+def pick(scored: list[CandidateScore], free_text: str, pool: list[str], margin: float, within: float,
+         meaning: dict[str, str] | None = None) -> ClosedSetResult:
+    """The choice among scored candidates (``pool``) and the free decode: apart from the scoring, so
+    a benchmark can replay it on stored scores."""
+    senses = meaning or {}
+
+    def sense(text: str) -> str:
+        return senses.get(text, text)
+
+    free = next((s for s in scored if s.text == free_text), None) if free_text else None
+    ranked = sorted((s for s in scored if s.text in pool), key=lambda s: s.logprob, reverse=True)
+    best = ranked[0]
+    runner_up = next((s for s in ranked[1:] if sense(s.text) != sense(best.text)), None)
+    near_free = free is None or free.text == best.text or best.logprob >= free.logprob - within
+    beats_next = runner_up is None or best.logprob - runner_up.logprob >= margin
+    chosen = best.text if near_free and beats_next else ""
+    return ClosedSetResult(chosen, best, runner_up, free)

@@ -32,6 +32,9 @@ class UserTurn:
     start_s: float  # seconds since the call was answered
     end_s: float
     emotion: EmotionReading | None = None
+    # The recogniser put an expected answer in place of its free decode (asr/closed_set.py): the
+    # words were chosen by their sound, so they never close a customer unconfirmed.
+    by_sound: bool = False
 
 
 @dataclass(frozen=True)

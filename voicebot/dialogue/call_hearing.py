@@ -18,7 +18,7 @@ from voicebot.logs import get_logger
 
 log = get_logger("voicebot.dialogue.hearing")
 UNHEARD = "unheard"  # the intent of speech with no words recognised
-WIDE = (1000, 1000, 6)  # every example up to six characters: the phonetic matcher costs microseconds
+WIDE = (1000, 1000, 6, 1000)  # every example up to six characters: the phonetic matcher costs microseconds
 
 
 @dataclass

@@ -18,7 +18,8 @@ _PUNCT = re.compile(r"[\s，。？！、,.?!…~～'\"“”‘’]+")
 # Short = what customers say as a whole answer on the phone: 1-4 characters, or 1-3 words.
 MAX_ZH_CHARS = 4
 MAX_EN_WORDS = 3
-PER_INTENT = 3  # the shortest few examples of each intent: enough to cover how it is said briefly
+PER_INTENT = 3  # the state's own intents: their shortest few examples, enough to cover how each is said briefly
+PER_GLOBAL = 1  # every other intent the call handles there: its shortest example (after the state's own)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,9 @@ def answers_for_intents(intents: list[str], examples: dict[str, list[str]], loca
     """Interleaved by rank (each intent's shortest first), so a cap keeps every intent."""
     per: list[list[str]] = []
     for name in intents:
-        forms = sorted({spoken_form(e, locale) for e in examples.get(name, ()) if short(e, locale, max_chars)}, key=len)
+        # Shortest first, in the plan's order among equal lengths (a set's order changed per process).
+        forms = sorted(dict.fromkeys(spoken_form(e, locale) for e in examples.get(name, ()) if short(e, locale, max_chars)),
+                       key=len)
         per.append(forms[:per_intent])
     out: list[ExpectedAnswer] = []
     seen: set[str] = set()
@@ -60,11 +63,25 @@ def answers_for_intents(intents: list[str], examples: dict[str, list[str]], loca
 MAX_ANSWERS = 24  # align() cost grows with the candidates: ~15 ms each on 2 threads
 
 
+def handled_intents(spec, state: str) -> tuple[list[str], list[str]]:
+    """The state's own intents, and the others a call handles there: the plan's global ones and a
+    request for a person when the plan's escalation takes it."""
+    from voicebot.dialogue.escalation import REQUEST_HUMAN
+
+    own = list(spec.states[state].on)
+    others = [g for g in spec.global_ if g not in own]
+    if spec.escalation.request_human and REQUEST_HUMAN in spec.intents and REQUEST_HUMAN not in own + others:
+        others.append(REQUEST_HUMAN)
+    return own, others
+
+
 def expected_now(spec, examples: dict[str, list[str]], mode: str, per_intent: int = PER_INTENT,
-                 max_answers: int = MAX_ANSWERS, max_chars: int = MAX_ZH_CHARS) -> tuple[ExpectedAnswer, ...]:
+                 max_answers: int = MAX_ANSWERS, max_chars: int = MAX_ZH_CHARS,
+                 per_global: int = PER_GLOBAL) -> tuple[ExpectedAnswer, ...]:
     """``mode``: a state name, "survey" (the CSAT question is open) or "confirm" (did you mean…?).
-    The recogniser gets a few short answers per intent; the phonetic matcher, which costs
-    microseconds, every example up to six characters (``per_intent`` large)."""
+    The recogniser gets a few short answers of each of the state's own intents and fewer of the
+    others, the state's first; the phonetic matcher, which costs microseconds, every example up
+    to six characters (``per_intent`` and ``per_global`` large)."""
     from voicebot.dialogue import survey
     from voicebot.dialogue.confirm import NO_WORDS, YES_WORDS
 
@@ -75,9 +92,11 @@ def expected_now(spec, examples: dict[str, list[str]], mode: str, per_intent: in
         words = [(w, "yes") for w in sorted(YES_WORDS)] + [(w, "no") for w in sorted(NO_WORDS)]
         return tuple(ExpectedAnswer(w, label) for w, label in words
                      if is_chinese(locale) == bool(re.search(r"[\u4e00-\u9fff]", w)) and short(w, locale))[:max_answers]
-    state = spec.states[mode]
-    intents = [*state.on, *(g for g in spec.global_ if g not in state.on)]
-    return tuple(answers_for_intents(intents, examples, locale, per_intent, max_chars)[:max_answers])
+    own, others = handled_intents(spec, mode)
+    answers = answers_for_intents(own, examples, locale, per_intent, max_chars)
+    seen = {a.text for a in answers}
+    answers += [a for a in answers_for_intents(others, examples, locale, per_global, max_chars) if a.text not in seen]
+    return tuple(answers[:max_answers])
 
 
 def label_of(text: str, answers: tuple[ExpectedAnswer, ...]) -> str | None:

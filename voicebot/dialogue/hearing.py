@@ -58,9 +58,11 @@ def new_call(factory, locale: str, state: str, customer: dict[str, Any] | None =
     return d
 
 
-def understand(factory, locale: str, state: str, transcript: str, asr_confidence: float) -> HeardTurn:
+def understand(factory, locale: str, state: str, transcript: str, asr_confidence: float,
+               by_sound: bool = False) -> HeardTurn:
+    """``by_sound``: the recogniser chose the transcript from the expected answers."""
     d = new_call(factory, locale, state)
-    actions = d.on_user_turn(UserTurn(transcript, asr_confidence, 1.0, 2.0))
+    actions = d.on_user_turn(UserTurn(transcript, asr_confidence, 1.0, 2.0, by_sound=by_sound))
     rec = d.record
     taken = rec.heard_as[-1]["taken_as"] if rec.heard_as else ""
     if state == SURVEY:
@@ -86,5 +88,5 @@ def hear_audio(recognizer, factory, locale: str, state: str, pcm16k: np.ndarray,
     """``closed_set``: asr.closed_set ("off", "questions", "all")."""
     expected = expected_texts(factory, locale, state, closed_set == "questions") if closed_set != "off" else ()
     t = recognizer.transcribe(pcm16k, language, expected=expected) if expected else recognizer.transcribe(pcm16k, language)
-    heard = understand(factory, locale, state, t.text, t.confidence)
+    heard = understand(factory, locale, state, t.text, t.confidence, by_sound=bool(t.free_text))
     return replace(heard, free_transcript=t.free_text) if t.free_text else heard

@@ -207,7 +207,7 @@ class PlanDialogue(CallSetup, CallbackSteps, HandoverSteps, SurveySteps, Supervi
         emotion = turn.emotion.label if turn.emotion is not None else ""
         self.record.emotions.append(emotion)
         text = self._hear(turn.text.strip())
-        by_sound = text != turn.text.strip()
+        by_sound = turn.by_sound or text != turn.text.strip()
         result, intent = self._classify(text)
         if not self.human_confirmed:
             machine = self._answering_machine(turn, text, intent)

@@ -276,7 +276,8 @@ class CallSession:
                       asr_ms=round(transcript.elapsed_s * 1000))
         if emotion is not None:
             self._publish("emotion", label=emotion.label, confidence=emotion.confidence, evidence=emotion.evidence)
-        actions = self.dialogue.on_user_turn(UserTurn(text, transcript.confidence, start_s, end_s, emotion))
+        actions = self.dialogue.on_user_turn(UserTurn(text, transcript.confidence, start_s, end_s, emotion,
+                                                      by_sound=bool(transcript.free_text)))
         assert self.runner is not None  # the loop runs once media is up
         said = self.runner.queue(actions)
         self._publish_state()

@@ -29,6 +29,10 @@ _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
 MAX_SYLLABLES = 6  # a short turn: longer ones are left to the intent classifier
 MAX_DISTANCE = 0.34  # share of syllables that may differ (half a syllable per differing sound)
 MIN_GAP = 0.15  # the best answer must beat the closest answer of another meaning by this much
+# A negation said or not said turns an answer into its opposite (方便 / 不方便, 满意 / 不满意): adding
+# or dropping one costs more than any other syllable, so no match ever hinges on it.
+NEGATIONS = frozenset("不没别")
+NEGATION_GAP = 2.0
 
 
 @dataclass(frozen=True)
@@ -63,15 +67,27 @@ def _sub_cost(a: Syllable, b: Syllable) -> float:
     return 1.0
 
 
-def distance(heard: tuple[Syllable, ...], answer: tuple[Syllable, ...]) -> float:
-    """Edit distance over syllables (substitutions by sound), divided by the longer length."""
+@lru_cache(maxsize=4096)
+def gaps(text: str) -> tuple[float, ...]:
+    """What leaving out or adding each syllable of ``text`` costs (a negation: NEGATION_GAP)."""
+    return tuple(NEGATION_GAP if c in NEGATIONS else 1.0 for c in _NOT_HAN.sub("", text))
+
+
+def distance(heard: tuple[Syllable, ...], answer: tuple[Syllable, ...],
+             heard_gaps: tuple[float, ...] = (), answer_gaps: tuple[float, ...] = ()) -> float:
+    """Edit distance over syllables (substitutions by sound; a syllable left out or added costs its
+    gap, 1 unless given), divided by the longer length."""
     if not heard or not answer:
         return 1.0
-    prev = [float(j) for j in range(len(answer) + 1)]
+    hg = heard_gaps if len(heard_gaps) == len(heard) else (1.0,) * len(heard)
+    ag = answer_gaps if len(answer_gaps) == len(answer) else (1.0,) * len(answer)
+    prev = [0.0]
+    for j in range(len(answer)):
+        prev.append(prev[-1] + ag[j])
     for i, h in enumerate(heard, 1):
-        cur = [float(i)] + [0.0] * len(answer)
+        cur = [prev[0] + hg[i - 1]] + [0.0] * len(answer)
         for j, a in enumerate(answer, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + _sub_cost(h, a))
+            cur[j] = min(prev[j] + hg[i - 1], cur[j - 1] + ag[j - 1], prev[j - 1] + _sub_cost(h, a))
         prev = cur
     return prev[-1] / max(len(heard), len(answer))
 
@@ -85,7 +101,7 @@ def match(heard: str, answers: list[tuple[str, str]]) -> PhoneticMatch | None:
         return None
     best: dict[str, tuple[float, str]] = {}  # label -> (distance, text)
     for text, label in answers:
-        d = distance(h, syllables(text))
+        d = distance(h, syllables(text), gaps(heard), gaps(text))
         if label not in best or d < best[label][0]:
             best[label] = (d, text)
     if not best:
