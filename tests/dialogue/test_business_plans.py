@@ -29,7 +29,7 @@ def classifiers():
     ("zh", "我开着车呢", "busy_call_later"),
     ("zh", "你是哪儿打来的", "ask_who_is_calling"),
     ("zh", "帮我转一下前台", "request_human"),
-    ("zh", "我有一直看的医生", "already_have"),
+    # 我有一直看的医生 -> already_have needed the zh additions (我有常去的诊所 ...), withdrawn with them.
 ])
 def test_everyday_phrasing_in_a_business_plan(classifiers, lang, text, intent):
     assert classifiers[lang].parse(text).intent == intent
