@@ -19,22 +19,26 @@ CLOSE_TOO_MANY = 4429
 
 @dataclass(frozen=True)
 class RateLimit:
-    """At most ``limit`` actions per ``window_s`` for one key (a fixed window)."""
+    """At most ``limit`` actions in any ``window_s`` for one key: a sliding window, estimated from this
+    window's count and the last one's weighted by how much of it still lies within ``window_s``. A
+    fixed window would let twice the limit through around its edge (and reset a burst halfway)."""
     name: str
     limit: int
     window_s: int = 60
 
-    def spend(self, client: redis.Redis, key: str) -> int:
+    def spend(self, client: redis.Redis, key: str, now: float | None = None) -> int:
         """0 when allowed, else the seconds until the window ends."""
-        window = int(time.time() // self.window_s)
-        rkey = f"voicebot:console:rate:{self.name}:{key}:{window}"
+        now = time.time() if now is None else now
+        window, into = divmod(now, self.window_s)
+        base = f"voicebot:console:rate:{self.name}:{key}:"
         pipe = client.pipeline(transaction=True)
-        pipe.incr(rkey)
-        pipe.expire(rkey, self.window_s * 2)
-        used = pipe.execute()[0]
-        if used <= self.limit:
+        pipe.incr(f"{base}{int(window)}")
+        pipe.expire(f"{base}{int(window)}", self.window_s * 2)
+        pipe.get(f"{base}{int(window) - 1}")
+        used, _, before = pipe.execute()
+        if used + int(before or 0) * (1 - into / self.window_s) <= self.limit:
             return 0
-        return max(1, int(self.window_s - time.time() % self.window_s))
+        return max(1, int(self.window_s - into))
 
 
 COMMENTS = RateLimit("comment", COMMENTS_PER_MINUTE)
