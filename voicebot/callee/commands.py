@@ -25,8 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     mode.add_argument("--answer", action="store_true", help="wait for a call and answer it")
     mode.add_argument("--bank", metavar="YAML", help="phone bank: answer every call, persona by dialled number "
                       "(YAML: personas: {name: persona}, numbers: {number: name}); runs until SIGTERM")
+    mode.add_argument("--dial", metavar="URI", nargs="+",
+                      help="dialler: one line per URI (at most sip.max_calls), each calling again as soon as a "
+                           "conversation ends, until --for seconds are over; one JSON report per call in --reports-dir")
+    p.add_argument("--for", dest="for_s", type=float, default=60.0, help="--dial: seconds to keep dialling")
     p.add_argument("--persona", help=f"persona YAML, or a built-in name: {builtin_personas()}")
-    p.add_argument("--reports-dir", default=None, help="--bank: one JSON report per call here")
+    p.add_argument("--reports-dir", default=None, help="--bank/--dial: one JSON report per call here")
     p.add_argument("--port", type=int, default=5080, help="this phone's SIP port")
     p.add_argument("--rtp-port", type=int, default=44000)
     p.add_argument("--codecs", nargs="+", help="codec preference, e.g. PCMA/8000 G722/16000")
@@ -156,6 +160,25 @@ def cmd_bank(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_dial(args: argparse.Namespace, settings: Settings, persona: Persona) -> int:
+    import time
+
+    from voicebot.callee.dialler import Dialler
+
+    if args.codecs:
+        settings.sip.codecs = args.codecs
+    render = persona_renderer(persona, settings.media.clock_rate, settings.paths.cache_dir / "persona-audio",
+                              settings.paths.models_dir)
+    try:
+        dialler = Dialler(settings, persona, args.dial, Path(args.reports_dir or "dial-reports"), render,
+                          until=time.time() + args.for_s, call_timeout_s=args.timeout)
+    except ValueError as exc:
+        print(f"voicebot callee: {exc}")
+        return 2
+    dialler.run()
+    return 0
+
+
 def cmd_callee(args: argparse.Namespace, settings: Settings) -> int:
     settings.sip.port = args.port
     settings.sip.rtp_port = args.rtp_port
@@ -164,9 +187,11 @@ def cmd_callee(args: argparse.Namespace, settings: Settings) -> int:
     if args.bank:
         return cmd_bank(args, settings)
     if not args.persona:
-        print("voicebot callee: --persona is required with --call/--answer")
+        print("voicebot callee: --persona is required with --call/--answer/--dial")
         return 2
     persona = resolve_persona(args.persona)
+    if args.dial:
+        return cmd_dial(args, settings, persona)
     settings.sip.port = args.port
     settings.sip.rtp_port = args.rtp_port
     if args.codecs:

@@ -95,7 +95,8 @@ class CalleeSimulator:
     # --- entry points -----------------------------------------------------------------
     def place(self, uri: str, timeout_s: float = 120.0) -> SimulatorReport:
         self.report.mode = "place"
-        self.ua.start()
+        if self._owns_ua:  # a dialler's shared user agent is already running
+            self.ua.start()
         try:
             call = self.ua.make_call(uri)
             self._run(call, timeout_s)

@@ -11,6 +11,8 @@ and the callee simulators' CPU next to it (the rig's cost is not the bot's). Use
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -20,7 +22,8 @@ from pathlib import Path
 import yaml
 
 from voicebot.asr.utterances import word_errors
-from voicebot.callee.harness import BotProcess, callee_command, finish_callee, start_callee
+from voicebot.callee.dialler import read_reports
+from voicebot.callee.harness import BotProcess, start_callee
 from voicebot.capacity_rating import LoadPoint
 
 TURNS = [  # the scripted plan's questions: the same five at every load, so WER compares across loads
@@ -137,39 +140,25 @@ class Sampler:
                 "load_average_1min_at_end": round(os.getloadavg()[0], 1)}
 
 
-class _Tally:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.heard_ms: list[float] = []
-        self.said = self.answered = self.calls_done = self.failed_calls = 0
-        self.callee_pids: set[int] = set()
+LINE_STAGGER_S = 0.3  # don't start every call in the same 20 ms
+PHONE_LINES = 4  # calls per dialler process: sip.max_calls, as on the bot's side
 
 
-def _slot(i: int, end_at: float, work: Path, persona: Path, bots: int, ports: ProbePorts, tally: _Tally) -> None:
-    """One phone that keeps calling until ``end_at``."""
-    n = 0
-    while time.time() < end_at:
-        report = work / f"report-{i}-{n}.json"
-        cmd = callee_command(str(persona), ports.phone_sip + 2 * i, ports.phone_rtp + 100 * i, report,
-                             call=f"sip:bot@127.0.0.1:{ports.bot_sip + i % bots}", timeout=240)
-        proc = start_callee(cmd, work / f"callee-{i}-{n}.log")
-        with tally.lock:
-            tally.callee_pids.add(proc.pid)
-        try:
-            rep = finish_callee(proc, report, timeout=300)
-        except RuntimeError:
-            rep = {"turns": []}
-            with tally.lock:
-                tally.failed_calls += 1  # a phone that could not start or report: not the bot's fault
-            time.sleep(2.0)
-        with tally.lock:
-            tally.callee_pids.discard(proc.pid)
-            lat = [t["reply_latency_ms"] for t in rep["turns"] if t.get("reply_latency_ms") is not None]
-            tally.heard_ms.extend(lat)
-            tally.said += len(rep["turns"])
-            tally.answered += len(lat)
-            tally.calls_done += 1
-        n += 1
+def _dial(work: Path, persona: Path, calls: int, bots: int, ports: ProbePorts,
+          duration_s: float) -> list[tuple[subprocess.Popen, Path]]:
+    """Dialler processes with ``calls`` lines in all; line i calls bot process i % bots. Each line calls
+    again as soon as its conversation ends, until the point's time is over."""
+    out = []
+    for k in range(-(-calls // PHONE_LINES)):
+        lines = range(k * PHONE_LINES, min(calls, (k + 1) * PHONE_LINES))
+        uris = [f"sip:bot@127.0.0.1:{ports.bot_sip + i % bots}" for i in lines]
+        reports = work / f"dialler-{k}"
+        cmd = [sys.executable, "-m", "voicebot", "callee", "--persona", str(persona), "--dial", *uris,
+               "--for", str(duration_s - k * PHONE_LINES * LINE_STAGGER_S), "--reports-dir", str(reports),
+               "--port", str(ports.phone_sip + 2 * k), "--rtp-port", str(ports.phone_rtp + 100 * k), "--timeout", "240"]
+        out.append((start_callee(cmd, work / f"dialler-{k}.log"), reports))
+        time.sleep(PHONE_LINES * LINE_STAGGER_S)  # the lines of one dialler start LINE_STAGGER_S apart
+    return out
 
 
 def run_point(calls: int, duration_s: float, env: dict[str, str] | None = None,
@@ -190,23 +179,26 @@ def run_point(calls: int, duration_s: float, env: dict[str, str] | None = None,
     # --force: measuring beyond the current rating is the point of a probe.
     group = ["--force"] + (["--workers", str(bots)] if bots > 1 else [])
     marker = '"voicebot_pool_ready"' if bots > 1 else '"voicebot_ready"'
-    tally = _Tally()
     load_at_start = os.getloadavg()[0]
     with BotProcess(ports.bot_sip, ports.bot_rtp, work / "bot", env=env, args=group, ready_marker=marker,
                     ready_timeout=300) as bot:
         mark = bot.mark()
         roots = [bot.proc.pid] + ([asr_service.proc.pid] if asr_service is not None else [])
-        sampler = Sampler(roots, tally.callee_pids).start()
-        end_at = time.time() + duration_s
-        threads = [threading.Thread(target=_slot, args=(i, end_at, work, persona, bots, ports, tally), daemon=True)
-                   for i in range(calls)]
-        for t in threads:
-            t.start()
-            time.sleep(0.3)  # don't start every call in the same 20 ms
-        for t in threads:
-            t.join()
+        diallers = _dial(work, persona, calls, bots, ports, duration_s)
+        sampler = Sampler(roots, {p.pid for p, _ in diallers}).start()
+        failed = 0
+        for proc, _ in diallers:
+            try:
+                proc.wait(duration_s + 300)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                failed += 1
         usage = sampler.stop()
-        finished = bot.wait_events("call_finished", tally.calls_done, mark, timeout=60)
+        reports = [r for _, folder in diallers for r in read_reports(folder)]
+        failed += sum(1 for r in reports if r.get("error"))  # a phone that could not call: not the bot's fault
+        heard = [t["reply_latency_ms"] for r in reports for t in r["turns"] if t.get("reply_latency_ms") is not None]
+        said = sum(len(r["turns"]) for r in reports)
+        finished = bot.wait_events("call_finished", len(reports), mark, timeout=60)
         turns_by_call: dict[str, list[str]] = {}
         asr_ms = []
         for rec in bot.events("user_turn", mark):
@@ -217,11 +209,10 @@ def run_point(calls: int, duration_s: float, env: dict[str, str] | None = None,
             e, w = word_errors(" ".join(TURNS), " ".join(texts))
             wer_errors, wer_words = wer_errors + e, wer_words + w
         media = [r.get("media", {}) for r in finished]
-    heard = tally.heard_ms
     return {
         "calls": calls, "bot_processes": bots, "duration_s": duration_s,
-        "conversations": tally.calls_done, "callee_simulators_failed": tally.failed_calls,
-        "turns_said": tally.said, "turns_answered": tally.answered,
+        "conversations": len(reports), "callee_simulators_failed": failed,
+        "turns_said": said, "turns_answered": len(heard),
         "callee_heard_ms": {"p50": pct(heard, 0.5), "p95": pct(heard, 0.95), "max": max(heard, default=None)},
         "asr_ms": {"p50": pct(asr_ms, 0.5), "p95": pct(asr_ms, 0.95)},
         "wer": round(wer_errors / wer_words, 4) if wer_words else None, "wer_words": wer_words,
