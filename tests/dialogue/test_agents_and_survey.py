@@ -191,6 +191,10 @@ def test_survey_unclear_answer_asks_again_with_keys_then_counts_the_key(survey_f
 
 
 @pytest.mark.parametrize("text,score", [("very satisfied", 5), ("not satisfied at all", 1), ("it was okay", 3),
-                                        ("four", 4), ("I'd say 2", 2), ("no idea", None)])
+                                        ("four", 4), ("I'd say 2", 2), ("no idea", None),
+                                        # "not" turns a rating over; it was read as the 5 of "great"
+                                        ("Not great.", 2), ("it wasn't very good", 2), ("not bad", 4), ("unhappy", 1),
+                                        # "excellent" heard as "X1": a digit inside a word is no key press
+                                        ("X1", None)])
 def test_english_answers(text, score):
     assert score_from_speech(text, "en-US") == score

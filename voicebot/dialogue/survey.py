@@ -31,12 +31,22 @@ SPOKEN: dict[str, list[tuple[str, int]]] = {
               ("挺好", 4), ("不错", 4), ("太差", 1), ("很差", 1), ("差", 1)],
     "en-US": [("very dissatisfied", 1), ("not satisfied", 1), ("dissatisfied", 1), ("unsatisfied", 1),
               ("not very satisfied", 2), ("not really satisfied", 2), ("very satisfied", 5), ("extremely satisfied", 5),
-              ("fairly satisfied", 4), ("quite satisfied", 4), ("satisfied", 5), ("excellent", 5), ("great", 5),
-              ("very good", 5), ("pretty good", 4), ("good", 4), ("okay", 3), ("ok", 3), ("so so", 3), ("average", 3),
-              ("fine", 3), ("bad", 1), ("terrible", 1), ("poor", 1)],
+              ("fairly satisfied", 4), ("quite satisfied", 4), ("satisfied", 5), ("very unhappy", 1), ("unhappy", 1),
+              ("very happy", 5), ("happy", 5), ("excellent", 5), ("great", 5), ("very good", 5), ("pretty good", 4),
+              ("good", 4), ("could be better", 2), ("okay", 3), ("ok", 3), ("alright", 3), ("all right", 3), ("so so", 3),
+              ("average", 3), ("fine", 3), ("bad", 1), ("terrible", 1), ("awful", 1), ("horrible", 1), ("poor", 1)],
 }
 _ZH_SCORES = {c: v for c, v in digit_values().items() if 1 <= v <= 5}  # 一二两三四五
 _DIGITS = {**_ZH_SCORES, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+# A key said as a digit stands alone: "X1" is a mishearing of "excellent", not a 1 (a CJK 分 may follow).
+_SCORE = re.compile(rf"(?<![0-9a-z])([1-5])(?![0-9a-z])|([{''.join(_ZH_SCORES)}])分|\b(one|two|three|four|five)\b")
+# An English rating with "not" in front turns over: "not great" is a 2, "not bad" a 4. (Chinese
+# negated phrases are in the table itself: 不满意, 不太满意.)
+_NEGATED = re.compile(r" (?:not|isn t|wasn t|not really|not very|not that|not so|not too) $")
+
+
+def _negated(score: int) -> int:
+    return 2 if score >= 3 else 4
 
 
 def score_from_dtmf(digit: str) -> int | None:
@@ -46,7 +56,7 @@ def score_from_dtmf(digit: str) -> int | None:
 def score_from_speech(text: str, locale: str) -> int | None:
     """1-5 from the answer ("5分", "打五分", "满意", "not satisfied"), or None."""
     low = text.lower().strip()
-    m = re.search(rf"(?<!\d)([1-5])(?!\d)|([{''.join(_ZH_SCORES)}])分|\b(one|two|three|four|five)\b", low)
+    m = _SCORE.search(low)
     if m:
         return int(m.group(1)) if m.group(1) else _DIGITS[m.group(2) or m.group(3)]
     info = locale_info(locale)
@@ -54,7 +64,12 @@ def score_from_speech(text: str, locale: str) -> int | None:
         low = " " + re.sub(r"[^a-z ]", " ", low) + " "
         low = re.sub(r"\s+", " ", low)
     for phrase, score in SPOKEN[info.code]:
-        if (f" {phrase} " in low) if info.spaced_words else (phrase in low):
+        if info.spaced_words:
+            at = low.find(f" {phrase} ")
+            if at >= 0:
+                # "not satisfied" has its own entry (listed first); "not great", "not bad" turn over here.
+                return _negated(score) if _NEGATED.search(low[:at + 1]) else score
+        elif phrase in low:
             return score
     return None
 
