@@ -198,3 +198,11 @@ def test_survey_unclear_answer_asks_again_with_keys_then_counts_the_key(survey_f
                                         ("X1", None)])
 def test_english_answers(text, score):
     assert score_from_speech(text, "en-US") == score
+
+
+@pytest.mark.parametrize("text,score", [("满意", 5), ("非常满意", 5), ("比较满意", 4), ("不满意", 1), ("还不错", 4),
+                                        # the 很满意 inside a negated answer was counted as a 5
+                                        ("不是很满意", 2), ("说不上满意", 2), ("不是很好", 2), ("没有很满意", 2),
+                                        ("不太好", 2), ("不怎么样", 2), ("很不好", 1), ("非常好", 5), ("给5分", 5)])
+def test_chinese_answers(text, score):
+    assert score_from_speech(text, "zh-CN") == score

@@ -28,7 +28,8 @@ SPOKEN: dict[str, list[tuple[str, int]]] = {
     "zh-CN": [("非常不满意", 1), ("很不满意", 1), ("特别不满意", 1), ("不太满意", 2), ("不怎么满意", 2), ("不满意", 1),
               ("非常满意", 5), ("很满意", 5), ("特别满意", 5), ("比较满意", 4), ("还算满意", 4), ("挺满意", 4),
               ("满意", 5), ("还行", 3), ("一般般", 3), ("一般", 3), ("凑合", 3), ("还可以", 4), ("很好", 5),
-              ("挺好", 4), ("不错", 4), ("太差", 1), ("很差", 1), ("差", 1)],
+              ("很不好", 1), ("不太好", 2), ("不怎么样", 2), ("不咋地", 2), ("不好", 1), ("不行", 1), ("非常好", 5),
+              ("特别好", 5), ("挺好", 4), ("不错", 4), ("太差", 1), ("很差", 1), ("差", 1)],
     "en-US": [("very dissatisfied", 1), ("not satisfied", 1), ("dissatisfied", 1), ("unsatisfied", 1),
               ("not very satisfied", 2), ("not really satisfied", 2), ("very satisfied", 5), ("extremely satisfied", 5),
               ("fairly satisfied", 4), ("quite satisfied", 4), ("satisfied", 5), ("very unhappy", 1), ("unhappy", 1),
@@ -40,9 +41,13 @@ _ZH_SCORES = {c: v for c, v in digit_values().items() if 1 <= v <= 5}  # 一二�
 _DIGITS = {**_ZH_SCORES, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 # A key said as a digit stands alone: "X1" is a mishearing of "excellent", not a 1 (a CJK 分 may follow).
 _SCORE = re.compile(rf"(?<![0-9a-z])([1-5])(?![0-9a-z])|([{''.join(_ZH_SCORES)}])分|\b(one|two|three|four|five)\b")
-# An English rating with "not" in front turns over: "not great" is a 2, "not bad" a 4. (Chinese
-# negated phrases are in the table itself: 不满意, 不太满意.)
+# A rating with "not" in front turns over: "not great" is a 2, "not bad" a 4; 不是很满意, 说不上满意
+# and 不是很好 are 2s, not the 5 of the 很满意 in them (不满意 and 不太满意 are in the table itself).
 _NEGATED = re.compile(r" (?:not|isn t|wasn t|not really|not very|not that|not so|not too) $")
+
+
+_ZH_NEGATED = re.compile(r"[不没]")
+_ZH_NEGATION_REACH = 3  # characters before the phrase: 不是很|说不上|没有很
 
 
 def _negated(score: int) -> int:
@@ -70,6 +75,9 @@ def score_from_speech(text: str, locale: str) -> int | None:
                 # "not satisfied" has its own entry (listed first); "not great", "not bad" turn over here.
                 return _negated(score) if _NEGATED.search(low[:at + 1]) else score
         elif phrase in low:
+            at = low.find(phrase)
+            if score >= 4 and _ZH_NEGATED.search(low[max(0, at - _ZH_NEGATION_REACH):at]):
+                return 2
             return score
     return None
 
