@@ -274,3 +274,15 @@ def test_voicemail_phrase_in_a_later_sentence_of_the_greeting(factory):
     c.say("yes speaking")
     c.say("can I leave a message for your manager")
     assert c.outcome()["answered_by"] == "human"
+
+
+def test_the_question_asked_again_is_the_lines_last_question_not_the_greeting_over_again():
+    from voicebot.dialogue.runtime import question_of
+
+    assert question_of("感谢您接听！我们最近有个活动，想占用您一分钟时间跟您介绍一下，可以吗？") == \
+        "我们最近有个活动，想占用您一分钟时间跟您介绍一下，可以吗？"
+    assert question_of("Thank you! I am calling with a short offer. Do you have one minute?") == "Do you have one minute?"
+    # one sentence, a title's full stop, or no question at the end: the whole line
+    assert question_of("您好，我是小安，请问是机主本人吗？") == "您好，我是小安，请问是机主本人吗？"
+    assert question_of("Hello, this is Anna. Am I speaking with Mr. Lee?") == "Am I speaking with Mr. Lee?"
+    assert question_of("It costs 20.5 dollars. Please hold.") == "It costs 20.5 dollars. Please hold."

@@ -48,7 +48,8 @@ def test_offer_price_and_details_use_the_plans_lines_and_keep_the_call_going(fac
     offer_text = d.values["offer"]
     assert "阶梯优惠" in offer_text  # the price-sensitive segment's configured offer
     said = _said(d.on_instruction("给他优惠券"))
-    assert offer_text in said[0] and said[-1] == d._text(d.plan.spec.states[d.state].say)  # then the question again
+    # then the question again, without the greeting and introduction before it (the state's `ask`)
+    assert offer_text in said[0] and said[-1] == d._text(d.plan.spec.states[d.state].ask) == "请问是王先生吗？"
     assert not d.done and d.record.grade == "B"
     said = _said(d.on_instruction("再报一下价格"))
     assert "两千九百九十九元" in said[0]

@@ -11,6 +11,8 @@ times (plan_callbacks.py), hand-over to a person (plan_handover.py), the closing
 
 from __future__ import annotations
 
+import re
+
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,7 +113,10 @@ class PlanDialogue(CallSetup, CallbackSteps, HandoverSteps, SurveySteps, Supervi
         template = pick_variant(prompt, self.variants)
         if "{script_pitch}" in template:
             self.record.pitch_delivered = self.tracker.pitch_delivered = True
-        return render(template, self.values)
+        text = render(template, self.values)
+        # A line may open with a field ("{product} costs …" with product "the AirPure 3"): a sentence
+        # starts with a capital in the transcript and the console.
+        return text[:1].upper() + text[1:] if text[:1].islower() and text[:1].isascii() else text
 
     def _enter(self, name: str) -> list[Action]:
         st = self.plan.spec.states[name]
@@ -182,7 +187,7 @@ class PlanDialogue(CallSetup, CallbackSteps, HandoverSteps, SurveySteps, Supervi
         self.retries_used = 0
         st = self.plan.spec.states[self.state]
         if t.reprompt and st.say is not None:
-            out.append(Say(self._text(st.say)))
+            out.append(Say(self._text(st.ask) if st.ask is not None else question_of(self._text(st.say))))
         return out
 
     def expected_answers(self, wide: bool = False, closed_only: bool = False) -> tuple[ExpectedAnswer, ...]:
@@ -310,3 +315,16 @@ class PlanDialogue(CallSetup, CallbackSteps, HandoverSteps, SurveySteps, Supervi
     def outcome(self) -> dict[str, Any]:
         # A call never answered has no conversation outcome (its lines may have been prepared while it rang).
         return self.record.as_dict() if self.record and self.started else {"plan": self.plan.name, "turns": 0}
+
+
+# After 。！？, or after .!? with a space and a capital, but not after a title ("Mr. Wang").
+_SENTENCE_END = re.compile(r"(?<=[。！？])\s*|(?<=[.!?])(?<!Mr\.)(?<!Ms\.)(?<!Dr\.)(?<!Mrs\.)\s+(?=[A-Z])")
+
+
+def question_of(text: str) -> str:
+    """The question a state's line ends with, to ask again: "Thank you! … Do you have one minute?" ->
+    "Do you have one minute?". The whole line when it is one sentence or does not end in a question."""
+    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
+    if len(sentences) > 1 and sentences[-1].endswith(("？", "?")):
+        return sentences[-1]
+    return text

@@ -129,6 +129,10 @@ class IntentSpec(_Strict):
 
 class State(_Strict):
     say: Prompt | None = None  # spoken on entry
+    # Said again after an answer that keeps the call here (a price asked mid-pitch, "who is this?").
+    # Default: the last sentence of `say` when it is a question, else all of `say` — not the
+    # greeting and introduction over again.
+    ask: Prompt | None = None
     actions: list[ActionSpec] = Field(default_factory=list)  # carried out on entry, after say
     on: dict[str, Transition] = Field(default_factory=dict)
     retries: int | None = Field(default=None, ge=0)  # no-match / no-input reprompts before on_exhausted
