@@ -146,7 +146,7 @@ def _fixed_prompts(plan: Dialplan) -> list[Prompt | None]:
     if spec.confirm is not None:
         texts += [spec.confirm.resume, *(c.say for c in spec.confirm.intents.values())]
     for st in spec.states.values():
-        texts += [st.say, st.no_match, st.no_input]
+        texts += [st.say, st.ask, st.no_match, st.no_input]
         texts += [getattr(a, "text", None) for a in st.actions]
     for t in [*spec.global_.values(), *(t for st in spec.states.values() for t in st.on.values())]:
         texts += [t.say, *(getattr(a, "text", None) for a in t.actions)]
