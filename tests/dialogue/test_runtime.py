@@ -286,3 +286,11 @@ def test_the_question_asked_again_is_the_lines_last_question_not_the_greeting_ov
     assert question_of("您好，我是小安，请问是机主本人吗？") == "您好，我是小安，请问是机主本人吗？"
     assert question_of("Hello, this is Anna. Am I speaking with Mr. Lee?") == "Am I speaking with Mr. Lee?"
     assert question_of("It costs 20.5 dollars. Please hold.") == "It costs 20.5 dollars. Please hold."
+
+
+def test_a_customer_without_a_name_is_not_addressed_as_the_plans_stand_in():
+    from voicebot.dialogue.personalize import drop_address
+
+    assert drop_address("{salutation}, we have just launched {product}.") == "We have just launched {product}."
+    assert drop_address("{salutation}，我们刚推出了{product}。") == "我们刚推出了{product}。"
+    assert drop_address("Am I speaking with {salutation}?") == "Am I speaking with {salutation}?"

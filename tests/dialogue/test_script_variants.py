@@ -89,8 +89,10 @@ def test_campaign_variant_and_customer_data_reach_the_spoken_lines(factory):
     _, _, pitch = _pitch(factory, "zh-CN", {**full, "points": ""})
     assert pitch.startswith("王先生，您的会员积分这次可以抵现")
     # No name at all: the plan's default way to address the account holder.
-    _, opening, _ = _pitch(factory, "zh-CN", {"segment": "brand_loyal", "script_variant": "points-upgrade"})
+    _, opening, pitch = _pitch(factory, "zh-CN", {"segment": "brand_loyal", "script_variant": "points-upgrade"})
     assert "请问是机主本人吗" in opening
+    # ... but the pitch does not open with "机主本人，" as if that were a name: it opens without one.
+    assert not pitch.startswith("机主本人") and pitch.startswith("您的会员积分")
     _, opening, pitch = _pitch(factory, "en-US", {"name": "Mary Lee", "gender": "female", "segment": "sleeping_member",
                                                   "script_variant": "miss-you", "last_purchase": "AirPure 2",
                                                   "last_purchase_at": f"{date.today().year}-03-24"})

@@ -4,11 +4,13 @@ One table (``CUSTOMER_VARIABLES``) says which CRM fields feed each variable. ``{
 the name as a caller says it (王先生 / 李女士 / Mr Smith / Ms Lee; the full name when the gender
 is unknown; the plan's ``name`` default when there is no name). The others are empty for a
 customer whose field is empty, so a script line using them is written as a list of wordings, the
-first whose fields are all known is spoken and the last (using none) is the fallback.
+first whose fields are all known is spoken and the last (using none) is the fallback. A line that
+opens by addressing the customer ("{salutation}, …") drops the address when the name is unknown.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -125,6 +127,20 @@ def customer_fields_used(text: str) -> list[str]:
     from voicebot.dialogue.plan.templates import template_fields
 
     return [v for v in template_fields(text) if v in CUSTOMER_VARIABLES]
+
+
+_ADDRESS = re.compile(r"^\{salutation\}\s*[,，]\s*")
+
+
+def drop_address(template: str) -> str:
+    """A line without its opening form of address: for a customer whose name is unknown, where
+    {salutation} is the plan's stand-in ("the account holder", 机主本人). "{salutation}, we have …" ->
+    "we have …"; {salutation} elsewhere ("Am I speaking with {salutation}?") stays."""
+    m = _ADDRESS.match(template)
+    if m is None:
+        return template
+    rest = template[m.end():]
+    return rest[:1].upper() + rest[1:] if rest[:1].isascii() else rest
 
 
 def pick_wording(line: ScriptLine, values: Mapping[str, Any]) -> str:

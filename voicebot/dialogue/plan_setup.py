@@ -31,6 +31,7 @@ class CallSetup:
     call: CallInfo | None
     state: str
     values: dict[str, Any]
+    addressable: bool
     variants: tuple[str, ...]
     strategy: SegmentStrategy | None
     record: OutcomeRecord | None
@@ -61,7 +62,7 @@ class CallSetup:
         script_variant = str(customer.get("script_variant") or "")
         self.variants = (script_variant, script_variant.split("-")[0], self.strategy.variant)
         self.values = self._wording_values(customer, segment, offer_key)
-        declared, lines = script_lines(spec, planned_as, script_variant, self.values)
+        declared, lines = script_lines(spec, planned_as, script_variant, self.values, self.addressable)
         if script_variant and declared and declared != script_variant:
             log.warning("script_variant_not_in_plan", requested=script_variant, spoken=declared, segment=segment)
         self.values.update(lines)
@@ -89,6 +90,9 @@ class CallSetup:
         for key in ("name", "product", "company"):
             values.setdefault(key, customer.get(key, ""))
         values.update(customer_values(customer, spec.locale, date.fromtimestamp(self.clock())))
+        # Without a name the salutation is the plan's stand-in ("the account holder", 机主本人): fine in
+        # "Am I speaking with …?", not as a form of address at the head of a line.
+        self.addressable = bool(values["salutation"])
         values["salutation"] = values["salutation"] or values.get("name", "")
         return values
 

@@ -12,7 +12,6 @@ times (plan_callbacks.py), hand-over to a person (plan_handover.py), the closing
 from __future__ import annotations
 
 import re
-
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from voicebot.dialogue.expected import ExpectedAnswer
 from voicebot.dialogue.faq import FaqReply, FaqResponder
 from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE, IntentClassifier, IntentResult
 from voicebot.dialogue.outcome import INTENT_GRADES, OutcomeRecord
+from voicebot.dialogue.personalize import drop_address
 from voicebot.dialogue.plan import Dialplan
 from voicebot.dialogue.plan.schema import (
     ActionSpec,
@@ -67,6 +67,7 @@ class PlanDialogue(CallSetup, CallbackSteps, HandoverSteps, SurveySteps, Supervi
     transferring: bool = False
     retries_used: int = 0
     values: dict[str, Any] = field(default_factory=dict)
+    addressable: bool = True  # the customer's name is known: lines may open by addressing them
     variants: tuple[str, ...] = ()
     strategy: SegmentStrategy | None = None
     record: OutcomeRecord | None = None
@@ -111,6 +112,8 @@ class PlanDialogue(CallSetup, CallbackSteps, HandoverSteps, SurveySteps, Supervi
     # --- helpers ------------------------------------------------------------------
     def _text(self, prompt: Prompt) -> str:
         template = pick_variant(prompt, self.variants)
+        if not self.addressable:
+            template = drop_address(template)
         if "{script_pitch}" in template:
             self.record.pitch_delivered = self.tracker.pitch_delivered = True
         text = render(template, self.values)

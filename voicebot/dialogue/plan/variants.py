@@ -146,11 +146,13 @@ def _same_as_earlier(seg_name: str, name: str, variant: ScriptVariant,
     return problems
 
 
-def script_lines(spec: DialplanSpec, segment: str, requested: str, values: dict[str, Any]) -> tuple[str, dict[str, str]]:
+def script_lines(spec: DialplanSpec, segment: str, requested: str, values: dict[str, Any],
+                 addressable: bool = True) -> tuple[str, dict[str, str]]:
     """(variant spoken, {script_opening: ..., ...}) for one call: the campaign's choice when the plan
     declares it, else the segment's first variant; each line in its first wording this customer's
-    fields can fill, rendered."""
-    from voicebot.dialogue.personalize import pick_wording
+    fields can fill, rendered (``addressable`` False: the customer's name is unknown, so no line
+    opens by addressing them)."""
+    from voicebot.dialogue.personalize import drop_address, pick_wording
     from voicebot.dialogue.plan.templates import render
 
     variants = segment_variants(spec, segment)
@@ -158,4 +160,8 @@ def script_lines(spec: DialplanSpec, segment: str, requested: str, values: dict[
         return "", {}
     name = requested if requested in variants else next(iter(variants))
     chosen = variants[name]
-    return name, {f"script_{part}": render(pick_wording(getattr(chosen, part), values), values) for part in SCRIPT_PARTS}
+    def line(part: str) -> str:
+        template = pick_wording(getattr(chosen, part), values)
+        return render(template if addressable else drop_address(template), values)
+
+    return name, {f"script_{part}": line(part) for part in SCRIPT_PARTS}
