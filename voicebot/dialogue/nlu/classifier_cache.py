@@ -184,19 +184,20 @@ class ClassifierCache:
             try:
                 with np.load(path, allow_pickle=False) as data:
                     gold, predicted = data["gold"], data["predicted"]
-                    probability, similarity = data["probability"], data["similarity"]
+                    probability, similarity, keys = data["probability"], data["similarity"], data["key"]
                 if list(gold) != list(labels):
                     raise ValueError("predictions for other examples")
                 _mark_used(path)
-                return [CrossValPrediction(str(g), str(p), float(pr), float(si))
-                        for g, p, pr, si in zip(gold, predicted, probability, similarity)]
+                return [CrossValPrediction(str(g), str(p), float(pr), float(si), int(k))
+                        for g, p, pr, si, k in zip(gold, predicted, probability, similarity, keys)]
             except Exception as exc:  # only a cache: predict again
                 log.warning("nlu_cache_unreadable", file=str(path), error=f"{type(exc).__name__}: {exc}")
         preds = cross_val_predictions(texts, labels, locale, emb)
         self._write(path, {"gold": np.array([p.gold for p in preds], dtype=str),
                            "predicted": np.array([p.predicted for p in preds], dtype=str),
                            "probability": np.array([p.probability for p in preds]),
-                           "similarity": np.array([p.similarity for p in preds])})
+                           "similarity": np.array([p.similarity for p in preds]),
+                           "key": np.array([p.key for p in preds], dtype=np.int64)})
         return preds
 
 
