@@ -101,10 +101,10 @@ def on_the_line(voice, text: str, snr: float | None, seed: int) -> np.ndarray:
 def recognise(asr, factory, settings, lang: str, state: str, pcm: np.ndarray):
     """As a call at ``state`` recognises a turn: with the answers it expects when asr.closed_set
     scores them there (only the survey's with "questions")."""
-    from voicebot.dialogue.hearing import expected_texts
+    from voicebot.dialogue.hearing import recogniser_expected
 
-    mode = settings.asr.closed_set
-    expected = expected_texts(factory, LOCALES[lang], state, mode == "questions") if mode != "off" else ()
+    expected = recogniser_expected(factory, LOCALES[lang], state, settings.asr.closed_set,
+                                    settings.asr.closed_set_fallback)
     return asr.transcribe(pcm, lang, expected=expected)
 
 
@@ -128,8 +128,9 @@ def transcribe_all(langs: list[str], respeak: bool) -> dict:
             for k, (state, text, _) in enumerate(todo):
                 pcm = on_the_line(voice, text, snr, seed=zlib.crc32(text.encode()) & 0xFFFF)  # same noise every run
                 t = recognise(asr, factory, settings, lang, state, pcm)
-                # The third field: an expected answer replaced the free decode (chosen by its sound).
-                bucket[key((state, text, ""))] = [t.text, round(t.confidence, 3), bool(t.free_text)]
+                # The third field: an expected answer replaced the free decode (chosen by its sound);
+                # the fourth: the answer asr.closed_set_fallback offers the dialogue.
+                bucket[key((state, text, ""))] = [t.text, round(t.confidence, 3), bool(t.free_text), t.fallback_text]
                 if k % 20 == 19:
                     CACHE.write_text(json.dumps(cache, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
                     print(f"  {lang} {cond}: {k + 1}/{len(todo)} ({time.perf_counter() - t0:.0f} s)", flush=True)
@@ -163,8 +164,9 @@ def evaluate(lang: str, transcripts: dict, hear_by_sound: bool, confirm: bool, d
         right = short_right = short_n = acts = 0
         misses = []
         for state, text, expected in data:
-            heard, conf, *chosen = bucket[key((state, text, expected))]
-            h = understand(factory, LOCALES[lang], state, heard, conf, by_sound=bool(chosen and chosen[0]))
+            heard, conf, *extra = bucket[key((state, text, expected))]
+            h = understand(factory, LOCALES[lang], state, heard, conf, by_sound=bool(extra and extra[0]),
+                           fallback=extra[1] if len(extra) > 1 else "")
             ok = h.label == expected or (state, h.label, expected) in SAME
             right += ok
             if is_short(text, lang):
