@@ -101,15 +101,18 @@ def on_the_line(voice, text: str, snr: float | None, seed: int) -> np.ndarray:
 def recognise(asr, factory, settings, lang: str, state: str, pcm: np.ndarray):
     """As a call at ``state`` recognises a turn: with the answers it expects when asr.closed_set
     scores them there (only the survey's with "questions")."""
-    from voicebot.dialogue.hearing import expected_texts
+    from voicebot.dialogue.hearing import recogniser_expected
 
-    mode = settings.asr.closed_set
-    expected = expected_texts(factory, LOCALES[lang], state, mode == "questions") if mode != "off" else ()
+    expected = recogniser_expected(factory, LOCALES[lang], state, settings.asr.closed_set,
+                                    settings.asr.closed_set_fallback)
     return asr.transcribe(pcm, lang, expected=expected)
 
 
 def transcribe_all(langs: list[str], respeak: bool) -> dict:
-    cache = json.loads(CACHE.read_text(encoding="utf-8")) if CACHE.is_file() and not respeak else {}
+    cache = json.loads(CACHE.read_text(encoding="utf-8")) if CACHE.is_file() else {}
+    if respeak:  # only the languages asked for; the others' transcripts stay
+        for lang in langs:
+            cache.pop(lang, None)
     settings = load_settings()
     from voicebot.asr import load_recognizer
 
@@ -128,8 +131,9 @@ def transcribe_all(langs: list[str], respeak: bool) -> dict:
             for k, (state, text, _) in enumerate(todo):
                 pcm = on_the_line(voice, text, snr, seed=zlib.crc32(text.encode()) & 0xFFFF)  # same noise every run
                 t = recognise(asr, factory, settings, lang, state, pcm)
-                # The third field: an expected answer replaced the free decode (chosen by its sound).
-                bucket[key((state, text, ""))] = [t.text, round(t.confidence, 3), bool(t.free_text)]
+                # The third field: an expected answer replaced the free decode (chosen by its sound);
+                # the fourth: the answer asr.closed_set_fallback offers the dialogue.
+                bucket[key((state, text, ""))] = [t.text, round(t.confidence, 3), bool(t.free_text), t.fallback_text]
                 if k % 20 == 19:
                     CACHE.write_text(json.dumps(cache, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
                     print(f"  {lang} {cond}: {k + 1}/{len(todo)} ({time.perf_counter() - t0:.0f} s)", flush=True)
@@ -163,8 +167,9 @@ def evaluate(lang: str, transcripts: dict, hear_by_sound: bool, confirm: bool, d
         right = short_right = short_n = acts = 0
         misses = []
         for state, text, expected in data:
-            heard, conf, *chosen = bucket[key((state, text, expected))]
-            h = understand(factory, LOCALES[lang], state, heard, conf, by_sound=bool(chosen and chosen[0]))
+            heard, conf, *extra = bucket[key((state, text, expected))]
+            h = understand(factory, LOCALES[lang], state, heard, conf, by_sound=bool(extra and extra[0]),
+                           fallback=extra[1] if len(extra) > 1 else "")
             ok = h.label == expected or (state, h.label, expected) in SAME
             right += ok
             if is_short(text, lang):
@@ -194,9 +199,12 @@ def main() -> None:
     langs = args.langs.split(",")
     load0 = os.getloadavg()[0]
     cache = transcribe_all(langs, args.respeak)
-    result = {"set": "benchmarks/data/spoken3 (written before the work it judges; never tuned on)",
-              "conditions": {k: {"length_scale": v[0], "snr_db": v[1]} for k, v in CONDITIONS.items()},
-              "load_avg_start": round(load0, 2)}
+    out = RESULTS / "nlu_spoken3.json"
+    # Languages not run this time keep their last measured figures.
+    result = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
+    result.update({"set": "benchmarks/data/spoken3 (written before the work it judges; never tuned on)",
+                   "conditions": {k: {"length_scale": v[0], "snr_db": v[1]} for k, v in CONDITIONS.items()},
+                   "load_avg_start": round(load0, 2), "last_run_langs": langs})
     for lang in langs:
         result[lang] = {"after": evaluate(lang, cache[lang], True, True),
                         "before": evaluate(lang, cache[lang], False, True),
@@ -206,7 +214,7 @@ def main() -> None:
             print(f"{lang} {name:18s} top1 {a['top1']:.3f}  short {a['short_top1']:.3f}  "
                   f"irreversible acts on misheard turns {a['irreversible_acts_on_misheard_turns']}  (n={a['n']})")
     result["load_avg_end"] = round(os.getloadavg()[0], 2)
-    (RESULTS / "nlu_spoken3.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -133,7 +133,7 @@ def hear_all(lang: str, closed_set: str, probing: bool) -> dict:
             free = t.free_text or t.text
             scores = probe(asr, factory, lang, state, pcm, free, cond == "normal") if probing else {}
             bucket[key(row)] = {"text": t.text, "confidence": round(t.confidence, 3), "free": free, "chosen": bool(t.free_text),
-                                "margin": t.expected_margin, "audio_s": round(t.audio_s, 2),
+                                "margin": t.expected_margin, "fallback": t.fallback_text, "audio_s": round(t.audio_s, 2),
                                 "asr_s": round(t.elapsed_s, 3), **{k: scores.get(k, {}) for k in SCORE_KINDS}}
         print(f"  {lang} {cond}: {len(bucket)} lines", flush=True)
     return out
@@ -259,7 +259,7 @@ def main() -> None:
         closed_set = results[args.reuse][lang]["closed_set"]
     else:
         heard = hear_all(lang, closed_set, args.probe)
-    transcripts = {cond: {k: [v["text"], v["confidence"], v.get("chosen", False)] for k, v in b.items()}
+    transcripts = {cond: {k: [v["text"], v["confidence"], v.get("chosen", False), v.get("fallback", "")] for k, v in b.items()}
                    for cond, b in heard.items()}
     after = evaluate(lang, transcripts, True, True, DEV)
     before = evaluate(lang, transcripts, False, True, DEV)

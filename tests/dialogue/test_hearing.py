@@ -151,3 +151,19 @@ def test_homophones_are_understood_in_a_call_by_their_sound(user_factory, heard,
 
     h = understand(user_factory, "zh-CN", "pitch", heard, 0.5)
     assert h.label == intent and not h.closed_customer, h
+
+
+def test_a_turn_not_understood_takes_the_recogniser_s_fallback_by_sound(user_factory):
+    """asr.closed_set_fallback: the free decode (玛丽) means nothing the state handles, so the answer
+    its sound fits best is taken instead; taken by sound, a closing act is asked back first."""
+    from voicebot.dialogue.hearing import understand
+
+    h = understand(user_factory, "zh-CN", "pitch", "玛丽", 0.5, fallback="别打了")
+    assert h.label == "stop_calling" and h.taken_as == "别打了" and h.asked_back and not h.closed_customer, h
+
+
+def test_a_turn_understood_keeps_its_own_words_whatever_the_fallback(user_factory):
+    from voicebot.dialogue.hearing import understand
+
+    h = understand(user_factory, "zh-CN", "pitch", "多少钱", 0.9, fallback="别打了")
+    assert h.label == "ask_price" and h.taken_as == "", h

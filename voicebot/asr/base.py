@@ -25,6 +25,10 @@ class Transcript:
     # replaced ('' = none replaced), and how clearly the best expected answer won, in nats.
     free_text: str = ""
     expected_margin: float | None = None
+    # asr.closed_set_fallback: the expected answer that clearly fits a short turn's sound best, for
+    # the dialogue to take only when it understands nothing the state handles in ``text`` ('' = none).
+    fallback_text: str = ""
+    fallback_margin: float | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,9 @@ class ExpectedPhrase:
     both a 5) do not compete when the recogniser asks whether the best one clearly won."""
     text: str
     meaning: str = ""  # '' = the text itself
+    # May replace the free decode by its sound (asr.closed_set says where); False = only offered to
+    # the dialogue for a turn it does not understand (asr.closed_set_fallback).
+    choose: bool = True
 
     @property
     def sense(self) -> str:
@@ -42,9 +49,13 @@ class ExpectedPhrase:
 Expected = tuple["str | ExpectedPhrase", ...]
 
 
+def as_phrases(expected: Expected) -> list[ExpectedPhrase]:
+    return [e if isinstance(e, ExpectedPhrase) else ExpectedPhrase(e) for e in expected]
+
+
 def phrases(expected: Expected) -> tuple[list[str], dict[str, str]]:
-    """The texts to score, and what each means (a plain text means itself)."""
-    items = [e if isinstance(e, ExpectedPhrase) else ExpectedPhrase(e) for e in expected]
+    """The texts that may be chosen by sound, and what each means (a plain text means itself)."""
+    items = [e for e in as_phrases(expected) if e.choose]
     return [e.text for e in items], {e.text: e.sense for e in items}
 
 

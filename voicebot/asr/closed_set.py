@@ -99,6 +99,17 @@ class ClosedSetScorer:
         return pick(scored, free_text, pool, margin, within, meaning)
 
 
+    def fallback(self, encoded: ctranslate2.StorageView, frames: int, language: str | None,
+                 candidates: list[str], margin: float, meaning: dict[str, str] | None = None) -> ClosedSetResult | None:
+        """The best expected answer by sound whatever the free decode scored, on the audio's own
+        encoder frames (``trim``: 7 instead of 41 ms a candidate under load): for a turn the dialogue
+        did not understand, where the free decode has already failed."""
+        pool = [c for c in dict.fromkeys(candidates) if c]
+        if not pool:
+            return None
+        return pick(self.score(encoded, frames, language, pool, trim=True), "", pool, margin, math.inf, meaning)
+
+
 def pick(scored: list[CandidateScore], free_text: str, pool: list[str], margin: float, within: float,
          meaning: dict[str, str] | None = None) -> ClosedSetResult:
     """The choice among scored candidates (``pool``) and the free decode: apart from the scoring, so

@@ -24,7 +24,7 @@ from pathlib import Path
 import ctranslate2
 import numpy as np
 
-from voicebot.asr.base import Expected, Transcript, phrases
+from voicebot.asr.base import Expected, Transcript, as_phrases, phrases
 from voicebot.asr.cleanup import Cleaned, clean_transcript, speech_seconds
 from voicebot.asr.closed_set import ClosedSetResult, ClosedSetScorer
 from voicebot.asr.hallucination import compression_ratio
@@ -77,6 +77,7 @@ class _ChunkHeard:
     no_speech_prob: float
     dropped: str  # why text was dropped ('' = nothing was)
     scored: ClosedSetResult | None  # the expected answers' scores, for a short turn
+    fallback: ClosedSetResult | None = None  # asr.closed_set_fallback's choice, for a short turn
 
 
 class WhisperRecognizer:
@@ -158,14 +159,17 @@ class WhisperRecognizer:
             return Transcript("", 0.0, lang or "", seconds, time.perf_counter() - t0)
         opts = self.options(lang, prompt)
         cfg = self._cfg
-        if not (seconds <= cfg.closed_set_max_s and cfg.closed_set != "off"):
+        short = seconds <= cfg.closed_set_max_s
+        every = tuple(as_phrases(expected)) if short and cfg.closed_set_fallback else ()
+        if not (short and cfg.closed_set != "off"):
             expected = ()  # only short turns are scored against the expected answers
         step = 30 * SAMPLE_RATE
-        heard = [self._hear_chunk(audio[start:start + step], lang, opts, expected)
+        heard = [self._hear_chunk(audio[start:start + step], lang, opts, expected, every)
                  for start in range(0, len(audio), step)]
         return self._transcript(heard, lang, seconds, t0)
 
-    def _hear_chunk(self, chunk: np.ndarray, lang: str | None, opts: DecodeOptions, expected: Expected) -> _ChunkHeard:
+    def _hear_chunk(self, chunk: np.ndarray, lang: str | None, opts: DecodeOptions, expected: Expected,
+                    every: Expected = ()) -> _ChunkHeard:
         """One window of at most 30 s: decoded, cleaned, and scored against the expected answers."""
         encoded = self.encode(chunk)
         d, cleaned = self.recognise(encoded, chunk, lang, opts)
@@ -178,7 +182,15 @@ class WhisperRecognizer:
                                             cleaned.text, candidates, self._cfg.closed_set_margin,
                                             self._cfg.closed_set_within, meaning)
         text = scored.chosen if scored and scored.chosen else cleaned.text
-        return _ChunkHeard(text, d.text, d.avg_logprob, d.no_speech_prob, cleaned.dropped, scored)
+        fallback = None
+        texts = [p.text for p in as_phrases(every)]
+        # Only words the dialogue may not understand: not silence or noise (no words), not an answer
+        # chosen by sound already, not an expected answer heard as itself.
+        if texts and cleaned.text and not (scored and scored.chosen) and spoken(cleaned.text) not in texts:
+            fallback = self.closed_set.fallback(encoded, len(chunk) // (SAMPLE_RATE // FRAMES_PER_SECOND), lang, texts,
+                                                self._cfg.closed_set_fallback_margin,
+                                                {p.text: p.sense for p in as_phrases(every)})
+        return _ChunkHeard(text, d.text, d.avg_logprob, d.no_speech_prob, cleaned.dropped, scored, fallback)
 
     def _transcript(self, heard: list[_ChunkHeard], lang: str | None, seconds: float, t0: float) -> Transcript:
         joiner = "" if lang in ("zh", "ja") else " "
@@ -188,10 +200,13 @@ class WhisperRecognizer:
         confidence = float(np.clip(math.exp(np.mean([h.avg_logprob for h in kept])), 0.0, 1.0)) if kept else 0.0
         dropped = "; ".join(h.dropped for h in heard if h.dropped)
         scored = next((h.scored for h in reversed(heard) if h.scored is not None), None)
+        fallback = heard[-1].fallback if len(heard) == 1 else None  # short turns only: one window
         if dropped and raw:
             log.info("asr_text_dropped", raw=raw, kept=text, reason=dropped)
         transcript = Transcript(text, confidence, lang or "", seconds, time.perf_counter() - t0, raw_text=raw,
                                 dropped=dropped, no_speech_prob=max((h.no_speech_prob for h in heard), default=0.0))
+        if fallback is not None and fallback.chosen:
+            transcript = replace(transcript, fallback_text=fallback.chosen, fallback_margin=round(fallback.margin, 3))
         return _with_expected_scores(transcript, scored) if scored is not None else transcript
 
     def recognise(self, encoded: ctranslate2.StorageView, audio: np.ndarray, lang: str | None,
@@ -251,6 +266,12 @@ class WhisperRecognizer:
 
 
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
+_PUNCT = re.compile(r"[\s，。？！、,.?!…]+$")
+
+
+def spoken(text: str) -> str:
+    """The text as an expected answer is written (no end punctuation)."""
+    return _PUNCT.sub("", text.strip())
 
 
 def _with_expected_scores(transcript: Transcript, scored: ClosedSetResult) -> Transcript:

@@ -35,6 +35,9 @@ class UserTurn:
     # The recogniser put an expected answer in place of its free decode (asr/closed_set.py): the
     # words were chosen by their sound, so they never close a customer unconfirmed.
     by_sound: bool = False
+    # asr.closed_set_fallback: the expected answer the turn's sound fits best; taken (by sound) only
+    # when the words themselves mean nothing the state handles ('' = none).
+    fallback_text: str = ""
 
 
 @dataclass(frozen=True)

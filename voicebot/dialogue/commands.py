@@ -158,7 +158,8 @@ def cmd_hear(args: argparse.Namespace, settings: Settings) -> int:
     for wav in args.wavs:
         try:
             pcm, _ = read_wav(wav, 16000)
-            heard = hear_audio(recognizer, factory, locale, args.state, pcm, whisper_language(locale), closed_set)
+            heard = hear_audio(recognizer, factory, locale, args.state, pcm, whisper_language(locale), closed_set,
+                               settings.asr.closed_set_fallback)
         except ValueError as exc:
             print(f"{wav}: {exc}", file=sys.stderr)
             return 2

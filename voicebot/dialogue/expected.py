@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
+from voicebot.asr.base import ExpectedPhrase
 from voicebot.locales import is_chinese
 
 _PUNCT = re.compile(r"[\s，。？！、,.?!…~～'\"“”‘’]+")
@@ -101,3 +103,18 @@ def expected_now(spec, examples: dict[str, list[str]], mode: str, per_intent: in
 
 def label_of(text: str, answers: tuple[ExpectedAnswer, ...]) -> str | None:
     return next((a.label for a in answers if a.text == text), None)
+
+
+def for_recogniser(answers_of: Callable[[bool], tuple[ExpectedAnswer, ...]], closed_set: str,
+                   hints: bool) -> tuple[ExpectedPhrase, ...]:
+    """What the recogniser gets now: the answers it may choose by sound (asr.closed_set:
+    ``answers_of(closed_only)``) and, when ``hints`` (asr.closed_set_fallback), every other expected
+    answer of the state, to be scored for the dialogue's fallback only (``choose`` False)."""
+    chosen = answers_of(closed_set == "questions") if closed_set != "off" else ()
+    if not hints:
+        return tuple(ExpectedPhrase(a.text, a.label) for a in chosen)
+    may_choose = {a.text for a in chosen}
+    # Never a hint toward the yes or no of a "did you mean …?": that yes carries out an act that
+    # cannot be undone, and must come from the audio alone.
+    every = list(chosen) + [a for a in answers_of(False) if a.text not in may_choose and a.label not in ("yes", "no")]
+    return tuple(ExpectedPhrase(a.text, a.label, a.text in may_choose) for a in every)

@@ -16,6 +16,7 @@ import numpy as np
 from voicebot.asr.base import ExpectedPhrase
 from voicebot.dialogue.base import Action, CallInfo, HangUp, Say, ScheduleCallback, Tag, UserTurn
 from voicebot.dialogue.confirm import CLOSING_HANGUPS, CLOSING_TAGS
+from voicebot.dialogue.expected import for_recogniser
 from voicebot.locales import is_chinese
 
 SURVEY = "survey"  # the pseudo-state of the satisfaction question
@@ -59,10 +60,11 @@ def new_call(factory, locale: str, state: str, customer: dict[str, Any] | None =
 
 
 def understand(factory, locale: str, state: str, transcript: str, asr_confidence: float,
-               by_sound: bool = False) -> HeardTurn:
-    """``by_sound``: the recogniser chose the transcript from the expected answers."""
+               by_sound: bool = False, fallback: str = "") -> HeardTurn:
+    """``by_sound``: the recogniser chose the transcript from the expected answers; ``fallback``: its
+    best expected answer by sound (asr.closed_set_fallback)."""
     d = new_call(factory, locale, state)
-    actions = d.on_user_turn(UserTurn(transcript, asr_confidence, 1.0, 2.0, by_sound=by_sound))
+    actions = d.on_user_turn(UserTurn(transcript, asr_confidence, 1.0, 2.0, by_sound=by_sound, fallback_text=fallback))
     rec = d.record
     taken = rec.heard_as[-1]["taken_as"] if rec.heard_as else ""
     if state == SURVEY:
@@ -83,10 +85,16 @@ def expected_texts(factory, locale: str, state: str, closed_only: bool) -> tuple
                  for a in new_call(factory, locale, state).expected_answers(closed_only=closed_only))
 
 
+def recogniser_expected(factory, locale: str, state: str, closed_set: str, hints: bool) -> tuple[ExpectedPhrase, ...]:
+    """As a call at ``state`` gives the recogniser (session/turn_recognition.py does the same)."""
+    d = new_call(factory, locale, state)
+    return for_recogniser(lambda closed_only: d.expected_answers(closed_only=closed_only), closed_set, hints)
+
+
 def hear_audio(recognizer, factory, locale: str, state: str, pcm16k: np.ndarray, language: str | None,
-               closed_set: str) -> HeardTurn:
-    """``closed_set``: asr.closed_set ("off", "questions", "all")."""
-    expected = expected_texts(factory, locale, state, closed_set == "questions") if closed_set != "off" else ()
+               closed_set: str, hints: bool = False) -> HeardTurn:
+    """``closed_set``: asr.closed_set ("off", "questions", "all"); ``hints``: asr.closed_set_fallback."""
+    expected = recogniser_expected(factory, locale, state, closed_set, hints)
     t = recognizer.transcribe(pcm16k, language, expected=expected) if expected else recognizer.transcribe(pcm16k, language)
-    heard = understand(factory, locale, state, t.text, t.confidence, by_sound=bool(t.free_text))
+    heard = understand(factory, locale, state, t.text, t.confidence, by_sound=bool(t.free_text), fallback=t.fallback_text)
     return replace(heard, free_transcript=t.free_text) if t.free_text else heard

@@ -24,7 +24,7 @@ from voicebot.dialogue.call_hearing import UNHEARD, CallHearing
 from voicebot.dialogue.callback_time import CallbackPlanner, CallbackTime, CallingHours, no_callback_line
 from voicebot.dialogue.confirm import ConfirmGate, ConfirmPolicy
 from voicebot.dialogue.escalation import EscalationTracker
-from voicebot.dialogue.expected import ExpectedAnswer
+from voicebot.dialogue.expected import ExpectedAnswer, handled_intents
 from voicebot.dialogue.faq import FaqReply, FaqResponder
 from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE, IntentClassifier, IntentResult
 from voicebot.dialogue.outcome import INTENT_GRADES, OutcomeRecord
@@ -217,6 +217,9 @@ class PlanDialogue(CallSetup, CallbackSteps, HandoverSteps, SurveySteps, Supervi
         text = self._hear(turn.text.strip())
         by_sound = turn.by_sound or text != turn.text.strip()
         result, intent = self._classify(text)
+        if turn.fallback_text and not self.confirm.waiting and not self._handles(intent):
+            text, by_sound = self._fallback(text, turn.fallback_text)
+            result, intent = self._classify(text)
         if not self.human_confirmed:
             machine = self._answering_machine(turn, text, intent)
             if machine is not None:
@@ -229,6 +232,17 @@ class PlanDialogue(CallSetup, CallbackSteps, HandoverSteps, SurveySteps, Supervi
                 return out
         intent = self._callback_time_heard(text, intent)
         return self._respond(intent, text, emotion, result, turn, by_sound)
+
+    def _handles(self, intent: str) -> bool:
+        own, others = handled_intents(self.plan.spec, self.state)
+        return intent in own or intent in others
+
+    def _fallback(self, heard: str, fallback: str) -> tuple[str, bool]:
+        """The words meant nothing the state handles: the expected answer the sound fits best instead."""
+        log.info("heard_as", heard=heard, taken_as=fallback, label="", distance=None, state=self.state, by="fallback")
+        self.record.heard_as.append({"heard": heard, "taken_as": fallback, "distance": None})
+        self.record.intents.pop()  # the free decode's intent: the turn is classified once more
+        return fallback, True
 
     def _classify(self, text: str) -> tuple[IntentResult | None, str]:
         """The turn's parse (None for no words) and intent, kept in the outcome and logged with its runners-up."""

@@ -66,7 +66,8 @@ class CallSession:
         self.recorder: CallRecorder | None = None
         self.turns = TurnRecognition(engines, info.locale, call.uid, self.emergency,
                                      partial(recognition_prompt, self.dialogue), self.partials,
-                                     partial(expected_answers, self.dialogue, self.settings.asr.closed_set),
+                                     partial(expected_answers, self.dialogue, self.settings.asr.closed_set,
+                                             self.settings.asr.closed_set_fallback),
                                      partial(self.inbox.post, RECOGNITION), self.emotion.prosody if self.emotion else None)
         self.runner: ActionRunner | None = None  # once media is up
         self.reply_wait: ReplyWait | None = None  # once media is up
@@ -267,7 +268,7 @@ class CallSession:
         # The recognition's own doubt, beside the dialogue's intent margin (its "intent" line).
         self.log.info("user_turn", text=text, confidence=round(transcript.confidence, 3),
                       no_speech=round(transcript.no_speech_prob, 3), expected_margin=transcript.expected_margin,
-                      free_text=transcript.free_text or None,
+                      free_text=transcript.free_text or None, fallback=transcript.fallback_text or None,
                       asr_ms=round(transcript.elapsed_s * 1000), emotion=getattr(emotion, "label", None))
         if self.recorder:
             self.recorder.add_transcript("callee", text, start_s, end_s, transcript.confidence,
@@ -277,7 +278,8 @@ class CallSession:
         if emotion is not None:
             self._publish("emotion", label=emotion.label, confidence=emotion.confidence, evidence=emotion.evidence)
         actions = self.dialogue.on_user_turn(UserTurn(text, transcript.confidence, start_s, end_s, emotion,
-                                                      by_sound=bool(transcript.free_text)))
+                                                      by_sound=bool(transcript.free_text),
+                                                      fallback_text=transcript.fallback_text))
         assert self.runner is not None  # the loop runs once media is up
         said = self.runner.queue(actions)
         self._publish_state()

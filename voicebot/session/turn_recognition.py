@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from voicebot.asr.base import Expected, ExpectedPhrase, Transcript
 from voicebot.dialogue.base import Dialogue, HelpsRecognition
+from voicebot.dialogue.expected import for_recogniser
 from voicebot.locales import whisper_language
 from voicebot.logs import get_logger
 from voicebot.media.frames import Pcm16, SpeechPaused, TurnEnded
@@ -114,16 +115,17 @@ class TurnRecognition:
     def _recognise(self, audio: Pcm16, speculative: bool = False) -> Future[Transcript]:
         # The plan's domain words (company, product, offers), used when asr.domain_prompt is on.
         expected: Expected = ()
-        if self.engines.settings.asr.closed_set != "off" and self._expected is not None:
+        asr = self.engines.settings.asr
+        if (asr.closed_set != "off" or asr.closed_set_fallback) and self._expected is not None:
             expected = self._expected()
         return self.engines.recognise(audio, self.language, self.call_id, speculative, self._prompt(), expected)
 
 
-def expected_answers(dialogue: Dialogue, closed_set: str) -> tuple[ExpectedPhrase, ...]:
+def expected_answers(dialogue: Dialogue, closed_set: str, hints: bool = False) -> tuple[ExpectedPhrase, ...]:
     """The dialogue's expected short answers now (dialogue/expected.py); () for engines without them."""
     if not isinstance(dialogue, HelpsRecognition):
         return ()
-    return tuple(ExpectedPhrase(a.text, a.label) for a in dialogue.expected_answers(closed_only=closed_set == "questions"))
+    return for_recogniser(lambda closed_only: dialogue.expected_answers(closed_only=closed_only), closed_set, hints)
 
 
 def recognition_prompt(dialogue: Dialogue) -> str:
