@@ -79,9 +79,11 @@ class AsrConfig(BaseModel):
     # the state, on the audio's own encoder frames; the best, when it beats the next answer of
     # another meaning by ``closed_set_fallback_margin`` nats, is what the dialogue takes when the
     # free decode means nothing the state handles (taken by sound: asked back before closing a
-    # customer). Spoken dev set: top-1 77.6 -> 78.4 %, no line heard worse, ~150 ms a short turn
-    # (docs/chinese.md). Not through the recognition service (asr.service): its answer has no room.
-    closed_set_fallback: bool = True
+    # customer). Spoken dev set: top-1 77.6 -> 78.4 %, no line heard worse (docs/chinese.md). Off:
+    # measured alone it costs +85-110 ms p50 on every short zh turn (151-167 -> 248-260 ms), which
+    # would take the 460 ms reply past 500 ms, for 4 dev lines of 501. Not through the recognition
+    # service (asr.service): its answer has no room.
+    closed_set_fallback: bool = False
     closed_set_fallback_margin: float = Field(0.25, ge=0.0)  # nats; 0.5 and 1.0 gained less in replay
 
     @field_validator("backend")
