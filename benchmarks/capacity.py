@@ -40,6 +40,13 @@ CONFIGS: dict[str, dict[str, str]] = {
     "service": {"VOICEBOT_ASR__SERVICE_PACKING": "pack"},
     "service-batch": {"VOICEBOT_ASR__SERVICE_PACKING": "batch"},
     "service-nopack": {"VOICEBOT_ASR__SERVICE_PACKING": "off"},
+    # libgomp's threads spin at every barrier; four processes x 2 threads on 2 cores spin against each other.
+    # One decode thread per process in a group of four (2 cores): measured once, no gain (p95 1,640 ms both).
+    "per-process-1thread": {"VOICEBOT_ASR__SERVICE": "off", "VOICEBOT_ASR__CPU_THREADS": "1"},
+    # Speculative recognition while up to two recognitions run in the process (the default before
+    # 2026-12-07 late evening; now 1: only when the process's recogniser is idle).
+    "per-process-spec2": {"VOICEBOT_ASR__SERVICE": "off", "VOICEBOT_TURN__SPECULATION_MAX_IN_FLIGHT": "2"},
+    "per-process-omp-passive": {"VOICEBOT_ASR__SERVICE": "off", "OMP_WAIT_POLICY": "PASSIVE"},
     "per-process-tiny.en": {"VOICEBOT_ASR__SERVICE": "off", "VOICEBOT_ASR__WHISPER_MODEL": "tiny.en"},
     "service-tiny.en": {"VOICEBOT_ASR__SERVICE_PACKING": "pack", "VOICEBOT_ASR__WHISPER_MODEL": "tiny.en"},
 }

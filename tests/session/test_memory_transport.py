@@ -183,8 +183,22 @@ def test_a_late_reply_is_held_with_one_short_line_then_answered(slow_engines):
 
 def test_speculation_is_shed_while_every_recognition_worker_is_taken(slow_engines):
     audio = slow_engines.renderer.render("Hello there.", "en-US")
+    slow_engines.settings.turn.speculation_max_in_flight = 2  # the most a process allows (ASR_WORKERS)
     assert not slow_engines.recognition_saturated()
     jobs = [slow_engines.recognise(audio, "en", "c1") for _ in range(2)]
     assert slow_engines.recognition_saturated()
     assert all("hello" in j.result(30).text.lower() for j in jobs)
     assert not slow_engines.recognition_saturated()
+
+
+def test_speculation_is_shed_earlier_when_the_setting_allows_fewer_recognitions_in_flight(slow_engines):
+    audio = slow_engines.renderer.render("Hello there.", "en-US")
+    slow_engines.settings.turn.speculation_max_in_flight = 1
+    try:
+        job = slow_engines.recognise(audio, "en", "c1")
+        assert slow_engines.recognition_saturated()  # one running is enough to shed
+        assert "hello" in job.result(30).text.lower()
+        slow_engines.settings.turn.speculation_max_in_flight = 0
+        assert slow_engines.recognition_saturated()  # never speculate
+    finally:
+        slow_engines.settings.turn.speculation_max_in_flight = 1

@@ -190,6 +190,12 @@ class TurnConfig(BaseModel):
     end_of_turn_silence_ms: int = 400
     # Start recognising this long into the closing silence, so the result is ready at end of turn.
     speculative_asr_after_ms: int = 100
+    # ... but only while fewer recognitions than this are running or waiting in the process: a
+    # speculation that speech resumes over is a whole wasted decode (3 of 8 on the load probe's
+    # sentences), and under load it queues in front of other calls' finished turns. 1 = only when
+    # the process's recogniser is idle: at 16 calls on 2 cores p95 1,640 -> 1,280 ms against 2
+    # (benchmarks/capacity.py, alone). 0 = never.
+    speculation_max_in_flight: int = Field(1, ge=0)
     # Callee speech over the bot for this long stops the bot's playout.
     barge_in_ms: int = 300
     barge_in_enabled: bool = True  # the callee speaking over the bot stops the bot

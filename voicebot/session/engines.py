@@ -95,7 +95,7 @@ class Engines:
         if isinstance(self.recognizer, QueuedRecognizer):
             return False
         with self._in_flight_lock:
-            return self._in_flight >= ASR_WORKERS
+            return self._in_flight >= min(ASR_WORKERS, self.settings.turn.speculation_max_in_flight)
 
     def turn_ended(self, recognition: Future[Transcript]) -> None:
         """A speculative recognition became the one the turn waits for."""
