@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from voicebot.asr.base import ExpectedPhrase
 from voicebot.locales import is_chinese
+
+if TYPE_CHECKING:
+    from voicebot.dialogue.base import ExpectedAnswerLike
 
 _PUNCT = re.compile(r"[\s，。？！、,.?!…~～'\"“”‘’]+")
 # Short = what customers say as a whole answer on the phone: 1-4 characters, or 1-3 words.
@@ -105,7 +108,7 @@ def label_of(text: str, answers: tuple[ExpectedAnswer, ...]) -> str | None:
     return next((a.label for a in answers if a.text == text), None)
 
 
-def for_recogniser(answers_of: Callable[[bool], tuple[ExpectedAnswer, ...]], closed_set: str,
+def for_recogniser(answers_of: Callable[[bool], tuple[ExpectedAnswerLike, ...]], closed_set: str,
                    hints: bool) -> tuple[ExpectedPhrase, ...]:
     """What the recogniser gets now: the answers it may choose by sound (asr.closed_set:
     ``answers_of(closed_only)``) and, when ``hints`` (asr.closed_set_fallback), every other expected
