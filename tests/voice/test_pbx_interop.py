@@ -49,11 +49,16 @@ def test_kamailio_registration_recovery_and_warm_transfer_to_baresip(tmp_path, a
         port, rtp = next_ports()
         env = _bot_env(kam, "s3cret", VOICEBOT_DIALOGUE__TRANSFER_MODE="warm")
         with BotProcess(port, rtp, tmp_path / "bot", env=env, args=["--agent", f"sip:agent@{kam.domain}"]) as bot:
-            # 1. One 401 from the PBX to a correct password: a warning with the status, then registered.
-            failed = bot.wait_events("registration_failed", 1, timeout=20)
-            assert failed and failed[0]["code"] == 401 and failed[0]["level"] == "warning", failed
-            registered = bot.wait_events("registered", 1, timeout=20)
+            # 1. One 401 from the PBX to a correct password, then registered. Usually pjsip reports
+            # the 401 and the bot logs a warning with the status and retries. Once, in a full suite
+            # under load, pjsip answered the glitch's challenge by itself: Kamailio logged the 401,
+            # the bot only the 200 (likely a fresh nonce in the second challenge). Both are a
+            # recovery. (A wrong password's warning is tested below and in test_sipp_and_errors.py.)
+            registered = bot.wait_events("registered", 1, timeout=30)
             assert registered and registered[0]["recovered"] is True, bot.lines[-10:]
+            assert "glitch: 401 to an authenticated REGISTER of voicebot" in kam.log()  # the hiccup happened
+            failed = bot.events("registration_failed")
+            assert all(f["code"] == 401 and f["level"] == "warning" for f in failed), failed
 
             # 2. A caller reaches the bot through the proxy (Kamailio looks up the bot's binding) ...
             mark = bot.mark()
