@@ -12,10 +12,8 @@ import json
 import threading
 import time
 from pathlib import Path
-from typing import Callable
 
-import numpy as np
-
+from voicebot.callee.bank import Renderer
 from voicebot.callee.persona import Persona
 from voicebot.callee.simulator import CalleeSimulator
 from voicebot.config import Settings
@@ -23,7 +21,6 @@ from voicebot.logs import get_logger
 from voicebot.sip.agent import SipUserAgent
 
 log = get_logger("voicebot.callee.dialler")
-Renderer = Callable[[str, dict], np.ndarray]
 RETRY_PAUSE_S = 2.0  # after a call that could not be placed: don't spin on a bot that refuses
 LINE_STAGGER_S = 0.3  # the lines' first calls start this far apart, not all in the same 20 ms
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from voicebot.asr.utterances import word_errors
-from voicebot.callee.dialler import read_reports
+from voicebot.callee.dialler import LINE_STAGGER_S, read_reports
 from voicebot.callee.harness import BotProcess, start_callee
 from voicebot.capacity_rating import LoadPoint
 
@@ -140,7 +140,6 @@ class Sampler:
                 "load_average_1min_at_end": round(os.getloadavg()[0], 1)}
 
 
-LINE_STAGGER_S = 0.3  # don't start every call in the same 20 ms
 PHONE_LINES = 4  # calls per dialler process: sip.max_calls, as on the bot's side
 
 
