@@ -72,6 +72,19 @@ def test_pick_takes_an_answer_near_the_free_decode_that_clearly_beats_the_other_
     assert pick(close, "普适", ["不是", "是的"], margin=0.5, within=0.5, meaning=meaning).chosen == ""
 
 
+def test_survey_answers_that_the_report_counts_alike_do_not_compete_by_sound(plan):
+    # Seen in a call: 满意 at -2.07, 比较满意 (a 4) 0.18 behind, so nothing was taken and the customer
+    # was asked again. Both count as satisfied; only 一般 and the 不满意 answers must be beaten.
+    answers = expected_now(plan.spec, plan.examples, "survey")
+    meaning = {a.text: a.label for a in answers}
+    assert meaning["满意"] == meaning["比较满意"] == meaning["还可以"] != meaning["一般"] != meaning["不满意"]
+    scored = _scores(**{"您": -2.3, "满意": -2.07, "比较满意": -2.25, "一般": -3.4, "不满意": -3.0})
+    r = pick(scored, "您", [a.text for a in answers], margin=0.5, within=0.5, meaning=meaning)
+    assert r.chosen == "满意" and r.runner_up.text == "不满意"
+    torn = _scores(**{"您": -2.3, "满意": -2.07, "不满意": -2.25})
+    assert pick(torn, "您", [a.text for a in answers], margin=0.5, within=0.5, meaning=meaning).chosen == ""
+
+
 @pytest.mark.parametrize("heard,answers", [("方便", [("不方便", "deny"), ("好的", "affirm")]),
                                            ("不满意", [("满意", "csat:5"), ("一般", "csat:3")])])
 def test_hearing_by_sound_never_adds_or_drops_a_negation(heard, answers):

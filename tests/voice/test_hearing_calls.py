@@ -34,7 +34,7 @@ def test_satisfied_in_the_spoken_survey_is_counted(tmp_path):
     result = place_call(tmp_path, "zh", phone, env=SURVEY_ON)
     phone.report()
     out = result["outcome"]
-    why = (out, heard(result), bot_lines(result))
+    why = (heard(result), bot_lines(result), out)  # what was heard first: CI's summary keeps the start
     assert out["final_state"] == "callback" and out["csat"] == 5, why
     assert "感谢您的评价，再见！" in bot_lines(result), why
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from voicebot.dialogue.survey import rating_class
+
 _LAST = {"positive": 15.0, "neutral": 0.0, "withdrawn": -15.0, "agitated": -30.0}
 
 
@@ -54,7 +56,7 @@ def satisfaction(results: list[dict[str, Any]]) -> Satisfaction:
     counts = tuple(answers.count(i) for i in range(1, 6))
     return Satisfaction(
         csat_n=len(answers),
-        csat_score=100.0 * sum(1 for a in answers if a >= 4) / len(answers) if answers else None,
+        csat_score=100.0 * sum(1 for a in answers if rating_class(a) == "satisfied") / len(answers) if answers else None,
         csat_mean=sum(answers) / len(answers) if answers else None,
         csat_counts=counts,
         inferred_n=len(inferred),

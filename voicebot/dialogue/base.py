@@ -101,7 +101,7 @@ class Dialogue(Protocol):
 
 class ExpectedAnswerLike(Protocol):
     text: str
-    label: str  # what the answer means: an intent, "csat:N", "yes" / "no"
+    label: str  # what the answer means: an intent, "csat:satisfied" (…neutral, …dissatisfied), "yes" / "no"
 
 
 @runtime_checkable

@@ -30,7 +30,7 @@ PER_GLOBAL = 1  # every other intent the call handles there: its shortest exampl
 @dataclass(frozen=True)
 class ExpectedAnswer:
     text: str
-    label: str  # intent name, "csat:N", or "yes" / "no"
+    label: str  # intent name, "csat:satisfied" (…neutral, …dissatisfied), or "yes" / "no"
 
 
 def short(text: str, locale: str, max_chars: int = MAX_ZH_CHARS) -> bool:
@@ -92,7 +92,10 @@ def expected_now(spec, examples: dict[str, list[str]], mode: str, per_intent: in
 
     locale = spec.locale
     if mode == "survey":
-        return tuple(ExpectedAnswer(text, f"csat:{score}") for text, score in survey.expected(locale, wide=max_answers > MAX_ANSWERS))
+        # Labelled by what the report counts, so 满意 (5) need not beat 比较满意 (4) by sound to be
+        # taken, only 一般 and 不满意: the score itself is read from the words (survey.score_from_speech).
+        return tuple(ExpectedAnswer(text, f"csat:{survey.rating_class(score)}")
+                     for text, score in survey.expected(locale, wide=max_answers > MAX_ANSWERS))
     if mode == "confirm":
         words = [(w, "yes") for w in sorted(YES_WORDS)] + [(w, "no") for w in sorted(NO_WORDS)]
         return tuple(ExpectedAnswer(w, label) for w, label in words

@@ -92,6 +92,11 @@ COMMON = {"zh-CN": [("满意", 5), ("一般", 3), ("不满意", 1), ("很满意"
                     ("two", 2), ("one", 1)]}
 
 
+def rating_class(score: int) -> str:
+    """What the CSAT report makes of a score: 4 and 5 both count as satisfied."""
+    return "satisfied" if score >= 4 else "neutral" if score == 3 else "dissatisfied"
+
+
 def expected(locale: str, wide: bool = False) -> list[tuple[str, int]]:
     """The survey's short spoken answers: the common ones, or (``wide``) every phrase and score."""
     key = locale_info(locale).code
