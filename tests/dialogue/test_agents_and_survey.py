@@ -195,7 +195,7 @@ def test_survey_unclear_answer_asks_again_with_keys_then_counts_the_key(survey_f
                                         # "not" turns a rating over; it was read as the 5 of "great"
                                         ("Not great.", 2), ("it wasn't very good", 2), ("not bad", 4), ("unhappy", 1),
                                         # "excellent" heard as "X1": a digit inside a word is no key press
-                                        ("X1", None)])
+                                        ("X1", None), ("x 1.", None), ("I'd give it a 5", 5), ("give it 4", 4)])
 def test_english_answers(text, score):
     assert score_from_speech(text, "en-US") == score
 

@@ -39,8 +39,10 @@ SPOKEN: dict[str, list[tuple[str, int]]] = {
 }
 _ZH_SCORES = {c: v for c, v in digit_values().items() if 1 <= v <= 5}  # 一二两三四五
 _DIGITS = {**_ZH_SCORES, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
-# A key said as a digit stands alone: "X1" is a mishearing of "excellent", not a 1 (a CJK 分 may follow).
-_SCORE = re.compile(rf"(?<![0-9a-z])([1-5])(?![0-9a-z])|([{''.join(_ZH_SCORES)}])分|\b(one|two|three|four|five)\b")
+# A key said as a digit stands alone: "X1" and "x 1" are mishearings of "excellent", not a 1 (a CJK
+# 分 may follow); a lone letter other than "a" or "I" before it is such a piece ("give it a 5" counts).
+_SCORE = re.compile(rf"(?<![0-9a-z])(?<!\b[b-hj-z] )([1-5])(?![0-9a-z])|([{''.join(_ZH_SCORES)}])分"
+                    r"|\b(one|two|three|four|five)\b")
 # A rating with "not" in front turns over: "not great" is a 2, "not bad" a 4; 不是很满意, 说不上满意
 # and 不是很好 are 2s, not the 5 of the 很满意 in them (不满意 and 不太满意 are in the table itself).
 _NEGATED = re.compile(r" (?:not|isn t|wasn t|not really|not very|not that|not so|not too) $")
