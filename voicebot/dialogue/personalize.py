@@ -139,8 +139,12 @@ def drop_address(template: str) -> str:
     m = _ADDRESS.match(template)
     if m is None:
         return template
-    rest = template[m.end():]
-    return rest[:1].upper() + rest[1:] if rest[:1].isascii() else rest
+    return capitalize_first(template[m.end():])
+
+
+def capitalize_first(text: str) -> str:
+    """A sentence starts with a capital: "we have …" -> "We have …" (Chinese and "{field} …" unchanged)."""
+    return text[:1].upper() + text[1:] if text[:1].islower() and text[:1].isascii() else text
 
 
 def pick_wording(line: ScriptLine, values: Mapping[str, Any]) -> str:

@@ -11,7 +11,6 @@ times (plan_callbacks.py), hand-over to a person (plan_handover.py), the closing
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from voicebot.dialogue.expected import ExpectedAnswer, handled_intents
 from voicebot.dialogue.faq import FaqReply, FaqResponder
 from voicebot.dialogue.nlu.base import FAQ_INTENT, OUT_OF_SCOPE, IntentClassifier, IntentResult
 from voicebot.dialogue.outcome import INTENT_GRADES, OutcomeRecord
-from voicebot.dialogue.personalize import drop_address
+from voicebot.dialogue.personalize import capitalize_first, drop_address
 from voicebot.dialogue.plan import Dialplan
 from voicebot.dialogue.plan.schema import (
     ActionSpec,
@@ -49,6 +48,7 @@ from voicebot.dialogue.plan_orders import SupervisorOrders
 from voicebot.dialogue.plan_setup import CallSetup
 from voicebot.dialogue.plan_survey import SurveySteps
 from voicebot.logs import get_logger
+from voicebot.tts.sentences import split_sentences
 
 log = get_logger("voicebot.dialogue.plan")
 
@@ -117,9 +117,8 @@ class PlanDialogue(CallSetup, CallbackSteps, HandoverSteps, SurveySteps, Supervi
         if "{script_pitch}" in template:
             self.record.pitch_delivered = self.tracker.pitch_delivered = True
         text = render(template, self.values)
-        # A line may open with a field ("{product} costs …" with product "the AirPure 3"): a sentence
-        # starts with a capital in the transcript and the console.
-        return text[:1].upper() + text[1:] if text[:1].islower() and text[:1].isascii() else text
+        # A line may open with a field ("{product} costs …" with product "the AirPure 3").
+        return capitalize_first(text)
 
     def _enter(self, name: str) -> list[Action]:
         st = self.plan.spec.states[name]
@@ -334,14 +333,10 @@ class PlanDialogue(CallSetup, CallbackSteps, HandoverSteps, SurveySteps, Supervi
         return self.record.as_dict() if self.record and self.started else {"plan": self.plan.name, "turns": 0}
 
 
-# After 。！？, or after .!? with a space and a capital, but not after a title ("Mr. Wang").
-_SENTENCE_END = re.compile(r"(?<=[。！？])\s*|(?<=[.!?])(?<!Mr\.)(?<!Ms\.)(?<!Dr\.)(?<!Mrs\.)\s+(?=[A-Z])")
-
-
 def question_of(text: str) -> str:
     """The question a state's line ends with, to ask again: "Thank you! … Do you have one minute?" ->
     "Do you have one minute?". The whole line when it is one sentence or does not end in a question."""
-    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
+    sentences = split_sentences(text.strip())  # the speech renderer's sentences (not after "Mr.")
     if len(sentences) > 1 and sentences[-1].endswith(("？", "?")):
         return sentences[-1]
     return text
