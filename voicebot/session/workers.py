@@ -71,6 +71,7 @@ class ProcessGroup:
         self.procs: dict[int, subprocess.Popen[str]] = {}
         self.ready: set[int] = set()
         self.exit_codes: dict[int, int] = {}
+        self.closed: set[int] = set()  # children whose output was read to its end
         self._stop = threading.Event()
         self._out_lock = threading.Lock()
         self._news = threading.Condition()  # a child became ready or closed its output (exited)
@@ -80,6 +81,7 @@ class ProcessGroup:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 env={**os.environ, **spec.env()})
         self.procs[spec.index] = proc
+        self.closed.discard(spec.index)
         threading.Thread(target=self._relay, args=(spec.index, proc), daemon=True).start()
         log.info("worker_started", index=spec.index, pid=proc.pid, sip_port=spec.sip_port)
 
@@ -94,6 +96,7 @@ class ProcessGroup:
                 sys.stderr.write(line)
                 sys.stderr.flush()
         with self._news:  # end of output: the child is exiting
+            self.closed.add(index)
             self._news.notify_all()
 
     def start(self, ready_timeout_s: float = 180.0) -> bool:
@@ -105,7 +108,9 @@ class ProcessGroup:
         deadline = time.monotonic() + ready_timeout_s
         with self._news:
             while len(self.ready) < len(self.specs) and (left := deadline - time.monotonic()) > 0:
-                if any(p.poll() is not None for p in self.procs.values()):
+                # A child that exited without its ready line, once its output is read to the end (an
+                # exit seen before its relay read the line is not a failure).
+                if any(i in self.closed and i not in self.ready for i in self.procs):
                     return False
                 # Woken by a ready line or a child's closed output; the timeout only bounds a child
                 # that exits without closing the pipe it shares with a grandchild.
